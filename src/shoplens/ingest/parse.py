@@ -1,0 +1,133 @@
+"""Text cell -> typed value, as SQL run in the warehouse, and the reason when it fails.
+
+Every rule is an SQL expression so validation of millions of rows stays in DuckDB. An expression
+yields NULL when the text cannot be read; the caller turns "text present, value NULL" into a
+quarantine row with the reason below. Nothing unreadable is ever turned into 0 or a default.
+"""
+
+from __future__ import annotations
+
+from shoplens.model import Column, Kind
+from shoplens.model.vocab import CUSTOM_EVENT_PATTERN, ISO_4217
+
+# Accepted timestamp spellings beyond ISO-8601: common in Chinese platform and Excel exports.
+TIMESTAMP_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y%m%d %H:%M:%S",
+                     "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日", "%Y%m%d")
+_OFFSET = r"[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|UTC|[+-]\d{2}(:?\d{2})?)$"
+_INT = r"[+-]?\d+(\.0*)?"
+_NUMBER = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
+CURRENCY_ALIASES = (("RMB", "CNY"),)
+
+REASONS: dict[str, tuple[str, str, str]] = {
+    # reason: (English message, 中文说明, hint)
+    "missing_required": ("required value is empty", "必填值为空", "fill it in or drop the row"),
+    "invalid_int": ("not a whole number", "不是整数", "write digits only, e.g. 3"),
+    "invalid_number": ("not a number", "不是数字", "use a dot for decimals and no thousands separators"),
+    "invalid_timestamp": ("not a date-time", "不是日期时间",
+                          "use ISO 8601 (2024-11-11 20:00:00, optionally +08:00) or 2024/11/11 20:00"),
+    "invalid_date": ("not a date", "不是日期", "use YYYY-MM-DD"),
+    "invalid_bool": ("not true/false", "不是布尔值", "use true/false, yes/no or 1/0"),
+    "invalid_json": ("not valid JSON", "不是合法 JSON", "write a JSON object such as {\"k\": 1}"),
+    "unknown_currency": ("not an ISO-4217 currency code", "不是 ISO-4217 币种代码", "e.g. USD, CNY, EUR"),
+    "unknown_timezone": ("not an IANA time zone", "不是 IANA 时区", "e.g. Asia/Shanghai, Europe/London"),
+    "not_allowed": ("value not in the allowed list", "取值不在允许列表中", "see docs/data-model.md"),
+    "negative": ("must not be negative", "不能为负数", "refunds and returns go to the refunds table"),
+    "out_of_range": ("outside the allowed range", "超出允许范围", "see docs/data-model.md"),
+    "ragged_row": ("wrong number of cells", "列数与表头不符", "check quoting and delimiters on that line"),
+    "bad_encoding": ("bytes in the wrong text encoding", "编码错误", "pass --encoding"),
+    "bad_json_line": ("line is not a JSON object", "该行不是 JSON 对象", "one JSON object per line"),
+    "missing_fx_rate": ("no exchange rate for this currency and date", "缺少该币种当日汇率",
+                        "import fx_rates for that date first"),
+    "non_sale_adjustment": ("not a sale: quantity or price is zero or negative", "非销售调整行(数量或单价≤0)",
+                            "kept for audit; cancellations use invoice numbers starting with C"),
+}
+
+
+def lit(value: str) -> str:
+    """An SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _case_map(expr: str, pairs: tuple[tuple[str, str], ...]) -> str:
+    if not pairs:
+        return expr
+    whens = " ".join(f"WHEN {lit(a.lower())} THEN {lit(b)}" for a, b in pairs)
+    return f"(CASE {expr} {whens} ELSE {expr} END)"
+
+
+def _in(expr: str, values: tuple[str, ...] | frozenset[str]) -> str:
+    return f"{expr} IN ({', '.join(lit(v) for v in sorted(values))})"
+
+
+def timestamp_expr(text: str, tz: str) -> str:
+    """Text -> naive UTC TIMESTAMP. Epoch seconds/ms and explicit offsets are absolute; anything
+    else is local time in ``tz``."""
+    t = f"trim({text})"
+    formats = "[" + ", ".join(lit(f) for f in TIMESTAMP_FORMATS) + "]"
+    local = f"coalesce(TRY_CAST({t} AS TIMESTAMP), try_strptime({t}, {formats}))"
+    return (
+        f"(CASE WHEN regexp_full_match({t}, '\\d{{9,10}}') THEN to_timestamp(TRY_CAST({t} AS BIGINT))::TIMESTAMP"
+        f" WHEN regexp_full_match({t}, '\\d{{12,13}}') THEN epoch_ms(TRY_CAST({t} AS BIGINT))"
+        f" WHEN regexp_matches({t}, {lit(_OFFSET)}) THEN"
+        f" TRY_CAST(regexp_replace({t}, '\\s*UTC$', 'Z') AS TIMESTAMPTZ)::TIMESTAMP"
+        f" ELSE timezone('UTC', timezone({lit(tz)}, {local})) END)"
+    )
+
+
+def typed_expr(col: Column, text: str, tz: str) -> str:
+    """SQL turning the text expression ``text`` into ``col``'s type (NULL if unreadable)."""
+    t = f"trim({text})"
+    kind = col.kind
+    if kind is Kind.STRING and not col.choices:
+        return text  # kept as written; readers already turned empty cells into NULL
+    if kind is Kind.INT:
+        return f"(CASE WHEN regexp_full_match({t}, {lit(_INT)}) THEN TRY_CAST({t} AS DOUBLE)::BIGINT END)"
+    if kind in (Kind.MONEY, Kind.DECIMAL, Kind.RATE):
+        return f"(CASE WHEN regexp_full_match({t}, {lit(_NUMBER)}) THEN TRY_CAST({t} AS {col.sql_type}) END)"
+    if kind is Kind.BOOL:
+        low = f"lower({t})"
+        return (f"(CASE WHEN {low} IN ('true','t','yes','y','1','是') THEN true"
+                f" WHEN {low} IN ('false','f','no','n','0','否') THEN false END)")
+    if kind is Kind.TIMESTAMP:
+        return timestamp_expr(text, tz)
+    if kind is Kind.DATE:
+        formats = "[" + ", ".join(lit(f) for f in TIMESTAMP_FORMATS) + "]"
+        return f"coalesce(TRY_CAST({t} AS DATE), TRY_CAST({t} AS TIMESTAMP)::DATE, try_strptime({t}, {formats})::DATE)"
+    if kind is Kind.JSON:
+        return f"(CASE WHEN json_valid({t}) THEN {t}::JSON END)"
+    if kind is Kind.CURRENCY:
+        whens = " ".join(f"WHEN {lit(a)} THEN {lit(b)}" for a, b in CURRENCY_ALIASES)
+        up = f"(CASE upper({t}) {whens} ELSE upper({t}) END)"
+        return f"(CASE WHEN {_in(up, ISO_4217)} THEN {up} END)"
+    if kind is Kind.TIMEZONE:
+        return f"(CASE WHEN {t} IN (SELECT name FROM pg_timezone_names()) THEN {t} END)"
+    if kind is Kind.EVENT:
+        low = _case_map(f"lower({t})", col.aliases)
+        return f"(CASE WHEN regexp_full_match({low}, {lit(CUSTOM_EVENT_PATTERN)}) THEN {low} END)"
+    # enumerations (channel, device, status, …)
+    low = _case_map(f"lower({t})", col.aliases)
+    return f"(CASE WHEN {_in(low, col.choices)} THEN {low} END)"
+
+
+def parse_reason(col: Column) -> str:
+    """The reason code for text present but unreadable as ``col``."""
+    return {
+        Kind.INT: "invalid_int", Kind.MONEY: "invalid_number", Kind.DECIMAL: "invalid_number",
+        Kind.RATE: "invalid_number", Kind.BOOL: "invalid_bool", Kind.TIMESTAMP: "invalid_timestamp",
+        Kind.DATE: "invalid_date", Kind.JSON: "invalid_json", Kind.CURRENCY: "unknown_currency",
+        Kind.TIMEZONE: "unknown_timezone", Kind.EVENT: "not_allowed",
+    }.get(col.kind, "not_allowed")
+
+
+def value_checks(col: Column, value: str) -> list[tuple[str, str]]:
+    """(condition that marks a bad row, reason) for a typed value expression."""
+    checks: list[tuple[str, str]] = []
+    if col.required:
+        checks.append((f"{value} IS NULL", "missing_required"))
+    if col.non_negative:
+        checks.append((f"{value} < 0", "negative"))
+    if col.minimum is not None:
+        checks.append((f"{value} < {col.minimum!r}", "out_of_range"))
+    if col.maximum is not None:
+        checks.append((f"{value} > {col.maximum!r}", "out_of_range"))
+    return checks

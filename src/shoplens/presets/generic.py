@@ -1,0 +1,103 @@
+"""The plain import: a file whose headers are canonical column names (docs/data-model.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from shoplens.errors import SchemaError
+from shoplens.ingest.parse import lit
+from shoplens.model import TABLES, Table, get_table
+from shoplens.presets.base import FilePlan, Output, SourceField
+from shoplens.warehouse.ddl import quote
+
+# Dependency order inside one import: what others are converted or checked against comes first.
+PRIORITY = {"stores": 0, "fx_rates": 1, "products": 10, "customers": 11}
+
+
+def normalise_header(name: str) -> str:
+    return name.strip().lstrip("\ufeff").lower()
+
+
+def parse_maps(maps: list[str], table: Table) -> dict[str, str]:
+    """``--map SRC=DST`` pairs, checked against the table's columns."""
+    result: dict[str, str] = {}
+    valid = {c.name for c in table.columns}
+    for item in maps:
+        src, sep, dst = item.partition("=")
+        if not sep or not src.strip() or not dst.strip():
+            raise SchemaError(f"bad column map {item!r}", hint="write --map SOURCE_COLUMN=canonical_column")
+        if dst.strip() not in valid:
+            raise SchemaError(f"--map {item}: {table.name} has no column {dst.strip()!r}",
+                              hint="columns: " + ", ".join(sorted(valid)))
+        result[normalise_header(src)] = dst.strip()
+    return result
+
+
+def guess_table(header: list[str], path: Path) -> Table:
+    """The table whose natural key is in the header and that matches the most columns."""
+    names = {normalise_header(h) for h in header}
+    best: tuple[int, Table] | None = None
+    for table in TABLES:
+        key = [k for k in table.key if k != "store_id"]
+        if not all(k in names for k in key):
+            continue
+        score = sum(c.name in names for c in table.columns) * 10 - len(table.columns)
+        if best is None or score > best[0]:
+            best = (score, table)
+    if best is None:
+        raise SchemaError("cannot tell which table this file is for", where=str(path),
+                          hint="name it: shoplens import orders FILE (tables: "
+                          + ", ".join(t.name for t in TABLES) + "), or use --preset")
+    return best[1]
+
+
+def canonical_plan(table_name: str, header: list[str], path: Path, maps: list[str],
+                   defaults: dict[str, str]) -> FilePlan:
+    """Plan for a canonical-column file. ``defaults`` resolves ``$store`` and ``$store_currency``."""
+    table = get_table(table_name)
+    mapping = parse_maps(maps, table)
+    wanted = {c.name: c for c in table.columns}
+    fields: list[SourceField] = []
+    ignored: list[str] = []
+    seen: set[str] = set()
+    for raw in header:
+        norm = normalise_header(raw)
+        name = mapping.get(norm, norm)
+        if name in wanted and name not in seen:
+            fields.append(SourceField(raw, name, wanted[name]))
+            seen.add(name)
+        else:
+            ignored.append(raw)
+    for src in mapping:
+        if src not in {normalise_header(h) for h in header}:
+            raise SchemaError(f"--map names column {src!r}, which the file does not have", where=str(path),
+                              hint="columns in the file: " + ", ".join(header))
+    missing = [c.name for c in table.required_columns if c.name not in seen]
+    if missing:
+        raise SchemaError(
+            f"missing required column(s) for {table.name}: {', '.join(missing)}", where=str(path),
+            hint=f"found: {', '.join(header)}; rename with --map SRC=DST or use a --preset")
+    selects = []
+    for col in table.columns:
+        default = col.default
+        if default is not None and default.startswith("$"):
+            default = defaults[default]
+        if col.name in seen:
+            value = quote(col.name)
+            if default is not None:
+                value = f"coalesce({value}, {lit(default)})"
+        else:
+            value = f"{lit(default)}" if default is not None else "NULL"
+        selects.append(f"CAST({value} AS {col.sql_type}) AS {quote(col.name)}")
+    sql = f"SELECT _line, {', '.join(selects)} FROM {{src}}"
+    sources = {f.name: f.header for f in fields}
+    # a present column with a default: an empty cell takes the default, so it is not "required" there
+    fields = [SourceField(f.header, f.name, _optional(f)) for f in fields]
+    return FilePlan(fields=fields, outputs=[Output(table.name, sql, sources)],
+                    priority=PRIORITY.get(table.name, 50), ignored_columns=ignored, label=table.name)
+
+
+def _optional(field: SourceField):
+    from dataclasses import replace
+
+    return replace(field.column, required=False)

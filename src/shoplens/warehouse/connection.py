@@ -1,0 +1,116 @@
+"""Opening the warehouse: one DuckDB file, one writer at a time, analytics through Ibis.
+
+DuckDB allows one read-write process or several read-only ones. A second writer waits for the
+lock up to ``lock_wait`` seconds (env ``SHOPLENS_LOCK_WAIT``, default 10) so that short writes
+queue behind each other, then fails with a message naming the holder, never a crash.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from shoplens.errors import DatabaseLockedError, NoWarehouseError, SchemaError
+
+DEFAULT_DB = "shoplens.duckdb"
+
+
+def default_db_path() -> Path:
+    """``$SHOPLENS_DB`` or ``./shoplens.duckdb``."""
+    return Path(os.environ.get("SHOPLENS_DB") or DEFAULT_DB)
+
+
+def _lock_wait_default() -> float:
+    try:
+        return float(os.environ.get("SHOPLENS_LOCK_WAIT", "10"))
+    except ValueError:
+        return 10.0
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc)
+    return "lock" in text.lower() and ("Conflicting lock" in text or "Could not set lock" in text)
+
+
+def _connect(path: Path, read_only: bool, lock_wait: float) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + lock_wait
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+            con.execute("SET TimeZone = 'UTC'")  # TIMESTAMPTZ values are read and cast in UTC
+            return con
+        except duckdb.IOException as exc:
+            if not _is_lock_error(exc):
+                raise
+            if time.monotonic() >= deadline:
+                pid = re.search(r"PID (\d+)", str(exc))
+                holder = f" (process {pid.group(1)})" if pid else ""
+                raise DatabaseLockedError(
+                    f"the warehouse is being written by another shoplens process{holder}",
+                    where=str(path),
+                    hint="wait for that import/demo to finish and run this again, or raise "
+                    "SHOPLENS_LOCK_WAIT (seconds to wait for the lock)",
+                ) from exc
+            time.sleep(0.2)
+
+
+class Warehouse:
+    """A connection to the shoplens warehouse.
+
+    ``con`` is the raw DuckDB connection used for loading (DDL, staging, merges); ``ibis`` is the
+    Ibis backend over the same connection that every analytical query goes through, so another
+    Ibis backend can be plugged in for analytics later.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, read_only: bool = False,
+                 lock_wait: float | None = None, migrate: bool = True) -> None:
+        from shoplens.warehouse.migrations import check_version, migrate_to_latest
+
+        self.path = Path(path) if path is not None else default_db_path()
+        self.read_only = read_only
+        if read_only and not self.path.exists():
+            raise NoWarehouseError(
+                "no warehouse here yet", where=str(self.path),
+                hint="run `shoplens demo` or `shoplens import …` first, or point --db / SHOPLENS_DB at one",
+            )
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        wait = _lock_wait_default() if lock_wait is None else lock_wait
+        self.con = _connect(self.path, read_only, wait)
+        self.con.execute("SET preserve_insertion_order = true")
+        self._ibis: Any = None
+        try:
+            if read_only or not migrate:
+                check_version(self.con, str(self.path))
+            else:
+                migrate_to_latest(self.con)
+        except SchemaError:
+            self.con.close()
+            raise
+
+    @property
+    def ibis(self) -> Any:
+        """The Ibis backend (created on first use; importing Ibis costs ~0.5 s)."""
+        if self._ibis is None:
+            import ibis
+
+            self._ibis = ibis.duckdb.from_connection(self.con)
+        return self._ibis
+
+    def table(self, name: str) -> Any:
+        """An Ibis table expression for a canonical table."""
+        return self.ibis.table(name)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,73 @@
+"""Schema version and forward migrations.
+
+Each migration is a function applied once, in order, inside a transaction; the version reached
+is stored in ``_shoplens_meta``. Migrations must be written so that a fresh database can run all
+of them in order: v1 creates tables from the model with IF NOT EXISTS, later ones use
+``ALTER TABLE … ADD COLUMN IF NOT EXISTS`` (a column added to the model needs a migration).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import duckdb
+
+from shoplens.errors import SchemaError
+from shoplens.warehouse import ddl
+
+Migration = tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]]
+
+MIGRATIONS: list[Migration] = [
+    (1, "canonical tables, import manifest, quarantine", ddl.create_all),
+]
+
+LATEST = MIGRATIONS[-1][0]
+
+
+def current_version(con: duckdb.DuckDBPyConnection) -> int:
+    """0 for an empty database."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = '_shoplens_meta'"
+    ).fetchone()
+    if not exists or not exists[0]:
+        return 0
+    row = con.execute("SELECT value FROM _shoplens_meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate_to_latest(con: duckdb.DuckDBPyConnection, migrations: list[Migration] | None = None) -> int:
+    """Apply every migration newer than the stored version; returns the version reached."""
+    migrations = MIGRATIONS if migrations is None else migrations
+    version = current_version(con)
+    latest = migrations[-1][0]
+    if version > latest:
+        raise SchemaError(f"this warehouse has schema v{version}, newer than this shoplens (v{latest})",
+                          hint="upgrade shoplens")
+    for number, _description, apply in migrations:
+        if number <= version:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            apply(con)
+            con.execute("CREATE TABLE IF NOT EXISTS _shoplens_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+            con.execute("INSERT OR REPLACE INTO _shoplens_meta VALUES ('schema_version', ?)", [str(number)])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        version = number
+    return version
+
+
+def check_version(con: duckdb.DuckDBPyConnection, where: str) -> None:
+    """For read-only use: the schema must be exactly the one this code knows."""
+    version = current_version(con)
+    if version == 0:
+        raise SchemaError("this file is not a shoplens warehouse (no schema version)", where=where,
+                          hint="run `shoplens import` or `shoplens demo` to create one")
+    if version < LATEST:
+        raise SchemaError(f"warehouse schema v{version} is older than this shoplens (v{LATEST})",
+                          where=where, hint="run `shoplens migrate` once")
+    if version > LATEST:
+        raise SchemaError(f"warehouse schema v{version} is newer than this shoplens (v{LATEST})",
+                          where=where, hint="upgrade shoplens")
