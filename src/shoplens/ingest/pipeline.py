@@ -357,3 +357,36 @@ def _drop_temp(con) -> None:
             con.execute(f"DROP TABLE IF EXISTS temp.{quote(name)}")
     except Exception:
         pass
+
+
+def load_canonical(wh: Warehouse, table: str, relation: str, ctx: StoreContext, import_id: int,
+                   *, merge: bool = True) -> int:
+    """Load rows that are valid by construction (demo data, derived rows) into ``table``.
+
+    ``relation`` is a table/view name or ``(SELECT …)`` with canonical columns (missing ones are
+    NULL). Constraints are checked (a violation raises), money converted (a missing rate raises
+    FxRateMissingError), then rows are merged on the natural key, or appended when ``merge`` is
+    False (the caller guarantees the keys are new, e.g. a freshly rebuilt demo store). Runs in the
+    caller's transaction; returns rows written.
+    """
+    con = wh.con
+    out = Output(table, "SELECT * FROM {src}", primary=False)
+    _materialize(con, "_lc_rows", _sql(out, relation, {}), out, ctx)
+    for col in get_table(table).columns:
+        for condition, reason in value_checks(col, quote(col.name)):
+            bad = con.execute(f"SELECT count(*) FROM _lc_rows WHERE {condition}").fetchone()[0]  # type: ignore[index]
+            if bad:
+                raise ShoplensError(f"{bad} {table} row(s) break the rule {reason} on {col.name}")
+    name = _convert(con, "", "_lc_rows", out, ctx, fail=True)
+    if merge:
+        written = merge_batch(con, get_table(table), name, import_id).written
+    else:
+        spec = get_table(table)
+        cols = [c.name for c in spec.all_columns if c.name != "_import_id"]
+        present = {r[0] for r in con.execute(f"DESCRIBE {name}").fetchall()}
+        select = ", ".join(quote(c) if c in present else "NULL" for c in cols)
+        names = ", ".join(quote(c) for c in cols)
+        con.execute(f"INSERT INTO {quote(table)} ({names}, _import_id) SELECT {select}, {int(import_id)} FROM {name}")
+        written = int(con.execute(f"SELECT count(*) FROM {name}").fetchone()[0])  # type: ignore[index]
+    con.execute("DROP TABLE IF EXISTS _lc_rows; DROP TABLE IF EXISTS _lc_rows_fx")
+    return written
