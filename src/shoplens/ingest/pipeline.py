@@ -25,7 +25,7 @@ from shoplens.ingest.merge import merge_batch
 from shoplens.ingest.parse import REASONS, lit, parse_reason, typed_expr, value_checks
 from shoplens.ingest.store_context import StoreContext, create_store, resolve_store
 from shoplens.ingest.summary import FileResult, ImportSummary
-from shoplens.model import get_table
+from shoplens.model import Column, Kind, get_table
 from shoplens.presets import get_preset
 from shoplens.presets.base import FilePlan, Output, Reject
 from shoplens.presets.generic import canonical_plan, guess_table
@@ -165,7 +165,7 @@ def _import_one(wh: Warehouse, item: _File, index: int, import_id: int, ctx: Sto
         cell, k = quote(f.name), position[f.header]
         reason = parse_reason(f.column)
         _problems(con, q, src, f"c{k} IS NOT NULL AND {cell} IS NULL", f.header, k, f"c{k}", reason,
-                  target_label)
+                  target_label, _allowed(f.column))
         if f.column.required:
             _problems(con, q, src, f"c{k} IS NULL", f.header, k, "NULL", "missing_required", target_label)
     # 2. business rules of the preset
@@ -247,11 +247,19 @@ def _sql(out: Output, src: str, lookups: dict[str, str]) -> str:
 
 
 def _problems(con, q: str, rel: str, where: str, column: str, field: int | None, value_sql: str,
-              reason: str, target: str) -> None:
+              reason: str, target: str, extra: str = "") -> None:
     field_sql = "NULL" if field is None else str(int(field))
     con.execute(
         f"INSERT INTO {q} SELECT _line, {lit(column)}, {field_sql}, CAST({value_sql} AS VARCHAR), "
-        f"{lit(reason)}, {lit(_message(reason))}, {lit(target)}, NULL FROM {rel} WHERE {where}")
+        f"{lit(reason)}, {lit(_message(reason, extra))}, {lit(target)}, NULL FROM {rel} WHERE {where}")
+
+
+def _allowed(col: Column) -> str:
+    if col.kind is Kind.EVENT:
+        return "a standard event (" + ", ".join(col.choices) + ") or a snake_case custom name"
+    if col.choices:
+        return "allowed: " + ", ".join(col.choices)
+    return ""
 
 
 def _add_read_problems(wh: Warehouse, item: _File, q: str) -> None:

@@ -1,0 +1,98 @@
+"""The `shoplens` command: global options, error handling and the command groups.
+
+A user mistake (ShoplensError) prints one line — what, where, hint — and exits non-zero;
+`--debug` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from shoplens import __version__, i18n
+from shoplens.errors import ShoplensError
+
+app = typer.Typer(
+    name="shoplens",
+    help="shoplens — operations analytics for cross-border e-commerce sellers.\n\n"
+    "跨境电商精细化运营分析：导入店铺数据、查看指标、分析用户行为。",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class State:
+    db: Path | None = None
+    debug: bool = False
+
+
+state = State()
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"shoplens {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    db: Annotated[Path | None, typer.Option(
+        "--db", help="Warehouse file (default $SHOPLENS_DB or ./shoplens.duckdb) / 仓库文件",
+        show_default=False)] = None,
+    lang: Annotated[str | None, typer.Option(
+        "--lang", help="Output language zh|en (default $SHOPLENS_LANG, $LANG) / 输出语言")] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks / 显示调用栈")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=version_callback, is_eager=True,
+                                          help="Show the version and exit")] = False,
+) -> None:
+    state.db = db
+    state.debug = debug or bool(os.environ.get("SHOPLENS_DEBUG"))
+    if lang:
+        i18n.set_lang(lang)
+
+
+def db_path() -> str | None:
+    return str(state.db) if state.db else None
+
+
+def register() -> None:
+    from shoplens.cli import demo_cmd, import_cmd, info_cmd, quarantine_cmd
+
+    import_cmd.register(app)
+    info_cmd.register(app)
+    quarantine_cmd.register(app)
+    demo_cmd.register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    register()
+    try:
+        app(standalone_mode=False)
+    except ShoplensError as exc:
+        if state.debug:
+            raise
+        typer.echo(f"{i18n.t('error')}: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        typer.echo("aborted / 已中止", err=True)
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # click usage errors carry their own exit code
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if state.debug:
+            raise
+        typer.echo(f"{i18n.t('error')}: internal error: {type(exc).__name__}: {exc} "
+                   "(hint: run again with --debug and report it)", err=True)
+        sys.exit(1)

@@ -1,0 +1,110 @@
+"""`shoplens import [TABLE] FILE...`: load files into the warehouse."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from shoplens.cli.output import Format, console, err_console, print_json, rich_table
+from shoplens.i18n import t
+from shoplens.model import TABLES_BY_NAME
+from shoplens.presets import preset_names
+
+HELP = f"""Import CSV/TSV (any delimiter; UTF-8, UTF-8 BOM, GBK/GB18030), gzip, Parquet, JSON Lines or
+Excel .xlsx files. 导入数据文件。
+
+Without --preset, headers must be canonical column names (docs/data-model.md) of TABLE; TABLE is
+guessed from the headers when omitted. Bad rows go to quarantine with file:line:column and a
+reason; re-importing is idempotent; an import is all or nothing.
+
+Tables: {', '.join(TABLES_BY_NAME)}.  Presets: {', '.join(preset_names())}.
+
+Examples:\n
+  shoplens import orders orders.csv --store tmall --currency CNY --timezone Asia/Shanghai\n
+  shoplens import --preset online-retail online_retail.csv.gz --store uk
+"""
+
+
+def _progress_factory() -> Callable[[str, int], Callable[[int], None]] | None:
+    """A Rich progress bar on a terminal; nothing when output is piped (CI, --format json)."""
+    if not sys.stderr.isatty():
+        return None
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    progress = Progress("[bold]{task.description}", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                        console=err_console, transient=True)
+    progress.start()
+
+    def factory(name: str, size: int) -> Callable[[int], None]:
+        task = progress.add_task(name, total=size)
+        return lambda done: progress.update(task, completed=done)
+
+    factory.stop = progress.stop  # type: ignore[attr-defined]
+    return factory
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("import", help=HELP)
+    def import_command(
+        args: Annotated[list[str], typer.Argument(help="[TABLE] FILE...", show_default=False)],
+        preset: Annotated[str | None, typer.Option("--preset", "-p", help="Export preset / 预设")] = None,
+        store: Annotated[str, typer.Option("--store", "-s", help="Store id / 店铺")] = "default",
+        maps: Annotated[list[str] | None, typer.Option(
+            "--map", help="Rename a column: SRC=DST (repeatable) / 列映射")] = None,
+        timezone: Annotated[str | None, typer.Option(
+            "--timezone", help="Zone of naive timestamps; new store's zone / 时区")] = None,
+        currency: Annotated[str | None, typer.Option(
+            "--currency", help="Currency of money without a currency column; new store's reporting "
+            "currency / 币种")] = None,
+        encoding: Annotated[str | None, typer.Option(
+            "--encoding", help="Text encoding (default: detect UTF-8 / GB18030) / 编码")] = None,
+        fmt: Annotated[Format, typer.Option("--format", "-f", help="table|json")] = Format.table,
+    ) -> None:
+        from shoplens.cli.app import db_path
+        from shoplens.ingest.pipeline import import_files
+        from shoplens.warehouse.connection import Warehouse
+
+        table = None
+        files = list(args)
+        if files and files[0] in TABLES_BY_NAME and not Path(files[0]).exists():
+            table, files = files[0], files[1:]
+        progress = _progress_factory() if fmt is Format.table else None
+        try:
+            with Warehouse(db_path()) as wh:
+                summary = import_files(wh, files, table=table, preset=preset, store=store, maps=maps or [],
+                                       timezone=timezone, currency=currency, encoding=encoding,
+                                       progress=progress)
+        finally:
+            if progress is not None:
+                progress.stop()  # type: ignore[attr-defined]
+        if fmt is Format.json:
+            print_json(summary.to_dict())
+            return
+        _print_summary(summary)
+
+
+def _print_summary(summary) -> None:  # noqa: ANN001 - ImportSummary
+    if summary.store_created:
+        console.print(f"{t('store_created')}: [bold]{summary.store_id}[/]")
+    rows = [[Path(f.file).name, f.preset, f.target, f.read, f.loaded, f.duplicates, f.quarantined]
+            for f in summary.files]
+    if len(summary.files) > 1:
+        rows.append([t("total"), "", "", summary.read, summary.loaded, summary.duplicates, summary.quarantined])
+    header = [t(k) for k in ("file", "preset", "target", "read", "loaded", "duplicates", "quarantined")]
+    console.print(rich_table(f"{t('import_title')} #{summary.import_id} ({summary.store_id})", header, rows,
+                             numeric=(3, 4, 5, 6)))
+    console.print(rich_table(t("tables_title"), [t("table"), t("rows_written")],
+                             sorted(summary.tables.items()), numeric=(1,)))
+    for f in summary.files:
+        if f.ignored_columns:
+            console.print(f"{Path(f.file).name}: {t('ignored')}: {', '.join(f.ignored_columns)}")
+    if summary.examples:
+        rows = [[f"{Path(e['file']).name}:{e['line']}", e["column"], e["value"], e["reason"]]
+                for e in summary.examples]
+        console.print(rich_table(t("quarantine_title"), [t("line"), t("column"), t("value"), t("reason")],
+                                 rows))
+        console.print(t("quarantine_hint"))

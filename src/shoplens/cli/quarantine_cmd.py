@@ -1,0 +1,93 @@
+"""`shoplens quarantine list|export`: the rows an import refused, with where and why."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from shoplens.cli.output import Format, console, print_csv, print_json, rich_table
+from shoplens.i18n import t
+
+quarantine_app = typer.Typer(help="Rows refused by imports, with file:line:column and reason. 隔离区。",
+                             no_args_is_help=True)
+COLUMNS = ["import_id", "store_id", "file", "line", "column", "field", "value", "reason", "message",
+           "target_table", "raw"]
+
+
+def _query(store: str | None, file: str | None, reason: str | None, limit: int | None) -> list[tuple]:
+    from shoplens.cli.app import db_path
+    from shoplens.warehouse.connection import Warehouse
+
+    where, params = [], []
+    for column, value in (("store_id", store), ("reason", reason)):
+        if value:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if file:
+        where.append("(file = ? OR file LIKE ?)")
+        params += [file, f"%/{Path(file).name}"]
+    sql = ("SELECT import_id, store_id, file, line, \"column\", field, value, reason, message, target_table, "
+           "CAST(raw AS VARCHAR) FROM quarantine")
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY store_id, file, line"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    with Warehouse(db_path(), read_only=True) as wh:
+        return wh.con.execute(sql, params).fetchall()
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(quarantine_app, name="quarantine")
+
+
+@quarantine_app.command("list")
+def list_command(
+    store: Annotated[str | None, typer.Option("--store", "-s", help="Only this store")] = None,
+    file: Annotated[str | None, typer.Option("--file", help="Only this source file")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Only this reason")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many rows (0 = all)")] = 50,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table|json|csv")] = Format.table,
+) -> None:
+    """Show quarantined cells: file:line:column, value, reason. 查看隔离行。"""
+    rows = _query(store, file, reason, limit or None)
+    if fmt is Format.json:
+        print_json([dict(zip(COLUMNS, r, strict=True)) for r in rows])
+    elif fmt is Format.csv:
+        print_csv(COLUMNS, rows)
+    elif not rows:
+        console.print(t("no_quarantine"))
+    else:
+        console.print(rich_table(
+            t("quarantine_title").split("(")[0],
+            [t("line"), t("column"), t("value"), t("reason")],
+            [[f"{Path(r[2]).name}:{r[3]}" + (f":{r[5]}" if r[5] else ""), r[4], r[6], _short(r[7], r[8])]
+             for r in rows]))
+
+
+def _short(reason: str, message: str) -> str:
+    """Reason code plus its text in the current language (the full message stays in JSON/CSV)."""
+    from shoplens.i18n import lang
+    from shoplens.ingest.parse import REASONS
+
+    en, zh, _hint = REASONS.get(reason, (message, message, ""))
+    return f"{reason}: {zh if lang() == 'zh' else en}"
+
+
+@quarantine_app.command("export")
+def export_command(
+    out: Annotated[Path, typer.Argument(help="CSV file to write")],
+    store: Annotated[str | None, typer.Option("--store", "-s", help="Only this store")] = None,
+    file: Annotated[str | None, typer.Option("--file", help="Only this source file")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Only this reason")] = None,
+) -> None:
+    """Write every quarantined cell, with its whole source row (raw), to a CSV. 导出隔离行。"""
+    rows = _query(store, file, reason, None)
+    with open(out, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(COLUMNS)
+        writer.writerows(rows)
+    console.print(f"{t('exported')} {len(rows):,} → {out}")

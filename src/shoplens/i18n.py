@@ -1,0 +1,77 @@
+"""zh-CN / English labels for everything the CLI prints (metrics get theirs from the catalog).
+
+The language comes from ``--lang``, else ``$SHOPLENS_LANG``, else ``$LANG`` (zh* -> Chinese),
+else English. JSON output never changes with the language: keys are the stable contract.
+"""
+
+from __future__ import annotations
+
+import os
+
+LABELS: dict[str, tuple[str, str]] = {
+    # key: (zh-CN, en)
+    "file": ("文件", "File"),
+    "preset": ("预设", "Preset"),
+    "target": ("目标表", "Target"),
+    "read": ("读取", "Read"),
+    "loaded": ("已载入", "Loaded"),
+    "duplicates": ("重复", "Duplicates"),
+    "quarantined": ("隔离", "Quarantined"),
+    "total": ("合计", "Total"),
+    "table": ("表", "Table"),
+    "rows": ("行数", "Rows"),
+    "rows_written": ("写入行数", "Rows written"),
+    "from": ("最早(UTC)", "From (UTC)"),
+    "to": ("最晚(UTC)", "To (UTC)"),
+    "store": ("店铺", "Store"),
+    "platform": ("平台", "Platform"),
+    "currency": ("报告币种", "Reporting currency"),
+    "timezone": ("时区", "Time zone"),
+    "line": ("行", "Line"),
+    "column": ("列", "Column"),
+    "value": ("值", "Value"),
+    "reason": ("原因", "Reason"),
+    "import_title": ("导入结果", "Import summary"),
+    "tables_title": ("各表写入", "Rows written per table"),
+    "quarantine_title": ("隔离样例(前 10 条)", "Quarantined examples (first 10)"),
+    "quarantine_hint": ("查看全部: shoplens quarantine list", "see all: shoplens quarantine list"),
+    "store_created": ("已新建店铺", "created store"),
+    "ignored": ("已忽略的列", "ignored columns"),
+    "info_title": ("仓库内容", "Warehouse contents"),
+    "stores_title": ("店铺", "Stores"),
+    "no_quarantine": ("隔离区为空", "quarantine is empty"),
+    "exported": ("已导出", "exported"),
+    "demo_title": ("演示店铺已生成", "Demo store built"),
+    "headline_title": ("核心指标(最近 30 天)", "Headline KPIs (last 30 days)"),
+    "incident": ("注入的异常", "Injected incident"),
+    "error": ("错误", "error"),
+    "metric": ("指标", "Metric"),
+    "schema_version": ("结构版本", "Schema version"),
+    "migrated": ("已迁移到结构版本", "migrated to schema version"),
+    "preset_name": ("名称", "Name"),
+    "description": ("说明", "Description"),
+}
+
+_current: str | None = None
+
+
+def set_lang(lang: str | None) -> None:
+    global _current
+    _current = lang
+
+
+def lang() -> str:
+    """``zh`` or ``en``."""
+    chosen = _current or os.environ.get("SHOPLENS_LANG") or os.environ.get("LANG", "")
+    return "zh" if chosen.lower().startswith("zh") else "en"
+
+
+def t(key: str) -> str:
+    zh, en = LABELS.get(key, (key, key))
+    return zh if lang() == "zh" else en
+
+
+def both(key: str) -> str:
+    """Both languages, for help texts that must read well either way."""
+    zh, en = LABELS.get(key, (key, key))
+    return f"{en} / {zh}"
