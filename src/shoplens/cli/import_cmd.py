@@ -87,7 +87,7 @@ def register(app: typer.Typer) -> None:
         _print_summary(summary)
 
 
-def _print_summary(summary) -> None:  # noqa: ANN001 - ImportSummary
+def _print_summary(summary) -> None:
     if summary.store_created:
         console.print(f"{t('store_created')}: [bold]{summary.store_id}[/]")
     rows = [[Path(f.file).name, f.preset, f.target, f.read, f.loaded, f.duplicates, f.quarantined]

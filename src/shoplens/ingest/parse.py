@@ -48,15 +48,10 @@ def lit(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _case_map(expr: str, pairs: tuple[tuple[str, str], ...]) -> str:
-    if not pairs:
-        return expr
-    whens = " ".join(f"WHEN {lit(a.lower())} THEN {lit(b)}" for a, b in pairs)
-    return f"(CASE {expr} {whens} ELSE {expr} END)"
-
-
-def _in(expr: str, values: tuple[str, ...] | frozenset[str]) -> str:
-    return f"{expr} IN ({', '.join(lit(v) for v in sorted(values))})"
+def _lookup(pairs: dict[str, str], key_sql: str) -> str:
+    """A MAP literal lookup: one hash probe per row (a CASE chain re-evaluates its operand per WHEN)."""
+    body = ", ".join(f"{lit(k)}: {lit(v)}" for k, v in pairs.items())
+    return f"map_extract_value(MAP {{{body}}}, {key_sql})"
 
 
 def timestamp_expr(text: str, tz: str) -> str:
@@ -96,17 +91,16 @@ def typed_expr(col: Column, text: str, tz: str) -> str:
     if kind is Kind.JSON:
         return f"(CASE WHEN json_valid({t}) THEN {t}::JSON END)"
     if kind is Kind.CURRENCY:
-        whens = " ".join(f"WHEN {lit(a)} THEN {lit(b)}" for a, b in CURRENCY_ALIASES)
-        up = f"(CASE upper({t}) {whens} ELSE upper({t}) END)"
-        return f"(CASE WHEN {_in(up, ISO_4217)} THEN {up} END)"
+        return _lookup({c: c for c in sorted(ISO_4217)} | dict(CURRENCY_ALIASES), f"upper({t})")
     if kind is Kind.TIMEZONE:
         return f"(CASE WHEN {t} IN (SELECT name FROM pg_timezone_names()) THEN {t} END)"
     if kind is Kind.EVENT:
-        low = _case_map(f"lower({t})", col.aliases)
-        return f"(CASE WHEN regexp_full_match({low}, {lit(CUSTOM_EVENT_PATTERN)}) THEN {low} END)"
-    # enumerations (channel, device, status, …)
-    low = _case_map(f"lower({t})", col.aliases)
-    return f"(CASE WHEN {_in(low, col.choices)} THEN {low} END)"
+        low = f"lower({t})"
+        named = f"coalesce({_lookup({a.lower(): b for a, b in col.aliases}, low)}, {low})"
+        return f"(CASE WHEN regexp_full_match({named}, {lit(CUSTOM_EVENT_PATTERN)}) THEN {named} END)"
+    # enumerations (channel, device, status, …): every choice maps to itself, aliases to their choice
+    pairs = {c: c for c in col.choices} | {a.lower(): b for a, b in col.aliases}
+    return _lookup(pairs, f"lower({t})")
 
 
 def parse_reason(col: Column) -> str:

@@ -140,8 +140,9 @@ def _stage(wh: Warehouse, item: _File, raw: str, bar: Callable[[int], None] | No
     cols = ", ".join(f"c{i + 1} VARCHAR" for i in range(len(item.source.columns)))
     con.execute(f"CREATE OR REPLACE TEMP TABLE {raw} (_line BIGINT{', ' + cols if cols else ''})")
     for batch in readers.iter_batches(item.source, bar):
-        chunk = pa.Table.from_batches([batch])  # noqa: F841 - read by DuckDB's replacement scan
-        con.execute(f"INSERT INTO {raw} SELECT * FROM chunk")
+        con.register("_chunk", pa.Table.from_batches([batch]))
+        con.execute(f"INSERT INTO {raw} SELECT * FROM _chunk")
+        con.unregister("_chunk")
 
 
 def _import_one(wh: Warehouse, item: _File, index: int, import_id: int, ctx: StoreContext,
@@ -183,7 +184,7 @@ def _import_one(wh: Warehouse, item: _File, index: int, import_id: int, ctx: Sto
         name = f"_out_{index}_{j}"
         _materialize(con, name, _sql(out, ok, lookups), out, ctx)
         _check_output(con, q, src, name, out, position)
-        staged.append((out, _convert(con, q, name, out, ctx, fail=False)))
+        staged.append((out, _convert(con, q, name, out, ctx, fail=False, position=position)))
     # 4. merge the lines that survived everything
     result = FileResult(str(item.source.path), item.sha256, item.preset, target_label or _targets(item.plan))
     result.ignored_columns = item.plan.ignored_columns
@@ -271,8 +272,10 @@ def _add_read_problems(wh: Warehouse, item: _File, q: str) -> None:
         "message": [_message(p.reason, p.message) for p in item.source.problems],
         "raw": [p.raw for p in item.source.problems],
     })
+    wh.con.register("_read_problems", rows)
     wh.con.execute(f"INSERT INTO {q} SELECT _line, NULL, NULL, NULL, reason, message, "
-                   f"{lit(item.plan.label)}, raw::JSON FROM rows")
+                   f"{lit(item.plan.label)}, raw::JSON FROM _read_problems")
+    wh.con.unregister("_read_problems")
 
 
 def _check_output(con, q: str, src: str, name: str, out: Output, position: dict[str, int]) -> None:
@@ -303,7 +306,8 @@ def _check_derived(con, name: str, out: Output, item: _File) -> None:
                     where=str(item.source.path), hint=f"check the {item.preset} preset's mapping")
 
 
-def _convert(con, q: str, name: str, out: Output, ctx: StoreContext, *, fail: bool) -> str:
+def _convert(con, q: str, name: str, out: Output, ctx: StoreContext, *, fail: bool,
+             position: dict[str, int] | None = None) -> str:
     """Add fx columns; lines without a rate are quarantined (or, for derived rows, abort)."""
     table = get_table(out.table)
     if not table.converts_money:
@@ -320,8 +324,10 @@ def _convert(con, q: str, name: str, out: Output, ctx: StoreContext, *, fail: bo
                 hint="import fx_rates for that currency and date first (shoplens import fx_rates FILE)")
         return converted
     header = out.sources.get("currency", "currency")
+    field = (position or {}).get(header)  # None when the currency came from --currency
     con.execute(
-        f"INSERT INTO {q} SELECT _line, {lit(header)}, NULL, currency, 'missing_fx_rate', "
+        f"INSERT INTO {q} SELECT _line, {lit(header)}, {'NULL' if field is None else int(field)}, currency, "
+        f"'missing_fx_rate', "
         f"{lit(_message('missing_fx_rate'))} || ': ' || currency || '->' || {lit(ctx.reporting_currency)} "
         f"|| ' on ' || coalesce(CAST(_fx_date AS VARCHAR), 'no date'), {lit(out.table)}, NULL "
         f"FROM {converted} WHERE {missing} AND _line NOT IN (SELECT _line FROM {q})")

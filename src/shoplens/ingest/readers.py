@@ -200,34 +200,40 @@ def _cell(value: Any) -> str | None:
 
 
 class _Batcher:
-    """Collects rows column-wise and emits Arrow batches of ``_line`` + c1..cn (all text)."""
+    """Collects rows and emits Arrow batches of ``_line`` + c1..cn (all text, empty -> null)."""
 
     def __init__(self, width: int) -> None:
         self.width = width
-        self._reset()
-
-    def _reset(self) -> None:
         self.lines: list[int] = []
-        self.cols: list[list[str | None]] = [[] for _ in range(self.width)]
+        self.rows: list[list[str | None]] = []
 
     def add(self, line: int, cells: list[str | None]) -> pa.RecordBatch | None:
         self.lines.append(line)
-        for i, col in enumerate(self.cols):
-            value = cells[i]
-            col.append(None if value is None or value == "" else value)
+        self.rows.append(cells)
         return self.flush() if len(self.lines) >= CHUNK_ROWS else None
 
     def flush(self) -> pa.RecordBatch | None:
         if not self.lines:
             return None
-        arrays = [pa.array(self.lines, pa.int64())] + [pa.array(c, pa.string()) for c in self.cols]
+        import pyarrow.compute as pc
+
+        columns = list(zip(*self.rows, strict=True)) if self.rows else []
+        arrays = [pa.array(self.lines, pa.int64())]
+        for col in columns:
+            arr = pa.array(col, pa.string())
+            arrays.append(pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr))
         names = ["_line"] + [f"c{i + 1}" for i in range(self.width)]
-        self._reset()
+        self.lines, self.rows = [], []
         return pa.RecordBatch.from_arrays(arrays, names=names)
 
 
 def _has_surrogates(cells: list[str]) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for cell in cells for ch in cell)
+    """Undecodable bytes survive as lone surrogates (errors="surrogateescape"), which UTF-8 refuses."""
+    try:
+        "".join(cells).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def iter_batches(src: Source, progress: Progress | None = None) -> Iterator[pa.RecordBatch]:

@@ -43,6 +43,7 @@ def _connect(path: Path, read_only: bool, lock_wait: float) -> duckdb.DuckDBPyCo
         try:
             con = duckdb.connect(str(path), read_only=read_only)
             con.execute("SET TimeZone = 'UTC'")  # TIMESTAMPTZ values are read and cast in UTC
+            con.execute("SET enable_progress_bar = false")  # shoplens draws its own
             return con
         except duckdb.IOException as exc:
             if not _is_lock_error(exc):

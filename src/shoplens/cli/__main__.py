@@ -1,0 +1,6 @@
+"""``python -m shoplens.cli``: the same entry point as the ``shoplens`` console script."""
+
+from shoplens.cli.app import main
+
+if __name__ == "__main__":
+    main()
