@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from shoplens.cli.output import Format, console, err_console, print_json, rich_table
+from shoplens.cli.output import Format, console, err_console, print_json
 from shoplens.i18n import t
 from shoplens.model import TABLES_BY_NAME
 from shoplens.presets import preset_names
@@ -87,24 +87,28 @@ def register(app: typer.Typer) -> None:
         _print_summary(summary)
 
 
-def _print_summary(summary) -> None:
-    if summary.store_created:
-        console.print(f"{t('store_created')}: [bold]{summary.store_id}[/]")
-    rows = [[Path(f.file).name, f.preset, f.target, f.read, f.loaded, f.duplicates, f.quarantined]
-            for f in summary.files]
-    if len(summary.files) > 1:
-        rows.append([t("total"), "", "", summary.read, summary.loaded, summary.duplicates, summary.quarantined])
-    header = [t(k) for k in ("file", "preset", "target", "read", "loaded", "duplicates", "quarantined")]
-    console.print(rich_table(f"{t('import_title')} #{summary.import_id} ({summary.store_id})", header, rows,
-                             numeric=(3, 4, 5, 6)))
-    console.print(rich_table(t("tables_title"), [t("table"), t("rows_written")],
-                             sorted(summary.tables.items()), numeric=(1,)))
+def _print_summary(summary) -> None:  # noqa: ANN001 - ImportSummary
+    """Plain lines (readable in an 80-column terminal or a CI log), conservation spelled out."""
+    created = f" ({t('store_created')})" if summary.store_created else ""
+    console.print(f"[bold]{t('import_title')} #{summary.import_id}[/] → {t('store')} "
+                  f"[bold]{summary.store_id}[/]{created}")
     for f in summary.files:
+        console.print(f"[cyan]{Path(f.file).name}[/]  {t('preset')} {f.preset} → {f.target}")
+        console.print(f"  {t('read')} {f.read:,} = {t('loaded')} {f.loaded:,} + {t('duplicates')} "
+                      f"{f.duplicates:,} + {t('quarantined')} {f.quarantined:,}")
+        if f.reasons:
+            console.print("  " + ", ".join(f"{reason} {n:,}" for reason, n in f.reasons.items()))
         if f.ignored_columns:
-            console.print(f"{Path(f.file).name}: {t('ignored')}: {', '.join(f.ignored_columns)}")
+            console.print(f"  {t('ignored')}: {', '.join(f.ignored_columns)}")
+    if len(summary.files) > 1:
+        console.print(f"{t('total')}: {t('read')} {summary.read:,} = {t('loaded')} {summary.loaded:,} + "
+                      f"{t('duplicates')} {summary.duplicates:,} + {t('quarantined')} {summary.quarantined:,}")
+    written = " · ".join(f"{name} {n:,}" for name, n in sorted(summary.tables.items()))
+    console.print(f"{t('tables_title')}: {written or '0'}")
     if summary.examples:
-        rows = [[f"{Path(e['file']).name}:{e['line']}", e["column"], e["value"], e["reason"]]
-                for e in summary.examples]
-        console.print(rich_table(t("quarantine_title"), [t("line"), t("column"), t("value"), t("reason")],
-                                 rows))
+        console.print(f"{t('quarantine_title')}:")
+        for e in summary.examples:
+            where = f"{Path(e['file']).name}:{e['line']}" + (f":{e['field']}" if e.get("field") else "")
+            value = f"  {e['column']}: {e['value']}" if e["column"] else ""
+            console.print(f"  {where}  [yellow]{e['reason']}[/]{value}", highlight=False)
         console.print(t("quarantine_hint"))

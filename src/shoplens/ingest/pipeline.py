@@ -358,9 +358,10 @@ def _persist_quarantine(con, q: str, raw: str, item: _File, import_id: int, ctx:
 
 def _examples(con, import_id: int) -> list[dict[str, object]]:
     rows = con.execute(
-        'SELECT file, line, "column", value, reason, message FROM quarantine WHERE import_id = ? '
+        'SELECT file, line, field, "column", value, reason, message FROM quarantine WHERE import_id = ? '
         "ORDER BY file, line LIMIT 10", [import_id]).fetchall()
-    return [dict(zip(("file", "line", "column", "value", "reason", "message"), r, strict=True)) for r in rows]
+    keys = ("file", "line", "field", "column", "value", "reason", "message")
+    return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
 def _drop_temp(con) -> None:
