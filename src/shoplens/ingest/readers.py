@@ -7,11 +7,13 @@ that validation, in the warehouse, sees exactly what the file said.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
 import json
 import math
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -68,6 +70,15 @@ def _is_gzip(path: Path) -> bool:
 
 def _binary(path: Path, compressed: bool) -> IO[bytes]:
     return gzip.open(path, "rb") if compressed else open(path, "rb")
+
+
+# A damaged .gz raises these while streaming; click would turn a bare EOFError into "Aborted".
+_CORRUPT_GZIP = (EOFError, gzip.BadGzipFile, zlib.error)
+
+
+def _corrupt(path: Path, exc: Exception) -> ShoplensError:
+    return ShoplensError(f"compressed file is truncated or corrupt ({type(exc).__name__}: {exc})",
+                         where=str(path), hint="copy or download it again (`gzip -t FILE` checks it)")
 
 
 def _base_suffix(path: Path) -> str:
@@ -130,13 +141,20 @@ def open_source(path: str | Path, options: ReadOptions | None = None) -> Source:
         src.columns = _xlsx_header(path, options)
         return src
     src.compressed = _is_gzip(path)
-    with _binary(path, src.compressed) as fh:
-        sample = fh.read(SAMPLE_BYTES)
+    try:
+        with _binary(path, src.compressed) as fh:
+            sample = fh.read(SAMPLE_BYTES)
+    except _CORRUPT_GZIP as exc:
+        raise _corrupt(path, exc) from exc
     try:
         src.encoding = options.encoding or detect_encoding(sample)
+        codecs.lookup(src.encoding)
     except ShoplensError as exc:
         exc.where = str(path)
         raise
+    except LookupError:
+        raise ShoplensError(f"unknown text encoding {src.encoding!r}", where=str(path),
+                            hint="e.g. --encoding utf-8, gbk, gb18030 or latin-1") from None
     text = sample.decode(src.encoding, errors="replace")
     if fmt == "jsonl":
         src.columns = _jsonl_columns(text)
@@ -243,7 +261,13 @@ def iter_batches(src: Source, progress: Progress | None = None) -> Iterator[pa.R
     elif src.fmt == "xlsx":
         yield from _xlsx_batches(src, progress)
     else:
-        yield from _text_batches(src, progress)
+        try:
+            yield from _text_batches(src, progress)
+        except _CORRUPT_GZIP as exc:
+            raise _corrupt(src.path, exc) from exc
+        except csv.Error as exc:  # e.g. an unclosed quote swallowing the rest of the file
+            raise ShoplensError(f"cannot split the file into cells ({exc})", where=str(src.path),
+                                hint="check the quoting: an unclosed \" runs on to the end of the file") from exc
 
 
 def _text_batches(src: Source, progress: Progress | None) -> Iterator[pa.RecordBatch]:

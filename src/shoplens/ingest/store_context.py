@@ -22,7 +22,9 @@ class StoreContext:
 
     @property
     def defaults(self) -> dict[str, str]:
-        return {"$store": self.store_id, "$store_currency": self.file_currency}
+        """What ``$…`` placeholders in column defaults and preset SQL stand for."""
+        return {"$store": self.store_id, "$store_currency": self.file_currency,
+                "$timezone": self.parse_timezone}
 
 
 def check_timezone(con: duckdb.DuckDBPyConnection, tz: str) -> str:
@@ -52,7 +54,9 @@ def resolve_store(con: duckdb.DuckDBPyConnection, store_id: str, *, timezone: st
     row = con.execute("SELECT timezone, reporting_currency, platform FROM stores WHERE store_id = ?",
                       [store_id]).fetchone()
     if row:
-        return StoreContext(store_id, row[0], row[1], tz or row[0], cur or row[1], row[2], True)
+        # a preset knows its file's clock and money (e.g. CDNOW is US dollars) even in an existing store
+        return StoreContext(store_id, row[0], row[1], tz or preset_timezone or row[0],
+                            cur or preset_currency or row[1], row[2], True)
     new_tz = tz or preset_timezone or "UTC"
     new_cur = cur or preset_currency or "USD"
     return StoreContext(store_id, new_tz, new_cur, new_tz, new_cur, platform, False)

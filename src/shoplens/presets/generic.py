@@ -38,7 +38,7 @@ def guess_table(header: list[str], path: Path) -> Table:
     names = {normalise_header(h) for h in header}
     best: tuple[int, Table] | None = None
     for table in TABLES:
-        key = [k for k in table.key if k != "store_id"]
+        key = [k for k in table.key if k != "store_id"] or list(table.key)  # stores: store_id itself
         if not all(k in names for k in key):
             continue
         score = sum(c.name in names for c in table.columns) * 10 - len(table.columns)

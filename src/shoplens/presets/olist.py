@@ -109,15 +109,19 @@ class OlistPreset:
         by_norm = {h.strip().lower(): h for h in header}
         table = next((t for t in KINDS if all(s in by_norm for s in t.signature)), None)
         if table is None:
+            shown = ", ".join(header[:6]) + (", …" if len(header) > 6 else "")
             raise SchemaError(
-                f"not an Olist table this preset knows (columns: {', '.join(header)})", where=str(path),
+                f"not an Olist table this preset knows (columns: {shown})", where=str(path),
                 hint="expected one of: " + "; ".join(f"{t.kind} ({', '.join(t.signature)})" for t in KINDS))
         fields = [SourceField(by_norm[name], name, Column(name, kind, "", required=required))
                   for name, kind, required in table.fields if name in by_norm]
+        # an optional column the file lacks is NULL, so the output SQL stays the same
+        absent = {name: f"CAST(NULL AS {Column(name, kind, '').sql_type})"
+                  for name, kind, _required in table.fields if name not in by_norm}
         used = {f.header for f in fields}
-        outputs = [replace(o, sources={k: by_norm[v] for k, v in o.sources.items()})
+        outputs = [replace(o, sources={k: by_norm[v] for k, v in o.sources.items() if v in by_norm})
                    for o in _outputs(table.kind, lit(defaults["$store"]), lit(defaults["$store_currency"]))]
-        return FilePlan(fields=fields, outputs=outputs, priority=table.priority,
+        return FilePlan(fields=fields, outputs=outputs, priority=table.priority, computed=absent,
                         ignored_columns=[h for h in header if h not in used],
                         lookup=TRANSLATION if table.kind == "category_translation" else None,
                         label=table.kind)

@@ -1,9 +1,11 @@
 """UCI Online Retail / Online Retail II invoice lines (docs/presets.md#online-retail).
 
 Rules: an invoice starting with ``C`` is a cancellation -> one refund per line
-(amount = -Quantity x UnitPrice). Any other invoice is an order; its lines with Quantity > 0 and
-UnitPrice > 0 are order items (``line_no`` = position of the line in its invoice in the file) and
-the rest are quarantined as ``non_sale_adjustment``. Orders, products and customers are derived
+(amount = -Quantity x UnitPrice). An invoice starting with ``A`` is an accounting adjustment
+("Adjust bad debt", StockCode B), not a sale: its lines are quarantined as ``non_sale_adjustment``.
+Any other invoice is an order; its lines with Quantity > 0 and UnitPrice > 0 are order items
+(``line_no`` = position of the line in its invoice in the file) and the rest are quarantined as
+``non_sale_adjustment``. Orders, products and customers are derived
 from the lines that loaded. Both header variants are accepted.
 """
 
@@ -29,6 +31,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], Kind, bool]] = {
     "country": (("Country",), Kind.STRING, False),
 }
 IS_CANCEL = "starts_with(invoice, 'C')"
+IS_ADJUSTMENT = "starts_with(invoice, 'A')"  # "Adjust bad debt" bookkeeping, never a sale
 
 
 class OnlineRetailPreset:
@@ -83,7 +86,8 @@ class OnlineRetailPreset:
                    arg_max(country, _line) AS country
             FROM {{src}} WHERE customer IS NOT NULL GROUP BY customer""", primary=False)
         adjustment = Reject(
-            where=f"NOT {IS_CANCEL} AND (quantity <= 0 OR price <= 0)", reason="non_sale_adjustment",
+            where=f"NOT {IS_CANCEL} AND (quantity <= 0 OR price <= 0 OR {IS_ADJUSTMENT})",
+            reason="non_sale_adjustment",
             column=by_name["quantity"],
             value_sql="format('Quantity={}, UnitPrice={}', quantity, price)")
         return FilePlan(
