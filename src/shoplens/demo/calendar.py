@@ -84,7 +84,8 @@ class Calendar:
     end: date
     timezone: str
     days: list[date]
-    traffic: np.ndarray  # (n, 2) session volume multiplier, before noise and trend
+    traffic: np.ndarray  # (n, 2) session volume multiplier (promo x weekday), before noise and trend
+    lift: np.ndarray  # (n, 2) the promo part of it
     cart: np.ndarray
     pay: np.ndarray
     discount: np.ndarray  # item-level promo discount rate
@@ -93,6 +94,7 @@ class Calendar:
     peak: np.ndarray  # (n,) bool: promo peak days (midnight rush, shipping backlog)
     incident: tuple[int, int]  # inclusive day indices
     fixed_offset: int | None  # seconds east of UTC when the zone has no DST in range
+    utc_offset_h: float  # typical offset in hours (shapes when each market's visitors arrive)
     day_start: np.ndarray = field(init=False)  # local wall-clock epoch seconds of each midnight
 
     def __post_init__(self) -> None:
@@ -148,11 +150,12 @@ def build_calendar(end: date, n_days: int, tz: str) -> Calendar:
                 promo[i] = p.name
                 peak[i] |= offset == 0
     weekday = np.array([d.weekday() for d in days])
+    lift = traffic.copy()
     traffic *= WEEKDAY_TRAFFIC[weekday][:, None]
     offsets = utc_offsets(tz, days)
     fixed = int(offsets[0]) if np.all(offsets == offsets[0]) else None
-    cal = Calendar(start, end, tz, days, traffic, cart, pay, disc, weekday >= 5, promo, peak,
-                   (0, 0), fixed)
+    cal = Calendar(start, end, tz, days, traffic, lift, cart, pay, disc, weekday >= 5, promo, peak,
+                   (0, 0), fixed, float(np.median(offsets)) / 3600)
     cal.incident = _place_incident(promo, n_days)
     return cal
 

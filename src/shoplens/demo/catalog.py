@@ -107,7 +107,7 @@ def build_catalog(rng: np.random.Generator, n: int, n_days: int, store_no: int) 
     price = np.where(price > 100, np.round(price / 10) * 10 - 1, price).clip(19)  # 199, 289, …
     cost = np.round(price * rng.uniform(0.22, 0.55, n), 2)
     brand, names = [], []
-    for i, c in enumerate(category):
+    for c in category:
         _, _, _, nouns, brands = CATEGORIES[names_c[c]]
         b = brands[rng.integers(len(brands))]
         brand.append(b)

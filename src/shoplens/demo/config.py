@@ -86,7 +86,7 @@ STORE_VARIANTS: tuple[StoreVariant, ...] = (
     StoreVariant("amazon", "Aurora Amazon US", "USD", "America/Los_Angeles",
                  {"US": 0.55, "CA": 0.11, "GB": 0.11, "DE": 0.10, "JP": 0.08, "AU": 0.05}),
     StoreVariant("shopify", "Aurora EU Shop", "EUR", "Europe/Berlin",
-                 {"DE": 0.40, "FR": 0.22, "GB": 0.20, "US": 0.10, "AU": 0.04, "JP": 0.04}),
+                 {"DE": 0.38, "FR": 0.21, "GB": 0.20, "US": 0.10, "CA": 0.03, "AU": 0.04, "JP": 0.04}),
     StoreVariant("alibaba_intl", "Aurora Wholesale 国际站", "CNY", "Asia/Shanghai",
                  {"US": 0.30, "GB": 0.15, "DE": 0.15, "AU": 0.12, "JP": 0.10, "CA": 0.08, "CN": 0.10}),
 )
@@ -142,16 +142,16 @@ DEVICE_CONV = np.array([0.85, 1.20, 1.15, 1.00])
 P_PRODUCT_VIEW = 0.60
 P_CART = 0.20  # given a product view
 P_CHECKOUT = 0.55  # given a cart
-P_PAY = 0.62  # given a checkout
+P_PAY = 0.53  # given a checkout
 P_SEARCH = 0.28
 P_FAVORITE = 0.07
-P_UNPAID_ORDER = 0.35  # a checkout without payment that still leaves a 'created' order
+P_UNPAID_ORDER = 0.25  # a checkout without payment that still leaves a 'created' order
 P_MEMBER_JOIN_FIRST, P_MEMBER_JOIN_REPEAT, P_MEMBER_JOIN_VISIT = 0.30, 0.45, 0.004
 RETURNING_BUYER_CONV, RETURNING_CONV = 1.8, 1.15
 WEEKEND_CONV = 0.92  # more browsing, slightly less buying at weekends
 INCIDENT_PAY = 0.15  # pay probability multiplier on the incident channel during the incident
 MEMBER_TIERS: tuple[str, ...] = ("none", "silver", "gold", "vip")
-TIER_SPEND_CNY = (1200.0, 4000.0)  # cumulative spend for gold, vip
+TIER_SPEND_CNY = (1000.0, 3000.0)  # cumulative spend for gold, vip
 
 # Visitor-local hour of day profile (evening peak), and a 11.11 midnight rush.
 HOUR_PROFILE = np.array([2.2, 1.2, 0.7, 0.5, 0.4, 0.5, 1.0, 2.0, 3.2, 4.0, 4.4, 4.6,
@@ -169,7 +169,7 @@ REFUND_REASONS: tuple[str, ...] = ("damaged", "not_as_described", "wrong_item", 
                                    "undeliverable")
 REFUND_REASON_P = np.array([0.22, 0.26, 0.08, 0.44])  # for post-delivery refunds (first four)
 P_REFUND_BASE, P_REFUND_LATE = 0.028, 0.07
-P_CANCEL_PAID, P_LOST, P_UNDELIVERABLE = 0.015, 0.005, 0.003
+P_CANCEL_PAID, P_LOST, P_UNDELIVERABLE = 0.015, 0.006, 0.003
 P_REVIEW = (0.34, 0.14)  # CN, INTL
 
 

@@ -96,6 +96,7 @@ class UserPool:
         self.signup.data[u] = np.where((cur < 0) | (t < cur), t, cur)
 
     def record_orders(self, users: np.ndarray, spend_cny: np.ndarray) -> None:
+        """Count paid orders and spend (member tiers, repeat-buyer conversion, loyal returns)."""
         np.add.at(self.orders.data, users, 1)
         np.add.at(self.spend_cny.data, users, spend_cny)
         self.buyers.extend(users)
