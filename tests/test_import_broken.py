@@ -187,6 +187,14 @@ def test_broken_orders_and_events(tmp_path: Path, db_path: Path) -> None:
     assert json.loads(raw[3])[-1] == "EXTRA"
     assert json.loads(raw[6])["gross_amount"] == "ten"
 
+    # Windows line ends: the same lines, the same refusals (the quoted newline stays \r\n in the value)
+    crlf = write(tmp_path / "orders_crlf.csv", BROKEN_ORDERS.replace("\n", "\r\n"))
+    summary = import_(db_path, [crlf], table="orders", store="crlf")
+    assert _counts(summary) == ORDERS_COUNTS
+    assert _quarantine(db_path, "orders_crlf.csv") == BROKEN_ORDERS_QUARANTINE
+    assert query(db_path, "SELECT payment_method FROM orders WHERE store_id = 'crlf' AND order_id = 'o11'") \
+        == [("card\r\nvisa",)]
+
     # a second import of the same files changes nothing but adds manifest rows saying so
     before = snapshot(db_path)
     summary = import_(db_path, [orders, events], store="shop")  # tables guessed from the headers
@@ -203,7 +211,8 @@ def test_broken_orders_and_events(tmp_path: Path, db_path: Path) -> None:
     assert query(db_path, 'SELECT count(*) FROM import_manifest WHERE "read" <> loaded + duplicates + '
                  "quarantined") == [(0,)]
     # quarantine rows now belong to the latest import of their file
-    assert query(db_path, "SELECT DISTINCT import_id FROM quarantine") == [(summary.import_id,)]
+    assert query(db_path, "SELECT DISTINCT import_id FROM quarantine WHERE store_id = 'shop'") \
+        == [(summary.import_id,)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -317,14 +326,15 @@ def test_missing_required_column_fails_before_writing(tmp_path: Path, db_path: P
     good = write(tmp_path / "good.csv", BROKEN_ORDERS)
     import_(db_path, [good], table="orders", store="shop")
     before = snapshot(db_path)
+    new = write(tmp_path / "new.csv", "order_id,created_ts,gross_amount\nz0,2024-03-01 09:00:00,1\n")
     bad = write(tmp_path / "no_amount.csv", "order_id,created_ts,currency\nz1,2024-03-01 10:00:00,USD\n")
     with pytest.raises(SchemaError) as info:
-        import_(db_path, [good, bad], table="orders", store="shop")
+        import_(db_path, [new, bad], table="orders", store="shop")
     assert "gross_amount" in str(info.value)
     assert "no_amount.csv" in str(info.value)
     assert snapshot(db_path) == before
 
-    proc = run_cli("--db", str(db_path), "import", "orders", str(bad))
+    proc = run_cli("--db", str(db_path), "import", "orders", str(new), str(bad))
     assert proc.returncode != 0
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.strip().splitlines()
@@ -456,3 +466,13 @@ def test_customer_first_seen_keeps_the_minimum(tmp_path: Path, db_path: Path) ->
     import_(db_path, [c], table="customers", store="ab")  # no first_seen: the stored one stays
     assert query(db_path, "SELECT first_seen, country FROM customers WHERE store_id = 'ab' AND user_id = 'u1'") \
         == [(datetime(2024, 3, 1), "JP")]
+
+
+def test_a_repeated_header_reads_its_first_column(tmp_path: Path, db_path: Path) -> None:
+    f = write(tmp_path / "repeated.csv", "order_id,created_ts,gross_amount,order_id\n"
+              "r1,2024-03-01 10:00:00,5,OTHER\n"
+              ",2024-03-01 11:00:00,6,SECOND\n")  # line 3: the first order_id is empty
+    summary = import_(db_path, [f], table="orders")
+    assert summary.files[0].ignored_columns == ["order_id"]
+    assert query(db_path, "SELECT order_id, gross_amount FROM orders") == [("r1", Decimal("5"))]
+    assert _quarantine(db_path, "repeated.csv") == {(3, "order_id", 1, None, "missing_required")}

@@ -20,7 +20,7 @@ def con():
     c.close()
 
 
-def parse(con, table: str, column: str, text: str | None, tz: str = "UTC"):  # noqa: ANN001
+def parse(con, table: str, column: str, text: str | None, tz: str = "UTC"):
     col = get_table(table).column(column)
     value = "NULL::VARCHAR" if text is None else lit(text)
     return con.execute(f"SELECT {typed_expr(col, value, tz)}").fetchone()[0]

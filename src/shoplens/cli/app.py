@@ -87,8 +87,9 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except Exception as exc:  # click usage errors carry their own exit code
         import click
+        from typer.exceptions import TyperException  # base of Typer's vendored click's ClickException
 
-        if isinstance(exc, click.ClickException):
+        if isinstance(exc, click.ClickException | TyperException) and hasattr(exc, "show"):
             exc.show()
             sys.exit(exc.exit_code)
         if state.debug:

@@ -32,12 +32,15 @@ def register(app: typer.Typer) -> None:
             print_json(summary.to_dict() | {"headline": kpis})
             return
         data = summary.to_dict()
-        console.print(f"[bold]{t('demo_title')}[/]: {', '.join(summary.store_ids)}")
-        tables = data.get("tables") or data.get("rows") or {}
+        console.print(f"[bold]{t('demo_title')}[/]: {', '.join(summary.store_ids)} "
+                      f"({data['start']} .. {data['end']}, seed {data['seed']}, {data['seconds']:.1f} s)")
+        tables = data["rows"]
         console.print(rich_table(t("info_title"), [t("table"), t("rows")], sorted(tables.items()),
                                  numeric=(1,)))
         for store, values in kpis.items():
             console.print(rich_table(f"{t('headline_title')} — {store}", [t("metric"), t("value")],
                                      [[label, value] for label, value in values.items()]))
-        if data.get("incident"):
-            console.print(f"{t('incident')}: {data['incident']}")
+        incident = data.get("incident")
+        if incident:
+            console.print(f"{t('incident')}: {incident['channel']} {incident['start']} .. {incident['end']} — "
+                          f"{incident['what']}")

@@ -66,18 +66,32 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         from shoplens.cli.app import db_path
         from shoplens.ingest.pipeline import import_files
-        from shoplens.warehouse.connection import Warehouse
+        from shoplens.warehouse.connection import Warehouse, default_db_path
 
         table = None
         files = list(args)
         if files and files[0] in TABLES_BY_NAME and not Path(files[0]).exists():
             table, files = files[0], files[1:]
         progress = _progress_factory() if fmt is Format.table else None
+        path = Path(db_path() or default_db_path())
+        created = not path.exists()
+        remove = False
         try:
-            with Warehouse(db_path()) as wh:
-                summary = import_files(wh, files, table=table, preset=preset, store=store, maps=maps or [],
-                                       timezone=timezone, currency=currency, encoding=encoding,
-                                       progress=progress)
+            with Warehouse(path) as wh:
+                try:
+                    summary = import_files(wh, files, table=table, preset=preset, store=store, maps=maps or [],
+                                           timezone=timezone, currency=currency, encoding=encoding,
+                                           progress=progress)
+                except BaseException:
+                    # a failed first import leaves no empty warehouse behind (that would hide the
+                    # "no warehouse here yet" hint); checked under the write lock
+                    remove = created and _is_empty(wh)
+                    raise
+        except BaseException:
+            if remove:
+                for leftover in (path, path.with_name(path.name + ".wal")):
+                    leftover.unlink(missing_ok=True)
+            raise
         finally:
             if progress is not None:
                 progress.stop()  # type: ignore[attr-defined]
@@ -87,7 +101,12 @@ def register(app: typer.Typer) -> None:
         _print_summary(summary)
 
 
-def _print_summary(summary) -> None:  # noqa: ANN001 - ImportSummary
+def _is_empty(wh) -> bool:
+    return wh.con.execute("SELECT (SELECT count(*) FROM import_manifest) + (SELECT count(*) FROM stores)"
+                          ).fetchone()[0] == 0
+
+
+def _print_summary(summary) -> None:
     """Plain lines (readable in an 80-column terminal or a CI log), conservation spelled out."""
     created = f" ({t('store_created')})" if summary.store_created else ""
     console.print(f"[bold]{t('import_title')} #{summary.import_id}[/] → {t('store')} "

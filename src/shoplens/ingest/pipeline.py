@@ -151,7 +151,9 @@ def _import_one(wh: Warehouse, item: _File, index: int, import_id: int, ctx: Sto
     raw, src, q = f"_raw_{index}", f"_src_{index}", f"_q_{index}"
     _stage(wh, item, raw, bar)
     header = item.source.columns
-    position = {h: i + 1 for i, h in enumerate(header)}
+    position: dict[str, int] = {}
+    for i, h in enumerate(header):
+        position.setdefault(h, i + 1)  # a repeated header: plans use its first column, so read that one
     con.execute(f"CREATE OR REPLACE TEMP TABLE {q} ({Q_COLUMNS})")
     _add_read_problems(wh, item, q)
     target_label = item.plan.label
