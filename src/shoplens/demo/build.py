@@ -67,7 +67,8 @@ from shoplens.demo.config import STORE_VARIANTS
 from shoplens.demo.store import StoreBuilder
 from shoplens.demo.writer import DemoWriter
 from shoplens.errors import ShoplensError
-from shoplens.ingest.pipeline import ProgressFactory, load_canonical
+from shoplens.ingest.pipeline import ProgressFactory
+from shoplens.ingest.rows import load_canonical
 from shoplens.ingest.store_context import StoreContext
 from shoplens.model import TABLES
 from shoplens.warehouse.connection import Warehouse

@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from shoplens.ingest.parse import lit
-from shoplens.ingest.pipeline import load_canonical
+from shoplens.ingest.rows import load_canonical
 from shoplens.ingest.store_context import StoreContext
 from shoplens.warehouse.connection import Warehouse
 

@@ -89,7 +89,7 @@ class OnlineRetailPreset:
             where=f"NOT {IS_CANCEL} AND (quantity <= 0 OR price <= 0 OR {IS_ADJUSTMENT})",
             reason="non_sale_adjustment",
             column=by_name["quantity"],
-            value_sql="format('Quantity={}, UnitPrice={}', quantity, price)")
+            value_sql="format('{} (UnitPrice {})', quantity, price)")
         return FilePlan(
             fields=fields, outputs=[items, refunds, orders, products, customers], rejects=[adjustment],
             computed={"line_pos": "row_number() OVER (PARTITION BY invoice ORDER BY _line)"},

@@ -1,0 +1,130 @@
+"""Collecting refused lines during an import and keeping them in the ``quarantine`` table.
+
+During an import each file has a temp table of problems (line, column, field, value, reason,
+message); at the end they replace that file's earlier quarantine rows, each with its whole source
+row as JSON, so nothing the file said is lost.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from shoplens.ingest.parse import REASONS, lit, value_checks
+from shoplens.ingest.readers import ReadProblem
+from shoplens.model import Column, Kind, get_table
+from shoplens.presets.base import Output
+from shoplens.warehouse.ddl import quote
+
+Con = Any
+PROBLEM_COLUMNS = ('_line BIGINT, "column" VARCHAR, field BIGINT, value VARCHAR, reason VARCHAR, '
+                   'message VARCHAR, target_table VARCHAR, raw JSON')
+
+
+def message(reason: str, extra: str = "") -> str:
+    """English / 中文 text of a reason, details, and the hint."""
+    en, zh, hint = REASONS.get(reason, (reason, reason, ""))
+    text = f"{en} / {zh}"
+    if extra:
+        text += f": {extra}"
+    return f"{text} (hint: {hint})" if hint else text
+
+
+def allowed_values(col: Column) -> str:
+    """What an enumeration accepts, for the message of a refused value."""
+    if col.kind is Kind.EVENT:
+        return "a standard event (" + ", ".join(col.choices) + ") or a snake_case custom name"
+    if col.choices:
+        return "allowed: " + ", ".join(col.choices)
+    return ""
+
+
+class Problems:
+    """The problems temp table of one file."""
+
+    def __init__(self, con: Con, name: str, target: str) -> None:
+        self.con, self.name, self.target = con, name, target
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({PROBLEM_COLUMNS})")
+
+    @property
+    def lines(self) -> str:
+        """A relation of the distinct refused lines."""
+        return f"(SELECT DISTINCT _line FROM {self.name})"
+
+    def add(self, rel: str, where: str, column: str, field: int | None, value_sql: str, reason: str,
+            *, extra: str = "", target: str | None = None) -> None:
+        """Every row of ``rel`` matching ``where`` is refused for ``reason`` at ``column``/``field``."""
+        field_sql = "NULL" if field is None else str(int(field))
+        self.con.execute(
+            f"INSERT INTO {self.name} SELECT _line, {lit(column)}, {field_sql}, CAST({value_sql} AS VARCHAR), "
+            f"{lit(reason)}, {lit(message(reason, extra))}, {lit(target or self.target)}, NULL "
+            f"FROM {rel} WHERE {where}")
+
+    def add_read(self, problems: list[ReadProblem]) -> None:
+        """Lines the reader could not split into cells (ragged, undecodable, bad JSON)."""
+        if not problems:
+            return
+        rows = pa.table({
+            "_line": [p.line for p in problems],
+            "reason": [p.reason for p in problems],
+            "message": [message(p.reason, p.message) for p in problems],
+            "raw": [p.raw for p in problems],
+        })
+        self.con.register("_read_problems", rows)
+        self.con.execute(f"INSERT INTO {self.name} SELECT _line, NULL, NULL, NULL, reason, message, "
+                         f"{lit(self.target)}, raw::JSON FROM _read_problems")
+        self.con.unregister("_read_problems")
+
+    def add_constraint_failures(self, name: str, src: str, out: Output, position: dict[str, int]) -> None:
+        """Model rules (required, ≥ 0, ranges) on an output's rows, reported at the source cell."""
+        table = get_table(out.table)
+        for col in table.columns:
+            header = out.sources.get(col.name, col.name)
+            k = position.get(header)
+            value_sql = f"s.c{k}" if k else f"o.{quote(col.name)}"
+            for condition, reason in value_checks(col, f"o.{quote(col.name)}"):
+                self.add(f"{name} o JOIN {src} s USING (_line)", condition, header, k, value_sql, reason,
+                         target=out.table)
+
+    def add_missing_rates(self, converted: str, out: Output, reporting_currency: str,
+                          position: dict[str, int]) -> None:
+        """Rows whose currency has no rate on their local date (named in the message)."""
+        from shoplens.ingest.rows import MISSING_RATE
+
+        header = out.sources.get("currency", "currency")
+        field = position.get(header)  # None when the currency came from --currency
+        self.con.execute(
+            f"INSERT INTO {self.name} SELECT _line, {lit(header)}, {'NULL' if field is None else int(field)}, "
+            f"currency, 'missing_fx_rate', {lit(message('missing_fx_rate'))} || ': ' || currency || '->' || "
+            f"{lit(reporting_currency)} || ' on ' || coalesce(CAST(_fx_date AS VARCHAR), 'no date'), "
+            f"{lit(out.table)}, NULL FROM {converted} WHERE {MISSING_RATE} AND _line NOT IN {self.lines}")
+
+    def count_lines(self) -> int:
+        return int(self.con.execute(f"SELECT count(DISTINCT _line) FROM {self.name}").fetchone()[0])
+
+    def reasons(self) -> dict[str, int]:
+        return dict(self.con.execute(f"SELECT reason, count(*) FROM {self.name} GROUP BY 1 ORDER BY 2 DESC, 1")
+                    .fetchall())
+
+    def persist(self, raw: str, header: list[str], *, store_id: str, file: Path, sha256: str,
+                import_id: int) -> None:
+        """Replace the quarantine rows of an earlier import of this file (same content or same path)."""
+        pairs = ", ".join(f"{lit(h)}, r.c{i + 1}" for i, h in enumerate(header))
+        row_json = f"json_object({pairs})" if pairs else "NULL"
+        self.con.execute("DELETE FROM quarantine WHERE store_id = ? AND (file_sha256 = ? OR file = ?)",
+                         [store_id, sha256, str(file)])
+        self.con.execute(
+            f"INSERT INTO quarantine SELECT {int(import_id)}, {lit(store_id)}, {lit(str(file))}, {lit(sha256)}, "
+            f"p._line, p.\"column\", p.field, p.value, p.reason, p.message, p.target_table, "
+            f"coalesce(p.raw, {row_json}) FROM {self.name} p LEFT JOIN {raw} r USING (_line) ORDER BY p._line")
+
+
+def examples(con: Con, import_id: int, limit: int = 10) -> list[dict[str, object]]:
+    """The first quarantined cells of an import, for the summary."""
+    rows = con.execute(
+        'SELECT file, line, field, "column", value, reason, message FROM quarantine WHERE import_id = ? '
+        f"ORDER BY file, line LIMIT {int(limit)}", [import_id]).fetchall()
+    keys = ("file", "line", "field", "column", "value", "reason", "message")
+    return [dict(zip(keys, r, strict=True)) for r in rows]

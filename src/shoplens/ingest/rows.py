@@ -1,0 +1,114 @@
+"""Canonical rows in temp tables: shape them, check them, convert their money, load them.
+
+Shared by the import pipeline (primary and derived outputs of a plan) and by generators such
+as the demo (``load_canonical``), so every row reaching a canonical table passed the same rules.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shoplens.errors import FxRateMissingError, ShoplensError
+from shoplens.ingest.fx import convert_sql
+from shoplens.ingest.merge import merge_batch
+from shoplens.ingest.parse import lit, value_checks
+from shoplens.ingest.store_context import StoreContext
+from shoplens.model import Table, get_table
+from shoplens.presets.base import Output
+from shoplens.warehouse.ddl import quote
+
+Con = Any  # a duckdb.DuckDBPyConnection
+
+
+def output_sql(out: Output, src: str, lookups: dict[str, str]) -> str:
+    """The output's SELECT with ``{src}`` bound (a callable gets the lookups of this import)."""
+    text = out.sql(lookups) if callable(out.sql) else out.sql
+    return text.replace("{src}", src)
+
+
+def columns_of(con: Con, relation: str) -> set[str]:
+    return {row[0] for row in con.execute(f"DESCRIBE {relation}").fetchall()}
+
+
+def materialize(con: Con, name: str, sql: str, table: Table, store_id: str) -> None:
+    """Run ``sql`` into temp table ``name`` with every canonical column of ``table``, cast to its type
+    (absent ones NULL, ``store_id`` filled), keeping ``_line`` when the SQL has it."""
+    present = columns_of(con, f"({sql})")
+    cols = []
+    for col in table.columns:
+        if col.name in present:
+            cols.append(f"CAST({quote(col.name)} AS {col.sql_type}) AS {quote(col.name)}")
+        elif col.name == "store_id":
+            cols.append(f"{lit(store_id)} AS store_id")
+        else:
+            cols.append(f"CAST(NULL AS {col.sql_type}) AS {quote(col.name)}")
+    if "_line" in present:
+        cols.append("_line")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {', '.join(cols)} FROM ({sql})")
+
+
+def assert_valid(con: Con, name: str, table: Table, *, where: str | None = None, hint: str | None = None) -> None:
+    """Rows built by code (derived rows, demo data) must already satisfy the model: raise if not."""
+    checks = [(col.name, reason, cond) for col in table.columns for cond, reason in value_checks(col, quote(col.name))]
+    if not checks:
+        return
+    counts = con.execute("SELECT " + ", ".join(f"count(*) FILTER (WHERE {cond})" for _, _, cond in checks)
+                         + f" FROM {name}").fetchone()
+    for (column, reason, _), bad in zip(checks, counts, strict=True):
+        if bad:
+            raise ShoplensError(f"{bad} {table.name} row(s) break the rule {reason} on {column}",
+                                where=where, hint=hint)
+
+
+def add_fx(con: Con, name: str, table: Table, ctx: StoreContext) -> str:
+    """``name`` plus fx_rate, ``*_rc`` and ``_fx_date`` (a new temp table), or ``name`` itself when the
+    table has no money to convert. Rows without a rate keep fx_rate NULL for the caller to handle."""
+    if not table.converts_money:
+        return name
+    converted = name + "_fx"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {converted} AS "
+                f"{convert_sql(table, name, ctx.timezone, ctx.reporting_currency)}")
+    return converted
+
+
+MISSING_RATE = "fx_rate IS NULL AND currency IS NOT NULL"
+
+
+def require_rates(con: Con, converted: str, table: Table, ctx: StoreContext) -> None:
+    """For rows that cannot be quarantined one by one: a missing rate aborts, naming currency and date."""
+    if not table.converts_money:
+        return
+    row = con.execute(f"SELECT currency, _fx_date FROM {converted} WHERE {MISSING_RATE} LIMIT 1").fetchone()
+    if row:
+        raise FxRateMissingError(
+            f"no exchange rate {row[0]}->{ctx.reporting_currency} for {row[1] or 'a row without a date'}",
+            hint="import fx_rates for that currency and date first (shoplens import fx_rates FILE)")
+
+
+def load_canonical(wh: Any, table: str, relation: str, ctx: StoreContext, import_id: int,
+                   *, merge: bool = True) -> int:
+    """Load rows that are valid by construction (demo data, derived rows) into ``table``.
+
+    ``relation`` is a table/view name or ``(SELECT …)`` with canonical columns (missing ones are
+    NULL). Constraints are checked (a violation raises), money converted (a missing rate raises
+    FxRateMissingError), then rows are merged on the natural key, or appended when ``merge`` is
+    False (the caller guarantees the keys are new, e.g. a freshly rebuilt demo store). Runs in the
+    caller's transaction; returns rows written.
+    """
+    con = wh.con
+    spec = get_table(table)
+    materialize(con, "_lc_rows", f"SELECT * FROM {relation}", spec, ctx.store_id)
+    assert_valid(con, "_lc_rows", spec)
+    name = add_fx(con, "_lc_rows", spec, ctx)
+    require_rates(con, name, spec, ctx)
+    if merge:
+        written = merge_batch(con, spec, name, import_id).written
+    else:
+        cols = [c.name for c in spec.all_columns if c.name != "_import_id"]
+        present = columns_of(con, name)
+        select = ", ".join(quote(c) if c in present else "NULL" for c in cols)
+        names = ", ".join(quote(c) for c in cols)
+        con.execute(f"INSERT INTO {quote(table)} ({names}, _import_id) SELECT {select}, {int(import_id)} FROM {name}")
+        written = int(con.execute(f"SELECT count(*) FROM {name}").fetchone()[0])
+    con.execute("DROP TABLE IF EXISTS _lc_rows; DROP TABLE IF EXISTS _lc_rows_fx")
+    return written
