@@ -88,6 +88,16 @@ def _base_suffix(path: Path) -> str:
     return suffixes[-1] if suffixes else ""
 
 
+def first_line(path: Path) -> str:
+    """The first non-blank line (gzip or not, BOM stripped): lets a preset sniff a header."""
+    with _binary(path, _is_gzip(path)) as fh:
+        for raw in fh:
+            line = raw.decode("utf-8", "replace").lstrip("\ufeff").strip()
+            if line:
+                return line
+    return ""
+
+
 def detect_format(path: Path) -> str:
     suffix = _base_suffix(path)
     if suffix in (".parquet", ".pq"):

@@ -17,12 +17,11 @@ its order but gets no item. Negative CDs or dollars are quarantined as ``negativ
 
 from __future__ import annotations
 
-import gzip
 from pathlib import Path
 
 from shoplens.errors import SchemaError
 from shoplens.ingest.parse import lit, typed_expr
-from shoplens.ingest.readers import ReadOptions
+from shoplens.ingest.readers import ReadOptions, first_line
 from shoplens.model import Column, Kind
 from shoplens.presets.base import FilePlan, Output, Reject, SourceField
 
@@ -37,16 +36,6 @@ FIELDS: dict[str, tuple[tuple[str, ...], Kind]] = {
 }
 
 
-def _first_line(path: Path) -> str:
-    with open(path, "rb") as fh:
-        compressed = fh.read(2) == b"\x1f\x8b"
-    with (gzip.open(path, "rb") if compressed else open(path, "rb")) as fh:
-        for raw in fh:
-            line = raw.decode("utf-8", "replace").lstrip("\ufeff").strip()
-            if line:
-                return line
-    return ""
-
 
 class CdnowPreset:
     name = "cdnow"
@@ -56,7 +45,7 @@ class CdnowPreset:
     platform = "other"
 
     def read_options(self, path: Path) -> ReadOptions:
-        line = _first_line(path)
+        line = first_line(path)
         delimiter = "," if "," in line else "whitespace"
         cells = line.split(",") if delimiter == "," else line.split()
         if cells and not cells[0].strip().isdigit():

@@ -13,12 +13,11 @@ last line's category wins) and customers (first_seen = earliest event) are deriv
 
 from __future__ import annotations
 
-import gzip
 from pathlib import Path
 
 from shoplens.errors import SchemaError
 from shoplens.ingest.parse import lit
-from shoplens.ingest.readers import ReadOptions
+from shoplens.ingest.readers import ReadOptions, first_line
 from shoplens.model import Column, Kind
 from shoplens.presets.base import FilePlan, Output, SourceField
 
@@ -36,10 +35,7 @@ FIELDS: dict[str, tuple[int, Kind, bool, tuple[str, ...]]] = {
 
 def _has_header(path: Path) -> bool:
     """Some re-published copies add a header line; the original has none."""
-    with open(path, "rb") as fh:
-        compressed = fh.read(2) == b"\x1f\x8b"
-    with (gzip.open(path, "rb") if compressed else open(path, "rb")) as fh:
-        first = fh.readline(4096).decode("utf-8", "replace").lstrip("\ufeff")
+    first = first_line(path)
     return first.split(",")[0].strip().lower() == "user_id"
 
 
