@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from shoplens.errors import SchemaError
@@ -91,13 +92,8 @@ def canonical_plan(table_name: str, header: list[str], path: Path, maps: list[st
         selects.append(f"CAST({value} AS {col.sql_type}) AS {quote(col.name)}")
     sql = f"SELECT _line, {', '.join(selects)} FROM {{src}}"
     sources = {f.name: f.header for f in fields}
-    # a present column with a default: an empty cell takes the default, so it is not "required" there
-    fields = [SourceField(f.header, f.name, _optional(f)) for f in fields]
+    # parsing only reads types here; "required" and the other model rules are checked on the
+    # canonical rows, after defaults, so each bad cell is reported once
+    fields = [SourceField(f.header, f.name, replace(f.column, required=False)) for f in fields]
     return FilePlan(fields=fields, outputs=[Output(table.name, sql, sources)],
                     priority=PRIORITY.get(table.name, 50), ignored_columns=ignored, label=table.name)
-
-
-def _optional(field: SourceField):
-    from dataclasses import replace
-
-    return replace(field.column, required=False)
