@@ -22,11 +22,11 @@ demo: install
 
 ## Lint and run the whole test suite (real DuckDB files, real data sets in ../shared/datasets).
 test: install
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest -q
 
 lint: install
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests bench
 
 ## Regenerate docs/data-model.md from the model (a test fails when it is stale).
 docs: install
