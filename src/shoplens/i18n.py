@@ -34,6 +34,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "import_title": ("导入结果", "Import summary"),
     "tables_title": ("各表写入", "Rows written per table"),
     "quarantine_title": ("隔离样例(前 10 条)", "Quarantined examples (first 10)"),
+    "quarantine_list": ("隔离区", "Quarantine"),
     "quarantine_hint": ("查看全部: shoplens quarantine list", "see all: shoplens quarantine list"),
     "store_created": ("已新建店铺", "created store"),
     "ignored": ("已忽略的列", "ignored columns"),

@@ -62,7 +62,7 @@ def list_command(
         console.print(t("no_quarantine"))
     else:
         console.print(rich_table(
-            t("quarantine_title").split("(")[0],
+            t("quarantine_list"),
             [t("line"), t("column"), t("value"), t("reason")],
             [[f"{Path(r[2]).name}:{r[3]}" + (f":{r[5]}" if r[5] else ""), r[4], r[6], _short(r[7], r[8])]
              for r in rows]))
