@@ -18,7 +18,7 @@ install: $(STAMP)
 ## Build the deterministic demo store and show it (store summary + headline KPIs).
 demo: install
 	$(BIN)/shoplens --db $(DEMO_DB) demo
-	$(BIN)/shoplens --db $(DEMO_DB) info
+	@echo "Explore it: $(BIN)/shoplens --db $(DEMO_DB) info   (or export SHOPLENS_DB=$(DEMO_DB))"
 
 ## Lint and run the whole test suite (real DuckDB files, real data sets in ../shared/datasets).
 test: install

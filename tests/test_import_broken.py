@@ -425,8 +425,9 @@ def test_fx_uses_the_local_date_and_missing_rates_quarantine(tmp_path: Path, db_
     assert query(db_path, "SELECT order_id, fx_rate, gross_amount_rc, discount_rc FROM orders ORDER BY 1") \
         == expected
     q = query(db_path, 'SELECT line, "column", field, value, reason, message FROM quarantine ORDER BY line')
-    assert [r[:5] for r in q] == [(7, "currency", 3, "EUR", "missing_fx_rate"),
-                                  (8, "currency", 3, "JPY", "missing_fx_rate")]
+    # the value names the currency and the LOCAL date whose rate is missing
+    assert [r[:5] for r in q] == [(7, "currency", 3, "EUR (2024-03-03)", "missing_fx_rate"),
+                                  (8, "currency", 3, "JPY (2024-03-01)", "missing_fx_rate")]
     assert "EUR" in q[0][5] and "2024-03-03" in q[0][5]
     assert "JPY" in q[1][5] and "2024-03-01" in q[1][5]
 

@@ -6,18 +6,19 @@ from typing import Annotated
 
 import typer
 
-from shoplens.cli.output import Format, console, print_json, rich_table
+from shoplens.cli.output import Shape, console, print_json, rich_table
 from shoplens.i18n import t
 
 
 def register(app: typer.Typer) -> None:
     @app.command("demo")
     def demo_command(
-        events: Annotated[int, typer.Option("--events", help="Behaviour events to generate / 事件数")] = 300_000,
+        events: Annotated[int, typer.Option("--events", help="Behaviour events per store / 每店事件数")] = 300_000,
         days: Annotated[int, typer.Option("--days", help="Days of history / 天数")] = 180,
         seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same data) / 随机种子")] = 7,
-        stores: Annotated[int, typer.Option("--stores", help="Number of demo stores / 店铺数")] = 1,
-        fmt: Annotated[Format, typer.Option("--format", "-f", help="table|json")] = Format.table,
+        stores: Annotated[int, typer.Option(
+            "--stores", help="Number of stores: 1 is `demo`, more are demo-1..K / 店铺数")] = 1,
+        fmt: Annotated[Shape, typer.Option("--format", "-f", help="table|json")] = Shape.table,
     ) -> None:
         """Build a realistic demo store (rebuilt from scratch, deterministic). 生成演示店铺数据。"""
         from shoplens.cli.app import db_path
@@ -28,7 +29,7 @@ def register(app: typer.Typer) -> None:
         with Warehouse(db_path()) as wh:
             summary = build_demo(wh, events=events, days=days, seed=seed, stores=stores)
             kpis = {store: headline_kpis(wh, store) for store in summary.store_ids}
-        if fmt is Format.json:
+        if fmt is Shape.json:
             print_json(summary.to_dict() | {"headline": kpis})
             return
         data = summary.to_dict()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -9,7 +10,8 @@ from typing import Annotated
 
 import typer
 
-from shoplens.cli.output import Format, console, err_console, print_json
+from shoplens.cli.output import Shape, console, err_console, print_json
+from shoplens.errors import ShoplensError
 from shoplens.i18n import t
 from shoplens.model import TABLES_BY_NAME
 from shoplens.presets import preset_names
@@ -50,7 +52,8 @@ def _progress_factory() -> Callable[[str, int], Callable[[int], None]] | None:
 def register(app: typer.Typer) -> None:
     @app.command("import", help=HELP)
     def import_command(
-        args: Annotated[list[str], typer.Argument(help="[TABLE] FILE...", show_default=False)],
+        args: Annotated[list[str], typer.Argument(help="[TABLE] FILE...", metavar="[TABLE] FILE...",
+                                                  show_default=False)],
         preset: Annotated[str | None, typer.Option("--preset", "-p", help="Export preset / 预设")] = None,
         store: Annotated[str, typer.Option("--store", "-s", help="Store id / 店铺")] = "default",
         maps: Annotated[list[str] | None, typer.Option(
@@ -62,7 +65,7 @@ def register(app: typer.Typer) -> None:
             "currency / 币种")] = None,
         encoding: Annotated[str | None, typer.Option(
             "--encoding", help="Text encoding (default: detect UTF-8 / GB18030) / 编码")] = None,
-        fmt: Annotated[Format, typer.Option("--format", "-f", help="table|json")] = Format.table,
+        fmt: Annotated[Shape, typer.Option("--format", "-f", help="table|json")] = Shape.table,
     ) -> None:
         from shoplens.cli.app import db_path
         from shoplens.ingest.pipeline import import_files
@@ -72,7 +75,12 @@ def register(app: typer.Typer) -> None:
         files = list(args)
         if files and files[0] in TABLES_BY_NAME and not Path(files[0]).exists():
             table, files = files[0], files[1:]
-        progress = _progress_factory() if fmt is Format.table else None
+        elif len(files) > 1 and not Path(files[0]).exists() and not Path(files[0]).suffix:
+            close = difflib.get_close_matches(files[0], list(TABLES_BY_NAME), n=1)
+            raise ShoplensError(f"{files[0]!r} is neither a file nor a table",
+                                hint=(f"did you mean {close[0]}? " if close else "")
+                                + "tables: " + ", ".join(TABLES_BY_NAME))
+        progress = _progress_factory() if fmt is Shape.table else None
         path = Path(db_path() or default_db_path())
         created = not path.exists()
         remove = False
@@ -95,7 +103,7 @@ def register(app: typer.Typer) -> None:
         finally:
             if progress is not None:
                 progress.stop()  # type: ignore[attr-defined]
-        if fmt is Format.json:
+        if fmt is Shape.json:
             print_json(summary.to_dict())
             return
         _print_summary(summary)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from shoplens.cli.output import Format, console, print_json, rich_table
+from shoplens.cli.output import Shape, console, print_json, rich_table
 from shoplens.i18n import t
 
 
@@ -14,7 +14,7 @@ def register(app: typer.Typer) -> None:
     @app.command("info")
     def info_command(
         store: Annotated[str | None, typer.Option("--store", "-s", help="Only this store / 店铺")] = None,
-        fmt: Annotated[Format, typer.Option("--format", "-f", help="table|json")] = Format.table,
+        fmt: Annotated[Shape, typer.Option("--format", "-f", help="table|json")] = Shape.table,
     ) -> None:
         """Each table's row count and time range (UTC). 查看仓库中各表的行数与时间范围。"""
         from shoplens.cli.app import db_path
@@ -23,7 +23,11 @@ def register(app: typer.Typer) -> None:
 
         with Warehouse(db_path(), read_only=True) as wh:
             result = warehouse_info(wh, store)
-        if fmt is Format.json:
+        if store is not None and not result.stores:
+            from shoplens.errors import ShoplensError
+
+            raise ShoplensError(f"no store {store!r} in this warehouse", hint="run `shoplens info` to list stores")
+        if fmt is Shape.json:
             print_json(result.to_dict())
             return
         console.print(f"{result.path} — {t('schema_version')} {result.schema_version}")
@@ -34,6 +38,7 @@ def register(app: typer.Typer) -> None:
         rows = [[name, ti.rows, ti.min_ts, ti.max_ts] for name, ti in result.tables.items()]
         console.print(rich_table(t("info_title"), [t("table"), t("rows"), t("from"), t("to")], rows,
                                  numeric=(1,)))
+        console.print(f"({t('times_note')})")
 
     @app.command("migrate")
     def migrate_command() -> None:
@@ -59,13 +64,13 @@ def register(app: typer.Typer) -> None:
 
     @app.command("presets")
     def presets_command(
-        fmt: Annotated[Format, typer.Option("--format", "-f", help="table|json")] = Format.table,
+        fmt: Annotated[Shape, typer.Option("--format", "-f", help="table|json")] = Shape.table,
     ) -> None:
         """List import presets for real platform exports. 列出导入预设。"""
         from shoplens.presets import get_preset, preset_names
 
         items = [(n, get_preset(n)) for n in preset_names()]
-        if fmt is Format.json:
+        if fmt is Shape.json:
             print_json([{"name": n, "description": p.description, "timezone": p.timezone,
                          "currency": p.currency} for n, p in items])
             return

@@ -17,9 +17,18 @@ err_console = Console(stderr=True)
 
 
 class Format(StrEnum):
+    """table|json|csv (commands that list rows)."""
+
     table = "table"
     json = "json"
     csv = "csv"
+
+
+class Shape(StrEnum):
+    """table|json (commands that report a summary)."""
+
+    table = "table"
+    json = "json"
 
 
 def print_json(data: Any) -> None:
@@ -36,7 +45,7 @@ def rich_table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]],
                numeric: Sequence[int] = ()) -> Table:
     table = Table(title=title, title_justify="left")
     for i, name in enumerate(header):
-        table.add_column(name, justify="right" if i in numeric else "left")
+        table.add_column(name, justify="right" if i in numeric else "left", overflow="fold")
     for row in rows:
         table.add_row(*[fmt_cell(v) for v in row])
     return table

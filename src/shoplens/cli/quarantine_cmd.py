@@ -17,7 +17,8 @@ COLUMNS = ["import_id", "store_id", "file", "line", "column", "field", "value", 
            "target_table", "raw"]
 
 
-def _query(store: str | None, file: str | None, reason: str | None, limit: int | None) -> list[tuple]:
+def _query(store: str | None, file: str | None, reason: str | None, limit: int | None) -> tuple[list[tuple], int]:
+    """Matching quarantine rows (at most ``limit``) and how many match in all."""
     from shoplens.cli.app import db_path
     from shoplens.warehouse.connection import Warehouse
 
@@ -33,11 +34,12 @@ def _query(store: str | None, file: str | None, reason: str | None, limit: int |
            "CAST(raw AS VARCHAR) FROM quarantine")
     if where:
         sql += " WHERE " + " AND ".join(where)
+    count_sql = "SELECT count(*) FROM (" + sql + ")"
     sql += " ORDER BY store_id, file, line"
     if limit:
         sql += f" LIMIT {int(limit)}"
     with Warehouse(db_path(), read_only=True) as wh:
-        return wh.con.execute(sql, params).fetchall()
+        return wh.con.execute(sql, params).fetchall(), int(wh.con.execute(count_sql, params).fetchone()[0])
 
 
 def register(app: typer.Typer) -> None:
@@ -53,7 +55,7 @@ def list_command(
     fmt: Annotated[Format, typer.Option("--format", "-f", help="table|json|csv")] = Format.table,
 ) -> None:
     """Show quarantined cells: file:line:column, value, reason. 查看隔离行。"""
-    rows = _query(store, file, reason, limit or None)
+    rows, total = _query(store, file, reason, limit or None)
     if fmt is Format.json:
         print_json([dict(zip(COLUMNS, r, strict=True)) for r in rows])
     elif fmt is Format.csv:
@@ -66,6 +68,8 @@ def list_command(
             [t("line"), t("column"), t("value"), t("reason")],
             [[f"{Path(r[2]).name}:{r[3]}" + (f":{r[5]}" if r[5] else ""), r[4], r[6], _short(r[7], r[8])]
              for r in rows]))
+        if total > len(rows):
+            console.print(f"{len(rows):,} / {total:,} {t('shown_of')} (--limit 0: all; --format csv)")
 
 
 def _short(reason: str, message: str) -> str:
@@ -85,7 +89,7 @@ def export_command(
     reason: Annotated[str | None, typer.Option("--reason", help="Only this reason")] = None,
 ) -> None:
     """Write every quarantined cell, with its whole source row (raw), to a CSV. 导出隔离行。"""
-    rows = _query(store, file, reason, None)
+    rows, _total = _query(store, file, reason, None)
     with open(out, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(COLUMNS)

@@ -97,7 +97,8 @@ class Problems:
         field = position.get(header)  # None when the currency came from --currency
         self.con.execute(
             f"INSERT INTO {self.name} SELECT _line, {lit(header)}, {'NULL' if field is None else int(field)}, "
-            f"currency, 'missing_fx_rate', {lit(message('missing_fx_rate'))} || ': ' || currency || '->' || "
+            f"currency || ' (' || coalesce(CAST(_fx_date AS VARCHAR), 'no date') || ')', 'missing_fx_rate', "
+            f"{lit(message('missing_fx_rate'))} || ': ' || currency || '->' || "
             f"{lit(reporting_currency)} || ' on ' || coalesce(CAST(_fx_date AS VARCHAR), 'no date'), "
             f"{lit(out.table)}, NULL FROM {converted} WHERE {MISSING_RATE} AND _line NOT IN {self.lines}")
 

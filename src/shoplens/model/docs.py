@@ -23,7 +23,8 @@ rate quarantines the row (`missing_fx_rate`), it is never taken as 1.
 Parsing: integers are digits only; numbers use a dot and no thousands separator; timestamps are
 ISO 8601 (with or without offset / `Z`), `YYYY/MM/DD HH:MM[:SS]`, `YYYY年MM月DD日 …`, or Unix
 epoch seconds (9–10 digits) / milliseconds (12–13 digits); booleans true/false, yes/no, 1/0, 是/否.
-Enumerations are case-insensitive and accept the listed aliases.
+Enumerations are case-insensitive and accept the listed aliases; currency codes are upper-cased
+and `RMB` is read as `CNY`.
 """
 
 
@@ -73,7 +74,8 @@ def render_markdown() -> str:
     lines += ["", "## System tables", "",
               "- `import_manifest`: one row per file and import: sha256, preset, read / loaded / duplicates /"
               " quarantined, rows written per table, start and finish.",
-              "- `quarantine`: one row per refused cell or line: file, line, column, field (1-based position),"
+              "- `quarantine`: one row per refused cell or line (checks run in stages: a line refused while"
+              " parsing is not checked further): file, line, column, field (1-based position),"
               " value, reason, message (English / 中文 and a hint) and the whole source row as JSON. The next"
               " import of the same file (same sha256) replaces its rows.",
               "- `_shoplens_meta`: the schema version.", ""]

@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from shoplens.errors import DatabaseLockedError, NoWarehouseError, SchemaError
+from shoplens.errors import DatabaseLockedError, NoWarehouseError, SchemaError, ShoplensError
 
 DEFAULT_DB = "shoplens.duckdb"
 
@@ -45,9 +45,10 @@ def _connect(path: Path, read_only: bool, lock_wait: float) -> duckdb.DuckDBPyCo
             con.execute("SET TimeZone = 'UTC'")  # TIMESTAMPTZ values are read and cast in UTC
             con.execute("SET enable_progress_bar = false")  # shoplens draws its own
             return con
-        except duckdb.IOException as exc:
+        except duckdb.Error as exc:
             if not _is_lock_error(exc):
-                raise
+                raise ShoplensError(f"cannot open the warehouse: {str(exc).splitlines()[0]}", where=str(path),
+                                    hint="--db / SHOPLENS_DB must name a shoplens DuckDB file") from exc
             if time.monotonic() >= deadline:
                 pid = re.search(r"PID (\d+)", str(exc))
                 holder = f" (process {pid.group(1)})" if pid else ""
@@ -79,8 +80,9 @@ class Warehouse:
                 "no warehouse here yet", where=str(self.path),
                 hint="run `shoplens demo` or `shoplens import …` first, or point --db / SHOPLENS_DB at one",
             )
-        if not read_only:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.parent.is_dir():
+            raise ShoplensError("the folder for the warehouse does not exist", where=str(self.path),
+                                hint="create the folder first, or check the --db path for a typo")
         wait = _lock_wait_default() if lock_wait is None else lock_wait
         self.con = _connect(self.path, read_only, wait)
         self.con.execute("SET preserve_insertion_order = true")
