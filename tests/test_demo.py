@@ -70,7 +70,7 @@ def test_every_table_is_filled_and_summarised(demo):
     assert one(wh, "SELECT count(DISTINCT _import_id) FROM events") == 1
     assert one(wh, "SELECT min(_import_id) FROM orders") == manifest[0][0] == summary.import_id
     assert 250_000 < summary.rows["events"] < 350_000
-    assert set(summary.to_dict()["incident"]) == {"channel", "start", "end", "what"}
+    assert set(summary.to_dict()["incident"]) == {"channel", "start", "end", "what", "what_zh"}
 
 
 def test_store_markets_currencies_and_fx(demo):

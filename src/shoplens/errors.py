@@ -1,20 +1,40 @@
-"""User-facing errors: one actionable line (what, where, hint), no traceback unless --debug."""
+"""User-facing errors: one actionable line (what, where, hint), no traceback unless --debug.
+
+Every error carries English text (``str(exc)``, for logs and tests) and zh-CN text (``zh``,
+``zh_hint``); the CLI prints ``exc.render(lang)``. Dynamic parts (file names, values, lists) are
+the same in both languages.
+"""
 
 from __future__ import annotations
 
 
 class ShoplensError(Exception):
-    """A mistake the user can fix. ``where`` is ``file:line:column`` or a path; ``hint`` says how."""
+    """A mistake the user can fix. ``where`` is ``file:line:column`` or a path; ``hint`` says how.
+
+    ``zh`` / ``zh_hint`` are the Chinese message and hint; without them the Chinese rendering
+    falls back to the English part.
+    """
 
     exit_code = 2
 
-    def __init__(self, message: str, *, where: str | None = None, hint: str | None = None) -> None:
+    def __init__(self, message: str, *, where: str | None = None, hint: str | None = None,
+                 zh: str | None = None, zh_hint: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.where = where
         self.hint = hint
+        self.zh = zh
+        self.zh_hint = zh_hint
 
     def __str__(self) -> str:
+        return self.render("en")
+
+    def render(self, lang: str) -> str:
+        """One line: ``where: message (hint: …)`` in English, ``where: 消息（提示：…）`` in Chinese."""
+        if lang == "zh":
+            message, hint = self.zh or self.message, self.zh_hint or self.hint
+            text = f"{self.where}: {message}" if self.where else message
+            return f"{text}（提示：{hint}）" if hint else text
         text = f"{self.where}: {self.message}" if self.where else self.message
         return f"{text} (hint: {self.hint})" if self.hint else text
 

@@ -53,6 +53,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "migrated": ("已迁移到结构版本", "migrated to schema version"),
     "preset_name": ("名称", "Name"),
     "description": ("说明", "Description"),
+    "presets_title": ("导入预设", "Presets"),
 }
 
 _current: str | None = None

@@ -78,7 +78,7 @@ def main() -> None:
     except ShoplensError as exc:
         if state.debug:
             raise
-        typer.echo(f"{i18n.t('error')}: {exc}", err=True)
+        typer.echo(f"{i18n.t('error')}: {exc.render(i18n.lang())}", err=True)
         sys.exit(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
         typer.echo("aborted / 已中止", err=True)
@@ -94,6 +94,10 @@ def main() -> None:
             sys.exit(exc.exit_code)
         if state.debug:
             raise
-        typer.echo(f"{i18n.t('error')}: internal error: {type(exc).__name__}: {exc} "
-                   "(hint: run again with --debug and report it)", err=True)
+        if i18n.lang() == "zh":
+            typer.echo(f"{i18n.t('error')}: 内部错误：{type(exc).__name__}: {exc}"
+                       "（提示：加 --debug 重新运行并报告此问题）", err=True)
+        else:
+            typer.echo(f"{i18n.t('error')}: internal error: {type(exc).__name__}: {exc} "
+                       "(hint: run again with --debug and report it)", err=True)
         sys.exit(1)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from shoplens.cli.output import Shape, console, print_json, rich_table
-from shoplens.i18n import t
+from shoplens.i18n import lang, t
 
 
 def register(app: typer.Typer) -> None:
@@ -44,4 +44,4 @@ def register(app: typer.Typer) -> None:
         incident = data.get("incident")
         if incident:
             console.print(f"{t('incident')}: {incident['channel']} {incident['start']} .. {incident['end']} — "
-                          f"{incident['what']}")
+                          f"{incident['what_zh'] if lang() == 'zh' else incident['what']}")

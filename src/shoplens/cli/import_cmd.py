@@ -77,9 +77,11 @@ def register(app: typer.Typer) -> None:
             table, files = files[0], files[1:]
         elif len(files) > 1 and not Path(files[0]).exists() and not Path(files[0]).suffix:
             close = difflib.get_close_matches(files[0], list(TABLES_BY_NAME), n=1)
+            tables = ", ".join(TABLES_BY_NAME)
             raise ShoplensError(f"{files[0]!r} is neither a file nor a table",
-                                hint=(f"did you mean {close[0]}? " if close else "")
-                                + "tables: " + ", ".join(TABLES_BY_NAME))
+                                hint=(f"did you mean {close[0]}? " if close else "") + "tables: " + tables,
+                                zh=f"{files[0]!r} 既不是文件，也不是表名",
+                                zh_hint=(f"是不是想写 {close[0]}？" if close else "") + "可用的表：" + tables)
         progress = _progress_factory() if fmt is Shape.table else None
         path = Path(db_path() or default_db_path())
         created = not path.exists()

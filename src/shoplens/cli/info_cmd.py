@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from shoplens.cli.output import Shape, console, print_json, rich_table
-from shoplens.i18n import t
+from shoplens.i18n import lang, t
 
 
 def register(app: typer.Typer) -> None:
@@ -26,7 +26,8 @@ def register(app: typer.Typer) -> None:
         if store is not None and not result.stores:
             from shoplens.errors import ShoplensError
 
-            raise ShoplensError(f"no store {store!r} in this warehouse", hint="run `shoplens info` to list stores")
+            raise ShoplensError(f"no store {store!r} in this warehouse", hint="run `shoplens info` to list stores",
+                                zh=f"该仓库中没有店铺 {store!r}", zh_hint="运行 `shoplens info` 查看所有店铺")
         if fmt is Shape.json:
             print_json(result.to_dict())
             return
@@ -74,5 +75,8 @@ def register(app: typer.Typer) -> None:
             print_json([{"name": n, "description": p.description, "timezone": p.timezone,
                          "currency": p.currency} for n, p in items])
             return
-        console.print(rich_table("presets", [t("preset_name"), t("description"), t("timezone"), t("currency")],
-                                 [[n, p.description, p.timezone, p.currency] for n, p in items]))
+        zh = lang() == "zh"
+        console.print(rich_table(t("presets_title"),
+                                 [t("preset_name"), t("description"), t("timezone"), t("currency")],
+                                 [[n, p.description_zh if zh else p.description, p.timezone, p.currency]
+                                  for n, p in items]))

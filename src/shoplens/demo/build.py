@@ -102,11 +102,14 @@ def demo_store_ids(stores: int) -> list[str]:
 
 def _check_args(events: int, days: int, stores: int) -> None:
     if events < 1000:
-        raise ShoplensError(f"events={events} is too small for a meaningful demo", hint="use at least 1000")
+        raise ShoplensError(f"events={events} is too small for a meaningful demo", hint="use at least 1000",
+                            zh=f"events={events} 太少，演示数据没有意义", zh_hint="至少设为 1000")
     if days < 28:
-        raise ShoplensError(f"days={days} is too short (the incident needs ~5 weeks)", hint="use at least 28")
+        raise ShoplensError(f"days={days} is too short (the incident needs ~5 weeks)", hint="use at least 28",
+                            zh=f"days={days} 太短（注入的异常需要约 5 周）", zh_hint="至少设为 28")
     if not 1 <= stores <= 50:
-        raise ShoplensError(f"stores={stores} is out of range", hint="use 1 to 50 stores")
+        raise ShoplensError(f"stores={stores} is out of range", hint="use 1 to 50 stores",
+                            zh=f"stores={stores} 超出范围", zh_hint="店铺数应为 1 到 50")
 
 
 def _guard(con: Any, store_ids: list[str]) -> None:
@@ -116,7 +119,9 @@ def _guard(con: Any, store_ids: list[str]) -> None:
                       "LIMIT 1", store_ids).fetchone()
     if row:
         raise ShoplensError(f"store {row[0]!r} holds imported data, not demo data; the demo will not overwrite it",
-                            hint="use another warehouse (--db) for the demo")
+                            hint="use another warehouse (--db) for the demo",
+                            zh=f"店铺 {row[0]!r} 存有导入的真实数据而非演示数据，演示不会覆盖它",
+                            zh_hint="请为演示使用另一个仓库（--db）")
 
 
 def _delete(con: Any, store_ids: list[str]) -> None:

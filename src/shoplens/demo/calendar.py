@@ -127,7 +127,9 @@ class Calendar:
         a, b = self.incident
         return {"channel": INCIDENT_CHANNEL, "start": self.days[a].isoformat(), "end": self.days[b].isoformat(),
                 "what": f"payment conversion on {INCIDENT_CHANNEL} collapses (purchases -85%) while its traffic "
-                        "and ad spend continue; checkouts leave unpaid orders that get cancelled"}
+                        "and ad spend continue; checkouts leave unpaid orders that get cancelled",
+                "what_zh": f"{INCIDENT_CHANNEL} 渠道的支付转化骤降（购买 -85%），但流量和广告花费照常；"
+                           "下单后未支付的订单随后被取消"}
 
 
 def build_calendar(end: date, n_days: int, tz: str) -> Calendar:

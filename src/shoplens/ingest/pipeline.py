@@ -59,13 +59,18 @@ def import_files(wh: Warehouse, files: Sequence[str | Path], *, table: str | Non
                  progress: ProgressFactory | None = None) -> ImportSummary:
     """Import ``files`` into the warehouse (see `shoplens import --help` for the rules)."""
     if not files:
-        raise ShoplensError("no files to import", hint="shoplens import [TABLE] FILE...")
+        raise ShoplensError("no files to import", hint="shoplens import [TABLE] FILE...",
+                            zh="没有要导入的文件", zh_hint="shoplens import [TABLE] FILE...")
     if table is not None and table not in TABLES_BY_NAME:
-        raise ShoplensError(f"unknown table {table!r}", hint="tables: " + ", ".join(TABLES_BY_NAME))
+        tables = ", ".join(TABLES_BY_NAME)
+        raise ShoplensError(f"unknown table {table!r}", hint="tables: " + tables,
+                            zh=f"未知的表 {table!r}", zh_hint="可用的表：" + tables)
     chosen = get_preset(preset) if preset else None
     if chosen and maps:
         raise ShoplensError("--map works with a canonical import, not with --preset",
-                            hint="drop --map or --preset")
+                            hint="drop --map or --preset",
+                            zh="--map 只能用于标准列导入，不能与 --preset 同时使用",
+                            zh_hint="去掉 --map 或 --preset 其中之一")
     con = wh.con
     ctx = resolve_store(con, store, timezone=timezone, currency=currency,
                         preset_timezone=chosen.timezone if chosen else None,
@@ -184,7 +189,8 @@ def _import_one(wh: Warehouse, item: _File, index: int, import_id: int, ctx: Sto
         table, name = get_table(out.table), f"_der_{index}_{j}"
         materialize(con, name, output_sql(out, good_src, lookups), table, ctx.store_id)
         assert_valid(con, name, table, where=str(item.source.path),
-                     hint=f"check the {item.preset} preset's mapping")
+                     hint=f"check the {item.preset} preset's mapping",
+                     zh_hint=f"请检查预设 {item.preset} 的列映射")
         name = add_fx(con, name, table, ctx)
         require_rates(con, name, table, ctx)
         written = merge_batch(con, table, name, import_id).written
@@ -201,7 +207,10 @@ def _import_one(wh: Warehouse, item: _File, index: int, import_id: int, ctx: Sto
         raise ShoplensError(
             f"internal error: {result.read} lines read but {result.loaded} loaded + {result.duplicates} "
             f"duplicates + {result.quarantined} quarantined", where=str(item.source.path),
-            hint="please report this with the preset name; nothing was written")
+            hint="please report this with the preset name; nothing was written",
+            zh=f"内部错误：读取 {result.read} 行，但载入 {result.loaded} + 重复 {result.duplicates} "
+            f"+ 隔离 {result.quarantined} 对不上",
+            zh_hint="请附上预设名称报告此问题；本次没有写入任何数据")
     return result
 
 

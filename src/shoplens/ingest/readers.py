@@ -77,8 +77,11 @@ _CORRUPT_GZIP = (EOFError, gzip.BadGzipFile, zlib.error)
 
 
 def _corrupt(path: Path, exc: Exception) -> ShoplensError:
-    return ShoplensError(f"compressed file is truncated or corrupt ({type(exc).__name__}: {exc})",
-                         where=str(path), hint="copy or download it again (`gzip -t FILE` checks it)")
+    detail = f"{type(exc).__name__}: {exc}"
+    return ShoplensError(f"compressed file is truncated or corrupt ({detail})",
+                         where=str(path), hint="copy or download it again (`gzip -t FILE` checks it)",
+                         zh=f"压缩文件不完整或已损坏（{detail}）",
+                         zh_hint="请重新复制或下载该文件（可用 `gzip -t FILE` 检查）")
 
 
 def _base_suffix(path: Path) -> str:
@@ -119,7 +122,9 @@ def detect_encoding(sample: bytes) -> str:
             if exc.start >= len(sample) - 4 and len(sample) >= SAMPLE_BYTES:
                 return "utf-8-sig" if encoding == "utf-8" else encoding  # cut inside a character
     raise ShoplensError("cannot tell the text encoding (neither UTF-8 nor GBK/GB18030)",
-                        hint="pass --encoding, e.g. --encoding latin-1")
+                        hint="pass --encoding, e.g. --encoding latin-1",
+                        zh="无法识别文件编码（既不是 UTF-8，也不是 GBK/GB18030）",
+                        zh_hint="请用 --encoding 指定编码，例如 --encoding latin-1")
 
 
 def _sniff_delimiter(text: str, path: Path) -> str:
@@ -137,9 +142,10 @@ def open_source(path: str | Path, options: ReadOptions | None = None) -> Source:
     path = Path(path)
     options = options or ReadOptions()
     if not path.exists():
-        raise ShoplensError("file not found", where=str(path), hint="check the path")
+        raise ShoplensError("file not found", where=str(path), hint="check the path",
+                            zh="文件不存在", zh_hint="请检查文件路径")
     if path.is_dir():
-        raise ShoplensError("is a directory, not a file", where=str(path))
+        raise ShoplensError("is a directory, not a file", where=str(path), zh="这是文件夹，不是文件")
     fmt = detect_format(path)
     src = Source(path=path, fmt=fmt, columns=[], options=options, size=path.stat().st_size)
     if fmt == "parquet":
@@ -164,7 +170,9 @@ def open_source(path: str | Path, options: ReadOptions | None = None) -> Source:
         raise
     except LookupError:
         raise ShoplensError(f"unknown text encoding {src.encoding!r}", where=str(path),
-                            hint="e.g. --encoding utf-8, gbk, gb18030 or latin-1") from None
+                            hint="e.g. --encoding utf-8, gbk, gb18030 or latin-1",
+                            zh=f"未知的文件编码 {src.encoding!r}",
+                            zh_hint="例如 --encoding utf-8、gbk、gb18030 或 latin-1") from None
     text = sample.decode(src.encoding, errors="replace")
     if fmt == "jsonl":
         src.columns = _jsonl_columns(text)
@@ -174,7 +182,8 @@ def open_source(path: str | Path, options: ReadOptions | None = None) -> Source:
         first = next(_split_lines(io.StringIO(text), src.delimiter), None)
         src.columns = [c.strip().lstrip("\ufeff") for c in first[1]] if first else []
         if not src.columns:
-            raise ShoplensError("the file is empty (no header line)", where=str(path))
+            raise ShoplensError("the file is empty (no header line)", where=str(path),
+                                zh="文件为空（没有表头行）")
     else:
         src.columns = list(options.names or [])
     return src
@@ -277,7 +286,9 @@ def iter_batches(src: Source, progress: Progress | None = None) -> Iterator[pa.R
             raise _corrupt(src.path, exc) from exc
         except csv.Error as exc:  # e.g. an unclosed quote swallowing the rest of the file
             raise ShoplensError(f"cannot split the file into cells ({exc})", where=str(src.path),
-                                hint="check the quoting: an unclosed \" runs on to the end of the file") from exc
+                                hint="check the quoting: an unclosed \" runs on to the end of the file",
+                                zh=f"无法把文件拆分成单元格（{exc}）",
+                                zh_hint="请检查引号：未闭合的 \" 会一直延续到文件末尾") from exc
 
 
 def _text_batches(src: Source, progress: Progress | None) -> Iterator[pa.RecordBatch]:
@@ -368,7 +379,9 @@ def _xlsx_sheet(path: Path, options: ReadOptions) -> Any:
     if options.sheet:
         if options.sheet not in book.sheetnames:
             raise ShoplensError(f"no sheet {options.sheet!r}", where=str(path),
-                                hint=f"sheets: {', '.join(book.sheetnames)}")
+                                hint=f"sheets: {', '.join(book.sheetnames)}",
+                                zh=f"没有工作表 {options.sheet!r}",
+                                zh_hint=f"已有工作表：{', '.join(book.sheetnames)}")
         return book, book[options.sheet]
     return book, book.worksheets[0]
 

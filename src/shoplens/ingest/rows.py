@@ -11,7 +11,7 @@ from typing import Any
 from shoplens.errors import FxRateMissingError, ShoplensError
 from shoplens.ingest.fx import convert_sql
 from shoplens.ingest.merge import merge_batch
-from shoplens.ingest.parse import lit, value_checks
+from shoplens.ingest.parse import REASONS, lit, value_checks
 from shoplens.ingest.store_context import StoreContext
 from shoplens.model import Table, get_table
 from shoplens.presets.base import Output
@@ -47,7 +47,8 @@ def materialize(con: Con, name: str, sql: str, table: Table, store_id: str) -> N
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {', '.join(cols)} FROM ({sql})")
 
 
-def assert_valid(con: Con, name: str, table: Table, *, where: str | None = None, hint: str | None = None) -> None:
+def assert_valid(con: Con, name: str, table: Table, *, where: str | None = None, hint: str | None = None,
+                 zh_hint: str | None = None) -> None:
     """Rows built by code (derived rows, demo data) must already satisfy the model: raise if not."""
     checks = [(col.name, reason, cond) for col in table.columns for cond, reason in value_checks(col, quote(col.name))]
     if not checks:
@@ -57,7 +58,10 @@ def assert_valid(con: Con, name: str, table: Table, *, where: str | None = None,
     for (column, reason, _), bad in zip(checks, counts, strict=True):
         if bad:
             raise ShoplensError(f"{bad} {table.name} row(s) break the rule {reason} on {column}",
-                                where=where, hint=hint)
+                                where=where, hint=hint,
+                                zh=f"{bad} 行 {table.name} 数据在列 {column} 上违反规则 {reason}"
+                                f"（{REASONS[reason][1] if reason in REASONS else reason}）",
+                                zh_hint=zh_hint)
 
 
 def add_fx(con: Con, name: str, table: Table, ctx: StoreContext) -> str:
@@ -82,7 +86,9 @@ def require_rates(con: Con, converted: str, table: Table, ctx: StoreContext) -> 
     if row:
         raise FxRateMissingError(
             f"no exchange rate {row[0]}->{ctx.reporting_currency} for {row[1] or 'a row without a date'}",
-            hint="import fx_rates for that currency and date first (shoplens import fx_rates FILE)")
+            hint="import fx_rates for that currency and date first (shoplens import fx_rates FILE)",
+            zh=f"缺少 {row[0]}->{ctx.reporting_currency} 的汇率（{row[1] or '该行没有日期'}）",
+            zh_hint="先导入该币种在该日期的汇率（shoplens import fx_rates FILE）")
 
 
 def load_canonical(wh: Any, table: str, relation: str, ctx: StoreContext, import_id: int,

@@ -31,7 +31,8 @@ def check_timezone(con: duckdb.DuckDBPyConnection, tz: str) -> str:
     row = con.execute("SELECT name FROM pg_timezone_names() WHERE name = ? OR lower(name) = lower(?) "
                       "ORDER BY name = ? DESC LIMIT 1", [tz, tz, tz]).fetchone()
     if not row:
-        raise ShoplensError(f"unknown time zone {tz!r}", hint="use an IANA name such as Asia/Shanghai or UTC")
+        raise ShoplensError(f"unknown time zone {tz!r}", hint="use an IANA name such as Asia/Shanghai or UTC",
+                            zh=f"未知的时区 {tz!r}", zh_hint="请使用 IANA 时区名，如 Asia/Shanghai 或 UTC")
     return str(row[0])
 
 
@@ -39,7 +40,8 @@ def check_currency(code: str) -> str:
     up = code.strip().upper()
     up = "CNY" if up == "RMB" else up
     if up not in ISO_4217:
-        raise ShoplensError(f"unknown currency {code!r}", hint="use an ISO-4217 code such as USD, CNY, EUR, GBP")
+        raise ShoplensError(f"unknown currency {code!r}", hint="use an ISO-4217 code such as USD, CNY, EUR, GBP",
+                            zh=f"未知的币种 {code!r}", zh_hint="请使用 ISO-4217 币种代码，如 USD, CNY, EUR, GBP")
     return up
 
 
@@ -48,7 +50,8 @@ def resolve_store(con: duckdb.DuckDBPyConnection, store_id: str, *, timezone: st
                   preset_currency: str | None = None, platform: str = "other") -> StoreContext:
     """Read the store, or describe the one this import will create (UTC/USD unless told)."""
     if not store_id or not store_id.strip():
-        raise ShoplensError("empty store id", hint="pass --store ID")
+        raise ShoplensError("empty store id", hint="pass --store ID",
+                            zh="店铺 ID 为空", zh_hint="用 --store ID 指定店铺")
     tz = check_timezone(con, timezone) if timezone else None
     cur = check_currency(currency) if currency else None
     row = con.execute("SELECT timezone, reporting_currency, platform FROM stores WHERE store_id = ?",

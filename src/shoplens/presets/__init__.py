@@ -20,7 +20,9 @@ def preset_names() -> list[str]:
 
 def get_preset(name: str) -> Preset:
     if name not in _PRESETS:
-        raise ShoplensError(f"unknown preset {name!r}", hint="presets: " + ", ".join(preset_names()))
+        names = ", ".join(preset_names())
+        raise ShoplensError(f"unknown preset {name!r}", hint="presets: " + names,
+                            zh=f"未知的预设 {name!r}", zh_hint="可用预设：" + names)
     import importlib
 
     module, attr = _PRESETS[name].split(":")

@@ -73,6 +73,7 @@ class Preset(Protocol):
 
     name: str
     description: str
+    description_zh: str
     timezone: str
     currency: str
     platform: str

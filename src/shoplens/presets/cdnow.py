@@ -40,6 +40,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], Kind]] = {
 class CdnowPreset:
     name = "cdnow"
     description = "CDNOW master / 1/10 sample purchase logs (Fader & Hardie), .txt or CSV"
+    description_zh = "CDNOW 购买日志（Fader & Hardie），master 全量或 1/10 sample 样本，.txt 或 CSV"
     timezone = "America/New_York"
     currency = "USD"
     platform = "other"
@@ -66,7 +67,10 @@ class CdnowPreset:
         if missing:
             raise SchemaError(f"not a CDNOW log: missing {', '.join(missing)}", where=str(path),
                               hint="expected customer id, date, cds, dollars (master) or master id, "
-                              "sample id, date, cds, dollars (sample), whitespace- or comma-separated")
+                              "sample id, date, cds, dollars (sample), whitespace- or comma-separated",
+                              zh=f"不是 CDNOW 日志：缺少 {', '.join(missing)}",
+                              zh_hint="应为 customer id, date, cds, dollars（master 全量）或 master id, "
+                              "sample id, date, cds, dollars（1/10 sample 样本），以空白或逗号分隔")
         fields = [SourceField(found[n], n, Column(n, kind, "", required=True))
                   for n, (_acc, kind) in FIELDS.items()]
         store, cur = lit(defaults["$store"]), lit(defaults["$store_currency"])

@@ -26,10 +26,14 @@ def parse_maps(maps: list[str], table: Table) -> dict[str, str]:
     for item in maps:
         src, sep, dst = item.partition("=")
         if not sep or not src.strip() or not dst.strip():
-            raise SchemaError(f"bad column map {item!r}", hint="write --map SOURCE_COLUMN=canonical_column")
+            raise SchemaError(f"bad column map {item!r}", hint="write --map SOURCE_COLUMN=canonical_column",
+                              zh=f"列映射写法不对 {item!r}", zh_hint="写成 --map SOURCE_COLUMN=canonical_column")
         if dst.strip() not in valid:
+            columns = ", ".join(sorted(valid))
             raise SchemaError(f"--map {item}: {table.name} has no column {dst.strip()!r}",
-                              hint="columns: " + ", ".join(sorted(valid)))
+                              hint="columns: " + columns,
+                              zh=f"--map {item}：{table.name} 表没有列 {dst.strip()!r}",
+                              zh_hint="可用的列：" + columns)
         result[normalise_header(src)] = dst.strip()
     return result
 
@@ -46,9 +50,12 @@ def guess_table(header: list[str], path: Path) -> Table:
         if best is None or score > best[0]:
             best = (score, table)
     if best is None:
+        tables = ", ".join(t.name for t in TABLES)
         raise SchemaError("cannot tell which table this file is for", where=str(path),
-                          hint="name it: shoplens import orders FILE (tables: "
-                          + ", ".join(t.name for t in TABLES) + "), or use --preset")
+                          hint="name it: shoplens import orders FILE (tables: " + tables + "), or use --preset",
+                          zh="无法判断该文件要导入哪张表",
+                          zh_hint="请指明表名：shoplens import orders FILE（可用的表：" + tables
+                          + "），或使用 --preset")
     return best[1]
 
 
@@ -72,12 +79,16 @@ def canonical_plan(table_name: str, header: list[str], path: Path, maps: list[st
     for src in mapping:
         if src not in {normalise_header(h) for h in header}:
             raise SchemaError(f"--map names column {src!r}, which the file does not have", where=str(path),
-                              hint="columns in the file: " + ", ".join(header))
+                              hint="columns in the file: " + ", ".join(header),
+                              zh=f"--map 指定的列 {src!r} 在文件中不存在",
+                              zh_hint="文件中的列：" + ", ".join(header))
     missing = [c.name for c in table.required_columns if c.name not in seen]
     if missing:
         raise SchemaError(
             f"missing required column(s) for {table.name}: {', '.join(missing)}", where=str(path),
-            hint=f"found: {', '.join(header)}; rename with --map SRC=DST or use a --preset")
+            hint=f"found: {', '.join(header)}; rename with --map SRC=DST or use a --preset",
+            zh=f"缺少 {table.name} 表的必填列：{', '.join(missing)}",
+            zh_hint=f"文件中的列：{', '.join(header)}；用 --map SRC=DST 改名，或使用 --preset")
     selects = []
     for col in table.columns:
         default = col.default

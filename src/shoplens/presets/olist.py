@@ -98,6 +98,7 @@ def _outputs(kind: str, store: str, cur: str) -> list[Output]:
 class OlistPreset:
     name = "olist"
     description = "Olist (Brazil) customers, order payments, products, sellers and category translation"
+    description_zh = "Olist（巴西）客户、订单支付、商品、卖家及品类翻译表"
     timezone = "America/Sao_Paulo"
     currency = "BRL"
     platform = "other"
@@ -110,9 +111,11 @@ class OlistPreset:
         table = next((t for t in KINDS if all(s in by_norm for s in t.signature)), None)
         if table is None:
             shown = ", ".join(header[:6]) + (", …" if len(header) > 6 else "")
+            known = "; ".join(f"{t.kind} ({', '.join(t.signature)})" for t in KINDS)
             raise SchemaError(
                 f"not an Olist table this preset knows (columns: {shown})", where=str(path),
-                hint="expected one of: " + "; ".join(f"{t.kind} ({', '.join(t.signature)})" for t in KINDS))
+                hint="expected one of: " + known,
+                zh=f"不是本预设认识的 Olist 表（列：{shown}）", zh_hint="应为以下之一：" + known)
         fields = [SourceField(by_norm[name], name, Column(name, kind, "", required=required))
                   for name, kind, required in table.fields if name in by_norm]
         # an optional column the file lacks is NULL, so the output SQL stays the same

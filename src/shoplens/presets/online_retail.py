@@ -37,6 +37,7 @@ IS_ADJUSTMENT = "starts_with(invoice, 'A')"  # "Adjust bad debt" bookkeeping, ne
 class OnlineRetailPreset:
     name = "online-retail"
     description = "UCI Online Retail (2010-2011) and Online Retail II invoice lines"
+    description_zh = "UCI Online Retail（2010-2011）与 Online Retail II 发票明细行"
     timezone = "Europe/London"
     currency = "GBP"
     platform = "other"
@@ -56,6 +57,9 @@ class OnlineRetailPreset:
         if missing:
             raise SchemaError(f"not an Online Retail export: missing {', '.join(missing)}", where=str(path),
                               hint="expected InvoiceNo/Invoice, StockCode, Quantity, InvoiceDate, "
+                              "UnitPrice/Price, CustomerID/Customer ID, Country",
+                              zh=f"不是 Online Retail 导出文件：缺少列 {', '.join(missing)}",
+                              zh_hint="应包含列 InvoiceNo/Invoice, StockCode, Quantity, InvoiceDate, "
                               "UnitPrice/Price, CustomerID/Customer ID, Country")
         by_name = {f.name: f.header for f in fields}
         store, cur = lit(defaults["$store"]), lit(defaults["$store_currency"])

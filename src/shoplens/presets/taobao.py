@@ -42,6 +42,7 @@ def _has_header(path: Path) -> bool:
 class TaobaoUserBehaviorPreset:
     name = "taobao-userbehavior"
     description = "Tianchi Taobao UserBehavior clickstream (pv/fav/cart/buy, no header)"
+    description_zh = "天池淘宝 UserBehavior 用户行为点击流（pv/fav/cart/buy，无表头）"
     timezone = "Asia/Shanghai"
     currency = "CNY"
     platform = "other"  # Taobao is Alibaba's domestic marketplace, not Tmall Global
@@ -54,7 +55,9 @@ class TaobaoUserBehaviorPreset:
     def plan(self, header: list[str], path: Path, defaults: dict[str, str]) -> FilePlan:
         if [h.strip().lower() for h in header] != COLUMNS:
             raise SchemaError(f"not a UserBehavior file: columns {', '.join(header)}", where=str(path),
-                              hint="expected 5 columns without a header: " + ",".join(COLUMNS))
+                              hint="expected 5 columns without a header: " + ",".join(COLUMNS),
+                              zh=f"不是 UserBehavior 文件：列为 {', '.join(header)}",
+                              zh_hint="应为 5 列且没有表头：" + ",".join(COLUMNS))
         fields = [SourceField(header[pos], name, Column(name, kind, "", required=req, choices=choices))
                   for name, (pos, kind, req, choices) in FIELDS.items()]
         by_name = {f.name: f.header for f in fields}

@@ -47,16 +47,22 @@ def _connect(path: Path, read_only: bool, lock_wait: float) -> duckdb.DuckDBPyCo
             return con
         except duckdb.Error as exc:
             if not _is_lock_error(exc):
-                raise ShoplensError(f"cannot open the warehouse: {str(exc).splitlines()[0]}", where=str(path),
-                                    hint="--db / SHOPLENS_DB must name a shoplens DuckDB file") from exc
+                detail = str(exc).splitlines()[0]
+                raise ShoplensError(f"cannot open the warehouse: {detail}", where=str(path),
+                                    hint="--db / SHOPLENS_DB must name a shoplens DuckDB file",
+                                    zh=f"无法打开仓库：{detail}",
+                                    zh_hint="--db / SHOPLENS_DB 应指向 shoplens 的 DuckDB 仓库文件") from exc
             if time.monotonic() >= deadline:
                 pid = re.search(r"PID (\d+)", str(exc))
                 holder = f" (process {pid.group(1)})" if pid else ""
+                holder_zh = f"（进程 {pid.group(1)}）" if pid else ""
                 raise DatabaseLockedError(
                     f"the warehouse is being written by another shoplens process{holder}",
                     where=str(path),
                     hint="wait for that import/demo to finish and run this again, or raise "
                     "SHOPLENS_LOCK_WAIT (seconds to wait for the lock)",
+                    zh=f"另一个 shoplens 进程{holder_zh}正在写入该仓库",
+                    zh_hint="等那个导入/演示完成后再运行，或调大 SHOPLENS_LOCK_WAIT（等待锁的秒数）",
                 ) from exc
             time.sleep(0.2)
 
@@ -79,10 +85,14 @@ class Warehouse:
             raise NoWarehouseError(
                 "no warehouse here yet", where=str(self.path),
                 hint="run `shoplens demo` or `shoplens import …` first, or point --db / SHOPLENS_DB at one",
+                zh="这里还没有仓库",
+                zh_hint="先运行 `shoplens demo` 或 `shoplens import …`，或用 --db / SHOPLENS_DB 指向已有仓库",
             )
         if not self.path.parent.is_dir():
             raise ShoplensError("the folder for the warehouse does not exist", where=str(self.path),
-                                hint="create the folder first, or check the --db path for a typo")
+                                hint="create the folder first, or check the --db path for a typo",
+                                zh="仓库所在的文件夹不存在",
+                                zh_hint="先创建该文件夹，或检查 --db 路径是否写错")
         wait = _lock_wait_default() if lock_wait is None else lock_wait
         self.con = _connect(self.path, read_only, wait)
         self.con.execute("SET preserve_insertion_order = true")

@@ -42,7 +42,9 @@ def migrate_to_latest(con: duckdb.DuckDBPyConnection, migrations: list[Migration
     latest = migrations[-1][0]
     if version > latest:
         raise SchemaError(f"this warehouse has schema v{version}, newer than this shoplens (v{latest})",
-                          hint="upgrade shoplens")
+                          hint="upgrade shoplens",
+                          zh=f"该仓库的结构版本为 v{version}，比当前 shoplens 支持的版本（v{latest}）更新",
+                          zh_hint="请升级 shoplens")
     for number, _description, apply in migrations:
         if number <= version:
             continue
@@ -64,10 +66,16 @@ def check_version(con: duckdb.DuckDBPyConnection, where: str) -> None:
     version = current_version(con)
     if version == 0:
         raise SchemaError("this file is not a shoplens warehouse (no schema version)", where=where,
-                          hint="run `shoplens import` or `shoplens demo` to create one")
+                          hint="run `shoplens import` or `shoplens demo` to create one",
+                          zh="该文件不是 shoplens 仓库（没有结构版本）",
+                          zh_hint="运行 `shoplens import` 或 `shoplens demo` 新建仓库")
     if version < LATEST:
         raise SchemaError(f"warehouse schema v{version} is older than this shoplens (v{LATEST})",
-                          where=where, hint="run `shoplens migrate` once")
+                          where=where, hint="run `shoplens migrate` once",
+                          zh=f"仓库结构版本 v{version} 比当前 shoplens 的版本（v{LATEST}）旧",
+                          zh_hint="先运行一次 `shoplens migrate`")
     if version > LATEST:
         raise SchemaError(f"warehouse schema v{version} is newer than this shoplens (v{LATEST})",
-                          where=where, hint="upgrade shoplens")
+                          where=where, hint="upgrade shoplens",
+                          zh=f"仓库结构版本 v{version} 比当前 shoplens 的版本（v{LATEST}）新",
+                          zh_hint="请升级 shoplens")
