@@ -37,6 +37,8 @@ def read_lines(path: Path) -> pd.DataFrame:
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         assert sum(1 for _ in fh) == len(df) + 1, "a quoted newline would shift line numbers"
     df.columns = COLUMNS
+    for required_id in ("invoice", "stock"):  # required text is trimmed: "47503J " (Online Retail II) is 47503J
+        df[required_id] = df[required_id].str.strip()
     df["line"] = df.index + 2  # line 1 is the header
     df["amount"] = [Decimal(q) * Decimal(p) for q, p in zip(df.quantity, df.price, strict=True)]
     df["cancel"] = df.invoice.str.startswith("C")

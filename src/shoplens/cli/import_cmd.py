@@ -65,6 +65,10 @@ def register(app: typer.Typer) -> None:
             "currency / 币种")] = None,
         encoding: Annotated[str | None, typer.Option(
             "--encoding", help="Text encoding (default: detect UTF-8 / GB18030) / 编码")] = None,
+        sheet: Annotated[str | None, typer.Option(
+            "--sheet", help="Excel sheet to read (required when a workbook has several) / 工作表")] = None,
+        delimiter: Annotated[str | None, typer.Option(
+            "--delimiter", help="CSV delimiter, e.g. ';' or tab (default: sniffed) / 分隔符")] = None,
         fmt: Annotated[Shape, typer.Option("--format", "-f", help="table|json")] = Shape.table,
     ) -> None:
         from shoplens.cli.app import db_path
@@ -91,6 +95,7 @@ def register(app: typer.Typer) -> None:
                 try:
                     summary = import_files(wh, files, table=table, preset=preset, store=store, maps=maps or [],
                                            timezone=timezone, currency=currency, encoding=encoding,
+                                       sheet=sheet, delimiter=delimiter,
                                            progress=progress)
                 except BaseException:
                     # a failed first import leaves no empty warehouse behind (that would hide the

@@ -51,8 +51,8 @@ Size and time (measured on the 2-core, 24 GB dev machine)
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import json
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
@@ -60,13 +60,13 @@ from typing import Any
 
 import pyarrow as pa
 
-from shoplens import __version__
 from shoplens.demo import marketing as M
 from shoplens.demo.calendar import build_calendar
 from shoplens.demo.config import STORE_VARIANTS
 from shoplens.demo.store import StoreBuilder
 from shoplens.demo.writer import DemoWriter
 from shoplens.errors import ShoplensError
+from shoplens.ingest.manifest import write_manifest_row
 from shoplens.ingest.pipeline import ProgressFactory
 from shoplens.ingest.rows import load_canonical
 from shoplens.ingest.store_context import StoreContext
@@ -172,7 +172,8 @@ def build_demo(wh: Warehouse, *, events: int = 300_000, days: int = 180, seed: i
             _manifest(con, import_id, store_id, seed, events, days, end_date, counts, started)
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        with contextlib.suppress(Exception):  # a broken connection must not hide the error that broke it
+            con.execute("ROLLBACK")
         raise
     totals: dict[str, int] = {}
     for counts in by_store.values():
@@ -188,7 +189,6 @@ def _manifest(con: Any, import_id: int, store_id: str, seed: int, events: int, d
     """One manifest row per store: the demo's parameters stand in for the file."""
     source = f"demo:seed={seed},events={events},days={days},end_date={end.isoformat()}"
     total = sum(counts.values())
-    con.execute(
-        "INSERT INTO import_manifest VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [import_id, store_id, source, hashlib.sha256(source.encode()).hexdigest(), 0, "demo", "all", total, total,
-         0, 0, json.dumps(counts), started, datetime.now(UTC).replace(tzinfo=None), __version__])
+    write_manifest_row(con, import_id=import_id, store_id=store_id, file=source,
+                       sha256=hashlib.sha256(source.encode()).hexdigest(), file_bytes=0, preset="demo", target="all",
+                       read=total, loaded=total, duplicates=0, quarantined=0, tables=counts, started=started)

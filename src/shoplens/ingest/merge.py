@@ -3,17 +3,20 @@
 Outcomes per batch row: *new* (key not stored), *changed* (key stored with other content: the
 batch version replaces it, e.g. an order whose status moved on) or *same* (nothing to do). Inside
 one batch the last version of a key (by source line) wins; earlier ones count as duplicates.
-Columns with ``merge="min"``/``"max"`` combine with the stored value so import order is irrelevant.
+Columns with ``merge="min"``/``"max"`` combine over the batch and with the stored value, so import
+order is irrelevant. Columns a batch does not provide (``provided``) keep their stored value: a
+products row derived from order lines must not wipe the brand a catalog import stored.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import duckdb
 
-from shoplens.model import Table
-from shoplens.warehouse.ddl import quote
+from shoplens.model import Column, Table
+from shoplens.warehouse.ddl import columns_of, quote
 
 
 @dataclass
@@ -31,44 +34,59 @@ class MergeResult:
         return self.rows - self.written
 
 
-def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> set[str]:
-    return {row[0] for row in con.execute(f"DESCRIBE {relation}").fetchall()}
+def provided_columns(table: Table, present: Collection[str]) -> set[str]:
+    """The columns a batch with ``present`` source columns speaks for, computed ones included
+    (``fx_rate`` with any money column, ``x_rc`` with ``x``)."""
+    provided = {c.name for c in table.columns if c.name in present} | set(table.key)
+    money = [c.name for c in table.money_columns if c.name in provided]
+    if money and table.converts_money:
+        provided |= {"fx_rate", *(m + "_rc" for m in money)}
+    return provided
 
 
-def merge_batch(con: duckdb.DuckDBPyConnection, table: Table, staged: str, import_id: int) -> MergeResult:
-    """Merge temp table ``staged`` (canonical columns + ``_line``) into ``table``."""
-    present = _columns(con, staged)
+def _batch_value(c: Column, key: str) -> str:
+    name = quote(c.name)
+    if c.merge in ("min", "max"):  # the earliest first_seen of the batch, not the last line's
+        return f"{c.merge}({name}) OVER (PARTITION BY {key}) AS {name}"
+    return name
+
+
+def merge_batch(con: duckdb.DuckDBPyConnection, table: Table, staged: str, import_id: int,
+                provided: Collection[str] | None = None) -> MergeResult:
+    """Merge temp table ``staged`` (canonical columns + ``_line``) into ``table``.
+
+    ``provided``: the columns this batch speaks for (default: all); the others keep stored values.
+    """
+    present = columns_of(con, staged)
     cols = [c for c in table.all_columns if c.name != "_import_id"]
-    select = ", ".join(
-        quote(c.name) if c.name in present else f"CAST(NULL AS {c.sql_type}) AS {quote(c.name)}" for c in cols
-    )
+    speaks = {c.name for c in cols} if provided is None else set(provided) | set(table.key)
     key = ", ".join(quote(k) for k in table.key)
     order = "_line DESC" if "_line" in present else "1"
+    select = ", ".join(_batch_value(c, key) if c.name in present
+                       else f"CAST(NULL AS {c.sql_type}) AS {quote(c.name)}" for c in cols)
     tname = quote(table.name)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _m_batch AS
         SELECT {select} FROM {staged}
         QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY {order}) = 1""")
     rows = con.execute(f"SELECT count(*) FROM {staged}").fetchone()[0]  # type: ignore[index]
-    on = " AND ".join(f"t.{quote(k)} = b.{quote(k)}" for k in table.key)
-    combined = []
+    combined, same = [], []
     for c in cols:
         name = quote(c.name)
+        if c.name not in speaks:
+            combined.append(f"CASE WHEN t._hit THEN t.{name} ELSE b.{name} END AS {name}")
+            continue
         if c.merge in ("min", "max"):
             fn = "least" if c.merge == "min" else "greatest"
-            combined.append(f"CASE WHEN t._hit THEN {fn}(b.{name}, t.{name}) ELSE b.{name} END AS {name}")
+            value = f"CASE WHEN t._hit THEN {fn}(b.{name}, t.{name}) ELSE b.{name} END"
         else:
-            combined.append(f"b.{name}")
-    same = " AND ".join(
-        f"b.{quote(c.name)} IS NOT DISTINCT FROM t.{quote(c.name)}" for c in cols if c.merge == "replace"
-    )
-    same_merged = " AND ".join(
-        f"({'least' if c.merge == 'min' else 'greatest'}(b.{quote(c.name)}, t.{quote(c.name)}) "
-        f"IS NOT DISTINCT FROM t.{quote(c.name)})" for c in cols if c.merge != "replace"
-    )
-    same_all = " AND ".join(x for x in (same, same_merged) if x) or "true"
+            value = f"b.{name}"
+        combined.append(f"{value} AS {name}")
+        same.append(f"({value}) IS NOT DISTINCT FROM t.{name}")
+    on = " AND ".join(f"t.{quote(k)} = b.{quote(k)}" for k in table.key)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _m_class AS
         SELECT {', '.join(combined)},
-               CASE WHEN t._hit IS NULL THEN 'new' WHEN {same_all} THEN 'same' ELSE 'changed' END AS _outcome
+               CASE WHEN t._hit IS NULL THEN 'new' WHEN {' AND '.join(same) or 'true'} THEN 'same'
+                    ELSE 'changed' END AS _outcome
         FROM _m_batch b LEFT JOIN (SELECT *, true AS _hit FROM {tname}) t ON {on}""")
     inserted, updated = con.execute(
         "SELECT count(*) FILTER (WHERE _outcome = 'new'), count(*) FILTER (WHERE _outcome = 'changed') "

@@ -36,6 +36,9 @@ REASONS: dict[str, tuple[str, str, str]] = {
     "ragged_row": ("wrong number of cells", "列数与表头不符", "check quoting and delimiters on that line"),
     "bad_encoding": ("bytes in the wrong text encoding", "编码错误", "pass --encoding"),
     "bad_json_line": ("line is not a JSON object", "该行不是 JSON 对象", "one JSON object per line"),
+    "store_settings_locked": ("the store already holds data converted and cut with its reporting currency "
+                              "and time zone", "店铺已有按当前报告币种和时区换算的数据，不能修改",
+                              "import into a new store id"),
     "missing_fx_rate": ("no exchange rate for this currency and date", "缺少该币种当日汇率",
                         "import fx_rates for that date first"),
     "non_sale_adjustment": ("not a sale: quantity or price is zero or negative", "非销售调整行(数量或单价≤0)",
@@ -64,7 +67,8 @@ def timestamp_expr(text: str, tz: str) -> str:
         f"(CASE WHEN regexp_full_match({t}, '\\d{{9,10}}') THEN to_timestamp(TRY_CAST({t} AS BIGINT))::TIMESTAMP"
         f" WHEN regexp_full_match({t}, '\\d{{12,13}}') THEN epoch_ms(TRY_CAST({t} AS BIGINT))"
         f" WHEN regexp_matches({t}, {lit(_OFFSET)}) THEN"
-        f" TRY_CAST(regexp_replace({t}, '\\s*UTC$', 'Z') AS TIMESTAMPTZ)::TIMESTAMP"
+        f" TRY_CAST(regexp_replace(regexp_replace({t}, '\\s*UTC$', 'Z'), '\\s+([+-]\\d)', '\\1')"
+        f" AS TIMESTAMPTZ)::TIMESTAMP"
         f" ELSE timezone('UTC', timezone({lit(tz)}, {local})) END)"
     )
 
@@ -74,9 +78,11 @@ def typed_expr(col: Column, text: str, tz: str) -> str:
     t = f"trim({text})"
     kind = col.kind
     if kind is Kind.STRING and not col.choices:
-        return text  # kept as written; readers already turned empty cells into NULL
-    if kind is Kind.INT:
-        return f"(CASE WHEN regexp_full_match({t}, {lit(_INT)}) THEN TRY_CAST({t} AS DOUBLE)::BIGINT END)"
+        # ids and other required text are trimmed (" o9 " is o9; blanks are missing); free text is kept
+        return f"NULLIF({t}, '')" if col.required else text
+    if kind is Kind.INT:  # exact: no DOUBLE detour (2^53 + 1 stays itself), overflow is refused
+        return (f"(CASE WHEN regexp_full_match({t}, {lit(_INT)}) "
+                f"THEN TRY_CAST(regexp_replace({t}, '\\.0*$', '') AS BIGINT) END)")
     if kind in (Kind.MONEY, Kind.DECIMAL, Kind.RATE):
         return f"(CASE WHEN regexp_full_match({t}, {lit(_NUMBER)}) THEN TRY_CAST({t} AS {col.sql_type}) END)"
     if kind is Kind.BOOL:

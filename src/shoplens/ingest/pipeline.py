@@ -8,8 +8,8 @@ column and reason; the next import of the same file replaces its quarantine rows
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,10 +18,10 @@ from typing import Any
 
 import pyarrow as pa
 
-from shoplens import __version__
 from shoplens.errors import ShoplensError
 from shoplens.ingest import readers
-from shoplens.ingest.merge import merge_batch
+from shoplens.ingest.manifest import write_manifest_row
+from shoplens.ingest.merge import merge_batch, provided_columns
 from shoplens.ingest.parse import lit, parse_reason, typed_expr
 from shoplens.ingest.quarantine import Problems, allowed_values, examples
 from shoplens.ingest.rows import add_fx, assert_valid, load_canonical, materialize, output_sql, require_rates
@@ -56,6 +56,7 @@ def file_sha256(path: Path) -> str:
 def import_files(wh: Warehouse, files: Sequence[str | Path], *, table: str | None = None,
                  preset: str | None = None, store: str = "default", maps: Sequence[str] = (),
                  timezone: str | None = None, currency: str | None = None, encoding: str | None = None,
+                 sheet: str | None = None, delimiter: str | None = None,
                  progress: ProgressFactory | None = None) -> ImportSummary:
     """Import ``files`` into the warehouse (see `shoplens import --help` for the rules)."""
     if not files:
@@ -76,8 +77,13 @@ def import_files(wh: Warehouse, files: Sequence[str | Path], *, table: str | Non
                         preset_timezone=chosen.timezone if chosen else None,
                         preset_currency=chosen.currency if chosen else None,
                         platform=chosen.platform if chosen else "other")
-    planned = [_plan_file(Path(f), table, chosen, list(maps), encoding, ctx) for f in files]
-    planned.sort(key=lambda item: item.plan.priority)
+    paths = list(dict.fromkeys(Path(f).resolve() for f in files))  # a file listed twice is read once
+
+    def plan(path: Path, ctx: StoreContext) -> _File:
+        return _plan_file(con, path, table, chosen, list(maps), ctx, encoding=encoding, sheet=sheet,
+                          delimiter=delimiter)
+
+    planned = sorted((plan(p, ctx) for p in paths), key=lambda item: item.plan.priority)
     con.execute("BEGIN TRANSACTION")
     try:
         import_id = int(con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM import_manifest")
@@ -86,16 +92,22 @@ def import_files(wh: Warehouse, files: Sequence[str | Path], *, table: str | Non
             create_store(con, ctx, import_id)
         lookups: dict[str, str] = {}
         results = []
-        for index, item in enumerate(planned):
+        for index in range(len(planned)):
+            item = planned[index]
             started = datetime.now(UTC).replace(tzinfo=None)
             bar = progress(item.source.path.name, item.source.size) if progress else None
             result = _import_one(wh, item, index, import_id, ctx, lookups, bar)
             _record(con, item, result, import_id, ctx, started)
             results.append(result)
+            if any(o.table == "stores" for o in item.plan.outputs) and ctx.refreshed(con) != ctx:
+                # the store's zone/currency were just set: plan the other files with them
+                ctx = ctx.refreshed(con)
+                planned[index + 1:] = [plan(i.source.path, ctx) for i in planned[index + 1:]]
         first_problems = examples(con, import_id)
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        with contextlib.suppress(Exception):  # a broken connection must not hide the error that broke it
+            con.execute("ROLLBACK")
         raise
     finally:
         _drop_temp(con)
@@ -103,11 +115,12 @@ def import_files(wh: Warehouse, files: Sequence[str | Path], *, table: str | Non
                          examples=first_problems)
 
 
-def _plan_file(path: Path, table: str | None, preset: object, maps: list[str], encoding: str | None,
-               ctx: StoreContext) -> _File:
+def _plan_file(con: Any, path: Path, table: str | None, preset: object, maps: list[str], ctx: StoreContext,
+               **overrides: str | None) -> _File:
     options = preset.read_options(path) if preset else readers.ReadOptions()  # type: ignore[attr-defined]
-    if encoding:
-        options.encoding = encoding
+    for name, value in overrides.items():  # --encoding, --sheet, --delimiter win over detection
+        if value:
+            setattr(options, name, "\t" if value in ("\\t", "tab") else value)
     source = readers.open_source(path, options)
     if preset is not None:
         plan = preset.plan(source.columns, path, ctx.defaults)  # type: ignore[attr-defined]
@@ -118,8 +131,21 @@ def _plan_file(path: Path, table: str | None, preset: object, maps: list[str], e
         if "store_id" in {f.name for f in plan.fields}:
             plan.rejects.append(Reject(f"store_id <> {lit(ctx.store_id)}", "not_allowed", "store_id",
                                        "store_id"))
+        if target == "stores" and ctx.exists and _store_has_data(con, ctx.store_id):
+            # amounts were converted and days cut with these: changing them would silently mislabel data
+            changed = (f"reporting_currency IS DISTINCT FROM {lit(ctx.reporting_currency)} "
+                       f"OR timezone IS DISTINCT FROM {lit(ctx.timezone)}")
+            plan.rejects.append(Reject(changed, "store_settings_locked", "reporting_currency",
+                                       "reporting_currency || ' ' || timezone"))
         name = "canonical"
     return _File(source, plan, name, file_sha256(path))
+
+
+def _store_has_data(con: Any, store_id: str) -> bool:
+    """Whether any canonical table besides ``stores`` holds rows of the store."""
+    checks = " OR ".join(f"EXISTS (SELECT 1 FROM {quote(t)} WHERE store_id = ?)"
+                         for t in TABLES_BY_NAME if t != "stores")
+    return bool(con.execute(f"SELECT {checks}", [store_id] * (len(TABLES_BY_NAME) - 1)).fetchone()[0])
 
 
 def _stage(wh: Warehouse, item: _File, raw: str, bar: Callable[[int], None] | None) -> None:
@@ -152,10 +178,12 @@ def _import_one(wh: Warehouse, item: _File, index: int, import_id: int, ctx: Sto
     con.execute(f"CREATE OR REPLACE TEMP TABLE {src} AS SELECT *{extra} FROM ({inner})")
     for f in item.plan.fields:
         k = position[f.header]
-        problems.add(src, f"c{k} IS NOT NULL AND {quote(f.name)} IS NULL", f.header, k, f"c{k}",
+        # a blank cell is an empty value (checked as "required" below), not an unreadable one
+        problems.add(src, f"trim(c{k}) <> '' AND {quote(f.name)} IS NULL", f.header, k, f"c{k}",
                      parse_reason(f.column), extra=allowed_values(f.column))
-        if f.column.required:
-            problems.add(src, f"c{k} IS NULL", f.header, k, "NULL", "missing_required")
+        if f.column.required and f.check_required:
+            problems.add(src, f"{quote(f.name)} IS NULL AND coalesce(trim(c{k}), '') = ''", f.header, k,
+                         f"c{k}", "missing_required")
     # 2. business rules of the preset
     for rule in item.plan.rejects:
         problems.add(src, f"({rule.where})", rule.column, position.get(rule.column), rule.value_sql, rule.reason)
@@ -187,13 +215,14 @@ def _import_one(wh: Warehouse, item: _File, index: int, import_id: int, ctx: Sto
     good_src = f"(SELECT s.* FROM {src} s ANTI JOIN {problems.lines} USING (_line))"
     for j, out in enumerate(o for o in item.plan.outputs if not o.primary):
         table, name = get_table(out.table), f"_der_{index}_{j}"
-        materialize(con, name, output_sql(out, good_src, lookups), table, ctx.store_id)
+        present = materialize(con, name, output_sql(out, good_src, lookups), table, ctx.store_id)
         assert_valid(con, name, table, where=str(item.source.path),
                      hint=f"check the {item.preset} preset's mapping",
                      zh_hint=f"请检查预设 {item.preset} 的列映射")
         name = add_fx(con, name, table, ctx)
         require_rates(con, name, table, ctx)
-        written = merge_batch(con, table, name, import_id).written
+        # derived rows speak only for the columns they set (an order line knows no product brand)
+        written = merge_batch(con, table, name, import_id, provided_columns(table, present)).written
         result.tables[out.table] = result.tables.get(out.table, 0) + written
     # 6. conservation: every line read is loaded, a duplicate or quarantined
     result.read = int(con.execute(f"SELECT count(*) FROM {raw}").fetchone()[0]) + len(item.source.problems)
@@ -221,12 +250,10 @@ def _targets(plan: FilePlan) -> str:
 def _record(con: Any, item: _File, result: FileResult, import_id: int, ctx: StoreContext,
             started: datetime) -> None:
     """The manifest row: what was read, loaded, skipped as duplicate and quarantined."""
-    finished = datetime.now(UTC).replace(tzinfo=None)
-    con.execute(
-        "INSERT INTO import_manifest VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [import_id, ctx.store_id, result.file, result.sha256, item.source.size, result.preset, result.target,
-         result.read, result.loaded, result.duplicates, result.quarantined, json.dumps(result.tables),
-         started, finished, __version__])
+    write_manifest_row(con, import_id=import_id, store_id=ctx.store_id, file=result.file, sha256=result.sha256,
+                       file_bytes=item.source.size, preset=result.preset, target=result.target, read=result.read,
+                       loaded=result.loaded, duplicates=result.duplicates, quarantined=result.quarantined,
+                       tables=result.tables, started=started)
 
 
 def _drop_temp(con: Any) -> None:

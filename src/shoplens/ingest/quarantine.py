@@ -114,8 +114,8 @@ class Problems:
         """Replace the quarantine rows of an earlier import of this file (same content or same path)."""
         pairs = ", ".join(f"{lit(h)}, r.c{i + 1}" for i, h in enumerate(header))
         row_json = f"json_object({pairs})" if pairs else "NULL"
-        self.con.execute("DELETE FROM quarantine WHERE store_id = ? AND (file_sha256 = ? OR file = ?)",
-                         [store_id, sha256, str(file)])
+        self.con.execute("DELETE FROM quarantine WHERE store_id = ? AND (file_sha256 = ? OR file = ?) "
+                         "AND import_id <> ?", [store_id, sha256, str(file), import_id])
         self.con.execute(
             f"INSERT INTO quarantine SELECT {int(import_id)}, {lit(store_id)}, {lit(str(file))}, {lit(sha256)}, "
             f"p._line, p.\"column\", p.field, p.value, p.reason, p.message, p.target_table, "

@@ -117,14 +117,38 @@ def detect_encoding(sample: bytes) -> str:
     for encoding in ("utf-8", "gb18030"):
         try:
             sample.decode(encoding)
-            return "utf-8-sig" if encoding == "utf-8" else encoding
         except UnicodeDecodeError as exc:
-            if exc.start >= len(sample) - 4 and len(sample) >= SAMPLE_BYTES:
-                return "utf-8-sig" if encoding == "utf-8" else encoding  # cut inside a character
+            if not (exc.start >= len(sample) - 4 and len(sample) >= SAMPLE_BYTES):  # else: cut mid-character
+                continue
+        if encoding == "utf-8":
+            return "utf-8-sig"
+        if _looks_like_gbk(sample):
+            return encoding
     raise ShoplensError("cannot tell the text encoding (neither UTF-8 nor GBK/GB18030)",
-                        hint="pass --encoding, e.g. --encoding latin-1",
+                        hint="pass --encoding, e.g. --encoding cp1252 (Western European Excel) or latin-1",
                         zh="无法识别文件编码（既不是 UTF-8，也不是 GBK/GB18030）",
-                        zh_hint="请用 --encoding 指定编码，例如 --encoding latin-1")
+                        zh_hint="请用 --encoding 指定编码，例如 --encoding cp1252（西欧 Excel）或 latin-1")
+
+
+def _looks_like_gbk(sample: bytes) -> bool:
+    """GB18030 decodes almost any bytes, so Latin-1 "Crème" would silently become "Cr鑝e". Chinese
+    text is mostly two-byte characters in the GB2312 area (both bytes 0xA1-0xFE); Latin-1 has lone
+    high bytes followed by ASCII letters. Require most double-byte pairs to be GB2312-like."""
+    pairs = gb2312 = 0
+    i, n = 0, len(sample)
+    while i < n - 1:
+        lead = sample[i]
+        if lead < 0x81:
+            i += 1
+            continue
+        trail = sample[i + 1]
+        if 0x30 <= trail <= 0x39:  # a four-byte GB18030 sequence
+            i += 4
+            continue
+        pairs += 1
+        gb2312 += 0xA1 <= lead <= 0xFE and 0xA1 <= trail <= 0xFE
+        i += 2
+    return pairs > 0 and gb2312 / pairs >= 0.8
 
 
 def _sniff_delimiter(text: str, path: Path) -> str:
@@ -148,13 +172,10 @@ def open_source(path: str | Path, options: ReadOptions | None = None) -> Source:
         raise ShoplensError("is a directory, not a file", where=str(path), zh="这是文件夹，不是文件")
     fmt = detect_format(path)
     src = Source(path=path, fmt=fmt, columns=[], options=options, size=path.stat().st_size)
-    if fmt == "parquet":
-        import pyarrow.parquet as pq
+    if fmt in ("parquet", "xlsx"):
+        from shoplens.ingest import spreadsheet_readers as typed
 
-        src.columns = list(pq.ParquetFile(path).schema_arrow.names)
-        return src
-    if fmt == "xlsx":
-        src.columns = _xlsx_header(path, options)
+        src.columns = typed.parquet_columns(path) if fmt == "parquet" else typed.xlsx_columns(path, options)
         return src
     src.compressed = _is_gzip(path)
     try:
@@ -175,7 +196,7 @@ def open_source(path: str | Path, options: ReadOptions | None = None) -> Source:
                             zh_hint="例如 --encoding utf-8、gbk、gb18030 或 latin-1") from None
     text = sample.decode(src.encoding, errors="replace")
     if fmt == "jsonl":
-        src.columns = _jsonl_columns(text)
+        src.columns = _jsonl_columns(src)
         return src
     src.delimiter = options.delimiter or _sniff_delimiter(text, path)
     if options.header:
@@ -205,19 +226,23 @@ def _split_lines(fh: IO[str], delimiter: str) -> Iterator[tuple[int, list[str]]]
             yield start, cells
 
 
-def _jsonl_columns(text: str) -> list[str]:
+def _jsonl_columns(src: Source) -> list[str]:
+    """Every key of every object, in order of first appearance: one streaming pass over the file, so
+    a key that first shows up on line 1,200 is not silently dropped."""
     columns: dict[str, None] = {}
-    for line in text.splitlines()[:1000]:
-        try:
-            obj = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(obj, dict):
-            columns.update(dict.fromkeys(obj))
+    with _binary(src.path, src.compressed) as raw:
+        text = io.TextIOWrapper(raw, encoding=src.encoding or "utf-8-sig", errors="replace")
+        for line in text:
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(obj, dict):
+                columns.update(dict.fromkeys(obj))
     return list(columns)
 
 
-def _cell(value: Any) -> str | None:
+def cell(value: Any) -> str | None:
     """Typed cells (Parquet, Excel, JSON) back to the text a CSV export would hold."""
     if value is None:
         return None
@@ -236,7 +261,14 @@ def _cell(value: Any) -> str | None:
     return str(value)
 
 
-class _Batcher:
+def blank_to_null(arr: pa.Array) -> pa.Array:
+    """An empty cell is no value, whatever the format."""
+    import pyarrow.compute as pc
+
+    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+
+
+class Batcher:
     """Collects rows and emits Arrow batches of ``_line`` + c1..cn (all text, empty -> null)."""
 
     def __init__(self, width: int) -> None:
@@ -252,13 +284,11 @@ class _Batcher:
     def flush(self) -> pa.RecordBatch | None:
         if not self.lines:
             return None
-        import pyarrow.compute as pc
 
         columns = list(zip(*self.rows, strict=True)) if self.rows else []
         arrays = [pa.array(self.lines, pa.int64())]
         for col in columns:
-            arr = pa.array(col, pa.string())
-            arrays.append(pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr))
+            arrays.append(blank_to_null(pa.array(col, pa.string())))
         names = ["_line"] + [f"c{i + 1}" for i in range(self.width)]
         self.lines, self.rows = [], []
         return pa.RecordBatch.from_arrays(arrays, names=names)
@@ -276,9 +306,13 @@ def _has_surrogates(cells: list[str]) -> bool:
 def iter_batches(src: Source, progress: Progress | None = None) -> Iterator[pa.RecordBatch]:
     """Yield Arrow batches; unsplittable lines are appended to ``src.problems``."""
     if src.fmt == "parquet":
-        yield from _parquet_batches(src, progress)
+        from shoplens.ingest.spreadsheet_readers import parquet_batches
+
+        yield from parquet_batches(src, progress)
     elif src.fmt == "xlsx":
-        yield from _xlsx_batches(src, progress)
+        from shoplens.ingest.spreadsheet_readers import xlsx_batches
+
+        yield from xlsx_batches(src, progress)
     else:
         try:
             yield from _text_batches(src, progress)
@@ -293,7 +327,7 @@ def iter_batches(src: Source, progress: Progress | None = None) -> Iterator[pa.R
 
 def _text_batches(src: Source, progress: Progress | None) -> Iterator[pa.RecordBatch]:
     width = len(src.columns)
-    batcher = _Batcher(width)
+    batcher = Batcher(width)
     raw = open(src.path, "rb")  # noqa: SIM115 - closed below; tell() drives the progress bar
     try:
         stream = gzip.GzipFile(fileobj=raw) if src.compressed else raw
@@ -349,73 +383,4 @@ def _jsonl_rows(text: IO[str], src: Source) -> Iterator[tuple[int, list[str | No
             src.problems.append(ReadProblem(line_no, "bad_json_line", f"not a JSON object ({exc})",
                                             json.dumps(line.rstrip("\n"), ensure_ascii=False)))
             continue
-        yield line_no, [_cell(obj.get(name)) for name in src.columns]
-
-
-def _parquet_batches(src: Source, progress: Progress | None) -> Iterator[pa.RecordBatch]:
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
-    pf = pq.ParquetFile(src.path)
-    done = 0
-    for batch in pf.iter_batches(batch_size=CHUNK_ROWS):
-        arrays = [pa.array(range(done + 1, done + batch.num_rows + 1), pa.int64())]
-        for column in batch.columns:
-            if pa.types.is_floating(column.type) or pa.types.is_timestamp(column.type) or pa.types.is_date(column.type):
-                arrays.append(pa.array([_cell(v) for v in column.to_pylist()], pa.string()))
-            else:
-                arrays.append(pc.cast(column, pa.string()))
-        done += batch.num_rows
-        names = ["_line"] + [f"c{i + 1}" for i in range(len(src.columns))]
-        yield pa.RecordBatch.from_arrays(arrays, names=names)
-        if progress:
-            progress(int(src.size * done / max(pf.metadata.num_rows, 1)))
-
-
-def _xlsx_sheet(path: Path, options: ReadOptions) -> Any:
-    import openpyxl
-
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    if options.sheet:
-        if options.sheet not in book.sheetnames:
-            raise ShoplensError(f"no sheet {options.sheet!r}", where=str(path),
-                                hint=f"sheets: {', '.join(book.sheetnames)}",
-                                zh=f"没有工作表 {options.sheet!r}",
-                                zh_hint=f"已有工作表：{', '.join(book.sheetnames)}")
-        return book, book[options.sheet]
-    return book, book.worksheets[0]
-
-
-def _xlsx_header(path: Path, options: ReadOptions) -> list[str]:
-    book, sheet = _xlsx_sheet(path, options)
-    try:
-        first = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), ())
-        return [str(v).strip() if v is not None else "" for v in first]
-    finally:
-        book.close()
-
-
-def _xlsx_batches(src: Source, progress: Progress | None) -> Iterator[pa.RecordBatch]:
-    book, sheet = _xlsx_sheet(src.path, src.options)
-    width = len(src.columns)
-    batcher = _Batcher(width)
-    try:
-        for row_no, row in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2):
-            cells = [_cell(v) for v in row]
-            if all(c is None for c in cells):
-                continue
-            if len(cells) > width and any(c is not None for c in cells[width:]):
-                src.problems.append(ReadProblem(row_no, "ragged_row", "cells beyond the header",
-                                                json.dumps(cells, ensure_ascii=False)))
-                continue
-            cells = (cells + [None] * width)[:width]
-            batch = batcher.add(row_no, cells)
-            if batch is not None:
-                yield batch
-        batch = batcher.flush()
-        if batch is not None:
-            yield batch
-        if progress:
-            progress(src.size)
-    finally:
-        book.close()
+        yield line_no, [cell(obj.get(name)) for name in src.columns]

@@ -15,7 +15,7 @@ from shoplens.ingest.parse import REASONS, lit, value_checks
 from shoplens.ingest.store_context import StoreContext
 from shoplens.model import Table, get_table
 from shoplens.presets.base import Output
-from shoplens.warehouse.ddl import quote
+from shoplens.warehouse.ddl import columns_of, quote
 
 Con = Any  # a duckdb.DuckDBPyConnection
 
@@ -26,25 +26,25 @@ def output_sql(out: Output, src: str, lookups: dict[str, str]) -> str:
     return text.replace("{src}", src)
 
 
-def columns_of(con: Con, relation: str) -> set[str]:
-    return {row[0] for row in con.execute(f"DESCRIBE {relation}").fetchall()}
-
-
-def materialize(con: Con, name: str, sql: str, table: Table, store_id: str) -> None:
+def materialize(con: Con, name: str, sql: str, table: Table, store_id: str) -> set[str]:
     """Run ``sql`` into temp table ``name`` with every canonical column of ``table``, cast to its type
-    (absent ones NULL, ``store_id`` filled), keeping ``_line`` when the SQL has it."""
+    (absent ones NULL), keeping ``_line`` when the SQL has it; returns the columns the SQL set.
+
+    ``store_id`` is always the import's store: the one place rows are guarded to their store.
+    """
     present = columns_of(con, f"({sql})")
     cols = []
     for col in table.columns:
-        if col.name in present:
-            cols.append(f"CAST({quote(col.name)} AS {col.sql_type}) AS {quote(col.name)}")
-        elif col.name == "store_id":
+        if col.name == "store_id":
             cols.append(f"{lit(store_id)} AS store_id")
+        elif col.name in present:
+            cols.append(f"CAST({quote(col.name)} AS {col.sql_type}) AS {quote(col.name)}")
         else:
             cols.append(f"CAST(NULL AS {col.sql_type}) AS {quote(col.name)}")
     if "_line" in present:
         cols.append("_line")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {', '.join(cols)} FROM ({sql})")
+    return present
 
 
 def assert_valid(con: Con, name: str, table: Table, *, where: str | None = None, hint: str | None = None,

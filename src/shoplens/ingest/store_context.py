@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 
@@ -19,6 +19,18 @@ class StoreContext:
     file_currency: str  # money without a currency column is in this currency (--currency)
     platform: str
     exists: bool
+    explicit_timezone: str | None = None  # from --timezone or the preset: how to read this import's files
+    explicit_currency: str | None = None  # from --currency or the preset
+
+    def refreshed(self, con: duckdb.DuckDBPyConnection) -> StoreContext:
+        """Re-read the store row (a stores file in this import may have set its zone and currency)."""
+        row = con.execute("SELECT timezone, reporting_currency, platform FROM stores WHERE store_id = ?",
+                          [self.store_id]).fetchone()
+        if not row:
+            return self
+        return replace(self, timezone=row[0], reporting_currency=row[1], platform=row[2],
+                       parse_timezone=self.explicit_timezone or row[0],
+                       file_currency=self.explicit_currency or row[1])
 
     @property
     def defaults(self) -> dict[str, str]:
@@ -56,13 +68,13 @@ def resolve_store(con: duckdb.DuckDBPyConnection, store_id: str, *, timezone: st
     cur = check_currency(currency) if currency else None
     row = con.execute("SELECT timezone, reporting_currency, platform FROM stores WHERE store_id = ?",
                       [store_id]).fetchone()
+    # a preset knows its file's clock and money (e.g. CDNOW is US dollars) even in an existing store
+    explicit_tz, explicit_cur = tz or preset_timezone, cur or preset_currency
     if row:
-        # a preset knows its file's clock and money (e.g. CDNOW is US dollars) even in an existing store
-        return StoreContext(store_id, row[0], row[1], tz or preset_timezone or row[0],
-                            cur or preset_currency or row[1], row[2], True)
-    new_tz = tz or preset_timezone or "UTC"
-    new_cur = cur or preset_currency or "USD"
-    return StoreContext(store_id, new_tz, new_cur, new_tz, new_cur, platform, False)
+        return StoreContext(store_id, row[0], row[1], explicit_tz or row[0], explicit_cur or row[1], row[2],
+                            True, explicit_tz, explicit_cur)
+    new_tz, new_cur = explicit_tz or "UTC", explicit_cur or "USD"
+    return StoreContext(store_id, new_tz, new_cur, new_tz, new_cur, platform, False, explicit_tz, explicit_cur)
 
 
 def create_store(con: duckdb.DuckDBPyConnection, ctx: StoreContext, import_id: int) -> None:

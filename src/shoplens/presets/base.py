@@ -24,6 +24,7 @@ class SourceField:
     header: str
     name: str
     column: Column
+    check_required: bool = True  # False when the model rules are checked later, after defaults apply
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,6 @@ def canonical_plan(table_name: str, header: list[str], path: Path, maps: list[st
     sources = {f.name: f.header for f in fields}
     # parsing only reads types here; "required" and the other model rules are checked on the
     # canonical rows, after defaults, so each bad cell is reported once
-    fields = [SourceField(f.header, f.name, replace(f.column, required=False)) for f in fields]
+    fields = [replace(f, check_required=False) for f in fields]
     return FilePlan(fields=fields, outputs=[Output(table.name, sql, sources)],
                     priority=PRIORITY.get(table.name, 50), ignored_columns=ignored, label=table.name)

@@ -26,6 +26,11 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def columns_of(con: duckdb.DuckDBPyConnection, relation: str) -> set[str]:
+    """Column names of a table, view or ``(SELECT …)``."""
+    return {row[0] for row in con.execute(f"DESCRIBE {relation}").fetchall()}
+
+
 def create_table_sql(table: Table) -> str:
     cols = ", ".join(f"{quote(c.name)} {c.sql_type}" for c in table.all_columns)
     return f"CREATE TABLE IF NOT EXISTS {quote(table.name)} ({cols})"

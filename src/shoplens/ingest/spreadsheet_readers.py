@@ -1,0 +1,98 @@
+"""Readers for typed formats (Parquet, Excel): cells come back as the text a CSV would hold.
+
+Parquet streams by record batch, Excel through openpyxl's read-only mode, so neither loads the
+whole file into Python memory. Line numbers: a Parquet "line" is the 1-based row number, an Excel
+line the sheet row (row 1 is the header).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from shoplens.errors import ShoplensError
+from shoplens.ingest.readers import CHUNK_ROWS, Batcher, Progress, ReadOptions, ReadProblem, Source, blank_to_null, cell
+
+
+def parquet_columns(path: Path) -> list[str]:
+    import pyarrow.parquet as pq
+
+    return list(pq.ParquetFile(path).schema_arrow.names)
+
+
+def parquet_batches(src: Source, progress: Progress | None) -> Iterator[pa.RecordBatch]:
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(src.path)
+    done = 0
+    names = ["_line"] + [f"c{i + 1}" for i in range(len(src.columns))]
+    for batch in pf.iter_batches(batch_size=CHUNK_ROWS):
+        arrays = [pa.array(range(done + 1, done + batch.num_rows + 1), pa.int64())]
+        for column in batch.columns:
+            kind = column.type
+            if pa.types.is_floating(kind) or pa.types.is_timestamp(kind) or pa.types.is_date(kind):
+                arrays.append(pa.array([cell(v) for v in column.to_pylist()], pa.string()))
+            else:  # an empty string is an empty cell, as in a CSV
+                arrays.append(blank_to_null(pc.cast(column, pa.string())))
+        done += batch.num_rows
+        yield pa.RecordBatch.from_arrays(arrays, names=names)
+        if progress:
+            progress(int(src.size * done / max(pf.metadata.num_rows, 1)))
+
+
+def _xlsx_sheet(path: Path, options: ReadOptions) -> Any:
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    sheets = ", ".join(book.sheetnames)
+    if options.sheet:
+        if options.sheet not in book.sheetnames:
+            book.close()
+            raise ShoplensError(f"no sheet {options.sheet!r}", where=str(path), hint=f"sheets: {sheets}",
+                                zh=f"没有工作表 {options.sheet!r}", zh_hint=f"已有工作表：{sheets}")
+        return book, book[options.sheet]
+    if len(book.sheetnames) > 1:  # importing only the first of several would silently lose the others
+        book.close()
+        raise ShoplensError("the workbook has several sheets", where=str(path),
+                            hint=f"choose one with --sheet (sheets: {sheets})",
+                            zh="工作簿中有多个工作表", zh_hint=f"请用 --sheet 指定（已有工作表：{sheets}）")
+    return book, book.worksheets[0]
+
+
+def xlsx_columns(path: Path, options: ReadOptions) -> list[str]:
+    book, sheet = _xlsx_sheet(path, options)
+    try:
+        first = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), ())
+        return [str(v).strip() if v is not None else "" for v in first]
+    finally:
+        book.close()
+
+
+def xlsx_batches(src: Source, progress: Progress | None) -> Iterator[pa.RecordBatch]:
+    book, sheet = _xlsx_sheet(src.path, src.options)
+    width = len(src.columns)
+    batcher = Batcher(width)
+    try:
+        for row_no, row in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2):
+            cells = [cell(v) for v in row]
+            if all(c is None for c in cells):
+                continue
+            if len(cells) > width and any(c is not None for c in cells[width:]):
+                src.problems.append(ReadProblem(row_no, "ragged_row", "cells beyond the header",
+                                                json.dumps(cells, ensure_ascii=False)))
+                continue
+            batch = batcher.add(row_no, (cells + [None] * width)[:width])
+            if batch is not None:
+                yield batch
+        batch = batcher.flush()
+        if batch is not None:
+            yield batch
+        if progress:
+            progress(src.size)
+    finally:
+        book.close()
