@@ -20,10 +20,11 @@ the row's own currency, and for tables with a date and a currency also converted
 reporting currency (`*_rc`, rate in `fx_rate`) with `fx_rates` of the local date — a missing
 rate quarantines the row (`missing_fx_rate`), it is never taken as 1.
 
-Parsing: required text (ids) is trimmed and a blank one is missing, other text is kept as written;
-a blank cell is an empty value; integers are digits only (exact, no rounding); numbers use a dot and no thousands separator; timestamps are
-ISO 8601 (with or without offset / `Z`), `YYYY/MM/DD HH:MM[:SS]`, `YYYY年MM月DD日 …`, or Unix
-epoch seconds (9–10 digits) / milliseconds (12–13 digits); booleans true/false, yes/no, 1/0, 是/否.
+Parsing: required text (ids) is trimmed and a blank one is missing, other text is kept as
+written; a blank cell is an empty value; integers are digits only (exact, no rounding); numbers
+use a dot and no thousands separator; timestamps are ISO 8601 (with or without offset / `Z`),
+`YYYY/MM/DD HH:MM[:SS]`, `YYYY年MM月DD日 …`, or Unix epoch seconds (9–10 digits) / milliseconds
+(12–13 digits); booleans true/false, yes/no, 1/0, 是/否.
 Enumerations are case-insensitive and accept the listed aliases; currency codes are upper-cased
 and `RMB` is read as `CNY`.
 """
