@@ -11,6 +11,8 @@ from shoplens.ingest.parse import lit
 from shoplens.model import Kind, Table
 from shoplens.warehouse.ddl import quote
 
+MISSING_RATE = "fx_rate IS NULL AND currency IS NOT NULL"  # a converted row that found no rate
+
 
 def local_date_sql(table: Table, alias: str, tz: str) -> str:
     col = table.column(str(table.fx_date_column))

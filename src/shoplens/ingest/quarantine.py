@@ -12,6 +12,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from shoplens.ingest.fx import MISSING_RATE
 from shoplens.ingest.parse import REASONS, lit, value_checks
 from shoplens.ingest.readers import ReadProblem
 from shoplens.model import Column, Kind, get_table
@@ -91,8 +92,6 @@ class Problems:
     def add_missing_rates(self, converted: str, out: Output, reporting_currency: str,
                           position: dict[str, int]) -> None:
         """Rows whose currency has no rate on their local date (named in the message)."""
-        from shoplens.ingest.rows import MISSING_RATE
-
         header = out.sources.get("currency", "currency")
         field = position.get(header)  # None when the currency came from --currency
         self.con.execute(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from shoplens.errors import FxRateMissingError, ShoplensError
-from shoplens.ingest.fx import convert_sql
+from shoplens.ingest.fx import MISSING_RATE, convert_sql
 from shoplens.ingest.merge import merge_batch
 from shoplens.ingest.parse import REASONS, lit, value_checks
 from shoplens.ingest.store_context import StoreContext
@@ -73,9 +73,6 @@ def add_fx(con: Con, name: str, table: Table, ctx: StoreContext) -> str:
     con.execute(f"CREATE OR REPLACE TEMP TABLE {converted} AS "
                 f"{convert_sql(table, name, ctx.timezone, ctx.reporting_currency)}")
     return converted
-
-
-MISSING_RATE = "fx_rate IS NULL AND currency IS NOT NULL"
 
 
 def require_rates(con: Con, converted: str, table: Table, ctx: StoreContext) -> None:
