@@ -325,29 +325,31 @@ def iter_batches(src: Source, progress: Progress | None = None) -> Iterator[pa.R
                                 zh_hint="请检查引号：未闭合的 \" 会一直延续到文件末尾") from exc
 
 
+def batched(rows: Iterator[tuple[int, list[str | None]]], src: Source, progress: Progress | None,
+            position: Callable[[], int]) -> Iterator[pa.RecordBatch]:
+    """(line, cells) rows -> Arrow batches, reporting ``position()`` (bytes read) to the progress bar."""
+    batcher = Batcher(len(src.columns))
+    for count, (line, cells) in enumerate(rows, start=1):
+        batch = batcher.add(line, cells)
+        if batch is not None:
+            yield batch
+        if progress and count % 20_000 == 0:
+            progress(position())
+    batch = batcher.flush()
+    if batch is not None:
+        yield batch
+    if progress:
+        progress(src.size)
+
+
 def _text_batches(src: Source, progress: Progress | None) -> Iterator[pa.RecordBatch]:
-    width = len(src.columns)
-    batcher = Batcher(width)
     raw = open(src.path, "rb")  # noqa: SIM115 - closed below; tell() drives the progress bar
     try:
         stream = gzip.GzipFile(fileobj=raw) if src.compressed else raw
         text = io.TextIOWrapper(stream, encoding=src.encoding or "utf-8-sig", errors="surrogateescape",
                                 newline="")
-        if src.fmt == "jsonl":
-            rows = _jsonl_rows(text, src)
-        else:
-            rows = _csv_rows(text, src, width)
-        for count, (line, cells) in enumerate(rows, start=1):
-            batch = batcher.add(line, cells)
-            if batch is not None:
-                yield batch
-            if progress and count % 20_000 == 0:
-                progress(raw.tell())
-        batch = batcher.flush()
-        if batch is not None:
-            yield batch
-        if progress:
-            progress(src.size)
+        rows = _jsonl_rows(text, src) if src.fmt == "jsonl" else _csv_rows(text, src, len(src.columns))
+        yield from batched(rows, src, progress, raw.tell)
     finally:
         raw.close()
 

@@ -16,7 +16,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from shoplens.errors import ShoplensError
-from shoplens.ingest.readers import CHUNK_ROWS, Batcher, Progress, ReadOptions, ReadProblem, Source, blank_to_null, cell
+from shoplens.ingest.readers import (
+    CHUNK_ROWS,
+    Progress,
+    ReadOptions,
+    ReadProblem,
+    Source,
+    batched,
+    blank_to_null,
+    cell,
+)
 
 
 def parquet_columns(path: Path) -> list[str]:
@@ -73,26 +82,22 @@ def xlsx_columns(path: Path, options: ReadOptions) -> list[str]:
         book.close()
 
 
+def _xlsx_rows(sheet: Any, src: Source) -> Iterator[tuple[int, list[str | None]]]:
+    width = len(src.columns)
+    for row_no, row in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2):
+        cells = [cell(v) for v in row]
+        if all(c is None for c in cells):
+            continue
+        if len(cells) > width and any(c is not None for c in cells[width:]):
+            src.problems.append(ReadProblem(row_no, "ragged_row", "cells beyond the header",
+                                            json.dumps(cells, ensure_ascii=False)))
+            continue
+        yield row_no, (cells + [None] * width)[:width]
+
+
 def xlsx_batches(src: Source, progress: Progress | None) -> Iterator[pa.RecordBatch]:
     book, sheet = _xlsx_sheet(src.path, src.options)
-    width = len(src.columns)
-    batcher = Batcher(width)
     try:
-        for row_no, row in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2):
-            cells = [cell(v) for v in row]
-            if all(c is None for c in cells):
-                continue
-            if len(cells) > width and any(c is not None for c in cells[width:]):
-                src.problems.append(ReadProblem(row_no, "ragged_row", "cells beyond the header",
-                                                json.dumps(cells, ensure_ascii=False)))
-                continue
-            batch = batcher.add(row_no, (cells + [None] * width)[:width])
-            if batch is not None:
-                yield batch
-        batch = batcher.flush()
-        if batch is not None:
-            yield batch
-        if progress:
-            progress(src.size)
+        yield from batched(_xlsx_rows(sheet, src), src, progress, lambda: 0)
     finally:
         book.close()
