@@ -52,23 +52,25 @@ def _progress_factory() -> Callable[[str, int], Callable[[int], None]] | None:
 def register(app: typer.Typer) -> None:
     @app.command("import", help=HELP)
     def import_command(
-        args: Annotated[list[str], typer.Argument(help="[TABLE] FILE...", metavar="[TABLE] FILE...",
+        args: Annotated[list[str], typer.Argument(help="An optional table name, then the files", metavar="[TABLE] FILE",
                                                   show_default=False)],
-        preset: Annotated[str | None, typer.Option("--preset", "-p", help="Export preset / 预设")] = None,
-        store: Annotated[str, typer.Option("--store", "-s", help="Store id / 店铺")] = "default",
+        preset: Annotated[str | None, typer.Option(
+            "--preset", "-p", metavar="NAME", help="Export preset / 预设")] = None,
+        store: Annotated[str, typer.Option("--store", "-s", metavar="ID", help="Store id / 店铺")] = "default",
         maps: Annotated[list[str] | None, typer.Option(
-            "--map", help="Rename a column: SRC=DST (repeatable) / 列映射")] = None,
+            "--map", metavar="SRC=DST", help="Rename a column: SRC=DST (repeatable) / 列映射")] = None,
         timezone: Annotated[str | None, typer.Option(
-            "--timezone", help="Zone of naive timestamps; new store's zone / 时区")] = None,
+            "--timezone", metavar="TZ", help="Zone of naive timestamps; new store's zone / 时区")] = None,
         currency: Annotated[str | None, typer.Option(
-            "--currency", help="Currency of money without a currency column; new store's reporting "
+            "--currency", metavar="CODE", help="Currency of money without a currency column; new store's reporting "
             "currency / 币种")] = None,
         encoding: Annotated[str | None, typer.Option(
-            "--encoding", help="Text encoding (default: detect UTF-8 / GB18030) / 编码")] = None,
+            "--encoding", metavar="NAME", help="Text encoding (default: detect UTF-8 / GB18030) / 编码")] = None,
         sheet: Annotated[str | None, typer.Option(
-            "--sheet", help="Excel sheet to read (required when a workbook has several) / 工作表")] = None,
+            "--sheet", metavar="NAME",
+            help="Excel sheet to read (required when a workbook has several) / 工作表")] = None,
         delimiter: Annotated[str | None, typer.Option(
-            "--delimiter", help="CSV delimiter, e.g. ';' or tab (default: sniffed) / 分隔符")] = None,
+            "--delimiter", metavar="CHAR", help="CSV delimiter, e.g. ';' or tab (default: sniffed) / 分隔符")] = None,
         fmt: Annotated[Shape, typer.Option("--format", "-f", help="table|json")] = Shape.table,
     ) -> None:
         from shoplens.cli.app import db_path
