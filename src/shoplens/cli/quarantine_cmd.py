@@ -30,7 +30,7 @@ def _query(store: str | None, file: str | None, reason: str | None, limit: int |
     if file:
         where.append("(file = ? OR file = ? OR file LIKE ? ESCAPE '\\')")
         name = Path(file).name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        params += [file, str(Path(file).resolve()), f"%/{name}"]
+        params += [file, str(Path(file).absolute()), f"%/{name}"]
     sql = ("SELECT import_id, store_id, file, line, \"column\", field, value, reason, message, target_table, "
            "CAST(raw AS VARCHAR) FROM quarantine")
     if where:

@@ -77,7 +77,8 @@ def import_files(wh: Warehouse, files: Sequence[str | Path], *, table: str | Non
                         preset_timezone=chosen.timezone if chosen else None,
                         preset_currency=chosen.currency if chosen else None,
                         platform=chosen.platform if chosen else "other")
-    paths = list(dict.fromkeys(Path(f).resolve() for f in files))  # a file listed twice is read once
+    # absolute, not resolved: the path the user gave, so a symlinked data folder reads as they typed it
+    paths = list(dict.fromkeys(Path(f).absolute() for f in files))  # a file listed twice is read once
 
     def plan(path: Path, ctx: StoreContext) -> _File:
         return _plan_file(con, path, table, chosen, list(maps), ctx, encoding=encoding, sheet=sheet,
