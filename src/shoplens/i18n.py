@@ -54,6 +54,19 @@ LABELS: dict[str, tuple[str, str]] = {
     "preset_name": ("名称", "Name"),
     "description": ("说明", "Description"),
     "presets_title": ("导入预设", "Presets"),
+    "metrics_catalog": ("指标目录", "Metric catalog"),
+    "group": ("分组", "Group"),
+    "unit": ("单位", "Unit"),
+    "definition": ("定义", "Definition"),
+    "formula": ("公式", "Formula"),
+    "good_direction": ("好的方向", "good direction"),
+    "dimensions": ("可拆分维度", "Dimensions"),
+    "range": ("日期范围", "Date range"),
+    "attainment": ("达成率", "attainment"),
+    "compare_previous": ("上期", "previous"),
+    "compare_yoy": ("去年同期", "last year"),
+    "compare_wow": ("上周同期", "last week"),
+    "value": ("数值", "Value"),
 }
 
 _current: str | None = None

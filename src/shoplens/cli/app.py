@@ -62,12 +62,13 @@ def db_path() -> str | None:
 
 
 def register() -> None:
-    from shoplens.cli import demo_cmd, import_cmd, info_cmd, quarantine_cmd
+    from shoplens.cli import demo_cmd, import_cmd, info_cmd, metrics_cmd, quarantine_cmd
 
     import_cmd.register(app)
     info_cmd.register(app)
     quarantine_cmd.register(app)
     demo_cmd.register(app)
+    metrics_cmd.register(app)
 
 
 def main() -> None:

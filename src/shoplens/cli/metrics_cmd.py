@@ -1,0 +1,183 @@
+"""`shoplens metrics`: the KPI catalog (list, explain) and metric queries."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+import typer
+
+from shoplens.cli.output import Format, console, print_csv, print_json, rich_table
+from shoplens.errors import ShoplensError
+from shoplens.i18n import lang, t
+
+HELP = """Query the operations KPIs, or show the catalog. 查询运营指标或查看指标目录。
+
+  shoplens metrics list [--format json]              the catalog / 指标目录\n
+  shoplens metrics explain gmv [--by channel]        definition and SQL / 定义与 SQL\n
+  shoplens metrics gmv,orders,conversion_rate --grain month --from 2011-01-01 --to 2011-06-30 --compare yoy\n
+  shoplens metrics gmv --by channel --where device=mobile --format json
+
+Dates are inclusive local dates of the store (default: the last 30 days with data); weeks start on
+Monday. --compare previous|yoy|wow adds <metric>__<X> and <metric>__<X>_change. Targets and
+benchmarks come from --config / $SHOPLENS_CONFIG / ./shoplens.yaml (docs/metrics.md).
+"""
+
+
+def _split(values: list[str] | None) -> list[str]:
+    return [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
+
+
+def _where(values: list[str] | None) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for item in values or []:
+        dim, sep, value = item.partition("=")
+        if not sep or not dim.strip():
+            raise ShoplensError(f"--where {item!r} is not DIM=VALUE", hint="e.g. --where channel=paid_search",
+                                zh=f"--where {item!r} 不是 维度=值 的形式", zh_hint="例如 --where channel=paid_search")
+        out.setdefault(dim.strip(), []).append(value.strip())
+    return out
+
+
+def _date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ShoplensError(f"{option} {value!r} is not a date", hint="use YYYY-MM-DD",
+                            zh=f"{option} {value!r} 不是日期", zh_hint="请用 YYYY-MM-DD 格式") from None
+
+
+def _catalog_rows(catalog: Any) -> list[dict[str, Any]]:
+    return [{"id": m.id, "group": m.group, "name_zh": m.zh, "name_en": m.en, "unit": m.unit, "good": m.good,
+             "definition_zh": m.def_zh, "definition_en": m.def_en, "formula": m.formula.text,
+             "dimensions": sorted(catalog.metric_dims(m.id))} for m in catalog.metrics.values()]
+
+
+def _show_list(fmt: Format) -> None:
+    from shoplens.metrics import load_catalog
+
+    catalog = load_catalog()
+    rows = _catalog_rows(catalog)
+    if fmt is Format.json:
+        print_json({"metrics": rows, "dimensions": {d.id: {"zh": d.zh, "en": d.en}
+                                                    for d in catalog.dimensions.values()}})
+        return
+    if fmt is Format.csv:
+        print_csv(list(rows[0]), [[";".join(v) if isinstance(v, list) else v for v in r.values()] for r in rows])
+        return
+    zh = lang() == "zh"
+    table = [[r["id"], r["name_zh" if zh else "name_en"], r["group"], r["unit"],
+              r["definition_zh" if zh else "definition_en"]] for r in rows]
+    console.print(rich_table(t("metrics_catalog"), ["id", t("metric"), t("group"), t("unit"), t("definition")],
+                             table))
+
+
+def _show_explain(engine: Any, metric_id: str, opts: dict[str, Any], fmt: Format) -> None:
+    info = engine.explain(metric_id, **opts)
+    if fmt is Format.json:
+        print_json(info)
+        return
+    zh = lang() == "zh"
+    typer.echo(f"{info['id']} — {info['name']['zh' if zh else 'en']}")
+    typer.echo(f"{t('definition')}: {info['definition']['zh' if zh else 'en']}")
+    typer.echo(f"{t('formula')}: {info['formula']}   ({t('unit')}: {info['unit']}, {t('good_direction')}: "
+               f"{info['good']})")
+    typer.echo(f"{t('dimensions')}: {', '.join(info['dimensions'])}")
+    typer.echo(f"{t('range')}: {info['from']} .. {info['to']}")
+    for i, sql in enumerate(info["sql"], 1):
+        typer.echo(f"\n-- SQL {i}/{len(info['sql'])}\n{sql};")
+
+
+def _show_result(result: Any, fmt: Format) -> None:
+    from shoplens.metrics import load_catalog
+    from shoplens.metrics.format import format_change, format_value
+
+    if fmt is Format.json:
+        print_json(result.to_dict())
+        return
+    keys = ([("period", None)] if result.grain else []) + [(d, None) for d in result.dims]
+    columns: list[tuple[str, Any]] = list(keys)
+    for m in result.metrics:
+        columns.append((m, "value"))
+        if result.compare:
+            columns += [(f"{m}__{result.compare}", "value"), (f"{m}__{result.compare}_change", "change")]
+        if any(f"{m}__target" in r for r in result.rows):
+            columns.append((f"{m}__attainment", "percent"))
+    if fmt is Format.csv:
+        print_csv([c for c, _ in columns], [[r.get(c) for c, _ in columns] for r in result.rows])
+        return
+    catalog, zh = load_catalog(), lang() == "zh"
+    header, cells = [], []
+    for col, kind in columns:
+        base = col.split("__")[0]
+        name = catalog.metrics[base].name("zh" if zh else "en") if base in catalog.metrics else (
+            catalog.dimensions[col].zh if zh and col in catalog.dimensions else col)
+        suffix = {"value": "", "change": " Δ", "percent": " " + t("attainment")}[kind] if kind else ""
+        if kind == "value" and "__" in col:
+            suffix = f" ({t('compare_' + result.compare)})"
+        header.append(name + suffix)
+    for r in result.rows:
+        row = []
+        for col, kind in columns:
+            base = col.split("__")[0]
+            if kind == "change":
+                row.append(format_change(r.get(col)))
+            elif kind == "percent":
+                row.append(format_value(r.get(col), "percent"))
+            elif kind == "value":
+                row.append(format_value(r.get(col), catalog.metrics[base].unit, lang()))
+            else:
+                row.append(r.get(col))
+        cells.append(row)
+    title = f"{result.start} .. {result.end}" + (f" · {result.currency}" if result.currency else "")
+    console.print(rich_table(title, header, cells, numeric=tuple(range(len(keys), len(columns)))))
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("metrics", help=HELP)
+    def metrics_command(
+        what: Annotated[str, typer.Argument(metavar="ID[,ID...] | list | explain",
+                                            help="Metric ids, `list` or `explain` / 指标")],
+        metric: Annotated[str | None, typer.Argument(metavar="[ID]", help="Metric to explain",
+                                                     show_default=False)] = None,
+        by: Annotated[list[str] | None, typer.Option("--by", metavar="DIM[,DIM]", help="Cut by / 拆分维度")] = None,
+        grain: Annotated[str | None, typer.Option(
+            "--grain", metavar="hour|day|week|month|quarter|year", help="Time grain / 时间粒度")] = None,
+        start: Annotated[str | None, typer.Option("--from", metavar="DATE", help="First local date / 开始日期")] = None,
+        end: Annotated[str | None, typer.Option("--to", metavar="DATE", help="Last local date / 结束日期")] = None,
+        compare: Annotated[str | None, typer.Option(
+            "--compare", metavar="previous|yoy|wow", help="Comparison period / 对比(环比/同比/周同比)")] = None,
+        where: Annotated[list[str] | None, typer.Option(
+            "--where", metavar="DIM=VALUE", help="Filter, repeatable (same DIM = any of) / 筛选")] = None,
+        store: Annotated[list[str] | None, typer.Option("--store", "-s", metavar="ID", help="Store / 店铺")] = None,
+        currency: Annotated[str | None, typer.Option("--currency", metavar="CUR",
+                                                     help="Report in this currency / 报告币种")] = None,
+        config: Annotated[str | None, typer.Option("--config", metavar="FILE",
+                                                   help="Targets/benchmarks file / 目标配置")] = None,
+        fmt: Annotated[Format, typer.Option("--format", "-f", help="table|json|csv")] = Format.table,
+    ) -> None:
+        if what == "list":
+            _show_list(fmt)
+            return
+        from shoplens.cli.app import db_path
+        from shoplens.metrics import MetricsEngine
+        from shoplens.metrics.targets import load_targets
+        from shoplens.warehouse.connection import Warehouse
+
+        opts: dict[str, Any] = {"by": _split(by), "grain": grain, "start": _date(start, "--from"),
+                                "end": _date(end, "--to"), "where": _where(where),
+                                "store": _split(store) or None, "currency": currency}
+        with Warehouse(db_path(), read_only=True) as wh:
+            engine = MetricsEngine(wh, targets=load_targets(config))
+            if what == "explain":
+                if not metric:
+                    raise ShoplensError("which metric?", hint="shoplens metrics explain gmv",
+                                        zh="要解释哪个指标？", zh_hint="shoplens metrics explain gmv")
+                _show_explain(engine, metric, opts, fmt)
+                return
+            if metric:
+                raise ShoplensError(f"unexpected argument {metric!r}", hint="separate metric ids with commas",
+                                    zh=f"多余的参数 {metric!r}", zh_hint="多个指标用逗号分隔")
+            _show_result(engine.query(what, compare=compare, **opts), fmt)

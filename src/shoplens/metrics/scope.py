@@ -1,0 +1,110 @@
+"""What a query covers: stores (with time zone and currency), local date range, output currency.
+
+Builds the SQL fragments every source needs from trusted values only (store ids and time zones
+come from the ``stores`` table and are quoted; dates are ``datetime.date``), so user input never
+reaches SQL text: filter values go through Ibis as bound literals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+
+
+def lit(value: str) -> str:
+    """A SQL string literal."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def paid_channels_sql() -> str:
+    from shoplens.model.vocab import CHANNELS
+
+    return ", ".join(lit(c) for c, (kind, _, _) in CHANNELS.items() if kind == "paid")
+
+
+def channel_type_sql(column: str) -> str:
+    return (f"CASE WHEN {column} IN ({paid_channels_sql()}) THEN 'paid' "
+            f"WHEN {column} IS NOT NULL THEN 'free' END")
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    store_id: str
+    timezone: str
+    currency: str
+
+
+@dataclass(frozen=True)
+class Scope:
+    stores: tuple[StoreInfo, ...]
+    start: date | None  # inclusive local dates; None = unbounded
+    end: date | None
+    currency: str | None = None  # report in this currency instead of each store's own
+    no_orders: tuple[str, ...] = ()  # stores without orders: purchase events stand in for them
+
+    @property
+    def store_ids(self) -> tuple[str, ...]:
+        return tuple(s.store_id for s in self.stores)
+
+    def with_range(self, start: date | None, end: date | None) -> Scope:
+        return Scope(self.stores, start, end, self.currency, self.no_orders)
+
+    # ---- SQL fragments -------------------------------------------------------------------
+    def store_filter(self, alias: str) -> str:
+        return f"{alias}.store_id IN ({', '.join(lit(s) for s in self.store_ids)})"
+
+    def tz_sql(self, alias: str) -> str:
+        zones = {s.timezone for s in self.stores}
+        if len(zones) == 1:
+            return lit(zones.pop())
+        cases = " ".join(f"WHEN {lit(s.store_id)} THEN {lit(s.timezone)}" for s in self.stores)
+        return f"(CASE {alias}.store_id {cases} END)"
+
+    def local(self, alias: str, ts: str) -> str:
+        """UTC timestamp column -> local timestamp of the row's store."""
+        return f"timezone({self.tz_sql(alias)}, timezone('UTC', {ts}))"
+
+    def ts_range(self, alias: str, ts: str, pad_days: int = 0) -> str:
+        """Rows whose local date is in range, as UTC bounds (so DuckDB can skip row groups)."""
+        if self.start is None and self.end is None:
+            return "TRUE"
+        parts = []
+        for s in self.stores:
+            cond = [f"{alias}.store_id = {lit(s.store_id)}"]
+            zone = ZoneInfo(s.timezone)
+            if self.start is not None:
+                lo = datetime.combine(self.start - timedelta(days=pad_days), time(), zone).astimezone(ZoneInfo("UTC"))
+                cond.append(f"{ts} >= TIMESTAMP '{lo.replace(tzinfo=None).isoformat(sep=' ')}'")
+            if self.end is not None:
+                hi = datetime.combine(self.end + timedelta(days=1 + pad_days), time(), zone).astimezone(
+                    ZoneInfo("UTC"))
+                cond.append(f"{ts} < TIMESTAMP '{hi.replace(tzinfo=None).isoformat(sep=' ')}'")
+            parts.append("(" + " AND ".join(cond) + ")")
+        return "(" + " OR ".join(parts) + ")"
+
+    def date_range(self, column: str) -> str:
+        cond = []
+        if self.start is not None:
+            cond.append(f"{column} >= DATE '{self.start.isoformat()}'")
+        if self.end is not None:
+            cond.append(f"{column} <= DATE '{self.end.isoformat()}'")
+        return " AND ".join(cond) or "TRUE"
+
+    def converts(self) -> bool:
+        return self.currency is not None and any(s.currency != self.currency for s in self.stores)
+
+    def fx_join(self, alias: str, date_sql: str) -> str:
+        """LEFT JOIN of the output currency's rate on the row's local date (empty if none needed)."""
+        if not self.converts():
+            return ""
+        return (f" LEFT JOIN fx_rates _cx ON _cx.store_id = {alias}.store_id AND _cx.currency = "
+                f"{lit(self.currency or '')} AND _cx.date = CAST({date_sql} AS DATE)")
+
+    def money(self, alias: str, expr: str) -> str:
+        """Reporting-currency money -> output currency (rate_to = store units per unit of the output currency)."""
+        if not self.converts():
+            return expr
+        same = ", ".join(lit(s.store_id) for s in self.stores if s.currency == self.currency) or "NULL"
+        return f"(CASE WHEN {alias}.store_id IN ({same}) THEN {expr} ELSE {expr} / _cx.rate_to END)"

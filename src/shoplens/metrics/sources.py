@@ -1,0 +1,288 @@
+"""Sources: canonical tables shaped for measuring, one SELECT each.
+
+Every source yields ``store_id``, ``_ts`` (the row's local timestamp, which decides its period)
+and named columns: dimensions under their public ids plus the columns measures aggregate or
+filter on. Joins that only some queries need (product attributes, member tier, first visit or
+first order) are added only when a needed column asks for them, so the common queries stay scans.
+
+Refinements written down here because they decide numbers:
+- a paid order has ``paid_ts`` or status paid/shipped/delivered (a paid order cancelled later
+  still counts; its refund shows in refunds); its period is the local date of ``paid_ts``
+  (``created_ts`` when missing);
+- a store that imported no orders gets one paid order per ``purchase`` event (order id from
+  ``properties.order_id`` or the event id), with no money;
+- sessions are ``session_id`` or, when the source has none, a 30-minute inactivity gap; a session
+  belongs to the period of its first event;
+- new vs returning: a visitor's first ever visit day / a buyer's first ever paid order is "new";
+  guests are "guest".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from shoplens.metrics.scope import Scope, channel_type_sql, lit
+
+PAID_ORDER = "({o}.paid_ts IS NOT NULL OR {o}.status IN ('paid', 'shipped', 'delivered'))"
+MEMBER_TIER = "coalesce(nullif(lower(trim(c.member_tier)), ''), 'none')"
+SESSION_GAP_MINUTES = 30
+PRODUCT_JOIN = " LEFT JOIN products p ON p.store_id = {a}.store_id AND p.product_id = {a}.product_id"
+CUSTOMER_JOIN = " LEFT JOIN customers c ON c.store_id = {a}.store_id AND c.user_id = {a}.user_id"
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    tables: tuple[str, ...]  # the source has data for a store when any of these has rows for it
+    dims: frozenset[str]
+    columns: frozenset[str]  # everything a measure may aggregate or filter on (dims included)
+    build: Callable[[Scope, frozenset[str]], str]
+    timed: bool = True  # False: a catalog snapshot without a period (broadcast to every period)
+
+    def sql(self, scope: Scope, needs: frozenset[str]) -> str:
+        return self.build(scope, needs)
+
+
+def _select(cols: dict[str, str], needs: frozenset[str], always: tuple[str, ...]) -> str:
+    return ", ".join(f"{expr} AS {name}" for name, expr in cols.items() if name in always or name in needs)
+
+
+def _events(scope: Scope, needs: frozenset[str]) -> str:
+    cols = {
+        "store_id": "e.store_id", "_ts": scope.local("e", "e.ts"), "user_id": "e.user_id", "event": "e.event",
+        "store": "e.store_id", "channel": "e.channel", "channel_type": channel_type_sql("e.channel"),
+        "source": "e.source", "campaign": "e.campaign", "device": "e.device", "country": "e.country",
+        "market": "e.country", "product": "e.product_id", "category": "p.category", "brand": "p.brand",
+        "member_tier": MEMBER_TIER, "first_visit": "(e.ts = f.first_ts)",
+        "new_vs_returning": (f"CASE WHEN CAST({scope.local('e', 'e.ts')} AS DATE) = "
+                             f"CAST({scope.local('e', 'f.first_ts')} AS DATE) THEN 'new' ELSE 'returning' END"),
+    }
+    sql = f"SELECT {_select(cols, needs, ('store_id', '_ts'))} FROM events e"
+    if needs & {"category", "brand"}:
+        sql += PRODUCT_JOIN.format(a="e")
+    if "member_tier" in needs:
+        sql += CUSTOMER_JOIN.format(a="e")
+    if needs & {"first_visit", "new_vs_returning"}:
+        sql += (f" JOIN (SELECT store_id, user_id, min(ts) AS first_ts FROM events e WHERE {scope.store_filter('e')}"
+                " GROUP BY ALL) f ON f.store_id = e.store_id AND f.user_id = e.user_id")
+    return sql + f" WHERE {scope.store_filter('e')} AND {scope.ts_range('e', 'e.ts')}"
+
+
+def _sessions(scope: Scope, needs: frozenset[str]) -> str:
+    keep = f"{scope.store_filter('e')} AND {scope.ts_range('e', 'e.ts', pad_days=1)}"
+    attrs = ("channel", "source", "campaign", "device", "country")
+    firsts = ", ".join(f"arg_min({a}, ts) AS {a}" for a in attrs)
+    agg = (f"store_id, arg_min(user_id, ts) AS user_id, min(ts) AS start_ts, max(ts) AS end_ts, count(*) AS n_events,"
+           f" count_if(event IN ('page_view', 'product_view')) AS page_views, {firsts}")
+    gap = f"INTERVAL {SESSION_GAP_MINUTES} MINUTE"
+    raw = (
+        f"SELECT {agg} FROM events e WHERE {keep} AND session_id IS NOT NULL GROUP BY store_id, session_id "
+        f"UNION ALL SELECT {agg} FROM ("
+        f" SELECT *, sum(new_session) OVER (PARTITION BY store_id, user_id ORDER BY ts ROWS UNBOUNDED PRECEDING)"
+        f" AS gap_session FROM (SELECT e.*, CASE WHEN lag(ts) OVER (PARTITION BY store_id, user_id ORDER BY ts)"
+        f" > ts - {gap} THEN 0 ELSE 1 END AS new_session FROM events e WHERE {keep} AND session_id IS NULL))"
+        f" GROUP BY store_id, user_id, gap_session"
+    )
+    cols = {
+        "store_id": "s.store_id", "_ts": scope.local("s", "s.start_ts"), "user_id": "s.user_id",
+        "store": "s.store_id", "channel": "s.channel", "channel_type": channel_type_sql("s.channel"),
+        "source": "s.source", "campaign": "s.campaign", "device": "s.device", "country": "s.country",
+        "market": "s.country", "member_tier": MEMBER_TIER, "bounced": "(s.n_events = 1)",
+        "duration_seconds": "(epoch(s.end_ts) - epoch(s.start_ts))", "page_views": "s.page_views",
+        "new_vs_returning": (f"CASE WHEN CAST({scope.local('s', 's.start_ts')} AS DATE) = "
+                             f"CAST({scope.local('s', 'f.first_ts')} AS DATE) THEN 'new' ELSE 'returning' END"),
+    }
+    sql = f"SELECT {_select(cols, needs, ('store_id', '_ts'))} FROM ({raw}) s"
+    if "member_tier" in needs:
+        sql += CUSTOMER_JOIN.format(a="s")
+    if "new_vs_returning" in needs:
+        sql += (f" JOIN (SELECT store_id, user_id, min(ts) AS first_ts FROM events e WHERE {scope.store_filter('e')}"
+                " GROUP BY ALL) f ON f.store_id = s.store_id AND f.user_id = s.user_id")
+    return sql + f" WHERE {scope.ts_range('s', 's.start_ts')}"
+
+
+def paid_orders_sql(scope: Scope, proxy_stores: tuple[str, ...]) -> str:
+    """Paid orders of the scope's stores (all time), plus purchase events of stores with no orders."""
+    sql = (f"SELECT o.store_id, o.order_id, o.user_id, coalesce(o.paid_ts, o.created_ts) AS pay_ts, o.created_ts,"
+           f" o.currency, o.fx_rate, o.gross_amount_rc, o.discount_rc, o.channel, o.country, o.device, o.is_member"
+           f" FROM orders o WHERE {scope.store_filter('o')} AND {PAID_ORDER.format(o='o')}")
+    if proxy_stores:
+        sql += (" UNION ALL SELECT e.store_id, coalesce(json_extract_string(e.properties, '$.order_id'), e.event_id),"
+                " e.user_id, e.ts, e.ts, NULL, NULL, NULL, NULL, e.channel, e.country, e.device, NULL"
+                f" FROM events e WHERE e.store_id IN ({', '.join(lit(s) for s in proxy_stores)})"
+                " AND e.event = 'purchase'")
+    return sql
+
+
+ORDER_DIMS = ("store", "channel", "channel_type", "country", "market", "device", "member_tier", "new_vs_returning")
+
+
+def _order_cols(scope: Scope) -> dict[str, str]:
+    return {
+        "store_id": "o.store_id", "_ts": scope.local("o", "o.pay_ts"), "order_id": "o.order_id",
+        "user_id": "o.user_id", "store": "o.store_id", "channel": "o.channel",
+        "channel_type": channel_type_sql("o.channel"), "country": "o.country", "market": "o.country",
+        "device": "o.device", "member_tier": MEMBER_TIER,
+        "gross_amount_rc": scope.money("o", "o.gross_amount_rc"), "discount_rc": scope.money("o", "o.discount_rc"),
+        "member": "coalesce(o.is_member, c.member_tier IS NOT NULL AND lower(c.member_tier) NOT IN ('', 'none'))",
+        "first_order": "(o.user_id IS NOT NULL AND o.pay_ts = fo.first_pay)",
+        "new_vs_returning": ("CASE WHEN o.user_id IS NULL THEN 'guest' WHEN o.pay_ts = fo.first_pay THEN 'new'"
+                             " ELSE 'returning' END"),
+    }
+
+
+def _orders_from(scope: Scope, needs: frozenset[str], alias: str = "o") -> str:
+    """FROM clause of paid orders with the joins ``needs`` asks for (customers, first order, fx)."""
+    sql = f"({paid_orders_sql(scope, scope.no_orders)}) {alias}"
+    if needs & {"member_tier", "member"}:
+        sql += CUSTOMER_JOIN.format(a=alias)
+    if needs & {"first_order", "new_vs_returning"}:
+        sql += (f" LEFT JOIN (SELECT store_id, user_id, min(pay_ts) AS first_pay FROM ({paid_orders_sql(scope, ())})"
+                f" GROUP BY ALL) fo ON fo.store_id = {alias}.store_id AND fo.user_id = {alias}.user_id")
+    return sql + scope.fx_join(alias, scope.local(alias, f"{alias}.created_ts"))
+
+
+def _orders(scope: Scope, needs: frozenset[str]) -> str:
+    sql = f"SELECT {_select(_order_cols(scope), needs, ('store_id', '_ts'))} FROM {_orders_from(scope, needs)}"
+    return sql + f" WHERE {scope.ts_range('o', 'o.pay_ts')}"
+
+
+def _items(scope: Scope, needs: frozenset[str]) -> str:
+    rate = "o.fx_rate"
+    product_cost = (f"p.unit_cost * CASE WHEN p.currency = o.currency THEN {rate} WHEN p.currency = st.reporting_currency"
+                    " THEN 1 END")
+    cols = _order_cols(scope) | {
+        "product": "i.product_id", "product_id": "i.product_id", "category": "p.category", "brand": "p.brand",
+        "product_status": "p.status", "quantity": "i.quantity",
+        "line_amount_rc": scope.money("o", f"i.quantity * i.unit_price * {rate}"),
+        "line_cost_rc": scope.money("o", f"i.quantity * coalesce(i.unit_cost * {rate}, {product_cost})"),
+    }
+    need_products = needs & {"category", "brand", "product_status", "line_cost_rc"}
+    sql = (f"SELECT {_select(cols, needs, ('store_id', '_ts'))} FROM {_orders_from(scope, needs)}"
+           " JOIN order_items i ON i.store_id = o.store_id AND i.order_id = o.order_id")
+    if need_products:
+        sql += PRODUCT_JOIN.format(a="i")
+    if "line_cost_rc" in needs:
+        sql += " JOIN stores st ON st.store_id = o.store_id"
+    return sql + f" WHERE {scope.ts_range('o', 'o.pay_ts')}"
+
+
+def _linked_order_cols(alias: str) -> dict[str, str]:
+    return {"channel": f"{alias}.channel", "channel_type": channel_type_sql(f"{alias}.channel"),
+            "country": f"{alias}.country", "market": f"{alias}.country", "device": f"{alias}.device"}
+
+
+ORDER_LINK = " LEFT JOIN orders lo ON lo.store_id = {a}.store_id AND lo.order_id = {a}.order_id"
+LINK_DIMS = frozenset({"channel", "channel_type", "country", "market", "device"})
+
+
+def _refunds(scope: Scope, needs: frozenset[str]) -> str:
+    cols = {"store_id": "r.store_id", "_ts": scope.local("r", "r.ts"), "store": "r.store_id",
+            "order_id": "r.order_id", "amount_rc": scope.money("r", "r.amount_rc"), "product": "r.product_id",
+            "category": "p.category", "brand": "p.brand", "member_tier": MEMBER_TIER} | _linked_order_cols("lo")
+    sql = f"SELECT {_select(cols, needs, ('store_id', '_ts'))} FROM refunds r"
+    if needs & {"category", "brand"}:
+        sql += PRODUCT_JOIN.format(a="r")
+    if "member_tier" in needs:
+        sql += CUSTOMER_JOIN.format(a="r")
+    if needs & LINK_DIMS:
+        sql += ORDER_LINK.format(a="r")
+    sql += scope.fx_join("r", scope.local("r", "r.ts"))
+    return sql + f" WHERE {scope.store_filter('r')} AND {scope.ts_range('r', 'r.ts')}"
+
+
+def _ad_spend(scope: Scope, needs: frozenset[str]) -> str:
+    cols = {"store_id": "a.store_id", "_ts": "CAST(a.date AS TIMESTAMP)", "store": "a.store_id",
+            "channel": "a.channel", "channel_type": channel_type_sql("a.channel"), "campaign": "a.campaign",
+            "spend_rc": scope.money("a", "a.spend_rc"), "impressions": "a.impressions", "clicks": "a.clicks"}
+    sql = f"SELECT {_select(cols, needs, ('store_id', '_ts'))} FROM ad_spend a" + scope.fx_join("a", "a.date")
+    return sql + f" WHERE {scope.store_filter('a')} AND {scope.date_range('a.date')}"
+
+
+def _reviews(scope: Scope, needs: frozenset[str]) -> str:
+    cols = {"store_id": "v.store_id", "_ts": scope.local("v", "v.ts"), "store": "v.store_id",
+            "product": "v.product_id", "category": "p.category", "brand": "p.brand",
+            "dsr_description": "v.dsr_description", "dsr_service": "v.dsr_service",
+            "dsr_logistics": "v.dsr_logistics", "rating": "v.rating"}
+    sql = f"SELECT {_select(cols, needs, ('store_id', '_ts'))} FROM reviews v"
+    if needs & {"category", "brand"}:
+        sql += PRODUCT_JOIN.format(a="v")
+    return sql + f" WHERE {scope.store_filter('v')} AND {scope.ts_range('v', 'v.ts')}"
+
+
+def _tickets(scope: Scope, needs: frozenset[str]) -> str:
+    cols = {"store_id": "t.store_id", "_ts": scope.local("t", "t.opened_ts"), "store": "t.store_id",
+            "kind": "t.kind", "response_seconds": "(epoch(t.first_response_ts) - epoch(t.opened_ts))",
+            "member_tier": MEMBER_TIER} | _linked_order_cols("lo")
+    sql = f"SELECT {_select(cols, needs, ('store_id', '_ts'))} FROM service_tickets t"
+    if "member_tier" in needs:
+        sql += CUSTOMER_JOIN.format(a="t")
+    if needs & LINK_DIMS:
+        sql += ORDER_LINK.format(a="t")
+    return sql + f" WHERE {scope.store_filter('t')} AND {scope.ts_range('t', 't.opened_ts')}"
+
+
+def _shipments(scope: Scope, needs: frozenset[str]) -> str:
+    days = "((epoch(s.delivered_ts) - epoch(s.shipped_ts)) / 86400.0)"
+    paid = "coalesce(lo.paid_ts, lo.created_ts)"
+    cols = {"store_id": "s.store_id", "_ts": scope.local("s", "s.shipped_ts"), "store": "s.store_id",
+            "carrier": "s.carrier", "status": "s.status", "order_id": "s.order_id",
+            "cost_rc": scope.money("s", "s.cost_rc"), "delivery_days": days,
+            "on_time": f"CASE WHEN s.delivered_ts IS NOT NULL AND s.promised_days IS NOT NULL"
+                       f" THEN {days} <= s.promised_days END",
+            "within_48h": f"CASE WHEN {paid} IS NOT NULL THEN s.shipped_ts <= {paid} + INTERVAL 48 HOUR END",
+            } | _linked_order_cols("lo")
+    sql = f"SELECT {_select(cols, needs, ('store_id', '_ts'))} FROM shipments s"
+    if needs & (LINK_DIMS | {"within_48h"}):
+        sql += ORDER_LINK.format(a="s")
+    sql += scope.fx_join("s", scope.local("s", "s.shipped_ts"))
+    return sql + f" WHERE {scope.store_filter('s')} AND {scope.ts_range('s', 's.shipped_ts')}"
+
+
+def _inventory(scope: Scope, needs: frozenset[str]) -> str:
+    cols = {"store_id": "n.store_id", "_ts": "CAST(n.date AS TIMESTAMP)", "store": "n.store_id",
+            "date": "n.date", "product": "n.product_id", "category": "p.category", "brand": "p.brand",
+            "on_hand": "n.on_hand"}
+    daily = ("SELECT store_id, date, product_id, sum(on_hand) AS on_hand FROM inventory_snapshots n"
+             f" WHERE {scope.store_filter('n')} AND {scope.date_range('n.date')} GROUP BY ALL")
+    sql = f"SELECT {_select(cols, needs, ('store_id', '_ts'))} FROM ({daily}) n"
+    if needs & {"category", "brand"}:
+        sql += PRODUCT_JOIN.format(a="n")
+    return sql
+
+
+def _products(scope: Scope, needs: frozenset[str]) -> str:
+    cols = {"store_id": "p.store_id", "_ts": "CAST(NULL AS TIMESTAMP)", "store": "p.store_id",
+            "product": "p.product_id", "category": "p.category", "brand": "p.brand", "status": "p.status"}
+    return f"SELECT {_select(cols, needs, ('store_id', '_ts'))} FROM products p WHERE {scope.store_filter('p')}"
+
+
+EVENT_DIMS = frozenset({"store", "channel", "channel_type", "source", "campaign", "device", "country", "market",
+                        "category", "brand", "product", "new_vs_returning", "member_tier"})
+PRODUCT_ONLY = frozenset({"store", "category", "brand", "product"})
+SOURCES: dict[str, Source] = {s.name: s for s in (
+    Source("events", ("events",), EVENT_DIMS, EVENT_DIMS | {"user_id", "event", "first_visit"}, _events),
+    Source("sessions", ("events",), EVENT_DIMS - {"category", "brand", "product"},
+           EVENT_DIMS | {"user_id", "bounced", "duration_seconds", "page_views"}, _sessions),
+    Source("orders", ("orders", "events"), frozenset(ORDER_DIMS),
+           frozenset(ORDER_DIMS) | {"order_id", "user_id", "gross_amount_rc", "discount_rc", "member", "first_order"},
+           _orders),
+    Source("items", ("order_items",), frozenset(ORDER_DIMS) | PRODUCT_ONLY,
+           frozenset(ORDER_DIMS) | PRODUCT_ONLY | {"order_id", "user_id", "product_id", "product_status", "quantity",
+                                                  "line_amount_rc", "line_cost_rc", "member", "first_order"}, _items),
+    Source("refunds", ("refunds",), PRODUCT_ONLY | LINK_DIMS | {"member_tier"},
+           PRODUCT_ONLY | LINK_DIMS | {"member_tier", "order_id", "amount_rc"}, _refunds),
+    Source("ad_spend", ("ad_spend",), frozenset({"store", "channel", "channel_type", "campaign"}),
+           frozenset({"store", "channel", "channel_type", "campaign", "spend_rc", "impressions", "clicks"}),
+           _ad_spend),
+    Source("reviews", ("reviews",), PRODUCT_ONLY,
+           PRODUCT_ONLY | {"dsr_description", "dsr_service", "dsr_logistics", "rating"}, _reviews),
+    Source("tickets", ("service_tickets",), LINK_DIMS | {"store", "member_tier"},
+           LINK_DIMS | {"store", "member_tier", "kind", "response_seconds"}, _tickets),
+    Source("shipments", ("shipments",), LINK_DIMS | {"store", "carrier"},
+           LINK_DIMS | {"store", "carrier", "status", "order_id", "cost_rc", "delivery_days", "on_time",
+                        "within_48h"}, _shipments),
+    Source("inventory", ("inventory_snapshots",), PRODUCT_ONLY, PRODUCT_ONLY | {"date", "on_hand"}, _inventory),
+    Source("products", ("products",), PRODUCT_ONLY, PRODUCT_ONLY | {"status"}, _products, timed=False),
+)}
