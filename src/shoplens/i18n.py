@@ -67,6 +67,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "compare_yoy": ("去年同期", "last year"),
     "compare_wow": ("上周同期", "last week"),
     "value": ("数值", "Value"),
+    "vs_previous": ("环比", "vs previous 30 days"),
 }
 
 _current: str | None = None

@@ -1,13 +1,22 @@
-"""`shoplens demo`: build the deterministic demo store and show it."""
+"""`shoplens demo`: build the deterministic demo store and show its headline KPIs (from the metrics engine)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from shoplens.cli.output import Shape, console, print_json, rich_table
 from shoplens.i18n import lang, t
+
+HEADLINE = ("gmv", "orders", "paying_buyers", "uv", "conversion_rate", "customer_unit_price", "refund_rate", "roi")
+
+
+def headline(wh: Any, store: str) -> Any:
+    """The last 30 days of the store against the 30 days before."""
+    from shoplens.metrics import MetricsEngine
+
+    return MetricsEngine(wh).query(list(HEADLINE), store=store, compare="previous", targets=False)
 
 
 def register(app: typer.Typer) -> None:
@@ -23,14 +32,15 @@ def register(app: typer.Typer) -> None:
         """Build a realistic demo store (rebuilt from scratch, deterministic). 生成演示店铺数据。"""
         from shoplens.cli.app import db_path
         from shoplens.demo.build import build_demo
+        from shoplens.metrics import load_catalog
+        from shoplens.metrics.format import format_change, format_value
         from shoplens.warehouse.connection import Warehouse
-        from shoplens.warehouse.headline import headline_kpis
 
         with Warehouse(db_path()) as wh:
             summary = build_demo(wh, events=events, days=days, seed=seed, stores=stores)
-            kpis = {store: headline_kpis(wh, store) for store in summary.store_ids}
+            kpis = {store: headline(wh, store) for store in summary.store_ids}
         if fmt is Shape.json:
-            print_json(summary.to_dict() | {"headline": kpis})
+            print_json(summary.to_dict() | {"headline": {s: r.to_dict() for s, r in kpis.items()}})
             return
         data = summary.to_dict()
         console.print(f"[bold]{t('demo_title')}[/]: {', '.join(summary.store_ids)} "
@@ -38,9 +48,14 @@ def register(app: typer.Typer) -> None:
         tables = data["rows"]
         console.print(rich_table(t("info_title"), [t("table"), t("rows")], sorted(tables.items()),
                                  numeric=(1,)))
-        for store, values in kpis.items():
-            console.print(rich_table(f"{t('headline_title')} — {store}", [t("metric"), t("value")],
-                                     [[label, value] for label, value in values.items()]))
+        catalog = load_catalog()
+        for store, result in kpis.items():
+            row = result.rows[0]
+            lines = [[catalog.metrics[m].name(lang()), format_value(row[m], catalog.metrics[m].unit, lang(),
+                                                                    result.currency),
+                      format_change(row[f"{m}__previous_change"])] for m in HEADLINE]
+            console.print(rich_table(f"{t('headline_title')} — {store} ({result.start} .. {result.end})",
+                                     [t("metric"), t("value"), t("vs_previous")], lines, numeric=(1, 2)))
         incident = data.get("incident")
         if incident:
             console.print(f"{t('incident')}: {incident['channel']} {incident['start']} .. {incident['end']} — "

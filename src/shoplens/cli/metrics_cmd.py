@@ -109,6 +109,10 @@ def _show_result(result: Any, fmt: Format) -> None:
         print_csv([c for c, _ in columns], [[r.get(c) for c, _ in columns] for r in result.rows])
         return
     catalog, zh = load_catalog(), lang() == "zh"
+    title = f"{result.start} .. {result.end}" + (f" · {result.currency}" if result.currency else "")
+    if not result.grain and not result.dims and result.rows:
+        _show_vertical(result, catalog, title)
+        return
     header, cells = [], []
     for col, kind in columns:
         base = col.split("__")[0]
@@ -131,8 +135,25 @@ def _show_result(result: Any, fmt: Format) -> None:
             else:
                 row.append(r.get(col))
         cells.append(row)
-    title = f"{result.start} .. {result.end}" + (f" · {result.currency}" if result.currency else "")
     console.print(rich_table(title, header, cells, numeric=tuple(range(len(keys), len(columns)))))
+
+
+def _show_vertical(result: Any, catalog: Any, title: str) -> None:
+    """One row of many metrics reads better as one line per metric."""
+    from shoplens.metrics.format import format_change, format_value
+
+    row, c = result.rows[0], result.compare
+    header = [t("metric"), t("value")] + ([t("compare_" + c), "Δ"] if c else []) + [t("attainment"), "benchmark"]
+    lines = []
+    for m in result.metrics:
+        unit = catalog.metrics[m].unit
+        line = [f"{catalog.metrics[m].name(lang())} ({m})", format_value(row.get(m), unit, lang())]
+        if c:
+            line += [format_value(row.get(f"{m}__{c}"), unit, lang()), format_change(row.get(f"{m}__{c}_change"))]
+        line += [format_value(row.get(f"{m}__attainment"), "percent") if f"{m}__attainment" in row else "",
+                 format_value(row.get(f"{m}__benchmark"), unit, lang()) if f"{m}__benchmark" in row else ""]
+        lines.append(line)
+    console.print(rich_table(title, header, lines, numeric=tuple(range(1, len(header)))))
 
 
 def register(app: typer.Typer) -> None:

@@ -123,6 +123,24 @@ def evaluate(catalog: Catalog, metric_ids: list[str], df: pd.DataFrame, names: d
     return out
 
 
+def blank_before(values: pd.DataFrame, df: pd.DataFrame, periods: list[Period], grain: str | None,
+                 first_day: date | None) -> pd.DataFrame:
+    """Null, not 0, for periods that end before the store's data begins (e.g. a year-ago comparison)."""
+    if first_day is None or (not grain and periods[-1].last < first_day):
+        return values.astype("float64") * float("nan")
+    if not grain:
+        return values
+    if grain == "hour":
+        ends = df[PERIOD].dt.date
+    else:
+        last_of = {pd.Timestamp(p.start): p.last for p in periods}
+        ends = df[PERIOD].map(last_of)
+    before = ends.map(lambda d: d is not None and d == d and d < first_day).astype(bool).to_numpy()
+    out = values.copy()
+    out.loc[before, :] = float("nan")
+    return out
+
+
 def days_series(df: pd.DataFrame, periods: list[Period], grain: str | None) -> pd.Series:
     if not grain:
         return pd.Series(float(sum(p.days for p in periods)), index=df.index)

@@ -101,13 +101,17 @@ class MetricsEngine:
                 out[row.t].add(row.store_id)
         return out
 
-    def _last_day(self, scope: Scope, version: Any) -> date | None:
-        sql = (f"SELECT max(d) FROM (SELECT CAST({scope.local('e', 'max(e.ts)')} AS DATE) AS d FROM events e"
+    def _data_day(self, scope: Scope, version: Any, fn: str) -> date | None:
+        """First (fn=min) or last (fn=max) local day with events or orders in the scope's stores."""
+        sql = (f"SELECT {fn}(d) FROM (SELECT CAST({scope.local('e', f'{fn}(e.ts)')} AS DATE) AS d FROM events e"
                f" WHERE {scope.store_filter('e')} GROUP BY e.store_id UNION ALL"
-               f" SELECT CAST({scope.local('o', 'max(o.created_ts)')} AS DATE) FROM orders o"
+               f" SELECT CAST({scope.local('o', f'{fn}(o.created_ts)')} AS DATE) FROM orders o"
                f" WHERE {scope.store_filter('o')} GROUP BY o.store_id)")
         value = self._run(sql, version).iloc[0, 0]
         return None if pd.isna(value) else pd.Timestamp(value).date()
+
+    def _last_day(self, scope: Scope, version: Any) -> date | None:
+        return self._data_day(scope, version, "max")
 
     # ---- resolving a request ----------------------------------------------------------------------
     def resolve_scope(self, store: str | list[str] | None, currency: str | None, version: Any) -> Scope:
@@ -175,7 +179,7 @@ class MetricsEngine:
         check_grain(grain)
         version = self.data_version()
         key = ("query", str(self.wh.path), version, tuple(metric_ids), by_t, tuple(sorted(where_t.items())), grain,
-               start, end, compare, str(store), currency, targets, id(self.targets))
+               start, end, compare, str(store), currency, targets, repr(self.targets))
         cached = _RESULTS.get(key)
         if cached is not None:
             return copy.deepcopy(cached)
@@ -246,6 +250,8 @@ class MetricsEngine:
         days = A.days_series(df, pers, req.grain)
         keys = [c for c in [A.PERIOD, *req.by] if c in df.columns]
         values = A.evaluate(self.catalog, req.metric_ids, df, names, total_names, days)
+        first_day = self._data_day(scope.with_range(None, None), version, "min")
+        values = A.blank_before(values, df, pers, req.grain, first_day)
         out = pd.concat([df[keys].reset_index(drop=True), values.reset_index(drop=True)], axis=1)
         return out, [g.sql for g in groups]
 
@@ -280,8 +286,8 @@ class MetricsEngine:
                 row[d] = _clean(rec.pop(d))
             for k, v in rec.items():
                 v = _clean(v)
-                if k in count_like and v is not None:
-                    v = int(round(v))
+                if v is not None and k.split("__")[0] in count_like and not k.endswith(("_change", "ment")):
+                    v = round(v)
                 row[k] = v
             rows.append(row)
         return rows

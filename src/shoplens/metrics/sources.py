@@ -55,8 +55,9 @@ def _events(scope: Scope, needs: frozenset[str]) -> str:
         "source": "e.source", "campaign": "e.campaign", "device": "e.device", "country": "e.country",
         "market": "e.country", "product": "e.product_id", "category": "p.category", "brand": "p.brand",
         "member_tier": MEMBER_TIER, "first_visit": "(e.ts = f.first_ts)",
-        "new_vs_returning": (f"CASE WHEN CAST({scope.local('e', 'e.ts')} AS DATE) = "
-                             f"CAST({scope.local('e', 'f.first_ts')} AS DATE) THEN 'new' ELSE 'returning' END"),
+        "new_vs_returning": (f"CASE WHEN CAST({scope.local('e', 'e.ts')} AS DATE) = CAST("
+                             f"{scope.local('e', 'f.first_ts', bounded=False)} AS DATE) THEN 'new'"
+                             " ELSE 'returning' END"),
     }
     sql = f"SELECT {_select(cols, needs, ('store_id', '_ts'))} FROM events e"
     if needs & {"category", "brand"}:
@@ -90,8 +91,9 @@ def _sessions(scope: Scope, needs: frozenset[str]) -> str:
         "source": "s.source", "campaign": "s.campaign", "device": "s.device", "country": "s.country",
         "market": "s.country", "member_tier": MEMBER_TIER, "bounced": "(s.n_events = 1)",
         "duration_seconds": "(epoch(s.end_ts) - epoch(s.start_ts))", "page_views": "s.page_views",
-        "new_vs_returning": (f"CASE WHEN CAST({scope.local('s', 's.start_ts')} AS DATE) = "
-                             f"CAST({scope.local('s', 'f.first_ts')} AS DATE) THEN 'new' ELSE 'returning' END"),
+        "new_vs_returning": (f"CASE WHEN CAST({scope.local('s', 's.start_ts')} AS DATE) = CAST("
+                             f"{scope.local('s', 'f.first_ts', bounded=False)} AS DATE) THEN 'new'"
+                             " ELSE 'returning' END"),
     }
     sql = f"SELECT {_select(cols, needs, ('store_id', '_ts'))} FROM ({raw}) s"
     if "member_tier" in needs:
@@ -140,7 +142,7 @@ def _orders_from(scope: Scope, needs: frozenset[str], alias: str = "o") -> str:
     if needs & {"first_order", "new_vs_returning"}:
         sql += (f" LEFT JOIN (SELECT store_id, user_id, min(pay_ts) AS first_pay FROM ({paid_orders_sql(scope, ())})"
                 f" GROUP BY ALL) fo ON fo.store_id = {alias}.store_id AND fo.user_id = {alias}.user_id")
-    return sql + scope.fx_join(alias, scope.local(alias, f"{alias}.created_ts"))
+    return sql + scope.fx_join(alias, scope.local(alias, f"{alias}.created_ts", bounded=False))
 
 
 def _orders(scope: Scope, needs: frozenset[str]) -> str:
@@ -150,8 +152,8 @@ def _orders(scope: Scope, needs: frozenset[str]) -> str:
 
 def _items(scope: Scope, needs: frozenset[str]) -> str:
     rate = "o.fx_rate"
-    product_cost = (f"p.unit_cost * CASE WHEN p.currency = o.currency THEN {rate} WHEN p.currency = st.reporting_currency"
-                    " THEN 1 END")
+    product_cost = (f"p.unit_cost * CASE WHEN p.currency = o.currency THEN {rate}"
+                    " WHEN p.currency = st.reporting_currency THEN 1 END")
     cols = _order_cols(scope) | {
         "product": "i.product_id", "product_id": "i.product_id", "category": "p.category", "brand": "p.brand",
         "product_status": "p.status", "quantity": "i.quantity",
