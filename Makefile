@@ -4,8 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 DEMO_DB ?= demo.duckdb
+BENCH_EVENTS ?= 1M
 
-.PHONY: demo test install lint docs bench clean
+.PHONY: demo test install lint docs bench bench-import bench-metrics clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,13 +29,23 @@ test: install
 lint: install
 	$(BIN)/ruff check src tests bench
 
-## Regenerate docs/data-model.md from the model (a test fails when it is stale).
+## Regenerate docs/data-model.md and docs/metrics.md (a test fails when they are stale).
 docs: install
 	$(BIN)/shoplens schema > docs/data-model.md
+	$(BIN)/python -m shoplens.metrics.docs > docs/metrics.md
 
-## Import benchmarks (not part of `make test`); results go to docs/performance.md.
+## Benchmarks (not part of `make test`): import, then the metrics overview query at BENCH_EVENTS
+## (default 1M; `make bench-metrics BENCH_EVENTS=1M,10M,20M` for the full table; demo stores are cached
+## in .bench/). Each bench rewrites its own section of docs/performance.md.
 bench: install
 	$(BIN)/python bench/import_bench.py --out docs/performance.md
+	$(BIN)/python bench/metrics_bench.py --events $(BENCH_EVENTS) --out docs/performance.md
+
+bench-import: install
+	$(BIN)/python bench/import_bench.py --out docs/performance.md
+
+bench-metrics: install
+	$(BIN)/python bench/metrics_bench.py --events $(BENCH_EVENTS) --out docs/performance.md
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info src/*.egg-info $(DEMO_DB)
+	rm -rf $(VENV) .pytest_cache .ruff_cache .bench build *.egg-info src/*.egg-info $(DEMO_DB)

@@ -301,7 +301,7 @@ def bench_scale(events: int, args: argparse.Namespace) -> dict[str, Any]:
     pandas_rows = CACHE / f"rows_pandas_{label}.json"
     warm, _ = run_child("warm", str(db), "--warm-reps", str(args.warm_reps), "--rows-out", str(engine_rows))
     print(f"[bench] {label} warm: {warm['warm'] * 1000:.1f} ms, uncached {warm['uncached']}", file=sys.stderr)
-    pandas, pandas_wall = run_child("pandas", str(db), "--rows-out", str(pandas_rows))
+    pandas, _ = run_child("pandas", str(db), "--rows-out", str(pandas_rows))
     print(f"[bench] {label} pandas: read {pandas['read']:.2f} s, compute {pandas['compute']:.2f} s", file=sys.stderr)
     checked = compare_rows(json.loads(engine_rows.read_text()), json.loads(pandas_rows.read_text()))
     print(f"[bench] {label}: engine == pandas on {checked:,} values", file=sys.stderr)
@@ -368,7 +368,7 @@ def table(rows: list[dict[str, Any]], with_run: bool = False) -> list[str]:
 
 def verdict(value: float, target: float, at_most: bool, unit: str, scale: float = 1.0) -> str:
     ok = value <= target if at_most else value >= target
-    shown = f"{value * scale:,.3g} {unit}".strip()
+    shown = f"{value * scale:,.3g}{unit}" if unit == "×" else f"{value * scale:,.3g} {unit}"
     return ("met" if ok else "**missed**") + f" ({shown})"
 
 

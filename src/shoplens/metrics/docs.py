@@ -1,0 +1,81 @@
+"""Renders docs/metrics.md from the catalog (``python -m shoplens.metrics.docs``; a test keeps it current)."""
+
+from __future__ import annotations
+
+import sys
+
+from shoplens.metrics.spec import GROUPS, Catalog, load_catalog
+
+INTRO = """# Metric catalog / 指标目录
+
+Generated from `src/shoplens/metrics/catalog.yaml` by `make docs` — do not edit by hand.
+Metric and dimension ids are a public contract. `shoplens metrics list` prints the same catalog,
+`shoplens metrics explain ID` the SQL a query runs.
+
+## How numbers are computed / 计算规则
+
+- **Ratios** are computed from the summed numerator and denominator of the requested grain, never
+  as an average of daily ratios. A division by 0 is null.
+- **Distinct counts** (visitors, buyers) are exact (`COUNT(DISTINCT …)`).
+- **Periods** are cut in the store's time zone; `--from/--to` are inclusive local dates; weeks start
+  on Monday (`2026-W47`). Default range: the last 30 days with data.
+- **Paid orders** have `paid_ts` or status paid/shipped/delivered (an order cancelled after payment
+  still counts; its refund shows in refunds); they belong to the local day of `paid_ts`
+  (`created_ts` when missing). Guest orders (no `user_id`) count in orders and GMV, not in buyers.
+- **Missing data is null, not 0**: a store that imported only events has purchase events standing in
+  for paid orders (buyers, orders, conversion) and null money; a store with only orders has null
+  UV-based rates; a table never imported gives null metrics; periods before a store's first data
+  day are null (e.g. a year-ago comparison that the data does not reach). A day with data but no
+  orders has GMV 0.
+- **Money** is in the store's reporting currency (`*_rc`, converted at import); `--currency CUR`
+  converts with `fx_rates` of each local day (`rate_to` of CUR into the store's currency).
+- **Sessions** are `session_id`, or a 30-minute inactivity gap when the source has none.
+- **Comparisons**: `previous` = the same number of days just before (whole calendar months shift by
+  months); `wow` = 7 days earlier; `yoy` = one year earlier (52 weeks for a weekly grain).
+  `<m>__<X>` is the comparison value, `<m>__<X>_change` = (value − comparison) / |comparison|,
+  null when the comparison is 0 or null. Rows are matched by their position in the range.
+- **GMV cut by category/brand/product** is the sum of the order lines (quantity × unit price in the
+  reporting currency), since an order can mix products.
+- **Visitor shares by channel type** count a visitor who came through several channels in each.
+
+## Targets, benchmarks and settings / 目标与基准
+
+`--config FILE`, `$SHOPLENS_CONFIG` or `./shoplens.yaml` (YAML) on top of the shipped examples
+(`src/shoplens/metrics/defaults.yaml` — examples, not facts):
+
+```yaml
+settings:
+  slow_moving_days: 30     # slow_moving_sku_share window (N)
+  dormant_days: 180        # dormant_share window
+targets:
+  - {metric: gmv, value: 1500000, per: month}          # prorated by day for other grains
+  - {metric: gmv, value: 2500000, per: month, store: demo, from: 2026-11-01, to: 2026-11-30}
+  - {metric: conversion_rate, value: 0.04}              # ratios hold as they are
+benchmarks:
+  conversion_rate: 0.03
+```
+
+Rows then carry `<m>__target`, `<m>__attainment` (value / target; target / value when lower is
+better) and `<m>__benchmark`.
+"""
+
+
+def render(catalog: Catalog | None = None) -> str:
+    catalog = catalog or load_catalog()
+    out = [INTRO]
+    out.append("## Dimensions / 维度\n\n| id | 中文 | English |\n|---|---|---|")
+    out += [f"| `{d.id}` | {d.zh} | {d.en} |" for d in catalog.dimensions.values()]
+    for group, (zh, en) in GROUPS.items():
+        out.append(f"\n## {en} / {zh}\n\n| id | 名称 / name | unit · good | definition / 定义 | formula | dimensions |"
+                   "\n|---|---|---|---|---|---|")
+        for m in catalog.metrics.values():
+            if m.group != group:
+                continue
+            dims = ", ".join(sorted(catalog.metric_dims(m.id)))
+            out.append(f"| `{m.id}` | {m.zh} / {m.en} | {m.unit} · {m.good} | {m.def_en}<br>{m.def_zh} | "
+                       f"`{m.formula.text}` | {dims} |")
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render())
