@@ -36,4 +36,19 @@ def info(wh: Any, store: str | None = None) -> Any:
     return warehouse_info(wh, store)
 
 
-__all__ = ["__version__", "connect", "import_files", "info"]
+def metrics(wh: Any, metrics: list[str] | str, **kwargs: Any) -> Any:
+    """A metric query as a DataFrame (see :meth:`shoplens.metrics.MetricsEngine.query` for the options)."""
+    from shoplens.metrics import MetricsEngine
+
+    return MetricsEngine(wh).query(metrics, **kwargs).to_pandas()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "MetricsEngine":  # imported lazily: Ibis costs ~0.5 s to import
+        from shoplens.metrics import MetricsEngine
+
+        return MetricsEngine
+    raise AttributeError(name)
+
+
+__all__ = ["MetricsEngine", "__version__", "connect", "import_files", "info", "metrics"]

@@ -98,16 +98,17 @@ def _show_result(result: Any, fmt: Format) -> None:
         print_json(result.to_dict())
         return
     keys = ([("period", None)] if result.grain else []) + [(d, None) for d in result.dims]
+    if fmt is Format.csv:
+        extra = [k for k in (result.rows[0] if result.rows else {}) if "__" in k]
+        header = [c for c, _ in keys] + result.metrics + extra
+        print_csv(header, [[r.get(c) for c in header] for r in result.rows])
+        return
+    # the table shows each metric and its change; comparison values and targets are in json/csv
     columns: list[tuple[str, Any]] = list(keys)
     for m in result.metrics:
         columns.append((m, "value"))
         if result.compare:
-            columns += [(f"{m}__{result.compare}", "value"), (f"{m}__{result.compare}_change", "change")]
-        if any(f"{m}__target" in r for r in result.rows):
-            columns.append((f"{m}__attainment", "percent"))
-    if fmt is Format.csv:
-        print_csv([c for c, _ in columns], [[r.get(c) for c, _ in columns] for r in result.rows])
-        return
+            columns.append((f"{m}__{result.compare}_change", "change"))
     catalog, zh = load_catalog(), lang() == "zh"
     title = f"{result.start} .. {result.end}" + (f" · {result.currency}" if result.currency else "")
     if not result.grain and not result.dims and result.rows:
@@ -116,26 +117,23 @@ def _show_result(result: Any, fmt: Format) -> None:
     header, cells = [], []
     for col, kind in columns:
         base = col.split("__")[0]
-        name = catalog.metrics[base].name("zh" if zh else "en") if base in catalog.metrics else (
+        name = (catalog.metrics[base].zh if zh else base) if base in catalog.metrics else (
             catalog.dimensions[col].zh if zh and col in catalog.dimensions else col)
-        suffix = {"value": "", "change": " Δ", "percent": " " + t("attainment")}[kind] if kind else ""
-        if kind == "value" and "__" in col:
-            suffix = f" ({t('compare_' + result.compare)})"
-        header.append(name + suffix)
+        header.append(name + (" Δ" if kind == "change" else ""))
     for r in result.rows:
         row = []
         for col, kind in columns:
             base = col.split("__")[0]
             if kind == "change":
                 row.append(format_change(r.get(col)))
-            elif kind == "percent":
-                row.append(format_value(r.get(col), "percent"))
             elif kind == "value":
                 row.append(format_value(r.get(col), catalog.metrics[base].unit, lang()))
             else:
                 row.append(r.get(col))
         cells.append(row)
     console.print(rich_table(title, header, cells, numeric=tuple(range(len(keys), len(columns)))))
+    if result.compare:
+        console.print(f"Δ = {t('compare_' + result.compare)}; {t('more_in_json')}")
 
 
 def _show_vertical(result: Any, catalog: Any, title: str) -> None:

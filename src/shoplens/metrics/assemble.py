@@ -54,10 +54,18 @@ def merge_groups(frames: list[tuple[Group, pd.DataFrame]], by: tuple[str, ...], 
     base: pd.DataFrame | None = None
     if grain and not by:
         base = pd.DataFrame({PERIOD: pd.to_datetime(grid)})
+    elif not by:  # one row: a group without rows (e.g. an empty builder) must not empty the result
+        base = pd.DataFrame(index=[0])
     later: list[tuple[Group, pd.DataFrame]] = []
     for group, df in frames:
         keys = (timed_keys if group.timed else []) + list(group.dims)
-        if group.total or not group.timed or len(keys) < len(timed_keys) + len(by):
+        if by and not group.total and not group.timed and len(keys) == len(by):
+            # an untimed snapshot cut by the query's dimensions (on-sale SKUs per category) brings its own
+            # rows, in every period: a category with nothing sold still has its on-sale SKUs
+            if grain:
+                df = pd.DataFrame({PERIOD: pd.to_datetime(grid)}).merge(df, how="cross")
+            keys = timed_keys + list(group.dims)
+        elif group.total or not group.timed or len(keys) < len(timed_keys) + len(by):
             later.append((group, df))
             continue
         if base is None:

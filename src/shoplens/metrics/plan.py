@@ -83,8 +83,8 @@ def _reduction(t: Any, m: Measure) -> Any:
     where = _all(t, m.where)
     if m.agg == "count":
         return t.count(where=where)
-    if m.agg == "sum":
-        return t[m.column].sum(where=where)
+    if m.agg == "sum":  # a sum over no rows is 0 like a count (SQL says null): no member orders -> member GMV 0
+        return ibis.ifelse(t.count(where=where) > 0, t[m.column].sum(where=where), 0)
     return t[m.column].nunique(where=where)
 
 

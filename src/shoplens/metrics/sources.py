@@ -140,7 +140,9 @@ def _orders_from(scope: Scope, needs: frozenset[str], alias: str = "o") -> str:
     if needs & {"member_tier", "member"}:
         sql += CUSTOMER_JOIN.format(a=alias)
     if needs & {"first_order", "new_vs_returning"}:
-        sql += (f" LEFT JOIN (SELECT store_id, user_id, min(pay_ts) AS first_pay FROM ({paid_orders_sql(scope, ())})"
+        # purchase events stand in for the first order too in a store without orders
+        everything = paid_orders_sql(scope, scope.no_orders)
+        sql += (f" LEFT JOIN (SELECT store_id, user_id, min(pay_ts) AS first_pay FROM ({everything})"
                 f" GROUP BY ALL) fo ON fo.store_id = {alias}.store_id AND fo.user_id = {alias}.user_id")
     return sql + scope.fx_join(alias, scope.local(alias, f"{alias}.created_ts", bounded=False))
 
