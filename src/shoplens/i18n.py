@@ -66,9 +66,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "compare_previous": ("上期", "previous"),
     "compare_yoy": ("去年同期", "last year"),
     "compare_wow": ("上周同期", "last week"),
-    "value": ("数值", "Value"),
     "vs_previous": ("环比", "vs previous 30 days"),
-    "more_in_json": ("对比值、目标与基准见 --format json/csv", "comparison values, targets and benchmarks: --format json/csv"),
+    "more_in_json": ("对比值、目标与基准见 --format json/csv",
+                     "comparison values, targets and benchmarks: --format json/csv"),
 }
 
 _current: str | None = None
