@@ -18,7 +18,9 @@ from shoplens.errors import DatabaseLockedError, NoWarehouseError, SchemaError
 from shoplens.model import TABLES
 from shoplens.warehouse import migrations
 from shoplens.warehouse.connection import Warehouse
-from shoplens.warehouse.migrations import MIGRATIONS, current_version, migrate_to_latest
+from shoplens.warehouse.migrations import LATEST, MIGRATIONS, current_version, migrate_to_latest
+
+NEXT = LATEST + 1
 
 EVENTS = "event_id,ts,user_id,event\ne1,2024-03-01 10:00:00,u1,page_view\ne2,2024-03-01 11:00:00,u2,search\n"
 
@@ -52,7 +54,7 @@ def dump(db: Path) -> dict[str, list[tuple]]:
 def test_schema_version_is_stored(db_path: Path) -> None:
     with shoplens.connect(str(db_path)) as wh:
         assert wh.con.execute("SELECT value FROM _shoplens_meta WHERE key = 'schema_version'").fetchall() \
-            == [(str(len(MIGRATIONS)),)]  # one migration so far, numbered from 1
+            == [(str(len(MIGRATIONS)),)]  # migrations are numbered from 1
         tables = {r[0] for r in wh.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     assert {t.name for t in TABLES} | {"import_manifest", "quarantine", "_shoplens_meta"} <= tables
     # every column of the model exists with its SQL type
@@ -70,30 +72,30 @@ def test_migrations_are_applied_forward_once(db_path: Path) -> None:
     calls: list[int] = []
 
     def add_note(con: duckdb.DuckDBPyConnection) -> None:
-        calls.append(2)
+        calls.append(NEXT)
         con.execute("ALTER TABLE orders ADD COLUMN note VARCHAR")
 
     def broken(con: duckdb.DuckDBPyConnection) -> None:
-        calls.append(3)
+        calls.append(NEXT + 1)
         con.execute("ALTER TABLE orders ADD COLUMN half_done VARCHAR")
-        raise RuntimeError("migration 3 failed")
+        raise RuntimeError("migration failed")
 
-    two = [*MIGRATIONS, (2, "orders.note", add_note)]
-    with shoplens.connect(str(db_path)) as wh:  # a v1 warehouse with data in it
+    two = [*MIGRATIONS, (NEXT, "orders.note", add_note)]
+    with shoplens.connect(str(db_path)) as wh:  # a current warehouse with data in it
         wh.con.execute("INSERT INTO orders (store_id, order_id) VALUES ('s', 'o1')")
     con = duckdb.connect(str(db_path))
     try:
-        assert current_version(con) == 1
-        assert migrate_to_latest(con, migrations=two) == 2
-        assert migrate_to_latest(con, migrations=two) == 2  # nothing left to do
-        assert calls == [2]
-        assert current_version(con) == 2
+        assert current_version(con) == LATEST
+        assert migrate_to_latest(con, migrations=two) == NEXT
+        assert migrate_to_latest(con, migrations=two) == NEXT  # nothing left to do
+        assert calls == [NEXT]
+        assert current_version(con) == NEXT
         assert con.execute("SELECT order_id, note FROM orders").fetchall() == [("o1", None)]
 
         with pytest.raises(RuntimeError):
-            migrate_to_latest(con, migrations=[*two, (3, "broken", broken)])
-        assert calls == [2, 3]
-        assert current_version(con) == 2  # the failed migration is rolled back entirely
+            migrate_to_latest(con, migrations=[*two, (NEXT + 1, "broken", broken)])
+        assert calls == [NEXT, NEXT + 1]
+        assert current_version(con) == NEXT  # the failed migration is rolled back entirely
         names = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
                                            "WHERE table_name = 'orders'").fetchall()}
         assert "note" in names and "half_done" not in names
@@ -105,8 +107,8 @@ def test_migrations_are_applied_forward_once(db_path: Path) -> None:
     con = duckdb.connect(str(fresh))
     try:
         assert current_version(con) == 0
-        assert migrate_to_latest(con, migrations=two) == 2
-        assert calls == [2, 3, 2]
+        assert migrate_to_latest(con, migrations=two) == NEXT
+        assert calls == [NEXT, NEXT + 1, NEXT]
         assert con.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' "
                            "AND column_name = 'note'").fetchone() == (1,)
     finally:
@@ -202,3 +204,22 @@ def test_a_second_writer_fails_fast_or_queues(tmp_path: Path, db_path: Path) -> 
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["loaded"] == 1
     assert len(dump(db_path)["events"]) == 3
+
+
+def test_migration_2_builds_the_visitor_day_rollup_from_existing_events(db_path: Path) -> None:
+    """A v1 warehouse (before the rollup) gets it filled on upgrade, in local days of each store."""
+    con = duckdb.connect(str(db_path))
+    try:
+        migrate_to_latest(con, migrations=MIGRATIONS[:1])
+        con.execute("INSERT INTO stores (store_id, reporting_currency, timezone) VALUES ('s', 'CNY', 'Asia/Shanghai')")
+        con.execute("INSERT INTO events (store_id, event_id, ts, user_id, event) VALUES "
+                    "('s', 'e1', '2026-03-01 15:59:00', 'u1', 'page_view'),"  # 23:59 local, 1 Mar
+                    "('s', 'e2', '2026-03-01 16:00:00', 'u1', 'add_to_cart'),"  # 00:00 local, 2 Mar
+                    "('s', 'e3', '2026-03-01 17:00:00', 'u1', 'page_view'),"
+                    "('s', 'e4', '2026-03-01 18:00:00', 'u2', 'my_custom')")
+        assert migrate_to_latest(con) == LATEST
+        rows = con.execute("SELECT day::VARCHAR, user_id, n_events, n_page_view, n_add_to_cart FROM _rollup_user_day "
+                           "ORDER BY 1, 2").fetchall()
+        assert rows == [("2026-03-01", "u1", 1, 1, 0), ("2026-03-02", "u1", 2, 1, 1), ("2026-03-02", "u2", 1, 0, 0)]
+    finally:
+        con.close()

@@ -73,6 +73,7 @@ from shoplens.ingest.store_context import StoreContext
 from shoplens.model import TABLES
 from shoplens.warehouse.connection import Warehouse
 from shoplens.warehouse.ddl import quote
+from shoplens.warehouse.rollups import refresh_user_day
 
 
 @dataclass
@@ -170,6 +171,7 @@ def build_demo(wh: Warehouse, *, events: int = 300_000, days: int = 180, seed: i
             counts = {"stores": 1, **{t: writer.written.get(t, 0) for t in sorted(writer.written)}}
             by_store[store_id] = counts
             _manifest(con, import_id, store_id, seed, events, days, end_date, counts, started)
+        refresh_user_day(con, store_ids)
         con.execute("COMMIT")
     except BaseException:
         with contextlib.suppress(Exception):  # a broken connection must not hide the error that broke it

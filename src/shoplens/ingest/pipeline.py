@@ -33,6 +33,7 @@ from shoplens.presets.base import FilePlan, Output, Reject
 from shoplens.presets.generic import canonical_plan, guess_table
 from shoplens.warehouse.connection import Warehouse
 from shoplens.warehouse.ddl import quote
+from shoplens.warehouse.rollups import refresh_user_day
 
 ProgressFactory = Callable[[str, int], Callable[[int], None]]
 
@@ -105,6 +106,8 @@ def import_files(wh: Warehouse, files: Sequence[str | Path], *, table: str | Non
                 ctx = ctx.refreshed(con)
                 planned[index + 1:] = [plan(i.source.path, ctx) for i in planned[index + 1:]]
         first_problems = examples(con, import_id)
+        if any(o.table == "events" for item in planned for o in item.plan.outputs):
+            refresh_user_day(con, [ctx.store_id])
         con.execute("COMMIT")
     except BaseException:
         with contextlib.suppress(Exception):  # a broken connection must not hide the error that broke it

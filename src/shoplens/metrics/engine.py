@@ -25,6 +25,7 @@ from shoplens.metrics.sources import SOURCES
 from shoplens.metrics.spec import Catalog, load_catalog
 from shoplens.metrics.targets import Targets, load_targets
 from shoplens.warehouse.connection import Warehouse
+from shoplens.warehouse.rollups import USER_DAY
 
 CACHE_SIZE = 512
 _CACHE: OrderedDict[tuple[str, Any, str], pd.DataFrame] = OrderedDict()  # per SQL statement
@@ -93,7 +94,8 @@ class MetricsEngine:
 
     def _has_rows(self, version: Any, stores: tuple[str, ...]) -> dict[str, set[str]]:
         tables = sorted({t for s in SOURCES.values() for t in s.tables} | {"orders"})
-        parts = [f"SELECT '{t}' AS t, store_id FROM (SELECT DISTINCT store_id FROM {t})" for t in tables]
+        parts = [f"SELECT '{t}' AS t, store_id FROM (SELECT DISTINCT store_id FROM "
+                 f"{USER_DAY if t == 'events' else t})" for t in tables]
         df = self._run(" UNION ALL ".join(parts), version)
         out: dict[str, set[str]] = {t: set() for t in tables}
         for row in df.itertuples():
@@ -103,8 +105,8 @@ class MetricsEngine:
 
     def _data_day(self, scope: Scope, version: Any, fn: str) -> date | None:
         """First (fn=min) or last (fn=max) local day with events or orders in the scope's stores."""
-        sql = (f"SELECT {fn}(d) FROM (SELECT CAST({scope.local('e', f'{fn}(e.ts)')} AS DATE) AS d FROM events e"
-               f" WHERE {scope.store_filter('e')} GROUP BY e.store_id UNION ALL"
+        sql = (f"SELECT {fn}(d) FROM (SELECT {fn}(r.day) AS d FROM {USER_DAY} r"
+               f" WHERE {scope.store_filter('r')} UNION ALL"
                f" SELECT CAST({scope.local('o', f'{fn}(o.created_ts)')} AS DATE) FROM orders o"
                f" WHERE {scope.store_filter('o')} GROUP BY o.store_id)")
         value = self._run(sql, version).iloc[0, 0]

@@ -14,6 +14,7 @@ from typing import Any
 
 import ibis
 
+from shoplens.metrics import rollup_source
 from shoplens.metrics.builders import BUILDERS, BuildContext
 from shoplens.metrics.periods import IBIS_UNIT, Period
 from shoplens.metrics.scope import Scope
@@ -111,13 +112,28 @@ class Planner:
         keys.extend(t[d] for d in group.dims)
         return keys
 
+    def from_rollup(self, group: Group) -> bool:
+        return group.source == "events" and rollup_source.usable(group.measures, group.dims, set(self.req.where),
+                                                                 self.req.grain)
+
+    def rollup_table(self) -> Any:
+        t = self.con.sql(rollup_source.rollup_sql(self.scope))
+        if "store" in self.req.where:
+            t = t.filter(t["store"].isin(list(self.req.where["store"])))
+        return t
+
     def plain_sql(self, group: Group) -> str:
         needs = frozenset(group.dims)
         for m in group.measures:
             needs |= {m.column} if m.column else frozenset()
             needs |= {c.column for c in m.where}
-        t = self.source_table(group.source, needs)
-        aggs = {f"m{i}": _reduction(t, m) for i, m in enumerate(group.measures)}
+        if self.from_rollup(group):
+            t = self.rollup_table()
+            per_day = self.req.grain == "day" and len(self.scope.stores) == 1
+            aggs = {f"m{i}": rollup_source.reduction(t, m, per_day) for i, m in enumerate(group.measures)}
+        else:
+            t = self.source_table(group.source, needs)
+            aggs = {f"m{i}": _reduction(t, m) for i, m in enumerate(group.measures)}
         group.renames = {f"m{i}": m.id for i, m in enumerate(group.measures)}
         keys = self._keys(t, group)
         expr = t.group_by(keys).aggregate(**aggs) if keys else t.aggregate(**aggs)
@@ -126,10 +142,14 @@ class Planner:
     def entities_sql(self, group: Group) -> str:
         m = group.measures[0]
         needs = frozenset(group.dims) | {m.column or ""} | {c.column for conds, _ in m.having for c in conds}
-        t = self.source_table(group.source, needs)
+        rollup = self.from_rollup(group)
+        t = self.rollup_table() if rollup else self.source_table(group.source, needs)
         t = t.filter(t[m.column].notnull())
         keys = self._keys(t, group)
-        counts = {f"c{i}": t.count(where=_all(t, conds)) for i, (conds, _) in enumerate(m.having)}
+        if rollup:
+            counts = {f"c{i}": rollup_source.event_count(t, conds).sum() for i, (conds, _) in enumerate(m.having)}
+        else:
+            counts = {f"c{i}": t.count(where=_all(t, conds)) for i, (conds, _) in enumerate(m.having)}
         per_entity = t.group_by([*keys, t[m.column]]).aggregate(**counts)
         keep = None
         for i, (_, minimum) in enumerate(m.having):

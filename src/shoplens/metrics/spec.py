@@ -29,8 +29,8 @@ AGGS = ("sum", "count", "count_distinct", "entities", "builder")
 PRODUCT_DIMS = frozenset({"category", "brand", "product"})
 
 
-class CatalogError(ShoplensError):
-    """The shipped or a user catalog does not validate."""
+class CatalogError(ValueError):
+    """The catalog does not validate: a developer's mistake in catalog.yaml (English only, like a traceback)."""
 
 
 @dataclass(frozen=True)
