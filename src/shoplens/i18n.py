@@ -63,6 +63,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "dimensions": ("可拆分维度", "Dimensions"),
     "range": ("日期范围", "Date range"),
     "attainment": ("达成率", "attainment"),
+    "benchmark": ("行业基准", "benchmark"),
     "compare_previous": ("上期", "previous"),
     "compare_yoy": ("去年同期", "last year"),
     "compare_wow": ("上周同期", "last week"),

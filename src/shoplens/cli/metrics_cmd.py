@@ -141,15 +141,18 @@ def _show_vertical(result: Any, catalog: Any, title: str) -> None:
     from shoplens.metrics.format import format_change, format_value
 
     row, c = result.rows[0], result.compare
-    header = [t("metric"), t("value")] + ([t("compare_" + c), "Δ"] if c else []) + [t("attainment"), "benchmark"]
+    targets = any(k.endswith(("__attainment", "__benchmark")) for k in row)
+    header = [t("metric"), t("value")] + ([t("compare_" + c), "Δ"] if c else []) + (
+        [t("attainment"), t("benchmark")] if targets else [])
     lines = []
     for m in result.metrics:
         unit = catalog.metrics[m].unit
         line = [f"{catalog.metrics[m].name(lang())} ({m})", format_value(row.get(m), unit, lang())]
         if c:
             line += [format_value(row.get(f"{m}__{c}"), unit, lang()), format_change(row.get(f"{m}__{c}_change"))]
-        line += [format_value(row.get(f"{m}__attainment"), "percent") if f"{m}__attainment" in row else "",
-                 format_value(row.get(f"{m}__benchmark"), unit, lang()) if f"{m}__benchmark" in row else ""]
+        if targets:
+            line += [format_value(row.get(f"{m}__attainment"), "percent") if f"{m}__attainment" in row else "",
+                     format_value(row.get(f"{m}__benchmark"), unit, lang()) if f"{m}__benchmark" in row else ""]
         lines.append(line)
     console.print(rich_table(title, header, lines, numeric=tuple(range(1, len(header)))))
 

@@ -20,7 +20,7 @@ from shoplens.errors import ShoplensError
 from shoplens.metrics import assemble as A
 from shoplens.metrics.periods import Period, check_grain, label, periods, shift_for
 from shoplens.metrics.plan import Group, Planner, Request, needed_measures, plan_groups
-from shoplens.metrics.scope import Scope, StoreInfo
+from shoplens.metrics.scope import Scope, StoreInfo, lit
 from shoplens.metrics.sources import SOURCES
 from shoplens.metrics.spec import Catalog, load_catalog
 from shoplens.metrics.targets import Targets, load_targets
@@ -226,6 +226,28 @@ class MetricsEngine:
                                 zh=f"--from {start} 晚于 --to {end}", zh_hint="交换两个日期")
         return start, end
 
+    def _check_rates(self, scope: Scope, version: Any) -> None:
+        """--currency needs a rate for every day of the range, or sums would silently skip days."""
+        if not scope.converts() or scope.start is None or scope.end is None:
+            return
+        days = (scope.end - scope.start).days + 1
+        for s in scope.stores:
+            if s.currency == scope.currency:
+                continue
+            sql = (f"SELECT min(d)::VARCHAR, count(*) FROM (SELECT CAST(range AS DATE) AS d FROM range("
+                   f"DATE '{scope.start}', DATE '{scope.end}' + INTERVAL 1 DAY, INTERVAL 1 DAY)) days"
+                   f" WHERE d NOT IN (SELECT date FROM fx_rates WHERE store_id = {lit(s.store_id)}"
+                   f" AND currency = {lit(scope.currency or '')})")
+            first, missing = self._run(sql, version).iloc[0]
+            if missing:
+                raise ShoplensError(
+                    f"no {scope.currency} rate for {missing} of {days} days in store {s.store_id} (first {first})",
+                    hint=f"import fx_rates with currency {scope.currency} (rate_to = {s.currency} per 1 "
+                         f"{scope.currency}) for those dates",
+                    zh=f"店铺 {s.store_id} 有 {missing}/{days} 天没有 {scope.currency} 汇率（最早 {first}）",
+                    zh_hint=f"为这些日期导入 currency 为 {scope.currency} 的 fx_rates（rate_to = 1 {scope.currency} "
+                            f"折合多少 {s.currency}）")
+
     def plan(self, req: Request, scope: Scope) -> list[Group]:
         pers = periods(scope.start or date.today(), scope.end or date.today(), req.grain)
         planner = Planner(self.wh.ibis, self.catalog, req, scope, pers)
@@ -234,6 +256,7 @@ class MetricsEngine:
     def _compute(self, req: Request, scope: Scope, version: Any) -> tuple[pd.DataFrame, list[str]]:
         assert scope.start is not None and scope.end is not None
         pers = periods(scope.start, scope.end, req.grain)
+        self._check_rates(scope, version)
         groups = self.plan(req, scope)
         for g in groups:
             if not g.timed or g.measures[0].agg != "builder":
