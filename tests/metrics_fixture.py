@@ -27,10 +27,18 @@ Who is who in s1:
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+import shoplens
 from shoplens.ingest.pipeline import import_files
+from shoplens.metrics import MetricsEngine
+from shoplens.metrics.spec import load_catalog
+from shoplens.metrics.targets import load_targets
 
 W10 = (date(2026, 3, 2), date(2026, 3, 8))
 W09 = (date(2026, 2, 23), date(2026, 3, 1))
@@ -212,3 +220,60 @@ def build(wh, folder: Path) -> None:
     load(wh, folder, "s1", S1)
     load(wh, folder, "s2", {"events": S2_EVENTS})
     load(wh, folder, "s3", {"orders": S3_ORDERS})
+
+
+# ---- shared by the test files -------------------------------------------------------------------
+# which test file holds the expected W10 value of every metric of which catalog groups
+FILE_GROUPS = {
+    "test_metrics_fixture_traffic.py": ("traffic", "conversion"),
+    "test_metrics_fixture_orders.py": ("retention", "value"),
+    "test_metrics_fixture_ops.py": ("product", "service", "logistics"),
+}
+# metric settings pinned to the catalog's documented defaults, whatever the user's config says
+SETTINGS = "settings:\n  slow_moving_days: 30\n  dormant_days: 180\n"
+_BUILT: dict[str, Path] = {}
+
+
+def catalog_ids(groups: tuple[str, ...]) -> set[str]:
+    return {m.id for m in load_catalog().metrics.values() if m.group in groups}
+
+
+def fixture_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture warehouse file, built once per test session (the tests only read it)."""
+    if "db" not in _BUILT:
+        folder = tmp_path_factory.mktemp("metrics_fixture")
+        wh = shoplens.connect(str(folder / "fixture.duckdb"))
+        try:
+            build(wh, folder / "csv")
+        finally:
+            wh.close()
+        config = folder / "settings.yaml"
+        config.write_text(SETTINGS, encoding="utf-8")
+        _BUILT.update(db=folder / "fixture.duckdb", config=config)
+    return _BUILT["db"]
+
+
+def open_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MetricsEngine]:
+    """An engine on the fixture warehouse (use from a module-scoped fixture)."""
+    wh = shoplens.connect(str(fixture_db(tmp_path_factory)))
+    try:
+        yield MetricsEngine(wh, targets=load_targets(_BUILT["config"]))
+    finally:
+        wh.close()
+
+
+def rows(engine: MetricsEngine, metrics: list[str] | str, **kw: Any) -> list[dict[str, Any]]:
+    """Result rows of a query; by default W10 of store s1, without targets."""
+    kw.setdefault("start", W10[0])
+    kw.setdefault("end", W10[1])
+    kw.setdefault("store", "s1")
+    kw.setdefault("targets", False)
+    return engine.query([metrics] if isinstance(metrics, str) else metrics, **kw).rows
+
+
+def check(actual: list[dict[str, Any]], expected: list[dict[str, Any]]) -> None:
+    """Rows equal (floats approximately); only the keys named in ``expected`` are compared."""
+    picked = [{k: row.get(k, "<missing>") for k in want} for row, want in zip(actual, expected, strict=False)]
+    assert len(actual) == len(expected), actual
+    for got, want in zip(picked, expected, strict=True):
+        assert got == pytest.approx(want), (got, want)

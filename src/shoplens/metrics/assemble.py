@@ -6,6 +6,7 @@ Only aggregated rows reach pandas here (a handful per period and dimension value
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,6 +44,8 @@ def group_frame(group: Group, df: pd.DataFrame, grain: str | None) -> pd.DataFra
         df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
     if keys and df.duplicated(keys).any():
         df = df.groupby(keys, dropna=False, as_index=False)[values].sum(min_count=1)
+    elif not keys and len(df) > 1:  # a builder's row per store, without grain or dimensions: one total row
+        df = df[values].sum(min_count=1).to_frame().T
     df["__present_" + group.key] = True
     return df
 
@@ -161,6 +164,17 @@ def days_series(df: pd.DataFrame, periods: list[Period], grain: str | None) -> p
 def align_comparison(base_grid: list[datetime], comp_grid: list[datetime]) -> dict[pd.Timestamp, pd.Timestamp]:
     """Comparison period start -> base period start, by position in the range."""
     return {pd.Timestamp(c): pd.Timestamp(b) for b, c in zip(base_grid, comp_grid, strict=False)}
+
+
+def covered_periods(comp: pd.DataFrame, grain: str | None) -> dict[str, Any]:
+    """Per metric: the periods (or, without a grain, whether any row) where the comparison has values."""
+    out: dict[str, Any] = {}
+    for m in comp.columns:
+        if m.startswith("_") and m != PERIOD:
+            continue
+        has = comp[m].notna()
+        out[m] = set(comp.loc[has, PERIOD]) if grain else bool(has.any())
+    return out
 
 
 def relative_change(base: pd.Series, comp: pd.Series) -> pd.Series:

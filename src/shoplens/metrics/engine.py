@@ -289,9 +289,18 @@ class MetricsEngine:
             comp[A.PERIOD] = comp[A.PERIOD].map(mapping)
             comp = comp[comp[A.PERIOD].notna()]
             keys = [A.PERIOD, *keys]
-        renamed = comp.rename(columns={m: f"{m}__{compare}" for m in req.metric_ids})
+        renamed = comp.rename(columns={m: f"{m}__{compare}" for m in req.metric_ids}).assign(_matched=True)
         merged = base.merge(renamed, on=keys, how="left") if keys else pd.concat(
             [base.reset_index(drop=True), renamed.reset_index(drop=True)], axis=1)
+        if req.by:  # a dimension value with no rows in the comparison period had 0 of an additive metric
+            unmatched = merged["_matched"].isna()
+            covered = A.covered_periods(comp, req.grain)
+            for m in req.metric_ids:
+                if self.catalog.is_additive(m):
+                    col = f"{m}__{compare}"
+                    fill = unmatched & (merged[A.PERIOD].isin(covered[m]) if req.grain else bool(covered[m]))
+                    merged.loc[fill, col] = 0.0
+        merged = merged.drop(columns=["_matched"])
         changes = {f"{m}__{compare}_change": A.relative_change(merged[m], merged[f"{m}__{compare}"])
                    for m in req.metric_ids}
         return pd.concat([merged, pd.DataFrame(changes, index=merged.index)], axis=1)

@@ -100,6 +100,10 @@ def add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
+def _is_month_end(day: date) -> bool:
+    return (day + timedelta(days=1)).day == 1
+
+
 def _whole_months(start: date, end: date) -> int:
     if start.day != 1 or end != add_months(end.replace(day=1), 1) - timedelta(days=1):
         return 0
@@ -112,9 +116,13 @@ class Shift:
 
     days: int = 0
     months: int = 0
+    month_ends: bool = False  # whole months: a month's last day maps to the last day of the target month
 
     def back(self, day: date) -> date:
-        return add_months(day, -self.months) - timedelta(days=self.days)
+        out = add_months(day, -self.months) - timedelta(days=self.days)
+        if self.month_ends and _is_month_end(day):
+            out = add_months(out.replace(day=1), 1) - timedelta(days=1)
+        return out
 
     def forward(self, day: date) -> date:
         return add_months(day + timedelta(days=self.days), self.months)
@@ -126,9 +134,9 @@ def shift_for(compare: str, start: date, end: date, grain: str | None) -> Shift:
                             zh=f"未知的对比方式 {compare!r}", zh_hint=f"可选：{', '.join(COMPARES)}")
     if compare == "wow":
         return Shift(days=7)
+    months = _whole_months(start, end)  # whole calendar months compare with whole months
     if compare == "yoy":
-        return Shift(days=364) if grain == "week" else Shift(months=12)
-    months = _whole_months(start, end)
-    return Shift(months=months) if months else Shift(days=(end - start).days + 1)
+        return Shift(days=364) if grain == "week" else Shift(months=12, month_ends=months > 0)
+    return Shift(months=months, month_ends=True) if months else Shift(days=(end - start).days + 1)
 
 PERIOD_UNITS = ("day", "week", "month", "quarter", "year")

@@ -8,7 +8,8 @@ first order) are added only when a needed column asks for them, so the common qu
 Refinements written down here because they decide numbers:
 - a paid order has ``paid_ts`` or status paid/shipped/delivered (a paid order cancelled later
   still counts; its refund shows in refunds); its period is the local date of ``paid_ts``
-  (``created_ts`` when missing);
+  (``created_ts`` when missing); an order without a discount has discount 0 (so net revenue of
+  a store whose orders carry no discounts is GMV - refunds, not null);
 - a store that imported no orders gets one paid order per ``purchase`` event (order id from
   ``properties.order_id`` or the event id), with no money;
 - sessions are ``session_id`` or, when the source has none, a 30-minute inactivity gap; a session
@@ -126,7 +127,8 @@ def _order_cols(scope: Scope) -> dict[str, str]:
         "user_id": "o.user_id", "store": "o.store_id", "channel": "o.channel",
         "channel_type": channel_type_sql("o.channel"), "country": "o.country", "market": "o.country",
         "device": "o.device", "member_tier": MEMBER_TIER,
-        "gross_amount_rc": scope.money("o", "o.gross_amount_rc"), "discount_rc": scope.money("o", "o.discount_rc"),
+        "gross_amount_rc": scope.money("o", "o.gross_amount_rc"),
+        "discount_rc": scope.money("o", "coalesce(o.discount_rc, 0)"),
         "member": "coalesce(o.is_member, c.member_tier IS NOT NULL AND lower(c.member_tier) NOT IN ('', 'none'))",
         "first_order": "(o.user_id IS NOT NULL AND o.pay_ts = fo.first_pay)",
         "new_vs_returning": ("CASE WHEN o.user_id IS NULL THEN 'guest' WHEN o.pay_ts = fo.first_pay THEN 'new'"

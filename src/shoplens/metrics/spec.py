@@ -114,6 +114,11 @@ class Catalog:
             measure = self.measures[measure.by_product]
         return measure.id, measure.dims
 
+    def is_additive(self, metric_id: str) -> bool:
+        """A count or amount made only of sums and differences (0 when nothing happened), not a ratio."""
+        metric = self.metrics[metric_id]
+        return metric.unit in ("count", "currency") and "/" not in metric.formula.text and not metric.formula.totals
+
     def metric_dims(self, metric_id: str) -> frozenset[str]:
         """Dimensions a metric can be cut and filtered by."""
         metric = self.metrics[metric_id]
