@@ -36,6 +36,7 @@ import pytest
 import shoplens
 from shoplens.ingest.pipeline import import_files
 from shoplens.metrics import MetricsEngine
+from shoplens.metrics.periods import shift_for
 
 REPO = Path(__file__).resolve().parents[1]
 RETAIL = "online_retail/online_retail.csv.gz"
@@ -151,7 +152,8 @@ def assert_compared(row: dict[str, Any], compare: str, base: dict[str, Any], com
             assert got == pytest.approx(float(change), rel=0, abs=1e-9), msg
         # and the engine's change is consistent with its own two values
         if got is not None:
-            assert got == pytest.approx((row[m] - row[f"{m}__{compare}"]) / abs(row[f"{m}__{compare}"]), abs=1e-9)
+            own = (row[m] - row[f"{m}__{compare}"]) / abs(row[f"{m}__{compare}"])
+            assert got == pytest.approx(own, rel=1e-6, abs=1e-9), msg  # (its values are rounded to 10 places)
 
 
 # ---------------------------------------------------------------- fixtures
@@ -284,6 +286,22 @@ def test_retail_previous_month(retail: dict[str, Any]) -> None:
         assert_compared(row, "previous", base, comp, RETAIL_METRICS, f"2011-11 grain={grain}")
 
 
+def test_whole_months_shift_to_whole_months() -> None:
+    """The comparison range of whole calendar months ends on a month's last day (November -> all of
+    October, not October 1-30); a range that is not whole months shifts day for day."""
+    cases = [("previous", date(2011, 11, 1), date(2011, 11, 30), date(2011, 10, 1), date(2011, 10, 31)),
+             ("previous", date(2011, 10, 1), date(2011, 11, 30), date(2011, 8, 1), date(2011, 9, 30)),
+             ("previous", date(2011, 3, 1), date(2011, 3, 31), date(2011, 2, 1), date(2011, 2, 28)),
+             ("yoy", date(2029, 2, 1), date(2029, 2, 28), date(2028, 2, 1), date(2028, 2, 29)),
+             ("yoy", date(2028, 2, 1), date(2028, 2, 29), date(2027, 2, 1), date(2027, 2, 28)),
+             ("yoy", date(2011, 12, 1), date(2011, 12, 9), date(2010, 12, 1), date(2010, 12, 9)),
+             ("yoy", date(2013, 2, 20), date(2013, 2, 28), date(2012, 2, 20), date(2012, 2, 28))]
+    for compare, start, end, c_start, c_end in cases:
+        for grain in (None, "day", "month"):
+            shift = shift_for(compare, start, end, grain)
+            assert (shift.back(start), shift.back(end)) == (c_start, c_end), (compare, start, end, grain)
+
+
 def test_retail_previous_of_two_months(retail: dict[str, Any]) -> None:
     """A range of two whole months compares with the two months before it, period by period."""
     orders, refunds = retail["orders"], retail["refunds"]
@@ -390,7 +408,7 @@ def test_demo_previous_and_yoy(demo: dict[str, Any]) -> None:
 
     (row,) = engine.query(DEMO_METRICS, start=first, end=last, compare="previous", store="demo", targets=False).rows
     base, comp = demo_kpis(con, first, last), demo_kpis(con, *prev)
-    assert base["orders"] > 100 and comp["orders"] > 100 and base["uv"] > 1000
+    assert base["orders"] > 50 and comp["orders"] > 50 and base["uv"] > 1000
     assert_compared(row, "previous", base, comp, DEMO_METRICS, "14 days")
 
     rows = engine.query(DEMO_METRICS, grain="day", start=first, end=last, compare="previous", store="demo",
