@@ -225,4 +225,5 @@ def parse_catalog(data: dict[str, Any]) -> Catalog:
 def load_catalog() -> Catalog:
     """The shipped catalog (parsed and validated once per process)."""
     text = resources.files("shoplens.metrics").joinpath("catalog.yaml").read_text(encoding="utf-8")
-    return parse_catalog(yaml.safe_load(text))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster than the pure-Python parser
+    return parse_catalog(yaml.load(text, Loader=loader))

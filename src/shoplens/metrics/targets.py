@@ -164,7 +164,8 @@ def load_targets(path: str | os.PathLike[str] | None, catalog: Any = None) -> Ta
     catalog = catalog or load_catalog()
     out = Targets()
     text = resources.files("shoplens.metrics").joinpath("defaults.yaml").read_text(encoding="utf-8")
-    _parse(yaml.safe_load(text), "shoplens/metrics/defaults.yaml", catalog, out)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    _parse(yaml.load(text, Loader=loader), "shoplens/metrics/defaults.yaml", catalog, out)
     user = config_path(path)
     if user is not None:
         if not user.exists():
