@@ -14,7 +14,7 @@ built once per scale into ``.bench/metrics_<N>.duckdb`` and reused (``--rebuild`
 - warm: the same query repeated in one process (the engine caches per data version); median of
   ``--warm-reps``. "uncached" is that process with the engine caches cleared (SQL cost only).
 - pandas: a separate process reads the needed columns of events, orders, refunds and ad_spend
-  through DuckDB into DataFrames (timed apart) and computes the same numbers with pandas only,
+  through DuckDB (Arrow) into DataFrames (timed apart) and computes the same numbers with pandas only,
   following the catalog definitions. Every engine value must equal the pandas one (relative
   1e-6) or the run fails: an independent check of the engine.
 - peak memory: ``ru_maxrss`` (resource.getrusage) of each child process.
@@ -30,9 +30,11 @@ import math
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -83,10 +85,13 @@ def ensure_store(events: int, days: int, rebuild: bool) -> tuple[Path, float | N
         except duckdb.Error:
             files = []
         if files == [demo_source(events, days)]:
+            import shoplens
+
+            shoplens.connect(str(path)).close()  # brings an older cached store to the current schema
             return path, None
         print(f"[bench] {path.name} holds {files}, rebuilding", file=sys.stderr)
     CACHE.mkdir(exist_ok=True)
-    tmp = path.with_name(path.name + ".building")
+    tmp = path.with_name(f"{path.stem}.building.duckdb")
     for p in (tmp, Path(str(tmp) + ".wal"), path, Path(str(path) + ".wal")):
         p.unlink(missing_ok=True)
     import shoplens
@@ -153,6 +158,66 @@ def child_warm(db: Path, reps: int, rows_out: Path) -> dict[str, Any]:
             "warm": statistics.median(warm), "warm_max": max(warm), "peak_rss_mb": peak_rss_mb()}
 
 
+def _statement_label(sql: str) -> str:
+    """The tables a statement reads, e.g. ``orders`` or ``_rollup_user_day``."""
+    import re
+
+    names = re.findall(r"\b(?:FROM|JOIN)\s+\"?([A-Za-z_][A-Za-z0-9_]*)", sql)
+    skip = {"SELECT", "t0", "t1", "t2"}
+    tables = sorted(dict.fromkeys(n for n in names if n not in skip))
+    return f"{len(tables)} tables" if len(tables) > 3 else "+".join(tables) or "?"
+
+
+def child_profile(db: Path) -> dict[str, Any]:
+    """One cold query split into phases, with every DuckDB statement timed (through ``MetricsEngine._run``)."""
+    import shoplens
+    from shoplens.metrics.engine import MetricsEngine
+    from shoplens.metrics.spec import load_catalog
+
+    start, end = query_range()
+    statements: list[tuple[float, str]] = []
+    original = getattr(MetricsEngine, "_run", None)
+    if original is not None:
+        def spy(self: Any, sql: str, version: Any) -> Any:
+            t = time.perf_counter()
+            df = original(self, sql, version)
+            statements.append((time.perf_counter() - t, _statement_label(sql)))
+            return df
+
+        MetricsEngine._run = spy  # type: ignore[method-assign]
+    planning: list[float] = []
+    plan = getattr(MetricsEngine, "plan", None)
+    if plan is not None:
+        def plan_spy(self: Any, *a: Any, **kw: Any) -> Any:
+            t = time.perf_counter()
+            out = plan(self, *a, **kw)
+            planning.append(time.perf_counter() - t)
+            return out
+
+        MetricsEngine.plan = plan_spy  # type: ignore[method-assign]
+    phases: dict[str, float] = {}
+    t0 = time.perf_counter()
+    wh = shoplens.connect(str(db), read_only=True)
+    phases["open"] = time.perf_counter() - t0
+    t = time.perf_counter()
+    load_catalog()
+    phases["catalog"] = time.perf_counter() - t
+    t = time.perf_counter()
+    _ = wh.ibis
+    phases["ibis_backend"] = time.perf_counter() - t
+    t = time.perf_counter()
+    MetricsEngine(wh).query(KPIS, grain="day", start=start, end=end, compare="previous", targets=False)
+    phases["query"] = time.perf_counter() - t
+    phases["total"] = time.perf_counter() - t0
+    wh.close()
+    by_label: dict[str, list[float]] = {}
+    for secs, name in statements:
+        by_label.setdefault(name, []).append(secs)
+    return {"phases": phases, "sql_s": sum(x for x, _ in statements) if original else None,
+            "plan_s": sum(planning) if plan is not None else None,
+            "statements": len(statements), "by_table": {k: [len(v), sum(v)] for k, v in by_label.items()}}
+
+
 def _local_day(ts: Any, tz: str) -> Any:
     """UTC timestamps (naive) -> the store's local date, as midnight timestamps."""
     return ts.dt.tz_localize("UTC").dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()
@@ -173,7 +238,15 @@ def pandas_overview(db: Path, start: date, end: date) -> tuple[list[dict[str, An
     store, tz = stores[0]
 
     def read(sql: str) -> pd.DataFrame:
-        return con.execute(sql, [store]).df()
+        """Through DuckDB's Arrow export: 2-4x faster than ``.df()`` for strings, same dtypes (money as float)."""
+        import pyarrow as pa
+
+        res = con.execute(sql, [store])
+        tbl = res.fetch_arrow_table() if hasattr(res, "fetch_arrow_table") else res.arrow().read_all()
+        for i, f in enumerate(tbl.schema):
+            if pa.types.is_decimal(f.type):
+                tbl = tbl.set_column(i, f.name, tbl.column(i).cast(pa.float64()))
+        return tbl.to_pandas()
 
     ev = read("SELECT ts, user_id, event FROM events WHERE store_id = ?")
     od = read("SELECT user_id, created_ts, paid_ts, status, channel, gross_amount_rc FROM orders WHERE store_id = ?")
@@ -190,8 +263,9 @@ def pandas_overview(db: Path, start: date, end: date) -> tuple[list[dict[str, An
     # events: visitors and add-to-cart visitors per local day
     ev["day"] = _local_day(ev["ts"], tz)
     ev = ev[(ev["day"] >= lo) & (ev["day"] <= hi)]
-    visitors = ev.groupby("day")["user_id"].nunique()
-    cart_adders = ev.loc[ev["event"] == "add_to_cart"].groupby("day")["user_id"].nunique()
+    # distinct (day, visitor) pairs, then count: ~2x faster than groupby().nunique() (user_id is required)
+    visitors = ev[["day", "user_id"]].drop_duplicates().groupby("day").size()
+    cart_adders = ev.loc[ev["event"] == "add_to_cart", ["day", "user_id"]].drop_duplicates().groupby("day").size()
     # paid orders: paid_ts or status paid/shipped/delivered; day = local date of coalesce(paid_ts, created_ts)
     paid = od[od["paid_ts"].notna() | od["status"].isin(PAID_STATUSES)].copy()
     paid["day"] = _local_day(paid["paid_ts"].fillna(paid["created_ts"]), tz)
@@ -278,6 +352,42 @@ def compare_rows(engine: list[dict[str, Any]], pandas: list[dict[str, Any]], rel
     return checked
 
 
+def cpu_busy(seconds: float = 2.0) -> float:
+    """Share of all CPUs busy over ``seconds`` (from /proc/stat), 0..1."""
+    def sample() -> tuple[int, int]:
+        with open("/proc/stat") as fh:
+            values = [int(v) for v in fh.readline().split()[1:]]
+        return sum(values), values[3] + values[4]  # total, idle + iowait
+
+    total0, idle0 = sample()
+    time.sleep(seconds)
+    total1, idle1 = sample()
+    return 1 - (idle1 - idle0) / max(total1 - total0, 1)
+
+
+def cpu_seconds() -> tuple[float, float]:
+    """(CPU seconds all processes used since boot, CPU seconds this process and its finished children used)."""
+    with open("/proc/stat") as fh:
+        values = [int(v) for v in fh.readline().split()[1:]]
+    busy = (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+    own = sum(getattr(resource.getrusage(w), f) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+              for f in ("ru_utime", "ru_stime"))
+    return busy, own
+
+
+def wait_idle(max_wait: float, threshold: float = 0.15) -> float:
+    """Wait (up to ``max_wait`` s) until other processes leave the CPUs alone; the last busy share seen."""
+    deadline = time.monotonic() + max_wait
+    busy = max(cpu_busy(), cpu_busy())
+    while busy > threshold and time.monotonic() < deadline:
+        print(f"[bench] CPUs {busy:.0%} busy with other work, waiting ...", file=sys.stderr)
+        time.sleep(5)
+        busy = max(cpu_busy(), cpu_busy())
+    if busy > threshold:
+        print(f"[bench] WARNING: measuring while the CPUs are {busy:.0%} busy", file=sys.stderr)
+    return busy
+
+
 # ---- one scale ----------------------------------------------------------------------------------------------
 def bench_scale(events: int, args: argparse.Namespace) -> dict[str, Any]:
     db, build_s = ensure_store(events, args.days, args.rebuild)
@@ -290,6 +400,8 @@ def bench_scale(events: int, args: argparse.Namespace) -> dict[str, Any]:
     label = scale_label(events)
     print(f"[bench] {label}: {n_events:,} events, {n_orders:,} orders, {db.stat().st_size / 2**20:,.0f} MiB",
           file=sys.stderr)
+    wait_idle(args.wait_idle)
+    cpu0, own0, wall0 = *cpu_seconds(), time.perf_counter()
     cold, walls, rss = [], [], []
     for i in range(args.cold_reps):
         res, wall = run_child("cold", str(db))
@@ -297,13 +409,21 @@ def bench_scale(events: int, args: argparse.Namespace) -> dict[str, Any]:
         walls.append(wall)
         rss.append(res["peak_rss_mb"])
         print(f"[bench] {label} cold #{i + 1}: {res['seconds']:.3f} s (process {wall:.2f} s)", file=sys.stderr)
-    engine_rows = CACHE / f"rows_engine_{label}.json"
-    pandas_rows = CACHE / f"rows_pandas_{label}.json"
+    profile, _ = run_child("profile", str(db))
+    scratch = Path(tempfile.mkdtemp(prefix="metrics_bench_"))
+    engine_rows, pandas_rows = scratch / "engine.json", scratch / "pandas.json"
     warm, _ = run_child("warm", str(db), "--warm-reps", str(args.warm_reps), "--rows-out", str(engine_rows))
     print(f"[bench] {label} warm: {warm['warm'] * 1000:.1f} ms, uncached {warm['uncached']}", file=sys.stderr)
     pandas, _ = run_child("pandas", str(db), "--rows-out", str(pandas_rows))
     print(f"[bench] {label} pandas: read {pandas['read']:.2f} s, compute {pandas['compute']:.2f} s", file=sys.stderr)
-    checked = compare_rows(json.loads(engine_rows.read_text()), json.loads(pandas_rows.read_text()))
+    cpu1, own1, wall1 = *cpu_seconds(), time.perf_counter()
+    others = max(0.0, (cpu1 - cpu0) - (own1 - own0)) / ((wall1 - wall0) * len(os.sched_getaffinity(0)))
+    if others > 0.15:
+        print(f"[bench] WARNING: other processes used {others:.0%} of the CPUs during the run", file=sys.stderr)
+    try:
+        checked = compare_rows(json.loads(engine_rows.read_text()), json.loads(pandas_rows.read_text()))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     print(f"[bench] {label}: engine == pandas on {checked:,} values", file=sys.stderr)
     cold_s = statistics.median(cold)
     return {
@@ -314,7 +434,8 @@ def bench_scale(events: int, args: argparse.Namespace) -> dict[str, Any]:
         "pandas_s": pandas["total"], "ratio_cold": pandas["total"] / cold_s,
         "ratio_warm": pandas["total"] / warm["warm"], "rss_engine_mb": max([*rss, warm["peak_rss_mb"]]),
         "rss_engine_cold_mb": max(rss), "rss_pandas_mb": pandas["peak_rss_mb"], "checked": checked,
-        "cold_reps": args.cold_reps, "warm_reps": args.warm_reps, "days": args.days,
+        "cold_reps": args.cold_reps, "warm_reps": args.warm_reps, "days": args.days, "profile": profile,
+        "cpu_others": round(others, 3),
     }
 
 
@@ -360,15 +481,45 @@ def table(rows: list[dict[str, Any]], with_run: bool = False) -> list[str]:
         unc = f"{r['uncached_s']:.3f}" if r.get("uncached_s") is not None else "-"
         line = (f"| {r['scale']} ({r['events']:,}) | {r['cold_s']:.3f} | {r['cold_process_s']:.2f} "
                 f"| {r['warm_ms']:.1f} | {unc} | {r['pandas_read_s']:.2f} + {r['pandas_compute_s']:.2f} "
-                f"= {r['pandas_s']:.2f} | {r['ratio_cold']:.1f}× | {r['ratio_warm']:,.0f}× "
+                f"= {r['pandas_s']:.2f} | {ratio_text(r['ratio_cold'])} | {ratio_text(r['ratio_warm'])} "
                 f"| {r['rss_engine_mb']:,.0f} | {r['rss_pandas_mb']:,.0f} |")
-        lines.append(line + (f" {r['measured']} |" if with_run else ""))
+        busy = r.get("cpu_others", 0)
+        note = f" (other processes used {busy:.0%} of the CPUs meanwhile)" if busy > 0.05 else ""
+        lines.append(line + (f" {r['measured']}{note} |" if with_run else ""))
     return lines
+
+
+def profile_table(rows: list[dict[str, Any]]) -> list[str]:
+    """Where one cold query's time goes (one extra fresh process per scale), in ms."""
+    lines = ["| events | open warehouse | load catalog (YAML) | Ibis backend (import + connect) | query: SQL in DuckDB "
+             "| query: planning (Ibis → SQL) | query: rest (pandas assembly, comparison) | total "
+             "| SQL by table read (calls: ms) |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for r in sorted(rows, key=lambda r: r["events"]):
+        prof = r.get("profile")
+        if not prof:
+            continue
+        ph = prof["phases"]
+        sql = prof["sql_s"]
+        tables = sorted(prof["by_table"].items(), key=lambda kv: -kv[1][1])
+        detail = ", ".join(f"{name} ({n}: {secs * 1000:.0f})" for name, (n, secs) in tables)
+        sql_cell = f"{sql * 1000:.0f} ({prof['statements']} calls)" if sql is not None else "-"
+        planning = prof.get("plan_s")
+        plan_cell = f"{planning * 1000:.0f}" if planning is not None else "-"
+        rest = ph["query"] - (sql or 0) - (planning or 0)
+        lines.append(f"| {r['scale']} | {ph['open'] * 1000:.0f} | {ph['catalog'] * 1000:.0f} "
+                     f"| {ph['ibis_backend'] * 1000:.0f} | {sql_cell} | {plan_cell} | {rest * 1000:.0f} "
+                     f"| {ph['total'] * 1000:.0f} | {detail} |")
+    return lines
+
+
+def ratio_text(x: float) -> str:
+    return f"{x:,.0f}×" if x >= 100 else f"{x:.1f}×"
 
 
 def verdict(value: float, target: float, at_most: bool, unit: str, scale: float = 1.0) -> str:
     ok = value <= target if at_most else value >= target
-    shown = f"{value * scale:,.3g}{unit}" if unit == "×" else f"{value * scale:,.3g} {unit}"
+    shown = ratio_text(value) if unit == "×" else f"{value * scale:,.3g} {unit}"
     return ("met" if ok else "**missed**") + f" ({shown})"
 
 
@@ -389,10 +540,20 @@ def reading(rows: list[dict[str, Any]]) -> list[str]:
             f"{verdict(at['ratio_cold'], TARGETS['ratio'], False, '×')}; warm engine: "
             f"{verdict(at['ratio_warm'], TARGETS['ratio'], False, '×')}"]
     if at["uncached_s"] is not None:
-        out += [f"  - without any cache, in a warm process (SQL and assembly only): {at['uncached_s']:.3f} s, "
-                f"{at['pandas_compute_s'] / at['uncached_s']:.1f}× faster than pandas' compute step alone "
-                "(data already in memory)"]
+        out += [f"  - the same query without any cache in a warm process (imports, catalog and backend already "
+                f"loaded): {at['uncached_s']:.3f} s; pandas' compute step alone (data already in memory) takes "
+                f"{at['pandas_compute_s']:.2f} s, {ratio_text(at['pandas_compute_s'] / at['uncached_s'])} longer"]
     return out
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return float(f"{value:.5g}")
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
 
 
 def render(rows: list[dict[str, Any]], facts: dict[str, Any]) -> str:
@@ -409,8 +570,9 @@ def render(rows: list[dict[str, Any]], facts: dict[str, Any]) -> str:
         *table(rows, with_run=True),
         "",
         "- **engine cold**: median of fresh processes (`--cold-reps`), each opening the warehouse read-only and "
-        "running the query once (modules imported before the clock starts; the Ibis backend, catalog and "
-        "DuckDB connection are all built inside it). **cold process** is the whole subprocess wall time, "
+        "running the query once (what a caller imports, shoplens and its engine with pandas and Ibis, is imported "
+        "before the clock starts; the DuckDB connection, the catalog YAML and the lazily imported Ibis DuckDB "
+        "backend are loaded inside it). **cold process** is the whole subprocess wall time, "
         "interpreter start and imports included (what one CLI call feels). The OS file cache is warm (the file "
         "was read before), so this is process-cold, not disk-cold.",
         "- **engine warm**: median of the same query repeated in one process (`--warm-reps`); the engine caches "
@@ -418,7 +580,8 @@ def render(rows: list[dict[str, Any]], facts: dict[str, Any]) -> str:
         "(`tests/test_metrics_cache.py`). **uncached** is that process with the engine caches cleared: "
         "the SQL and assembly cost with DuckDB and Python warm.",
         "- **pandas**: a separate process reads the needed columns of events, orders, refunds and ad_spend "
-        "through DuckDB (`.df()`), then computes the same 12 KPIs per local day for both ranges and the "
+        "through DuckDB's Arrow export (`fetch_arrow_table().to_pandas()`, 2-4× faster than `.df()` for strings), "
+        "then computes the same 12 KPIs per local day for both ranges and the "
         "changes with pandas only, following the catalog. Ratios use pandas read + compute. In every run all "
         "values (90 days × 36 columns) must equal the engine's within 1e-6 relative, or the bench fails.",
         "- **peak RSS**: `ru_maxrss` (resource.getrusage) of the child processes; engine = the largest of the cold "
@@ -426,12 +589,18 @@ def render(rows: list[dict[str, Any]], facts: dict[str, Any]) -> str:
         "",
         *reading(rows),
         "",
+        "Where one cold query's time goes (ms; one more fresh process per scale; SQL timed around each "
+        "`MetricsEngine._run` call, in-process cache hits included, so it includes reading the file's blocks; "
+        "planning = `MetricsEngine.plan`, Ibis expressions compiled to SQL):",
+        "",
+        *profile_table(rows),
+        "",
         "Regenerate: `make bench` (1 M events; runs the import bench too) or "
-        "`make bench-metrics EVENTS=1M,10M,20M` (builds `.bench/metrics_<N>.duckdb` on first use: about 1 minute "
-        "per 10 M events, ~3 GB on disk at 20 M; `--rebuild` forces it). A run replaces the rows of the scales it "
+        "`make bench-metrics BENCH_EVENTS=1M,10M,20M` (builds `.bench/metrics_<N>.duckdb` on first use: about "
+        "1.5 minutes and ~400 MB per 10 M events; `--rebuild` forces it). A run replaces the rows of the scales it "
         "measured on the same machine and keeps the others.",
         "",
-        f"{DATA_MARK} {json.dumps({'machine': facts, 'rows': rows}, separators=(',', ':'))} -->",
+        f"{DATA_MARK} {json.dumps({'machine': facts, 'rows': _rounded(rows)}, separators=(',', ':'))} -->",
     ]
     return "\n".join(lines)
 
@@ -459,14 +628,18 @@ def main() -> None:
     parser.add_argument("--cold-reps", type=int, default=5)
     parser.add_argument("--warm-reps", type=int, default=30)
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached demo stores")
+    parser.add_argument("--wait-idle", type=float, default=300, metavar="SECONDS",
+                        help="wait up to this long for other processes to leave the CPUs idle before each scale")
     parser.add_argument("--out", type=Path, help=f"write the '{SECTION}' section of this file (performance.md)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument("--rows-out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         kind, db = args.child[0], Path(args.child[1])
-        res = (child_cold(db) if kind == "cold" else child_warm(db, args.warm_reps, args.rows_out)
-               if kind == "warm" else child_pandas(db, args.rows_out))
+        children = {"cold": lambda: child_cold(db), "profile": lambda: child_profile(db),
+                    "warm": lambda: child_warm(db, args.warm_reps, args.rows_out),
+                    "pandas": lambda: child_pandas(db, args.rows_out)}
+        res = children[kind]()
         print(json.dumps(res))
         return
     if args.days < 2 * RANGE_DAYS:

@@ -65,8 +65,7 @@ def test_repeat_is_cached_and_an_import_invalidates_it(demo_wh: Any, tmp_path: P
     assert last["gmv"] == pytest.approx(old["gmv"] + 1234.5)
     assert last["orders"] == old["orders"] + 1
     assert last["paying_buyers"] == old["paying_buyers"] + 1
-    # paid_search is a paid channel: 1234.5 more paid-channel GMV over the same spend (the engine currently
-    # gives a null roi, not 0, on a day with spend but no paid-channel order)
+    # paid_search is a paid channel: 1234.5 more paid-channel GMV over the same spend
     assert last["ad_spend"] == old["ad_spend"] > 0
     assert last["roi"] == pytest.approx(((old["roi"] or 0.0) * old["ad_spend"] + 1234.5) / old["ad_spend"])
     assert last["aov"] == pytest.approx((old["gmv"] + 1234.5) / (old["orders"] + 1))
