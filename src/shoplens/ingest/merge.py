@@ -17,6 +17,7 @@ import duckdb
 
 from shoplens.model import Column, Table
 from shoplens.warehouse.ddl import columns_of, quote
+from shoplens.warehouse.rollups import remember_replaced_events
 
 
 @dataclass
@@ -93,6 +94,9 @@ def merge_batch(con: duckdb.DuckDBPyConnection, table: Table, staged: str, impor
         "FROM _m_class").fetchone()  # type: ignore[misc]
     if updated:
         match = " AND ".join(f"{tname}.{quote(k)} = c.{quote(k)}" for k in table.key)
+        if table.name == "events":  # the rollup must also refresh the days these events leave
+            remember_replaced_events(con, f"SELECT {tname}.store_id, {tname}.ts FROM {tname} JOIN _m_class c"
+                                          f" ON c._outcome = 'changed' AND {match}")
         con.execute(f"DELETE FROM {tname} USING _m_class c WHERE c._outcome = 'changed' AND {match}")
     names = ", ".join(quote(c.name) for c in cols)
     if inserted or updated:

@@ -33,7 +33,7 @@ from shoplens.presets.base import FilePlan, Output, Reject
 from shoplens.presets.generic import canonical_plan, guess_table
 from shoplens.warehouse.connection import Warehouse
 from shoplens.warehouse.ddl import quote
-from shoplens.warehouse.rollups import refresh_user_day
+from shoplens.warehouse.rollups import refresh_days_of_import
 
 ProgressFactory = Callable[[str, int], Callable[[int], None]]
 
@@ -107,7 +107,7 @@ def import_files(wh: Warehouse, files: Sequence[str | Path], *, table: str | Non
                 planned[index + 1:] = [plan(i.source.path, ctx) for i in planned[index + 1:]]
         first_problems = examples(con, import_id)
         if any(o.table == "events" for item in planned for o in item.plan.outputs):
-            refresh_user_day(con, [ctx.store_id])
+            refresh_days_of_import(con, import_id)
         con.execute("COMMIT")
     except BaseException:
         with contextlib.suppress(Exception):  # a broken connection must not hide the error that broke it
