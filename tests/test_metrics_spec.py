@@ -100,15 +100,22 @@ def test_comparison_shifts() -> None:
         shift_for("mom", date(2026, 3, 5), date(2026, 3, 5), None)
 
 
-@pytest.mark.parametrize("zone", ["Europe/London", "America/New_York", "Asia/Shanghai", "Australia/Lord_Howe"])
-def test_offset_arithmetic_equals_icu_time_zones(zone: str) -> None:
-    """Every minute of a year (both DST switches) gets the same local time as DuckDB's timezone()."""
-    start, end = date(2026, 1, 1), date(2026, 12, 31)
+@pytest.mark.parametrize("zone, start, end", [
+    ("Europe/London", date(2026, 1, 1), date(2026, 12, 31)),
+    ("America/New_York", date(2026, 1, 1), date(2026, 12, 31)),
+    ("America/Los_Angeles", date(2026, 6, 1), date(2026, 6, 30)),  # behind UTC, no switch in range
+    ("America/Sao_Paulo", date(2026, 1, 1), date(2026, 12, 31)),  # behind UTC, no DST at all
+    ("Asia/Shanghai", date(2026, 1, 1), date(2026, 12, 31)),
+    ("Australia/Lord_Howe", date(2026, 1, 1), date(2026, 12, 31)),  # 30-minute DST
+])
+def test_offset_arithmetic_equals_icu_time_zones(zone: str, start: date, end: date) -> None:
+    """Every minute of the range (DST switches included) gets the same local time as DuckDB's timezone()."""
     sql = _offset_sql("ts", _offsets(zone, start - timedelta(days=3), end + timedelta(days=3)))
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     wrong = con.execute(
-        f"SELECT count(*) FROM (SELECT TIMESTAMP '2025-12-31' + to_minutes(i) AS ts FROM range(0, 530000) t(i))"
+        f"SELECT count(*) FROM (SELECT TIMESTAMP '{start}' + to_minutes(i) AS ts FROM range(0, "
+        f"{((end - start).days + 1) * 1440}) t(i))"
         f" WHERE {sql} <> timezone('{zone}', timezone('UTC', ts))").fetchone()
     assert wrong == (0,)
 
@@ -127,3 +134,11 @@ def test_metrics_list_json_lists_every_metric() -> None:
     assert [m["id"] for m in data["metrics"]] == list(load_catalog().metrics)
     assert {"id", "name_zh", "name_en", "unit", "good", "definition_en", "formula", "dimensions"} <= set(
         data["metrics"][0])
+
+
+def test_unknown_metric_keys_are_refused() -> None:
+    """An unquoted comma inside a {…} entry splits a text into a stray key: refuse it, don't truncate."""
+    data = _raw()
+    data["metrics"][0]["nothing else) / sessions"] = None
+    with pytest.raises(CatalogError, match="unknown keys"):
+        parse_catalog(data)

@@ -13,14 +13,18 @@ from shoplens.i18n import lang, t
 
 HELP = """Query the operations KPIs, or show the catalog. 查询运营指标或查看指标目录。
 
-  shoplens metrics list [--format json]              the catalog / 指标目录\n
-  shoplens metrics explain gmv [--by channel]        definition and SQL / 定义与 SQL\n
-  shoplens metrics gmv,orders,conversion_rate --grain month --from 2011-01-01 --to 2011-06-30 --compare yoy\n
-  shoplens metrics gmv --by channel --where device=mobile --format json
+Examples / 示例:\n
+  shoplens metrics list\n
+  shoplens metrics explain gmv\n
+  shoplens metrics gmv,orders,conversion_rate --grain week --compare previous\n
+  shoplens metrics gmv,roi --by channel --sort gmv --limit 5\n
+  shoplens metrics gmv --by country --where device=mobile --format json
 
-Dates are inclusive local dates of the store (default: the last 30 days with data); weeks start on
-Monday. --compare previous|yoy|wow adds <metric>__<X> and <metric>__<X>_change. Targets and
-benchmarks come from --config / $SHOPLENS_CONFIG / ./shoplens.yaml (docs/metrics.md).
+Dates are inclusive local dates of the store (default: the last 30 days with data); weeks start
+on Monday. --compare previous = the same number of days just before the whole range, yoy = a
+year earlier, wow = a week earlier. Dimensions: see `shoplens metrics list --format json`.
+Targets and benchmarks: --config / $SHOPLENS_CONFIG / ./shoplens.yaml (docs/metrics.md).
+日期为店铺时区的本地日期（含首尾），默认最近 30 天；周从周一开始。
 """
 
 
@@ -103,7 +107,8 @@ def _show_result(result: Any, fmt: Format) -> None:
         header = [c for c, _ in keys] + result.metrics + extra
         print_csv(header, [[r.get(c) for c in header] for r in result.rows])
         return
-    # the table shows each metric and its change; comparison values and targets are in json/csv
+    # the table shows each metric and its change (green = good direction); comparison values and
+    # targets are in json/csv
     columns: list[tuple[str, Any]] = list(keys)
     for m in result.metrics:
         columns.append((m, "value"))
@@ -125,7 +130,7 @@ def _show_result(result: Any, fmt: Format) -> None:
         for col, kind in columns:
             base = col.split("__")[0]
             if kind == "change":
-                row.append(format_change(r.get(col)))
+                row.append(format_change(r.get(col), catalog.metrics[base].good))
             elif kind == "value":
                 row.append(format_value(r.get(col), catalog.metrics[base].unit, lang()))
             else:
@@ -149,7 +154,8 @@ def _show_vertical(result: Any, catalog: Any, title: str) -> None:
         unit = catalog.metrics[m].unit
         line = [f"{catalog.metrics[m].name(lang())} ({m})", format_value(row.get(m), unit, lang())]
         if c:
-            line += [format_value(row.get(f"{m}__{c}"), unit, lang()), format_change(row.get(f"{m}__{c}_change"))]
+            line += [format_value(row.get(f"{m}__{c}"), unit, lang()),
+                     format_change(row.get(f"{m}__{c}_change"), catalog.metrics[m].good)]
         if targets:
             line += [format_value(row.get(f"{m}__attainment"), "percent") if f"{m}__attainment" in row else "",
                      format_value(row.get(f"{m}__benchmark"), unit, lang()) if f"{m}__benchmark" in row else ""]
@@ -162,7 +168,7 @@ def register(app: typer.Typer) -> None:
     def metrics_command(
         what: Annotated[str, typer.Argument(metavar="ID[,ID...] | list | explain",
                                             help="Metric ids, `list` or `explain` / 指标")],
-        metric: Annotated[str | None, typer.Argument(metavar="[ID]", help="Metric to explain",
+        metric: Annotated[str | None, typer.Argument(metavar="[ID]", help="Metric to explain / 要解释的指标",
                                                      show_default=False)] = None,
         by: Annotated[list[str] | None, typer.Option("--by", metavar="DIM[,DIM]", help="Cut by / 拆分维度")] = None,
         grain: Annotated[str | None, typer.Option(
@@ -178,7 +184,11 @@ def register(app: typer.Typer) -> None:
                                                      help="Report in this currency / 报告币种")] = None,
         config: Annotated[str | None, typer.Option("--config", metavar="FILE",
                                                    help="Targets/benchmarks file / 目标配置")] = None,
-        fmt: Annotated[Format, typer.Option("--format", "-f", help="table|json|csv")] = Format.table,
+        sort: Annotated[str | None, typer.Option("--sort", metavar="METRIC[:asc]",
+                                                 help="Order rows, largest first / 排序")] = None,
+        limit: Annotated[int | None, typer.Option("--limit", metavar="N",
+                                                  help="Keep the first N rows (per period) / 前 N 行")] = None,
+        fmt: Annotated[Format, typer.Option("--format", "-f", help="table|json|csv / 输出格式")] = Format.table,
     ) -> None:
         if what == "list":
             _show_list(fmt)
@@ -200,6 +210,7 @@ def register(app: typer.Typer) -> None:
                 _show_explain(engine, metric, opts, fmt)
                 return
             if metric:
-                raise ShoplensError(f"unexpected argument {metric!r}", hint="separate metric ids with commas",
-                                    zh=f"多余的参数 {metric!r}", zh_hint="多个指标用逗号分隔")
-            _show_result(engine.query(what, compare=compare, **opts), fmt)
+                raise ShoplensError(f"unexpected argument {metric!r}", hint="separate metric ids with commas and "
+                                    "no spaces: gmv,orders", zh=f"多余的参数 {metric!r}",
+                                    zh_hint="多个指标用逗号分隔且不要空格：gmv,orders")
+            _show_result(engine.query(what, compare=compare, sort=sort, limit=limit, **opts), fmt)

@@ -18,6 +18,7 @@ import pandas as pd
 
 from shoplens.errors import ShoplensError
 from shoplens.metrics import assemble as A
+from shoplens.metrics.options import normalise_where, parse_sort, top_rows
 from shoplens.metrics.periods import Period, check_grain, label, periods, shift_for
 from shoplens.metrics.plan import Group, Planner, Request, needed_measures, plan_groups
 from shoplens.metrics.scope import Scope, StoreInfo, lit
@@ -167,29 +168,38 @@ class MetricsEngine:
     def query(self, metrics: list[str] | str, *, by: list[str] | tuple[str, ...] = (), grain: str | None = None,
               start: date | None = None, end: date | None = None, compare: str | None = None,
               where: dict[str, Any] | None = None, store: str | list[str] | None = None,
-              currency: str | None = None, targets: bool = True) -> MetricResult:
-        """Compute metrics for inclusive local dates ``start``..``end`` (default: the last 30 days with data)."""
+              currency: str | None = None, targets: bool = True, sort: str | None = None,
+              limit: int | None = None) -> MetricResult:
+        """Compute metrics for inclusive local dates ``start``..``end`` (default: the last 30 days with data).
+
+        ``sort``/``limit``: order rows by a queried metric (``gmv`` largest first, ``gmv:asc``) and keep
+        the first ``limit`` (per period with a grain); see :mod:`shoplens.metrics.options`.
+        """
         metric_ids = [m.strip() for m in (metrics.split(",") if isinstance(metrics, str) else metrics) if m.strip()]
         if not metric_ids:
             raise ShoplensError("no metric given", hint="e.g. gmv,orders", zh="没有指定指标", zh_hint="例如 gmv,orders")
         for mid in metric_ids:
             self.catalog.metric(mid)
         by_t = tuple(dict.fromkeys(by))
-        where_t = {k: tuple(str(x) for x in (v if isinstance(v, list | tuple | set) else [v]))
-                   for k, v in (where or {}).items()}
+        where_t = normalise_where({k: tuple(str(x) for x in (v if isinstance(v, list | tuple | set) else [v]))
+                                   for k, v in (where or {}).items()})
         self._check_dims(metric_ids, set(by_t) | set(where_t))
         check_grain(grain)
+        order = parse_sort(sort, metric_ids)
+        if limit is not None and limit < 1:
+            raise ShoplensError("--limit must be at least 1", zh="--limit 至少为 1")
         version = self.data_version()
         key = ("query", str(self.wh.path), version, tuple(metric_ids), by_t, tuple(sorted(where_t.items())), grain,
                start, end, compare, str(store), currency, targets, repr(self.targets))
         cached = _RESULTS.get(key)
-        if cached is not None:
-            return copy.deepcopy(cached)
-        result = self._query(metric_ids, by_t, where_t, grain, start, end, compare, store, currency, targets,
-                             version)
-        _RESULTS[key] = copy.deepcopy(result)
-        while len(_RESULTS) > CACHE_SIZE:
-            _RESULTS.popitem(last=False)
+        if cached is None:
+            cached = self._query(metric_ids, by_t, where_t, grain, start, end, compare, store, currency, targets,
+                                 version)
+            _RESULTS[key] = cached
+            while len(_RESULTS) > CACHE_SIZE:
+                _RESULTS.popitem(last=False)
+        result = copy.deepcopy(cached)
+        result.rows = top_rows(result.rows, order, limit)
         return result
 
     def _query(self, metric_ids: list[str], by_t: tuple[str, ...], where_t: dict[str, tuple[str, ...]],
@@ -311,6 +321,7 @@ class MetricsEngine:
         elif req.by:
             frame = frame.sort_values(list(req.by), na_position="last")
         count_like = {m for m in req.metric_ids if self.catalog.metrics[m].unit == "count"}
+        money = {m for m in req.metric_ids if self.catalog.is_additive(m) and self.catalog.metrics[m].unit != "count"}
         rows = []
         for rec in frame.to_dict("records"):
             row: dict[str, Any] = {}
@@ -320,8 +331,11 @@ class MetricsEngine:
                 row[d] = _clean(rec.pop(d))
             for k, v in rec.items():
                 v = _clean(v)
-                if v is not None and k.split("__")[0] in count_like and not k.endswith(("_change", "ment")):
+                plain = v is not None and not k.endswith(("_change", "ment"))
+                if plain and k.split("__")[0] in count_like:
                     v = round(v)
+                elif plain and k.split("__")[0] in money:  # summed money: 4 decimals, like the warehouse
+                    v = round(v, 4)
                 row[k] = v
             rows.append(row)
         return rows

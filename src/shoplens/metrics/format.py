@@ -30,9 +30,14 @@ def format_value(value: Any, unit: str, lang: str = "en", currency: str | None =
     return f"{v:,.2f}"
 
 
-def format_change(value: Any) -> str:
+def format_change(value: Any, good: str | None = None) -> str:
+    """``▲ 12.3%``; with ``good`` (the metric's good direction) as Rich markup: green good, red bad."""
     if value is None:
         return "—"
     v = float(value) * 100
     arrow = "▲" if v > 0 else "▼" if v < 0 else "="
-    return f"{arrow} {abs(v):.1f}%"
+    text = f"{arrow} {abs(v):.1f}%"
+    if good in ("up", "down") and v != 0:
+        colour = "green" if (v > 0) == (good == "up") else "red"
+        return f"[{colour}]{text}[/]"
+    return text

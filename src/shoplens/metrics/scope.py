@@ -53,7 +53,7 @@ def _offsets(zone: str, lo: date, hi: date) -> tuple[tuple[datetime | None, int]
 
 def _offset_sql(ts: str, offsets: tuple[tuple[datetime | None, int], ...]) -> str:
     if len(offsets) == 1:
-        return f"({ts} + INTERVAL {offsets[0][1]} SECOND)"
+        return f"({ts} + to_seconds({offsets[0][1]}))"  # to_seconds: negative offsets need no INTERVAL syntax
     whens = " ".join(f"WHEN {ts} < TIMESTAMP '{offsets[i + 1][0]}' THEN {off}" for i, (_, off) in
                      enumerate(offsets[:-1]))
     return f"({ts} + to_seconds(CASE {whens} ELSE {offsets[-1][1]} END))"

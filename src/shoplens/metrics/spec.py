@@ -187,6 +187,9 @@ def _metric(raw: dict[str, Any], measures: dict[str, Measure]) -> Metric:
     if not isinstance(mid, str) or not mid.isidentifier():
         raise CatalogError(f"metric {mid!r}: id must be snake_case")
     where = f"metric {mid}"
+    unknown = set(raw) - {"id", "group", "zh", "en", "unit", "good", "formula", "def_zh", "def_en"}
+    if unknown:  # usually an unquoted comma in a {…} entry that split a text
+        raise CatalogError(f"{where}: unknown keys {sorted(unknown)} (quote texts that contain commas)")
     for key in ("group", "zh", "en", "unit", "good", "formula", "def_zh", "def_en"):
         if raw.get(key) in (None, ""):
             raise CatalogError(f"{where}: missing {key}")

@@ -1,0 +1,56 @@
+"""Query options that need a little interpretation: filter values and top-N ordering.
+
+Filter values of controlled dimensions are read like imported data (case-insensitive, with the
+import aliases: ``--where channel=直播`` is live_stream), so a filter does not silently match
+nothing because of spelling. ``sort``/``limit`` order rows by a metric (largest first, or
+``metric:asc``) and keep the first N — within each period when there is a grain.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shoplens.errors import ShoplensError
+from shoplens.model.vocab import CHANNEL_ALIASES, DEVICE_ALIASES
+
+_ALIASES = {"channel": dict(CHANNEL_ALIASES), "device": dict(DEVICE_ALIASES)}
+_LOWER = frozenset({"channel", "device", "channel_type", "new_vs_returning", "member_tier"})
+
+
+def normalise_where(where: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    out = {}
+    for dim, values in where.items():
+        if dim in _LOWER:
+            aliases = _ALIASES.get(dim, {})
+            values = tuple(aliases.get(v.strip(), aliases.get(v.strip().lower(), v.strip().lower())) for v in values)
+        out[dim] = values
+    return out
+
+
+def parse_sort(sort: str | None, metric_ids: list[str]) -> tuple[str, bool] | None:
+    """``gmv`` (descending) or ``gmv:asc`` -> (metric, descending)."""
+    if not sort:
+        return None
+    name, _, direction = sort.partition(":")
+    if name not in metric_ids or direction not in ("", "asc", "desc"):
+        raise ShoplensError(f"cannot sort by {sort!r}", hint=f"one of the queried metrics, e.g. {metric_ids[0]} or "
+                            f"{metric_ids[0]}:asc", zh=f"无法按 {sort!r} 排序",
+                            zh_hint=f"请用查询中的指标，例如 {metric_ids[0]} 或 {metric_ids[0]}:asc")
+    return name, direction != "asc"
+
+
+def top_rows(rows: list[dict[str, Any]], order: tuple[str, bool] | None, limit: int | None) -> list[dict[str, Any]]:
+    if order is None and limit is None:
+        return rows
+    groups: dict[Any, list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(row.get("period"), []).append(row)
+    out = []
+    for members in groups.values():
+        if order is not None:
+            metric, desc = order
+            present = [r for r in members if r.get(metric) is not None]
+            present.sort(key=lambda r: r[metric], reverse=desc)
+            members = present + [r for r in members if r.get(metric) is None]  # nulls last either way
+        out.extend(members[:limit] if limit is not None else members)
+    return out
