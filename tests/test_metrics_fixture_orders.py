@@ -19,6 +19,7 @@ from datetime import date
 import pytest
 
 from metrics_fixture import FILE_GROUPS, W10, catalog_ids, check, open_engine, rows
+from shoplens.errors import ShoplensError
 from shoplens.metrics import MetricsEngine
 from shoplens.metrics.targets import load_targets
 
@@ -344,3 +345,24 @@ def test_targets_from_a_user_config(engine, tmp_path):
     ])
     # targets=False: the metric columns only
     assert set(eng.query(metrics, start=W10[0], end=W10[1], store="s1", targets=False).rows[0]) == set(metrics)
+
+
+def test_another_currency_refuses_amounts_it_cannot_convert(engine):
+    # only 03-04 has a USD rate: a range with other days, or LTV over all history, must fail, not shrink
+    with pytest.raises(ShoplensError, match="no USD rate for 1 of 2 days"):
+        engine.query(["gmv"], start=date(2026, 3, 4), end=date(2026, 3, 5), store="s1", currency="USD")
+    with pytest.raises(ShoplensError, match="no USD rate in fx_rates for store s1 on 20"):
+        engine.query(["ltv_to_date"], start=date(2026, 3, 4), end=date(2026, 3, 4), store="s1", currency="USD")
+
+
+def test_amount_targets_are_totals_not_per_slice(engine, tmp_path):
+    path = tmp_path / "shoplens.yaml"
+    path.write_text(TARGETS, encoding="utf-8")
+    eng = MetricsEngine(engine.wh, targets=load_targets(path))
+    # a store's monthly GMV target (700 for W10) is not every channel's target; a ratio target is every row's
+    got = eng.query(["gmv", "refund_rate"], by=["channel"], start=W10[0], end=W10[1], store="s1").rows
+    assert all("gmv__target" not in r for r in got)
+    assert all(r["refund_rate__target"] == 0.2 for r in got)
+    # cut by store, each store gets its own total target
+    per_store = eng.query(["gmv"], by=["store"], start=W10[0], end=W10[1], store="s1").rows
+    assert per_store[0]["store"] == "s1" and per_store[0]["gmv__target"] == pytest.approx(700)

@@ -134,21 +134,26 @@ def evaluate(catalog: Catalog, metric_ids: list[str], df: pd.DataFrame, names: d
     return out
 
 
-def blank_before(values: pd.DataFrame, df: pd.DataFrame, periods: list[Period], grain: str | None,
-                 first_day: date | None) -> pd.DataFrame:
-    """Null, not 0, for periods that end before the store's data begins (e.g. a year-ago comparison)."""
-    if first_day is None or (not grain and periods[-1].last < first_day):
+def blank_outside(values: pd.DataFrame, df: pd.DataFrame, periods: list[Period], grain: str | None,
+                  first_day: date | None, last_day: date | None) -> pd.DataFrame:
+    """Null, not 0, for periods wholly before a store's data begins or after it ends (a year-ago
+    comparison the data does not reach, or days no import has covered yet)."""
+    if first_day is None or last_day is None:
         return values.astype("float64") * float("nan")
+
+    def outside(first: date, last: date) -> bool:
+        return last < first_day or first > last_day  # type: ignore[operator]
+
     if not grain:
-        return values
+        return values.astype("float64") * float("nan") if outside(periods[0].first, periods[-1].last) else values
     if grain == "hour":
-        ends = df[PERIOD].dt.date
+        spans = [(d, d) for d in df[PERIOD].dt.date]
     else:
-        last_of = {pd.Timestamp(p.start): p.last for p in periods}
-        ends = df[PERIOD].map(last_of)
-    before = ends.map(lambda d: d is not None and d == d and d < first_day).astype(bool).to_numpy()
+        by_start = {pd.Timestamp(p.start): (p.first, p.last) for p in periods}
+        spans = [by_start.get(pd.Timestamp(t), (None, None)) for t in df[PERIOD]]
+    mask = [a is not None and outside(a, b) for a, b in spans]
     out = values.copy()
-    out.loc[before, :] = float("nan")
+    out.loc[mask, :] = float("nan")
     return out
 
 

@@ -25,15 +25,23 @@ Metric and dimension ids are a public contract. `shoplens metrics list` prints t
 - **Missing data is null, not 0**: a store that imported only events has purchase events standing in
   for paid orders (buyers, orders, conversion) and null money; a store with only orders has null
   UV-based rates; a table never imported gives null metrics; periods before a store's first data
-  day are null (e.g. a year-ago comparison that the data does not reach). A day with data but no
-  orders has GMV 0.
+  day or after its last are null (e.g. a year-ago comparison that the data does not reach). A day
+  with data but no orders has GMV 0.
 - **Money** is in the store's reporting currency (`*_rc`, converted at import); `--currency CUR`
   converts with `fx_rates` of each local day (`rate_to` of CUR into the store's currency).
 - **Sessions** are `session_id`, or a 30-minute inactivity gap when the source has none.
 - **Comparisons**: `previous` = the same number of days just before (whole calendar months shift by
   months); `wow` = 7 days earlier; `yoy` = one year earlier (52 weeks for a weekly grain).
   `<m>__<X>` is the comparison value, `<m>__<X>_change` = (value − comparison) / |comparison|,
-  null when the comparison is 0 or null. Rows are matched by their position in the range.
+  null when the comparison is 0 or null. Each period is compared with its own days shifted back
+  (a 2-day edge week with 2 days); a dimension value present on one side only is 0 on the other
+  for counts and amounts.
+- **Several stores**: visitors, buyers, orders and products are distinct per store (u1 of store A
+  is not u1 of store B); amounts need one currency (`--currency`). A ratio over stores where only
+  some have the data (e.g. UV of an orders-only store) mixes them: query such stores separately.
+- **Targets** of counts and amounts are a store's totals: shown without dimensions or per store
+  (`--by store`), not per channel, and not with `--currency`; ratio targets hold for every row.
+- **Hours**: ad spend, stock and period-end snapshots are daily: `--grain hour` refuses them.
 - **GMV cut by category/brand/product** is the sum of the order lines (quantity × unit price in the
   reporting currency), since an order can mix products.
 - **Visitor shares by channel type** count a visitor who came through several channels in each.

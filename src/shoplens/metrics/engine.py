@@ -9,19 +9,22 @@ repeated query is served from memory and any new import invalidates it.
 from __future__ import annotations
 
 import copy
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+import duckdb
 import pandas as pd
 
 from shoplens.errors import ShoplensError
 from shoplens.metrics import assemble as A
+from shoplens.metrics.checks import check_dims, check_hourly, check_rates
 from shoplens.metrics.options import normalise_where, parse_sort, top_rows
-from shoplens.metrics.periods import Period, check_grain, label, periods, shift_for
+from shoplens.metrics.periods import check_grain, label, periods, shift_for
 from shoplens.metrics.plan import Group, Planner, Request, needed_measures, plan_groups
-from shoplens.metrics.scope import Scope, StoreInfo, lit
+from shoplens.metrics.scope import Scope, StoreInfo
 from shoplens.metrics.sources import SOURCES
 from shoplens.metrics.spec import Catalog, load_catalog
 from shoplens.metrics.targets import Targets, load_targets
@@ -31,6 +34,7 @@ from shoplens.warehouse.rollups import USER_DAY
 CACHE_SIZE = 512
 _CACHE: OrderedDict[tuple[str, Any, str], pd.DataFrame] = OrderedDict()  # per SQL statement
 _RESULTS: OrderedDict[tuple[Any, ...], MetricResult] = OrderedDict()  # per whole query
+_LOCK = threading.Lock()  # the caches are shared by the threads of a server
 # measure columns that only real orders have (purchase events standing in for orders carry no money)
 NEEDS_ORDERS = frozenset({"gross_amount_rc", "discount_rc", "member"})
 
@@ -74,19 +78,30 @@ class MetricsEngine:
 
     # ---- warehouse facts (cached per data version) ----------------------------------------------
     def data_version(self) -> Any:
-        return tuple(self.wh.con.execute("SELECT coalesce(max(import_id), 0), count(*) FROM import_manifest")
-                     .fetchone() or ())
+        return tuple(self.wh.con.execute(
+            "SELECT (SELECT value FROM _shoplens_meta WHERE key = 'warehouse_id'), coalesce(max(import_id), 0),"
+            " count(*) FROM import_manifest").fetchone() or ())
 
     def _run(self, sql: str, version: Any) -> pd.DataFrame:
         key = (str(self.wh.path), version, sql)
-        hit = _CACHE.get(key)
-        if hit is not None:
-            _CACHE.move_to_end(key)
-            return hit.copy()
-        df = self.wh.con.execute(sql).df()
-        _CACHE[key] = df
-        while len(_CACHE) > CACHE_SIZE:
-            _CACHE.popitem(last=False)
+        with _LOCK:
+            hit = _CACHE.get(key)
+            if hit is not None:
+                _CACHE.move_to_end(key)
+                return hit.copy()
+        try:
+            df = self.wh.con.execute(sql).df()
+        except duckdb.InvalidInputException as exc:  # error() raised inside SQL, e.g. a missing fx rate
+            if "shoplens:" not in str(exc):
+                raise
+            detail = str(exc).split("shoplens:", 1)[1].strip()
+            raise ShoplensError(detail, hint="import fx_rates for those dates, or drop --currency",
+                                zh=f"缺少汇率：{detail}",
+                                zh_hint="为这些日期导入 fx_rates，或去掉 --currency") from None
+        with _LOCK:
+            _CACHE[key] = df
+            while len(_CACHE) > CACHE_SIZE:
+                _CACHE.popitem(last=False)
         return df.copy()
 
     def stores(self, version: Any) -> list[StoreInfo]:
@@ -150,20 +165,6 @@ class MetricsEngine:
             out[mid] = set().union(*(has.get(t, set()) for t in tables))
         return out
 
-    def _check_dims(self, metric_ids: list[str], dims: set[str]) -> None:
-        for d in sorted(dims):
-            if d not in self.catalog.dimensions:
-                raise ShoplensError(f"unknown dimension {d!r}", hint=f"one of {', '.join(self.catalog.dimensions)}",
-                                    zh=f"未知维度 {d!r}", zh_hint=f"可选：{', '.join(self.catalog.dimensions)}")
-        for mid in metric_ids:
-            unsupported = dims - self.catalog.metric_dims(mid)
-            if unsupported:
-                ok = ", ".join(sorted(self.catalog.metric_dims(mid))) or "-"
-                raise ShoplensError(f"metric {mid} cannot be cut or filtered by {', '.join(sorted(unsupported))}",
-                                    hint=f"{mid} supports: {ok}",
-                                    zh=f"指标 {mid} 不支持按 {', '.join(sorted(unsupported))} 拆分或筛选",
-                                    zh_hint=f"{mid} 支持的维度：{ok}")
-
     # ---- the query ---------------------------------------------------------------------------------
     def query(self, metrics: list[str] | str, *, by: list[str] | tuple[str, ...] = (), grain: str | None = None,
               start: date | None = None, end: date | None = None, compare: str | None = None,
@@ -183,7 +184,7 @@ class MetricsEngine:
         by_t = tuple(dict.fromkeys(by))
         where_t = normalise_where({k: tuple(str(x) for x in (v if isinstance(v, list | tuple | set) else [v]))
                                    for k, v in (where or {}).items()})
-        self._check_dims(metric_ids, set(by_t) | set(where_t))
+        check_dims(self, metric_ids, set(by_t) | set(where_t))
         check_grain(grain)
         order = parse_sort(sort, metric_ids)
         if limit is not None and limit < 1:
@@ -191,13 +192,15 @@ class MetricsEngine:
         version = self.data_version()
         key = ("query", str(self.wh.path), version, tuple(metric_ids), by_t, tuple(sorted(where_t.items())), grain,
                start, end, compare, str(store), currency, targets, repr(self.targets))
-        cached = _RESULTS.get(key)
+        with _LOCK:
+            cached = _RESULTS.get(key)
         if cached is None:
             cached = self._query(metric_ids, by_t, where_t, grain, start, end, compare, store, currency, targets,
                                  version)
-            _RESULTS[key] = cached
-            while len(_RESULTS) > CACHE_SIZE:
-                _RESULTS.popitem(last=False)
+            with _LOCK:
+                _RESULTS[key] = cached
+                while len(_RESULTS) > CACHE_SIZE:
+                    _RESULTS.popitem(last=False)
         result = copy.deepcopy(cached)
         result.rows = top_rows(result.rows, order, limit)
         return result
@@ -206,20 +209,23 @@ class MetricsEngine:
                grain: str | None, start: date | None, end: date | None, compare: str | None,
                store: str | list[str] | None, currency: str | None, targets: bool, version: Any) -> MetricResult:
         scope = self.resolve_scope(store, currency, version)
+        unknown = set(where_t.get("store", ())) - set(scope.store_ids)
+        if unknown:
+            raise ShoplensError(f"--where store={sorted(unknown)[0]} is not a store of this query",
+                                hint=f"stores: {', '.join(scope.store_ids)}",
+                                zh=f"--where store={sorted(unknown)[0]} 不在本次查询的店铺中",
+                                zh_hint=f"店铺：{', '.join(scope.store_ids)}")
         start, end = self._range(scope, start, end, version)
         req = Request(metric_ids, by_t, where_t, grain, self.settings)
         base, sqls = self._compute(req, scope.with_range(start, end), version)
         frame = base
         if compare:
-            shift = shift_for(compare, start, end, grain)
-            c_start, c_end = shift.back(start), shift.back(end)
-            comp, comp_sql = self._compute(req, scope.with_range(c_start, c_end), version)
+            comp, comp_sql = self._comparison(req, scope, start, end, compare, version)
             sqls += comp_sql
-            frame = self._attach_comparison(frame, comp, req, compare, periods(start, end, grain),
-                                            periods(c_start, c_end, grain))
+            frame = self._attach_comparison(frame, comp, req, compare)
         if targets:
             frame = self.targets.attach(frame, self.catalog, metric_ids, grain, periods(start, end, grain),
-                                        scope.store_ids)
+                                        scope.store_ids, by_t, scope.converts())
         rows = self._rows(frame, req)
         currency_out = scope.currency or (scope.stores[0].currency if scope.stores else None)
         return MetricResult(metric_ids, list(by_t), grain, start, end, compare, rows, currency_out, sqls)
@@ -236,28 +242,6 @@ class MetricsEngine:
                                 zh=f"--from {start} 晚于 --to {end}", zh_hint="交换两个日期")
         return start, end
 
-    def _check_rates(self, scope: Scope, version: Any) -> None:
-        """--currency needs a rate for every day of the range, or sums would silently skip days."""
-        if not scope.converts() or scope.start is None or scope.end is None:
-            return
-        days = (scope.end - scope.start).days + 1
-        for s in scope.stores:
-            if s.currency == scope.currency:
-                continue
-            sql = (f"SELECT min(d)::VARCHAR, count(*) FROM (SELECT CAST(range AS DATE) AS d FROM range("
-                   f"DATE '{scope.start}', DATE '{scope.end}' + INTERVAL 1 DAY, INTERVAL 1 DAY)) days"
-                   f" WHERE d NOT IN (SELECT date FROM fx_rates WHERE store_id = {lit(s.store_id)}"
-                   f" AND currency = {lit(scope.currency or '')})")
-            first, missing = self._run(sql, version).iloc[0]
-            if missing:
-                raise ShoplensError(
-                    f"no {scope.currency} rate for {missing} of {days} days in store {s.store_id} (first {first})",
-                    hint=f"import fx_rates with currency {scope.currency} (rate_to = {s.currency} per 1 "
-                         f"{scope.currency}) for those dates",
-                    zh=f"店铺 {s.store_id} 有 {missing}/{days} 天没有 {scope.currency} 汇率（最早 {first}）",
-                    zh_hint=f"为这些日期导入 currency 为 {scope.currency} 的 fx_rates（rate_to = 1 {scope.currency} "
-                            f"折合多少 {s.currency}）")
-
     def plan(self, req: Request, scope: Scope) -> list[Group]:
         pers = periods(scope.start or date.today(), scope.end or date.today(), req.grain)
         planner = Planner(self.wh.ibis, self.catalog, req, scope, pers)
@@ -266,16 +250,10 @@ class MetricsEngine:
     def _compute(self, req: Request, scope: Scope, version: Any) -> tuple[pd.DataFrame, list[str]]:
         assert scope.start is not None and scope.end is not None
         pers = periods(scope.start, scope.end, req.grain)
-        self._check_rates(scope, version)
+        check_rates(self, scope, version)
         groups = self.plan(req, scope)
-        for g in groups:
-            if not g.timed or g.measures[0].agg != "builder":
-                continue
-            from shoplens.metrics.builders import BUILDERS
-
-            if req.grain not in BUILDERS[g.measures[0].builder or ""].grains:
-                raise ShoplensError(f"{g.measures[0].id} has no {req.grain} grain", hint="use day or longer",
-                                    zh=f"{g.measures[0].id} 不支持 {req.grain} 粒度", zh_hint="请用 day 或更长的粒度")
+        if req.grain == "hour":
+            check_hourly(self, req, groups)
         frames = [(g, A.group_frame(g, self._run(g.sql, version), req.grain)) for g in groups]
         grid = A.period_grid(pers, req.grain)
         df = A.merge_groups(frames, req.by, grid, req.grain)
@@ -285,32 +263,57 @@ class MetricsEngine:
         days = A.days_series(df, pers, req.grain)
         keys = [c for c in [A.PERIOD, *req.by] if c in df.columns]
         values = A.evaluate(self.catalog, req.metric_ids, df, names, total_names, days)
-        first_day = self._data_day(scope.with_range(None, None), version, "min")
-        values = A.blank_before(values, df, pers, req.grain, first_day)
+        all_time = scope.with_range(None, None)
+        values = A.blank_outside(values, df, pers, req.grain, self._data_day(all_time, version, "min"),
+                                 self._data_day(all_time, version, "max"))
         out = pd.concat([df[keys].reset_index(drop=True), values.reset_index(drop=True)], axis=1)
         return out, [g.sql for g in groups]
 
-    def _attach_comparison(self, base: pd.DataFrame, comp: pd.DataFrame, req: Request, compare: str,
-                           base_periods: list[Period], comp_periods: list[Period]) -> pd.DataFrame:
+    def _comparison(self, req: Request, scope: Scope, start: date, end: date, compare: str,
+                    version: Any) -> tuple[pd.DataFrame, list[str]]:
+        """Comparison rows keyed like the base rows: each base period against the same days shifted back.
+
+        Days and hours have equal lengths, so one query over the shifted range lines up by position;
+        a week, month, quarter or year (possibly cut by the range) gets its own shifted range, so a
+        2-day edge week is compared with 2 days, not with a whole week.
+        """
+        shift = shift_for(compare, start, end, req.grain)
+        base_periods = periods(start, end, req.grain)
+        if req.grain in (None, "day", "hour"):
+            c_start, c_end = shift.back(start), shift.back(end)
+            comp, sqls = self._compute(req, scope.with_range(c_start, c_end), version)
+            if req.grain:
+                mapping = A.align_comparison(A.period_grid(base_periods, req.grain),
+                                             A.period_grid(periods(c_start, c_end, req.grain), req.grain))
+                comp[A.PERIOD] = comp[A.PERIOD].map(mapping)
+                comp = comp[comp[A.PERIOD].notna()]
+            return comp, sqls
+        whole = Request(req.metric_ids, req.by, req.where, None, req.settings)
+        parts, sqls = [], []
+        for p in base_periods:
+            part, part_sql = self._compute(whole, scope.with_range(shift.back(p.first), shift.back(p.last)), version)
+            parts.append(part.assign(**{A.PERIOD: pd.Timestamp(p.start)}))
+            sqls += part_sql
+        return pd.concat(parts, ignore_index=True), sqls
+
+    def _attach_comparison(self, base: pd.DataFrame, comp: pd.DataFrame, req: Request, compare: str) -> pd.DataFrame:
         keys = list(req.by)
         if req.grain:
-            mapping = A.align_comparison(A.period_grid(base_periods, req.grain), A.period_grid(comp_periods, req.grain))
-            comp = comp.copy()
-            comp[A.PERIOD] = comp[A.PERIOD].map(mapping)
-            comp = comp[comp[A.PERIOD].notna()]
             keys = [A.PERIOD, *keys]
-        renamed = comp.rename(columns={m: f"{m}__{compare}" for m in req.metric_ids}).assign(_matched=True)
-        merged = base.merge(renamed, on=keys, how="left") if keys else pd.concat(
-            [base.reset_index(drop=True), renamed.reset_index(drop=True)], axis=1)
-        if req.by:  # a dimension value with no rows in the comparison period had 0 of an additive metric
-            unmatched = merged["_matched"].isna()
-            covered = A.covered_periods(comp, req.grain)
+        renamed = comp.rename(columns={m: f"{m}__{compare}" for m in req.metric_ids}).assign(_in_comp=True)
+        if not keys:
+            merged = pd.concat([base.reset_index(drop=True), renamed.reset_index(drop=True)], axis=1)
+        else:  # outer: a value that had rows only in one of the two periods still shows
+            merged = base.assign(_in_base=True).merge(renamed, on=keys, how="outer" if req.by else "left")
+            base_cover, comp_cover = A.covered_periods(base, req.grain), A.covered_periods(comp, req.grain)
             for m in req.metric_ids:
-                if self.catalog.is_additive(m):
-                    col = f"{m}__{compare}"
-                    fill = unmatched & (merged[A.PERIOD].isin(covered[m]) if req.grain else bool(covered[m]))
-                    merged.loc[fill, col] = 0.0
-        merged = merged.drop(columns=["_matched"])
+                if not (req.by and self.catalog.is_additive(m)):
+                    continue  # an additive metric absent from one side had 0 there (if that period has data)
+                for flag, col, cover in (("_in_base", m, base_cover), ("_in_comp", f"{m}__{compare}", comp_cover)):
+                    covered = merged[A.PERIOD].isin(cover[m]) if req.grain else bool(cover[m])
+                    merged.loc[merged[flag].isna() & covered, col] = 0.0
+            merged = merged.drop(columns=["_in_base"])
+        merged = merged.drop(columns=["_in_comp"])
         changes = {f"{m}__{compare}_change": A.relative_change(merged[m], merged[f"{m}__{compare}"])
                    for m in req.metric_ids}
         return pd.concat([merged, pd.DataFrame(changes, index=merged.index)], axis=1)
@@ -347,9 +350,9 @@ class MetricsEngine:
         """Definition, formula and the SQL statements a query of this metric would run."""
         metric = self.catalog.metric(metric_id)
         by_t = tuple(dict.fromkeys(by))
-        where_t = {k: tuple(str(x) for x in (v if isinstance(v, list | tuple) else [v]))
-                   for k, v in (where or {}).items()}
-        self._check_dims([metric_id], set(by_t) | set(where_t))
+        where_t = normalise_where({k: tuple(str(x) for x in (v if isinstance(v, list | tuple | set) else [v]))
+                                   for k, v in (where or {}).items()})
+        check_dims(self, [metric_id], set(by_t) | set(where_t))
         check_grain(grain)
         version = self.data_version()
         scope = self.resolve_scope(store, currency, version)

@@ -8,7 +8,8 @@ hours ``2026-11-15 09:00``. A period at the edge of the range only covers the pa
 Comparisons shift the whole range: ``previous`` = the same number of days just before (whole
 calendar months shift by months, so March compares with February); ``wow`` = 7 days earlier;
 ``yoy`` = one calendar year earlier (52 weeks for a weekly grain, so weekdays line up; 29 Feb
-maps to 28 Feb). A row is compared with the period that the same shift maps onto it.
+maps to 28 Feb). Days and hours line up by position; a longer period is compared with its own
+days shifted back (see ``MetricsEngine._comparison``).
 """
 
 from __future__ import annotations

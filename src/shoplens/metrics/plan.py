@@ -80,13 +80,23 @@ def _all(t: Any, conds: tuple[Condition, ...]) -> Any:
     return out
 
 
-def _reduction(t: Any, m: Measure) -> Any:
+STORE_SCOPED = frozenset({"user_id", "order_id", "product_id"})  # ids that mean something only within a store
+
+
+def distinct_key(t: Any, column: str, stores: int) -> Any:
+    """The value counted as distinct: with several stores, user u1 of store A is not u1 of store B."""
+    if stores > 1 and column in STORE_SCOPED:
+        return t["store_id"] + "\x1f" + t[column]
+    return t[column]
+
+
+def _reduction(t: Any, m: Measure, stores: int = 1) -> Any:
     where = _all(t, m.where)
     if m.agg == "count":
         return t.count(where=where)
     if m.agg == "sum":  # a sum over no rows is 0 like a count (SQL says null): no member orders -> member GMV 0
         return ibis.ifelse(t.count(where=where) > 0, t[m.column].sum(where=where), 0)
-    return t[m.column].nunique(where=where)
+    return distinct_key(t, m.column or "", stores).nunique(where=where)
 
 
 class Planner:
@@ -129,11 +139,12 @@ class Planner:
             needs |= {c.column for c in m.where}
         if self.from_rollup(group):
             t = self.rollup_table()
-            per_day = self.req.grain == "day" and len(self.scope.stores) == 1
-            aggs = {f"m{i}": rollup_source.reduction(t, m, per_day) for i, m in enumerate(group.measures)}
+            per_day = self.req.grain == "day"  # a rollup row is one (store, day, visitor)
+            aggs = {f"m{i}": rollup_source.reduction(t, m, per_day, len(self.scope.stores))
+                    for i, m in enumerate(group.measures)}
         else:
             t = self.source_table(group.source, needs)
-            aggs = {f"m{i}": _reduction(t, m) for i, m in enumerate(group.measures)}
+            aggs = {f"m{i}": _reduction(t, m, len(self.scope.stores)) for i, m in enumerate(group.measures)}
         group.renames = {f"m{i}": m.id for i, m in enumerate(group.measures)}
         keys = self._keys(t, group)
         expr = t.group_by(keys).aggregate(**aggs) if keys else t.aggregate(**aggs)
@@ -150,7 +161,8 @@ class Planner:
             counts = {f"c{i}": rollup_source.event_count(t, conds).sum() for i, (conds, _) in enumerate(m.having)}
         else:
             counts = {f"c{i}": t.count(where=_all(t, conds)) for i, (conds, _) in enumerate(m.having)}
-        per_entity = t.group_by([*keys, t[m.column]]).aggregate(**counts)
+        entity = distinct_key(t, m.column or "", len(self.scope.stores)).name("_entity")
+        per_entity = t.group_by([*keys, entity]).aggregate(**counts)
         keep = None
         for i, (_, minimum) in enumerate(m.having):
             cond = per_entity[f"c{i}"] >= minimum

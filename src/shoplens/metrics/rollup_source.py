@@ -45,12 +45,13 @@ def event_count(t: Any, conds: tuple[Condition, ...]) -> Any:
     return total
 
 
-def reduction(t: Any, m: Measure, rows_are_visitors: bool = False) -> Any:
-    """``rows_are_visitors``: one store and a daily grain, so each row is a distinct visitor of its day."""
+def reduction(t: Any, m: Measure, rows_are_visitors: bool = False, stores: int = 1) -> Any:
+    """``rows_are_visitors``: a daily grain, so each row is a distinct (store, visitor) of its day."""
+    from shoplens.metrics.plan import distinct_key
+
     if m.agg == "count":
         return event_count(t, m.where).sum()
     if rows_are_visitors and m.column == "user_id":
         return t.count(where=event_count(t, m.where) > 0) if m.where else t.count()
-    if m.where:
-        return t[m.column].nunique(where=event_count(t, m.where) > 0)
-    return t[m.column].nunique()
+    key = distinct_key(t, m.column or "", stores)
+    return key.nunique(where=event_count(t, m.where) > 0) if m.where else key.nunique()

@@ -141,12 +141,16 @@ class Scope:
         """LEFT JOIN of the output currency's rate on the row's local date (empty if none needed)."""
         if not self.converts():
             return ""
-        return (f" LEFT JOIN fx_rates _cx ON _cx.store_id = {alias}.store_id AND _cx.currency = "
-                f"{lit(self.currency or '')} AND _cx.date = CAST({date_sql} AS DATE)")
+        return (f" CROSS JOIN LATERAL (SELECT CAST({date_sql} AS DATE) AS _cx_day)"
+                f" LEFT JOIN fx_rates _cx ON _cx.store_id = {alias}.store_id AND _cx.currency = "
+                f"{lit(self.currency or '')} AND _cx.date = _cx_day")
 
     def money(self, alias: str, expr: str) -> str:
         """Reporting-currency money -> output currency (rate_to = store units per unit of the output currency)."""
         if not self.converts():
             return expr
         same = ", ".join(lit(s.store_id) for s in self.stores if s.currency == self.currency) or "NULL"
-        return f"(CASE WHEN {alias}.store_id IN ({same}) THEN {expr} ELSE {expr} / _cx.rate_to END)"
+        missing = (f"error('shoplens: no {self.currency} rate in fx_rates for store ' || {alias}.store_id"
+                   f" || ' on ' || CAST(_cx_day AS VARCHAR))")
+        return (f"(CASE WHEN {alias}.store_id IN ({same}) THEN {expr} WHEN {expr} IS NULL THEN NULL"
+                f" WHEN _cx.rate_to IS NULL THEN {missing} ELSE {expr} / _cx.rate_to END)")

@@ -111,10 +111,12 @@ def paid_orders_sql(scope: Scope, proxy_stores: tuple[str, ...]) -> str:
            f" o.currency, o.fx_rate, o.gross_amount_rc, o.discount_rc, o.channel, o.country, o.device, o.is_member"
            f" FROM orders o WHERE {scope.store_filter('o')} AND {PAID_ORDER.format(o='o')}")
     if proxy_stores:
-        sql += (" UNION ALL SELECT e.store_id, coalesce(json_extract_string(e.properties, '$.order_id'), e.event_id),"
-                " e.user_id, e.ts, e.ts, NULL, NULL, NULL, NULL, e.channel, e.country, e.device, NULL"
+        order_id = "coalesce(json_extract_string(e.properties, '$.order_id'), e.event_id)"
+        sql += (f" UNION ALL SELECT e.store_id, {order_id}, e.user_id, e.ts, e.ts, NULL, NULL, NULL, NULL, e.channel,"
+                " e.country, e.device, NULL"
                 f" FROM events e WHERE e.store_id IN ({', '.join(lit(s) for s in proxy_stores)})"
-                " AND e.event = 'purchase'")
+                f" AND e.event = 'purchase' QUALIFY row_number() OVER (PARTITION BY e.store_id, {order_id}"
+                " ORDER BY e.ts, e.event_id) = 1")  # several purchase events of one order are one order
     return sql
 
 

@@ -45,19 +45,36 @@ class Targets:
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)  # measure id -> builder params
     source: str = "defaults"
 
+    def _targets(self, frame: pd.DataFrame, mid: str, additive: bool, grain: str | None, periods: list[Period],
+                 stores: tuple[str, ...], per_store: bool) -> pd.Series | None:
+        if per_store:
+            found = {s: self.target_for(mid, (s,)) for s in stores}
+            return _by_store_rows(frame, {s: _row_targets(frame, f, additive, grain, periods)
+                                          for s, f in found.items() if f})
+        found_all = self.target_for(mid, stores)
+        return _row_targets(frame, found_all, additive, grain, periods) if found_all else None
+
     def target_for(self, metric: str, stores: tuple[str, ...]) -> list[Target]:
         own = [t for t in self.targets if t.metric == metric and t.store is not None and (t.store,) == stores]
         return own or [t for t in self.targets if t.metric == metric and t.store is None]
 
     def attach(self, frame: pd.DataFrame, catalog: Any, metric_ids: list[str], grain: str | None,
-               periods: list[Period], stores: tuple[str, ...]) -> pd.DataFrame:
-        """Add ``<m>__target``, ``<m>__attainment`` and ``<m>__benchmark`` where configured."""
+               periods: list[Period], stores: tuple[str, ...], by: tuple[str, ...] = (),
+               converted: bool = False) -> pd.DataFrame:
+        """Add ``<m>__target``, ``<m>__attainment`` and ``<m>__benchmark`` where configured.
+
+        A ratio's target holds for every row. A count or amount target is a store's total: it is
+        attached without dimensions, or per row when cut by store (each store its own target),
+        and not when the amounts are converted to another currency (targets are in the store's).
+        """
         extra: dict[str, pd.Series] = {}
         for mid in metric_ids:
             metric = catalog.metrics[mid]
-            found = self.target_for(mid, stores)
-            if found:
-                targets = _row_targets(frame, found, metric.unit in ADDITIVE_UNITS, grain, periods)
+            additive = metric.unit in ADDITIVE_UNITS
+            targets = None
+            if not additive or (not converted and not (set(by) - {"store"})):
+                targets = self._targets(frame, mid, additive, grain, periods, stores, "store" in by)
+            if targets is not None and targets.notna().any():
                 extra[f"{mid}__target"] = targets
                 value = frame[mid].astype("float64")
                 ratio = (targets / value.where(value != 0, np.nan)) if metric.good == "down" else (
@@ -66,6 +83,14 @@ class Targets:
             if mid in self.benchmarks:
                 extra[f"{mid}__benchmark"] = pd.Series(float(self.benchmarks[mid]), index=frame.index)
         return pd.concat([frame, pd.DataFrame(extra, index=frame.index)], axis=1) if extra else frame
+
+
+def _by_store_rows(frame: pd.DataFrame, per_store: dict[str, pd.Series]) -> pd.Series:
+    out = pd.Series(np.nan, index=frame.index)
+    for store, series in per_store.items():
+        mask = frame["store"] == store
+        out[mask] = series[mask]
+    return out
 
 
 def _day_target(day: date, targets: list[Target], additive: bool) -> float:
@@ -108,6 +133,13 @@ def _row_targets(frame: pd.DataFrame, targets: list[Target], additive: bool, gra
 
 
 def _parse(data: Any, where: str, catalog: Any, into: Targets) -> None:
+    try:
+        _parse_checked(data, where, catalog, into)
+    except (ValueError, TypeError, AttributeError) as exc:  # "lots" as a number, a list where a mapping goes, …
+        raise _bad(where, f"cannot read it: {exc}") from None
+
+
+def _parse_checked(data: Any, where: str, catalog: Any, into: Targets) -> None:
     if data is None:
         return
     if not isinstance(data, dict):
@@ -116,6 +148,8 @@ def _parse(data: Any, where: str, catalog: Any, into: Targets) -> None:
         if key not in SETTING_TO_MEASURE:
             raise _bad(where, f"unknown setting {key!r} (known: {', '.join(SETTING_TO_MEASURE)})")
         measure, param = SETTING_TO_MEASURE[key]
+        if int(value) < 1:
+            raise _bad(where, f"{key} must be at least 1 day")
         into.settings.setdefault(measure, {})[param] = int(value)
     for mid, value in (data.get("benchmarks") or {}).items():
         catalog.metric(mid)
@@ -128,7 +162,8 @@ def _parse(data: Any, where: str, catalog: Any, into: Targets) -> None:
         per = raw.get("per", "month")
         if per not in PERIOD_UNITS:
             raise _bad(where, f"targets[{i}].per must be one of {', '.join(PERIOD_UNITS)}")
-        user_targets.append(Target(raw["metric"], float(raw["value"]), per, raw.get("store"),
+        store = None if raw.get("store") is None else str(raw["store"])
+        user_targets.append(Target(str(raw["metric"]), float(raw["value"]), per, store,
                                    _date(raw.get("from"), where), _date(raw.get("to"), where)))
     replaced = {t.metric for t in user_targets}
     into.targets = [t for t in into.targets if t.metric not in replaced] + user_targets
@@ -173,6 +208,12 @@ def load_targets(path: str | os.PathLike[str] | None, catalog: Any = None) -> Ta
                                 zh="找不到配置文件", zh_hint="检查 --config / SHOPLENS_CONFIG")
         try:
             data = yaml.safe_load(user.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ShoplensError(f"cannot read the config file: {exc.__class__.__name__}", where=str(user),
+                                hint="--config must name a UTF-8 YAML file", zh="无法读取配置文件",
+                                zh_hint="--config 应指向 UTF-8 编码的 YAML 文件") from None
+        except ValueError as exc:  # e.g. a date YAML cannot build (2026-13-01)
+            raise _bad(str(user), f"cannot read it: {exc}") from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"{user}:{mark.line + 1}:{mark.column + 1}" if mark else str(user)

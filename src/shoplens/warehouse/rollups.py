@@ -93,6 +93,11 @@ def refresh_user_day(con: Any, store_ids: Iterable[str]) -> None:
 
 
 def migrate_user_day(con: Any) -> None:
-    """Migration 2: create and fill the rollup for every store with events."""
+    """Migration 2: create and fill the rollup for every store with events; give the file an id.
+
+    The id (``_shoplens_meta.warehouse_id``) lets caches tell a rebuilt file at the same path from the old one.
+    """
+    con.execute("CREATE TABLE IF NOT EXISTS _shoplens_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    con.execute("INSERT OR REPLACE INTO _shoplens_meta VALUES ('warehouse_id', CAST(uuid() AS VARCHAR))")
     create_user_day(con)
     refresh_user_day(con, [r[0] for r in con.execute("SELECT DISTINCT store_id FROM events").fetchall()])

@@ -1,0 +1,66 @@
+"""Refusals before any SQL runs: dimensions a metric cannot take, hours of daily data, missing fx rates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shoplens.errors import ShoplensError
+from shoplens.metrics.plan import Group, Request, needed_measures
+from shoplens.metrics.scope import Scope, lit
+
+DAILY_SOURCES = frozenset({"ad_spend", "inventory"})  # dated per local day, no time of day
+
+
+def check_dims(engine: Any, metric_ids: list[str], dims: set[str]) -> None:
+    """Every dimension exists and every metric can be cut by it."""
+    for d in sorted(dims):
+        if d not in engine.catalog.dimensions:
+            raise ShoplensError(f"unknown dimension {d!r}", hint=f"one of {', '.join(engine.catalog.dimensions)}",
+                                zh=f"未知维度 {d!r}", zh_hint=f"可选：{', '.join(engine.catalog.dimensions)}")
+    for mid in metric_ids:
+        unsupported = dims - engine.catalog.metric_dims(mid)
+        if unsupported:
+            ok = ", ".join(sorted(engine.catalog.metric_dims(mid))) or "-"
+            raise ShoplensError(f"metric {mid} cannot be cut or filtered by {', '.join(sorted(unsupported))}",
+                                hint=f"{mid} supports: {ok}",
+                                zh=f"指标 {mid} 不支持按 {', '.join(sorted(unsupported))} 拆分或筛选",
+                                zh_hint=f"{mid} 支持的维度：{ok}")
+
+
+def check_hourly(engine: Any, req: Request, groups: list[Group]) -> None:
+    """Daily data (ad spend, stock) and period-end snapshots have no hours: refuse rather than pile into 00:00."""
+    daily = {m.id for g in groups for m in g.measures
+             if g.timed and (g.source in DAILY_SOURCES or m.agg == "builder")}
+    names, _ = needed_measures(engine.catalog, req)
+    bad = [mid for mid in req.metric_ids
+           if {names.get(n, n) for n in engine.catalog.metrics[mid].formula.measures} & daily]
+    if bad:
+        raise ShoplensError(f"{', '.join(bad)} cannot be cut by hour (daily data)",
+                            hint="use --grain day or longer",
+                            zh=f"{', '.join(bad)} 不能按小时拆分（按天记录的数据）",
+                            zh_hint="请用 --grain day 或更长")
+
+
+
+def check_rates(engine: Any, scope: Scope, version: Any) -> None:
+    """--currency needs a rate for every day of the range, or sums would silently skip days."""
+    if not scope.converts() or scope.start is None or scope.end is None:
+        return
+    days = (scope.end - scope.start).days + 1
+    for s in scope.stores:
+        if s.currency == scope.currency:
+            continue
+        sql = (f"SELECT min(d)::VARCHAR, count(*) FROM (SELECT CAST(range AS DATE) AS d FROM range("
+               f"DATE '{scope.start}', DATE '{scope.end}' + INTERVAL 1 DAY, INTERVAL 1 DAY)) days"
+               f" WHERE d NOT IN (SELECT date FROM fx_rates WHERE store_id = {lit(s.store_id)}"
+               f" AND currency = {lit(scope.currency or '')})")
+        first, missing = engine._run(sql, version).iloc[0]
+        if missing:
+            raise ShoplensError(
+                f"no {scope.currency} rate for {missing} of {days} days in store {s.store_id} (first {first})",
+                hint=f"import fx_rates with currency {scope.currency} (rate_to = {s.currency} per 1 "
+                     f"{scope.currency}) for those dates",
+                zh=f"店铺 {s.store_id} 有 {missing}/{days} 天没有 {scope.currency} 汇率（最早 {first}）",
+                zh_hint=f"为这些日期导入 currency 为 {scope.currency} 的 fx_rates（rate_to = 1 {scope.currency} "
+                        f"折合多少 {s.currency}）")
+
