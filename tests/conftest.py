@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,27 @@ import shoplens
 REPO = Path(__file__).resolve().parents[1]
 
 
+def _origin_dir() -> Path | None:
+    """The checkout this one was cloned from, when that is a local folder (a CI clone in /tmp)."""
+    try:
+        url = subprocess.run(["git", "-C", str(REPO), "config", "--get", "remote.origin.url"], capture_output=True,
+                             text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    path = Path(url.removeprefix("file://")) if url and "://" not in url.removeprefix("file://") else None
+    return path if path is not None and path.is_dir() else None
+
+
 def datasets_dir() -> Path:
-    """``$SHOPLENS_DATASETS`` or ``../shared/datasets`` beside the checkout."""
-    return Path(os.environ.get("SHOPLENS_DATASETS") or REPO.parent / "shared" / "datasets")
+    """``$SHOPLENS_DATASETS``, else ``../shared/datasets`` beside the checkout, else beside the local
+    checkout it was cloned from (so a fresh clone anywhere still finds the real data)."""
+    if os.environ.get("SHOPLENS_DATASETS"):
+        return Path(os.environ["SHOPLENS_DATASETS"])
+    beside = REPO.parent / "shared" / "datasets"
+    origin = _origin_dir()
+    if not beside.is_dir() and origin is not None and (origin.parent / "shared" / "datasets").is_dir():
+        return origin.parent / "shared" / "datasets"
+    return beside
 
 
 @pytest.fixture(scope="session")
