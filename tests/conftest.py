@@ -56,3 +56,11 @@ def wh(db_path: Path):
     warehouse = shoplens.connect(str(db_path))
     yield warehouse
     warehouse.close()
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory):
+    """A MetricsEngine on the hand-made metrics fixture (tests/metrics_fixture.py), read-only."""
+    from metrics_fixture import open_engine
+
+    yield from open_engine(tmp_path_factory)

@@ -262,6 +262,22 @@ def open_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MetricsEng
         wh.close()
 
 
+def expected_value_tests(expected: dict[str, Any], groups: tuple[str, ...]) -> tuple[Any, Any, Any]:
+    """The tests every fixture file runs on its hand-computed W10 values (``EXPECTED``)."""
+
+    def test_the_file_covers_every_metric_of_its_groups() -> None:
+        assert set(expected) == catalog_ids(groups)
+
+    @pytest.mark.parametrize("metric", sorted(expected))
+    def test_w10_value(engine: MetricsEngine, metric: str) -> None:
+        check(rows(engine, metric), [{metric: expected[metric]}])
+
+    def test_w10_all_metrics_in_one_query(engine: MetricsEngine) -> None:
+        check(rows(engine, sorted(expected)), [expected])
+
+    return test_the_file_covers_every_metric_of_its_groups, test_w10_value, test_w10_all_metrics_in_one_query
+
+
 def rows(engine: MetricsEngine, metrics: list[str] | str, **kw: Any) -> list[dict[str, Any]]:
     """Result rows of a query; by default W10 of store s1, without targets."""
     kw.setdefault("start", W10[0])

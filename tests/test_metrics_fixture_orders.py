@@ -18,7 +18,7 @@ from datetime import date
 
 import pytest
 
-from metrics_fixture import FILE_GROUPS, W10, catalog_ids, check, open_engine, rows
+from metrics_fixture import FILE_GROUPS, W10, check, expected_value_tests, rows
 from shoplens.errors import ShoplensError
 from shoplens.metrics import MetricsEngine
 from shoplens.metrics.targets import load_targets
@@ -63,22 +63,8 @@ EXPECTED = {
 }
 
 
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory):
-    yield from open_engine(tmp_path_factory)
-
-
-def test_the_file_covers_every_metric_of_its_groups():
-    assert set(EXPECTED) == catalog_ids(GROUPS)
-
-
-@pytest.mark.parametrize("metric", sorted(EXPECTED))
-def test_w10_value(engine, metric):
-    check(rows(engine, metric), [{metric: EXPECTED[metric]}])
-
-
-def test_w10_all_metrics_in_one_query(engine):
-    check(rows(engine, sorted(EXPECTED)), [EXPECTED])
+test_the_file_covers_every_metric_of_its_groups, test_w10_value, test_w10_all_metrics_in_one_query = (
+    expected_value_tests(EXPECTED, GROUPS))
 
 
 # ---- grains and empty periods --------------------------------------------------------------------

@@ -9,14 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from metrics_fixture import W10, open_engine, rows
+from metrics_fixture import W10, rows
 from shoplens.errors import ShoplensError
 from shoplens.metrics.options import normalise_where, top_rows
-
-
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory):
-    yield from open_engine(tmp_path_factory)
 
 
 def test_filter_values_are_read_like_imported_data() -> None:

@@ -185,7 +185,3 @@ def covered_periods(comp: pd.DataFrame, grain: str | None) -> dict[str, Any]:
 def relative_change(base: pd.Series, comp: pd.Series) -> pd.Series:
     comp = comp.astype("float64")
     return (base.astype("float64") - comp) / comp.where(comp != 0, np.nan).abs()
-
-
-def as_date(value: object) -> date:
-    return pd.Timestamp(value).date()  # type: ignore[arg-type]

@@ -50,10 +50,6 @@ class BuildContext:
     def periods_sql(self) -> str:
         rows = ", ".join(f"(TIMESTAMP '{p.start.isoformat()} 00:00:00', DATE '{p.first.isoformat()}', "
                          f"DATE '{p.last.isoformat()}')" for p in self.periods)
-        if self.grain is None:
-            p = self.periods[0]
-            rows = f"(TIMESTAMP '{p.first.isoformat()} 00:00:00', DATE '{p.first.isoformat()}', " \
-                   f"DATE '{p.last.isoformat()}')"
         return f"(VALUES {rows}) per(_period, p_first, p_last)"
 
     def dim_cols(self, alias: str) -> str:

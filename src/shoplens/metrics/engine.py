@@ -165,6 +165,21 @@ class MetricsEngine:
             out[mid] = set().union(*(has.get(t, set()) for t in tables))
         return out
 
+    def _parse(self, metrics: list[str] | str, by: list[str] | tuple[str, ...], where: dict[str, Any] | None,
+               grain: str | None) -> tuple[list[str], tuple[str, ...], dict[str, tuple[str, ...]]]:
+        """Metric ids, dimensions and filters of a request, checked against the catalog (query and explain)."""
+        metric_ids = [m.strip() for m in (metrics.split(",") if isinstance(metrics, str) else metrics) if m.strip()]
+        if not metric_ids:
+            raise ShoplensError("no metric given", hint="e.g. gmv,orders", zh="没有指定指标", zh_hint="例如 gmv,orders")
+        for mid in metric_ids:
+            self.catalog.metric(mid)
+        by_t = tuple(dict.fromkeys(by))
+        where_t = normalise_where({k: tuple(str(x) for x in (v if isinstance(v, list | tuple | set) else [v]))
+                                   for k, v in (where or {}).items()})
+        check_dims(self, metric_ids, set(by_t) | set(where_t))
+        check_grain(grain)
+        return metric_ids, by_t, where_t
+
     # ---- the query ---------------------------------------------------------------------------------
     def query(self, metrics: list[str] | str, *, by: list[str] | tuple[str, ...] = (), grain: str | None = None,
               start: date | None = None, end: date | None = None, compare: str | None = None,
@@ -176,16 +191,7 @@ class MetricsEngine:
         ``sort``/``limit``: order rows by a queried metric (``gmv`` largest first, ``gmv:asc``) and keep
         the first ``limit`` (per period with a grain); see :mod:`shoplens.metrics.options`.
         """
-        metric_ids = [m.strip() for m in (metrics.split(",") if isinstance(metrics, str) else metrics) if m.strip()]
-        if not metric_ids:
-            raise ShoplensError("no metric given", hint="e.g. gmv,orders", zh="没有指定指标", zh_hint="例如 gmv,orders")
-        for mid in metric_ids:
-            self.catalog.metric(mid)
-        by_t = tuple(dict.fromkeys(by))
-        where_t = normalise_where({k: tuple(str(x) for x in (v if isinstance(v, list | tuple | set) else [v]))
-                                   for k, v in (where or {}).items()})
-        check_dims(self, metric_ids, set(by_t) | set(where_t))
-        check_grain(grain)
+        metric_ids, by_t, where_t = self._parse(metrics, by, where, grain)
         order = parse_sort(sort, metric_ids)
         if limit is not None and limit < 1:
             raise ShoplensError("--limit must be at least 1", zh="--limit 至少为 1")
@@ -334,7 +340,7 @@ class MetricsEngine:
                 row[d] = _clean(rec.pop(d))
             for k, v in rec.items():
                 v = _clean(v)
-                plain = v is not None and not k.endswith(("_change", "ment"))
+                plain = v is not None and not k.endswith(("_change", "__attainment"))
                 if plain and k.split("__")[0] in count_like:
                     v = round(v)
                 elif plain and k.split("__")[0] in money:  # summed money: 4 decimals, like the warehouse
@@ -349,11 +355,7 @@ class MetricsEngine:
                 store: str | list[str] | None = None, currency: str | None = None) -> dict[str, Any]:
         """Definition, formula and the SQL statements a query of this metric would run."""
         metric = self.catalog.metric(metric_id)
-        by_t = tuple(dict.fromkeys(by))
-        where_t = normalise_where({k: tuple(str(x) for x in (v if isinstance(v, list | tuple | set) else [v]))
-                                   for k, v in (where or {}).items()})
-        check_dims(self, [metric_id], set(by_t) | set(where_t))
-        check_grain(grain)
+        _, by_t, where_t = self._parse([metric_id], by, where, grain)
         version = self.data_version()
         scope = self.resolve_scope(store, currency, version)
         start, end = self._range(scope, start, end, version)

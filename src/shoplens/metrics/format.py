@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-UNIT_NAMES = {"count": ("数量", "count"), "currency": ("金额", "currency"), "percent": ("百分比", "percent"),
-              "seconds": ("秒", "seconds"), "days": ("天", "days"), "number": ("数值", "number"),
-              "score": ("评分", "score")}
-
 
 def format_value(value: Any, unit: str, lang: str = "en", currency: str | None = None) -> str:
     if value is None:

@@ -17,7 +17,7 @@ import ibis
 from shoplens.metrics import rollup_source
 from shoplens.metrics.builders import BUILDERS, BuildContext
 from shoplens.metrics.periods import IBIS_UNIT, Period
-from shoplens.metrics.scope import Scope
+from shoplens.metrics.scope import Scope, distinct_key
 from shoplens.metrics.sources import SOURCES
 from shoplens.metrics.spec import Catalog, Condition, Measure
 
@@ -78,16 +78,6 @@ def _all(t: Any, conds: tuple[Condition, ...]) -> Any:
         expr = _condition(t, cond)
         out = expr if out is None else out & expr
     return out
-
-
-STORE_SCOPED = frozenset({"user_id", "order_id", "product_id"})  # ids that mean something only within a store
-
-
-def distinct_key(t: Any, column: str, stores: int) -> Any:
-    """The value counted as distinct: with several stores, user u1 of store A is not u1 of store B."""
-    if stores > 1 and column in STORE_SCOPED:
-        return t["store_id"] + "\x1f" + t[column]
-    return t[column]
 
 
 def _reduction(t: Any, m: Measure, stores: int = 1) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shoplens.metrics.scope import Scope
+from shoplens.metrics.scope import Scope, distinct_key
 from shoplens.metrics.spec import Condition, Measure
 from shoplens.warehouse.rollups import EVENT_COUNTS, USER_DAY
 
@@ -47,8 +47,6 @@ def event_count(t: Any, conds: tuple[Condition, ...]) -> Any:
 
 def reduction(t: Any, m: Measure, rows_are_visitors: bool = False, stores: int = 1) -> Any:
     """``rows_are_visitors``: a daily grain, so each row is a distinct (store, visitor) of its day."""
-    from shoplens.metrics.plan import distinct_key
-
     if m.agg == "count":
         return event_count(t, m.where).sum()
     if rows_are_visitors and m.column == "user_id":

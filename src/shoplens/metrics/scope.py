@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 
@@ -154,3 +155,13 @@ class Scope:
                    f" || ' on ' || CAST(_cx_day AS VARCHAR))")
         return (f"(CASE WHEN {alias}.store_id IN ({same}) THEN {expr} WHEN {expr} IS NULL THEN NULL"
                 f" WHEN _cx.rate_to IS NULL THEN {missing} ELSE {expr} / _cx.rate_to END)")
+
+
+STORE_SCOPED = frozenset({"user_id", "order_id", "product_id"})  # ids that mean something only within a store
+
+
+def distinct_key(t: Any, column: str, stores: int) -> Any:
+    """The value counted as distinct: with several stores, user u1 of store A is not u1 of store B."""
+    if stores > 1 and column in STORE_SCOPED:
+        return t["store_id"] + "\x1f" + t[column]
+    return t[column]

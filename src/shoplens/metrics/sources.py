@@ -49,6 +49,18 @@ def _select(cols: dict[str, str], needs: frozenset[str], always: tuple[str, ...]
     return ", ".join(f"{expr} AS {name}" for name, expr in cols.items() if name in always or name in needs)
 
 
+def _first_visit_join(scope: Scope, alias: str) -> str:
+    """``f.first_ts``: each visitor's first event ever (all history, not just the range)."""
+    return (f" JOIN (SELECT store_id, user_id, min(ts) AS first_ts FROM events e WHERE {scope.store_filter('e')}"
+            f" GROUP BY ALL) f ON f.store_id = {alias}.store_id AND f.user_id = {alias}.user_id")
+
+
+def _new_visitor_day(scope: Scope, alias: str, ts: str) -> str:
+    """'new' on the local day of a visitor's first visit, 'returning' after it (needs the first-visit join)."""
+    return (f"CASE WHEN CAST({scope.local(alias, ts)} AS DATE) = CAST({scope.local(alias, 'f.first_ts', bounded=False)}"
+            " AS DATE) THEN 'new' ELSE 'returning' END")
+
+
 def _events(scope: Scope, needs: frozenset[str]) -> str:
     cols = {
         "store_id": "e.store_id", "_ts": scope.local("e", "e.ts"), "user_id": "e.user_id", "event": "e.event",
@@ -56,9 +68,7 @@ def _events(scope: Scope, needs: frozenset[str]) -> str:
         "source": "e.source", "campaign": "e.campaign", "device": "e.device", "country": "e.country",
         "market": "e.country", "product": "e.product_id", "category": "p.category", "brand": "p.brand",
         "member_tier": MEMBER_TIER, "first_visit": "(e.ts = f.first_ts)",
-        "new_vs_returning": (f"CASE WHEN CAST({scope.local('e', 'e.ts')} AS DATE) = CAST("
-                             f"{scope.local('e', 'f.first_ts', bounded=False)} AS DATE) THEN 'new'"
-                             " ELSE 'returning' END"),
+        "new_vs_returning": _new_visitor_day(scope, "e", "e.ts"),
     }
     sql = f"SELECT {_select(cols, needs, ('store_id', '_ts'))} FROM events e"
     if needs & {"category", "brand"}:
@@ -66,8 +76,7 @@ def _events(scope: Scope, needs: frozenset[str]) -> str:
     if "member_tier" in needs:
         sql += CUSTOMER_JOIN.format(a="e")
     if needs & {"first_visit", "new_vs_returning"}:
-        sql += (f" JOIN (SELECT store_id, user_id, min(ts) AS first_ts FROM events e WHERE {scope.store_filter('e')}"
-                " GROUP BY ALL) f ON f.store_id = e.store_id AND f.user_id = e.user_id")
+        sql += _first_visit_join(scope, "e")
     return sql + f" WHERE {scope.store_filter('e')} AND {scope.ts_range('e', 'e.ts')}"
 
 
@@ -92,16 +101,13 @@ def _sessions(scope: Scope, needs: frozenset[str]) -> str:
         "source": "s.source", "campaign": "s.campaign", "device": "s.device", "country": "s.country",
         "market": "s.country", "member_tier": MEMBER_TIER, "bounced": "(s.n_events = 1)",
         "duration_seconds": "(epoch(s.end_ts) - epoch(s.start_ts))", "page_views": "s.page_views",
-        "new_vs_returning": (f"CASE WHEN CAST({scope.local('s', 's.start_ts')} AS DATE) = CAST("
-                             f"{scope.local('s', 'f.first_ts', bounded=False)} AS DATE) THEN 'new'"
-                             " ELSE 'returning' END"),
+        "new_vs_returning": _new_visitor_day(scope, "s", "s.start_ts"),
     }
     sql = f"SELECT {_select(cols, needs, ('store_id', '_ts'))} FROM ({raw}) s"
     if "member_tier" in needs:
         sql += CUSTOMER_JOIN.format(a="s")
     if "new_vs_returning" in needs:
-        sql += (f" JOIN (SELECT store_id, user_id, min(ts) AS first_ts FROM events e WHERE {scope.store_filter('e')}"
-                " GROUP BY ALL) f ON f.store_id = s.store_id AND f.user_id = s.user_id")
+        sql += _first_visit_join(scope, "s")
     return sql + f" WHERE {scope.ts_range('s', 's.start_ts')}"
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from shoplens.errors import ShoplensError
+from shoplens.metrics.builders import BUILDERS
 from shoplens.metrics.formula import Formula, FormulaError, parse_formula
 from shoplens.metrics.sources import SOURCES
 
@@ -63,8 +64,6 @@ class Measure:
 
     @property
     def dims(self) -> frozenset[str]:
-        from shoplens.metrics.builders import BUILDERS
-
         if self.agg == "builder":
             return BUILDERS[self.builder or ""].dims
         return SOURCES[self.source].dims
@@ -153,8 +152,6 @@ def _conditions(raw: Any, where: str, columns: frozenset[str]) -> tuple[Conditio
 
 
 def _measure(mid: str, raw: dict[str, Any]) -> Measure:
-    from shoplens.metrics.builders import BUILDERS
-
     where = f"measure {mid}"
     source = raw.get("source")
     if source not in SOURCES:
@@ -228,5 +225,9 @@ def parse_catalog(data: dict[str, Any]) -> Catalog:
 def load_catalog() -> Catalog:
     """The shipped catalog (parsed and validated once per process)."""
     text = resources.files("shoplens.metrics").joinpath("catalog.yaml").read_text(encoding="utf-8")
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster than the pure-Python parser
-    return parse_catalog(yaml.load(text, Loader=loader))
+    return parse_catalog(load_yaml(text))
+
+
+def load_yaml(text: str) -> Any:
+    """Safe YAML, with libyaml when installed (~10x faster than the pure-Python parser)."""
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))

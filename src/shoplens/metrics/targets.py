@@ -194,20 +194,19 @@ def config_path(explicit: str | os.PathLike[str] | None) -> Path | None:
 
 def load_targets(path: str | os.PathLike[str] | None, catalog: Any = None) -> Targets:
     """Shipped defaults, then the user's config file (if any) on top."""
-    from shoplens.metrics.spec import load_catalog
+    from shoplens.metrics.spec import load_catalog, load_yaml
 
     catalog = catalog or load_catalog()
     out = Targets()
     text = resources.files("shoplens.metrics").joinpath("defaults.yaml").read_text(encoding="utf-8")
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    _parse(yaml.load(text, Loader=loader), "shoplens/metrics/defaults.yaml", catalog, out)
+    _parse(load_yaml(text), "shoplens/metrics/defaults.yaml", catalog, out)
     user = config_path(path)
     if user is not None:
         if not user.exists():
             raise ShoplensError("config file not found", where=str(user), hint="check --config / SHOPLENS_CONFIG",
                                 zh="找不到配置文件", zh_hint="检查 --config / SHOPLENS_CONFIG")
         try:
-            data = yaml.safe_load(user.read_text(encoding="utf-8"))
+            data = load_yaml(user.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError) as exc:
             raise ShoplensError(f"cannot read the config file: {exc.__class__.__name__}", where=str(user),
                                 hint="--config must name a UTF-8 YAML file", zh="无法读取配置文件",

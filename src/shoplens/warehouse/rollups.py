@@ -35,8 +35,12 @@ def remember_replaced_events(con: Any, select_sql: str) -> None:
     con.execute(f"INSERT INTO {REPLACED} {select_sql}")
 
 
-def _counts_sql() -> str:
-    return ", ".join(f"count_if(e.event = '{e}') AS {c}" for e, c in EVENT_COUNTS.items())
+def _insert(con: Any, scope: Any, where: str, params: list[Any]) -> None:
+    """Rollup rows of the events ``where`` selects (``e`` is events), local days of ``scope``'s store."""
+    counts = ", ".join(f"count_if(e.event = '{e}') AS {c}" for e, c in EVENT_COUNTS.items())
+    con.execute(f"INSERT INTO {USER_DAY} SELECT e.store_id, CAST({scope.local('e', 'e.ts')} AS DATE) AS day,"
+                f" e.user_id, count(*) AS n_events, {counts} FROM events e WHERE {where} GROUP BY ALL ORDER BY day",
+                params)
 
 
 def refresh_days_of_import(con: Any, import_id: int) -> None:
@@ -66,9 +70,8 @@ def _refresh_days(con: Any, store_id: str, import_id: int) -> None:
                 f" SELECT store_id, ts FROM {REPLACED} WHERE store_id = $1) e", [store_id, import_id])
     con.execute(f"DELETE FROM {USER_DAY} WHERE store_id = ? AND day IN (SELECT day FROM _rollup_days)", [store_id])
     lo, hi = bounds[0] - timedelta(days=2), bounds[1] + timedelta(days=2)
-    con.execute(f"INSERT INTO {USER_DAY} SELECT e.store_id, {day} AS day, e.user_id, count(*) AS n_events,"
-                f" {_counts_sql()} FROM events e WHERE e.store_id = ? AND e.ts >= ? AND e.ts < ?"
-                f" AND {day} IN (SELECT day FROM _rollup_days) GROUP BY ALL ORDER BY day", [store_id, lo, hi])
+    _insert(con, scope, f"e.store_id = ? AND e.ts >= ? AND e.ts < ? AND {day} IN (SELECT day FROM _rollup_days)",
+            [store_id, lo, hi])
     con.execute(f"DELETE FROM {REPLACED} WHERE store_id = ?", [store_id])
     con.execute("DROP TABLE IF EXISTS _rollup_days")
 
@@ -87,9 +90,7 @@ def refresh_user_day(con: Any, store_ids: Iterable[str]) -> None:
             continue
         tz, currency, first, last = row
         scope = Scope((StoreInfo(store_id, tz, currency),), first, last)
-        con.execute(f"INSERT INTO {USER_DAY} SELECT e.store_id, CAST({scope.local('e', 'e.ts')} AS DATE) AS day,"
-                    f" e.user_id, count(*) AS n_events, {_counts_sql()} FROM events e WHERE e.store_id = ?"
-                    " GROUP BY ALL ORDER BY day", [store_id])
+        _insert(con, scope, "e.store_id = ?", [store_id])
 
 
 def migrate_user_day(con: Any) -> None:
