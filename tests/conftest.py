@@ -64,3 +64,40 @@ def engine(tmp_path_factory: pytest.TempPathFactory):
     from metrics_fixture import open_engine
 
     yield from open_engine(tmp_path_factory)
+
+
+# ---- real stores imported once per test session (read them with shoplens.connect(path, read_only=True)) ----
+RETAIL_FILE = "online_retail/online_retail.csv.gz"
+TAOBAO_FILE = "taobao_userbehavior_sample/UserBehavior_head.csv.gz"
+
+
+def _imported(datasets: Path, factory: pytest.TempPathFactory, file: str, preset: str, store: str) -> Path:
+    from shoplens.ingest.pipeline import import_files
+
+    path = factory.mktemp(store) / "w.duckdb"
+    with shoplens.connect(str(path)) as wh:
+        import_files(wh, [datasets / file], preset=preset, store=store)
+    return path
+
+
+@pytest.fixture(scope="session")
+def retail_db(datasets: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Online Retail (UCI) imported with its preset as store ``uk`` (orders only, Europe/London)."""
+    return _imported(datasets, tmp_path_factory, RETAIL_FILE, "online-retail", "uk")
+
+
+@pytest.fixture(scope="session")
+def taobao_db(datasets: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Taobao UserBehavior head sample imported as store ``tb`` (events only, Asia/Shanghai)."""
+    return _imported(datasets, tmp_path_factory, TAOBAO_FILE, "taobao-userbehavior", "tb")
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default deterministic demo store (what `make demo` builds)."""
+    from shoplens.demo.build import build_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    with shoplens.connect(str(path)) as wh:
+        build_demo(wh)
+    return path

@@ -86,6 +86,14 @@ def lang() -> str:
     return "zh" if chosen.lower().startswith("zh") else "en"
 
 
+def register_labels(labels: dict[str, tuple[str, str]]) -> None:
+    """Add a module's own (zh-CN, en) labels; a key may not mean two things."""
+    for key, pair in labels.items():
+        if LABELS.get(key, pair) != pair:
+            raise ValueError(f"label {key!r} is already defined as {LABELS[key]}")
+    LABELS.update(labels)
+
+
 def t(key: str) -> str:
     zh, en = LABELS.get(key, (key, key))
     return zh if lang() == "zh" else en

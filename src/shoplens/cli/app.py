@@ -62,13 +62,23 @@ def db_path() -> str | None:
 
 
 def register() -> None:
-    from shoplens.cli import demo_cmd, import_cmd, info_cmd, metrics_cmd, quarantine_cmd
+    from shoplens.cli import (
+        demo_cmd,
+        funnel_cmd,
+        import_cmd,
+        info_cmd,
+        metrics_cmd,
+        paths_cmd,
+        quarantine_cmd,
+        retention_cmd,
+        rfm_cmd,
+        segment_cmd,
+        user_cmd,
+    )
 
-    import_cmd.register(app)
-    info_cmd.register(app)
-    quarantine_cmd.register(app)
-    demo_cmd.register(app)
-    metrics_cmd.register(app)
+    for module in (import_cmd, info_cmd, quarantine_cmd, demo_cmd, metrics_cmd, funnel_cmd, retention_cmd, paths_cmd,
+                   segment_cmd, rfm_cmd, user_cmd):
+        module.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,154 @@
+"""What an analysis covers: which stores, which local dates, which events and users.
+
+``open_context`` checks the store names, works out each store's data range (so local-day
+arithmetic can use the fast UTC-offset form of ``Scope.local``) and which stores have no
+``purchase`` events of their own: for those, every paid order is read as a ``purchase`` event
+(at its payment time, with its channel/country/device), so repurchase cohorts, RFM and funnels
+ending in a purchase work on stores that only import orders (online-retail, CDNOW).
+
+Identifiers in the SQL come from this module and the allow-lists in ``filters.py``; every user
+value is a quoted literal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+
+from shoplens.analyses.filters import Condition, conditions_sql, parse_where
+from shoplens.errors import ShoplensError
+from shoplens.metrics.scope import Scope, StoreInfo, lit
+from shoplens.metrics.sources import PAID_ORDER
+from shoplens.warehouse.rollups import USER_DAY
+
+EVENT_FIELDS = ("store_id", "event_id", "ts", "user_id", "session_id", "event", "page_type", "product_id",
+                "channel", "source", "medium", "campaign", "device", "country", "properties")
+
+
+@dataclass(frozen=True)
+class Context:
+    wh: Any  # shoplens Warehouse
+    scope: Scope  # stores and the inclusive local date range (always bounded: defaults to the data's range)
+    where: tuple[Condition, ...] = ()
+    segment: str | None = None
+    orders_as_purchases: tuple[str, ...] = ()  # stores without purchase events: paid orders stand in
+    data_start: date | None = None
+    data_end: date | None = None
+
+    @property
+    def start(self) -> date:
+        return self.scope.start  # type: ignore[return-value]
+
+    @property
+    def end(self) -> date:
+        return self.scope.end  # type: ignore[return-value]
+
+    @property
+    def multi_store(self) -> bool:
+        return len(self.scope.stores) > 1
+
+    def user_cols(self, alias: str | None = None) -> str:
+        """The columns that identify a user: ``user_id``, or ``store_id, user_id`` across stores."""
+        p = f"{alias}." if alias else ""
+        return f"{p}store_id, {p}user_id" if self.multi_store else f"{p}user_id"
+
+    def with_range(self, start: date | None, end: date | None) -> Context:
+        return replace(self, scope=self.scope.with_range(start or self.start, end or self.end))
+
+    def run(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+        return self.wh.con.execute(sql, params or []).df()
+
+    # ---- SQL pieces ---------------------------------------------------------------------------
+    def local_day(self, alias: str, ts: str) -> str:
+        return f"CAST({self.scope.local(alias, ts)} AS DATE)"
+
+    def events_sql(self, *, start: date | None = None, end: date | None = None, where: bool = True,
+                   fields: tuple[str, ...] = EVENT_FIELDS, extra: str = "") -> str:
+        """SELECT of behaviour events in [start, end] (local dates; default: the context's range).
+
+        Rows: ``events`` of the stores, plus paid orders as ``purchase`` events for the stores in
+        ``orders_as_purchases``; users with no id are left out (they cannot be followed). ``where``
+        applies the context's conditions and segment; ``extra`` is one more SQL condition on ``e``.
+        """
+        scope = self.scope.with_range(start or self.start, end or self.end)
+        conds = [scope.store_filter("e"), scope.ts_range("e", "e.ts"), "e.user_id IS NOT NULL"]
+        if where:
+            conds.append(conditions_sql(self.where, "e"))
+            if self.segment:
+                from shoplens.analyses.segments import members_sql
+
+                conds.append(f"({self.user_cols('e')}) IN (SELECT {self.user_cols()} FROM "
+                             f"({members_sql(self, self.segment)}))")
+        if extra:
+            conds.append(extra)
+        source = "events"
+        if self.orders_as_purchases:
+            source = f"({EVENTS_WITH_ORDERS.format(stores=', '.join(lit(s) for s in self.orders_as_purchases))})"
+        cols = ", ".join(f"e.{f}" for f in fields)
+        return f"SELECT {cols} FROM {source} e WHERE " + " AND ".join(conds)
+
+
+EVENTS_WITH_ORDERS = (
+    "SELECT " + ", ".join(EVENT_FIELDS) + " FROM events UNION ALL "
+    "SELECT o.store_id, 'order:' || o.order_id, coalesce(o.paid_ts, o.created_ts), o.user_id, NULL, 'purchase', NULL,"
+    " NULL, o.channel, NULL, NULL, NULL, o.device, o.country, json_object('order_id', o.order_id)"
+    " FROM orders o WHERE o.store_id IN ({stores}) AND " + PAID_ORDER.format(o="o"))
+
+
+def _stores(wh: Any) -> list[StoreInfo]:
+    rows = wh.con.execute("SELECT store_id, timezone, reporting_currency FROM stores ORDER BY store_id").fetchall()
+    return [StoreInfo(*r) for r in rows]
+
+
+def resolve_stores(wh: Any, store: str | list[str] | tuple[str, ...] | None) -> tuple[StoreInfo, ...]:
+    known = _stores(wh)
+    if not known:
+        raise ShoplensError("the warehouse has no stores yet", hint="import data or run `shoplens demo`",
+                            zh="仓库里还没有店铺", zh_hint="先导入数据或运行 `shoplens demo`")
+    by_id = {s.store_id: s for s in known}
+    wanted = [store] if isinstance(store, str) else list(store or [])
+    for s in wanted:
+        if s not in by_id:
+            raise ShoplensError(f"unknown store {s!r}", hint=f"stores: {', '.join(by_id)}",
+                                zh=f"未知店铺 {s!r}", zh_hint=f"已有店铺：{', '.join(by_id)}")
+    return tuple(by_id[s] for s in wanted) if wanted else tuple(known)
+
+
+def _data_range(wh: Any, scope: Scope) -> tuple[date | None, date | None]:
+    """First and last local day with events or orders in the scope's stores."""
+    orders_day = f"CAST({scope.local('o', 'coalesce(o.paid_ts, o.created_ts)', bounded=False)} AS DATE)"
+    row = wh.con.execute(
+        f"SELECT min(d0), max(d1) FROM (SELECT min(r.day) AS d0, max(r.day) AS d1 FROM {USER_DAY} r"
+        f" WHERE {scope.store_filter('r')} UNION ALL SELECT min({orders_day}), max({orders_day}) FROM orders o"
+        f" WHERE {scope.store_filter('o')})").fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def open_context(wh: Any, *, store: str | list[str] | tuple[str, ...] | None = None, start: date | None = None,
+                 end: date | None = None, where: Any = None, segment: str | None = None) -> Context:
+    """The context of one analysis request (dates are inclusive local dates; default: all data)."""
+    stores = resolve_stores(wh, store)
+    if start and end and start > end:
+        raise ShoplensError(f"--from {start} is after --to {end}", hint="swap the dates",
+                            zh=f"--from {start} 晚于 --to {end}", zh_hint="请交换两个日期")
+    scope = Scope(stores, None, None)
+    first, last = _data_range(wh, scope)
+    if first is None:
+        raise ShoplensError("the selected stores have no events or orders yet", hint="import events or orders",
+                            zh="所选店铺还没有事件或订单数据", zh_hint="请先导入事件或订单")
+    ids = [s.store_id for s in stores]
+    with_purchases = {r[0] for r in wh.con.execute(
+        f"SELECT DISTINCT store_id FROM {USER_DAY} WHERE n_purchase > 0 AND store_id IN "
+        f"({', '.join(lit(s) for s in ids)})").fetchall()}
+    start, end = start or first, end or last
+    if end < start:  # a range entirely outside the data: keep it valid, it selects nothing
+        end = start
+    return Context(wh, Scope(stores, start, end), parse_where(where), segment,
+                   tuple(s for s in ids if s not in with_purchases), first, last)
+
+
+def days_between(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]

@@ -1,0 +1,158 @@
+"""Conditions on events: ``--where channel=live_stream``, ``device!=desktop``, ``country=CN|HK``,
+``properties.coupon=spring``, and funnel steps with their own conditions (``purchase[channel=live_stream]``).
+
+Keys are an allow-list of event columns or ``properties.KEY`` (a key of the event's JSON
+properties); values are always SQL string literals, never identifiers, so user text cannot change
+the query. Channel and device values are read like imports (``直播`` = live_stream, case-insensitive).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from shoplens.errors import ShoplensError
+from shoplens.metrics.options import normalise_where
+from shoplens.metrics.scope import lit
+from shoplens.model.vocab import CUSTOM_EVENT_PATTERN, EVENT_ALIASES, EVENTS
+
+EVENT_COLUMNS = ("channel", "device", "country", "source", "medium", "campaign", "page_type", "product_id",
+                 "session_id")
+_PROPERTY = re.compile(r"^(?:properties|prop)\.([\w-]{1,64})$", re.UNICODE)
+_CONDITION = re.compile(r"^\s*([^=!<>\s]+)\s*(!=|=)\s*(.*?)\s*$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Condition:
+    key: str  # an EVENT_COLUMNS name or properties.KEY
+    negate: bool
+    values: tuple[str, ...]
+
+    def column_sql(self, alias: str) -> str:
+        prop = _PROPERTY.match(self.key)
+        if prop:
+            path = lit('$."' + prop.group(1) + '"')
+            return f"json_extract_string({alias}.properties, {path})"
+        return f"{alias}.{self.key}"
+
+    def sql(self, alias: str) -> str:
+        column = self.column_sql(alias)
+        values = ", ".join(lit(v) for v in self.values)
+        if self.negate:
+            return f"({column} IS NULL OR {column} NOT IN ({values}))"
+        return f"{column} IN ({values})"
+
+    @property
+    def text(self) -> str:
+        return f"{self.key}{'!=' if self.negate else '='}{'|'.join(self.values)}"
+
+
+def _bad(what: str, text: str, hint: str, zh_hint: str) -> ShoplensError:
+    return ShoplensError(f"{what} {text!r} is not understood", hint=hint, zh=f"{what} {text!r} 无法识别",
+                         zh_hint=zh_hint)
+
+
+def parse_condition(text: str, what: str = "--where") -> Condition:
+    """``key=value``, ``key!=value``, ``key=a|b`` -> Condition (unknown keys are refused with the list)."""
+    m = _CONDITION.match(text)
+    if not m or not m.group(3):
+        raise _bad(what, text, "use KEY=VALUE, KEY!=VALUE or KEY=A|B, e.g. channel=live_stream",
+                   "请用 键=值、键!=值 或 键=A|B，例如 channel=live_stream")
+    key, op, raw = m.group(1).strip(), m.group(2), m.group(3)
+    if key not in EVENT_COLUMNS and not _PROPERTY.match(key):
+        keys = ", ".join(EVENT_COLUMNS)
+        raise ShoplensError(f"{what}: unknown key {key!r}", hint=f"one of {keys}, or properties.KEY",
+                            zh=f"{what}：未知的键 {key!r}", zh_hint=f"可用：{keys}，或 properties.键名")
+    values = tuple(v.strip() for v in raw.split("|") if v.strip())
+    if not values:
+        raise _bad(what, text, "give at least one value", "至少给出一个值")
+    values = normalise_where({key: values}).get(key, values)
+    return Condition(key, op == "!=", values)
+
+
+def conditions_sql(conditions: tuple[Condition, ...], alias: str) -> str:
+    return " AND ".join(c.sql(alias) for c in conditions) or "TRUE"
+
+
+_EVENT_ALIASES = dict(EVENT_ALIASES)
+
+
+def event_name(text: str) -> str:
+    """A standard event (aliases such as ``cart`` or ``buy`` accepted) or a custom event name."""
+    name = text.strip()
+    name = _EVENT_ALIASES.get(name.lower(), name)
+    if name in EVENTS or re.match(CUSTOM_EVENT_PATTERN, name):
+        return name
+    raise ShoplensError(f"{text!r} is not an event name", hint=f"standard events: {', '.join(EVENTS)}",
+                        zh=f"{text!r} 不是事件名", zh_hint=f"标准事件：{', '.join(EVENTS)}")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One funnel step: an event name and optional conditions on that event."""
+
+    event: str
+    conditions: tuple[Condition, ...] = ()
+
+    @property
+    def label(self) -> str:
+        if not self.conditions:
+            return self.event
+        return f"{self.event}[{','.join(c.text for c in self.conditions)}]"
+
+    def sql(self, alias: str) -> str:
+        cond = [f"{alias}.event = {lit(self.event)}"] + [c.sql(alias) for c in self.conditions]
+        return "(" + " AND ".join(cond) + ")"
+
+
+def split_outside_brackets(text: str) -> list[str]:
+    """``a,b[x=1,y=2],c`` -> ['a', 'b[x=1,y=2]', 'c']."""
+    parts, depth, current = [], 0, []
+    for ch in text:
+        depth += ch == "["
+        depth -= ch == "]"
+        if ch == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    return [p.strip() for p in parts if p.strip()]
+
+
+def parse_step(text: str) -> Step:
+    text = text.strip()
+    if "[" not in text:
+        return Step(event_name(text))
+    if not text.endswith("]") or text.count("[") != 1:
+        raise _bad("step", text, "write EVENT[KEY=VALUE,...], e.g. purchase[channel=live_stream]",
+                   "请写成 事件[键=值,...]，例如 purchase[channel=live_stream]")
+    name, inner = text[:-1].split("[", 1)
+    conditions = tuple(parse_condition(c, what="step") for c in re.split(r"[,&;]", inner) if c.strip())
+    return Step(event_name(name), conditions)
+
+
+def parse_steps(steps: str | list[str] | tuple[str, ...] | list[Step]) -> tuple[Step, ...]:
+    """Steps from ``"a,b[x=1],c"`` or a list of texts/Steps."""
+    if isinstance(steps, str):
+        steps = split_outside_brackets(steps)
+    out = []
+    for item in steps:
+        if isinstance(item, Step):
+            out.append(item)
+        else:
+            out.extend(parse_step(p) for p in split_outside_brackets(item))
+    return tuple(out)
+
+
+def parse_where(where: str | list[str] | tuple[str, ...] | dict[str, str] | None) -> tuple[Condition, ...]:
+    """``--where`` options (repeatable; a dict {key: value} from Python) -> conditions."""
+    if not where:
+        return ()
+    if isinstance(where, dict):
+        items = [f"{k}={v}" if not isinstance(v, (list, tuple)) else f"{k}={'|'.join(v)}" for k, v in where.items()]
+    elif isinstance(where, str):
+        items = [where]
+    else:
+        items = list(where)
+    return tuple(parse_condition(i) for i in items)

@@ -1,0 +1,52 @@
+"""The common shape of analysis results: a frozen dataclass with ``to_dict`` (the CLI's JSON) and ``to_pandas``."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, is_dataclass
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+
+
+def clean(value: Any) -> Any:
+    """JSON-ready: NaN -> None, dates -> ISO text, floats rounded (10 places), containers walked."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else round(value, 10)
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean(v) for v in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return clean(asdict(value))
+    if hasattr(value, "item"):  # numpy scalars
+        return clean(value.item())
+    return value
+
+
+def ratio(numerator: float | int | None, denominator: float | int | None) -> float | None:
+    """numerator / denominator, None when the denominator is 0 or missing (never a fake 0 %)."""
+    if numerator is None or not denominator:
+        return None
+    return numerator / denominator
+
+
+@dataclass(frozen=True)
+class Result:
+    """Base of the typed results. Subclasses say which rows ``to_pandas`` returns (``table_rows``)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return clean(asdict(self))
+
+    def table_rows(self) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def to_pandas(self) -> pd.DataFrame:
+        return pd.DataFrame(self.table_rows())
