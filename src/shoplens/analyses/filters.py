@@ -156,3 +156,12 @@ def parse_where(where: str | list[str] | tuple[str, ...] | dict[str, str] | None
     else:
         items = list(where)
     return tuple(parse_condition(i) for i in items)
+
+
+def dimension_sql(dim: str, alias: str) -> str:
+    """SQL of a breakdown dimension on events: an event column or ``properties.KEY``."""
+    if dim not in EVENT_COLUMNS and not _PROPERTY.match(dim):
+        keys = ", ".join(EVENT_COLUMNS)
+        raise ShoplensError(f"cannot break down by {dim!r}", hint=f"one of {keys}, or properties.KEY",
+                            zh=f"无法按 {dim!r} 拆分", zh_hint=f"可用：{keys}，或 properties.键名")
+    return Condition(dim, False, ()).column_sql(alias)
