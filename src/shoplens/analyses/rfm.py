@@ -1,0 +1,258 @@
+"""RFM: recency, frequency and monetary value per customer, quantile scores and named tiers.
+
+Definitions (docs/behaviour.md#rfm-tiers) — they decide the numbers:
+
+- **customer**: a ``(store_id, user_id)`` with at least one paid order (``PAID_ORDER``: paid_ts set,
+  or status paid/shipped/delivered; a paid order cancelled later still counts, as in GMV) paid on a
+  local day from the context's start (default: all history) up to and including ``as_of``
+  (default: the context's last day = the last data day; one as-of for all the context's stores).
+  Guest orders (no user id) are nobody's.
+- **R** ``recency_days`` = ``as_of`` - local day of the last paid order (store time zone), 0 = bought
+  on ``as_of``; **F** ``frequency`` = paid orders; **M** ``monetary`` = their GMV, the sum of
+  ``gross_amount_rc`` in the store's reporting currency — the catalog's ``gmv`` (before discounts
+  and refunds), so tier GMV adds up to the metrics engine's GMV of the same orders.
+- A store that imported no orders (events only, e.g. Taobao) uses its ``purchase`` events as orders
+  (one per order id, like the metrics engine): F counts them, M is NULL and the M score is skipped
+  (``m_score`` NULL; rules on M treat it as unknown).
+- **Scores** 1..bins are computed per store, in the database, from ranks with ties sharing a score:
+  ``score = 1 + floor(bins * below / n)`` where ``below`` = the store's customers with a strictly
+  worse value (R: an earlier last order day; F, M: a smaller value) and ``n`` = its customers (with
+  an amount, for M). Distinct values give equal groups (``ntile``); a tie never splits, and a
+  customer only scores above 1 by beating others — so the crowd of one-order buyers gets F = 1.
+- **Tiers**: ``rfm_tiers.RULES`` (first matching rule wins).
+- **Win-back**: customers whose last paid order is ``days`` or more local days before ``as_of``.
+- ``--where`` keeps orders by ``channel``, ``device``, ``country`` (the order's own columns) before
+  scoring; a segment keeps the scored customers who are its members (scores stay store-wide).
+- Money is never added across currencies: the tier table refuses stores with different reporting
+  currencies (choose one with ``store=``); customer lists carry each row's currency.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from shoplens.analyses.context import Context, open_context
+from shoplens.analyses.filters import conditions_sql
+from shoplens.analyses.result import Result, ratio
+from shoplens.analyses.rfm_tiers import RULES, TIERS, check_bins, find_tier, levels, tier_case_sql
+from shoplens.errors import ShoplensError
+from shoplens.metrics.scope import lit
+from shoplens.metrics.sources import paid_orders_sql
+
+__all__ = ["TIERS", "CustomerList", "CustomerRow", "RfmResult", "TierRow", "customer_list", "customer_scores_sql",
+           "customers", "rfm", "tier_table", "win_back"]
+
+WIN_BACK_DAYS = (90, 180)
+ORDER_WHERE_KEYS = ("channel", "device", "country")  # --where keys that orders carry
+
+
+# ---- SQL ------------------------------------------------------------------------------------------
+def _stores_without_orders(ctx: Context) -> tuple[str, ...]:
+    ids = ctx.scope.store_ids
+    found = {r[0] for r in ctx.wh.con.execute(
+        f"SELECT DISTINCT store_id FROM orders WHERE store_id IN ({', '.join(lit(s) for s in ids)})").fetchall()}
+    return tuple(s for s in ids if s not in found)
+
+
+def _order_conditions(ctx: Context) -> str:
+    bad = [c.text for c in ctx.where if c.key not in ORDER_WHERE_KEYS]
+    if bad:
+        keys = ", ".join(ORDER_WHERE_KEYS)
+        raise ShoplensError(f"RFM cannot filter orders by {', '.join(bad)}", hint=f"orders can be filtered by {keys}",
+                            zh=f"RFM 无法按 {', '.join(bad)} 筛选订单", zh_hint=f"订单可按 {keys} 筛选")
+    return conditions_sql(ctx.where, "o")
+
+
+def _score_sql(value: str, bins: int, counted: str = "*") -> str:
+    """1 + floor(bins * (customers with a strictly smaller value) / customers), per store."""
+    below = f"(rank() OVER (PARTITION BY store_id ORDER BY {value} ASC NULLS LAST) - 1)"
+    return f"CAST(1 + ({bins} * {below}) // count({counted}) OVER (PARTITION BY store_id) AS INTEGER)"
+
+
+def customer_scores_sql(ctx: Context, as_of: date | None = None, bins: int = 5) -> str:
+    """SELECT one row per customer: ``store_id, user_id, last_day, recency_days, frequency, monetary,
+    r_score, f_score, m_score, tier`` (see the module docstring for the definitions).
+
+    Called by segments and the user timeline: pass a context without a segment when a segment is
+    defined by RFM tiers (the segment filter calls back into its members).
+    """
+    check_bins(bins)
+    as_of = as_of or ctx.end
+    scope = ctx.scope.with_range(ctx.start, as_of)
+    orders = paid_orders_sql(scope, _stores_without_orders(ctx))
+    day = f"CAST({scope.local('o', 'o.pay_ts')} AS DATE)"
+    m_score = f"CASE WHEN monetary IS NOT NULL THEN {_score_sql('monetary', bins, 'monetary')} END"
+    sql = (
+        f"WITH o AS (SELECT o.store_id, o.user_id, {day} AS day, o.gross_amount_rc FROM ({orders}) o"
+        f" WHERE o.user_id IS NOT NULL AND o.user_id <> '' AND {scope.ts_range('o', 'o.pay_ts')}"
+        f" AND {_order_conditions(ctx)}),"
+        " c AS (SELECT store_id, user_id, max(day) AS last_day, count(*) AS frequency,"
+        " sum(gross_amount_rc) AS monetary FROM o GROUP BY store_id, user_id),"
+        f" s AS (SELECT *, CAST(date_diff('day', last_day, DATE '{as_of.isoformat()}') AS INTEGER) AS recency_days,"
+        f" {_score_sql('last_day', bins)} AS r_score, {_score_sql('frequency', bins)} AS f_score,"
+        f" {m_score} AS m_score FROM c)"
+        " SELECT s.store_id, s.user_id, s.last_day, s.recency_days, s.frequency, s.monetary,"
+        f" s.r_score, s.f_score, s.m_score, {tier_case_sql(bins, 's')} AS tier FROM s"
+    )
+    if ctx.segment:
+        from shoplens.analyses.segments import members_sql  # written alongside; imported when used
+
+        sql += (f" WHERE ({ctx.user_cols('s')}) IN (SELECT {ctx.user_cols()} FROM"
+                f" ({members_sql(ctx, ctx.segment)}))")
+    return sql
+
+
+# ---- results --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TierRow:
+    tier: str
+    name_zh: str
+    name_en: str
+    customers: int
+    share: float | None  # of all customers
+    gmv: float | None  # reporting currency; None when no store has order amounts
+    gmv_share: float | None
+    avg_recency_days: float | None
+    avg_frequency: float | None
+    avg_monetary: float | None
+
+
+@dataclass(frozen=True)
+class RfmResult(Result):
+    as_of: date
+    bins: int
+    customers: int
+    tiers: tuple[TierRow, ...]
+    win_back: dict[str, int]  # "90" / "180" -> customers with no paid order for that many days
+    stores: tuple[str, ...] = ()
+    currency: str | None = None
+    gmv: float | None = None
+    levels: dict[str, int] = field(default_factory=dict)  # low_max, high_min
+
+    def table_rows(self) -> list[dict[str, Any]]:
+        return [dict(vars(t)) for t in self.tiers]
+
+
+@dataclass(frozen=True)
+class CustomerRow:
+    store_id: str
+    user_id: str
+    tier: str
+    last_day: date
+    recency_days: int
+    frequency: int
+    monetary: float | None
+    currency: str
+    r_score: int
+    f_score: int
+    m_score: int | None
+
+
+@dataclass(frozen=True)
+class CustomerList(Result):
+    as_of: date
+    bins: int
+    tier: str | None  # None = every tier
+    min_recency_days: int | None  # win-back lists: last paid order at least this many days before as_of
+    total: int  # matching customers (rows may be cut by ``limit``)
+    rows: tuple[CustomerRow, ...]
+
+    def table_rows(self) -> list[dict[str, Any]]:
+        return [dict(vars(r)) for r in self.rows]
+
+
+# ---- service functions ----------------------------------------------------------------------------
+def rfm(wh: Any, *, as_of: date | None = None, bins: int = 5, store: Any = None, where: Any = None,
+        segment: str | None = None) -> RfmResult:
+    """Tier sizes, GMV shares, average R/F/M and win-back counts as of ``as_of`` (default: last data day)."""
+    check_bins(bins)
+    return tier_table(open_context(wh, store=store, where=where, segment=segment), as_of, bins)
+
+
+def customers(wh: Any, tier: str | None = None, *, as_of: date | None = None, bins: int = 5, store: Any = None,
+              where: Any = None, segment: str | None = None, min_recency_days: int | None = None,
+              limit: int | None = None) -> CustomerList:
+    """Scored customers (of one tier, or all), most valuable first: GMV, then orders, then recency."""
+    check_bins(bins)
+    ctx = open_context(wh, store=store, where=where, segment=segment)
+    return customer_list(ctx, as_of, bins, tier=tier, min_recency_days=min_recency_days, limit=limit)
+
+
+def win_back(wh: Any, days: int = 90, *, tier: str | None = None, as_of: date | None = None, bins: int = 5,
+             store: Any = None, where: Any = None, segment: str | None = None,
+             limit: int | None = None) -> CustomerList:
+    """Customers with no paid order in the ``days`` local days up to ``as_of`` (recency >= days)."""
+    return customers(wh, tier, as_of=as_of, bins=bins, store=store, where=where, segment=segment,
+                     min_recency_days=days, limit=limit)
+
+
+def tier_table(ctx: Context, as_of: date | None = None, bins: int = 5) -> RfmResult:
+    """``rfm`` on an open context (the CLI's)."""
+    currencies = sorted({s.currency for s in ctx.scope.stores})
+    if len(currencies) > 1:
+        listed = ", ".join(currencies)
+        raise ShoplensError(f"the stores report in different currencies ({listed}): GMV cannot be added",
+                            hint="choose one store with --store",
+                            zh=f"所选店铺的报告币种不同（{listed}），成交额不能相加", zh_hint="请用 --store 选一个店铺")
+    as_of = as_of or ctx.end
+    wins = ", ".join(f"count(*) FILTER (WHERE recency_days >= {d}) AS wb{d}" for d in WIN_BACK_DAYS)
+    df = ctx.run(
+        f"SELECT tier, count(*) AS n, CAST(sum(monetary) AS DOUBLE) AS gmv, avg(recency_days) AS r,"
+        f" avg(frequency) AS f, CAST(avg(monetary) AS DOUBLE) AS m, {wins}"
+        f", grouping(tier) AS is_total FROM ({customer_scores_sql(ctx, as_of, bins)})"
+        " GROUP BY GROUPING SETS ((tier), ())")
+    records = df.to_dict("records")
+    rows = {r["tier"]: r for r in records if not r["is_total"]}
+    total = next(r for r in records if r["is_total"])
+    n = int(total["n"])
+    gmv = _num(total["gmv"])
+    tiers = []
+    for rule in RULES:
+        r = rows.get(rule.tier, {})
+        count = int(r.get("n") or 0)
+        tier_gmv = _num(r.get("gmv")) if count else (0.0 if gmv is not None else None)
+        tiers.append(TierRow(rule.tier, rule.zh, rule.en, count, ratio(count, n), tier_gmv, ratio(tier_gmv, gmv),
+                             _num(r.get("r")), _num(r.get("f")), _num(r.get("m"))))
+    low, high = levels(bins)
+    return RfmResult(as_of, bins, n, tuple(tiers), {str(d): int(total[f"wb{d}"]) for d in WIN_BACK_DAYS},
+                     ctx.scope.store_ids, currencies[0] if currencies else None, gmv,
+                     {"low_max": low, "high_min": high})
+
+
+def customer_list(ctx: Context, as_of: date | None = None, bins: int = 5, *, tier: str | None = None,
+                  min_recency_days: int | None = None, limit: int | None = None) -> CustomerList:
+    """``customers`` on an open context."""
+    tier = find_tier(tier) if tier else None
+    if min_recency_days is not None and (isinstance(min_recency_days, bool) or min_recency_days < 0):
+        raise ShoplensError(f"--win-back {min_recency_days!r} is not a number of days", hint="e.g. --win-back 90",
+                            zh=f"--win-back {min_recency_days!r} 不是天数", zh_hint="例如 --win-back 90")
+    as_of = as_of or ctx.end
+    conds = [f"tier = {lit(tier)}" if tier else "TRUE",
+             f"recency_days >= {int(min_recency_days)}" if min_recency_days is not None else "TRUE"]
+    sql = (f"SELECT store_id, user_id, tier, last_day, recency_days, frequency, CAST(monetary AS DOUBLE) AS monetary,"
+           f" r_score, f_score, m_score, count(*) OVER () AS _total FROM ({customer_scores_sql(ctx, as_of, bins)})"
+           f" WHERE {' AND '.join(conds)} ORDER BY monetary DESC NULLS LAST, frequency DESC, recency_days,"
+           " store_id, user_id")
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    currency = {s.store_id: s.currency for s in ctx.scope.stores}
+    records = ctx.run(sql).to_dict("records")
+    total = int(records[0]["_total"]) if records else 0  # counted before LIMIT
+    rows = tuple(CustomerRow(r["store_id"], r["user_id"], r["tier"], _day(r["last_day"]), int(r["recency_days"]),
+                             int(r["frequency"]), _num(r["monetary"]), currency[r["store_id"]], int(r["r_score"]),
+                             int(r["f_score"]), None if _num(r["m_score"]) is None else int(r["m_score"]))
+                 for r in records)
+    return CustomerList(as_of, bins, tier, min_recency_days, total, rows)
+
+
+def _num(value: Any) -> float | None:
+    """A float, or None for SQL NULL (pandas NaN / NA)."""
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _day(value: Any) -> date:
+    return value.date() if hasattr(value, "date") and callable(value.date) else value
