@@ -18,12 +18,15 @@ Examples / 示例:\n
   shoplens metrics explain gmv\n
   shoplens metrics gmv,orders,conversion_rate --grain week --compare previous\n
   shoplens metrics gmv,roi --by channel --sort gmv --limit 5\n
-  shoplens metrics gmv --by country --where device=mobile --format json
+  shoplens metrics gmv --by country --where device=mobile --format json\n
+  shoplens metrics gmv,orders,paying_buyers --segment vip
 
 Dates are inclusive local dates of the store (default: the last 30 days with data); weeks start
 on Monday. --compare previous = the same number of days just before the whole range, yoy = a
 year earlier, wow = a week earlier. Dimensions: see `shoplens metrics list --format json`.
 Targets and benchmarks: --config / $SHOPLENS_CONFIG / ./shoplens.yaml (docs/metrics.md).
+--segment NAME keeps the members of a saved segment (`shoplens segment`) in every metric about
+users; ad spend, stock and product counts stay store-wide.
 日期为店铺时区的本地日期（含首尾），默认最近 30 天；周从周一开始。
 """
 
@@ -90,6 +93,8 @@ def _show_explain(engine: Any, metric_id: str, opts: dict[str, Any], fmt: Format
                f"{info['good']})")
     typer.echo(f"{t('dimensions')}: {', '.join(info['dimensions'])}")
     typer.echo(f"{t('range')}: {info['from']} .. {info['to']}")
+    if info.get("segment"):
+        typer.echo(f"{t('segment')}: {info['segment']}")
     for i, sql in enumerate(info["sql"], 1):
         typer.echo(f"\n-- SQL {i}/{len(info['sql'])}\n{sql};")
 
@@ -115,7 +120,8 @@ def _show_result(result: Any, fmt: Format) -> None:
         if result.compare:
             columns.append((f"{m}__{result.compare}_change", "change"))
     catalog, zh = load_catalog(), lang() == "zh"
-    title = f"{result.start} .. {result.end}" + (f" · {result.currency}" if result.currency else "")
+    title = f"{result.start} .. {result.end}" + (f" · {result.currency}" if result.currency else "") + (
+        f" · {t('segment')} {result.segment}" if result.segment else "")
     if not result.grain and not result.dims and result.rows:
         _show_vertical(result, catalog, title)
         return
@@ -188,6 +194,8 @@ def register(app: typer.Typer) -> None:
                                                  help="Order rows, largest first / 排序")] = None,
         limit: Annotated[int | None, typer.Option("--limit", metavar="N",
                                                   help="Keep the first N rows (per period) / 前 N 行")] = None,
+        segment: Annotated[str | None, typer.Option(
+            "--segment", metavar="NAME", help="Only the members of a saved segment (or a rule) / 只看某个人群")] = None,
         fmt: Annotated[Format, typer.Option("--format", "-f", help="table|json|csv / 输出格式")] = Format.table,
     ) -> None:
         if what == "list":
@@ -200,7 +208,7 @@ def register(app: typer.Typer) -> None:
 
         opts: dict[str, Any] = {"by": _split(by), "grain": grain, "start": _date(start, "--from"),
                                 "end": _date(end, "--to"), "where": _where(where),
-                                "store": _split(store) or None, "currency": currency}
+                                "store": _split(store) or None, "currency": currency, "segment": segment}
         with Warehouse(db_path(), read_only=True) as wh:
             engine = MetricsEngine(wh, targets=load_targets(config))
             if what == "explain":

@@ -4,14 +4,20 @@
 returns a :class:`MetricResult` (``.to_pandas()``, ``.to_dict()`` = the JSON contract). Results
 of each SQL statement are cached per warehouse *data version* (the latest import id), so a
 repeated query is served from memory and any new import invalidates it.
+
+``segment=`` (a saved segment's name, or an unsaved rule text / tree) restricts every source about
+users to the segment's members (:meth:`Scope.member_filter`); ad spend, inventory and products have
+no users and stay store-wide. The members' SQL (definition and as-of day included) is part of
+every cache key, so a re-saved segment never serves the old numbers.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -50,12 +56,13 @@ class MetricResult:
     rows: list[dict[str, Any]]
     currency: str | None
     sql: list[str] = field(default_factory=list, repr=False)
+    segment: str | None = None  # the segment's name (or rule text) when the query was restricted to one
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract: ``{"metrics": [...], "rows": [...]}`` plus the query's context."""
         return {"metrics": self.metrics, "dimensions": self.dims, "grain": self.grain,
                 "from": self.start.isoformat(), "to": self.end.isoformat(), "compare": self.compare,
-                "currency": self.currency, "rows": self.rows}
+                "currency": self.currency, "segment": self.segment, "rows": self.rows}
 
     def to_pandas(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows)
@@ -154,6 +161,14 @@ class MetricsEngine:
         no_orders = tuple(s.store_id for s in chosen if s.store_id not in has["orders"])
         return Scope(tuple(chosen), None, None, currency, no_orders)
 
+    def members(self, segment: str | dict[str, Any] | None, scope: Scope) -> str | None:
+        """SELECT ``store_id, user_id`` of the segment's members in the scope's stores (None: no segment)."""
+        if segment is None:
+            return None
+        from shoplens.analyses.segments import metrics_members_sql
+
+        return metrics_members_sql(self.wh, scope.store_ids, segment)
+
     def _available(self, scope: Scope, measure_ids: set[str], version: Any) -> dict[str, set[str]]:
         has = self._has_rows(version, scope.store_ids)
         out: dict[str, set[str]] = {}
@@ -185,8 +200,12 @@ class MetricsEngine:
               start: date | None = None, end: date | None = None, compare: str | None = None,
               where: dict[str, Any] | None = None, store: str | list[str] | None = None,
               currency: str | None = None, targets: bool = True, sort: str | None = None,
-              limit: int | None = None) -> MetricResult:
+              limit: int | None = None, segment: str | dict[str, Any] | None = None) -> MetricResult:
         """Compute metrics for inclusive local dates ``start``..``end`` (default: the last 30 days with data).
+
+        ``segment``: only the members of a saved segment (name) or of an unsaved rule (text or tree);
+        see :mod:`shoplens.analyses.segments`. Targets and benchmarks are store-level, so a segment's
+        rows carry none.
 
         ``sort``/``limit``: order rows by a queried metric (``gmv`` largest first, ``gmv:asc``) and keep
         the first ``limit`` (per period with a grain); see :mod:`shoplens.metrics.options`.
@@ -196,25 +215,30 @@ class MetricsEngine:
         if limit is not None and limit < 1:
             raise ShoplensError("--limit must be at least 1", zh="--limit 至少为 1")
         version = self.data_version()
+        members = self.members(segment, self.resolve_scope(store, currency, version)) if segment else None
+        targets = targets and members is None
         key = ("query", str(self.wh.path), version, tuple(metric_ids), by_t, tuple(sorted(where_t.items())), grain,
-               start, end, compare, str(store), currency, targets, repr(self.targets))
+               start, end, compare, str(store), currency, targets, repr(self.targets), members)
         with _LOCK:
             cached = _RESULTS.get(key)
         if cached is None:
             cached = self._query(metric_ids, by_t, where_t, grain, start, end, compare, store, currency, targets,
-                                 version)
+                                 version, members)
             with _LOCK:
                 _RESULTS[key] = cached
                 while len(_RESULTS) > CACHE_SIZE:
                     _RESULTS.popitem(last=False)
         result = copy.deepcopy(cached)
         result.rows = top_rows(result.rows, order, limit)
+        if segment is not None:
+            result.segment = segment if isinstance(segment, str) else json.dumps(segment, ensure_ascii=False)
         return result
 
     def _query(self, metric_ids: list[str], by_t: tuple[str, ...], where_t: dict[str, tuple[str, ...]],
                grain: str | None, start: date | None, end: date | None, compare: str | None,
-               store: str | list[str] | None, currency: str | None, targets: bool, version: Any) -> MetricResult:
-        scope = self.resolve_scope(store, currency, version)
+               store: str | list[str] | None, currency: str | None, targets: bool, version: Any,
+               members: str | None = None) -> MetricResult:
+        scope = replace(self.resolve_scope(store, currency, version), members=members)
         unknown = set(where_t.get("store", ())) - set(scope.store_ids)
         if unknown:
             raise ShoplensError(f"--where store={sorted(unknown)[0]} is not a store of this query",
@@ -352,12 +376,14 @@ class MetricsEngine:
     # ---- explain -------------------------------------------------------------------------------------
     def explain(self, metric_id: str, *, by: list[str] | tuple[str, ...] = (), grain: str | None = None,
                 start: date | None = None, end: date | None = None, where: dict[str, Any] | None = None,
-                store: str | list[str] | None = None, currency: str | None = None) -> dict[str, Any]:
+                store: str | list[str] | None = None, currency: str | None = None,
+                segment: str | dict[str, Any] | None = None) -> dict[str, Any]:
         """Definition, formula and the SQL statements a query of this metric would run."""
         metric = self.catalog.metric(metric_id)
         _, by_t, where_t = self._parse([metric_id], by, where, grain)
         version = self.data_version()
         scope = self.resolve_scope(store, currency, version)
+        scope = replace(scope, members=self.members(segment, scope))
         start, end = self._range(scope, start, end, version)
         req = Request([metric_id], by_t, where_t, grain, self.settings)
         groups = self.plan(req, scope.with_range(start, end))
@@ -365,5 +391,6 @@ class MetricsEngine:
                 "definition": {"zh": metric.def_zh, "en": metric.def_en}, "formula": metric.formula.text,
                 "unit": metric.unit, "good": metric.good, "dimensions": sorted(self.catalog.metric_dims(metric_id)),
                 "from": start.isoformat(), "to": end.isoformat(),
+                "segment": segment if segment is None or isinstance(segment, str) else json.dumps(segment),
                 "measures": {m.id: {"source": m.source, "agg": m.agg} for g in groups for m in g.measures},
                 "sql": [g.sql for g in groups]}

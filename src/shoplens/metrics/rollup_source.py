@@ -31,7 +31,8 @@ def usable(measures: list[Measure], dims: tuple[str, ...], where_dims: set[str],
 def rollup_sql(scope: Scope) -> str:
     counts = ", ".join(EVENT_COUNTS.values())
     return (f"SELECT r.store_id, CAST(r.day AS TIMESTAMP) AS _ts, r.user_id, r.store_id AS store, r.n_events, "
-            f"{counts} FROM {USER_DAY} r WHERE {scope.store_filter('r')} AND {scope.date_range('r.day')}")
+            f"{counts} FROM {USER_DAY} r WHERE {scope.store_filter('r')} AND {scope.date_range('r.day')}"
+            + scope.member_filter("r"))
 
 
 def event_count(t: Any, conds: tuple[Condition, ...]) -> Any:

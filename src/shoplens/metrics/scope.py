@@ -7,7 +7,7 @@ reaches SQL text: filter values go through Ibis as bound literals.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
@@ -74,13 +74,14 @@ class Scope:
     end: date | None
     currency: str | None = None  # report in this currency instead of each store's own
     no_orders: tuple[str, ...] = ()  # stores without orders: purchase events stand in for them
+    members: str | None = None  # SELECT store_id, user_id of a segment: user-based sources keep only these
 
     @property
     def store_ids(self) -> tuple[str, ...]:
         return tuple(s.store_id for s in self.stores)
 
     def with_range(self, start: date | None, end: date | None) -> Scope:
-        return Scope(self.stores, start, end, self.currency, self.no_orders)
+        return replace(self, start=start, end=end)
 
     # ---- SQL fragments -------------------------------------------------------------------
     def store_filter(self, alias: str) -> str:
@@ -126,6 +127,13 @@ class Scope:
                 cond.append(f"{ts} < TIMESTAMP '{hi.replace(tzinfo=None).isoformat(sep=' ')}'")
             parts.append("(" + " AND ".join(cond) + ")")
         return "(" + " OR ".join(parts) + ")"
+
+    def member_filter(self, alias: str, user: str | None = None) -> str:
+        """`` AND`` the row's user is a segment member (empty without a segment); guests are nobody's."""
+        if self.members is None:
+            return ""
+        return (f" AND ({alias}.store_id, {user or f'{alias}.user_id'}) IN"
+                f" (SELECT store_id, user_id FROM ({self.members}))")
 
     def date_range(self, column: str) -> str:
         cond = []

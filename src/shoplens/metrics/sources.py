@@ -15,7 +15,11 @@ Refinements written down here because they decide numbers:
 - sessions are ``session_id`` or, when the source has none, a 30-minute inactivity gap; a session
   belongs to the period of its first event;
 - new vs returning: a visitor's first ever visit day / a buyer's first ever paid order is "new";
-  guests are "guest".
+  guests are "guest";
+- a segment (``Scope.members``) keeps the rows of its members in every source about users: events
+  (and sessions), orders, order items, refunds, reviews and tickets (by their own user, else the
+  linked order's) and shipments (the order's user). Ad spend, inventory and products have no users
+  and stay store-wide.
 """
 
 from __future__ import annotations
@@ -77,7 +81,7 @@ def _events(scope: Scope, needs: frozenset[str]) -> str:
         sql += CUSTOMER_JOIN.format(a="e")
     if needs & {"first_visit", "new_vs_returning"}:
         sql += _first_visit_join(scope, "e")
-    return sql + f" WHERE {scope.store_filter('e')} AND {scope.ts_range('e', 'e.ts')}"
+    return sql + f" WHERE {scope.store_filter('e')} AND {scope.ts_range('e', 'e.ts')}" + scope.member_filter("e")
 
 
 def _sessions(scope: Scope, needs: frozenset[str]) -> str:
@@ -108,21 +112,21 @@ def _sessions(scope: Scope, needs: frozenset[str]) -> str:
         sql += CUSTOMER_JOIN.format(a="s")
     if "new_vs_returning" in needs:
         sql += _first_visit_join(scope, "s")
-    return sql + f" WHERE {scope.ts_range('s', 's.start_ts')}"
+    return sql + f" WHERE {scope.ts_range('s', 's.start_ts')}" + scope.member_filter("s")
 
 
 def paid_orders_sql(scope: Scope, proxy_stores: tuple[str, ...]) -> str:
     """Paid orders of the scope's stores (all time), plus purchase events of stores with no orders."""
     sql = (f"SELECT o.store_id, o.order_id, o.user_id, coalesce(o.paid_ts, o.created_ts) AS pay_ts, o.created_ts,"
            f" o.currency, o.fx_rate, o.gross_amount_rc, o.discount_rc, o.channel, o.country, o.device, o.is_member"
-           f" FROM orders o WHERE {scope.store_filter('o')} AND {PAID_ORDER.format(o='o')}")
+           f" FROM orders o WHERE {scope.store_filter('o')} AND {PAID_ORDER.format(o='o')}{scope.member_filter('o')}")
     if proxy_stores:
         order_id = "coalesce(json_extract_string(e.properties, '$.order_id'), e.event_id)"
         sql += (f" UNION ALL SELECT e.store_id, {order_id}, e.user_id, e.ts, e.ts, NULL, NULL, NULL, NULL, e.channel,"
                 " e.country, e.device, NULL"
                 f" FROM events e WHERE e.store_id IN ({', '.join(lit(s) for s in proxy_stores)})"
-                f" AND e.event = 'purchase' QUALIFY row_number() OVER (PARTITION BY e.store_id, {order_id}"
-                " ORDER BY e.ts, e.event_id) = 1")  # several purchase events of one order are one order
+                f" AND e.event = 'purchase'{scope.member_filter('e')}"  # several purchase events of one order: one
+                f" QUALIFY row_number() OVER (PARTITION BY e.store_id, {order_id} ORDER BY e.ts, e.event_id) = 1")
     return sql
 
 
@@ -191,6 +195,16 @@ ORDER_LINK = " LEFT JOIN orders lo ON lo.store_id = {a}.store_id AND lo.order_id
 LINK_DIMS = frozenset({"channel", "channel_type", "country", "market", "device"})
 
 
+def _linked(scope: Scope, needs: frozenset[str], alias: str, extra: frozenset[str] = frozenset()) -> str:
+    """The order link when a dimension needs it or a segment asks whose row it is."""
+    return ORDER_LINK.format(a=alias) if needs & (LINK_DIMS | extra) or scope.members is not None else ""
+
+
+def _row_user(scope: Scope, alias: str) -> str:
+    """Segment filter on the row's own user, else its order's user."""
+    return scope.member_filter(alias, f"coalesce({alias}.user_id, lo.user_id)")
+
+
 def _refunds(scope: Scope, needs: frozenset[str]) -> str:
     cols = {"store_id": "r.store_id", "_ts": scope.local("r", "r.ts"), "store": "r.store_id",
             "order_id": "r.order_id", "amount_rc": scope.money("r", "r.amount_rc"), "product": "r.product_id",
@@ -200,10 +214,8 @@ def _refunds(scope: Scope, needs: frozenset[str]) -> str:
         sql += PRODUCT_JOIN.format(a="r")
     if "member_tier" in needs:
         sql += CUSTOMER_JOIN.format(a="r")
-    if needs & LINK_DIMS:
-        sql += ORDER_LINK.format(a="r")
-    sql += scope.fx_join("r", scope.local("r", "r.ts"))
-    return sql + f" WHERE {scope.store_filter('r')} AND {scope.ts_range('r', 'r.ts')}"
+    sql += _linked(scope, needs, "r") + scope.fx_join("r", scope.local("r", "r.ts"))
+    return sql + f" WHERE {scope.store_filter('r')} AND {scope.ts_range('r', 'r.ts')}" + _row_user(scope, "r")
 
 
 def _ad_spend(scope: Scope, needs: frozenset[str]) -> str:
@@ -222,7 +234,8 @@ def _reviews(scope: Scope, needs: frozenset[str]) -> str:
     sql = f"SELECT {_select(cols, needs, ('store_id', '_ts'))} FROM reviews v"
     if needs & {"category", "brand"}:
         sql += PRODUCT_JOIN.format(a="v")
-    return sql + f" WHERE {scope.store_filter('v')} AND {scope.ts_range('v', 'v.ts')}"
+    sql += ORDER_LINK.format(a="v") if scope.members is not None else ""
+    return sql + f" WHERE {scope.store_filter('v')} AND {scope.ts_range('v', 'v.ts')}" + _row_user(scope, "v")
 
 
 def _tickets(scope: Scope, needs: frozenset[str]) -> str:
@@ -232,9 +245,8 @@ def _tickets(scope: Scope, needs: frozenset[str]) -> str:
     sql = f"SELECT {_select(cols, needs, ('store_id', '_ts'))} FROM service_tickets t"
     if "member_tier" in needs:
         sql += CUSTOMER_JOIN.format(a="t")
-    if needs & LINK_DIMS:
-        sql += ORDER_LINK.format(a="t")
-    return sql + f" WHERE {scope.store_filter('t')} AND {scope.ts_range('t', 't.opened_ts')}"
+    sql += _linked(scope, needs, "t")
+    return sql + f" WHERE {scope.store_filter('t')} AND {scope.ts_range('t', 't.opened_ts')}" + _row_user(scope, "t")
 
 
 def _shipments(scope: Scope, needs: frozenset[str]) -> str:
@@ -248,10 +260,9 @@ def _shipments(scope: Scope, needs: frozenset[str]) -> str:
             "within_48h": f"CASE WHEN {paid} IS NOT NULL THEN s.shipped_ts <= {paid} + INTERVAL 48 HOUR END",
             } | _linked_order_cols("lo")
     sql = f"SELECT {_select(cols, needs, ('store_id', '_ts'))} FROM shipments s"
-    if needs & (LINK_DIMS | {"within_48h"}):
-        sql += ORDER_LINK.format(a="s")
-    sql += scope.fx_join("s", scope.local("s", "s.shipped_ts"))
-    return sql + f" WHERE {scope.store_filter('s')} AND {scope.ts_range('s', 's.shipped_ts')}"
+    sql += _linked(scope, needs, "s", frozenset({"within_48h"})) + scope.fx_join("s", scope.local("s", "s.shipped_ts"))
+    return (sql + f" WHERE {scope.store_filter('s')} AND {scope.ts_range('s', 's.shipped_ts')}"
+            + scope.member_filter("s", "lo.user_id"))
 
 
 def _inventory(scope: Scope, needs: frozenset[str]) -> str:

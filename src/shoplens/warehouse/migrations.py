@@ -13,13 +13,14 @@ from collections.abc import Callable
 import duckdb
 
 from shoplens.errors import SchemaError
-from shoplens.warehouse import ddl, rollups
+from shoplens.warehouse import ddl, rollups, segments_table
 
 Migration = tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]]
 
 MIGRATIONS: list[Migration] = [
     (1, "canonical tables, import manifest, quarantine", ddl.create_all),
     (2, "visitor-day rollup for the metrics engine", rollups.migrate_user_day),
+    (3, "saved behavioural segments", segments_table.create_segments),
 ]
 
 LATEST = MIGRATIONS[-1][0]

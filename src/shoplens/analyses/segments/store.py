@@ -1,0 +1,131 @@
+"""Saved segments in the warehouse's ``segments`` table: save (create or replace), get, list, delete.
+
+Saving needs a writable warehouse (``shoplens.connect(path)``); reading works read-only. A
+definition is checked and normalised before it is stored, so a stored segment always compiles.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from shoplens.analyses.segments.parser import parse_rule
+from shoplens.analyses.segments.rules import normalise, to_text
+from shoplens.errors import ShoplensError
+from shoplens.warehouse.segments_table import SEGMENTS
+
+NAME = re.compile(r"^[\w-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class SavedSegment:
+    name: str
+    definition: dict[str, Any]
+    description: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def rule(self) -> str:
+        return to_text(self.definition)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "rule": self.rule, "definition": self.definition,
+                "description": self.description, "created_at": self.created_at.isoformat(sep=" "),
+                "updated_at": self.updated_at.isoformat(sep=" ")}
+
+
+def definition_from(rule: str | dict[str, Any]) -> dict[str, Any]:
+    """Rule text or a JSON tree (dict) -> the canonical tree."""
+    if isinstance(rule, dict):
+        return normalise(rule)
+    if not isinstance(rule, str):
+        raise ShoplensError(f"a segment rule is text or a dict, not {type(rule).__name__}",
+                            zh=f"人群规则应为文本或字典，而不是 {type(rule).__name__}")
+    return parse_rule(rule)
+
+
+def read_json(value: str) -> dict[str, Any]:
+    """``--json`` value: inline JSON (starting with ``{``) or the path of a JSON file (not yet checked)."""
+    text, where = value, "--json"
+    if not value.lstrip().startswith(("{", "[")):
+        path = Path(value)
+        if not path.is_file():
+            raise ShoplensError(f"--json {value!r} is neither JSON text nor a file", hint='e.g. --json \'{"rfm": '
+                                '["core"]}\' or --json rule.json', zh=f"--json {value!r} 既不是 JSON 文本也不是文件",
+                                zh_hint='例如 --json \'{"rfm": ["core"]}\' 或 --json rule.json')
+        text, where = path.read_text(encoding="utf-8"), str(path)
+    try:
+        tree = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ShoplensError(f"not valid JSON: {exc.msg}", where=f"{where}:{exc.lineno}:{exc.colno}",
+                            zh=f"不是有效的 JSON：{exc.msg}") from None
+    return tree if isinstance(tree, dict) else normalise(tree)  # normalise explains what a rule must be
+
+
+def _check_name(name: str) -> str:
+    if not isinstance(name, str) or not NAME.match(name):
+        raise ShoplensError(f"segment name {name!r} is not allowed", hint="1-64 letters, digits, _ or -",
+                            zh=f"人群名称 {name!r} 不合法", zh_hint="1-64 个字母、数字、_ 或 -")
+    return name
+
+
+def _row(row: tuple[Any, ...]) -> SavedSegment:
+    name, definition, description, created, updated = row
+    return SavedSegment(name, json.loads(definition), description, created, updated)
+
+
+def list_segments(wh: Any) -> list[SavedSegment]:
+    rows = wh.con.execute(f"SELECT name, definition, description, created_at, updated_at FROM {SEGMENTS}"
+                          " ORDER BY name").fetchall()
+    return [_row(r) for r in rows]
+
+
+def get_segment(wh: Any, name: str) -> SavedSegment:
+    row = wh.con.execute(f"SELECT name, definition, description, created_at, updated_at FROM {SEGMENTS}"
+                         " WHERE name = ?", [name]).fetchone()
+    if row is None:
+        names = [s.name for s in list_segments(wh)]
+        listed = ", ".join(names[:20]) if names else None
+        raise ShoplensError(
+            f"no segment named {name!r}",
+            hint=f"saved segments: {listed}" if listed else "save one: shoplens segment save NAME --rule TEXT",
+            zh=f"没有名为 {name!r} 的人群",
+            zh_hint=f"已保存的人群：{listed}" if listed else "先保存：shoplens segment save 名称 --rule 规则")
+    return _row(row)
+
+
+def _writable(wh: Any, what: str, what_zh: str) -> None:
+    if getattr(wh, "read_only", False):
+        raise ShoplensError(f"{what} needs a writable warehouse; this one is open read-only",
+                            hint="open it with shoplens.connect(path) (read_only=False)",
+                            zh=f"{what_zh}需要可写的仓库，当前仓库以只读方式打开",
+                            zh_hint="请用 shoplens.connect(path) 以可写方式打开（read_only=False）")
+
+
+def save_segment(wh: Any, name: str, rule: str | dict[str, Any], description: str | None = None
+                 ) -> tuple[SavedSegment, bool]:
+    """Create or replace a segment; returns it and whether it is new. A re-save keeps ``created_at``
+    (and the description, unless a new one is given)."""
+    _writable(wh, "saving a segment", "保存人群")
+    definition = definition_from(rule)
+    _check_name(name)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    existed = wh.con.execute(f"SELECT count(*) FROM {SEGMENTS} WHERE name = ?", [name]).fetchone()[0]
+    wh.con.execute(
+        f"INSERT INTO {SEGMENTS} VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET"
+        " definition = excluded.definition, description = coalesce(excluded.description, segments.description),"
+        " updated_at = excluded.updated_at",
+        [name, json.dumps(definition, ensure_ascii=False), description, now, now])
+    return get_segment(wh, name), not existed
+
+
+def delete_segment(wh: Any, name: str) -> SavedSegment:
+    _writable(wh, "deleting a segment", "删除人群")
+    segment = get_segment(wh, name)
+    wh.con.execute(f"DELETE FROM {SEGMENTS} WHERE name = ?", [name])
+    return segment
