@@ -6,6 +6,9 @@ The Python API is the one the CLI uses::
     with shoplens.connect("shop.duckdb") as wh:
         summary = shoplens.import_files(wh, ["orders.csv"], table="orders", store="tmall")
         print(shoplens.info(wh).to_dict())
+    print(shoplens.funnel(wh, "product_view,add_to_cart,purchase", window="7d").to_pandas())
+
+Every analysis returns a typed result: ``.to_dict()`` is the CLI's JSON, ``.to_pandas()`` a table.
 """
 
 from __future__ import annotations
@@ -43,6 +46,92 @@ def metrics(wh: Any, metrics: list[str] | str, **kwargs: Any) -> Any:
     return MetricsEngine(wh).query(metrics, **kwargs).to_pandas()
 
 
+def funnel(wh: Any, steps: str | list[str], **kwargs: Any) -> Any:
+    """Funnel step counts, conversions, step times, breakdown, trend (:func:`shoplens.analyses.funnel.funnel`)."""
+    from shoplens.analyses.funnel import funnel as run
+
+    return run(wh, steps, **kwargs)
+
+
+def funnel_dropped(wh: Any, steps: str | list[str], step: int, **kwargs: Any) -> Any:
+    """Users who reached step ``step - 1`` but not ``step`` (:func:`shoplens.analyses.funnel.funnel_dropped`)."""
+    from shoplens.analyses.funnel import funnel_dropped as run
+
+    return run(wh, steps, step, **kwargs)
+
+
+def retention(wh: Any, **kwargs: Any) -> Any:
+    """Retention / repurchase cohorts (:func:`shoplens.analyses.retention.retention`)."""
+    from shoplens.analyses.retention import retention as run
+
+    return run(wh, **kwargs)
+
+
+def paths(wh: Any, **kwargs: Any) -> Any:
+    """Next / previous steps within sessions, Sankey-ready (:func:`shoplens.analyses.paths.paths`)."""
+    from shoplens.analyses.paths import paths as run
+
+    return run(wh, **kwargs)
+
+
+def rfm(wh: Any, **kwargs: Any) -> Any:
+    """RFM tiers with sizes and GMV shares (:func:`shoplens.analyses.rfm.rfm`; lists: ``rfm.customers``)."""
+    from shoplens.analyses.rfm import rfm as run
+
+    return run(wh, **kwargs)
+
+
+def rfm_customers(wh: Any, tier: str | None = None, **kwargs: Any) -> Any:
+    """Per-customer R/F/M, scores and tier (:func:`shoplens.analyses.rfm.customers`)."""
+    from shoplens.analyses.rfm import customers
+
+    return customers(wh, tier, **kwargs)
+
+
+def win_back(wh: Any, days: int = 90, **kwargs: Any) -> Any:
+    """Customers with no paid order for ``days`` days or more (:func:`shoplens.analyses.rfm.win_back`)."""
+    from shoplens.analyses.rfm import win_back as run
+
+    return run(wh, days, **kwargs)
+
+
+def save_segment(wh: Any, name: str, rule: str | dict[str, Any], description: str | None = None) -> Any:
+    """Save (or replace) a named segment from rule text or a JSON tree (needs a writable warehouse)."""
+    from shoplens.analyses.segments import save_segment as run
+
+    return run(wh, name, rule, description)
+
+
+def segments(wh: Any) -> Any:
+    """The saved segments."""
+    from shoplens.analyses.segments import list_segments
+
+    return list_segments(wh)
+
+
+def segment_members(wh: Any, segment: str | dict[str, Any], *, store: Any = None, as_of: Any = None) -> Any:
+    """Members (``store_id, user_id``) of a saved segment, rule text or tree, as a DataFrame."""
+    from shoplens.analyses.context import open_context
+    from shoplens.analyses.segments import members
+
+    return members(open_context(wh, store=store), segment, as_of)
+
+
+def segment_profile(wh: Any, segment: str | dict[str, Any], *, store: Any = None, as_of: Any = None) -> Any:
+    """Size, share of users, top countries/channels/devices/tiers and GMV share of a segment."""
+    from shoplens.analyses.context import open_context
+    from shoplens.analyses.segments import profile
+
+    return profile(open_context(wh, store=store), segment, as_of)
+
+
+def user_timeline(wh: Any, user_id: str, **kwargs: Any) -> Any:
+    """One user's profile, lifecycle, RFM tier and time-ordered history (:func:`shoplens.analyses.timeline`)."""
+    from shoplens.analyses.timeline import user_timeline as run
+
+    return run(wh, user_id, **kwargs)
+
+
 def __getattr__(name: str) -> Any:
     if name == "MetricsEngine":  # imported lazily: Ibis costs ~0.5 s to import
         from shoplens.metrics import MetricsEngine
@@ -51,4 +140,6 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
-__all__ = ["MetricsEngine", "__version__", "connect", "import_files", "info", "metrics"]
+__all__ = ["MetricsEngine", "__version__", "connect", "funnel", "funnel_dropped", "import_files", "info", "metrics",
+           "paths", "retention", "rfm", "rfm_customers", "save_segment", "segment_members", "segment_profile",
+           "segments", "user_timeline", "win_back"]

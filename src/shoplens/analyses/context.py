@@ -62,8 +62,14 @@ class Context:
         return self.wh.con.execute(sql, params or []).df()
 
     # ---- SQL pieces ---------------------------------------------------------------------------
+    def local_time(self, alias: str, ts: str) -> str:
+        """Local time of a UTC timestamp anywhere in the data (the offsets cover all data and the range)."""
+        lo = min(d for d in (self.start, self.data_start) if d is not None)
+        hi = max(d for d in (self.end, self.data_end) if d is not None)
+        return self.scope.with_range(lo, hi).local(alias, ts)
+
     def local_day(self, alias: str, ts: str) -> str:
-        return f"CAST({self.scope.local(alias, ts)} AS DATE)"
+        return f"CAST({self.local_time(alias, ts)} AS DATE)"
 
     def events_sql(self, *, start: date | None = None, end: date | None = None, where: bool = True,
                    fields: tuple[str, ...] = EVENT_FIELDS, extra: str = "") -> str:

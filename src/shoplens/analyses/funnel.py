@@ -217,7 +217,7 @@ def funnel(wh: Any, steps: str | list[str], *, window: str | int | timedelta = "
         excluded = int(ctx.run(f"SELECT count(*) FROM {table} WHERE excluded").iloc[0, 0])
         days = pd.DataFrame()
         if trend:
-            day = f"CAST({ctx.scope.local('x', 'make_timestamp(x.t1)')} AS DATE)"
+            day = ctx.local_day("x", "make_timestamp(x.t1)")
             days = ctx.run(f"SELECT {day} AS day, count(*) AS entered, count(*) FILTER (WHERE level = {n})"
                            f" AS converted FROM {table} x WHERE NOT excluded AND level >= 1 GROUP BY 1 ORDER BY 1")
     totals = agg[agg.total_row == 1] if by else agg
