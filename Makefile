@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum 
 DEMO_DB ?= demo.duckdb
 BENCH_EVENTS ?= 1M
 
-.PHONY: demo test install lint docs bench bench-import bench-metrics clean
+.PHONY: demo test install lint docs bench bench-import bench-metrics bench-behaviour bench-deps clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,9 +37,17 @@ docs: install
 ## Benchmarks (not part of `make test`): import, then the metrics overview query at BENCH_EVENTS
 ## (default 1M; `make bench-metrics BENCH_EVENTS=1M,10M,20M` for the full table; demo stores are cached
 ## in .bench/). Each bench rewrites its own section of docs/performance.md.
-bench: install
+bench: bench-deps
 	$(BIN)/python bench/import_bench.py --out docs/performance.md
 	$(BIN)/python bench/metrics_bench.py --events $(BENCH_EVENTS) --out docs/performance.md
+	$(BIN)/python bench/behaviour_bench.py --events $(BENCH_EVENTS) --out docs/performance.md
+
+## chdb (ClickHouse in-process) is only needed by the behaviour benchmark's comparison.
+bench-deps: install
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev,bench]"
+
+bench-behaviour: bench-deps
+	$(BIN)/python bench/behaviour_bench.py --events $(BENCH_EVENTS) --out docs/performance.md
 
 bench-import: install
 	$(BIN)/python bench/import_bench.py --out docs/performance.md

@@ -49,7 +49,7 @@ must be in --from/--to (local dates, default all data). 计数为至少到达第
 
 
 def duration(seconds: float | None) -> str:
-    """45s, 3m 20s, 2h 05m, 3d 4h."""
+    """45s, 3m 20s, 2h 05m, 3d 4h, 7d (a remainder under the shown unit is dropped)."""
     if seconds is None:
         return "—"
     s = round(seconds)
@@ -58,8 +58,8 @@ def duration(seconds: float | None) -> str:
     if s < 3600:
         return f"{s // 60}m {s % 60:02d}s"
     if s < 86400:
-        return f"{s // 3600}h {s % 3600 // 60:02d}m"
-    return f"{s // 86400}d {s % 86400 // 3600}h"
+        return f"{s // 3600}h" if s % 3600 == 0 else f"{s // 3600}h {s % 3600 // 60:02d}m"
+    return f"{s // 86400}d" if s % 86400 < 3600 else f"{s // 86400}d {s % 86400 // 3600}h"
 
 
 def pct(x: float | None) -> str:
