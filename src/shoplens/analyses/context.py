@@ -12,6 +12,9 @@ value is a quoted literal.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
@@ -20,10 +23,11 @@ import pandas as pd
 
 from shoplens.analyses.filters import Condition, conditions_sql, parse_where
 from shoplens.errors import ShoplensError
-from shoplens.metrics.scope import Scope, StoreInfo, lit
+from shoplens.metrics.scope import Scope, StoreInfo, lit, pick_stores
 from shoplens.metrics.sources import PAID_ORDER
 from shoplens.warehouse.rollups import USER_DAY
 
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2099, 12, 31)  # dates an analysis accepts
 EVENT_FIELDS = ("store_id", "event_id", "ts", "user_id", "session_id", "event", "page_type", "product_id",
                 "channel", "source", "medium", "campaign", "device", "country", "properties")
 
@@ -37,6 +41,7 @@ class Context:
     orders_as_purchases: tuple[str, ...] = ()  # stores without purchase events: paid orders stand in
     data_start: date | None = None
     data_end: date | None = None
+    members_table: str | None = None  # the segment's members, materialised by ``segment_materialised``
 
     @property
     def start(self) -> date:
@@ -71,23 +76,36 @@ class Context:
     def local_day(self, alias: str, ts: str) -> str:
         return f"CAST({self.local_time(alias, ts)} AS DATE)"
 
+    def members_sql(self) -> str:
+        """SELECT ``store_id, user_id`` of the segment's members (the materialised table when there is one)."""
+        if self.members_table:
+            return f"SELECT store_id, user_id FROM {self.members_table}"
+        from shoplens.analyses.segments import members_sql
+
+        return members_sql(self, self.segment or "")
+
+    def in_segment(self, alias: str) -> str:
+        """Condition: the row's user is a member of the context's segment (TRUE without one)."""
+        if not self.segment:
+            return "TRUE"
+        return f"({self.user_cols(alias)}) IN (SELECT {self.user_cols()} FROM ({self.members_sql()}))"
+
     def events_sql(self, *, start: date | None = None, end: date | None = None, where: bool = True,
-                   fields: tuple[str, ...] = EVENT_FIELDS, extra: str = "") -> str:
+                   conditions: bool = True, fields: tuple[str, ...] = EVENT_FIELDS, extra: str = "") -> str:
         """SELECT of behaviour events in [start, end] (local dates; default: the context's range).
 
         Rows: ``events`` of the stores, plus paid orders as ``purchase`` events for the stores in
         ``orders_as_purchases``; users with no id are left out (they cannot be followed). ``where``
-        applies the context's conditions and segment; ``extra`` is one more SQL condition on ``e``.
+        applies the context's conditions (unless ``conditions`` is False) and segment; ``extra`` is
+        one more SQL condition on ``e``.
         """
         scope = self.scope.with_range(start or self.start, end or self.end)
         conds = [scope.store_filter("e"), scope.ts_range("e", "e.ts"), "e.user_id IS NOT NULL"]
         if where:
-            conds.append(conditions_sql(self.where, "e"))
+            if conditions:
+                conds.append(conditions_sql(self.where, "e"))
             if self.segment:
-                from shoplens.analyses.segments import members_sql
-
-                conds.append(f"({self.user_cols('e')}) IN (SELECT {self.user_cols()} FROM "
-                             f"({members_sql(self, self.segment)}))")
+                conds.append(self.in_segment("e"))
         if extra:
             conds.append(extra)
         source = "events"
@@ -110,17 +128,7 @@ def _stores(wh: Any) -> list[StoreInfo]:
 
 
 def resolve_stores(wh: Any, store: str | list[str] | tuple[str, ...] | None) -> tuple[StoreInfo, ...]:
-    known = _stores(wh)
-    if not known:
-        raise ShoplensError("the warehouse has no stores yet", hint="import data or run `shoplens demo`",
-                            zh="仓库里还没有店铺", zh_hint="先导入数据或运行 `shoplens demo`")
-    by_id = {s.store_id: s for s in known}
-    wanted = [store] if isinstance(store, str) else list(store or [])
-    for s in wanted:
-        if s not in by_id:
-            raise ShoplensError(f"unknown store {s!r}", hint=f"stores: {', '.join(by_id)}",
-                                zh=f"未知店铺 {s!r}", zh_hint=f"已有店铺：{', '.join(by_id)}")
-    return tuple(by_id[s] for s in wanted) if wanted else tuple(known)
+    return tuple(pick_stores(_stores(wh), store))
 
 
 def _data_range(wh: Any, scope: Scope) -> tuple[date | None, date | None]:
@@ -149,11 +157,37 @@ def open_context(wh: Any, *, store: str | list[str] | tuple[str, ...] | None = N
     with_purchases = {r[0] for r in wh.con.execute(
         f"SELECT DISTINCT store_id FROM {USER_DAY} WHERE n_purchase > 0 AND store_id IN "
         f"({', '.join(lit(s) for s in ids)})").fetchall()}
+    for name, day in (("--from", start), ("--to", end)):
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise ShoplensError(f"{name} {day} is outside {FIRST_DAY} .. {LAST_DAY}", hint="give a real date",
+                                zh=f"{name} {day} 不在 {FIRST_DAY} 至 {LAST_DAY} 之间", zh_hint="请给出实际日期")
+    given_start = start
     start, end = start or first, end or last
-    if end < start:  # a range entirely outside the data: keep it valid, it selects nothing
-        end = start
+    if end < start:  # a range entirely outside the data selects nothing (not the nearest data day)
+        if given_start is None:
+            start = end
+        else:
+            end = start
     return Context(wh, Scope(stores, start, end), parse_where(where), segment,
                    tuple(s for s in ids if s not in with_purchases), first, last)
+
+
+@contextmanager
+def segment_materialised(ctx: Context) -> Iterator[Context]:
+    """The context with its segment's members in a TEMP table for the duration of one analysis.
+
+    A segment's rule can be costly (order metrics, RFM); queries that read events several times
+    (funnel levels, exclusions) would otherwise evaluate it once per reading.
+    """
+    if not ctx.segment or ctx.members_table:
+        yield ctx
+        return
+    name = f"_members_{uuid.uuid4().hex}"
+    ctx.wh.con.execute(f"CREATE TEMP TABLE {name} AS SELECT DISTINCT store_id, user_id FROM ({ctx.members_sql()})")
+    try:
+        yield replace(ctx, members_table=name)
+    finally:
+        ctx.wh.con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 def days_between(start: date, end: date) -> list[date]:

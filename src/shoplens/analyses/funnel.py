@@ -13,7 +13,10 @@ least step k (semantics and SQL in ``funnel_sql.py``). Choices a user should kno
   out of every count and reported as ``excluded``;
 - the daily trend is by the local day of the chosen attempt's first step: users entering that day
   and how many of them converted (reached the last step);
-- median = the middle value (mean of the two middle ones for an even count).
+- median = the middle value (mean of the two middle ones for an even count);
+- ``where`` decides which events can fill a step; the strict mode's "very next event" and the
+  exclusions look at all the user's events (a filter must not make two events adjacent);
+- ``window`` is at most 366 days; unordered mode refuses two different steps one event could match.
 
 Users are found in SQL; Python reads one row per step (per breakdown value) and one per trend day.
 """
@@ -25,21 +28,22 @@ import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
 
-from shoplens.analyses.context import Context, open_context
-from shoplens.analyses.filters import Step, dimension_sql, parse_steps
-from shoplens.analyses.funnel_sql import BUILDERS, FunnelSql
+from shoplens.analyses.context import Context, open_context, segment_materialised
+from shoplens.analyses.filters import Step, conditions_sql, dimension_sql, parse_steps
+from shoplens.analyses.funnel_sql import BUILDERS, FunnelSql, overlapping_steps
 from shoplens.analyses.result import Result, ratio
 from shoplens.errors import ShoplensError
 
 WINDOW_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 MODES = tuple(BUILDERS)
 MAX_STEPS = 10
+MAX_WINDOW_DAYS = 366  # as long as the longest conversion windows of the common analytics tools
 
 
 def parse_window(window: str | int | timedelta) -> int:
@@ -49,7 +53,7 @@ def parse_window(window: str | int | timedelta) -> int:
     if isinstance(window, int):
         seconds = window
     else:
-        m = re.fullmatch(r"\s*(\d+)\s*([smhdw])\s*", str(window).lower())
+        m = re.fullmatch(r"\s*([0-9]{1,12})\s*([smhdw])\s*", str(window).lower())
         if not m:
             raise ShoplensError(f"--window {window!r} is not a duration", hint="a number and a unit s|m|h|d|w, "
                                 "e.g. 7d, 36h, 30m", zh=f"--window {window!r} 不是时长",
@@ -58,6 +62,10 @@ def parse_window(window: str | int | timedelta) -> int:
     if seconds <= 0:
         raise ShoplensError("the funnel window must be positive", hint="e.g. --window 7d",
                             zh="漏斗窗口必须大于 0", zh_hint="例如 --window 7d")
+    if seconds > MAX_WINDOW_DAYS * 86400:
+        raise ShoplensError(f"the funnel window {window} is longer than {MAX_WINDOW_DAYS} days",
+                            hint=f"at most {MAX_WINDOW_DAYS}d", zh=f"漏斗窗口 {window} 超过 {MAX_WINDOW_DAYS} 天",
+                            zh_hint=f"最多 {MAX_WINDOW_DAYS}d")
     return seconds
 
 
@@ -137,19 +145,31 @@ class FunnelRequest:
                                 hint="--steps product_view,add_to_cart,purchase",
                                 zh=f"漏斗需要 2 到 {MAX_STEPS} 个步骤，实际 {len(self.steps)} 个",
                                 zh_hint="--steps product_view,add_to_cart,purchase")
+        if self.mode == "unordered" and (pair := overlapping_steps(self.steps)):
+            a, b = pair[0].label, pair[1].label
+            raise ShoplensError(f"steps {a} and {b} can match the same event, which unordered mode cannot tell"
+                                " apart", hint="make their conditions exclusive (channel=a vs channel=b), list"
+                                " the same step twice to ask for two events, or use --mode ordered",
+                                zh=f"步骤 {a} 与 {b} 可能匹配同一事件，无序模式无法区分",
+                                zh_hint="让条件互斥（如 channel=a 与 channel=b），或重复同一步骤表示两次，"
+                                "或改用 --mode ordered")
         ctx = self.ctx
-        pad = ctx.end + timedelta(days=math.ceil(self.window / 86400))
-        q = FunnelSql(events=ctx.events_sql(end=pad), steps=self.steps, window_us=self.window * 1_000_000,
-                      users=ctx.user_cols(), in_range=ctx.scope.ts_range("e", "e.ts"),
-                      dim=dimension_sql(self.by, "e") if self.by else None)
+        # later steps may follow up to a window after the last day; +1 day for a DST change on the way
+        pad = ctx.end + timedelta(days=math.ceil(self.window / 86400) + 1)
+        q = FunnelSql(events=ctx.events_sql(end=pad, conditions=False), steps=self.steps,
+                      window_us=self.window * 1_000_000, users=ctx.user_cols(),
+                      in_range=ctx.scope.ts_range("e", "e.ts"), dim=dimension_sql(self.by, "e") if self.by else None,
+                      where=conditions_sql(ctx.where, "e"))
         sql = BUILDERS[self.mode](q)
         if not self.exclude:
             return f"SELECT *, FALSE AS excluded FROM ({sql})"
         n, w = len(self.steps), self.window * 1_000_000
         cond = " OR ".join(s.sql("e") for s in self.exclude)
         on = " AND ".join(f"x.{c.strip()} = f.{c.strip()}" for c in ctx.user_cols().split(","))
-        upto = f"CASE WHEN f.level = {n} THEN f.t{n} ELSE f.t1 + {w} END"
-        return (f"SELECT f.*, EXISTS (SELECT 1 FROM ({ctx.events_sql(end=pad, extra=cond)}) x WHERE {on}"
+        last = "greatest(" + ", ".join(f"f.t{k}" for k in range(1, n + 1)) + ")"  # unordered: times may repeat
+        upto = f"CASE WHEN f.level = {n} THEN {last} ELSE f.t1 + {w} END"
+        exclusions = ctx.events_sql(end=pad, conditions=False, extra=cond)
+        return (f"SELECT f.*, EXISTS (SELECT 1 FROM ({exclusions}) x WHERE {on}"
                 f" AND epoch_us(x.ts) BETWEEN f.t1 AND {upto}) AS excluded FROM ({sql}) f")
 
 
@@ -169,7 +189,8 @@ def _users_table(req: FunnelRequest) -> Iterator[str]:
     """The per-user funnel table as a TEMP table (dropped afterwards), so every summary reads it once."""
     name = f"_funnel_{uuid.uuid4().hex}"
     con = req.ctx.wh.con
-    con.execute(f"CREATE TEMP TABLE {name} AS {req.sql()}")
+    with segment_materialised(req.ctx) as ctx:
+        con.execute(f"CREATE TEMP TABLE {name} AS {replace(req, ctx=ctx).sql()}")
     try:
         yield name
     finally:

@@ -18,12 +18,15 @@ sets (for a shop funnel most rows are step 1 and 2), which is what keeps a 20 M-
 The chosen attempt of a user is the one reaching their furthest level with the latest start; its
 step k time is the earliest level-k event of that attempt.
 
-**strict** — the user's events of any kind (not only the steps) in order; a chain of k steps is k
-consecutive events, one window pass of ``lag`` values decides every chain.
+**strict** — the user's events of any kind (not only the steps, and also those ``--where`` leaves out
+of the steps) in order; a chain of k steps is k consecutive events, one window pass of ``lag`` values
+decides every chain.
 
 **unordered** — from each step event, count the distinct steps done within the window after it
 (``RANGE`` frame); a step listed twice needs two events. Times are those of the first event of each
-step done in that window, in time order.
+step done in that window, in time order. Distinct steps that one event could match both (``purchase``
+and ``purchase[channel=x]``) are refused in this mode (``overlapping_steps``): counting per step would
+let that event fill two steps.
 """
 
 from __future__ import annotations
@@ -43,15 +46,19 @@ class FunnelSql:
     users: str  # user columns, e.g. "user_id" or "store_id, user_id"
     in_range: str  # condition on e: a first step must happen in the requested dates
     dim: str | None = None  # SQL of the breakdown value on e
+    where: str = "TRUE"  # --where conditions on e: which events may fill a step (all events stay in strict mode)
 
     @property
     def n(self) -> int:
         return len(self.steps)
 
+    def step_sql(self, step: Step) -> str:
+        return f"({step.sql('e')} AND {self.where})"
+
     def flags(self) -> str:
         out = []
         for j, step in enumerate(self.steps, 1):
-            cond = step.sql("e") + (f" AND {self.in_range}" if j == 1 else "")
+            cond = self.step_sql(step) + (f" AND {self.in_range}" if j == 1 else "")
             out.append(f"coalesce({cond}, FALSE) AS f{j}")
         return ", ".join(out)
 
@@ -62,7 +69,7 @@ class FunnelSql:
     def base(self, all_events: bool, extra: str = "") -> str:
         """Events with step flags; only step events unless ``all_events`` (strict mode)."""
         dim = f", {self.dim} AS d" if self.dim else ""
-        any_step = " OR ".join(s.sql("e") for s in self.steps)
+        any_step = " OR ".join(self.step_sql(s) for s in self.steps)
         keep = "" if all_events else f" WHERE {any_step}"
         return (f"SELECT {self.users}, epoch_us(e.ts) AS t, hash(e.event_id) AS h, {self.flags()}{extra}{dim}"
                 f" FROM ({self.events}) e{keep}")
@@ -144,7 +151,7 @@ def unordered(q: FunnelSql) -> str:
         counts.append(f"count(*) FILTER (WHERE g{j}) OVER ({frame}) AS c{g}")
         firsts.append(f"min(t) FILTER (WHERE g{j}) OVER ({frame}) AS ft{g}")
         done.append(f"least(c{g}, {len(js)})")
-    gflags = "".join(f", coalesce({s.sql('e')}, FALSE) AS g{js[0]}" for s, js in groups.items())
+    gflags = "".join(f", coalesce({q.step_sql(s)}, FALSE) AS g{js[0]}" for s, js in groups.items())
     base = q.base(False, f"{gflags}, coalesce({q.in_range}, FALSE) AS start_ok")
     windows = f"SELECT {u}, t, start_ok, {', '.join(counts)}, {', '.join(firsts)} FROM base"
     times = f"list_sort(list_filter([{', '.join(f'ft{g}' for g in range(len(groups)))}], x -> x IS NOT NULL))"
@@ -168,3 +175,28 @@ def _compose(q: FunnelSql, ctes: list[str], final: str, first: str = "f1") -> st
 
 
 BUILDERS = {"ordered": ordered, "strict": strict, "unordered": unordered}
+
+
+def _disjoint(a: Step, b: Step) -> bool:
+    """True when no event can match both steps (decided from their conditions alone)."""
+    if a.event != b.event:
+        return True
+    for ca in a.conditions:
+        for cb in b.conditions:
+            if ca.key != cb.key:
+                continue
+            va, vb = set(ca.values), set(cb.values)
+            if (not ca.negate and not cb.negate and not va & vb) or (not ca.negate and cb.negate and va <= vb) \
+                    or (ca.negate and not cb.negate and vb <= va):
+                return True
+    return False
+
+
+def overlapping_steps(steps: tuple[Step, ...]) -> tuple[Step, Step] | None:
+    """Two different steps one event could match both (a problem for the unordered mode), or None."""
+    distinct = list(dict.fromkeys(steps))
+    for i, a in enumerate(distinct):
+        for b in distinct[i + 1:]:
+            if not _disjoint(a, b):
+                return a, b
+    return None

@@ -179,6 +179,8 @@ def counts_sql(ctx: Context, q: Query, source: str) -> str:
     if q.first_time and q.lo is not None and q.lo > p0:  # all data finds the first event; returns from --from on
         p0, returns = q.lo, f"r AND p >= {q.lo}"
     n = _words(q, p0)
+    if n < 1:  # every allowed cohort period is after the data: no rows (and no mask words to build)
+        return "SELECT 0::BIGINT AS cp, NULL::VARCHAR AS g, 0::BIGINT AS k, 0::HUGEINT AS n WHERE FALSE"
     rm, rcols = _mask_words(q, p0, returns, "rm"), ", ".join(f"rm{w}" for w in range(n))
     bounds = "".join(f" AND cp {op} {v}" for op, v in ((">=", q.lo), ("<=", q.hi)) if v is not None)
     first_g = "arg_min_null(g, (ts, event_id)) FILTER (WHERE c)"  # the earliest cohort event (ties: id)

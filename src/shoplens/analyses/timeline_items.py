@@ -113,8 +113,11 @@ def fetch(wh: Any, store: str, user: str, scope: Scope, kinds: tuple[str, ...], 
     for kind in kinds:
         alias, col, select, source = SQL[kind]
         source = source.replace("{events}", events)
-        sql = (f"SELECT {alias}.{col} AS ts, {select}, count(*) OVER () AS _total FROM {source}"
-               f" AND {scope.ts_range(alias, f'{alias}.{col}')} ORDER BY ts DESC, id DESC")
+        # a scalar subquery, not count(*) OVER (): DuckDB 1.4 can fail on a filtered window count followed by
+        # ORDER BY .. LIMIT now and then (duckdb/duckdb#22846, #25713)
+        sql = (f"WITH rows AS (SELECT {alias}.{col} AS ts, {select} FROM {source}"
+               f" AND {scope.ts_range(alias, f'{alias}.{col}')})"
+               " SELECT *, (SELECT count(*) FROM rows) AS _total FROM rows ORDER BY ts DESC, id DESC")
         if limit:
             sql += f" LIMIT {int(limit)}"
         df = wh.con.execute(sql, {"store": store, "user": user}).df()

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from shoplens.cli.output import Format, console, print_csv, print_json, rich_table
+from shoplens.cli.output import Format, console, err_console, print_csv, print_json, rich_table
 from shoplens.errors import ShoplensError
 from shoplens.i18n import lang, t
 
@@ -26,8 +26,10 @@ on Monday. --compare previous = the same number of days just before the whole ra
 year earlier, wow = a week earlier. Dimensions: see `shoplens metrics list --format json`.
 Targets and benchmarks: --config / $SHOPLENS_CONFIG / ./shoplens.yaml (docs/metrics.md).
 --segment NAME keeps the members of a saved segment (`shoplens segment`) in every metric about
-users; ad spend, stock and product counts stay store-wide.
+users; metrics that read ad spend, stock or the product catalog (no users: roi, cac, ad_spend,
+sku_count, ...) are null for a segment, with a note saying why.
 日期为店铺时区的本地日期（含首尾），默认最近 30 天；周从周一开始。
+--segment 只看人群成员；读取推广花费、库存或商品目录的指标（没有用户归属）在人群下为空并附说明。
 """
 
 
@@ -111,6 +113,7 @@ def _show_result(result: Any, fmt: Format) -> None:
         extra = [k for k in (result.rows[0] if result.rows else {}) if "__" in k]
         header = [c for c, _ in keys] + result.metrics + extra
         print_csv(header, [[r.get(c) for c in header] for r in result.rows])
+        _show_notes(result, err_console)  # stdout stays plain CSV
         return
     # the table shows each metric and its change (green = good direction); comparison values and
     # targets are in json/csv
@@ -124,6 +127,7 @@ def _show_result(result: Any, fmt: Format) -> None:
         f" · {t('segment')} {result.segment}" if result.segment else "")
     if not result.grain and not result.dims and result.rows:
         _show_vertical(result, catalog, title)
+        _show_notes(result, console)
         return
     header, cells = [], []
     for col, kind in columns:
@@ -145,6 +149,13 @@ def _show_result(result: Any, fmt: Format) -> None:
     console.print(rich_table(title, header, cells, numeric=tuple(range(len(keys), len(columns)))))
     if result.compare:
         console.print(f"Δ = {t('compare_' + result.compare)}; {t('more_in_json')}")
+    _show_notes(result, console)
+
+
+def _show_notes(result: Any, out: Any) -> None:
+    """Why a metric is null in every row (a segment cannot restrict ad spend, stock or the catalog)."""
+    for note in result.notes.values():
+        out.print(f"* {note[lang()]}", highlight=False, markup=False)
 
 
 def _show_vertical(result: Any, catalog: Any, title: str) -> None:

@@ -60,6 +60,7 @@ class BuildContext:
 class Builder:
     dims: frozenset[str]
     build: Callable[[BuildContext], str]
+    sources: frozenset[str]  # every source ``build`` reads through ``ctx.source`` (decides segment scope)
     grains: tuple[str | None, ...] = (None, "day", "week", "month", "quarter", "year")
 
 
@@ -139,12 +140,15 @@ def _top_seller_sales(ctx: BuildContext) -> str:
 
 
 STORE = frozenset({"store"})
+ORDERS, EVENTS, ITEMS = frozenset({"orders"}), frozenset({"events"}), frozenset({"items"})
 BUILDERS: dict[str, Builder] = {
-    "customers_to_date": Builder(STORE, _customers_to_date),
-    "dormant_customers": Builder(STORE, _dormant_customers),
-    "buyer_gmv_to_date": Builder(STORE, _buyer_gmv_to_date),
-    "retention_base": Builder(STORE, _retention_base),
-    "retained": Builder(STORE, _retained),
-    "slow_moving_skus": Builder(frozenset({"store", "category", "brand", "product"}), _slow_moving_skus),
-    "top_seller_sales": Builder(frozenset({"store", "category", "brand"}), _top_seller_sales),
+    "customers_to_date": Builder(STORE, _customers_to_date, ORDERS),
+    "dormant_customers": Builder(STORE, _dormant_customers, ORDERS),
+    "buyer_gmv_to_date": Builder(STORE, _buyer_gmv_to_date, ORDERS),
+    "retention_base": Builder(STORE, _retention_base, EVENTS),
+    "retained": Builder(STORE, _retained, EVENTS),
+    # on-sale SKUs of the (store-wide) catalog against the paid units of the query's buyers
+    "slow_moving_skus": Builder(frozenset({"store", "category", "brand", "product"}), _slow_moving_skus,
+                                frozenset({"products", "items"})),
+    "top_seller_sales": Builder(frozenset({"store", "category", "brand"}), _top_seller_sales, ITEMS),
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from shoplens.metrics.segment_scope import MIXED, segment_notes
 from shoplens.metrics.spec import GROUPS, Catalog, load_catalog
 
 INTRO = """# Metric catalog / 指标目录
@@ -41,6 +42,16 @@ Metric and dimension ids are a public contract. `shoplens metrics list` prints t
   some have the data (e.g. UV of an orders-only store) mixes them: query such stores separately.
 - **Targets** of counts and amounts are a store's totals: shown without dimensions or per store
   (`--by store`), not per channel, and not with `--currency`; ratio targets hold for every row.
+- **Segments** (`--segment NAME`): every source about users keeps only the members' rows (events,
+  sessions, orders and order lines, refunds, reviews, tickets, shipments). Ad spend, inventory and
+  the product catalog have no users, so a metric reading them is **null** under a segment — whether
+  it would mix the members with the whole store or is purely store-wide — with a note per metric in
+  the result (`notes`: reason `mixed` / `store_wide`, the store-wide sources, zh/en text): no number
+  in a segment's rows is about anyone but the members. The same in every `--by` row and in
+  comparison values and changes; a query of only such metrics is refused. Run them without
+  `--segment` for the store's value. Targets and benchmarks are store-level: a segment's rows carry none.
+  Mixed: @MIXED@.
+  Store-wide: @STORE@.
 - **Hours**: ad spend, stock and period-end snapshots are daily: `--grain hour` refuses them.
 - **GMV cut by category/brand/product** is the sum of the order lines (quantity × unit price in the
   reporting currency), since an order can mix products.
@@ -70,7 +81,10 @@ better) and `<m>__benchmark`.
 
 def render(catalog: Catalog | None = None) -> str:
     catalog = catalog or load_catalog()
-    out = [INTRO]
+    notes = segment_notes(catalog, list(catalog.metrics), (), {})
+    mixed = ", ".join(f"`{m}`" for m, n in notes.items() if n.reason == MIXED)
+    store = ", ".join(f"`{m}`" for m, n in notes.items() if n.reason != MIXED)
+    out = [INTRO.replace("@MIXED@", mixed).replace("@STORE@", store)]
     out.append("## Dimensions / 维度\n\n| id | 中文 | English |\n|---|---|---|")
     out += [f"| `{d.id}` | {d.zh} | {d.en} |" for d in catalog.dimensions.values()]
     for group, (zh, en) in GROUPS.items():

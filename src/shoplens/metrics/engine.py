@@ -6,9 +6,11 @@ of each SQL statement are cached per warehouse *data version* (the latest import
 repeated query is served from memory and any new import invalidates it.
 
 ``segment=`` (a saved segment's name, or an unsaved rule text / tree) restricts every source about
-users to the segment's members (:meth:`Scope.member_filter`); ad spend, inventory and products have
-no users and stay store-wide. The members' SQL (definition and as-of day included) is part of
-every cache key, so a re-saved segment never serves the old numbers.
+users to the segment's members (:meth:`Scope.member_filter`). Ad spend, inventory and products have
+no users, so a metric reading them (roi, cac, ad_spend, sku_count, ...) is null under a segment,
+with a note per metric in :attr:`MetricResult.notes`, and a query of only such metrics is refused
+(:mod:`shoplens.metrics.segment_scope`). The members' SQL (definition and as-of day included) is
+part of every cache key, so a re-saved segment never serves the old numbers.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from shoplens.errors import ShoplensError
@@ -30,7 +33,8 @@ from shoplens.metrics.checks import check_dims, check_hourly, check_rates
 from shoplens.metrics.options import normalise_where, parse_sort, top_rows
 from shoplens.metrics.periods import check_grain, label, periods, shift_for
 from shoplens.metrics.plan import Group, Planner, Request, needed_measures, plan_groups
-from shoplens.metrics.scope import Scope, StoreInfo
+from shoplens.metrics.scope import Scope, StoreInfo, pick_stores
+from shoplens.metrics.segment_scope import SegmentNote, refuse_all, segment_notes
 from shoplens.metrics.sources import SOURCES
 from shoplens.metrics.spec import Catalog, load_catalog
 from shoplens.metrics.targets import Targets, load_targets
@@ -57,12 +61,15 @@ class MetricResult:
     currency: str | None
     sql: list[str] = field(default_factory=list, repr=False)
     segment: str | None = None  # the segment's name (or rule text) when the query was restricted to one
+    # metric id -> why it is null in every row: under a segment, a metric reading ad spend, inventory or
+    # products ({"reason": "mixed" | "store_wide", "store_wide_sources": [...], "zh": ..., "en": ...})
+    notes: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract: ``{"metrics": [...], "rows": [...]}`` plus the query's context."""
         return {"metrics": self.metrics, "dimensions": self.dims, "grain": self.grain,
                 "from": self.start.isoformat(), "to": self.end.isoformat(), "compare": self.compare,
-                "currency": self.currency, "segment": self.segment, "rows": self.rows}
+                "currency": self.currency, "segment": self.segment, "notes": self.notes, "rows": self.rows}
 
     def to_pandas(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows)
@@ -74,6 +81,17 @@ def _clean(value: Any) -> Any:
     if isinstance(value, float):
         return round(value, 10)
     return value
+
+
+def _null_columns(frame: pd.DataFrame, metric_ids: list[str], nulls: list[str], by: tuple[str, ...],
+                  compare: str | None) -> pd.DataFrame:
+    """Null columns (value, comparison, change) for ``nulls``, every column in the order of ``metric_ids``."""
+    if not nulls:
+        return frame
+    suffixes = ["", f"__{compare}", f"__{compare}_change"] if compare else [""]
+    frame = frame.assign(**{m + s: np.nan for m in nulls for s in suffixes})
+    ordered = [c for c in (A.PERIOD, *by) if c in frame.columns] + [m + s for s in suffixes for m in metric_ids]
+    return frame[ordered + [c for c in frame.columns if c not in ordered]]
 
 
 class MetricsEngine:
@@ -140,17 +158,7 @@ class MetricsEngine:
 
     # ---- resolving a request ----------------------------------------------------------------------
     def resolve_scope(self, store: str | list[str] | None, currency: str | None, version: Any) -> Scope:
-        known = self.stores(version)
-        if not known:
-            raise ShoplensError("the warehouse has no stores yet", hint="import data or run `shoplens demo`",
-                                zh="仓库里还没有店铺", zh_hint="先导入数据或运行 `shoplens demo`")
-        by_id = {s.store_id: s for s in known}
-        wanted = [store] if isinstance(store, str) else list(store or [])
-        for s in wanted:
-            if s not in by_id:
-                raise ShoplensError(f"unknown store {s!r}", hint=f"stores: {', '.join(by_id)}",
-                                    zh=f"未知店铺 {s!r}", zh_hint=f"已有店铺：{', '.join(by_id)}")
-        chosen = [by_id[s] for s in wanted] if wanted else known
+        chosen = pick_stores(self.stores(version), store)
         if currency is None and len({s.currency for s in chosen}) > 1:
             raise ShoplensError(
                 "these stores report in different currencies", hint="pick one with --store, or sum them in one "
@@ -205,7 +213,9 @@ class MetricsEngine:
 
         ``segment``: only the members of a saved segment (name) or of an unsaved rule (text or tree);
         see :mod:`shoplens.analyses.segments`. Targets and benchmarks are store-level, so a segment's
-        rows carry none.
+        rows carry none. Metrics reading ad spend, inventory or products (no users) are null under a
+        segment, each with a note in ``result.notes``; asking only for such metrics is an error
+        (:mod:`shoplens.metrics.segment_scope`).
 
         ``sort``/``limit``: order rows by a queried metric (``gmv`` largest first, ``gmv:asc``) and keep
         the first ``limit`` (per period with a grain); see :mod:`shoplens.metrics.options`.
@@ -214,6 +224,8 @@ class MetricsEngine:
         order = parse_sort(sort, metric_ids)
         if limit is not None and limit < 1:
             raise ShoplensError("--limit must be at least 1", zh="--limit 至少为 1")
+        notes = segment_notes(self.catalog, metric_ids, by_t, where_t) if segment is not None else {}
+        refuse_all(metric_ids, notes)
         version = self.data_version()
         members = self.members(segment, self.resolve_scope(store, currency, version)) if segment else None
         targets = targets and members is None
@@ -223,7 +235,7 @@ class MetricsEngine:
             cached = _RESULTS.get(key)
         if cached is None:
             cached = self._query(metric_ids, by_t, where_t, grain, start, end, compare, store, currency, targets,
-                                 version, members)
+                                 version, members, notes)
             with _LOCK:
                 _RESULTS[key] = cached
                 while len(_RESULTS) > CACHE_SIZE:
@@ -237,7 +249,8 @@ class MetricsEngine:
     def _query(self, metric_ids: list[str], by_t: tuple[str, ...], where_t: dict[str, tuple[str, ...]],
                grain: str | None, start: date | None, end: date | None, compare: str | None,
                store: str | list[str] | None, currency: str | None, targets: bool, version: Any,
-               members: str | None = None) -> MetricResult:
+               members: str | None = None, notes: dict[str, SegmentNote] | None = None) -> MetricResult:
+        notes = notes or {}
         scope = replace(self.resolve_scope(store, currency, version), members=members)
         unknown = set(where_t.get("store", ())) - set(scope.store_ids)
         if unknown:
@@ -246,19 +259,24 @@ class MetricsEngine:
                                 zh=f"--where store={sorted(unknown)[0]} 不在本次查询的店铺中",
                                 zh_hint=f"店铺：{', '.join(scope.store_ids)}")
         start, end = self._range(scope, start, end, version)
-        req = Request(metric_ids, by_t, where_t, grain, self.settings)
+        # metrics a segment cannot restrict are not queried at all (their store-wide rows would add
+        # dimension values the members never had); they come back as null columns with their notes
+        req = Request([m for m in metric_ids if m not in notes], by_t, where_t, grain, self.settings)
         base, sqls = self._compute(req, scope.with_range(start, end), version)
         frame = base
         if compare:
             comp, comp_sql = self._comparison(req, scope, start, end, compare, version)
             sqls += comp_sql
             frame = self._attach_comparison(frame, comp, req, compare)
+        frame = _null_columns(frame, metric_ids, list(notes), by_t, compare)
+        req = replace(req, metric_ids=metric_ids)
         if targets:
             frame = self.targets.attach(frame, self.catalog, metric_ids, grain, periods(start, end, grain),
                                         scope.store_ids, by_t, scope.converts())
         rows = self._rows(frame, req)
         currency_out = scope.currency or (scope.stores[0].currency if scope.stores else None)
-        return MetricResult(metric_ids, list(by_t), grain, start, end, compare, rows, currency_out, sqls)
+        return MetricResult(metric_ids, list(by_t), grain, start, end, compare, rows, currency_out, sqls,
+                            notes={m: n.to_dict() for m, n in notes.items()})
 
     def _range(self, scope: Scope, start: date | None, end: date | None, version: Any) -> tuple[date, date]:
         if end is None:
@@ -381,6 +399,8 @@ class MetricsEngine:
         """Definition, formula and the SQL statements a query of this metric would run."""
         metric = self.catalog.metric(metric_id)
         _, by_t, where_t = self._parse([metric_id], by, where, grain)
+        if segment is not None:  # a query of this metric alone would be refused
+            refuse_all([metric_id], segment_notes(self.catalog, [metric_id], by_t, where_t))
         version = self.data_version()
         scope = self.resolve_scope(store, currency, version)
         scope = replace(scope, members=self.members(segment, scope))

@@ -67,6 +67,22 @@ class StoreInfo:
     currency: str
 
 
+def pick_stores(known: list[StoreInfo], store: str | list[str] | tuple[str, ...] | None) -> list[StoreInfo]:
+    """The stores a request names (all when none), refusing unknown names and an empty warehouse."""
+    from shoplens.errors import ShoplensError
+
+    if not known:
+        raise ShoplensError("the warehouse has no stores yet", hint="import data or run `shoplens demo`",
+                            zh="仓库里还没有店铺", zh_hint="先导入数据或运行 `shoplens demo`")
+    by_id = {s.store_id: s for s in known}
+    wanted = [store] if isinstance(store, str) else list(store or [])
+    for s in wanted:
+        if s not in by_id:
+            raise ShoplensError(f"unknown store {s!r}", hint=f"stores: {', '.join(by_id)}",
+                                zh=f"未知店铺 {s!r}", zh_hint=f"已有店铺：{', '.join(by_id)}")
+    return [by_id[s] for s in wanted] if wanted else list(known)
+
+
 @dataclass(frozen=True)
 class Scope:
     stores: tuple[StoreInfo, ...]

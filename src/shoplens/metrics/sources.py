@@ -19,7 +19,8 @@ Refinements written down here because they decide numbers:
 - a segment (``Scope.members``) keeps the rows of its members in every source about users: events
   (and sessions), orders, order items, refunds, reviews and tickets (by their own user, else the
   linked order's) and shipments (the order's user). Ad spend, inventory and products have no users
-  and stay store-wide.
+  (``Source.users`` is False): a segment cannot restrict them, so a metric that reads them is null
+  under a segment (see :mod:`shoplens.metrics.segment_scope`).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class Source:
     columns: frozenset[str]  # everything a measure may aggregate or filter on (dims included)
     build: Callable[[Scope, frozenset[str]], str]
     timed: bool = True  # False: a catalog snapshot without a period (broadcast to every period)
+    users: bool = True  # False: rows belong to no user (ad spend, stock, catalog), so a segment cannot restrict them
 
     def sql(self, scope: Scope, needs: frozenset[str]) -> str:
         return self.build(scope, needs)
@@ -300,7 +302,7 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
            PRODUCT_ONLY | LINK_DIMS | {"member_tier", "order_id", "amount_rc"}, _refunds),
     Source("ad_spend", ("ad_spend",), frozenset({"store", "channel", "channel_type", "campaign"}),
            frozenset({"store", "channel", "channel_type", "campaign", "spend_rc", "impressions", "clicks"}),
-           _ad_spend),
+           _ad_spend, users=False),
     Source("reviews", ("reviews",), PRODUCT_ONLY,
            PRODUCT_ONLY | {"dsr_description", "dsr_service", "dsr_logistics", "rating"}, _reviews),
     Source("tickets", ("service_tickets",), LINK_DIMS | {"store", "member_tier"},
@@ -308,6 +310,8 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
     Source("shipments", ("shipments",), LINK_DIMS | {"store", "carrier"},
            LINK_DIMS | {"store", "carrier", "status", "order_id", "cost_rc", "delivery_days", "on_time",
                         "within_48h"}, _shipments),
-    Source("inventory", ("inventory_snapshots",), PRODUCT_ONLY, PRODUCT_ONLY | {"date", "on_hand"}, _inventory),
-    Source("products", ("products",), PRODUCT_ONLY, PRODUCT_ONLY | {"status"}, _products, timed=False),
+    Source("inventory", ("inventory_snapshots",), PRODUCT_ONLY, PRODUCT_ONLY | {"date", "on_hand"}, _inventory,
+           users=False),
+    Source("products", ("products",), PRODUCT_ONLY, PRODUCT_ONLY | {"status"}, _products, timed=False,
+           users=False),
 )}

@@ -68,6 +68,13 @@ class Measure:
             return BUILDERS[self.builder or ""].dims
         return SOURCES[self.source].dims
 
+    @property
+    def sources(self) -> frozenset[str]:
+        """Every source the measure reads (a builder may read several: slow-moving SKUs = catalog + items)."""
+        if self.agg == "builder":
+            return BUILDERS[self.builder or ""].sources
+        return frozenset({self.source})
+
 
 @dataclass(frozen=True)
 class Metric:
@@ -171,6 +178,8 @@ def _measure(mid: str, raw: dict[str, Any]) -> Measure:
     builder = raw.get("builder")
     if agg == "builder" and builder not in BUILDERS:
         raise CatalogError(f"{where}: unknown builder {builder!r}")
+    if agg == "builder" and source not in BUILDERS[builder].sources:
+        raise CatalogError(f"{where}: builder {builder} does not read source {source!r}")
     known = {"source", "agg", "column", "where", "having", "builder", "by_product"}
     params = {k: v for k, v in raw.items() if k not in known}
     if params and agg != "builder":
