@@ -116,3 +116,24 @@ def test_window_across_the_spring_dst_change(tmp_path: Path) -> None:
         r = funnel(warehouse, "product_view,add_to_cart", window="1d", end=date(2026, 3, 28))
     assert [s.count for s in r.steps] == [1, 1]
     assert r.steps[1].median_seconds == 86400
+
+
+def test_dates_as_iso_text_from_python(wh: Any) -> None:
+    as_text = funnel(wh, "product_view,add_to_cart", start="2026-03-02", end="2026-03-02")
+    as_dates = funnel(wh, "product_view,add_to_cart", start=date(2026, 3, 2), end=date(2026, 3, 2))
+    assert as_text.steps == as_dates.steps and as_text.start == date(2026, 3, 2)
+    with pytest.raises(ShoplensError, match="'02/03/2026' is not a date"):
+        funnel(wh, "product_view,add_to_cart", start="02/03/2026")
+
+
+def test_csv_leaves_missing_values_empty(wh: Any) -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "shoplens", "--db", str(wh.path), "funnel", "--steps",
+                          "product_view,add_to_cart", "--format", "csv"], capture_output=True, text=True, timeout=120,
+                         env={"PATH": "/usr/bin:/bin", "SHOPLENS_LOCK_WAIT": "1"})
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    # step 1 has no previous step: step conversion and times are empty cells, not "nan"
+    assert lines[1].startswith("product_view,4,1.0,,,,0") and "nan" not in out.stdout

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -141,10 +141,26 @@ def _data_range(wh: Any, scope: Scope) -> tuple[date | None, date | None]:
     return (row[0], row[1]) if row else (None, None)
 
 
-def open_context(wh: Any, *, store: str | list[str] | tuple[str, ...] | None = None, start: date | None = None,
-                 end: date | None = None, where: Any = None, segment: str | None = None) -> Context:
+def as_date(value: date | str | None, name: str) -> date | None:
+    """A date from a ``date`` (a datetime gives its date) or an ISO text such as ``2026-10-25``."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ShoplensError(f"{name} {value!r} is not a date", hint="write it as YYYY-MM-DD, e.g. 2026-10-25",
+                            zh=f"{name} {value!r} 不是日期", zh_hint="请写成 YYYY-MM-DD，例如 2026-10-25") from None
+
+
+def open_context(wh: Any, *, store: str | list[str] | tuple[str, ...] | None = None, start: date | str | None = None,
+                 end: date | str | None = None, where: Any = None, segment: str | None = None) -> Context:
     """The context of one analysis request (dates are inclusive local dates; default: all data)."""
     stores = resolve_stores(wh, store)
+    start, end = as_date(start, "--from"), as_date(end, "--to")
     if start and end and start > end:
         raise ShoplensError(f"--from {start} is after --to {end}", hint="swap the dates",
                             zh=f"--from {start} 晚于 --to {end}", zh_hint="请交换两个日期")

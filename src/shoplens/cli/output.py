@@ -36,9 +36,14 @@ def print_json(data: Any) -> None:
 
 
 def print_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """CSV on stdout; a missing value (None, NaN, NaT) is an empty cell, never the text ``nan``."""
     writer = csv.writer(sys.stdout)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([["" if _missing(v) else v for v in row] for row in rows])
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or type(value).__name__ == "NaTType"
 
 
 def rich_table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]],
