@@ -89,12 +89,12 @@ A = {("a", u) for u in ("u1", "u2", "u3", "u4", "u5")}
 B = {("b", u) for u in ("u1", "u6", "u7", "u8")}
 
 
-def build(path: Path) -> Path:
-    """The warehouse of the module docstring, loaded from canonical CSVs like a user would."""
+def build(path: Path, stores: dict[str, Any] = STORES) -> Path:
+    """The warehouse of the module docstring (or of ``stores``), loaded from canonical CSVs like a user would."""
     folder = path.parent / "csv"
     folder.mkdir(parents=True, exist_ok=True)
     with shoplens.connect(str(path)) as wh:
-        for store, (currency, zone, tables) in STORES.items():
+        for store, (currency, zone, tables) in stores.items():
             for table, (header, rows) in tables.items():
                 file = folder / f"{store}_{table}.csv"
                 with open(file, "w", newline="", encoding="utf-8") as fh:
@@ -315,3 +315,150 @@ def test_funnels_and_retention_keep_the_members(writable: Any) -> None:
     gold_cohorts = retention(writable, cohort_event="purchase", period="month", first_time=True, store="a",
                              segment="gold").cohorts
     assert [(c.cohort, c.size, c.values[:3]) for c in gold_cohorts] == [("2026-01", 1, (1, 0, 1))]
+
+
+# ---- as of a past day: nothing later leaks in ------------------------------------------------------------
+# Store ``s`` (Asia/Shanghai, UTC+8, CNY), evaluated as of 2026-03-10 (its last data day is 03-31, e7).
+# The local day 03-10 ends at 2026-03-10T16:00Z. By hand, as of 03-10:
+#
+#     v1  e1 (03-01, email, mobile, JP); customers silver, first seen 03-01 -> in; its only order o2
+#         (500, desktop, KR) and the KR/desktop events come on 03-20: 0 orders, country JP, device mobile
+#     v2  everything on 03-15: paid o3 (300, kol), customers US gold first seen 03-15 -> NOT in the universe
+#         (it is a gold member with an order only because of that later order)
+#     v3  e5 (03-05, no channel, app, FR) -> in; e6 with live_stream/DE is at 03-11 00:00 local; customers
+#         gold signed up at that same instant -> not yet known: tier none, first channel unknown, country FR
+#     v4  paid o4 100 on 03-02 (direct, mobile, CN); o5 900 on 03-25 -> 1 order, GMV 100
+#     v5  paid o6 50 on 02-20 (email, desktop, SG)
+#     v6  o7 placed 03-10 23:00 local (social, mobile, GB) but paid on 03-12 -> in, 0 paid orders
+#     v7  customers only, no dates (CA, vip): always known
+#     RFM as of 03-10 (5 bins; customers v4 and v5 only): v4 R3 F1 M3 -> hibernating; v5 R1 F1 M1 -> dormant
+# As of the last data day (03-31) everyone is in: v1 has 1 order (500), country KR (o2 after e1), device
+# desktop (4 of 5 touches); v2 1 order (300), US, gold, first channel kol; v3 gold, first channel live_stream,
+# country DE; v4 2 orders (1000); v6 1 order (paid 03-12).
+LEAK_EVENTS = ("event_id,ts,user_id,session_id,event,channel,device,country,properties", [
+    ("e1", "2026-03-01T02:00:00Z", "v1", "S1", "page_view", "email", "mobile", "JP", ""),
+    ("e2", "2026-03-20T02:00:00Z", "v1", "S2", "page_view", "", "desktop", "KR", ""),
+    ("e3", "2026-03-20T02:05:00Z", "v1", "S2", "page_view", "", "desktop", "KR", ""),
+    ("e4", "2026-03-20T02:10:00Z", "v1", "S2", "purchase", "", "desktop", "KR", '{"order_id": "o2"}'),
+    ("e5", "2026-03-05T02:00:00Z", "v3", "S3", "page_view", "", "app", "FR", ""),
+    ("e6", "2026-03-10T16:00:00Z", "v3", "S4", "page_view", "live_stream", "app", "DE", ""),  # 03-11 00:00 local
+    ("e7", "2026-03-31T02:00:00Z", "v4", "S5", "page_view", "direct", "mobile", "CN", ""),
+])
+LEAK_ORDERS = ("order_id,user_id,created_ts,paid_ts,status,gross_amount,channel,device,country", [
+    ("o2", "v1", "2026-03-20T02:10:00Z", "2026-03-20T02:10:00Z", "paid", "500", "", "desktop", "KR"),
+    ("o3", "v2", "2026-03-15T02:00:00Z", "2026-03-15T02:00:00Z", "paid", "300", "kol", "mobile", "US"),
+    ("o4", "v4", "2026-03-02T02:00:00Z", "2026-03-02T02:00:00Z", "paid", "100", "direct", "mobile", "CN"),
+    ("o5", "v4", "2026-03-25T02:00:00Z", "2026-03-25T02:00:00Z", "paid", "900", "direct", "mobile", "CN"),
+    ("o6", "v5", "2026-02-20T02:00:00Z", "2026-02-20T02:00:00Z", "paid", "50", "email", "desktop", "SG"),
+    ("o7", "v6", "2026-03-10T15:00:00Z", "2026-03-12T02:00:00Z", "paid", "70", "social", "mobile", "GB"),
+])
+LEAK_CUSTOMERS = ("user_id,first_seen,signup_ts,country,member_tier", [
+    ("v1", "2026-03-01T02:00:00Z", "", "", "silver"),
+    ("v2", "2026-03-15T02:00:00Z", "2026-03-15T02:00:00Z", "US", "gold"),
+    ("v3", "", "2026-03-10T16:00:00Z", "", "gold"),
+    ("v7", "", "", "CA", "vip"),
+])
+LEAK_STORES = {"s": ("CNY", "Asia/Shanghai", {"events": LEAK_EVENTS, "orders": LEAK_ORDERS,
+                                               "customers": LEAK_CUSTOMERS})}
+EARLY = date(2026, 3, 10)
+
+
+def s(*users: str) -> set[tuple[str, str]]:
+    return {("s", u) for u in users}
+
+
+@pytest.fixture(scope="module")
+def leak_wh(tmp_path_factory: pytest.TempPathFactory):
+    path = build(tmp_path_factory.mktemp("segments_as_of") / "w.duckdb", LEAK_STORES)
+    warehouse = shoplens.connect(str(path), read_only=True)
+    yield warehouse
+    warehouse.close()
+
+
+AS_OF_CASES = [
+    # (rule, members as of 03-10, members as of the last data day 03-31)
+    ("orders>=1", s("v4", "v5"), s("v1", "v2", "v4", "v5", "v6")),
+    ("orders<1", s("v1", "v3", "v6", "v7"), s("v3", "v7")),
+    ("not did(purchase)", s("v1", "v3", "v4", "v5", "v6", "v7"), s("v2", "v3", "v4", "v5", "v6", "v7")),
+    ("lifetime_gmv>=100", s("v4"), s("v1", "v2", "v4")),
+    ("lifetime_gmv>=1000", set(), s("v4")),
+    ("member_tier=gold", set(), s("v2", "v3")),
+    ("member_tier=none", s("v3", "v4", "v5", "v6"), s("v4", "v5", "v6")),
+    ("member_tier=silver|vip", s("v1", "v7"), s("v1", "v7")),
+    ("first_channel=live_stream|kol", set(), s("v2", "v3")),
+    ("first_channel=email|social", s("v1", "v5", "v6"), s("v1", "v5", "v6")),
+    ("country=JP|FR", s("v1", "v3"), set()),
+    ("country=KR|DE|US", set(), s("v1", "v2", "v3")),
+    ("device=mobile", s("v1", "v4", "v6"), s("v2", "v4", "v6")),
+    ("device=desktop", s("v5"), s("v1", "v5")),
+    ("did(page_view)", s("v1", "v3"), s("v1", "v3", "v4")),
+    ("rfm=hibernating", s("v4"), None),
+    ("rfm=dormant", s("v5"), None),
+]
+
+
+@pytest.mark.parametrize(("rule", "early", "late"), AS_OF_CASES, ids=[c[0] for c in AS_OF_CASES])
+def test_as_of_sees_nothing_later(leak_wh: Any, rule: str, early: set[tuple[str, str]],
+                                  late: set[tuple[str, str]] | None) -> None:
+    assert who(leak_wh, rule, as_of=EARLY) == early
+    if late is not None:
+        assert who(leak_wh, rule) == late
+        assert who(leak_wh, rule, as_of=date(2026, 3, 31)) == late
+
+
+def test_as_of_universe_and_profile(leak_wh: Any) -> None:
+    """Everyone as of 03-10 is v1 v3 v4 v5 v6 v7 (6 users); the store's paid orders by then are o4 and o6."""
+    everyone = s("v1", "v3", "v4", "v5", "v6", "v7")
+    assert who(leak_wh, "orders>=0", as_of=EARLY) == everyone
+    assert who(leak_wh, "orders>=0") == everyone | s("v2")
+    result = profile(open_context(leak_wh), "orders>=1", as_of=EARLY)
+    store = result.stores[0]
+    assert (result.members, result.users) == (2, 6)
+    assert (store.as_of, store.gmv, store.store_gmv, store.orders, store.store_orders) == (EARLY, 150, 150, 2, 2)
+    top = {p: {(v.value, v.users) for v in values} for p, values in result.profile.items()}
+    assert top == {"country": {("CN", 1), ("SG", 1)}, "member_tier": {("none", 2)},
+                   "first_channel": {("direct", 1), ("email", 1)}, "device": {("mobile", 1), ("desktop", 1)}}
+    # the Python API: the same member list, as of a date or its ISO text
+    api = shoplens.segment_members(leak_wh, "member_tier=none", as_of="2026-03-10")
+    assert set(zip(api.store_id, api.user_id, strict=True)) == s("v3", "v4", "v5", "v6")
+
+
+def test_a_rule_is_compiled_against_the_warehouse_before_it_is_saved(writable: Any,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dry run (EXPLAIN of the compiled query) refuses SQL DuckDB cannot plan; nothing is stored."""
+    from shoplens.analyses.segments import store as store_mod
+
+    broken = "SELECT store_id, user_id FROM no_such_table"
+    monkeypatch.setattr(store_mod, "members_query", lambda frame, tree: broken)
+    with pytest.raises(ShoplensError) as info:
+        save_segment(writable, "buyers", "orders>=1")
+    assert "the rule cannot be evaluated" in str(info.value) and "no_such_table" in str(info.value)
+    assert "nothing was saved" in str(info.value) and "规则无法执行" in info.value.render("zh")
+    assert list_segments(writable) == []
+    monkeypatch.undo()
+    saved, created = save_segment(writable, "buyers", "orders>=1")
+    assert saved.definition == {"metric": "orders", ">=": 1}
+    assert created and [x.name for x in list_segments(writable)] == ["buyers"]
+
+
+def test_out_of_range_rules_are_never_stored(writable: Any) -> None:
+    for rule, words in [("did(purchase, last_days=99999999)", "last_days must be at most 36,500"),
+                        ("did(purchase, from=0001-01-01)", "from 0001-01-01 is outside 1970-01-01 .. 2099-12-31"),
+                        ("did(purchase, to=9999-12-31)", "to 9999-12-31 is outside"),
+                        ("did(purchase, min=²)", "min must be a whole number >= 0, not '²'"),
+                        ("did(purchase, min=99999999999999999999)", "min must be at most 1,000,000,000"),
+                        ("orders>=99999999999", "orders>=99999999999 is out of range"),
+                        ("lifetime_gmv>=1e300", "out of range")]:
+        with pytest.raises(ShoplensError) as info:
+            save_segment(writable, "x", rule)
+        assert words in str(info.value), str(info.value)
+    with pytest.raises(ShoplensError, match=r"rule \$.last_days: last_days must be at most 36,500"):
+        save_segment(writable, "x", {"event": "purchase", "last_days": 10**40})
+    assert list_segments(writable) == []
+
+
+def test_saving_in_a_warehouse_without_data_still_checks_the_rule(tmp_path: Path) -> None:
+    with shoplens.connect(str(tmp_path / "empty.duckdb")) as empty:
+        saved, created = save_segment(empty, "later", "did(pv[channel=直播], last_days=30) and orders>=1")
+        assert created and saved.rule == "did(product_view[channel=live_stream], last_days=30) and orders>=1"
+        assert [x.name for x in list_segments(empty)] == ["later"]

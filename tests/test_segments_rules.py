@@ -41,6 +41,12 @@ PARSED = [
               {"property": "device", "in": ["app"]}]}),
     ("not not orders>=1 || orders<0", {"or": [{"not": {"not": {"metric": "orders", ">=": 1}}},
                                                {"metric": "orders", "<": 0}]}),
+    # the bounds themselves are allowed (docstring of segments.parser); pv is product_view
+    ("did(pv, min=1000000000, last_days=36500)", {"event": "product_view", "min": 1000000000, "last_days": 36500}),
+    ("did(purchase, min=007, from=1970-01-01, to=2099-12-31)",
+     {"event": "purchase", "min": 7, "from": "1970-01-01", "to": "2099-12-31"}),
+    ("orders>=-1000000000 and lifetime_gmv<1e15", {"and": [{"metric": "orders", ">=": -1000000000},
+                                                          {"metric": "lifetime_gmv", "<": 1e15}]}),
 ]
 
 
@@ -90,10 +96,29 @@ ERRORS = [
     ("not", 4, "expected a condition, found the end of the rule"),
     ("not " * 40 + "orders>=1", 129, "rule nested deeper than 32 levels"),
     ("(" * 40 + "orders>=1" + ")" * 40, 33, "rule nested deeper than 32 levels"),
+    # bounds: nothing may overflow a date or a number on its way to DuckDB
+    ("did(purchase, last_days=36501)", 25, "last_days must be at most 36,500, not '36501'"),
+    ("did(purchase, last_days=99999999)", 25, "last_days must be at most 36,500"),
+    ("did(purchase, min=²)", 19, "min must be a whole number >= 0, not '²'"),  # '²'.isdigit() is True
+    ("did(purchase, max=١)", 19, "max must be a whole number >= 0, not '١'"),  # Arabic-Indic one
+    ("did(purchase, min=1000000001)", 19, "min must be at most 1,000,000,000"),
+    ("did(purchase, min=" + "9" * 5000 + ")", 19, "min must be at most 1,000,000,000"),
+    ("did(purchase, from=1969-12-31)", 20, "from 1969-12-31 is outside 1970-01-01 .. 2099-12-31"),
+    ("did(purchase, from=0001-01-01)", 20, "from 0001-01-01 is outside 1970-01-01 .. 2099-12-31"),
+    ("did(purchase, to=9999-12-31)", 18, "to 9999-12-31 is outside 1970-01-01 .. 2099-12-31"),
+    ("did(purchase, to=2100-01-01)", 18, "to 2100-01-01 is outside"),
+    ("orders>=1000000001", 9, "orders>=1000000001 is out of range"),
+    ("lifetime_gmv<-2e15", 14, "lifetime_gmv<-2000000000000000.0 is out of range"),
+    ("orders>=1e999", 9, ">= needs a finite number"),
+    ("orders>=١٢", 9, ">= needs a number, not '١٢'"),
+    ("orders>=" + "9" * 5000, 9, ">= needs a number"),
+    ('country="a\x00b"', 11, "the rule contains a NUL byte"),
+    ("did(purchase[channel=a\x00b])", 23, "the rule contains a NUL byte"),
+    ('country="' + "x" * 1001 + '"', 9, "is too long (1001 characters)"),
 ]
 
 
-@pytest.mark.parametrize(("rule", "column", "words"), ERRORS, ids=[e[0] for e in ERRORS])
+@pytest.mark.parametrize(("rule", "column", "words"), ERRORS, ids=[e[0][:60] for e in ERRORS])
 def test_mistakes_point_at_their_column(rule: str, column: int, words: str) -> None:
     with pytest.raises(RuleSyntaxError) as info:
         parse_rule(rule)
@@ -129,10 +154,26 @@ JSON_ERRORS = [
     ({"event": "purchase", "rfm": ["core"]}, "rule $.rfm", "exactly one of"),
     ({}, "rule $", "exactly one of"),
     ({"and": [["orders>=1"]]}, "rule $.and[0]", "must be an object"),
+    ({"event": "purchase", "last_days": 36501}, "rule $.last_days", "last_days must be at most 36,500"),
+    ({"event": "purchase", "min": "²"}, "rule $.min", "min must be a whole number >= 0, not '²'"),
+    ({"event": "purchase", "min": 2.0}, "rule $.min", "min must be a whole number >= 0"),
+    ({"event": "purchase", "max": 10**40}, "rule $.max", "max must be at most 1,000,000,000, not a number of 30+"),
+    ({"event": "purchase", "from": "0001-01-01"}, "rule $.from", "from 0001-01-01 is outside 1970-01-01"),
+    ({"event": "purchase", "to": "9999-12-31"}, "rule $.to", "to 9999-12-31 is outside"),
+    ({"metric": "orders", ">=": 10**12}, "rule $.>=", "orders>=1000000000000 is out of range"),
+    ({"metric": "lifetime_gmv", "<": float("inf")}, "rule $.<", "< needs a finite number"),
+    ({"metric": "lifetime_gmv", "<": "١"}, "rule $.<", "< needs a number, not '١'"),
+    ({"property": "country", "in": ["a\x00b"]}, "rule $.in", "contains a NUL byte"),
+    ({"property": "device", "in": ["x" * 1001]}, "rule $.in", "is too long (1001 characters)"),
+    ({"event": "purchase", "where": ["channel=a\x00b"]}, "rule $.where", "contains a NUL byte"),
+    ({"event": "purchase", "where": ["country=" + "x" * 1001]}, "rule $.where", "is too long (1001 characters)"),
+    ({"event": "pur\x00chase"}, "rule $.event", "contains a NUL byte"),
+    ({"rfm": ["core\x00"]}, "rule $.rfm", "contains a NUL byte"),
+    ({"or": [{"metric": "orders", ">=": i} for i in range(201)]}, "rule $", "201 conditions, more than 200"),
 ]
 
 
-@pytest.mark.parametrize(("tree", "where", "words"), JSON_ERRORS, ids=[str(e[0]) for e in JSON_ERRORS])
+@pytest.mark.parametrize(("tree", "where", "words"), JSON_ERRORS, ids=[str(e[0])[:60] for e in JSON_ERRORS])
 def test_json_mistakes_name_their_path(tree: dict[str, Any], where: str, words: str) -> None:
     with pytest.raises(ShoplensError) as info:
         normalise(tree)
@@ -152,3 +193,16 @@ def test_json_text_or_file(tmp_path: Path) -> None:
         read_json(str(tmp_path / "missing.json"))
     with pytest.raises(ShoplensError, match="must be an object"):
         read_json("[1, 2]")
+
+
+def test_huge_rules_are_refused_as_a_whole() -> None:
+    with pytest.raises(ShoplensError, match="the rule is 24000 characters long, more than 20000") as info:
+        parse_rule("orders>=1 or " * 1846 + "x" * 2)
+    assert info.value.zh and "拆成" in info.value.render("zh")
+    with pytest.raises(ShoplensError, match="the rule has 201 conditions, more than 200"):
+        parse_rule(" or ".join(["orders>=1"] * 201))
+    assert len(parse_rule(" or ".join(f"orders>={i}" for i in range(200)))["or"]) == 200
+    with pytest.raises(ShoplensError, match="a segment rule is text or a dict, not int"):
+        parse_rule(5)  # type: ignore[arg-type]
+    with pytest.raises(ShoplensError, match="nested too deeply"):
+        read_json("[" * 100_000)

@@ -13,6 +13,8 @@ Every analysis returns a typed result: ``.to_dict()`` is the CLI's JSON, ``.to_p
 
 from __future__ import annotations
 
+import sys
+import types
 from typing import Any
 
 __version__ = "0.1.0"
@@ -109,20 +111,30 @@ def segments(wh: Any) -> Any:
     return list_segments(wh)
 
 
-def segment_members(wh: Any, segment: str | dict[str, Any], *, store: Any = None, as_of: Any = None) -> Any:
-    """Members (``store_id, user_id``) of a saved segment, rule text or tree, as a DataFrame."""
+def segment_members(wh: Any, segment: str | dict[str, Any], *, store: Any = None, as_of: Any = None,
+                    limit: int | None = None) -> Any:
+    """Members (``store_id, user_id``) of a saved segment, rule text or tree, as a DataFrame.
+
+    ``as_of``: a date (or ``YYYY-MM-DD``) to evaluate at, nothing later counting; ``limit``: the
+    first N members (None/0 = all). Bad values raise :class:`shoplens.errors.ShoplensError`.
+    """
     from shoplens.analyses.context import open_context
     from shoplens.analyses.segments import members
+    from shoplens.analyses.segments.compile import check_day
 
-    return members(open_context(wh, store=store), segment, as_of)
+    as_of = check_day(as_of, "as_of")  # before the warehouse is read
+    return members(open_context(wh, store=store), segment, as_of, limit)
 
 
-def segment_profile(wh: Any, segment: str | dict[str, Any], *, store: Any = None, as_of: Any = None) -> Any:
-    """Size, share of users, top countries/channels/devices/tiers and GMV share of a segment."""
+def segment_profile(wh: Any, segment: str | dict[str, Any], *, store: Any = None, as_of: Any = None,
+                    top: int = 5) -> Any:
+    """Size, share of users, top ``top`` countries/channels/devices/tiers and GMV share of a segment."""
     from shoplens.analyses.context import open_context
     from shoplens.analyses.segments import profile
+    from shoplens.analyses.segments.compile import check_day
 
-    return profile(open_context(wh, store=store), segment, as_of)
+    as_of = check_day(as_of, "as_of")
+    return profile(open_context(wh, store=store), segment, as_of, top=top)
 
 
 def user_timeline(wh: Any, user_id: str, **kwargs: Any) -> Any:
@@ -143,3 +155,20 @@ def __getattr__(name: str) -> Any:
 __all__ = ["MetricsEngine", "__version__", "connect", "funnel", "funnel_dropped", "import_files", "info", "metrics",
            "paths", "retention", "rfm", "rfm_customers", "save_segment", "segment_members", "segment_profile",
            "segments", "user_timeline", "win_back"]
+
+
+class _Package(types.ModuleType):
+    """Keeps ``shoplens.metrics`` the API function once the ``shoplens.metrics`` subpackage is imported.
+
+    Importing a submodule binds it as an attribute of its package, which would replace the function
+    the first time any analysis imports ``shoplens.metrics.*``. The subpackage stays importable by
+    name (``import shoplens.metrics.engine``, ``from shoplens.metrics import MetricsEngine``).
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "metrics" and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

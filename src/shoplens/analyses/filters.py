@@ -20,6 +20,27 @@ EVENT_COLUMNS = ("channel", "device", "country", "source", "medium", "campaign",
                  "session_id")
 _PROPERTY = re.compile(r"^(?:properties|prop)\.([\w-]{1,64})$", re.UNICODE)
 _CONDITION = re.compile(r"^\s*([^=!<>\s]+)\s*(!=|=)\s*(.*?)\s*$", re.DOTALL)
+MAX_LITERAL_CHARS = 1000  # one value, event name or condition; real ones are far shorter
+
+
+def _shown(text: str) -> str:
+    """``repr`` of user text, cut to 60 characters for messages."""
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+def check_literal(text: str, what: str, limit: int = MAX_LITERAL_CHARS) -> str:
+    """``text`` unchanged, or a ShoplensError for a NUL byte (DuckDB cannot hold one in a SQL string
+    literal), more than ``limit`` characters or something that is not text."""
+    if not isinstance(text, str):
+        raise ShoplensError(f"{what} {text!r} is not text", zh=f"{what} {text!r} 不是文本")
+    if "\x00" in text:
+        raise ShoplensError(f"{what} {_shown(text)} contains a NUL byte (\\x00)", hint="remove the NUL character",
+                            zh=f"{what} {_shown(text)} 含有 NUL 字符（\\x00）", zh_hint="请删除 NUL 字符")
+    if len(text) > limit:
+        raise ShoplensError(f"{what} {_shown(text)} is too long ({len(text)} characters)",
+                            hint=f"at most {limit} characters", zh=f"{what} {_shown(text)} 过长（{len(text)} 个字符）",
+                            zh_hint=f"最多 {limit} 个字符")
+    return text
 
 
 @dataclass(frozen=True)
@@ -53,7 +74,9 @@ def _bad(what: str, text: str, hint: str, zh_hint: str) -> ShoplensError:
 
 
 def parse_condition(text: str, what: str = "--where") -> Condition:
-    """``key=value``, ``key!=value``, ``key=a|b`` -> Condition (unknown keys are refused with the list)."""
+    """``key=value``, ``key!=value``, ``key=a|b`` -> Condition (unknown keys are refused with the list;
+    NUL bytes and values over ``MAX_LITERAL_CHARS`` too)."""
+    check_literal(text, what, limit=4 * MAX_LITERAL_CHARS)
     m = _CONDITION.match(text)
     if not m or not m.group(3):
         raise _bad(what, text, "use KEY=VALUE, KEY!=VALUE or KEY=A|B, e.g. channel=live_stream",
@@ -63,7 +86,7 @@ def parse_condition(text: str, what: str = "--where") -> Condition:
         keys = ", ".join(EVENT_COLUMNS)
         raise ShoplensError(f"{what}: unknown key {key!r}", hint=f"one of {keys}, or properties.KEY",
                             zh=f"{what}：未知的键 {key!r}", zh_hint=f"可用：{keys}，或 properties.键名")
-    values = tuple(v.strip() for v in raw.split("|") if v.strip())
+    values = tuple(check_literal(v.strip(), f"{what} value") for v in raw.split("|") if v.strip())
     if not values:
         raise _bad(what, text, "give at least one value", "至少给出一个值")
     values = normalise_where({key: values}).get(key, values)
@@ -79,12 +102,12 @@ _EVENT_ALIASES = dict(EVENT_ALIASES)
 
 def event_name(text: str) -> str:
     """A standard event (aliases such as ``cart`` or ``buy`` accepted) or a custom event name."""
-    name = text.strip()
+    name = check_literal(text, "event name").strip()
     name = _EVENT_ALIASES.get(name.lower(), name)
     if name in EVENTS or re.match(CUSTOM_EVENT_PATTERN, name):
         return name
-    raise ShoplensError(f"{text!r} is not an event name", hint=f"standard events: {', '.join(EVENTS)}",
-                        zh=f"{text!r} 不是事件名", zh_hint=f"标准事件：{', '.join(EVENTS)}")
+    raise ShoplensError(f"{_shown(text)} is not an event name", hint=f"standard events: {', '.join(EVENTS)}",
+                        zh=f"{_shown(text)} 不是事件名", zh_hint=f"标准事件：{', '.join(EVENTS)}")
 
 
 @dataclass(frozen=True)

@@ -125,18 +125,31 @@ def check_options(start_event: str | None, end_event: str | None, depth: int, to
                             hint="--start follows what happens next, --end what led there",
                             zh="请只给出 --start 事件 或 --end 事件 之一",
                             zh_hint="--start 看之后的路径，--end 看之前的路径")
-    if not 2 <= depth <= MAX_DEPTH:
-        raise ShoplensError(f"--depth {depth} is out of range", hint=f"use 2..{MAX_DEPTH} (the anchor is step 1)",
-                            zh=f"--depth {depth} 超出范围", zh_hint=f"请用 2..{MAX_DEPTH}（锚点事件为第 1 步）")
-    if not 1 <= top <= MAX_TOP:
-        raise ShoplensError(f"--top {top} is out of range", hint=f"use 1..{MAX_TOP}",
-                            zh=f"--top {top} 超出范围", zh_hint=f"请用 1..{MAX_TOP}")
-    return event_name(start_event or end_event or "")
+    if not _whole_in(depth, 2, MAX_DEPTH):
+        raise ShoplensError(f"--depth {depth!r} is out of range", hint=f"use 2..{MAX_DEPTH} (the anchor is step 1)",
+                            zh=f"--depth {depth!r} 超出范围", zh_hint=f"请用 2..{MAX_DEPTH}（锚点事件为第 1 步）")
+    if not _whole_in(top, 1, MAX_TOP):
+        raise ShoplensError(f"--top {top!r} is out of range", hint=f"use 1..{MAX_TOP}",
+                            zh=f"--top {top!r} 超出范围", zh_hint=f"请用 1..{MAX_TOP}")
+    anchor = start_event or end_event
+    if not isinstance(anchor, str):
+        raise ShoplensError(f"the anchor event {anchor!r} is not an event name", hint="e.g. --start product_view",
+                            zh=f"锚点事件 {anchor!r} 不是事件名", zh_hint="例如 --start product_view")
+    return event_name(anchor)
+
+
+def _whole_in(value: Any, low: int, high: int) -> bool:
+    """``value`` is an int (not a bool) in [low, high]."""
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
 def _event_list(events: str | list[str] | tuple[str, ...] | None, anchor: str) -> tuple[str, ...] | None:
     if not events:
         return None
+    if not isinstance(events, str | list | tuple) or not all(isinstance(e, str) for e in events):
+        raise ShoplensError(f"--events {events!r} is not a list of event names", hint="e.g. --events "
+                            "product_view,add_to_cart", zh=f"--events {events!r} 不是事件名列表",
+                            zh_hint="例如 --events product_view,add_to_cart")
     items = split_outside_brackets(events) if isinstance(events, str) else [
         p for e in events for p in split_outside_brackets(e)]
     names = [event_name(e) for e in items]

@@ -139,6 +139,9 @@ def _check(period: str, periods: int | None, source: str | None) -> int:
         raise ShoplensError(f"unknown period {period!r}", hint=f"one of {', '.join(PERIODS)}",
                             zh=f"未知的周期 {period!r}", zh_hint=f"可选：{', '.join(PERIODS)}")
     n = DEFAULT_PERIODS[period] if periods is None else periods
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise ShoplensError(f"--periods {n!r} is not a whole number", hint=f"0 .. {MAX_PERIODS}, e.g. --periods 12",
+                            zh=f"--periods {n!r} 不是整数", zh_hint=f"取值 0 .. {MAX_PERIODS}，例如 --periods 12")
     if not 0 <= n <= MAX_PERIODS:
         raise ShoplensError(f"--periods {n} is out of range", hint=f"0 .. {MAX_PERIODS}",
                             zh=f"--periods {n} 超出范围", zh_hint=f"取值 0 .. {MAX_PERIODS}")
@@ -157,6 +160,11 @@ def run_retention(ctx: Context, *, cohort_event: str = "purchase", return_event:
     ``source`` forces ``rollup`` or ``events`` (for checks and benchmarks; default: the fastest exact one).
     """
     n = _check(period, periods, source)
+    for option, option_zh, value in (("cohort_event", "同期群事件", cohort_event),
+                                     ("return_event", "回访事件", return_event)):
+        if value is not None and not isinstance(value, str):
+            raise ShoplensError(f"{option} {value!r} is not an event name", hint="e.g. purchase",
+                                zh=f"{option_zh} {value!r} 不是事件名", zh_hint="例如 purchase")
     cohort_step = parse_steps(cohort_event)
     if len(cohort_step) != 1:
         raise ShoplensError(f"one cohort event, not {cohort_event!r}", hint="e.g. purchase or product_view",

@@ -48,6 +48,32 @@ __all__ = ["TIERS", "CustomerList", "CustomerRow", "RfmResult", "TierRow", "cust
 
 WIN_BACK_DAYS = (90, 180)
 ORDER_WHERE_KEYS = ("channel", "device", "country")  # --where keys that orders carry
+MAX_DAYS = 36_500  # win-back days: a century
+MAX_LIMIT = 1_000_000_000  # rows of a customer list
+
+
+# ---- arguments (the CLI and the Python API both come through tier_table / customer_list) ---------------
+def _whole(value: Any, option: str, low: int, high: int, example: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ShoplensError(f"{option} {value!r} is not a whole number in {low}..{high:,}",
+                            hint=f"e.g. {example}", zh=f"{option} {value!r} 不是 {low}..{high:,} 之间的整数",
+                            zh_hint=f"例如 {example}")
+    return value
+
+
+def _as_of(as_of: Any) -> date | None:
+    from shoplens.analyses.segments.compile import check_day
+
+    return check_day(as_of, "as_of")
+
+
+def _tier(tier: Any) -> str | None:
+    if tier is None or tier == "":
+        return None
+    if not isinstance(tier, str):
+        raise ShoplensError(f"tier {tier!r} is not a tier name", hint=f"one of {', '.join(TIERS)}",
+                            zh=f"tier {tier!r} 不是分层名称", zh_hint=f"可用：{', '.join(TIERS)}")
+    return find_tier(tier)
 
 
 # ---- SQL ------------------------------------------------------------------------------------------
@@ -99,10 +125,7 @@ def customer_scores_sql(ctx: Context, as_of: date | None = None, bins: int = 5) 
         f" s.r_score, s.f_score, s.m_score, {tier_case_sql(bins, 's')} AS tier FROM s"
     )
     if ctx.segment:
-        from shoplens.analyses.segments import members_sql  # written alongside; imported when used
-
-        sql += (f" WHERE ({ctx.user_cols('s')}) IN (SELECT {ctx.user_cols()} FROM"
-                f" ({members_sql(ctx, ctx.segment)}))")
+        sql += f" WHERE {ctx.in_segment('s')}"
     return sql
 
 
@@ -170,6 +193,7 @@ def rfm(wh: Any, *, as_of: date | None = None, bins: int = 5, store: Any = None,
         segment: str | None = None) -> RfmResult:
     """Tier sizes, GMV shares, average R/F/M and win-back counts as of ``as_of`` (default: last data day)."""
     check_bins(bins)
+    as_of = _as_of(as_of)
     return tier_table(open_context(wh, store=store, where=where, segment=segment), as_of, bins)
 
 
@@ -178,6 +202,8 @@ def customers(wh: Any, tier: str | None = None, *, as_of: date | None = None, bi
               limit: int | None = None) -> CustomerList:
     """Scored customers (of one tier, or all), most valuable first: GMV, then orders, then recency."""
     check_bins(bins)
+    _check_list(tier, min_recency_days, limit)  # before the warehouse is read
+    as_of = _as_of(as_of)
     ctx = open_context(wh, store=store, where=where, segment=segment)
     return customer_list(ctx, as_of, bins, tier=tier, min_recency_days=min_recency_days, limit=limit)
 
@@ -192,6 +218,8 @@ def win_back(wh: Any, days: int = 90, *, tier: str | None = None, as_of: date | 
 
 def tier_table(ctx: Context, as_of: date | None = None, bins: int = 5) -> RfmResult:
     """``rfm`` on an open context (the CLI's)."""
+    check_bins(bins)
+    as_of = _as_of(as_of)
     currencies = sorted({s.currency for s in ctx.scope.stores})
     if len(currencies) > 1:
         listed = ", ".join(currencies)
@@ -226,19 +254,20 @@ def tier_table(ctx: Context, as_of: date | None = None, bins: int = 5) -> RfmRes
 def customer_list(ctx: Context, as_of: date | None = None, bins: int = 5, *, tier: str | None = None,
                   min_recency_days: int | None = None, limit: int | None = None) -> CustomerList:
     """``customers`` on an open context."""
-    tier = find_tier(tier) if tier else None
-    if min_recency_days is not None and (isinstance(min_recency_days, bool) or min_recency_days < 0):
-        raise ShoplensError(f"--win-back {min_recency_days!r} is not a number of days", hint="e.g. --win-back 90",
-                            zh=f"--win-back {min_recency_days!r} 不是天数", zh_hint="例如 --win-back 90")
-    as_of = as_of or ctx.end
+    check_bins(bins)
+    tier = _check_list(tier, min_recency_days, limit)
+    as_of = _as_of(as_of) or ctx.end
     conds = [f"tier = {lit(tier)}" if tier else "TRUE",
              f"recency_days >= {int(min_recency_days)}" if min_recency_days is not None else "TRUE"]
-    sql = (f"SELECT store_id, user_id, tier, last_day, recency_days, frequency, CAST(monetary AS DOUBLE) AS monetary,"
-           f" r_score, f_score, m_score, count(*) OVER () AS _total FROM ({customer_scores_sql(ctx, as_of, bins)})"
-           f" WHERE {' AND '.join(conds)} ORDER BY monetary DESC NULLS LAST, frequency DESC, recency_days,"
-           " store_id, user_id")
+    # the total is a scalar subquery, not count(*) OVER (): DuckDB 1.4 can fail on a filtered window count
+    # followed by ORDER BY .. LIMIT now and then (duckdb/duckdb#22846, #25713)
+    sql = (f"WITH listed AS (SELECT store_id, user_id, tier, last_day, recency_days, frequency,"
+           f" CAST(monetary AS DOUBLE) AS monetary, r_score, f_score, m_score"
+           f" FROM ({customer_scores_sql(ctx, as_of, bins)}) WHERE {' AND '.join(conds)})"
+           " SELECT *, (SELECT count(*) FROM listed) AS _total FROM listed"
+           " ORDER BY monetary DESC NULLS LAST, frequency DESC, recency_days, store_id, user_id")
     if limit:
-        sql += f" LIMIT {int(limit)}"
+        sql += f" LIMIT {limit}"
     currency = {s.store_id: s.currency for s in ctx.scope.stores}
     records = ctx.run(sql).to_dict("records")
     total = int(records[0]["_total"]) if records else 0  # counted before LIMIT
@@ -247,6 +276,15 @@ def customer_list(ctx: Context, as_of: date | None = None, bins: int = 5, *, tie
                              int(r["f_score"]), None if _num(r["m_score"]) is None else int(r["m_score"]))
                  for r in records)
     return CustomerList(as_of, bins, tier, min_recency_days, total, rows)
+
+
+def _check_list(tier: Any, min_recency_days: Any, limit: Any) -> str | None:
+    """The tier id of a customer list after checking its options (``days`` of win-back, ``limit``)."""
+    if min_recency_days is not None:
+        _whole(min_recency_days, "win-back days", 0, MAX_DAYS, "--win-back 90 / win_back(wh, days=90)")
+    if limit is not None:
+        _whole(limit, "limit", 0, MAX_LIMIT, "--limit 50 / limit=50 (0 or None = all)")
+    return _tier(tier)
 
 
 def _num(value: Any) -> float | None:

@@ -54,6 +54,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from shoplens.analyses.context import Context, open_context, resolve_stores
+from shoplens.analyses.filters import check_literal
 from shoplens.analyses.result import Result, clean, ratio
 from shoplens.analyses.timeline_items import COLUMNS, EVENT_COLUMNS, KINDS, build_rows, fetch, local_text
 from shoplens.errors import ShoplensError
@@ -66,6 +67,9 @@ __all__ = ["COLUMNS", "KINDS", "Lifecycle", "UserTimeline", "classify", "user_ti
 NEW_DAYS = 30
 ACTIVE_DAYS = 30
 DEFAULT_CHURN_DAYS = 180
+MAX_DAYS = 36_500  # churn_days: a century
+MAX_LIMIT = 1_000_000_000  # timeline items
+MAX_USER_ID_CHARS = 1000
 STAGES = ("new", "active", "dormant", "churned")
 
 register_labels({
@@ -123,13 +127,24 @@ class UserTimeline(Result):
         return pd.DataFrame(self.table_rows(), columns=list(COLUMNS))
 
 
-def classify(first: date | None, last: date | None, as_of: date, churn_days: int = DEFAULT_CHURN_DAYS) -> Lifecycle:
-    """The lifecycle stage from the first and last local activity days (see the module docstring)."""
+def check_churn_days(churn_days: Any) -> int:
+    """``churn_days`` (the dormant_days setting): a whole number of days in ACTIVE_DAYS + 1 .. MAX_DAYS."""
+    if isinstance(churn_days, bool) or not isinstance(churn_days, int) or churn_days > MAX_DAYS:
+        raise ShoplensError(f"churn_days {churn_days!r} is not a whole number in {ACTIVE_DAYS + 1}..{MAX_DAYS}",
+                            hint="e.g. churn_days=180 (settings: dormant_days in shoplens.yaml)",
+                            zh=f"churn_days {churn_days!r} 不是 {ACTIVE_DAYS + 1}..{MAX_DAYS} 之间的整数",
+                            zh_hint="例如 churn_days=180（shoplens.yaml 的 settings: dormant_days）")
     if churn_days <= ACTIVE_DAYS:
         raise ShoplensError(f"dormant_days {churn_days} must be more than {ACTIVE_DAYS}",
                             hint="set settings: dormant_days in shoplens.yaml, e.g. 180",
                             zh=f"dormant_days {churn_days} 必须大于 {ACTIVE_DAYS}",
                             zh_hint="在 shoplens.yaml 的 settings: dormant_days 中设置，例如 180")
+    return churn_days
+
+
+def classify(first: date | None, last: date | None, as_of: date, churn_days: int = DEFAULT_CHURN_DAYS) -> Lifecycle:
+    """The lifecycle stage from the first and last local activity days (see the module docstring)."""
+    check_churn_days(churn_days)
     rule = t("tl_rule").format(new=NEW_DAYS, active=ACTIVE_DAYS, last_dormant=churn_days - 1, churn=churn_days)
     if first is None or last is None:
         return Lifecycle(None, f"{t('tl_why_none').format(as_of=as_of)}; {rule}", as_of, None, None, None, None,
@@ -148,13 +163,23 @@ def user_timeline(wh: Any, user_id: str, *, store: str | Iterable[str] | None = 
                   end: date | None = None, kinds: str | Iterable[str] | None = None, limit: int | None = 200,
                   as_of: date | None = None, churn_days: int | None = None) -> UserTimeline:
     """Profile, lifecycle, RFM tier and the newest ``limit`` items (0/None = all) of one user."""
-    user = (user_id or "").strip()
+    from shoplens.analyses.segments.compile import check_day
+
+    if user_id is not None and not isinstance(user_id, str):
+        raise ShoplensError(f"user_id {user_id!r} is not text", hint="user ids are strings, e.g. \"u123\"",
+                            zh=f"user_id {user_id!r} 不是文本", zh_hint="用户 ID 是字符串，例如 \"u123\"")
+    user = check_literal((user_id or "").strip(), "user_id", MAX_USER_ID_CHARS)
     if not user:
         raise ShoplensError("which user?", hint="shoplens user USER_ID", zh="要查看哪个用户？",
                             zh_hint="shoplens user USER_ID")
-    if limit is not None and (isinstance(limit, bool) or limit < 0):
-        raise ShoplensError(f"--limit {limit!r} is not a count", hint="e.g. --limit 50 (0 = all)",
-                            zh=f"--limit {limit!r} 不是条数", zh_hint="例如 --limit 50（0 = 全部）")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= MAX_LIMIT):
+        raise ShoplensError(f"--limit {limit!r} is not a count",
+                            hint=f"e.g. --limit 50 (0 = all; at most {MAX_LIMIT:,})",
+                            zh=f"--limit {limit!r} 不是条数",
+                            zh_hint=f"例如 --limit 50（0 = 全部；最多 {MAX_LIMIT:,}）")
+    if churn_days is not None:
+        check_churn_days(churn_days)  # before the warehouse is read
+    start, end, as_of = check_day(start, "--from"), check_day(end, "--to"), check_day(as_of, "as_of")
     chosen = parse_kinds(kinds)
     if start and end and start > end:
         raise ShoplensError(f"--from {start} is after --to {end}", hint="swap the dates",
@@ -189,9 +214,15 @@ def user_timeline(wh: Any, user_id: str, *, store: str | Iterable[str] | None = 
 
 def parse_kinds(kinds: str | Iterable[str] | None) -> tuple[str, ...]:
     """Kinds from ``event,order`` or a list (plural forms accepted), in the canonical order."""
+    if kinds is not None and not isinstance(kinds, str | list | tuple | set | frozenset):
+        raise ShoplensError(f"kinds {kinds!r} is not a list of kinds", hint=f"kinds: {', '.join(KINDS)}",
+                            zh=f"kinds {kinds!r} 不是类型列表", zh_hint=f"可选类型：{', '.join(KINDS)}")
     items = kinds.split(",") if isinstance(kinds, str) else list(kinds or [])
     picked = set()
     for raw in items:
+        if not isinstance(raw, str):
+            raise ShoplensError(f"unknown kind {raw!r}", hint=f"kinds: {', '.join(KINDS)}",
+                                zh=f"未知的类型 {raw!r}", zh_hint=f"可选类型：{', '.join(KINDS)}")
         k = raw.strip().lower()
         if not k:
             continue

@@ -35,7 +35,7 @@ EVENTS: tuple[str, ...] = (
     "page_view", "product_view", "search", "add_to_cart", "favorite", "begin_checkout", "purchase",
 )
 EVENT_ALIASES: tuple[tuple[str, str], ...] = (
-    ("pageview", "page_view"), ("view_item", "product_view"), ("cart", "add_to_cart"),
+    ("pageview", "page_view"), ("view_item", "product_view"), ("pv", "product_view"), ("cart", "add_to_cart"),
     ("fav", "favorite"), ("checkout", "begin_checkout"), ("buy", "purchase"), ("order", "purchase"),
 )
 CUSTOM_EVENT_PATTERN = r"^[a-z][a-z0-9_.:-]{0,63}$"

@@ -26,7 +26,11 @@ Leaves and the definitions that decide who is in (docs/behaviour.md#behavioural-
   store as of its as-of day; users who never paid have no tier.
 
 The as-of day is each store's last day with events or orders unless given (``as_of=``), so a
-saved segment evaluates fresh on every use. Users are per store (``store_id, user_id``: u1 of
+saved segment evaluates fresh on every use. As of a past day nothing later is seen: the universe
+is the users with an event, a placed order or a customers row (first seen or signed up; a row with
+neither date is always known) by that day, and country, first channel, device, orders, GMV and RFM
+tier read only rows up to it (the customers row's own country and tier, which have no history,
+count once the row is known). Users are per store (``store_id, user_id``: u1 of
 store A is not u1 of store B); the universe is everyone seen in the store's events, orders or
 customers; guests (no user id) are never members. Segments are saved by name in the warehouse
 (``segments`` table) and are store-agnostic: they are evaluated in whichever stores a query uses.
@@ -49,6 +53,7 @@ from shoplens.analyses.segments.profile import SegmentProfile, StoreSize, ValueC
 from shoplens.analyses.segments.rules import normalise, to_text
 from shoplens.analyses.segments.store import (
     SavedSegment,
+    check_compiles,
     definition_from,
     delete_segment,
     get_segment,
@@ -56,13 +61,20 @@ from shoplens.analyses.segments.store import (
     read_json,
     save_segment,
 )
+from shoplens.errors import ShoplensError
+
+MAX_LIMIT = 1_000_000_000  # rows of a member list
+MAX_TOP = 100  # values per property in a profile
 
 __all__ = [
+    "MAX_LIMIT",
+    "MAX_TOP",
     "Frame",
     "SavedSegment",
     "SegmentProfile",
     "StoreSize",
     "ValueCount",
+    "check_compiles",
     "compile_sql",
     "definition_from",
     "delete_segment",
@@ -89,16 +101,32 @@ def resolve(wh: Any, segment: str | dict[str, Any]) -> tuple[str | None, dict[st
     """
     if isinstance(segment, dict):
         return None, normalise(segment), None
+    if not isinstance(segment, str):
+        raise ShoplensError(f"a segment is a saved name, rule text or a dict, not {type(segment).__name__}",
+                            hint='e.g. "vip" or "orders>=3"',
+                            zh=f"人群应为已保存的名称、规则文本或字典，而不是 {type(segment).__name__}",
+                            zh_hint='例如 "vip" 或 "orders>=3"')
     saved = get_segment(wh, segment) if _looks_like_name(segment) else None
     if saved is not None:
-        return saved.name, saved.definition, saved.description
+        return saved.name, _stored_tree(saved), saved.description
     return None, parse_rule(segment), None
 
 
 def _looks_like_name(text: str) -> bool:
     from shoplens.analyses.segments.store import NAME
 
-    return bool(NAME.match(text))
+    return bool(NAME.fullmatch(text))
+
+
+def _stored_tree(saved: SavedSegment) -> dict[str, Any]:
+    """A stored definition, checked again: one saved before today's bounds fails with its name."""
+    try:
+        return normalise(saved.definition)
+    except ShoplensError as exc:
+        raise ShoplensError(f"saved segment {saved.name!r}: {exc.message}", where=exc.where,
+                            hint=f"save a corrected rule: shoplens segment save {saved.name} --rule ...",
+                            zh=f"已保存的人群 {saved.name!r}：{exc.zh or exc.message}",
+                            zh_hint=f"请保存修正后的规则：shoplens segment save {saved.name} --rule ...") from None
 
 
 def compile_sql(ctx: Context, segment: str | dict[str, Any], as_of: date | None = None) -> str:
@@ -109,7 +137,7 @@ def compile_sql(ctx: Context, segment: str | dict[str, Any], as_of: date | None 
 
 def members_sql(ctx: Context, name: str) -> str:
     """The hook of ``Context.events_sql``: SELECT ``store_id, user_id`` of the saved segment ``name``."""
-    return members_query(make_frame(ctx), get_segment(ctx.wh, name).definition)
+    return members_query(make_frame(ctx), _stored_tree(get_segment(ctx.wh, name)))
 
 
 def metrics_members_sql(wh: Any, store_ids: tuple[str, ...], segment: str | dict[str, Any]) -> str:
@@ -117,9 +145,20 @@ def metrics_members_sql(wh: Any, store_ids: tuple[str, ...], segment: str | dict
     return compile_sql(open_context(wh, store=list(store_ids)), segment)
 
 
-def members(ctx: Context, segment: str | dict[str, Any], as_of: date | None = None) -> pd.DataFrame:
-    """The member list (``store_id, user_id``, sorted)."""
-    return ctx.run(f"SELECT store_id, user_id FROM ({compile_sql(ctx, segment, as_of)}) ORDER BY store_id, user_id")
+def _whole(value: Any, option: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ShoplensError(f"{option} {value!r} is not a whole number in {low}..{high:,}",
+                            hint=f"use {low}..{high:,}", zh=f"{option} {value!r} 不是 {low}..{high:,} 之间的整数",
+                            zh_hint=f"请用 {low}..{high:,}")
+    return value
+
+
+def members(ctx: Context, segment: str | dict[str, Any], as_of: date | None = None,
+            limit: int | None = None) -> pd.DataFrame:
+    """The member list (``store_id, user_id``, sorted); ``limit`` keeps the first rows (None/0 = all)."""
+    rows = None if limit is None else _whole(limit, "limit", 0, MAX_LIMIT)
+    sql = f"SELECT store_id, user_id FROM ({compile_sql(ctx, segment, as_of)}) ORDER BY store_id, user_id"
+    return ctx.run(sql + (f" LIMIT {rows}" if rows else ""))
 
 
 def size(ctx: Context, segment: str | dict[str, Any], as_of: date | None = None) -> int:
@@ -128,6 +167,7 @@ def size(ctx: Context, segment: str | dict[str, Any], as_of: date | None = None)
 
 def profile(ctx: Context, segment: str | dict[str, Any], as_of: date | None = None, top: int = 5) -> SegmentProfile:
     """Members, share of all users, top countries/channels/devices/tiers and GMV share, per store."""
+    top = _whole(top, "--top", 1, MAX_TOP)
     name, tree, description = resolve(ctx.wh, segment)
     frame = make_frame(ctx, as_of)
     return build_profile(frame, members_query(frame, tree), name=name, rule=to_text(tree), definition=tree,

@@ -8,6 +8,13 @@ orders, an unknown property), so ``not`` is exactly the complement within the un
 
 Identifiers come from this module only; user values (event names, condition values, property
 values, tiers) are quoted literals and numbers are re-rendered from Python numbers.
+
+As of a day, nothing later is seen: the universe holds users with an event (local day), an order
+(placed) or a customers row (first seen or signed up; a row with neither date counts as always
+known) on or before each store's as-of day, and every relation (event counts, paid orders and
+GMV, first channel, latest country, main device, RFM tier) reads only rows up to that day. The
+customers row's own ``country`` and ``member_tier`` have no history: they count once the row is
+known by the as-of day, as they stand now.
 """
 
 from __future__ import annotations
@@ -16,8 +23,9 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
-from shoplens.analyses.context import Context
+from shoplens.analyses.context import FIRST_DAY, LAST_DAY, Context, as_date
 from shoplens.analyses.filters import parse_condition
+from shoplens.errors import ShoplensError
 from shoplens.metrics.scope import Scope, StoreInfo, lit
 from shoplens.metrics.sources import MEMBER_TIER, paid_orders_sql
 from shoplens.warehouse.rollups import USER_DAY
@@ -39,6 +47,26 @@ class Frame:
     def store_filter(self, alias: str) -> str:
         return self.ctx.scope.store_filter(alias)
 
+    def upto(self, alias: str, ts: str) -> str:
+        """Rows whose UTC timestamp ``ts`` falls on or before their store's as-of day (local time)."""
+        return "(" + " OR ".join(Scope((s,), None, self.as_of[s.store_id]).ts_range(alias, ts)
+                                 for s in self.stores) + ")"
+
+    def day_upto(self, alias: str, day: str) -> str:
+        """Rows whose local date column ``day`` is on or before their store's as-of day."""
+        return "(" + " OR ".join(f"({alias}.store_id = {lit(s.store_id)} AND {day} <= DATE "
+                                 f"'{self.as_of[s.store_id].isoformat()}')" for s in self.stores) + ")"
+
+
+def check_day(value: Any, option: str = "as_of") -> date | None:
+    """None, or a date in FIRST_DAY .. LAST_DAY from a date or ISO text (``context.as_date``); anything
+    else is a ShoplensError naming ``option``."""
+    day = as_date(value, option)
+    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+        raise ShoplensError(f"{option} {day} is outside {FIRST_DAY} .. {LAST_DAY}", hint="give a real date",
+                            zh=f"{option} {day} 不在 {FIRST_DAY} 至 {LAST_DAY} 之间", zh_hint="请给出实际日期")
+    return day
+
 
 def last_days(ctx: Context) -> dict[str, date]:
     """Each store's last local day with events or orders (the default as-of day)."""
@@ -53,6 +81,7 @@ def last_days(ctx: Context) -> dict[str, date]:
 
 def make_frame(ctx: Context, as_of: date | None = None) -> Frame:
     """The frame of ``ctx``'s stores: ``as_of`` for all of them, else each store's last data day."""
+    as_of = check_day(as_of, "as_of")
     found = last_days(ctx)
     fallback = ctx.data_end or max(found.values(), default=None) or date.today()
     days = {s.store_id: as_of or found.get(s.store_id, fallback) for s in ctx.scope.stores}
@@ -79,32 +108,45 @@ def _window(leaf: dict[str, Any], as_of: date) -> tuple[date | None, date] | Non
 
 
 # ---- per-user relations (store_id, user_id, v ...) ---------------------------------------------------
+_PLACED = "coalesce(o.created_ts, o.paid_ts)"  # when an order was placed (the user was seen)
+_KNOWN = "least(c.first_seen, c.signup_ts)"  # when a customers row's user was first known
+
+
+def customers_sql(f: Frame) -> str:
+    """The customers rows known by each store's as-of day (a row without dates is always known)."""
+    return (f"SELECT c.* FROM customers c WHERE {f.store_filter('c')}"
+            f" AND ({_KNOWN} IS NULL OR {f.upto('c', _KNOWN)})")
+
+
 def universe_sql(f: Frame) -> str:
-    parts = [f"SELECT r.store_id, r.user_id FROM {USER_DAY} r WHERE {f.store_filter('r')}",
-             f"SELECT o.store_id, o.user_id FROM orders o WHERE {f.store_filter('o')}",
-             f"SELECT c.store_id, c.user_id FROM customers c WHERE {f.store_filter('c')}"]
+    """Every user id with an event, a placed order or a known customers row up to the as-of day."""
+    parts = [f"SELECT r.store_id, r.user_id FROM {USER_DAY} r WHERE {f.store_filter('r')}"
+             f" AND {f.day_upto('r', 'r.day')}",
+             f"SELECT o.store_id, o.user_id FROM orders o WHERE {f.store_filter('o')} AND {f.upto('o', _PLACED)}",
+             f"SELECT c.store_id, c.user_id FROM ({customers_sql(f)}) c"]
     return (f"SELECT DISTINCT store_id, user_id FROM ({' UNION ALL '.join(parts)})"
             " WHERE user_id IS NOT NULL AND user_id <> ''")
 
 
 def touches_sql(f: Frame) -> str:
-    """Every event and every order (any status) of a user, with channel, device and country."""
+    """Every event and every order (any status) of a user up to the as-of day, with channel, device and country."""
     return (f"SELECT e.store_id, e.user_id, e.ts, 1 AS src, e.event_id AS id, e.channel, e.device, e.country"
-            f" FROM events e WHERE {f.store_filter('e')} AND e.user_id IS NOT NULL UNION ALL"
-            " SELECT o.store_id, o.user_id, coalesce(o.created_ts, o.paid_ts), 2, o.order_id, o.channel, o.device,"
-            f" o.country FROM orders o WHERE {f.store_filter('o')} AND o.user_id IS NOT NULL")
+            f" FROM events e WHERE {f.store_filter('e')} AND e.user_id IS NOT NULL AND {f.upto('e', 'e.ts')}"
+            f" UNION ALL SELECT o.store_id, o.user_id, {_PLACED}, 2, o.order_id, o.channel, o.device,"
+            f" o.country FROM orders o WHERE {f.store_filter('o')} AND o.user_id IS NOT NULL"
+            f" AND {f.upto('o', _PLACED)}")
 
 
 ON_USER = "{a}.store_id = _u.store_id AND {a}.user_id = _u.user_id"
 _LATEST_COUNTRY = ("SELECT store_id, user_id, arg_max(trim(country), (ts, src, id)) FILTER"
                    " (WHERE nullif(trim(country), '') IS NOT NULL) AS v FROM _t GROUP BY ALL")
-PROPERTY_SQL = {
+PROPERTY_SQL = {  # _u: the universe, _t: touches_sql, _c: customers_sql (all up to the as-of day)
     # the customer's own country, else the country of the user's latest event or order
     "country": ("SELECT _u.store_id, _u.user_id, coalesce(nullif(trim(c.country), ''), t.v) AS v FROM _u"
-                f" LEFT JOIN customers c ON {ON_USER.format(a='c')}"
+                f" LEFT JOIN _c c ON {ON_USER.format(a='c')}"
                 f" LEFT JOIN ({_LATEST_COUNTRY}) t ON {ON_USER.format(a='t')}"),
     # customers.member_tier, lower-cased; blank or no customers row = 'none' (as the metrics dimension)
-    "member_tier": f"SELECT _u.store_id, _u.user_id, {MEMBER_TIER} AS v FROM _u LEFT JOIN customers c"
+    "member_tier": f"SELECT _u.store_id, _u.user_id, {MEMBER_TIER} AS v FROM _u LEFT JOIN _c c"
                    f" ON {ON_USER.format(a='c')}",
     # the channel of the user's earliest event or order that names a channel
     "first_channel": ("SELECT store_id, user_id, arg_min(channel, (ts, src, id)) FILTER"
@@ -115,6 +157,7 @@ PROPERTY_SQL = {
                " GROUP BY ALL"),
 }
 NEEDS_TOUCHES = frozenset({"country", "first_channel", "device"})
+NEEDS_CUSTOMERS = frozenset({"country", "member_tier"})
 
 
 def _events_sql(f: Frame, leaf: dict[str, Any]) -> str | None:
@@ -135,9 +178,8 @@ def _events_sql(f: Frame, leaf: dict[str, Any]) -> str | None:
 def orders_sql(f: Frame) -> str:
     """Paid orders (``n``) and their GMV in the reporting currency (``gmv``) per user, up to each as-of day."""
     orders = paid_orders_sql(Scope(f.stores, None, None), f.no_orders)
-    upto = " OR ".join(Scope((s,), None, f.as_of[s.store_id]).ts_range("o", "o.pay_ts") for s in f.stores)
     return (f"SELECT o.store_id, o.user_id, count(*) AS n, coalesce(sum(o.gross_amount_rc), 0) AS gmv"
-            f" FROM ({orders}) o WHERE o.user_id IS NOT NULL AND ({upto}) GROUP BY ALL")
+            f" FROM ({orders}) o WHERE o.user_id IS NOT NULL AND {f.upto('o', 'o.pay_ts')} GROUP BY ALL")
 
 
 def rfm_sql(f: Frame) -> str:
@@ -205,6 +247,8 @@ class _Compiler:
     def property(self, prop: str, values: list[str], join: bool = True) -> str:
         if prop in NEEDS_TOUCHES:
             self.relation("_t", touches_sql(self.f), join=False)
+        if prop in NEEDS_CUSTOMERS:
+            self.relation("_c", customers_sql(self.f), join=False)
         name = self.relation(f"_p_{prop}", PROPERTY_SQL[prop], join)
         return f"coalesce(lower({name}.v) IN ({', '.join(lit(v.lower()) for v in values)}), FALSE)"
 

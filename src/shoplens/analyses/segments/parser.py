@@ -15,6 +15,19 @@ Grammar (keywords are case-insensitive; ``&&``, ``||`` and ``!`` may stand for a
 
 ``PROPERTY!=V`` and ``rfm!=T`` are ``not (PROPERTY=V)``: users with an unknown value match them.
 Every mistake is reported with its column and the rule text marked at that point.
+
+Bounds (checked here and in :mod:`.rules` for JSON trees, so a rule can never overflow a date or a
+number, and checked again by compiling the rule against the warehouse before it is saved):
+
+- numbers are ASCII: digits ``0-9`` (``²`` or ``١`` are refused), an optional sign, ``.`` and an
+  exponent for metrics; ``min`` / ``max`` are whole numbers 0 .. 1,000,000,000 (``MAX_COUNT``);
+- ``last_days`` is 1 .. 36,500 (a century, ``MAX_LAST_DAYS``);
+- ``from`` / ``to`` (and a segment's as-of day) are dates 1970-01-01 .. 2099-12-31, the dates
+  every analysis accepts (``FIRST_DAY`` / ``LAST_DAY`` of :mod:`shoplens.analyses.context`);
+- ``orders`` compares with -1e9 .. 1e9, ``lifetime_gmv`` with -1e15 .. 1e15 (``MAX_AMOUNT``);
+- values (countries, tiers, channels, event conditions) are at most 1,000 characters and hold no
+  NUL byte; the rule text is at most 20,000 characters with at most 200 conditions
+  (``MAX_CONDITIONS``) nested at most 32 levels (``MAX_DEPTH``).
 """
 
 from __future__ import annotations
@@ -36,6 +49,7 @@ _TOKEN = re.compile(r"""
   | (?P<word>[^\s()\[\],|=!<>&"']+)
 """, re.VERBOSE)
 KEYWORDS = {"and": "and", "&&": "and", "or": "or", "||": "or", "not": "not", "!": "not"}
+MAX_RULE_CHARS = 20_000
 
 
 class RuleSyntaxError(ShoplensError):
@@ -69,6 +83,7 @@ class Token:
 def _mark(text: str, col: int) -> str:
     """The rule with ``⟪here⟫`` at the column (shortened around it)."""
     i = col - 1
+    text = text.replace("\x00", "\u2400")  # a NUL byte shown as ␀ (same length: columns still match)
     before, after = text[:i], text[i:]
     if len(before) > 40:
         before = "…" + before[-39:]
@@ -92,6 +107,9 @@ class _Parser:
                                zh_hint=marked + (f"；{zh_hint}" if zh_hint else ""))
 
     def _tokenize(self, text: str) -> list[Token]:
+        if "\x00" in text:
+            raise self.error(text.index("\x00") + 1, "the rule contains a NUL byte (\\x00)",
+                             "规则含有 NUL 字符（\\x00）", "remove it", "请删除该字符")
         tokens, pos = [], 0
         while pos < len(text):
             m = _TOKEN.match(text, pos)
@@ -267,8 +285,15 @@ def normalise_leaf(leaf: dict[str, Any]) -> dict[str, Any]:
 
 def parse_rule(text: str) -> dict[str, Any]:
     """Rule text -> the canonical definition tree (see the module docstring for the grammar)."""
+    if not isinstance(text, str):
+        raise ShoplensError(f"a segment rule is text or a dict, not {type(text).__name__}",
+                            zh=f"人群规则应为文本或字典，而不是 {type(text).__name__}")
     if not text or not text.strip():
         raise ShoplensError("the rule is empty", hint="e.g. orders>=3 and did(purchase, last_days=90)",
                             zh="规则为空", zh_hint="例如 orders>=3 and did(purchase, last_days=90)")
+    if len(text) > MAX_RULE_CHARS:
+        raise ShoplensError(f"the rule is {len(text)} characters long, more than {MAX_RULE_CHARS}",
+                            hint="split it into several saved segments",
+                            zh=f"规则长 {len(text)} 个字符，超过 {MAX_RULE_CHARS}", zh_hint="请拆成几个人群分别保存")
     tree = _Parser(text).rule()
     return normalise(tree)  # flattens nested and/or; leaves are already checked

@@ -60,9 +60,8 @@ class SegmentProfile(Result):
 
 def _store_sizes(f: Frame, members: str) -> list[StoreSize]:
     orders = paid_orders_sql(Scope(f.stores, None, None), f.no_orders)
-    upto = " OR ".join(Scope((s,), None, f.as_of[s.store_id]).ts_range("o", "o.pay_ts") for s in f.stores)
     sql = (f"WITH m AS ({members}), u AS ({universe_sql(f)}),"
-           f" o AS (SELECT o.store_id, o.user_id, o.gross_amount_rc FROM ({orders}) o WHERE {upto}),"
+           f" o AS (SELECT o.store_id, o.user_id, o.gross_amount_rc FROM ({orders}) o WHERE {f.upto('o', 'o.pay_ts')}),"
            " sizes AS (SELECT u.store_id, count(*) AS users, count(m.user_id) AS members FROM u"
            " LEFT JOIN m ON m.store_id = u.store_id AND m.user_id = u.user_id GROUP BY ALL),"
            " money AS (SELECT o.store_id, count(*) AS store_orders, coalesce(sum(o.gross_amount_rc), 0) AS store_gmv,"

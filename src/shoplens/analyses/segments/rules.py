@@ -13,6 +13,11 @@ Nodes (exactly one key of ``and``/``or``/``not``/``event``/``property``/``metric
 like imports, empty options dropped) or raises :class:`RuleError` naming the offending key, which
 the JSON reader turns into a ``$.and[1].min`` location and the text parser into a column.
 ``to_text`` writes the rule syntax that :mod:`.parser` reads back into the same tree.
+
+Values are bounded so that no rule can overflow a date or a number on its way to DuckDB (the
+bounds are listed in :mod:`.parser`): ``last_days`` <= ``MAX_LAST_DAYS``, dates within
+``FIRST_DAY`` .. ``LAST_DAY``, counts <= ``MAX_COUNT``, GMV comparisons within ``MAX_AMOUNT``,
+at most ``MAX_CONDITIONS`` leaves; numbers are ASCII digits only.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ import re
 from datetime import date
 from typing import Any
 
-from shoplens.analyses.filters import event_name, parse_condition
+from shoplens.analyses.context import FIRST_DAY, LAST_DAY
+from shoplens.analyses.filters import check_literal, event_name, parse_condition
 from shoplens.errors import ShoplensError
 from shoplens.metrics.options import normalise_where
 
@@ -31,6 +37,12 @@ OPS = (">=", ">", "<=", "<", "=", "!=")
 EVENT_ARGS = ("min", "max", "last_days", "from", "to")
 KINDS = ("and", "or", "not", "event", "property", "metric", "rfm")
 MAX_DEPTH = 32
+MAX_LAST_DAYS = 36_500  # a century of local days
+MAX_COUNT = 1_000_000_000  # did() min/max and the orders metric
+MAX_AMOUNT = 10**15  # |lifetime_gmv| comparisons, in the reporting currency
+MAX_CONDITIONS = 200  # leaves (did/property/metric/rfm) in one rule
+_DIGITS = re.compile(r"^[0-9]+$")  # ASCII only: '²' and '١' pass str.isdigit but are no numbers here
+_NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
 _PLAIN_VALUE = re.compile(r"^[^\s()\[\],|=!<>&\"']+$")
 _VALUE_KEY = {"first_channel": "channel", "device": "device", "member_tier": "member_tier"}  # normalise_where keys
 
@@ -44,33 +56,62 @@ class RuleError(ShoplensError):
         self.key = key
 
 
-def _int(value: Any, key: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip().isdigit() \
-            or int(value) < minimum:
-        raise RuleError(f"{key} must be a whole number >= {minimum}, not {value!r}", key=key,
-                        zh=f"{key} 必须是不小于 {minimum} 的整数，而不是 {value!r}")
-    return int(value)
+def _show(value: Any) -> str:
+    """A value for a message: repr, shortened (a huge int is not even turned into digits)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**30:
+        return "a number of 30+ digits"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _int(value: Any, key: str, minimum: int, maximum: int) -> int:
+    """A whole number in [minimum, maximum] from an int or ASCII digits (JSON or rule text)."""
+    number = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and _DIGITS.match(value.strip()):
+        digits = value.strip().lstrip("0") or "0"
+        number = int(digits) if len(digits) <= 18 else maximum + 1
+    if number is None or number < minimum:
+        raise RuleError(f"{key} must be a whole number >= {minimum}, not {_show(value)}", key=key,
+                        hint=f"use {minimum}..{maximum:,}",
+                        zh=f"{key} 必须是不小于 {minimum} 的整数，而不是 {_show(value)}",
+                        zh_hint=f"取值 {minimum}..{maximum:,}")
+    if number > maximum:
+        raise RuleError(f"{key} must be at most {maximum:,}, not {_show(value)}", key=key,
+                        hint=f"use {minimum}..{maximum:,}",
+                        zh=f"{key} 不能大于 {maximum:,}，而不是 {_show(value)}",
+                        zh_hint=f"取值 {minimum}..{maximum:,}")
+    return number
 
 
 def _day(value: Any, key: str) -> str:
+    """An ISO date (YYYY-MM-DD) within FIRST_DAY .. LAST_DAY, so windows never leave the calendar."""
+    text = value.isoformat() if isinstance(value, date) else str(value).strip()[:40]
     try:
-        return date.fromisoformat(str(value)).isoformat()
+        day = date.fromisoformat(text)
     except ValueError:
-        raise RuleError(f"{key} {value!r} is not a date", hint="use YYYY-MM-DD", key=key,
-                        zh=f"{key} {value!r} 不是日期", zh_hint="请用 YYYY-MM-DD 格式") from None
+        raise RuleError(f"{key} {_show(value)} is not a date", hint="use YYYY-MM-DD", key=key,
+                        zh=f"{key} {_show(value)} 不是日期", zh_hint="请用 YYYY-MM-DD 格式") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise RuleError(f"{key} {day} is outside {FIRST_DAY} .. {LAST_DAY}", hint="give a real date", key=key,
+                        zh=f"{key} {day} 不在 {FIRST_DAY} 至 {LAST_DAY} 之间", zh_hint="请给出实际日期")
+    return day.isoformat()
 
 
 def _number(value: Any, key: str) -> int | float:
-    if isinstance(value, bool):
-        raise RuleError(f"{key} needs a number, not {value!r}", key=key, zh=f"{key} 需要一个数字，而不是 {value!r}")
+    """A finite int or float from a JSON number or ASCII number text (``12``, ``99.5``, ``1e3``)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise RuleError(f"{key} needs a number, not {_show(value)}", key=key,
+                        zh=f"{key} 需要一个数字，而不是 {_show(value)}")
     if isinstance(value, int | float):
         number = value
     else:
-        try:
-            number = float(str(value)) if any(c in str(value) for c in ".eE") else int(str(value))
-        except ValueError:
-            raise RuleError(f"{key} needs a number, not {value!r}", key=key,
-                            zh=f"{key} 需要一个数字，而不是 {value!r}") from None
+        text = value.strip()
+        if len(text) > 40 or not _NUMBER.match(text):
+            raise RuleError(f"{key} needs a number, not {_show(value)}", key=key,
+                            zh=f"{key} 需要一个数字，而不是 {_show(value)}")
+        number = float(text) if any(c in text for c in ".eE") else int(text)
     if number != number or number in (float("inf"), float("-inf")):
         raise RuleError(f"{key} needs a finite number", key=key, zh=f"{key} 需要一个有限的数字")
     return number
@@ -78,10 +119,19 @@ def _number(value: Any, key: str) -> int | float:
 
 def _values(value: Any, key: str) -> list[str]:
     items = value if isinstance(value, list | tuple) else [value]
-    out = [str(v).strip() for v in items if v is not None and str(v).strip()]
-    if not out or any(isinstance(v, dict | list) for v in items):
+    if any(isinstance(v, dict | list | tuple) for v in items):
         raise RuleError(f"{key} needs one or more values", hint='e.g. ["GB", "FR"]', key=key,
                         zh=f"{key} 需要一个或多个值", zh_hint='例如 ["GB", "FR"]')
+    out = [str(v).strip() for v in items if v is not None and str(v).strip()]
+    if not out:
+        raise RuleError(f"{key} needs one or more values", hint='e.g. ["GB", "FR"]', key=key,
+                        zh=f"{key} 需要一个或多个值", zh_hint='例如 ["GB", "FR"]')
+    for v in out:
+        try:
+            check_literal(v, f"{key} value")
+        except ShoplensError as exc:
+            raise RuleError(exc.message, hint=exc.hint, zh=exc.zh or exc.message, zh_hint=exc.zh_hint,
+                            key=key) from None
     return list(dict.fromkeys(out))
 
 
@@ -109,8 +159,8 @@ def _event(node: dict[str, Any]) -> dict[str, Any]:
                 raise RuleError(exc.message, hint=exc.hint, zh=exc.zh or exc.message, zh_hint=exc.zh_hint,
                                 key="where") from None
         out["where"] = conditions
-    low = None if node.get("min") is None else _int(node["min"], "min", 0)
-    high = None if node.get("max") is None else _int(node["max"], "max", 0)
+    low = None if node.get("min") is None else _int(node["min"], "min", 0, MAX_COUNT)
+    high = None if node.get("max") is None else _int(node["max"], "max", 0, MAX_COUNT)
     if low is not None and high is not None and high < low:
         raise RuleError(f"max {high} is below min {low}", key="max", zh=f"max {high} 小于 min {low}")
     if low == 0 and high is None:
@@ -123,7 +173,7 @@ def _event(node: dict[str, Any]) -> dict[str, Any]:
         if node.get("from") is not None or node.get("to") is not None:
             raise RuleError("last_days cannot be combined with from/to", hint="use one kind of window",
                             key="last_days", zh="last_days 不能与 from/to 同时使用", zh_hint="只用一种时间窗口")
-        out["last_days"] = _int(node["last_days"], "last_days", 1)
+        out["last_days"] = _int(node["last_days"], "last_days", 1, MAX_LAST_DAYS)
     for key in ("from", "to"):
         if node.get(key) is not None:
             out[key] = _day(node[key], key)
@@ -159,7 +209,14 @@ def _metric(node: dict[str, Any]) -> dict[str, Any]:
         raise RuleError(f"metric {name} needs exactly one comparison, e.g. {{\">=\": 3}}",
                         hint="combine two comparisons with and", key="metric",
                         zh=f"指标 {name} 需要恰好一个比较，例如 {{\">=\": 3}}", zh_hint="两个比较请用 and 连接")
-    return {"metric": name, ops[0]: _number(node[ops[0]], ops[0])}
+    op = ops[0]
+    number = _number(node[op], op)
+    bound = MAX_COUNT if name == "orders" else MAX_AMOUNT
+    if abs(number) > bound:
+        raise RuleError(f"{name}{op}{_show(number)} is out of range", hint=f"compare with -{bound:,}..{bound:,}",
+                        key=op,
+                        zh=f"{name}{op}{_show(number)} 超出范围", zh_hint=f"比较值应在 -{bound:,}..{bound:,} 之间")
+    return {"metric": name, op: number}
 
 
 def _rfm(node: dict[str, Any]) -> dict[str, Any]:
@@ -201,8 +258,25 @@ def kind_of(node: Any) -> str:
 LEAVES = {"event": _event, "property": _property, "metric": _metric, "rfm": _rfm}
 
 
+def leaf_count(node: dict[str, Any]) -> int:
+    """Leaves (did/property/metric/rfm conditions) of a normalised tree."""
+    for kind in ("and", "or"):
+        if kind in node:
+            return sum(leaf_count(c) for c in node[kind])
+    return leaf_count(node["not"]) if "not" in node else 1
+
+
 def normalise(node: Any, path: str = "$", depth: int = 0) -> dict[str, Any]:
     """The canonical tree; a RuleError's location is written into ``where`` as a JSON path."""
+    tree = _normalise(node, path, depth)
+    if depth == 0 and (n := leaf_count(tree)) > MAX_CONDITIONS:
+        raise ShoplensError(f"the rule has {n} conditions, more than {MAX_CONDITIONS}", where=f"rule {path}",
+                            hint="split it into several saved segments",
+                            zh=f"规则有 {n} 个条件，超过 {MAX_CONDITIONS} 个", zh_hint="请拆成几个人群分别保存")
+    return tree
+
+
+def _normalise(node: Any, path: str, depth: int) -> dict[str, Any]:
     if depth > MAX_DEPTH:
         raise ShoplensError(f"rule nested deeper than {MAX_DEPTH} levels", where=f"rule {path}",
                             zh=f"规则嵌套超过 {MAX_DEPTH} 层")
@@ -214,14 +288,14 @@ def normalise(node: Any, path: str = "$", depth: int = 0) -> dict[str, Any]:
             if not isinstance(items, list) or not items:
                 raise RuleError(f"{kind} needs a list of one or more conditions", key=kind,
                                 zh=f"{kind} 需要一个包含至少一个条件的列表")
-            children = [normalise(c, f"{path}.{kind}[{i}]", depth + 1) for i, c in enumerate(items)]
+            children = [_normalise(c, f"{path}.{kind}[{i}]", depth + 1) for i, c in enumerate(items)]
             flat: list[dict[str, Any]] = []
             for child in children:  # (a and b) and c == a and b and c
                 flat.extend(child.get(kind, [child]))
             return flat[0] if len(flat) == 1 else {kind: flat}
         if kind == "not":
             _unknown_keys(node, ("not",), "not")
-            return {"not": normalise(node["not"], f"{path}.not", depth + 1)}
+            return {"not": _normalise(node["not"], f"{path}.not", depth + 1)}
         return LEAVES[kind](node)
     except RuleError as exc:
         location = f"{path}.{exc.key}" if exc.key else path

@@ -1,7 +1,8 @@
 """Saved segments in the warehouse's ``segments`` table: save (create or replace), get, list, delete.
 
 Saving needs a writable warehouse (``shoplens.connect(path)``); reading works read-only. A
-definition is checked and normalised before it is stored, so a stored segment always compiles.
+definition is checked and normalised, then compiled against the warehouse and planned by DuckDB
+(``EXPLAIN``, nothing is evaluated) before it is stored, so a broken rule is never saved.
 """
 
 from __future__ import annotations
@@ -9,16 +10,23 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
+from shoplens.analyses.context import Context, open_context
+from shoplens.analyses.filters import check_literal
+from shoplens.analyses.segments.compile import make_frame, members_query
 from shoplens.analyses.segments.parser import parse_rule
 from shoplens.analyses.segments.rules import normalise, to_text
 from shoplens.errors import ShoplensError
+from shoplens.metrics.scope import Scope, StoreInfo
 from shoplens.warehouse.segments_table import SEGMENTS
 
 NAME = re.compile(r"^[\w-]{1,64}$")
+MAX_DESCRIPTION_CHARS = 2000
 
 
 @dataclass(frozen=True)
@@ -64,11 +72,14 @@ def read_json(value: str) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise ShoplensError(f"not valid JSON: {exc.msg}", where=f"{where}:{exc.lineno}:{exc.colno}",
                             zh=f"不是有效的 JSON：{exc.msg}") from None
+    except RecursionError:
+        raise ShoplensError("the JSON is nested too deeply", where=where, hint="a rule nests at most 32 levels",
+                            zh="JSON 嵌套过深", zh_hint="规则最多嵌套 32 层") from None
     return tree if isinstance(tree, dict) else normalise(tree)  # normalise explains what a rule must be
 
 
 def _check_name(name: str) -> str:
-    if not isinstance(name, str) or not NAME.match(name):
+    if not isinstance(name, str) or not NAME.fullmatch(name):
         raise ShoplensError(f"segment name {name!r} is not allowed", hint="1-64 letters, digits, _ or -",
                             zh=f"人群名称 {name!r} 不合法", zh_hint="1-64 个字母、数字、_ 或 -")
     return name
@@ -107,13 +118,50 @@ def _writable(wh: Any, what: str, what_zh: str) -> None:
                             zh_hint="请用 shoplens.connect(path) 以可写方式打开（read_only=False）")
 
 
+def _description(description: Any) -> str | None:
+    if description is None:
+        return None
+    if not isinstance(description, str):
+        raise ShoplensError(f"a segment description is text, not {type(description).__name__}",
+                            zh=f"人群说明应为文本，而不是 {type(description).__name__}")
+    return check_literal(description, "description", MAX_DESCRIPTION_CHARS)
+
+
+def _dry_run_context(wh: Any) -> Context:
+    """The context a rule is test-compiled in: all stores and data, or a stand-in store for a
+    warehouse without data yet (the SQL reads the same tables either way)."""
+    try:
+        return open_context(wh)
+    except ShoplensError:  # no stores, or no events/orders yet
+        rows = wh.con.execute("SELECT store_id, timezone, reporting_currency FROM stores ORDER BY store_id").fetchall()
+        stores = tuple(StoreInfo(*r) for r in rows) or (StoreInfo("_dry_run", "UTC", "USD"),)
+        today = date.today()
+        return Context(wh, Scope(stores, today, today), orders_as_purchases=tuple(s.store_id for s in stores))
+
+
+def check_compiles(wh: Any, definition: dict[str, Any]) -> None:
+    """Compile a normalised definition against ``wh`` and let DuckDB bind and plan it (``EXPLAIN``:
+    nothing is evaluated), so a rule that cannot run fails here, with a ShoplensError, not later."""
+    try:
+        sql = members_query(make_frame(_dry_run_context(wh)), definition)
+        wh.con.execute(f"EXPLAIN {sql}").fetchall()
+    except (duckdb.Error, OverflowError, ValueError) as exc:
+        reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise ShoplensError(f"the rule cannot be evaluated: {reason}", where=f"rule {to_text(definition)[:80]}",
+                            hint="check the values in the rule; nothing was saved",
+                            zh=f"规则无法执行：{reason}", zh_hint="请检查规则中的取值；未保存任何内容") from None
+
+
 def save_segment(wh: Any, name: str, rule: str | dict[str, Any], description: str | None = None
                  ) -> tuple[SavedSegment, bool]:
     """Create or replace a segment; returns it and whether it is new. A re-save keeps ``created_at``
-    (and the description, unless a new one is given)."""
+    (and the description, unless a new one is given). The rule is checked, then compiled against
+    the warehouse (``check_compiles``) before anything is written."""
     _writable(wh, "saving a segment", "保存人群")
     definition = definition_from(rule)
     _check_name(name)
+    description = _description(description)
+    check_compiles(wh, definition)
     now = datetime.now(UTC).replace(tzinfo=None)
     existed = wh.con.execute(f"SELECT count(*) FROM {SEGMENTS} WHERE name = ?", [name]).fetchone()[0]
     wh.con.execute(
