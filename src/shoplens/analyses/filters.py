@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from shoplens.errors import ShoplensError
 from shoplens.metrics.options import normalise_where
@@ -41,6 +42,16 @@ def check_literal(text: str, what: str, limit: int = MAX_LITERAL_CHARS) -> str:
                             hint=f"at most {limit} characters", zh=f"{what} {_shown(text)} 过长（{len(text)} 个字符）",
                             zh_hint=f"最多 {limit} 个字符")
     return text
+
+
+def whole_number(value: Any, option: str, low: int, high: int, example: str | None = None) -> int:
+    """``value`` if it is an int (not a bool) in ``low..high``, else a ShoplensError naming ``option``."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        hint = f"e.g. {example}" if example else f"use {low}..{high:,}"
+        zh_hint = f"例如 {example}" if example else f"请用 {low}..{high:,}"
+        raise ShoplensError(f"{option} {value!r} is not a whole number in {low}..{high:,}", hint=hint,
+                            zh=f"{option} {value!r} 不是 {low}..{high:,} 之间的整数", zh_hint=zh_hint)
+    return value
 
 
 @dataclass(frozen=True)

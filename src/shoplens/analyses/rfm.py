@@ -36,7 +36,7 @@ from typing import Any
 import pandas as pd
 
 from shoplens.analyses.context import Context, open_context
-from shoplens.analyses.filters import conditions_sql
+from shoplens.analyses.filters import conditions_sql, whole_number
 from shoplens.analyses.result import Result, ratio
 from shoplens.analyses.rfm_tiers import RULES, TIERS, check_bins, find_tier, levels, tier_case_sql
 from shoplens.errors import ShoplensError
@@ -53,14 +53,6 @@ MAX_LIMIT = 1_000_000_000  # rows of a customer list
 
 
 # ---- arguments (the CLI and the Python API both come through tier_table / customer_list) ---------------
-def _whole(value: Any, option: str, low: int, high: int, example: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ShoplensError(f"{option} {value!r} is not a whole number in {low}..{high:,}",
-                            hint=f"e.g. {example}", zh=f"{option} {value!r} 不是 {low}..{high:,} 之间的整数",
-                            zh_hint=f"例如 {example}")
-    return value
-
-
 def _as_of(as_of: Any) -> date | None:
     from shoplens.analyses.segments.compile import check_day
 
@@ -281,9 +273,9 @@ def customer_list(ctx: Context, as_of: date | None = None, bins: int = 5, *, tie
 def _check_list(tier: Any, min_recency_days: Any, limit: Any) -> str | None:
     """The tier id of a customer list after checking its options (``days`` of win-back, ``limit``)."""
     if min_recency_days is not None:
-        _whole(min_recency_days, "win-back days", 0, MAX_DAYS, "--win-back 90 / win_back(wh, days=90)")
+        whole_number(min_recency_days, "win-back days", 0, MAX_DAYS, "--win-back 90 / win_back(wh, days=90)")
     if limit is not None:
-        _whole(limit, "limit", 0, MAX_LIMIT, "--limit 50 / limit=50 (0 or None = all)")
+        whole_number(limit, "limit", 0, MAX_LIMIT, "--limit 50 / limit=50 (0 or None = all)")
     return _tier(tier)
 
 

@@ -47,6 +47,7 @@ from typing import Any
 import pandas as pd
 
 from shoplens.analyses.context import Context, open_context
+from shoplens.analyses.filters import whole_number
 from shoplens.analyses.segments.compile import Frame, make_frame, members_query
 from shoplens.analyses.segments.parser import parse_rule
 from shoplens.analyses.segments.profile import SegmentProfile, StoreSize, ValueCount, build_profile
@@ -145,18 +146,10 @@ def metrics_members_sql(wh: Any, store_ids: tuple[str, ...], segment: str | dict
     return compile_sql(open_context(wh, store=list(store_ids)), segment)
 
 
-def _whole(value: Any, option: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ShoplensError(f"{option} {value!r} is not a whole number in {low}..{high:,}",
-                            hint=f"use {low}..{high:,}", zh=f"{option} {value!r} 不是 {low}..{high:,} 之间的整数",
-                            zh_hint=f"请用 {low}..{high:,}")
-    return value
-
-
 def members(ctx: Context, segment: str | dict[str, Any], as_of: date | None = None,
             limit: int | None = None) -> pd.DataFrame:
     """The member list (``store_id, user_id``, sorted); ``limit`` keeps the first rows (None/0 = all)."""
-    rows = None if limit is None else _whole(limit, "limit", 0, MAX_LIMIT)
+    rows = None if limit is None else whole_number(limit, "limit", 0, MAX_LIMIT)
     sql = f"SELECT store_id, user_id FROM ({compile_sql(ctx, segment, as_of)}) ORDER BY store_id, user_id"
     return ctx.run(sql + (f" LIMIT {rows}" if rows else ""))
 
@@ -167,7 +160,7 @@ def size(ctx: Context, segment: str | dict[str, Any], as_of: date | None = None)
 
 def profile(ctx: Context, segment: str | dict[str, Any], as_of: date | None = None, top: int = 5) -> SegmentProfile:
     """Members, share of all users, top countries/channels/devices/tiers and GMV share, per store."""
-    top = _whole(top, "--top", 1, MAX_TOP)
+    top = whole_number(top, "--top", 1, MAX_TOP)
     name, tree, description = resolve(ctx.wh, segment)
     frame = make_frame(ctx, as_of)
     return build_profile(frame, members_query(frame, tree), name=name, rule=to_text(tree), definition=tree,
