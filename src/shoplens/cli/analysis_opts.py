@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from shoplens.cli.output import Format
+from shoplens.params import split_values
 
 StoreOpt = Annotated[list[str] | None, typer.Option("--store", "-s", metavar="ID", help="Store / 店铺")]
 FromOpt = Annotated[str | None, typer.Option("--from", metavar="DATE",
@@ -27,10 +28,6 @@ def parse_date(value: str | None, option: str) -> date | None:
     from shoplens.cli.metrics_cmd import _date
 
     return _date(value, option)
-
-
-def split_values(values: list[str] | None) -> list[str]:
-    return [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
 
 
 @contextmanager

@@ -63,6 +63,7 @@ def db_path() -> str | None:
 
 def register() -> None:
     from shoplens.cli import (
+        account_cmd,
         demo_cmd,
         funnel_cmd,
         import_cmd,
@@ -73,11 +74,12 @@ def register() -> None:
         retention_cmd,
         rfm_cmd,
         segment_cmd,
+        serve_cmd,
         user_cmd,
     )
 
     for module in (import_cmd, info_cmd, quarantine_cmd, demo_cmd, metrics_cmd, funnel_cmd, retention_cmd, paths_cmd,
-                   segment_cmd, rfm_cmd, user_cmd):
+                   segment_cmd, rfm_cmd, user_cmd, account_cmd, serve_cmd):
         module.register(app)
 
 

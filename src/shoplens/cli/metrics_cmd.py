@@ -10,6 +10,7 @@ import typer
 from shoplens.cli.output import Format, console, err_console, print_csv, print_json, rich_table
 from shoplens.errors import ShoplensError
 from shoplens.i18n import lang, t
+from shoplens.params import split_values, where_pairs
 
 HELP = """Query the operations KPIs, or show the catalog. 查询运营指标或查看指标目录。
 
@@ -33,21 +34,6 @@ sku_count, ...) are null for a segment, with a note saying why.
 """
 
 
-def _split(values: list[str] | None) -> list[str]:
-    return [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
-
-
-def _where(values: list[str] | None) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for item in values or []:
-        dim, sep, value = item.partition("=")
-        if not sep or not dim.strip():
-            raise ShoplensError(f"--where {item!r} is not DIM=VALUE", hint="e.g. --where channel=paid_search",
-                                zh=f"--where {item!r} 不是 维度=值 的形式", zh_hint="例如 --where channel=paid_search")
-        out.setdefault(dim.strip(), []).append(value.strip())
-    return out
-
-
 def _date(value: str | None, option: str) -> date | None:
     if value is None:
         return None
@@ -58,17 +44,12 @@ def _date(value: str | None, option: str) -> date | None:
                             zh=f"{option} {value!r} 不是日期", zh_hint="请用 YYYY-MM-DD 格式") from None
 
 
-def _catalog_rows(catalog: Any) -> list[dict[str, Any]]:
-    return [{"id": m.id, "group": m.group, "name_zh": m.zh, "name_en": m.en, "unit": m.unit, "good": m.good,
-             "definition_zh": m.def_zh, "definition_en": m.def_en, "formula": m.formula.text,
-             "dimensions": sorted(catalog.metric_dims(m.id))} for m in catalog.metrics.values()]
-
-
 def _show_list(fmt: Format) -> None:
     from shoplens.metrics import load_catalog
+    from shoplens.metrics.spec import catalog_rows
 
     catalog = load_catalog()
-    rows = _catalog_rows(catalog)
+    rows = catalog_rows(catalog)
     if fmt is Format.json:
         print_json({"metrics": rows, "dimensions": {d.id: {"zh": d.zh, "en": d.en}
                                                     for d in catalog.dimensions.values()}})
@@ -217,9 +198,9 @@ def register(app: typer.Typer) -> None:
         from shoplens.metrics.targets import load_targets
         from shoplens.warehouse.connection import Warehouse
 
-        opts: dict[str, Any] = {"by": _split(by), "grain": grain, "start": _date(start, "--from"),
-                                "end": _date(end, "--to"), "where": _where(where),
-                                "store": _split(store) or None, "currency": currency, "segment": segment}
+        opts: dict[str, Any] = {"by": split_values(by), "grain": grain, "start": _date(start, "--from"),
+                                "end": _date(end, "--to"), "where": where_pairs(where),
+                                "store": split_values(store) or None, "currency": currency, "segment": segment}
         with Warehouse(db_path(), read_only=True) as wh:
             engine = MetricsEngine(wh, targets=load_targets(config))
             if what == "explain":

@@ -240,3 +240,10 @@ def load_catalog() -> Catalog:
 def load_yaml(text: str) -> Any:
     """Safe YAML, with libyaml when installed (~10x faster than the pure-Python parser)."""
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def catalog_rows(catalog: Any) -> list[dict[str, Any]]:
+    """One row per metric, as `shoplens metrics list --format json` and the API's catalog give it."""
+    return [{"id": m.id, "group": m.group, "name_zh": m.zh, "name_en": m.en, "unit": m.unit, "good": m.good,
+             "definition_zh": m.def_zh, "definition_en": m.def_en, "formula": m.formula.text,
+             "dimensions": sorted(catalog.metric_dims(m.id))} for m in catalog.metrics.values()]

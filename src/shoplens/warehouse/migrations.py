@@ -13,7 +13,7 @@ from collections.abc import Callable
 import duckdb
 
 from shoplens.errors import SchemaError
-from shoplens.warehouse import ddl, rollups, segments_table
+from shoplens.warehouse import accounts_table, ddl, rollups, segments_table
 
 Migration = tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]]
 
@@ -21,6 +21,7 @@ MIGRATIONS: list[Migration] = [
     (1, "canonical tables, import manifest, quarantine", ddl.create_all),
     (2, "visitor-day rollup for the metrics engine", rollups.migrate_user_day),
     (3, "saved behavioural segments", segments_table.create_segments),
+    (4, "dashboard and API logins", accounts_table.create_accounts),
 ]
 
 LATEST = MIGRATIONS[-1][0]

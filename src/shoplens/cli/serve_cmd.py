@@ -1,0 +1,45 @@
+"""`shoplens serve`: the REST API (and, later, the dashboard) on one port."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from shoplens.i18n import register_labels, t
+
+register_labels({
+    "serve_at": ("服务地址", "serving at"),
+    "serve_docs": ("接口文档", "API docs"),
+})
+
+HELP = """Serve the REST API over the warehouse (OpenAPI docs at /docs). 启动 REST API 服务。
+
+Examples / 示例:\n
+  SHOPLENS_SECRET_KEY=... shoplens --db shop.duckdb serve --port 8000\n
+  shoplens --db demo.duckdb serve --demo        (a random secret key; for trying it out)
+
+The server owns the warehouse while it runs (DuckDB allows one writer): imports go through its
+API (POST /api/v1/imports), and a CLI import started beside it waits, then stops with a clear
+message. Outside --demo it refuses to start without SHOPLENS_SECRET_KEY (or secret_key in the
+file named by SHOPLENS_CONFIG). Logins: `shoplens account add NAME --role analyst --stores ID`.
+"""
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("serve", help=HELP)
+    def serve_command(
+        host: Annotated[str, typer.Option("--host", help="Address to listen on / 监听地址")] = "127.0.0.1",
+        port: Annotated[int, typer.Option("--port", help="Port / 端口")] = 8000,
+        demo: Annotated[bool, typer.Option("--demo", help="Demo mode: a random secret key / 演示模式")] = False,
+    ) -> None:
+        import uvicorn
+
+        from shoplens.cli.app import db_path
+        from shoplens.cli.output import console
+        from shoplens.server.app import create_app
+        from shoplens.warehouse.connection import default_db_path
+
+        application = create_app(db_path() or default_db_path(), demo=demo)
+        console.print(f"{t('serve_at')} http://{host}:{port}  ·  {t('serve_docs')} http://{host}:{port}/docs")
+        uvicorn.run(application, host=host, port=port, log_level="warning")

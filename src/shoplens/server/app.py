@@ -1,0 +1,86 @@
+"""The REST API application: ``create_app(db_path)`` -> a FastAPI app serving ``/api/v1`` and ``/health``.
+
+One server process owns the warehouse: it opens it read-write once (DuckDB allows one writer) and
+runs every request's work under one lock, imports included, so a CLI import beside a running server
+waits for the lock and then fails cleanly instead of corrupting anything. Errors come back as JSON
+``{"error": {"message", "zh", "hint", "zh_hint", "where"}}`` with 400 for a request the user can fix,
+401 without a login, 403 for a role that may not, 404 for what does not exist (or may not be seen).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shoplens import __version__
+from shoplens.errors import ShoplensError
+from shoplens.server.deps import ServerState
+from shoplens.server.security import load_secret_key
+
+
+def _error(status: int, message: str, zh: str | None = None, hint: str | None = None,
+           zh_hint: str | None = None, where: str | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
+    body = {"message": message, "zh": zh or message, "hint": hint, "zh_hint": zh_hint or hint, "where": where}
+    return JSONResponse({"error": body}, status_code=status, headers=headers)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ShoplensError)
+    async def shoplens_error(_: Request, exc: ShoplensError) -> JSONResponse:
+        return _error(400, exc.message, exc.zh, exc.hint, exc.zh_hint, exc.where)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, dict) else {"message": str(exc.detail)}
+        return _error(exc.status_code, detail.get("message", ""), detail.get("zh"), detail.get("hint"),
+                      detail.get("zh_hint"), headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        message = f"{where}: {first.get('msg', 'invalid request')}"
+        return _error(422, message, f"{where}：参数无效（{first.get('msg', '')}）", where=where)
+
+
+def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = None) -> FastAPI:
+    """The API over the warehouse at ``db_path`` (opened when the server starts, closed when it stops)."""
+    from shoplens.warehouse.connection import Warehouse
+    from shoplens.warehouse.migrations import current_version
+
+    key = secret or load_secret_key(demo)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        wh = Warehouse(db_path)
+        app.state.shoplens = ServerState(wh, key, demo)
+        try:
+            yield
+        finally:
+            wh.close()
+
+    app = FastAPI(title="shoplens API", version=__version__, lifespan=lifespan,
+                  description="Operations analytics for cross-border e-commerce sellers (跨境电商精细化运营分析). "
+                  "Log in with POST /api/v1/login, then send `Authorization: Bearer <token>`.")
+    _install_error_handlers(app)
+
+    @app.get("/health", tags=["meta"])
+    def health() -> dict[str, Any]:
+        """Liveness (no login needed): the server runs and its warehouse is open."""
+        state: ServerState = app.state.shoplens
+        with state.lock:
+            version = current_version(state.wh.con)
+        return {"status": "ok", "version": __version__, "schema": version}
+
+    from shoplens.server import routes_analyses, routes_auth, routes_metrics
+
+    for module in (routes_auth, routes_metrics, routes_analyses):
+        app.include_router(module.router, prefix="/api/v1")
+    return app

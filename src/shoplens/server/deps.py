@@ -1,0 +1,129 @@
+"""Who is asking and what they may see: the per-request dependencies of every API route.
+
+``Session`` bundles the warehouse (the server's single connection, used under a lock), the
+login's :class:`~shoplens.server.accounts.Account` and the stores it may see. Routes never read a
+``store`` parameter themselves: :meth:`Session.stores` cuts it to the allowed stores, and a store
+the login may not see is answered exactly like a store that does not exist (404), so nothing leaks.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import Depends, HTTPException, Request
+
+from shoplens.server.accounts import ROLES, Account, account_of_token
+from shoplens.server.security import csrf_ok
+
+SESSION_COOKIE = "shoplens_session"
+CSRF_HEADER = "X-CSRF-Token"
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+RANK = {role: i for i, role in enumerate(reversed(ROLES))}  # viewer 0 < analyst 1 < admin 2
+
+
+@dataclass
+class ServerState:
+    wh: Any  # shoplens Warehouse, opened read-write by the server (DuckDB allows one writer)
+    secret: str
+    demo: bool = False
+    lock: threading.RLock = field(default_factory=threading.RLock)  # one unit of work at a time
+    engine: Any = None  # MetricsEngine, created on first use (its caches live as long as the server)
+
+    def metrics_engine(self) -> Any:
+        if self.engine is None:
+            from shoplens.metrics import MetricsEngine
+
+            self.engine = MetricsEngine(self.wh)
+        return self.engine
+
+
+def state_of(request: Request) -> ServerState:
+    return request.app.state.shoplens
+
+
+def unauthorized(message: str = "log in first", zh: str = "请先登录") -> HTTPException:
+    return HTTPException(401, detail={"message": message, "zh": zh}, headers={"WWW-Authenticate": "Bearer"})
+
+
+def _token(request: Request) -> tuple[str | None, bool]:
+    """(token, from_cookie)."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip(), False
+    cookie = request.cookies.get(SESSION_COOKIE)
+    return (cookie, True) if cookie else (None, False)
+
+
+@dataclass
+class Session:
+    state: ServerState
+    account: Account
+    token: str
+    from_cookie: bool
+
+    @property
+    def wh(self) -> Any:
+        return self.state.wh
+
+    @contextmanager
+    def locked(self) -> Iterator[Any]:
+        """The warehouse, for one unit of work (the connection is not shared across threads)."""
+        with self.state.lock:
+            yield self.state.wh
+
+    def allowed_stores(self) -> list[str]:
+        with self.locked() as wh:
+            known = [r[0] for r in wh.con.execute("SELECT store_id FROM stores ORDER BY store_id").fetchall()]
+        return known if self.account.all_stores else [s for s in known if s in self.account.stores]
+
+    def stores(self, store: str | list[str] | None) -> list[str]:
+        """The stores a request asked for (comma-separated or repeated), cut to what the login may see."""
+        allowed = self.allowed_stores()
+        wanted = [s.strip() for item in ([store] if isinstance(store, str) else store or [])
+                  for s in item.split(",") if s.strip()]
+        for s in wanted:
+            if s not in allowed:
+                raise HTTPException(404, detail={"message": f"unknown store {s!r}", "zh": f"未知店铺 {s!r}",
+                                                 "hint": f"stores: {', '.join(allowed) or '(none)'}"})
+        if not wanted and not allowed:
+            raise HTTPException(404, detail={"message": "this login may see no store yet",
+                                             "zh": "该账号还没有可查看的店铺",
+                                             "hint": "an admin grants stores: shoplens account access NAME --stores ID"})
+        return wanted or allowed
+
+
+def session(request: Request) -> Session:
+    """The logged-in session (401 without one); browser sessions must carry the CSRF header to write."""
+    state = state_of(request)
+    token, from_cookie = _token(request)
+    if not token:
+        raise unauthorized()
+    with state.lock:
+        account = account_of_token(state.wh, token)
+    if account is None:
+        raise unauthorized("the session has ended or the token is not valid", "会话已结束或令牌无效")
+    if from_cookie and request.method in UNSAFE and not csrf_ok(state.secret, token, request.headers.get(CSRF_HEADER)):
+        raise HTTPException(403, detail={"message": "missing or wrong CSRF token", "zh": "缺少或错误的 CSRF 令牌",
+                                         "hint": f"send the {CSRF_HEADER} header from GET /api/v1/me"})
+    return Session(state, account, token, from_cookie)
+
+
+def role_at_least(role: str) -> Any:
+    """A dependency: the session, if its role is ``role`` or above (403 otherwise)."""
+
+    def check(s: Session = Depends(session)) -> Session:
+        if RANK[s.account.role] < RANK[role]:
+            raise HTTPException(403, detail={"message": f"this needs the {role} role (you are {s.account.role})",
+                                             "zh": f"需要 {role} 角色（当前为 {s.account.role}）"})
+        return s
+
+    return check
+
+
+viewer = role_at_least("viewer")
+analyst = role_at_least("analyst")
+admin = role_at_least("admin")

@@ -1,0 +1,33 @@
+"""Responses the same as the CLI's output: JSON as ``--format json`` prints it, CSV as ``--format csv``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import Response
+
+
+def as_json(data: Any) -> Response:
+    """``data`` serialised exactly like the CLI's JSON (dates and decimals as text, UTF-8 kept)."""
+    return Response(json.dumps(data, ensure_ascii=False, default=str), media_type="application/json")
+
+
+def as_csv(header: Sequence[str], rows: Sequence[Sequence[Any]], filename: str) -> Response:
+    """A CSV download; missing values are empty cells."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None or (isinstance(v, float) and v != v) else v for v in row])
+    safe = "".join(c for c in filename if c.isalnum() or c in "._-") or "export.csv"
+    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{safe}"'})
+
+
+def records_csv(records: Sequence[dict[str, Any]], filename: str) -> Response:
+    header = list(records[0]) if records else []
+    return as_csv(header, [list(r.values()) for r in records], filename)

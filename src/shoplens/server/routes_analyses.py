@@ -1,0 +1,135 @@
+"""Behaviour analytics over HTTP: funnels, retention, paths, RFM, one user's timeline.
+
+Parameters are the CLI's options (``--from`` is ``from``, repeatable options repeat or take commas)
+and the JSON is the CLI's ``--format json``. Every request is cut to the login's stores.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from shoplens.params import split_values
+from shoplens.server.deps import Session, viewer
+from shoplens.server.respond import as_json, records_csv
+
+STORE = Query(None, description="store ids (comma-separated or repeated; default: every store of the login)")
+router = APIRouter(tags=["behaviour"])
+
+FROM = Query(None, alias="from", description="first local date (default: all data)")
+TO = Query(None, alias="to", description="last local date")
+WHERE = Query(None, description="event filter KEY=VALUE, repeatable")
+
+
+@router.get("/funnel")
+def funnel(steps: str = Query(..., description="E1,E2[k=v],... (2-10 steps)"), window: str = "14d",
+           mode: Literal["ordered", "strict", "unordered"] = "ordered", exclude: str | None = None,
+           by: str | None = None, start: date | None = FROM, end: date | None = TO,
+           where: list[str] | None = WHERE, segment: str | None = None, store: list[str] | None = STORE,
+           s: Session = Depends(viewer)) -> Response:
+    """Step counts, conversions, step times, breakdown by the first step's value, daily trend."""
+    from shoplens.analyses.funnel import funnel as run
+
+    stores = s.stores(store)
+    with s.locked() as wh:
+        result = run(wh, steps, window=window, mode=mode, exclude=exclude, by=by, store=stores, start=start,
+                     end=end, where=where, segment=segment)
+    return as_json(result.to_dict())
+
+
+@router.get("/funnel/dropped")
+def funnel_dropped(steps: str, step: int = Query(..., ge=2, le=10, description="users who reached step-1, not step"),
+                   window: str = "14d", mode: Literal["ordered", "strict", "unordered"] = "ordered",
+                   exclude: str | None = None, by: str | None = None, start: date | None = FROM,
+                   end: date | None = TO, where: list[str] | None = WHERE, segment: str | None = None,
+                   store: list[str] | None = STORE, limit: int | None = Query(None, ge=1, le=1_000_000),
+                   format: Literal["json", "csv"] = "json", s: Session = Depends(viewer)) -> Response:
+    """The re-targeting list of a funnel step (CSV with format=csv)."""
+    from shoplens.analyses.funnel import funnel_dropped as run
+
+    stores = s.stores(store)
+    with s.locked() as wh:
+        result = run(wh, steps, step, window=window, mode=mode, exclude=exclude, by=by, store=stores,
+                     start=start, end=end, where=where, segment=segment, limit=limit)
+    if format == "csv":
+        return records_csv(result.users, f"dropped_at_step_{step}.csv")
+    return as_json(result.to_dict())
+
+
+@router.get("/retention")
+def retention(cohort_event: str = "purchase", return_event: str | None = None,
+              period: Literal["day", "week", "month"] = "month", first_time: bool = False,
+              periods: int | None = Query(None, ge=0, le=63), by: str | None = None, start: date | None = FROM,
+              end: date | None = TO, where: list[str] | None = WHERE, segment: str | None = None,
+              store: list[str] | None = STORE, s: Session = Depends(viewer)) -> Response:
+    """Cohort retention / repurchase table (values per period k, rates, weighted averages)."""
+    from shoplens.analyses.retention import retention as run
+
+    stores = s.stores(store)
+    with s.locked() as wh:
+        result = run(wh, cohort_event=cohort_event, return_event=return_event, period=period, first_time=first_time,
+                     periods=periods, by=by, store=stores, start=start, end=end, where=where, segment=segment)
+    return as_json(result.to_dict())
+
+
+@router.get("/paths")
+def paths(start_event: str | None = Query(None, alias="start"), end_event: str | None = Query(None, alias="end"),
+          depth: int = Query(4, ge=1, le=10), top: int = Query(10, ge=1, le=100), collapse_repeats: bool = False,
+          events: list[str] | None = Query(None), start: date | None = FROM, end: date | None = TO,
+          where: list[str] | None = WHERE, segment: str | None = None, store: list[str] | None = STORE,
+          s: Session = Depends(viewer)) -> Response:
+    """Next (start=E) or previous (end=E) steps within visits: Sankey nodes and links, top paths."""
+    from shoplens.analyses.paths import paths as run
+
+    stores = s.stores(store)
+    with s.locked() as wh:
+        result = run(wh, start_event=start_event, end_event=end_event, depth=depth, top=top,
+                     collapse_repeats=collapse_repeats, events=split_values(events) or None, store=stores,
+                     start=start, end=end, where=where, segment=segment)
+    return as_json(result.to_dict())
+
+
+@router.get("/rfm")
+def rfm(as_of: date | None = None, bins: int = Query(5, ge=2, le=10), where: list[str] | None = WHERE,
+        segment: str | None = None, store: list[str] | None = STORE, s: Session = Depends(viewer)) -> Response:
+    """RFM tiers: sizes, GMV shares, score bounds."""
+    from shoplens.analyses.rfm import rfm as run
+
+    stores = s.stores(store)
+    with s.locked() as wh:
+        result = run(wh, as_of=as_of, bins=bins, store=stores, where=where, segment=segment)
+    return as_json(result.to_dict())
+
+
+@router.get("/rfm/customers")
+def rfm_customers(tier: str | None = None, win_back: int | None = Query(None, ge=0, le=36_500),
+                  as_of: date | None = None, bins: int = Query(5, ge=2, le=10), where: list[str] | None = WHERE,
+                  segment: str | None = None, store: list[str] | None = STORE,
+                  limit: int | None = Query(None, ge=1, le=1_000_000), format: Literal["json", "csv"] = "json",
+                  s: Session = Depends(viewer)) -> Response:
+    """Customers of a tier, or with no purchase for ``win_back`` days (CSV with format=csv)."""
+    from shoplens.analyses.rfm import customers
+
+    stores = s.stores(store)
+    with s.locked() as wh:
+        result = customers(wh, tier, as_of=as_of, bins=bins, store=stores, where=where, segment=segment,
+                           min_recency_days=win_back, limit=limit)
+    if format == "csv":
+        return records_csv(result.table_rows(), "customers.csv")
+    return as_json(result.to_dict())
+
+
+@router.get("/users/{user_id}/timeline")
+def timeline(user_id: str, start: date | None = FROM, end: date | None = TO, kinds: list[str] | None = Query(None),
+             limit: int | None = Query(200, ge=0, le=100_000), as_of: date | None = None,
+             store: list[str] | None = STORE, s: Session = Depends(viewer)) -> Response:
+    """One user's profile, lifecycle, RFM tier and history, newest first."""
+    from shoplens.analyses.timeline import user_timeline
+
+    stores = s.stores(store)
+    with s.locked() as wh:
+        result = user_timeline(wh, user_id, store=stores, start=start, end=end, kinds=split_values(kinds) or None,
+                               limit=limit, as_of=as_of)
+    return as_json(result.to_dict())

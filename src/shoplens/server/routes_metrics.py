@@ -1,0 +1,47 @@
+"""The KPI catalog and metric queries: the same parameters and JSON as ``shoplens metrics``."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from shoplens.params import split_values, where_pairs
+from shoplens.server.deps import Session, viewer
+from shoplens.server.respond import as_json, records_csv
+
+STORE = Query(None, description="store ids (comma-separated or repeated; default: every store of the login)")
+router = APIRouter(tags=["metrics"])
+
+
+@router.get("/metrics/catalog")
+def catalog(s: Session = Depends(viewer)) -> Response:
+    """Every metric (id, zh/en name and definition, unit, formula, dimensions) and the dimensions."""
+    from shoplens.metrics import load_catalog
+    from shoplens.metrics.spec import catalog_rows
+
+    cat = load_catalog()
+    return as_json({"metrics": catalog_rows(cat),
+                    "dimensions": {d.id: {"zh": d.zh, "en": d.en} for d in cat.dimensions.values()}})
+
+
+@router.get("/metrics")
+def query(metrics: str = Query(..., description="ids, comma-separated: gmv,uv,conversion_rate"),
+          by: list[str] | None = Query(None, description="dimensions (comma-separated or repeated)"),
+          grain: str | None = None, start: date | None = Query(None, alias="from"),
+          end: date | None = Query(None, alias="to"), compare: str | None = None,
+          where: list[str] | None = Query(None, description="DIM=VALUE, repeatable"),
+          store: list[str] | None = STORE, currency: str | None = None, sort: str | None = None,
+          limit: int | None = Query(None, ge=1, le=100_000), segment: str | None = None,
+          format: Literal["json", "csv"] = "json", s: Session = Depends(viewer)) -> Response:
+    """A metric query; `rows` as in `shoplens metrics ... --format json` (or CSV with format=csv)."""
+    stores = s.stores(store)
+    with s.locked():
+        result = s.state.metrics_engine().query(
+            metrics, by=split_values(by), grain=grain, start=start, end=end, compare=compare,
+            where=where_pairs(where), store=stores, currency=currency, sort=sort, limit=limit, segment=segment)
+    data: dict[str, Any] = result.to_dict()
+    if format == "csv":
+        return records_csv(data["rows"], "metrics.csv")
+    return as_json(data)
