@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum 
 DEMO_DB ?= demo.duckdb
 BENCH_EVENTS ?= 1M
 
-.PHONY: demo test install lint docs bench bench-import bench-metrics bench-behaviour bench-deps clean
+.PHONY: demo serve test install lint docs bench bench-import bench-metrics bench-behaviour bench-deps clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ install: $(STAMP)
 demo: install
 	$(BIN)/shoplens --db $(DEMO_DB) demo
 	@echo "Explore it: $(BIN)/shoplens --db $(DEMO_DB) info   (or export SHOPLENS_DB=$(DEMO_DB))"
+	@echo "REST API:   make serve   (http://127.0.0.1:8000/docs, log in with the login above)"
+
+## Serve the REST API over the demo store (demo mode: a random secret key; Ctrl-C stops it).
+serve: install
+	$(BIN)/shoplens --db $(DEMO_DB) serve --demo
 
 ## Lint and run the whole test suite (real DuckDB files, real data sets in ../shared/datasets).
 test: install

@@ -47,6 +47,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "demo_title": ("演示店铺已生成", "Demo store built"),
     "headline_title": ("核心指标(最近 30 天)", "Headline KPIs (last 30 days)"),
     "incident": ("注入的异常", "Injected incident"),
+    "demo_login": ("看板/API 登录", "Dashboard/API login"),
     "error": ("错误", "error"),
     "metric": ("指标", "Metric"),
     "schema_version": ("结构版本", "Schema version"),

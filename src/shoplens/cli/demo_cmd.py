@@ -34,13 +34,16 @@ def register(app: typer.Typer) -> None:
         from shoplens.demo.build import build_demo
         from shoplens.metrics import load_catalog
         from shoplens.metrics.format import format_change, format_value
+        from shoplens.server.accounts import ensure_demo_login
         from shoplens.warehouse.connection import Warehouse
 
         with Warehouse(db_path()) as wh:
             summary = build_demo(wh, events=events, days=days, seed=seed, stores=stores)
             kpis = {store: headline(wh, store) for store in summary.store_ids}
+            login, password = ensure_demo_login(wh)
         if fmt is Shape.json:
-            print_json(summary.to_dict() | {"headline": {s: r.to_dict() for s, r in kpis.items()}})
+            print_json(summary.to_dict() | {"headline": {s: r.to_dict() for s, r in kpis.items()},
+                                            "login": {"username": login, "password": password}})
             return
         data = summary.to_dict()
         console.print(f"[bold]{t('demo_title')}[/]: {', '.join(summary.store_ids)} "
@@ -60,3 +63,5 @@ def register(app: typer.Typer) -> None:
         if incident:
             console.print(f"{t('incident')}: {incident['channel']} {incident['start']} .. {incident['end']} — "
                           f"{incident['what_zh'] if lang() == 'zh' else incident['what']}")
+        console.print(f"{t('demo_login')}: [bold]{login}[/] / [bold]{password}[/] — "
+                      f"shoplens --db {db_path() or 'shoplens.duckdb'} serve --demo")

@@ -209,4 +209,16 @@ def revoke_token(wh: Any, token: str) -> None:
     wh.con.execute(f"DELETE FROM {TOKENS} WHERE token_hash = ?", [_digest(token)])
 
 
+DEMO_LOGIN = ("demo", "shoplens-demo")  # printed by `shoplens demo`; a demo warehouse only
+
+
+def ensure_demo_login(wh: Any) -> tuple[str, str]:
+    """The demo store's admin login (re-created with the known password on every demo build)."""
+    name, password = DEMO_LOGIN
+    if get_account(wh, name) is not None:
+        remove_user(wh, name)
+    add_user(wh, name, password, "admin", [ALL_STORES])
+    return DEMO_LOGIN
+
+
 _DUMMY_HASH = hash_password(secrets.token_urlsafe(16))  # so unknown names cost the same time as wrong passwords

@@ -92,7 +92,7 @@ class Session:
         if not wanted and not allowed:
             raise HTTPException(404, detail={"message": "this login may see no store yet",
                                              "zh": "该账号还没有可查看的店铺",
-                                             "hint": "an admin grants stores: shoplens account access NAME --stores ID"})
+                                             "hint": "shoplens account access NAME --stores ID"})
         return wanted or allowed
 
 
