@@ -38,7 +38,8 @@ from shoplens.warehouse.accounts_table import TOKENS, USERS
 def wh(tmp_path: Path) -> Any:
     with shoplens.connect(str(tmp_path / "w.duckdb")) as warehouse:
         warehouse.con.execute("INSERT INTO stores (store_id, name, platform, reporting_currency, timezone)"
-                              " VALUES ('a', 'A', 'independent', 'USD', 'UTC'), ('b', 'B', 'independent', 'USD', 'UTC')")
+                              " VALUES ('a', 'A', 'independent', 'USD', 'UTC'),"
+                              " ('b', 'B', 'independent', 'USD', 'UTC')")
         yield warehouse
 
 
