@@ -20,7 +20,8 @@ import duckdb
 import pytest
 
 import shoplens
-from shoplens.errors import SchemaError
+from shoplens.errors import SchemaError, ShoplensError
+from shoplens.ingest.pipeline import import_files
 from shoplens.model import TABLES
 
 
@@ -477,3 +478,13 @@ def test_a_repeated_header_reads_its_first_column(tmp_path: Path, db_path: Path)
     assert summary.files[0].ignored_columns == ["order_id"]
     assert query(db_path, "SELECT order_id, gross_amount FROM orders") == [("r1", Decimal("5"))]
     assert _quarantine(db_path, "repeated.csv") == {(3, "order_id", 1, None, "missing_required")}
+
+
+@pytest.mark.parametrize(("name", "kind"), [("bad.parquet", "Parquet"), ("bad.xlsx", "Excel")])
+def test_a_corrupt_typed_file_is_a_clear_error(tmp_path: Path, name: str, kind: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(b"this is not what the name says")
+    with shoplens.connect(str(tmp_path / "w.duckdb")) as wh:
+        with pytest.raises(ShoplensError, match=f"not a readable {kind} file"):
+            import_files(wh, [path], table="events", store="s", currency="USD", timezone="UTC")
+        assert wh.con.execute("SELECT count(*) FROM events").fetchone()[0] == 0

@@ -28,16 +28,29 @@ from shoplens.ingest.readers import (
 )
 
 
-def parquet_columns(path: Path) -> list[str]:
+def _unreadable(path: Path, kind: str, exc: Exception) -> ShoplensError:
+    detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return ShoplensError(f"not a readable {kind} file ({detail})", where=str(path),
+                         hint=f"check that the file is a complete {kind} file (export it again)",
+                         zh=f"无法读取的 {kind} 文件（{detail}）",
+                         zh_hint=f"请确认文件是完整的 {kind} 文件（重新导出）")
+
+
+def _parquet_file(path: Path) -> Any:
     import pyarrow.parquet as pq
 
-    return list(pq.ParquetFile(path).schema_arrow.names)
+    try:
+        return pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise _unreadable(path, "Parquet", exc) from None
+
+
+def parquet_columns(path: Path) -> list[str]:
+    return list(_parquet_file(path).schema_arrow.names)
 
 
 def parquet_batches(src: Source, progress: Progress | None) -> Iterator[pa.RecordBatch]:
-    import pyarrow.parquet as pq
-
-    pf = pq.ParquetFile(src.path)
+    pf = _parquet_file(src.path)
     done = 0
     names = ["_line"] + [f"c{i + 1}" for i in range(len(src.columns))]
     for batch in pf.iter_batches(batch_size=CHUNK_ROWS):
@@ -55,9 +68,14 @@ def parquet_batches(src: Source, progress: Progress | None) -> Iterator[pa.Recor
 
 
 def _xlsx_sheet(path: Path, options: ReadOptions) -> Any:
+    import zipfile
+
     import openpyxl
 
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise _unreadable(path, "Excel", exc) from None
     sheets = ", ".join(book.sheetnames)
     if options.sheet:
         if options.sheet not in book.sheetnames:

@@ -9,6 +9,7 @@ waits for the lock and then fails cleanly instead of corrupting anything. Errors
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,6 +24,8 @@ from shoplens import __version__
 from shoplens.errors import ShoplensError
 from shoplens.server.deps import ServerState
 from shoplens.server.security import load_secret_key
+
+LOG = logging.getLogger("shoplens.server")
 
 
 def _error(status: int, message: str, zh: str | None = None, hint: str | None = None,
@@ -42,12 +45,35 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(exc.status_code, detail.get("message", ""), detail.get("zh"), detail.get("hint"),
                       detail.get("zh_hint"), headers=getattr(exc, "headers", None))
 
+    @app.exception_handler(Exception)
+    async def unexpected_error(_: Request, exc: Exception) -> JSONResponse:  # logged by uvicorn; JSON for clients
+        LOG.exception("unexpected error", exc_info=exc)
+        return _error(500, "internal error: the server could not answer this request", "服务器内部错误，无法处理该请求",
+                      "try again; if it keeps failing, report it with the server log")
+
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()))
         message = f"{where}: {first.get('msg', 'invalid request')}"
         return _error(422, message, f"{where}：参数无效（{first.get('msg', '')}）", where=where)
+
+
+def _install_docs(app: FastAPI) -> None:
+    """``/docs`` with Swagger UI served from the installed ``swagger-ui-bundle`` package (no CDN)."""
+    import swagger_ui_bundle
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
+    from fastapi.staticfiles import StaticFiles
+
+    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="shoplens API",
+                                   swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/swagger/swagger-ui.css",
+                                   swagger_favicon_url="/static/swagger/favicon-32x32.png")
 
 
 def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = None) -> FastAPI:
@@ -66,10 +92,11 @@ def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = 
         finally:
             wh.close()
 
-    app = FastAPI(title="shoplens API", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="shoplens API", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Operations analytics for cross-border e-commerce sellers (跨境电商精细化运营分析). "
                   "Log in with POST /api/v1/login, then send `Authorization: Bearer <token>`.")
     _install_error_handlers(app)
+    _install_docs(app)
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, Any]:
@@ -79,8 +106,15 @@ def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = 
             version = current_version(state.wh.con)
         return {"status": "ok", "version": __version__, "schema": version}
 
-    from shoplens.server import routes_analyses, routes_auth, routes_metrics
+    from shoplens.server import (
+        routes_accounts,
+        routes_analyses,
+        routes_auth,
+        routes_data,
+        routes_metrics,
+        routes_segments,
+    )
 
-    for module in (routes_auth, routes_metrics, routes_analyses):
+    for module in (routes_auth, routes_metrics, routes_analyses, routes_segments, routes_data, routes_accounts):
         app.include_router(module.router, prefix="/api/v1")
     return app

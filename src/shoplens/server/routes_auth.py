@@ -42,12 +42,12 @@ def login(body: Login, request: Request, response: Response) -> dict[str, Any]:
     """Check the password; start a browser session or hand out an API token."""
     state = state_of(request)
     key = f"{request.client.host if request.client else '?'}|{body.username.lower()}"
-    wait = LIMITER.retry_after(key)
-    if wait:
-        raise HTTPException(429, detail={"message": f"too many failed logins, try again in {wait} s",
-                                         "zh": f"登录失败次数过多，请 {wait} 秒后再试"},
-                            headers={"Retry-After": str(wait)})
-    with state.lock:
+    with state.lock:  # checked under the lock that serialises logins: concurrent guesses cannot all pass
+        wait = LIMITER.retry_after(key)
+        if wait:
+            raise HTTPException(429, detail={"message": f"too many failed logins, try again in {wait} s",
+                                             "zh": f"登录失败次数过多，请 {wait} 秒后再试"},
+                                headers={"Retry-After": str(wait)})
         account = check_login(state.wh, body.username, body.password)
         if account is None:
             LIMITER.failed(key)

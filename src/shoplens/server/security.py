@@ -31,11 +31,11 @@ PLACEHOLDERS = {"changeme", "change-me", "secret", "default", "shoplens", "pleas
 
 def load_secret_key(demo: bool) -> str:
     """The key from the environment or config file; a random one in demo mode; else a clear refusal."""
-    key = os.environ.get("SHOPLENS_SECRET_KEY", "")
+    key = os.environ.get("SHOPLENS_SECRET_KEY", "").strip()  # blanks are no key (40 spaces passed the length check)
     config = os.environ.get("SHOPLENS_CONFIG")
     if not key and config and Path(config).is_file():
         data = yaml.safe_load(Path(config).read_text(encoding="utf-8")) or {}
-        key = str(data.get("secret_key", "") if isinstance(data, dict) else "")
+        key = str(data.get("secret_key", "") if isinstance(data, dict) else "").strip()
     if not key and demo:
         return secrets.token_urlsafe(48)
     if not key or len(key) < MIN_SECRET or key.strip().lower() in PLACEHOLDERS:
@@ -54,11 +54,14 @@ def csrf_token(secret: str, session_token: str) -> str:
 
 
 def csrf_ok(secret: str, session_token: str, sent: str | None) -> bool:
-    return bool(sent) and hmac.compare_digest(csrf_token(secret, session_token), sent or "")
+    # as bytes: compare_digest raises TypeError on str with non-ASCII characters (a 500 instead of 403)
+    return bool(sent) and hmac.compare_digest(csrf_token(secret, session_token).encode(), (sent or "").encode())
 
 
 class LoginLimiter:
     """Failures per key in a sliding window (in memory: one server process owns the warehouse)."""
+
+    max_keys = 10_000  # above this, keys whose failures all left the window are forgotten (memory stays bounded)
 
     def __init__(self, attempts: int = 5, window_seconds: float = 300.0) -> None:
         self.attempts, self.window = attempts, window_seconds
@@ -82,7 +85,11 @@ class LoginLimiter:
 
     def failed(self, key: str) -> None:
         with self._lock:
-            self._recent(key, time.monotonic()).append(time.monotonic())
+            now = time.monotonic()
+            if len(self._failures) > self.max_keys:  # else every name ever tried stayed in memory
+                for old in [k for k, q in self._failures.items() if not q or now - q[-1] > self.window]:
+                    del self._failures[old]
+            self._recent(key, now).append(now)
 
     def succeeded(self, key: str) -> None:
         with self._lock:

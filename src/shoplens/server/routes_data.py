@@ -1,0 +1,202 @@
+"""Importing files over HTTP and the quarantine of refused rows: ``shoplens import`` and ``shoplens quarantine``.
+
+``POST /imports`` (admin) takes a multipart upload — one or more ``file`` parts plus the CLI's
+options as form fields — and answers the summary of ``shoplens import --format json``. An upload is
+received in ``<warehouse folder>/.shoplens-uploads/``, then, under the server's lock, renamed to
+``.shoplens-uploads/<store>/<its file name>`` (sanitised), imported and deleted again. That path is
+the same for the same file name and store, so re-uploading a corrected ``orders.csv`` replaces its
+earlier quarantine rows exactly as re-importing the same path does in the CLI, and quarantine
+positions name the uploaded file.
+
+File paths are the server's business: every ``file`` in these answers is the file's name only.
+The quarantine holds whole source rows (``raw``: possibly names, addresses, e-mails), so listing it
+needs the analyst role; viewers read analyses only. Every listing is cut to the login's stores.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import unicodedata
+import uuid
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Response, UploadFile
+
+from shoplens.errors import ShoplensError
+from shoplens.server.deps import Session, admin, analyst
+from shoplens.server.respond import as_csv, as_json
+
+router = APIRouter(tags=["data"])
+UPLOADS = ".shoplens-uploads"
+MAX_UPLOAD_BYTES = 2 * 1024**3  # per file
+MAX_FILES = 20
+CHUNK = 1 << 20
+COLUMNS = ["import_id", "store_id", "file", "line", "column", "field", "value", "reason", "message",
+           "target_table", "raw"]
+
+
+def safe_name(filename: str | None) -> str:
+    """The base name of an uploaded file, kept readable (Chinese too) but harmless as a path."""
+    name = PureWindowsPath(PurePosixPath(filename or "").name).name  # "C:\\x\\a.csv" and "../a.csv" -> "a.csv"
+    name = unicodedata.normalize("NFC", name)
+    name = "".join(c if c.isalnum() or c in "._-" else "_" for c in name).lstrip("._")
+    if len(name) > 120:  # keep the suffixes that say the format (.csv.gz, .xlsx)
+        suffix = "".join(PurePosixPath(name).suffixes[-2:])[-20:]
+        name = name[: 120 - len(suffix)] + suffix
+    return name or "upload"
+
+
+def _store_folder(store: str) -> str:
+    safe = "".join(c if c.isalnum() or c in "_-" else "_" for c in store)[:40]
+    return safe if safe == store else f"{safe}-{hashlib.sha256(store.encode()).hexdigest()[:8]}"
+
+
+def _import_store(s: Session, store: str) -> str:
+    """The target store: one the admin sees, or a new one for an admin of every store (else 404 as missing)."""
+    store = store.strip()
+    if not store:
+        raise ShoplensError("empty store id", hint="send the form field store=ID", zh="店铺 ID 为空",
+                            zh_hint="请填写表单字段 store=ID")
+    if store in s.allowed_stores():
+        return store
+    with s.locked() as wh:
+        exists = wh.con.execute("SELECT count(*) FROM stores WHERE store_id = ?", [store]).fetchone()[0]
+    if not exists and s.account.all_stores:
+        return store
+    raise HTTPException(404, detail={"message": f"unknown store {store!r}", "zh": f"未知店铺 {store!r}",
+                                     "hint": "a new store is created by an admin of every store ('*')",
+                                     "zh_hint": "只有可访问全部店铺（'*'）的管理员可以创建新店铺"})
+
+
+def _receive(upload: UploadFile, folder: Path) -> Path:
+    """Copy one upload into ``folder`` under a private name (the final name is given under the lock)."""
+    part = folder / f".part-{uuid.uuid4().hex}"
+    written = 0
+    with open(part, "wb") as out:
+        while block := upload.file.read(CHUNK):
+            written += len(block)
+            if written > MAX_UPLOAD_BYTES:
+                out.close()
+                part.unlink(missing_ok=True)
+                raise HTTPException(413, detail={"message": f"{upload.filename}: larger than "
+                                                 f"{MAX_UPLOAD_BYTES // 1024**2} MB",
+                                                 "zh": f"{upload.filename}：超过 {MAX_UPLOAD_BYTES // 1024**2} MB",
+                                                 "hint": "split the file, or stop the server and run shoplens import",
+                                                 "zh_hint": "请拆分文件，或停止服务后用 shoplens import 导入"})
+            out.write(block)
+    return part
+
+
+def _hide(text: Any, folder: Path) -> Any:
+    """Server paths of the upload folder out of a message."""
+    return text.replace(f"{folder}{os.sep}", "") if isinstance(text, str) else text
+
+
+def _public(summary: dict[str, Any]) -> dict[str, Any]:
+    for item in (*summary["files"], *summary["quarantine_examples"]):
+        item["file"] = Path(item["file"]).name
+    return summary
+
+
+@router.post("/imports")
+def import_upload(file: list[UploadFile] = File(..., description="one or more files of one import (repeat the part)"),
+           table: str | None = Form(None, description="canonical table (default: guessed from the headers)"),
+           preset: str | None = Form(None, description="export preset, e.g. online-retail"),
+           store: str = Form("default", description="store id (new stores need an admin of every store)"),
+           map: list[str] | None = Form(None, description="rename a column SRC=DST (repeatable)"),
+           timezone: str | None = Form(None), currency: str | None = Form(None),
+           encoding: str | None = Form(None), sheet: str | None = Form(None), delimiter: str | None = Form(None),
+           s: Session = Depends(admin)) -> Response:
+    """Import uploaded files (all or nothing); answers `shoplens import --format json` (file names only)."""
+    from shoplens.ingest.pipeline import import_files
+
+    if len(file) > MAX_FILES:
+        raise ShoplensError(f"at most {MAX_FILES} files per import", zh=f"每次导入最多 {MAX_FILES} 个文件")
+    store = _import_store(s, store)
+    base = Path(s.wh.path).absolute().parent / UPLOADS  # kept: uploads are received here outside the lock
+    base.mkdir(exist_ok=True)
+    folder = base / _store_folder(store)  # made and removed under the lock only
+    names: list[str] = []
+    for upload_file in file:
+        name = safe_name(upload_file.filename)
+        while name in names:  # two parts with one name: keep both
+            name = f"{len(names)}_{name}"
+        names.append(name)
+    parts: list[Path] = []
+    targets: list[Path] = []
+    try:
+        for upload_file in file:
+            parts.append(_receive(upload_file, base))
+        with s.locked() as wh:
+            try:
+                folder.mkdir(exist_ok=True)
+                for part, name in zip(parts, names, strict=True):
+                    targets.append(folder / name)
+                    os.replace(part, targets[-1])
+                summary = import_files(wh, targets, table=table or None, preset=preset or None, store=store,
+                                       maps=map or [], timezone=timezone or None, currency=currency or None,
+                                       encoding=encoding or None, sheet=sheet or None, delimiter=delimiter or None)
+            except ShoplensError as exc:
+                raise ShoplensError(_hide(exc.message, folder), where=_hide(exc.where, folder),
+                                    hint=_hide(exc.hint, folder), zh=_hide(exc.zh, folder),
+                                    zh_hint=_hide(exc.zh_hint, folder)) from None
+            finally:
+                for target in targets:
+                    target.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+    finally:
+        for part in parts:
+            part.unlink(missing_ok=True)  # received but never renamed (an error before the import)
+    return as_json(_public(summary.to_dict()))
+
+
+def _quarantine(s: Session, store: list[str] | None, file: str | None, reason: str | None,
+                limit: int | None) -> tuple[list[list[Any]], int]:
+    """Rows in the login's stores (at most ``limit``) and how many match in all."""
+    stores = s.stores(store)
+    where = [f"store_id IN ({', '.join('?' for _ in stores)})"]
+    params: list[Any] = list(stores)
+    if reason:
+        where.append("reason = ?")
+        params.append(reason)
+    if file:
+        name = Path(file).name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where.append("(file = ? OR file LIKE ? ESCAPE '\\')")
+        params += [file, f"%/{name}"]
+    body = ("SELECT import_id, store_id, file, line, \"column\", field, value, reason, message, target_table, "
+            "CAST(raw AS VARCHAR) FROM quarantine WHERE " + " AND ".join(where))
+    sql = body + " ORDER BY store_id, file, line" + (f" LIMIT {int(limit)}" if limit else "")
+    with s.locked() as wh:
+        rows = wh.con.execute(sql, params).fetchall()
+        total = int(wh.con.execute(f"SELECT count(*) FROM ({body})", params).fetchone()[0])
+    return [[*r[:2], Path(r[2]).name, *r[3:]] for r in rows], total
+
+
+FILE = Query(None, max_length=1000, description="only this source file (its name or path)")
+REASON = Query(None, max_length=100, description="only this reason, e.g. bad_number")
+STORE = Query(None, description="store ids (comma-separated or repeated; default: every store of the login)")
+
+
+@router.get("/quarantine")
+def list_quarantine(store: list[str] | None = STORE, file: str | None = FILE, reason: str | None = REASON,
+               limit: int = Query(50, ge=0, le=1_000_000, description="at most this many rows (0 = all)"),
+               format: Literal["json", "csv"] = "json", s: Session = Depends(analyst)) -> Response:
+    """Quarantined cells with file:line:column, value, reason and the whole raw row (`quarantine list --format
+    json`); the header X-Total-Count says how many match in all."""
+    rows, total = _quarantine(s, store, file, reason, limit or None)
+    response = (as_csv(COLUMNS, rows, "quarantine.csv") if format == "csv"
+                else as_json([dict(zip(COLUMNS, r, strict=True)) for r in rows]))
+    response.headers["X-Total-Count"] = str(total)
+    return response
+
+
+@router.get("/quarantine/export")
+def export_quarantine(store: list[str] | None = STORE, file: str | None = FILE, reason: str | None = REASON,
+                      s: Session = Depends(analyst)) -> Response:
+    """Every matching quarantined cell as a CSV download (`shoplens quarantine export`)."""
+    rows, _total = _quarantine(s, store, file, reason, None)
+    return as_csv(COLUMNS, rows, "quarantine.csv")
