@@ -31,14 +31,6 @@ class ServerState:
     secret: str
     demo: bool = False
     lock: threading.RLock = field(default_factory=threading.RLock)  # one unit of work at a time
-    engine: Any = None  # MetricsEngine, created on first use (its caches live as long as the server)
-
-    def metrics_engine(self) -> Any:
-        if self.engine is None:
-            from shoplens.metrics import MetricsEngine
-
-            self.engine = MetricsEngine(self.wh)
-        return self.engine
 
 
 def state_of(request: Request) -> ServerState:
@@ -71,12 +63,22 @@ class Session:
 
     @contextmanager
     def locked(self) -> Iterator[Any]:
-        """The warehouse, for one unit of work (the connection is not shared across threads)."""
+        """The warehouse's own connection, for one unit of work that writes (one at a time)."""
         with self.state.lock:
             yield self.state.wh
 
+    @contextmanager
+    def reading(self) -> Iterator[Any]:
+        """The warehouse on a cursor of its own, for work that only reads: read requests run in parallel
+        (DuckDB is MVCC: a read sees the data as of its start, even while an import writes)."""
+        view = self.state.wh.cursor()
+        try:
+            yield view
+        finally:
+            view.close()
+
     def allowed_stores(self) -> list[str]:
-        with self.locked() as wh:
+        with self.reading() as wh:
             known = [r[0] for r in wh.con.execute("SELECT store_id FROM stores ORDER BY store_id").fetchall()]
         return known if self.account.all_stores else [s for s in known if s in self.account.stores]
 
@@ -102,8 +104,11 @@ def session(request: Request) -> Session:
     token, from_cookie = _token(request)
     if not token:
         raise unauthorized()
-    with state.lock:
-        account = account_of_token(state.wh, token)
+    view = state.wh.cursor()
+    try:
+        account = account_of_token(view, token)
+    finally:
+        view.close()
     if account is None:
         raise unauthorized("the session has ended or the token is not valid", "会话已结束或令牌无效")
     if from_cookie and request.method in UNSAFE and not csrf_ok(state.secret, token, request.headers.get(CSRF_HEADER)):

@@ -34,7 +34,7 @@ def funnel(steps: str = Query(..., description="E1,E2[k=v],... (2-10 steps)"), w
     from shoplens.analyses.funnel import funnel as run
 
     stores = s.stores(store)
-    with s.locked() as wh:
+    with s.reading() as wh:
         result = run(wh, steps, window=window, mode=mode, exclude=exclude, by=by, store=stores, start=start,
                      end=end, where=where, segment=segment)
     return as_json(result.to_dict())
@@ -51,7 +51,7 @@ def funnel_dropped(steps: str, step: int = Query(..., ge=2, le=10, description="
     from shoplens.analyses.funnel import funnel_dropped as run
 
     stores = s.stores(store)
-    with s.locked() as wh:
+    with s.reading() as wh:
         result = run(wh, steps, step, window=window, mode=mode, exclude=exclude, by=by, store=stores,
                      start=start, end=end, where=where, segment=segment, limit=limit)
     if format == "csv":
@@ -69,7 +69,7 @@ def retention(cohort_event: str = "purchase", return_event: str | None = None,
     from shoplens.analyses.retention import retention as run
 
     stores = s.stores(store)
-    with s.locked() as wh:
+    with s.reading() as wh:
         result = run(wh, cohort_event=cohort_event, return_event=return_event, period=period, first_time=first_time,
                      periods=periods, by=by, store=stores, start=start, end=end, where=where, segment=segment)
     return as_json(result.to_dict())
@@ -85,7 +85,7 @@ def paths(start_event: str | None = Query(None, alias="start"), end_event: str |
     from shoplens.analyses.paths import paths as run
 
     stores = s.stores(store)
-    with s.locked() as wh:
+    with s.reading() as wh:
         result = run(wh, start_event=start_event, end_event=end_event, depth=depth, top=top,
                      collapse_repeats=collapse_repeats, events=split_values(events) or None, store=stores,
                      start=start, end=end, where=where, segment=segment)
@@ -99,7 +99,7 @@ def rfm(as_of: date | None = None, bins: int = Query(5, ge=2, le=10), where: lis
     from shoplens.analyses.rfm import rfm as run
 
     stores = s.stores(store)
-    with s.locked() as wh:
+    with s.reading() as wh:
         result = run(wh, as_of=as_of, bins=bins, store=stores, where=where, segment=segment)
     return as_json(result.to_dict())
 
@@ -114,7 +114,7 @@ def rfm_customers(tier: str | None = None, win_back: int | None = Query(None, ge
     from shoplens.analyses.rfm import customers
 
     stores = s.stores(store)
-    with s.locked() as wh:
+    with s.reading() as wh:
         result = customers(wh, tier, as_of=as_of, bins=bins, store=stores, where=where, segment=segment,
                            min_recency_days=win_back, limit=limit)
     if format == "csv":
@@ -130,7 +130,7 @@ def timeline(user_id: str, start: date | None = FROM, end: date | None = TO, kin
     from shoplens.analyses.timeline import user_timeline
 
     stores = s.stores(store)
-    with s.locked() as wh:
+    with s.reading() as wh:
         try:
             result = user_timeline(wh, user_id, store=stores, start=start, end=end,
                                    kinds=split_values(kinds) or None, limit=limit, as_of=as_of)

@@ -94,7 +94,7 @@ def stores(s: Session = Depends(viewer)) -> dict[str, Any]:
 
     allowed = s.allowed_stores()
     rows = []
-    with s.locked() as wh:
+    with s.reading() as wh:
         for store in allowed:
             info = warehouse_info(wh, store).to_dict()  # its "path" (a server file) is not for clients
             rows.append({**info["stores"][0], "tables": info["tables"]})

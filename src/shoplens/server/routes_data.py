@@ -62,7 +62,7 @@ def _import_store(s: Session, store: str) -> str:
                             zh_hint="请填写表单字段 store=ID")
     if store in s.allowed_stores():
         return store
-    with s.locked() as wh:
+    with s.reading() as wh:
         exists = wh.con.execute("SELECT count(*) FROM stores WHERE store_id = ?", [store]).fetchone()[0]
     if not exists and s.account.all_stores:
         return store
@@ -170,7 +170,7 @@ def _quarantine(s: Session, store: list[str] | None, file: str | None, reason: s
     body = ("SELECT import_id, store_id, file, line, \"column\", field, value, reason, message, target_table, "
             "CAST(raw AS VARCHAR) FROM quarantine WHERE " + " AND ".join(where))
     sql = body + " ORDER BY store_id, file, line" + (f" LIMIT {int(limit)}" if limit else "")
-    with s.locked() as wh:
+    with s.reading() as wh:
         rows = wh.con.execute(sql, params).fetchall()
         total = int(wh.con.execute(f"SELECT count(*) FROM ({body})", params).fetchone()[0])
     return [[*r[:2], Path(r[2]).name, *r[3:]] for r in rows], total

@@ -42,8 +42,10 @@ def query(metrics: str = Query(..., description="ids, comma-separated: gmv,uv,co
         raise ShoplensError("a parameter holds a NUL character (\\x00)", hint="remove it",
                             zh="参数含有 NUL 字符（\\x00）", zh_hint="请删除它")
     stores = s.stores(store)
-    with s.locked():
-        result = s.state.metrics_engine().query(
+    from shoplens.metrics import MetricsEngine
+
+    with s.reading() as wh:  # the engine's caches are shared by every request (per data version)
+        result = MetricsEngine(wh).query(
             metrics, by=split_values(by), grain=grain, start=start, end=end, compare=compare,
             where=where_pairs(where), store=stores, currency=currency, sort=sort, limit=limit, segment=segment)
     data: dict[str, Any] = result.to_dict()

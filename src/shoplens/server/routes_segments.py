@@ -83,7 +83,7 @@ def list_saved_segments(s: Session = Depends(viewer)) -> Response:
     """Saved segments (name, rule, definition, description, times): `shoplens segment list --format json`."""
     from shoplens.analyses.segments import list_segments as run
 
-    with s.locked() as wh:
+    with s.reading() as wh:
         return as_json({"segments": [seg.to_dict() for seg in run(wh)]})
 
 
@@ -127,7 +127,7 @@ def preview_segment(body: Rule, store: list[str] | None = STORE, as_of: date | N
 
     definition = _definition(body)
     stores = s.stores(store)
-    with s.locked() as wh:
+    with s.reading() as wh:
         result = profile(_context(wh, stores), definition, as_of, top=top)
     return as_json(result.to_dict())
 
@@ -139,7 +139,7 @@ def show_segment(name: str, store: list[str] | None = STORE, as_of: date | None 
     from shoplens.analyses.segments import profile
 
     stores = s.stores(store)
-    with s.locked() as wh:
+    with s.reading() as wh:
         _saved(wh, name)
         result = profile(_context(wh, stores), name, as_of, top=top)
     return as_json(result.to_dict())
@@ -153,7 +153,7 @@ def export_segment_members(name: str, store: list[str] | None = STORE, as_of: da
     from shoplens.analyses.segments import compile_sql
 
     stores = s.stores(store)
-    with s.locked() as wh:
+    with s.reading() as wh:
         _saved(wh, name)
         sql = (f"SELECT store_id, user_id FROM ({compile_sql(_context(wh, stores), name, as_of)})"
                f" ORDER BY store_id, user_id{f' LIMIT {int(limit)}' if limit else ''}")

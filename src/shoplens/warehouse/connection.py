@@ -37,14 +37,18 @@ def _is_lock_error(exc: Exception) -> bool:
     return "lock" in text.lower() and ("Conflicting lock" in text or "Could not set lock" in text)
 
 
+def _configured(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    con.execute("SET TimeZone = 'UTC'")  # TIMESTAMPTZ values are read and cast in UTC
+    con.execute("SET enable_progress_bar = false")  # shoplens draws its own
+    con.execute("SET preserve_insertion_order = true")
+    return con
+
+
 def _connect(path: Path, read_only: bool, lock_wait: float) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + lock_wait
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
-            con.execute("SET TimeZone = 'UTC'")  # TIMESTAMPTZ values are read and cast in UTC
-            con.execute("SET enable_progress_bar = false")  # shoplens draws its own
-            return con
+            return _configured(duckdb.connect(str(path), read_only=read_only))
         except duckdb.Error as exc:
             if not _is_lock_error(exc):
                 detail = str(exc).splitlines()[0]
@@ -95,7 +99,6 @@ class Warehouse:
                                 zh_hint="先创建该文件夹，或检查 --db 路径是否写错")
         wait = _lock_wait_default() if lock_wait is None else lock_wait
         self.con = _connect(self.path, read_only, wait)
-        self.con.execute("SET preserve_insertion_order = true")
         self._ibis: Any = None
         try:
             if read_only or not migrate:
@@ -118,6 +121,17 @@ class Warehouse:
     def table(self, name: str) -> Any:
         """An Ibis table expression for a canonical table."""
         return self.ibis.table(name)
+
+    def cursor(self) -> Warehouse:
+        """This warehouse on a cursor of its own: a second DuckDB connection to the same open database.
+
+        Queries on different cursors run in parallel (a server gives each read request one); temp
+        tables are per cursor. Close it when done; the warehouse itself stays open.
+        """
+        view = object.__new__(Warehouse)
+        view.path, view.read_only, view._ibis = self.path, self.read_only, None
+        view.con = _configured(self.con.cursor())
+        return view
 
     def close(self) -> None:
         self.con.close()
