@@ -40,3 +40,51 @@ def test_unexpected_errors_are_json_without_internals(client: TestClient) -> Non
     assert r.status_code == 500 and r.headers["content-type"].startswith("application/json")
     error = r.json()["error"]
     assert error["message"].startswith("internal error") and error["zh"] and "secret detail" not in r.text
+
+
+def test_result_cache_computes_once_for_simultaneous_identical_requests() -> None:
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from shoplens.server.cache import ResultCache
+
+    cache, calls, gate = ResultCache(size=2), [], threading.Event()
+
+    def slow() -> str:
+        calls.append(1)
+        gate.wait(5)
+        return "answer"
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        futures = [pool.submit(cache.get, "k", slow) for _ in range(8)]
+        time.sleep(0.2)
+        gate.set()
+        assert [f.result() for f in futures] == ["answer"] * 8
+    assert len(calls) == 1
+    cache.get("a", lambda: 1), cache.get("b", lambda: 2)  # size 2: "k" is dropped first
+    assert cache.get("k", lambda: "again") == "again"
+
+
+def test_a_failed_computation_is_not_kept() -> None:
+    from shoplens.server.cache import ResultCache
+
+    cache = ResultCache()
+    with pytest.raises(ValueError):
+        cache.get("k", lambda: (_ for _ in ()).throw(ValueError("boom")))
+    assert cache.get("k", lambda: "ok") == "ok"
+
+
+def test_data_version_moves_with_imports_and_segment_saves(tmp_path: Path) -> None:
+    from shoplens.ingest.pipeline import import_files
+    from shoplens.server.cache import data_version
+
+    events = tmp_path / "e.csv"
+    events.write_text("event_id,ts,user_id,event\ne1,2026-01-01T00:00:00Z,u1,purchase\n", encoding="utf-8")
+    with shoplens.connect(str(tmp_path / "v.duckdb")) as wh:
+        first = data_version(wh)
+        import_files(wh, [events], table="events", store="s", currency="USD", timezone="UTC")
+        second = data_version(wh)
+        shoplens.save_segment(wh, "buyers", "did(purchase)")
+        third = data_version(wh)
+    assert len({first, second, third}) == 3

@@ -9,7 +9,7 @@ the login may not see is answered exactly like a store that does not exist (404)
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -76,6 +76,13 @@ class Session:
             yield view
         finally:
             view.close()
+
+    def cached(self, request: Request, stores: list[str], compute: Callable[[Any], Any]) -> Any:
+        """``compute(wh)`` on a read cursor, or its earlier answer for the same request, stores and data."""
+        from shoplens.server.cache import RESULTS, request_key
+
+        with self.reading() as wh:
+            return RESULTS.get(request_key(request, wh, stores), lambda: compute(wh))
 
     def allowed_stores(self) -> list[str]:
         with self.reading() as wh:

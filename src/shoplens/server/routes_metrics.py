@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from shoplens.errors import ShoplensError
 from shoplens.params import split_values, where_pairs
@@ -28,7 +28,7 @@ def catalog(s: Session = Depends(viewer)) -> Response:
 
 
 @router.get("/metrics")
-def query(metrics: str = Query(..., description="ids, comma-separated: gmv,uv,conversion_rate"),
+def query(request: Request, metrics: str = Query(..., description="ids, comma-separated: gmv,uv,conversion_rate"),
           by: list[str] | None = Query(None, description="dimensions (comma-separated or repeated)"),
           grain: str | None = None, start: date | None = Query(None, alias="from"),
           end: date | None = Query(None, alias="to"), compare: str | None = None,
@@ -44,10 +44,9 @@ def query(metrics: str = Query(..., description="ids, comma-separated: gmv,uv,co
     stores = s.stores(store)
     from shoplens.metrics import MetricsEngine
 
-    with s.reading() as wh:  # the engine's caches are shared by every request (per data version)
-        result = MetricsEngine(wh).query(
-            metrics, by=split_values(by), grain=grain, start=start, end=end, compare=compare,
-            where=where_pairs(where), store=stores, currency=currency, sort=sort, limit=limit, segment=segment)
+    result = s.cached(request, stores, lambda wh: MetricsEngine(wh).query(
+        metrics, by=split_values(by), grain=grain, start=start, end=end, compare=compare,
+        where=where_pairs(where), store=stores, currency=currency, sort=sort, limit=limit, segment=segment))
     data: dict[str, Any] = result.to_dict()
     if format == "csv":
         return records_csv(data["rows"], "metrics.csv")
