@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum 
 DEMO_DB ?= demo.duckdb
 BENCH_EVENTS ?= 1M
 
-.PHONY: demo serve test install lint docs bench bench-import bench-metrics bench-behaviour bench-deps clean
+.PHONY: demo serve test install lint docs bench bench-import bench-metrics bench-behaviour bench-api bench-deps browser-deps clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,18 +16,30 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-## Build the deterministic demo store and show it (store summary + headline KPIs).
+## Build the deterministic demo store, show it (store summary + headline KPIs), then serve the dashboard
+## and API on http://127.0.0.1:8000 with the printed login (Ctrl-C stops the server; the store stays).
 demo: install
 	$(BIN)/shoplens --db $(DEMO_DB) demo
 	@echo "Explore it: $(BIN)/shoplens --db $(DEMO_DB) info   (or export SHOPLENS_DB=$(DEMO_DB))"
-	@echo "REST API:   make serve   (http://127.0.0.1:8000/docs, log in with the login above)"
+	@echo "Dashboard:  http://127.0.0.1:8000   API docs: http://127.0.0.1:8000/docs   (Ctrl-C stops it; make serve restarts it)"
+	$(BIN)/shoplens --db $(DEMO_DB) serve --demo
 
-## Serve the REST API over the demo store (demo mode: a random secret key; Ctrl-C stops it).
+## Serve the dashboard and REST API over the demo store again (demo mode: a random secret key).
 serve: install
 	$(BIN)/shoplens --db $(DEMO_DB) serve --demo
 
+## Debian's Chromium for the browser tests (tests/test_dashboard_browser.py): installed when missing, as root.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	  else \
+	    echo "note: no chromium: the browser tests skip (in CI they fail); install it: apt-get install chromium"; \
+	  fi; }
+
 ## Lint and run the whole test suite (real DuckDB files, real data sets in ../shared/datasets).
-test: install
+test: install browser-deps
 	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest -q
 
@@ -46,10 +58,14 @@ bench: bench-deps
 	$(BIN)/python bench/import_bench.py --out docs/performance.md
 	$(BIN)/python bench/metrics_bench.py --events $(BENCH_EVENTS) --out docs/performance.md
 	$(BIN)/python bench/behaviour_bench.py --events $(BENCH_EVENTS) --out docs/performance.md
+	$(BIN)/python bench/api_bench.py --events $(BENCH_EVENTS) --out docs/performance.md
 
 ## chdb (ClickHouse in-process) is only needed by the behaviour benchmark's comparison.
 bench-deps: install
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev,bench]"
+
+bench-api: install
+	$(BIN)/python bench/api_bench.py --events $(BENCH_EVENTS) --out docs/performance.md
 
 bench-behaviour: bench-deps
 	$(BIN)/python bench/behaviour_bench.py --events $(BENCH_EVENTS) --out docs/performance.md

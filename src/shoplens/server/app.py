@@ -117,4 +117,8 @@ def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = 
 
     for module in (routes_auth, routes_metrics, routes_analyses, routes_segments, routes_data, routes_accounts):
         app.include_router(module.router, prefix="/api/v1")
+
+    from shoplens.server import dashboard
+
+    dashboard.install(app)  # the web dashboard: index.html at /, assets under /static/dashboard
     return app

@@ -1,0 +1,115 @@
+// The global controls above every page: store, date range (+ quick ranges), comparison, filter chips and the
+// "add filter" picker. Every change goes through navigate() (the URL), which re-renders the page.
+import { cached, errorText } from "./api.js";
+import { dimName, t, valueName } from "./i18n.js";
+import { addDays, dataRange, defaultRange, FILTER_DIMS, removeFilter, setFilter, state, storeInfo } from "./state.js";
+import { el } from "./ui.js";
+
+export function renderControls(container, { navigate }) {
+  container.textContent = "";
+  const { min, max } = dataRange(storeInfo());
+
+  const store = el("select", { id: "store-select", "aria-label": t("ctl.store"), onchange: (ev) => {
+    state.store = ev.target.value;
+    Object.assign(state, defaultRange());
+    state.filters = [];
+    navigate();
+  } }, state.stores.map((s) => el("option", { value: s.store_id, selected: s.store_id === state.store,
+    text: s.name && s.name !== s.store_id ? `${s.name} (${s.store_id})` : s.store_id })));
+
+  const message = el("span", { class: "control-error", role: "alert" });
+  const dateInput = (id, key) => el("input", { id, type: "date", value: state[key] || "", min: min || null,
+    max: max || null, "aria-label": t(key === "from" ? "ctl.from" : "ctl.to"), onchange: () => {
+      const from = container.querySelector("#date-from").value;
+      const to = container.querySelector("#date-to").value;
+      if (!from || !to) return;
+      if (from > to) { message.textContent = t("ctl.badRange"); return; }
+      message.textContent = "";
+      state.from = from;
+      state.to = to;
+      navigate();
+    } });
+
+  const presets = el("div", { class: "presets", role: "group" }, [7, 30, 90].map((n) => el("button", {
+    type: "button", class: "small preset", "data-days": n, onclick: () => {
+      const end = max || state.to;
+      state.to = end;
+      state.from = addDays(end, -(n - 1));
+      navigate();
+    } }, t("ctl.lastDays", { n }))));
+
+  const compare = el("select", { id: "compare-select", "aria-label": t("ctl.compare"), onchange: (ev) => {
+    state.compare = ev.target.value;
+    navigate();
+  } }, ["previous", "yoy", "none"].map((v) => el("option", { value: v, selected: v === state.compare,
+    text: t(`cmp.${v}`) })));
+
+  const chips = el("div", { id: "filter-chips", class: "chips", "aria-label": t("ctl.filters") },
+    state.filters.map((f) => {
+      const name = `${dimName(f.dim)}: ${valueName(f.dim, f.value)}`;
+      return el("span", { class: "chip", "data-filter": f.dim, "data-value": f.value, title: `${f.dim}=${f.value}` },
+        el("span", { class: "chip-text", text: name }),
+        el("button", { type: "button", class: "chip-remove", "aria-label": t("ctl.removeFilter", { name }),
+          title: t("ctl.removeFilter", { name }), onclick: () => { removeFilter(f.dim); navigate(); } }, "×"));
+    }),
+    state.filters.length ? null : el("span", { class: "chips-empty", text: t("ctl.noFilters") }),
+    state.filters.length > 1 ? el("button", { type: "button", class: "link small", text: t("ctl.clearFilters"),
+      onclick: () => { state.filters = []; navigate(); } }) : null);
+
+  const picker = el("div", { class: "filter-picker", hidden: true });
+  const add = el("button", { type: "button", class: "small add-filter", id: "add-filter", "aria-expanded": "false",
+    onclick: () => {
+      picker.hidden = !picker.hidden;
+      add.setAttribute("aria-expanded", String(!picker.hidden));
+      if (!picker.hidden) buildPicker(picker, navigate, () => { picker.hidden = true; });
+    } }, `+ ${t("ctl.addFilter")}`);
+
+  const range = min && max ? el("span", { class: "range-hint", text: t("ctl.range", { min, max }) }) : null;
+  container.append(
+    el("div", { class: "control-row" },
+      el("label", { class: "control" }, el("span", { text: t("ctl.store") }), store),
+      el("label", { class: "control" }, el("span", { text: t("ctl.from") }), dateInput("date-from", "from")),
+      el("label", { class: "control" }, el("span", { text: t("ctl.to") }), dateInput("date-to", "to")),
+      presets,
+      el("label", { class: "control" }, el("span", { text: t("ctl.compare") }), compare),
+      range, message),
+    el("div", { class: "control-row filters" }, el("span", { class: "filters-label", text: t("ctl.filters") }),
+      chips, add, picker));
+}
+
+// Dimension select + value select (the values with visitors in the range, most first).
+function buildPicker(picker, navigate, close) {
+  picker.textContent = "";
+  const values = el("select", { class: "filter-value", "aria-label": t("ctl.pickValue") });
+  const dim = el("select", { class: "filter-dim", "aria-label": t("ctl.filters"), onchange: () => load() },
+    FILTER_DIMS.map((d) => el("option", { value: d, text: dimName(d) })));
+  const status = el("span", { class: "picker-status" });
+  const apply = el("button", { type: "button", class: "small primary", text: t("ctl.apply"), onclick: () => {
+    if (!values.value) return;
+    setFilter(dim.value, values.value);
+    close();
+    navigate();
+  } });
+  async function load() {
+    values.textContent = "";
+    values.append(el("option", { value: "", text: t("loading") }));
+    status.textContent = "";
+    try {
+      const data = await cached("/metrics", { metrics: "uv", by: dim.value, store: state.store, from: state.from,
+        to: state.to, sort: "uv" });
+      values.textContent = "";
+      values.append(el("option", { value: "", text: t("ctl.pickValue") }));
+      for (const row of data.rows || []) {
+        const v = row[dim.value];
+        if (v === null || v === undefined || v === "") continue;
+        values.append(el("option", { value: v, text: `${valueName(dim.value, v)} (${row.uv ?? 0})` }));
+      }
+    } catch (exc) {
+      values.textContent = "";
+      status.textContent = errorText(exc);
+    }
+  }
+  picker.append(dim, values, apply, el("button", { type: "button", class: "small", text: t("ctl.cancel"),
+    onclick: close }), status);
+  load();
+}

@@ -1,0 +1,258 @@
+// Every label of the dashboard in zh-CN and English. Metric and dimension names come from the API's catalog
+// (name_zh / name_en); channel, device, category and event values have names here, countries from Intl.DisplayNames.
+import { state } from "./state.js";
+
+let current = "zh";
+
+export function lang() { return current; }
+export function htmlLang() { return current === "zh" ? "zh-CN" : "en"; }
+export function setLang(value) {
+  current = value === "en" ? "en" : "zh";
+  document.documentElement.lang = htmlLang();
+  try { localStorage.setItem("shoplens.lang", current); } catch { /* private mode */ }
+}
+export function initialLang() {
+  try {
+    const saved = localStorage.getItem("shoplens.lang");
+    if (saved === "zh" || saved === "en") return saved;
+  } catch { /* private mode */ }
+  return (navigator.language || "zh").toLowerCase().startsWith("en") ? "en" : "zh";
+}
+
+// key: [zh, en]
+const TEXT = {
+  "app.title": ["shoplens 运营分析", "shoplens analytics"],
+  "login.subtitle": ["跨境电商精细化运营分析", "Operations analytics for cross-border e-commerce"],
+  "login.username": ["用户名", "User name"],
+  "login.password": ["密码", "Password"],
+  "login.submit": ["登录", "Log in"],
+  "login.busy": ["正在登录…", "Logging in…"],
+  "login.other": ["English", "中文"],
+  "logout": ["退出登录", "Log out"],
+  "lang.toggle": ["English", "中文"],
+  "lang.toggleTitle": ["切换到英文", "Switch to Chinese"],
+  "page.overview": ["概览", "Overview"],
+  "page.traffic": ["流量", "Traffic"],
+  "page.conversion": ["转化", "Conversion"],
+  "page.users": ["用户", "Users"],
+  "page.products": ["商品", "Products"],
+  "page.service": ["服务物流", "Service & logistics"],
+  "ctl.store": ["店铺", "Store"],
+  "ctl.from": ["开始日期", "From"],
+  "ctl.to": ["结束日期", "To"],
+  "ctl.compare": ["对比", "Compare"],
+  "cmp.previous": ["环比（上一周期）", "Previous period"],
+  "cmp.yoy": ["同比（去年同期）", "Same period last year"],
+  "cmp.none": ["不对比", "No comparison"],
+  "cmp.short.previous": ["环比", "vs prev."],
+  "cmp.short.yoy": ["同比", "YoY"],
+  "ctl.filters": ["筛选", "Filters"],
+  "ctl.addFilter": ["添加筛选", "Add filter"],
+  "ctl.noFilters": ["无筛选：全部数据", "No filters: all data"],
+  "ctl.clearFilters": ["清除全部", "Clear all"],
+  "ctl.removeFilter": ["移除筛选 {name}", "Remove filter {name}"],
+  "ctl.pickValue": ["选择取值…", "Pick a value…"],
+  "ctl.apply": ["应用", "Apply"],
+  "ctl.cancel": ["取消", "Cancel"],
+  "ctl.range": ["数据范围 {min} – {max}", "Data {min} – {max}"],
+  "ctl.badRange": ["开始日期晚于结束日期", "The start date is after the end date"],
+  "ctl.lastDays": ["近{n}天", "Last {n} d"],
+  "ctl.drill": ["点击按此筛选", "Click to filter by this"],
+  loading: ["加载中…", "Loading…"],
+  "col.date": ["日期", "Date"],
+  "error.unknown": ["出错了", "Something went wrong"],
+  "export.csv": ["导出 CSV", "Export CSV"],
+  "export.png": ["PNG", "PNG"],
+  "empty.rows": ["该条件下没有数据", "No data for these settings"],
+  "empty.events": ["该时间段没有行为数据。请导入事件数据：shoplens import events events.csv --store {store}（或 POST /api/v1/imports）",
+    "No behaviour events in this range. Import events: shoplens import events events.csv --store {store} (or POST /api/v1/imports)"],
+  "empty.orders": ["该时间段没有订单。请导入订单：shoplens import orders orders.csv --store {store}",
+    "No orders in this range. Import orders: shoplens import orders orders.csv --store {store}"],
+  "empty.products": ["没有商品或库存数据。请导入 products 与 inventory_snapshots 表（shoplens import products products.csv --store {store}）",
+    "No products or inventory. Import the products and inventory_snapshots tables (shoplens import products products.csv --store {store})"],
+  "empty.service": ["没有评价或客服工单。请导入 reviews 与 service_tickets 表", "No reviews or service tickets. Import the reviews and service_tickets tables"],
+  "empty.shipments": ["没有物流数据。请导入 shipments 表（shoplens import shipments shipments.csv --store {store}）",
+    "No shipments. Import the shipments table (shoplens import shipments shipments.csv --store {store})"],
+  "empty.ads": ["没有推广花费。导入 ad_spend 表后可看到花费与 ROI", "No ad spend. Import the ad_spend table to see spend and ROI"],
+  "empty.range": ["所选日期内没有数据。该店铺的数据范围是 {min} – {max}，请调整日期", "No data in the selected dates. This store has data from {min} to {max}; change the dates"],
+  "empty.store": ["该账号还没有可查看的店铺。请导入数据（shoplens import …）或请管理员授权",
+    "This login sees no store yet. Import data (shoplens import …) or ask an admin for access"],
+  "empty.segments": ["还没有保存的人群。可在下方用规则创建，或：shoplens segment save NAME --rule \"orders>=2\"",
+    "No saved segments yet. Create one below or: shoplens segment save NAME --rule \"orders>=2\""],
+  "empty.retention": ["该时间段没有首购用户，无法计算留存。请导入订单或事件数据", "No first purchases in this range, so no cohorts. Import orders or events"],
+  "empty.rfm": ["截至该日期没有已支付订单，无法做 RFM 分层。请导入订单", "No paid orders up to this date, so no RFM tiers. Import orders"],
+  "note.skipped": ["以下指标不支持当前筛选，未显示：{list}", "Not shown (cannot be cut by the current filters): {list}"],
+  "note.ignored": ["行为分析不支持按 {list} 筛选，已忽略", "Behaviour analyses cannot filter by {list}; ignored here"],
+  "na.filter": ["该指标不支持当前筛选", "This metric cannot be cut by the current filters"],
+  // overview
+  "ov.kpis": ["核心指标", "Key metrics"],
+  "ov.trend": ["趋势", "Trend"],
+  "ov.trendSub": ["按日，虚线为对比周期；红点为异常日", "Daily; dashed line = comparison period; red dots = anomalies"],
+  "ov.target": ["目标 {target} · 达成 {att}", "Target {target} · {att} attained"],
+  "ov.benchmark": ["行业基准 {v}", "Benchmark {v}"],
+  "ov.anomaly": ["异常 {n} 天", "{n} anomalous days"],
+  "ov.anomalyTip": ["与本期中位数偏离超过 3.5 个稳健标准差的日期：{days}", "Days more than 3.5 robust SDs from the period median: {days}"],
+  "ov.noCompare": ["对比周期无数据", "No data in the comparison period"],
+  "ov.current": ["本期", "This period"],
+  "ov.compared": ["对比期", "Comparison"],
+  "ov.clickCard": ["点击卡片切换趋势指标", "Click a card to chart it"],
+  // traffic
+  "tr.mix": ["渠道结构（免费/付费）", "Channel mix (free vs paid)"],
+  "tr.channels": ["渠道明细", "Channels"],
+  "tr.channelsSub": ["点击行或柱形按渠道下钻", "Click a row or bar to drill into a channel"],
+  "tr.channelChart": ["各渠道访客数", "Visitors by channel"],
+  "tr.device": ["设备分布", "Devices"],
+  "tr.country": ["国家/市场分布", "Countries / markets"],
+  "tr.uvShare": ["访客占比", "Visitor share"],
+  "tr.gmvShare": ["GMV 占比", "GMV share"],
+  // conversion
+  "cv.builder": ["漏斗设置", "Funnel builder"],
+  "cv.steps": ["步骤（事件，逗号分隔）", "Steps (events, comma-separated)"],
+  "cv.stepsHint": ["例如 product_view,add_to_cart,begin_checkout,purchase；可加条件 add_to_cart[channel=email]",
+    "e.g. product_view,add_to_cart,begin_checkout,purchase; conditions like add_to_cart[channel=email]"],
+  "cv.window": ["转化窗口", "Window"],
+  "cv.mode": ["模式", "Mode"],
+  "cv.mode.ordered": ["有序（允许中间事件）", "Ordered (other events between)"],
+  "cv.mode.strict": ["严格顺序", "Strict order"],
+  "cv.mode.unordered": ["无序", "Any order"],
+  "cv.by": ["拆分维度", "Breakdown"],
+  "cv.byNone": ["不拆分", "None"],
+  "cv.run": ["计算漏斗", "Run funnel"],
+  "cv.chart": ["转化漏斗", "Funnel"],
+  "cv.table": ["步骤明细", "Steps"],
+  "cv.step": ["步骤", "Step"],
+  "cv.event": ["事件", "Event"],
+  "cv.count": ["人数", "Users"],
+  "cv.conversion": ["总转化率", "Conversion"],
+  "cv.stepConversion": ["步骤转化率", "Step conversion"],
+  "cv.median": ["中位耗时", "Median time"],
+  "cv.dropped": ["流失人数", "Dropped"],
+  "cv.export": ["流失名单", "Drop-off list"],
+  "cv.exportLink": ["导出 CSV", "CSV"],
+  "cv.breakdown": ["按 {dim} 拆分", "By {dim}"],
+  "cv.entered": ["进入人数", "Entered"],
+  "cv.converted": ["完成人数", "Completed"],
+  "cv.trend": ["每日转化率", "Daily conversion"],
+  "cv.days": ["{n} 天", "{n} days"],
+  "cv.hours": ["{n} 小时", "{n} hours"],
+  // users
+  "us.retention": ["新客复购留存（同期群）", "Repeat purchase retention (cohorts)"],
+  "us.retentionSub": ["首次购买的用户在之后各期再次购买的比例；截至 {to} 的最近 {n} 个{unit}", "Share of first-time buyers who buy again in each later period; the last {n} {unit}s up to {to}"],
+  "us.period": ["周期", "Period"],
+  "us.week": ["周", "week"],
+  "us.month": ["月", "month"],
+  "us.cohort": ["同期群", "Cohort"],
+  "us.size": ["人数", "Size"],
+  "us.average": ["加权平均", "Weighted average"],
+  "us.incomplete": ["未满周期", "incomplete period"],
+  "us.rfm": ["RFM 客户分层", "RFM tiers"],
+  "us.rfmSub": ["截至 {as_of}，共 {n} 位已购客户", "As of {as_of}, {n} customers with paid orders"],
+  "us.rfmMap": ["分层规模与 GMV 占比", "Tier size and GMV share"],
+  "us.tier": ["分层", "Tier"],
+  "us.customers": ["客户数", "Customers"],
+  "us.share": ["客户占比", "Customer share"],
+  "us.gmv": ["GMV", "GMV"],
+  "us.gmvShare": ["GMV 占比", "GMV share"],
+  "us.recency": ["平均最近购买(天)", "Avg. recency (days)"],
+  "us.frequency": ["平均购买次数", "Avg. frequency"],
+  "us.monetary": ["平均消费额", "Avg. monetary"],
+  "us.customerList": ["名单", "List"],
+  "us.segments": ["人群", "Segments"],
+  "us.segmentRule": ["规则", "Rule"],
+  "us.segmentName": ["名称", "Name"],
+  "us.segmentDesc": ["说明", "Description"],
+  "us.members": ["成员 CSV", "Members CSV"],
+  "us.show": ["查看规模", "Size"],
+  "us.size.text": ["{n} 人，占全部用户 {share}", "{n} users, {share} of all users"],
+  "us.builder": ["新建人群", "New segment"],
+  "us.rulePlaceholder": ["例如 orders>=2 and not did(purchase, last_days=90)", "e.g. orders>=2 and not did(purchase, last_days=90)"],
+  "us.preview": ["预览", "Preview"],
+  "us.save": ["保存", "Save"],
+  "us.saved": ["已保存 {name}", "Saved {name}"],
+  "us.readOnly": ["只读账号不能保存人群", "A viewer login cannot save segments"],
+  "us.timeline": ["用户轨迹", "User timeline"],
+  "us.userId": ["用户 ID", "User id"],
+  "us.search": ["查询", "Search"],
+  "us.try": ["试试核心客户：", "Try a core customer: "],
+  "us.timelineHint": ["输入用户 ID 查看其资料、生命周期与行为/订单记录", "Enter a user id to see the profile, lifecycle and history"],
+  "us.items": ["共 {total} 条记录{more}", "{total} records{more}"],
+  "us.truncated": ["，仅显示前 {n} 条", ", first {n} shown"],
+  // products & service
+  "pr.categories": ["类目表现", "Categories"],
+  "pr.categoriesSub": ["点击行按类目下钻", "Click a row to drill into a category"],
+  "pr.categoryChart": ["各类目 GMV", "GMV by category"],
+  "pr.products": ["商品排行（按 GMV 前 50）", "Top products (by GMV, top 50)"],
+  "sv.kpis": ["服务与物流指标", "Service and logistics KPIs"],
+  "sv.dsr": ["各类目 DSR 评分", "DSR by category"],
+  "sv.service": ["各渠道客服与售后", "Service by channel"],
+  "sv.carrier": ["承运商表现", "Carriers"],
+  "sv.country": ["各国家/市场物流", "Logistics by country"],
+  "bench.worse": ["差于行业基准 {v}", "Worse than the benchmark {v}"],
+  "none.value": ["（空）", "(none)"],
+};
+
+export function t(key, vars = {}) {
+  const entry = TEXT[key];
+  let text = entry ? entry[current === "zh" ? 0 : 1] : key;
+  for (const [k, v] of Object.entries(vars)) text = text.split(`{${k}}`).join(String(v));
+  return text;
+}
+
+export function metricName(id) {
+  const m = state.catalog.metrics[id];
+  return m ? (current === "zh" ? m.name_zh : m.name_en) : id;
+}
+
+export function metricDefinition(id) {
+  const m = state.catalog.metrics[id];
+  return m ? (current === "zh" ? m.definition_zh : m.definition_en) || "" : "";
+}
+
+export function dimName(id) {
+  const d = state.catalog.dimensions[id];
+  return d ? (current === "zh" ? d.zh : d.en) : id;
+}
+
+const VALUES = {
+  channel: {
+    organic_search: ["自然搜索", "Organic search"], paid_search: ["付费搜索", "Paid search"],
+    recommendation: ["推荐流量", "Recommendation feed"], social: ["社交媒体", "Social"],
+    short_video: ["短视频", "Short video"], live_stream: ["直播", "Live stream"], kol: ["达人/KOL", "KOL / influencer"],
+    email: ["邮件营销", "Email"], private_domain: ["私域", "Private domain"], direct: ["直接访问", "Direct"],
+    referral: ["外部引荐", "Referral"], marketplace_ads: ["平台广告", "Marketplace ads"], other: ["其他", "Other"],
+  },
+  channel_type: { free: ["免费流量", "Free"], paid: ["付费流量", "Paid"] },
+  device: { mobile: ["手机", "Mobile"], desktop: ["电脑", "Desktop"], tablet: ["平板", "Tablet"], app: ["App", "App"],
+    other: ["其他", "Other"] },
+  category: {
+    baby: ["母婴", "Baby"], fragrance: ["香水", "Fragrance"], health_food: ["健康食品", "Health food"],
+    makeup: ["彩妆", "Makeup"], personal_care: ["个人护理", "Personal care"], pet: ["宠物", "Pet"],
+    skincare: ["护肤", "Skincare"], supplements: ["保健品", "Supplements"],
+  },
+  event: {
+    page_view: ["浏览页面", "Page view"], product_view: ["浏览商品", "Product view"], search: ["搜索", "Search"],
+    add_to_cart: ["加入购物车", "Add to cart"], favorite: ["收藏", "Favorite"],
+    begin_checkout: ["提交订单", "Begin checkout"], purchase: ["支付", "Purchase"],
+  },
+  kind: { event: ["行为", "Event"], order: ["订单", "Order"], shipment: ["物流", "Shipment"], refund: ["退款", "Refund"],
+    review: ["评价", "Review"], ticket: ["客服", "Ticket"] },
+};
+
+export const KNOWN_EVENTS = Object.keys(VALUES.event);
+
+// A dimension value for people: "paid_search" -> "付费搜索", "US" -> "美国"; unknown values as they are.
+export function valueName(dim, value) {
+  if (value === null || value === undefined || value === "") return t("none.value");
+  const names = VALUES[dim] && VALUES[dim][value];
+  if (names) return names[current === "zh" ? 0 : 1];
+  if ((dim === "country" || dim === "market") && /^[A-Z]{2}$/.test(value)) {
+    try { return new Intl.DisplayNames([htmlLang()], { type: "region" }).of(value) || value; } catch { return value; }
+  }
+  return String(value);
+}
+
+export function eventName(event) {
+  const [base, rest] = String(event).split(/(?=\[)/);
+  const names = VALUES.event[base];
+  return names ? `${names[current === "zh" ? 0 : 1]}${rest || ""}` : String(event);
+}

@@ -1,0 +1,165 @@
+// What several pages share: metric queries cut to the metrics the filters allow, metric table columns with
+// benchmark colouring, metric tables with drill-down, KPI cards with change arrows, sparklines and anomaly flags.
+import { cached } from "../api.js";
+import { sparkline } from "../charts.js";
+import { fmtChange, fmtMetric } from "../format.js";
+import { dimName, metricDefinition, metricName, t, valueName } from "../i18n.js";
+import { compareParam, dataRange, hasData, metricInfo, metricParams, setFilter, state, storeInfo, usable }
+  from "../state.js";
+import { el, emptyState, note, tableCard } from "../ui.js";
+
+// An empty result: "import X" when the store has no such rows at all, else "pick dates within the data".
+const TABLE_OF = { events: "events", orders: "orders", shipments: "shipments", service: "service_tickets" };
+export function emptyText(kind) {
+  const info = storeInfo();
+  if (hasData(info, TABLE_OF[kind] || kind)) return t("empty.range", dataRange(info));
+  return t(`empty.${kind}`, { store: state.store });
+}
+
+// GET /metrics for the ids the current filters (and `by`) allow; {data, ok, skipped}. No usable id: no request.
+export async function queryMetrics(ids, { by = [], ...extra } = {}) {
+  const { ok, skipped } = usable(ids, by);
+  if (!ok.length) return { data: { rows: [], currency: null, metrics: [] }, ok, skipped };
+  if (extra.sort && !ok.includes(extra.sort.split(":")[0])) delete extra.sort;
+  const params = metricParams(ok, { ...extra, by: by.length ? by.join(",") : null });
+  return { data: await cached("/metrics", params), ok, skipped };
+}
+
+export function skippedNote(skipped) {
+  return skipped.length ? note(t("note.skipped", { list: skipped.map(metricName).join("、") }), "warn") : null;
+}
+
+// "bad" when the value is worse than the catalog benchmark (by the metric's good direction).
+export function benchmarkClass(id, row) {
+  const m = metricInfo(id);
+  const v = row[id];
+  const b = row[`${id}__benchmark`];
+  if (!m || typeof v !== "number" || typeof b !== "number") return "";
+  if ((m.good === "up" && v < b) || (m.good === "down" && v > b)) return "bad";
+  return "";
+}
+
+export function metricColumns(ids, currency) {
+  return ids.map((id) => {
+    const m = metricInfo(id) || {};
+    return { key: id, label: metricName(id), num: true, title: metricDefinition(id),
+      text: (row) => fmtMetric(row[id], m.unit, currency), raw: (row) => row[id],
+      cls: (row) => benchmarkClass(id, row),
+      tip: (row) => (benchmarkClass(id, row) ? t("bench.worse", {
+        v: fmtMetric(row[`${id}__benchmark`], m.unit, currency) }) : null) };
+  });
+}
+
+export function dimColumn(dim) {
+  return { key: dim, label: dimName(dim), text: (row) => valueName(dim, row[dim]), raw: (row) => row[dim] };
+}
+
+// A table of metrics by one dimension; drill=true: a click on a row filters the page by its value.
+export async function metricTable({ title, sub, id, name, dim, ids, ctx, drill = false, sort, limit, empty }) {
+  const { data, ok, skipped } = await queryMetrics(ids, { by: [dim], sort, limit });
+  const rows = (data.rows || []).filter((r) => r[dim] !== null && r[dim] !== undefined);
+  const columns = [dimColumn(dim), ...metricColumns(ok, data.currency)];
+  const canDrill = drill && !state.filters.some((f) => f.dim === dim);
+  const node = tableCard({ title, sub, id, name, columns, rows,
+    empty: emptyState(empty || t("empty.rows")),
+    rowAttrs: (row) => ({ [`data-${dim}`]: row[dim] }),
+    onRowClick: canDrill ? (row) => { setFilter(dim, row[dim]); ctx.navigate(); } : null,
+    rowTitle: canDrill ? t("ctl.drill") : null });
+  const warn = skippedNote(skipped);
+  if (warn) node.querySelector(".card-body").prepend(warn);
+  return { node, rows, data };
+}
+
+// Days far from the period's median (robust z-score > 3.5 with the MAD), as indices.
+export function anomalies(values) {
+  const vals = values.filter((v) => typeof v === "number" && Number.isFinite(v));
+  if (vals.length < 7) return [];
+  const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1;
+    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+  const med = median(vals);
+  const mad = median(vals.map((v) => Math.abs(v - med))) * 1.4826;
+  if (!mad) return [];
+  return values.flatMap((v, i) => (typeof v === "number" && Math.abs(v - med) / mad > 3.5 ? [i] : []));
+}
+
+// The change arrow of a KPI: green when the move is good for the metric (catalog `good`), red when bad.
+export function changeNode(id, change, hasCompare) {
+  const m = metricInfo(id) || {};
+  if (!hasCompare) return el("div", { class: "kpi-change none", "data-raw": "" });
+  if (typeof change !== "number" || !Number.isFinite(change)) {
+    return el("div", { class: "kpi-change none", "data-raw": "", title: t("ov.noCompare") },
+      el("span", { class: "arrow", text: "–" }), " ", el("span", { class: "cmp-label", text: t(`cmp.short.${state.compare}`) }),
+      el("span", { class: "muted", text: ` ${t("ov.noCompare")}` }));
+  }
+  const direction = change > 0 ? "up" : change < 0 ? "down" : "flat";
+  const tone = m.good === "neutral" || direction === "flat" ? "neutral" : (m.good === direction ? "good" : "bad");
+  return el("div", { class: `kpi-change ${tone}`, "data-raw": String(change), "data-direction": direction },
+    el("span", { class: "arrow", "aria-hidden": "true", text: direction === "up" ? "▲" : direction === "down" ? "▼" : "■" }),
+    ` ${fmtChange(change)} `, el("span", { class: "cmp-label", text: t(`cmp.short.${state.compare}`) }));
+}
+
+// KPI cards for `ids`: totals with the comparison, a sparkline per card from the daily rows.
+export function kpiCard(id, total, daily, currency, { skipped = false, onSelect, selected = false } = {}) {
+  const m = metricInfo(id) || {};
+  const cmp = compareParam();
+  const raw = total ? total[id] : null;
+  const series = daily.map((r) => r[id]);
+  const marks = anomalies(series);
+  const flagged = marks.map((i) => daily[i].period);
+  const target = total && typeof total[`${id}__target`] === "number"
+    ? el("div", { class: `kpi-target ${total[`${id}__attainment`] < 1 ? "bad" : ""}`, text: t("ov.target", {
+      target: fmtMetric(total[`${id}__target`], m.unit, currency),
+      att: fmtMetric(total[`${id}__attainment`], "percent") }) })
+    : (total && typeof total[`${id}__benchmark`] === "number"
+      ? el("div", { class: "kpi-target", text: t("ov.benchmark", { v: fmtMetric(total[`${id}__benchmark`], m.unit, currency) }) })
+      : null);
+  const card = el("div", { class: `kpi-card ${flagged.length ? "anomalous" : ""} ${selected ? "selected" : ""}`.trim(),
+    "data-kpi": id, "data-raw": typeof raw === "number" ? String(raw) : "",
+    tabindex: onSelect ? "0" : null, role: onSelect ? "button" : null, "aria-pressed": onSelect ? String(selected) : null,
+    title: skipped ? t("na.filter") : metricDefinition(id) },
+  el("div", { class: "kpi-name", text: metricName(id) }),
+  el("div", { class: "kpi-value", text: skipped ? "—" : fmtMetric(raw, m.unit, currency) }),
+  skipped ? el("div", { class: "kpi-change none", "data-raw": "", text: t("na.filter") })
+    : changeNode(id, total ? total[`${id}__${cmp}_change`] : null, Boolean(cmp)),
+  target,
+  el("div", { class: "kpi-spark" }, skipped ? null : sparkline(series, { marks })),
+  flagged.length ? el("div", { class: "kpi-flag", title: t("ov.anomalyTip", { days: flagged.join(", ") }),
+    text: `⚠ ${t("ov.anomaly", { n: flagged.length })}` }) : null);
+  if (onSelect) {
+    card.addEventListener("click", () => onSelect(id));
+    card.addEventListener("keydown", (ev) => { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); onSelect(id); } });
+  }
+  return card;
+}
+
+// The daily grain for a range (weeks beyond half a year, so charts stay readable).
+export function grainFor(from, to) {
+  const days = (new Date(`${to}T00:00:00Z`) - new Date(`${from}T00:00:00Z`)) / 86_400_000 + 1;
+  return days > 185 ? "week" : "day";
+}
+
+// Totals (with comparison) and daily rows for KPI cards: {total, daily, currency, ok, skipped}.
+export async function kpiData(ids) {
+  const cmp = compareParam();
+  const grain = grainFor(state.from, state.to);
+  const [totals, days] = await Promise.all([
+    queryMetrics(ids, { compare: cmp }),
+    queryMetrics(ids, { compare: cmp, grain }),
+  ]);
+  return { total: (totals.data.rows || [])[0] || null, daily: days.data.rows || [], currency: totals.data.currency,
+    ok: totals.ok, skipped: totals.skipped, grain };
+}
+
+// Catalog metric ids of the given groups (catalog order), optionally only those that can be cut by `dim`.
+export function groupIds(groups, dim = null) {
+  return Object.values(state.catalog.metrics)
+    .filter((m) => groups.includes(m.group) && (!dim || (m.dimensions || []).includes(dim))).map((m) => m.id);
+}
+
+// A grid of KPI cards (no trend selection) for `ids`, with a note for metrics the filters leave out.
+export async function kpiGrid(ids) {
+  const data = await kpiData(ids);
+  const grid = el("div", { class: "kpi-grid" }, ids.filter((id) => metricInfo(id)).map((id) =>
+    kpiCard(id, data.total, data.daily, data.currency, { skipped: data.skipped.includes(id) })));
+  return el("div", {}, skippedNote(data.skipped), grid);
+}

@@ -1,0 +1,129 @@
+// 转化 Conversion: the funnel builder (steps, window, mode, breakdown) -> GET /api/v1/funnel: funnel bars, the step
+// table (counts, conversion, step conversion, median time, drop-off CSV links), breakdown and daily conversion.
+import { apiUrl, cached } from "../api.js";
+import { chartCard, COLORS, lineChart, wideWidth } from "../charts.js";
+import { funnelChart } from "../charts_extra.js";
+import { fmtDate, fmtDayShort, fmtInt, fmtPct, fmtSeconds } from "../format.js";
+import { dimName, eventName, KNOWN_EVENTS, t, valueName } from "../i18n.js";
+import { eventWhere, FILTER_DIMS, rangeParams, setFilter, state } from "../state.js";
+import { block, el, emptyState, note, tableCard } from "../ui.js";
+import { emptyText } from "./common.js";
+
+const WINDOWS = ["1h", "1d", "3d", "7d", "14d", "30d"];
+const MODES = ["ordered", "strict", "unordered"];
+const BREAKDOWNS = ["", "channel", "device", "country", "source", "campaign"];
+const form = { steps: "product_view,add_to_cart,purchase", window: "14d", mode: "ordered", by: "" };
+
+function windowLabel(w) {
+  const n = parseInt(w, 10);
+  return w.endsWith("h") ? t("cv.hours", { n }) : t("cv.days", { n });
+}
+
+export async function render(page, ctx) {
+  const { where, ignored } = eventWhere();
+  const results = el("div", { class: "funnel-results" });
+  const steps = el("input", { id: "funnel-steps", type: "text", value: form.steps, spellcheck: "false",
+    autocomplete: "off", "aria-describedby": "funnel-steps-hint" });
+  const select = (id, values, current, label) => el("select", { id }, values.map((v) => el("option", { value: v,
+    selected: v === current, text: label(v) })));
+  const windowSel = select("funnel-window", WINDOWS, form.window, windowLabel);
+  const modeSel = select("funnel-mode", MODES, form.mode, (m) => t(`cv.mode.${m}`));
+  const bySel = select("funnel-by", BREAKDOWNS, form.by, (d) => (d ? dimName(d) : t("cv.byNone")));
+  const chips = el("div", { class: "event-chips" }, KNOWN_EVENTS.map((e) => el("button", { type: "button",
+    class: "small link", title: e, onclick: () => {
+      steps.value = steps.value.trim() ? `${steps.value.replace(/,\s*$/, "")},${e}` : e;
+      steps.focus();
+    } }, `+ ${eventName(e)}`)));
+  const run = async () => {
+    Object.assign(form, { steps: steps.value.replace(/\s+/g, ""), window: windowSel.value, mode: modeSel.value,
+      by: bySel.value });
+    await block(results, () => funnelResults(ctx, where), ctx);
+  };
+  const builder = el("form", { class: "card wide funnel-builder", onsubmit: (ev) => {
+    ev.preventDefault();
+    ctx.reload(run);
+  } },
+  el("header", { class: "card-head" }, el("h2", { text: t("cv.builder") })),
+  el("div", { class: "card-body form-grid" },
+    el("label", { class: "field grow" }, el("span", { text: t("cv.steps") }), steps,
+      el("small", { id: "funnel-steps-hint", class: "muted", text: t("cv.stepsHint") }), chips),
+    el("label", { class: "field" }, el("span", { text: t("cv.window") }), windowSel),
+    el("label", { class: "field" }, el("span", { text: t("cv.mode") }), modeSel),
+    el("label", { class: "field" }, el("span", { text: t("cv.by") }), bySel),
+    el("div", { class: "field" }, el("span", { text: "\u00a0" }),
+      el("button", { id: "funnel-run", type: "submit", class: "primary", text: t("cv.run") }))));
+  page.append(builder);
+  if (ignored.length) page.append(note(t("note.ignored", { list: ignored.map((f) => dimName(f.dim)).join("、") }), "warn"));
+  page.append(results);
+  await run();
+}
+
+function funnelParams(where) {
+  return { steps: form.steps, window: form.window, mode: form.mode, by: form.by || null, ...rangeParams(), where };
+}
+
+async function funnelResults(ctx, where) {
+  const params = funnelParams(where);
+  const data = await cached("/funnel", params);
+  const steps = (data.steps || []).map((s) => ({ ...s, label: eventName(s.event) }));
+  const out = el("div", { class: "grid" });
+  if (!steps.length || !steps[0].count) {
+    out.append(el("div", { class: "wide" }, emptyState(emptyText("events"))));
+  }
+  const chart = funnelChart(steps, { fmtCount: fmtInt, fmtPct: (v) => fmtPct(v, 1), label: t("cv.chart"), width: wideWidth(),
+    gap: (s) => `↓ ${t("cv.stepConversion")} ${fmtPct(s.step_conversion, 1)} · ${t("cv.dropped")} ${fmtInt(s.dropped)}` });
+  const columns = [
+    { key: "n", label: t("cv.step"), text: (s) => String(s.n), raw: (s) => s.n, num: true },
+    { key: "event", label: t("cv.event"), node: (s) => el("span", {}, s.label, " ", el("code", { class: "muted", text: s.event })),
+      raw: (s) => s.event },
+    { key: "count", label: t("cv.count"), num: true, cls: () => "count", text: (s) => String(s.count), raw: (s) => s.count },
+    { key: "conversion", label: t("cv.conversion"), num: true, text: (s) => fmtPct(s.conversion), raw: (s) => s.conversion },
+    { key: "step_conversion", label: t("cv.stepConversion"), num: true, text: (s) => fmtPct(s.step_conversion),
+      raw: (s) => s.step_conversion },
+    { key: "median_seconds", label: t("cv.median"), num: true, text: (s) => fmtSeconds(s.median_seconds),
+      raw: (s) => s.median_seconds },
+    { key: "dropped", label: t("cv.dropped"), num: true, text: (s) => fmtInt(s.dropped), raw: (s) => s.dropped },
+    { key: "export", label: t("cv.export"), raw: () => "", node: (s) => (s.n > 1 ? el("a", { class: "dropoff-export",
+      href: apiUrl("/funnel/dropped", { ...params, step: s.n, format: "csv" }), download: `dropped_at_step_${s.n}.csv`,
+      "data-step": s.n, title: `${t("cv.export")} (${t("cv.step")} ${s.n})`, text: t("cv.exportLink") }) : "") },
+  ];
+  const rows = steps.map((s, i) => ({ ...s, n: i + 1 }));
+  out.append(
+    chartCard({ title: t("cv.chart"), id: "funnel-chart", name: "funnel", chart, wide: true,
+      csv: () => ({ header: [t("cv.step"), t("cv.event"), t("cv.count"), t("cv.conversion")],
+        rows: rows.map((s) => [s.n, s.event, s.count, s.conversion]) }) }),
+    tableCard({ title: t("cv.table"), id: "funnel-table", name: "funnel_steps", columns, rows,
+      rowAttrs: (s) => ({ "data-step": s.n }) }));
+  if (data.breakdown && data.breakdown.groups) out.append(breakdownCard(ctx, data.breakdown, steps));
+  if ((data.trend || []).length) out.append(trendCard(data.trend));
+  return out;
+}
+
+function breakdownCard(ctx, breakdown, steps) {
+  const dim = breakdown.by;
+  const last = steps.length - 1;
+  const canDrill = FILTER_DIMS.includes(dim) && !state.filters.some((f) => f.dim === dim);
+  const rows = breakdown.groups.map((g) => ({ value: g.value, steps: g.steps }));
+  const columns = [
+    { key: "value", label: dimName(dim), text: (r) => valueName(dim, r.value), raw: (r) => r.value },
+    ...steps.map((s, i) => ({ key: `s${i}`, label: `${i + 1}. ${s.label}`, num: true,
+      text: (r) => fmtInt(r.steps[i] && r.steps[i].count), raw: (r) => r.steps[i] && r.steps[i].count })),
+    { key: "conversion", label: t("cv.conversion"), num: true, text: (r) => fmtPct(r.steps[last] && r.steps[last].conversion),
+      raw: (r) => r.steps[last] && r.steps[last].conversion },
+  ];
+  return tableCard({ title: t("cv.breakdown", { dim: dimName(dim) }), id: "funnel-breakdown", name: `funnel_by_${dim}`,
+    columns, rows, rowAttrs: (r) => ({ "data-value": r.value }),
+    onRowClick: canDrill ? (r) => { setFilter(dim, r.value); ctx.navigate(); } : null,
+    rowTitle: canDrill ? t("ctl.drill") : null });
+}
+
+function trendCard(trend) {
+  const labels = trend.map((d) => d.day);
+  const chart = lineChart({ labels, label: t("cv.trend"), width: wideWidth(),
+    series: [{ name: t("cv.conversion"), values: trend.map((d) => d.conversion), color: COLORS.main }],
+    fmtY: (v) => fmtPct(v, 1), fmtTip: (v, i) => `${fmtPct(v, 1)} (${fmtInt(trend[i].converted)} / ${fmtInt(trend[i].entered)})`,
+    fmtX: (d, long) => (long ? fmtDate(d) : fmtDayShort(d)) });
+  return chartCard({ title: t("cv.trend"), id: "funnel-trend", name: "funnel_daily", chart, wide: true,
+    csv: () => ({ header: [t("col.date"), t("cv.entered"), t("cv.converted"), t("cv.conversion")],
+      rows: trend.map((d) => [d.day, d.entered, d.converted, d.conversion]) }) });
+}

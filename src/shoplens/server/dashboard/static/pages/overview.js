@@ -1,0 +1,78 @@
+// 概览 Overview: KPI cards (value, 环比/同比 arrow, target attainment, sparkline, anomaly flag) and the daily trend
+// of one KPI (GMV first; click a card to chart another) against the comparison period.
+import { COLORS, chartCard, lineChart, wideWidth } from "../charts.js";
+import { fmtAxis, fmtDate, fmtDayShort, fmtMetric } from "../format.js";
+import { metricInfo, state } from "../state.js";
+import { metricName, t } from "../i18n.js";
+import { block, card, el, emptyState, note } from "../ui.js";
+import { anomalies, emptyText, kpiCard, kpiData, skippedNote } from "./common.js";
+
+export const KPIS = ["gmv", "uv", "paying_buyers", "conversion_rate", "customer_unit_price", "uv_value", "refund_rate",
+  "roi"];
+let trendMetric = "gmv";
+
+export async function render(page, ctx) {
+  const kpiHolder = el("div", { class: "kpi-grid", id: "kpi-grid" });
+  const trendHolder = el("div", { class: "grid-wide" });
+  const notes = el("div", {});
+  page.append(notes, card({ title: t("ov.kpis"), sub: t("ov.clickCard"), wide: true, body: kpiHolder }), trendHolder);
+
+  let data = null;
+  const draw = () => {
+    kpiHolder.textContent = "";
+    for (const id of KPIS.filter((k) => metricInfo(k))) {
+      kpiHolder.append(kpiCard(id, data.total, data.daily, data.currency, {
+        skipped: data.skipped.includes(id), selected: id === trendMetric,
+        onSelect: (chosen) => { trendMetric = chosen; draw(); } }));
+    }
+    trendHolder.textContent = "";
+    trendHolder.append(trendCard(data));
+  };
+  await block(kpiHolder, async () => {
+    data = await kpiData(KPIS);
+    const warn = skippedNote(data.skipped);
+    if (warn) notes.append(warn);
+    const total = data.total || {};
+    if (!total.gmv && !total.uv) {
+      const orders = emptyText("orders");
+      const events = emptyText("events");
+      notes.append(emptyState(orders, orders === events ? null : events));
+    }
+    if (!data.ok.includes(trendMetric)) trendMetric = data.ok[0] || "gmv";
+    return el("div", { class: "placeholder" });
+  }, ctx);
+  if (data && ctx.alive()) draw();
+}
+
+function trendCard(data) {
+  const id = trendMetric;
+  const m = metricInfo(id) || {};
+  const cmp = state.compare === "none" ? null : state.compare;
+  const labels = data.daily.map((r) => r.period);
+  const values = data.daily.map((r) => r[id] ?? null);
+  const series = [{ name: `${metricName(id)} · ${t("ov.current")}`, values, color: COLORS.main }];
+  if (cmp) {
+    series.push({ name: `${t("ov.compared")} (${t(`cmp.short.${cmp}`)})`, values: data.daily.map((r) => r[`${id}__${cmp}`] ?? null),
+      color: COLORS.compare, dashed: true });
+  }
+  const fmtY = (v) => fmtAxis(v, m.unit);
+  const chart = data.ok.includes(id) && labels.length
+    ? lineChart({ labels, series, fmtY, fmtTip: (v) => fmtMetric(v, m.unit, data.currency),
+      fmtX: (d, long) => (long ? (data.grain === "day" ? fmtDate(d) : d) : fmtDayShort(d)), marks: anomalies(values),
+      label: `${metricName(id)} ${t("ov.trend")}`, width: wideWidth() })
+    : note(t("na.filter"), "warn");
+  const picker = el("select", { id: "trend-metric", class: "small", "aria-label": t("ov.trend"), onchange: (ev) => {
+    trendMetric = ev.target.value;
+    document.querySelectorAll(".kpi-card").forEach((c) => {
+      c.classList.toggle("selected", c.dataset.kpi === trendMetric);
+      c.setAttribute("aria-pressed", String(c.dataset.kpi === trendMetric));
+    });
+    const holder = ev.target.closest(".grid-wide");
+    holder.textContent = "";
+    holder.append(trendCard(data));
+  } }, data.ok.map((k) => el("option", { value: k, selected: k === id, text: metricName(k) })));
+  const csv = () => ({ header: [t("col.date"), metricName(id), ...(cmp ? [t("ov.compared")] : [])],
+    rows: data.daily.map((r) => [r.period, r[id], ...(cmp ? [r[`${id}__${cmp}`]] : [])]) });
+  return chartCard({ title: `${t("ov.trend")} · ${metricName(id)}`, sub: t("ov.trendSub"), id: "trend-chart",
+    name: `trend_${id}`, chart, csv, wide: true, extra: [picker] });
+}

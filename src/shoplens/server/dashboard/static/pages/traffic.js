@@ -1,0 +1,97 @@
+// 流量 Traffic: free vs paid mix, the channel table (click a row or bar to drill into a channel), device and country
+// splits. Every drill-down adds a filter chip and re-queries the page.
+import { barChart, chartCard, COLORS } from "../charts.js";
+import { fmtInt, fmtMetric, fmtPct } from "../format.js";
+import { dimName, metricName, t, valueName } from "../i18n.js";
+import { hasData, metricInfo, setFilter, state, storeInfo } from "../state.js";
+import { block, el, emptyState, note } from "../ui.js";
+import { emptyText, metricTable, queryMetrics } from "./common.js";
+
+const CHANNEL_METRICS = ["uv", "new_visitors", "bounce_rate", "avg_session_duration", "add_to_cart_rate",
+  "conversion_rate", "uv_value", "gmv", "ad_spend", "roi"];
+
+const drillable = (dim) => !state.filters.some((f) => f.dim === dim);
+
+function drill(ctx, dim) {
+  return drillable(dim) ? (row) => { setFilter(dim, row[dim]); ctx.navigate(); } : null;
+}
+
+export async function render(page, ctx) {
+  const mix = el("div", { class: "slot" });
+  const channelChart = el("div", { class: "slot" });
+  const table = el("div", { class: "slot wide" });
+  const device = el("div", { class: "slot" });
+  const country = el("div", { class: "slot" });
+  page.append(el("div", { class: "grid" }, mix, channelChart, table, device, country));
+  if (!hasData(storeInfo(), "events")) page.prepend(emptyState(t("empty.events", { store: state.store })));
+
+  const channels = block(table, async () => {
+    const { node, rows, data } = await metricTable({ title: t("tr.channels"), sub: t("tr.channelsSub"),
+      id: "channel-table", name: "channels", dim: "channel", ids: CHANNEL_METRICS, ctx, drill: true,
+      empty: emptyText("events") });
+    if (!hasData(storeInfo(), "ad_spend")) node.querySelector(".card-body").append(note(t("empty.ads")));
+    await block(channelChart, async () => channelBars(rows, data, ctx), ctx);
+    return node;
+  }, ctx);
+  await Promise.all([
+    channels,
+    block(mix, () => mixCard(), ctx),
+    block(device, () => splitCard(ctx, "device", ["uv", "conversion_rate", "gmv"], "device-chart", t("tr.device")), ctx),
+    block(country, () => splitCard(ctx, "country", ["uv", "gmv", "conversion_rate"], "country-chart", t("tr.country"),
+      12), ctx),
+  ]);
+}
+
+function channelBars(rows, data, ctx) {
+  const sorted = [...rows].sort((a, b) => (b.uv ?? 0) - (a.uv ?? 0));
+  const chart = sorted.length
+    ? barChart({ rows: sorted, series: [{ key: "uv", name: metricName("uv"), color: COLORS.main,
+      fmt: (v, r) => `${fmtInt(v)} · ${fmtMetric(r.gmv, "currency", data.currency)}` }],
+    label: (r) => valueName("channel", r.channel), key: (r) => r.channel, dataAttr: "channel",
+    onClick: drill(ctx, "channel"), title: t("tr.channelChart") })
+    : emptyState(emptyText("events"));
+  return chartCard({ title: t("tr.channelChart"), sub: drillable("channel") ? t("tr.channelsSub") : null,
+    id: "channel-chart", name: "channels_uv", chart,
+    csv: () => ({ header: [dimName("channel"), metricName("uv"), metricName("gmv")],
+      rows: sorted.map((r) => [r.channel, r.uv, r.gmv]) }) });
+}
+
+// Free vs paid: share of visitors (catalog free/paid_traffic_share) next to the share of GMV.
+async function mixCard() {
+  const [split, shares] = await Promise.all([
+    queryMetrics(["uv", "gmv"], { by: ["channel_type"] }),
+    queryMetrics(["free_traffic_share", "paid_traffic_share"]),
+  ]);
+  const total = (shares.data.rows || [])[0] || {};
+  const typed = (split.data.rows || []).filter((r) => r.channel_type);
+  const gmvTotal = typed.reduce((sum, r) => sum + (r.gmv || 0), 0);
+  const rows = typed.map((r) => ({ ...r, share: total[`${r.channel_type}_traffic_share`] ?? null,
+    gmv_share: gmvTotal ? (r.gmv || 0) / gmvTotal : null }));
+  const chart = rows.length
+    ? barChart({ rows, max: 1, label: (r) => valueName("channel_type", r.channel_type), key: (r) => r.channel_type,
+      dataAttr: "channel-type", title: t("tr.mix"), series: [
+        { key: "share", name: t("tr.uvShare"), color: COLORS.main, fmt: (v, r) => `${fmtPct(v, 1)} (${fmtInt(r.uv)})` },
+        { key: "gmv_share", name: t("tr.gmvShare"), color: COLORS.bars[1],
+          fmt: (v, r) => `${fmtPct(v, 1)} (${fmtMetric(r.gmv, "currency", split.data.currency)})` },
+      ] })
+    : (split.ok.length ? emptyState(emptyText("events")) : note(t("na.filter"), "warn"));
+  return chartCard({ title: t("tr.mix"), id: "channel-mix", name: "channel_mix", chart,
+    csv: () => ({ header: [dimName("channel_type"), metricName("uv"), t("tr.uvShare"), metricName("gmv"), t("tr.gmvShare")],
+      rows: rows.map((r) => [r.channel_type, r.uv, r.share, r.gmv, r.gmv_share]) }) });
+}
+
+async function splitCard(ctx, dim, ids, id, title, top = null) {
+  const { data, ok } = await queryMetrics(ids, { by: [dim], sort: "uv" });
+  const rows = (data.rows || []).filter((r) => r[dim] !== null && r[dim] !== undefined)
+    .sort((a, b) => (b.uv ?? 0) - (a.uv ?? 0)).slice(0, top || undefined);
+  const [first, second] = ok;
+  const chart = rows.length && first
+    ? barChart({ rows, series: [{ key: first, name: metricName(first), color: COLORS.main,
+      fmt: (v, r) => (second ? `${fmtInt(v)} · ${fmtMetric(r[second], metricInfo(second).unit, data.currency)}`
+        : fmtInt(v)) }],
+    label: (r) => valueName(dim, r[dim]), key: (r) => r[dim], dataAttr: dim, onClick: drill(ctx, dim), title })
+    : (ok.length ? emptyState(emptyText("events")) : note(t("na.filter"), "warn"));
+  const legend = ok.slice(0, 2).map(metricName).join(" · ");
+  return chartCard({ title, sub: drillable(dim) ? `${legend} — ${t("ctl.drill")}` : legend, id, name: `${dim}_split`, chart,
+    csv: () => ({ header: [dimName(dim), ...ok.map(metricName)], rows: rows.map((r) => [r[dim], ...ok.map((k) => r[k])]) }) });
+}
