@@ -9,7 +9,6 @@ the CLI's ``--json``, a string is never read as a file name (that would read fil
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any, Literal
 
@@ -42,6 +41,7 @@ class SaveBody(Rule):
 
 def _definition(body: Rule) -> dict[str, Any]:
     from shoplens.analyses.segments import definition_from, normalise
+    from shoplens.analyses.segments.store import parse_json
 
     if (body.rule is None) == (body.tree is None):
         raise ShoplensError('give exactly one of "rule" (text) or "json" (tree)', hint='e.g. {"rule": "orders>=3"}',
@@ -49,15 +49,8 @@ def _definition(body: Rule) -> dict[str, Any]:
     if body.rule is not None:
         return definition_from(body.rule)
     tree = body.tree
-    if isinstance(tree, str):
-        try:
-            tree = json.loads(tree)
-        except json.JSONDecodeError as exc:
-            raise ShoplensError(f"not valid JSON: {exc.msg}", where=f"json:{exc.lineno}:{exc.colno}",
-                                zh=f"不是有效的 JSON：{exc.msg}") from None
-        except RecursionError:
-            raise ShoplensError("the JSON is nested too deeply", where="json", hint="a rule nests at most 32 levels",
-                                zh="JSON 嵌套过深", zh_hint="规则最多嵌套 32 层") from None
+    if isinstance(tree, str):  # JSON text, never a file path (read_json would read files on the server)
+        tree = parse_json(tree, "json")
     return definition_from(tree) if isinstance(tree, dict) else normalise(tree)  # normalise says what is wrong
 
 

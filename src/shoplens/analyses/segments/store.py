@@ -67,6 +67,11 @@ def read_json(value: str) -> dict[str, Any]:
                                 '["core"]}\' or --json rule.json', zh=f"--json {value!r} 既不是 JSON 文本也不是文件",
                                 zh_hint='例如 --json \'{"rfm": ["core"]}\' 或 --json rule.json')
         text, where = path.read_text(encoding="utf-8"), str(path)
+    return parse_json(text, where)
+
+
+def parse_json(text: str, where: str) -> dict[str, Any]:
+    """A rule tree from JSON text; ``where`` names its origin in error positions (``where:line:column``)."""
     try:
         tree = json.loads(text)
     except json.JSONDecodeError as exc:
