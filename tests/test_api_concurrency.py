@@ -60,3 +60,20 @@ def test_parallel_reads_equal_serial_reads_while_an_upload_runs(server: ApiServe
     with server.client("olga") as olga:  # the upload landed in its own store
         uv = olga.get("/api/v1/metrics", params={"metrics": "uv", "from": "2026-11-02", "to": "2026-11-02"}).json()
     assert uv["rows"][0]["uv"] == 1 + 2000  # ox2 viewed on Nov 2, plus the 2,000 uploaded visitors
+
+
+def test_timeline_texts_follow_each_requests_language(server: ApiServer) -> None:
+    """The language is per request (a context variable): parallel zh and en requests never mix."""
+    import re
+
+    def description(lang: str) -> str:
+        with server.client("olga") as c:
+            body = c.get("/api/v1/users/ox1/timeline", params={"lang": lang, "kinds": "event"}).json()
+            return " ".join(item["description"] for item in body["timeline"])
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(description, ["zh", "en"] * 6))
+    zh, en = answers[0::2], answers[1::2]
+    assert all(re.search(r"[\u4e00-\u9fff]", text) for text in zh)  # 商品浏览, 加购, 购买 …
+    assert not any(re.search(r"[\u4e00-\u9fff]", text) for text in en)
+    assert len(set(zh)) == 1 and len(set(en)) == 1

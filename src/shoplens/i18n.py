@@ -7,6 +7,7 @@ else English. JSON output never changes with the language: keys are the stable c
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
 
 LABELS: dict[str, tuple[str, str]] = {
     # key: (zh-CN, en)
@@ -73,17 +74,18 @@ LABELS: dict[str, tuple[str, str]] = {
                      "comparison values, targets and benchmarks: --format json/csv"),
 }
 
-_current: str | None = None
+# a context variable, not a global: each API request runs in its own context, so one login's language
+# never leaks into another's answer (the CLI sets it once for the process)
+_current: ContextVar[str | None] = ContextVar("shoplens_lang", default=None)
 
 
 def set_lang(lang: str | None) -> None:
-    global _current
-    _current = lang
+    _current.set(lang)
 
 
 def lang() -> str:
     """``zh`` or ``en``."""
-    chosen = _current or os.environ.get("SHOPLENS_LANG") or os.environ.get("LANG", "")
+    chosen = _current.get() or os.environ.get("SHOPLENS_LANG") or os.environ.get("LANG", "")
     return "zh" if chosen.lower().startswith("zh") else "en"
 
 

@@ -126,9 +126,14 @@ def rfm_customers(request: Request, tier: str | None = None, win_back: int | Non
 @router.get("/users/{user_id}/timeline")
 def timeline(user_id: str, start: date | None = FROM, end: date | None = TO, kinds: list[str] | None = Query(None),
              limit: int | None = Query(200, ge=0, le=100_000), as_of: date | None = None,
-             store: list[str] | None = STORE, s: Session = Depends(viewer)) -> Response:
-    """One user's profile, lifecycle, RFM tier and history, newest first."""
+             store: list[str] | None = STORE, lang: Literal["zh", "en"] | None = None,
+             s: Session = Depends(viewer)) -> Response:
+    """One user's profile, lifecycle, RFM tier and history, newest first; texts in ``lang`` (default: the login's
+    language, else English)."""
+    from shoplens import i18n
     from shoplens.analyses.timeline import user_timeline
+
+    i18n.set_lang(lang or s.account.language or "en")  # this request's context only
 
     stores = s.stores(store)
     with s.reading() as wh:
