@@ -27,6 +27,7 @@ import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -69,8 +70,9 @@ def _missing(reason: str) -> None:
     pytest.skip(f"{reason}: {hint}")
 
 
-def test_browser_is_available() -> None:
-    """Playwright and Chromium are installed and a page renders (fails in CI when they are not)."""
+@contextmanager
+def launched_chromium() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (a clear failure in CI, a skip elsewhere, when either is missing)."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -81,12 +83,18 @@ def test_browser_is_available() -> None:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page()
-            page.set_content("<button onclick=\"this.textContent='clicked'\">click</button>")
-            page.click("button")
-            assert page.text_content("button") == "clicked"
+            yield browser
         finally:
             browser.close()
+
+
+def test_browser_is_available() -> None:
+    """Playwright and Chromium are installed and a page renders (fails in CI when they are not)."""
+    with launched_chromium() as browser:
+        page = browser.new_page()
+        page.set_content("<button onclick=\"this.textContent='clicked'\">click</button>")
+        page.click("button")
+        assert page.text_content("button") == "clicked"
 
 
 # ---------------------------------------------------------------- fixtures
@@ -126,17 +134,8 @@ def api(server: ApiServer) -> Iterator[httpx.Client]:
 
 @pytest.fixture(scope="module")
 def browser(dashboard: ApiServer) -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("the Python package playwright is not installed")
-    exe = chromium_path()
-    if exe is None:
-        _missing("Debian's chromium is not installed (/usr/bin/chromium)")
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+    with launched_chromium() as b:
         yield b
-        b.close()
 
 
 class Tab:
