@@ -15,7 +15,7 @@ import json
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
@@ -81,9 +81,11 @@ def scalar(wh: Any, sql: str) -> Any:
 
 
 @pytest.fixture(autouse=True)
-def english(monkeypatch: pytest.MonkeyPatch) -> None:
+def english() -> Iterator[None]:
     """Texts in results (lifecycle rule, notes) follow the language: compare both sides in English."""
-    monkeypatch.setattr(i18n, "_current", "en")
+    token = i18n._current.set("en")
+    yield
+    i18n._current.reset(token)
 
 
 @pytest.fixture(scope="module")

@@ -63,10 +63,11 @@ def _connect(path: Path, read_only: bool, lock_wait: float) -> duckdb.DuckDBPyCo
                 raise DatabaseLockedError(
                     f"the warehouse is being written by another shoplens process{holder}",
                     where=str(path),
-                    hint="wait for that import/demo to finish and run this again, or raise "
-                    "SHOPLENS_LOCK_WAIT (seconds to wait for the lock)",
+                    hint="wait for that import/demo to finish and run this again, or raise SHOPLENS_LOCK_WAIT "
+                    "(seconds to wait); if it is `shoplens serve`, use the dashboard/API or stop the server",
                     zh=f"另一个 shoplens 进程{holder_zh}正在写入该仓库",
-                    zh_hint="等那个导入/演示完成后再运行，或调大 SHOPLENS_LOCK_WAIT（等待锁的秒数）",
+                    zh_hint="等那个导入/演示完成后再运行，或调大 SHOPLENS_LOCK_WAIT（等待锁的秒数）；"
+                    "若是 `shoplens serve`，请改用看板/API，或先停止服务",
                 ) from exc
             time.sleep(0.2)
 
