@@ -27,7 +27,8 @@ to dormant_days (metrics setting, 180), churned = older (docs/behaviour.md).
 """
 
 register_labels({
-    "tl_user": ("用户", "User"), "tl_timeline": ("时间线", "Timeline"), "tl_local_time": ("当地时间", "Local time"),
+    "tl_user": ("用户", "User"), "tl_timeline": ("时间线", "Timeline"),
+    "tl_up_to": ("截至", "up to"), "tl_local_time": ("当地时间", "Local time"),
     "tl_kind": ("类型", "Kind"), "tl_amount": ("金额", "Amount"), "tl_lifecycle": ("生命周期", "Lifecycle"),
     "tl_shown": ("显示最新 {shown} 条，共 {total} 条（省略 {left} 条；--limit 0 显示全部）",
                  "showing the newest {shown} of {total} items ({left} left out; --limit 0 shows all)"),
@@ -93,8 +94,8 @@ def _show_table(result: Any) -> None:
     cells = [[r["local_time"], t("tl_kind_" + r["kind"]), r["description"],
               money(r["amount"], p["currency"]) if r["amount"] is not None else None] for r in result.timeline]
     header = [f"{t('tl_local_time')} ({p['timezone']})", t("tl_kind"), t("description"), t("tl_amount")]
-    console.print(rich_table(f"{t('tl_timeline')} {result.start or '…'} .. {result.end}", header, cells,
-                             numeric=(3,)))
+    span = f"{result.start} .. {result.end}" if result.start else f"{t('tl_up_to')} {result.end}"
+    console.print(rich_table(f"{t('tl_timeline')} {span}", header, cells, numeric=(3,)))
     if result.truncated:
         console.print(t("tl_shown").format(shown=len(result.timeline), total=result.total, left=result.truncated))
 
