@@ -333,6 +333,15 @@ def test_targets_from_a_user_config(engine, tmp_path):
     assert set(eng.query(metrics, start=W10[0], end=W10[1], store="s1", targets=False).rows[0]) == set(metrics)
 
 
+def test_a_misspelt_config_section_is_an_error_not_ignored(tmp_path):
+    path = tmp_path / "shoplens.yaml"
+    path.write_text("targetz:\n  - {metric: gmv, value: 1}\n", encoding="utf-8")
+    with pytest.raises(ShoplensError, match="unknown section 'targetz'"):
+        load_targets(path)
+    path.write_text("secret_key: " + "k" * 40 + "\n" + TARGETS, encoding="utf-8")  # the server's key may share it
+    assert [t.metric for t in load_targets(path).targets][-2:] == ["gmv", "refund_rate"]
+
+
 def test_another_currency_refuses_amounts_it_cannot_convert(engine):
     # only 03-04 has a USD rate: a range with other days, or LTV over all history, must fail, not shrink
     with pytest.raises(ShoplensError, match="no USD rate for 1 of 2 days"):

@@ -132,6 +132,9 @@ def _row_targets(frame: pd.DataFrame, targets: list[Target], additive: bool, gra
     return frame["_period"].map(by_start).astype("float64")
 
 
+CONFIG_KEYS = ("settings", "targets", "benchmarks", "secret_key")  # secret_key: read by `shoplens serve`
+
+
 def _parse(data: Any, where: str, catalog: Any, into: Targets) -> None:
     try:
         _parse_checked(data, where, catalog, into)
@@ -144,6 +147,9 @@ def _parse_checked(data: Any, where: str, catalog: Any, into: Targets) -> None:
         return
     if not isinstance(data, dict):
         raise _bad(where, "the file must be a mapping with settings / targets / benchmarks")
+    unknown = [str(k) for k in data if k not in CONFIG_KEYS]
+    if unknown:  # a misspelt section would otherwise be ignored in silence
+        raise _bad(where, f"unknown section {unknown[0]!r} (known: {', '.join(CONFIG_KEYS)})")
     for key, value in (data.get("settings") or {}).items():
         if key not in SETTING_TO_MEASURE:
             raise _bad(where, f"unknown setting {key!r} (known: {', '.join(SETTING_TO_MEASURE)})")
