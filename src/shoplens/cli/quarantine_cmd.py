@@ -10,37 +10,20 @@ import typer
 
 from shoplens.cli.output import Format, console, print_csv, print_json, rich_table
 from shoplens.i18n import t
+from shoplens.warehouse.quarantine_list import LIST_COLUMNS as COLUMNS
 
 quarantine_app = typer.Typer(help="Rows refused by imports, with file:line:column and reason. 隔离区。",
                              no_args_is_help=True)
-COLUMNS = ["import_id", "store_id", "file", "line", "column", "field", "value", "reason", "message",
-           "target_table", "raw"]
 
 
 def _query(store: str | None, file: str | None, reason: str | None, limit: int | None) -> tuple[list[tuple], int]:
     """Matching quarantine rows (at most ``limit``) and how many match in all."""
     from shoplens.cli.app import db_path
     from shoplens.warehouse.connection import Warehouse
+    from shoplens.warehouse.quarantine_list import find
 
-    where, params = [], []
-    for column, value in (("store_id", store), ("reason", reason)):
-        if value:
-            where.append(f"{column} = ?")
-            params.append(value)
-    if file:
-        where.append("(file = ? OR file = ? OR file LIKE ? ESCAPE '\\')")
-        name = Path(file).name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        params += [file, str(Path(file).absolute()), f"%/{name}"]
-    sql = ("SELECT import_id, store_id, file, line, \"column\", field, value, reason, message, target_table, "
-           "CAST(raw AS VARCHAR) FROM quarantine")
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    count_sql = "SELECT count(*) FROM (" + sql + ")"
-    sql += " ORDER BY store_id, file, line"
-    if limit:
-        sql += f" LIMIT {int(limit)}"
     with Warehouse(db_path(), read_only=True) as wh:
-        return wh.con.execute(sql, params).fetchall(), int(wh.con.execute(count_sql, params).fetchone()[0])
+        return find(wh.con, stores=[store] if store else None, file=file, reason=reason, limit=limit)
 
 
 def register(app: typer.Typer) -> None:

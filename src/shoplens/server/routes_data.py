@@ -28,14 +28,14 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Respon
 from shoplens.errors import ShoplensError
 from shoplens.server.deps import Session, admin, analyst
 from shoplens.server.respond import as_csv, as_json
+from shoplens.warehouse.quarantine_list import LIST_COLUMNS
 
 router = APIRouter(tags=["data"])
 UPLOADS = ".shoplens-uploads"
 MAX_UPLOAD_BYTES = 2 * 1024**3  # per file
 MAX_FILES = 20
 CHUNK = 1 << 20
-COLUMNS = ["import_id", "store_id", "file", "line", "column", "field", "value", "reason", "message",
-           "target_table", "raw"]
+COLUMNS = LIST_COLUMNS
 
 
 def safe_name(filename: str | None) -> str:
@@ -156,23 +156,12 @@ def import_upload(file: list[UploadFile] = File(..., description="one or more fi
 
 def _quarantine(s: Session, store: list[str] | None, file: str | None, reason: str | None,
                 limit: int | None) -> tuple[list[list[Any]], int]:
-    """Rows in the login's stores (at most ``limit``) and how many match in all."""
+    """Rows in the login's stores (at most ``limit``) and how many match in all; file names without server paths."""
+    from shoplens.warehouse.quarantine_list import find
+
     stores = s.stores(store)
-    where = [f"store_id IN ({', '.join('?' for _ in stores)})"]
-    params: list[Any] = list(stores)
-    if reason:
-        where.append("reason = ?")
-        params.append(reason)
-    if file:
-        name = Path(file).name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        where.append("(file = ? OR file LIKE ? ESCAPE '\\')")
-        params += [file, f"%/{name}"]
-    body = ("SELECT import_id, store_id, file, line, \"column\", field, value, reason, message, target_table, "
-            "CAST(raw AS VARCHAR) FROM quarantine WHERE " + " AND ".join(where))
-    sql = body + " ORDER BY store_id, file, line" + (f" LIMIT {int(limit)}" if limit else "")
     with s.reading() as wh:
-        rows = wh.con.execute(sql, params).fetchall()
-        total = int(wh.con.execute(f"SELECT count(*) FROM ({body})", params).fetchone()[0])
+        rows, total = find(wh.con, stores=stores, file=file, reason=reason, limit=limit)
     return [[*r[:2], Path(r[2]).name, *r[3:]] for r in rows], total
 
 
