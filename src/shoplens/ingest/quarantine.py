@@ -128,4 +128,3 @@ def examples(con: Con, import_id: int, limit: int = 10) -> list[dict[str, object
         f"ORDER BY file, line LIMIT {int(limit)}", [import_id]).fetchall()
     keys = ("file", "line", "field", "column", "value", "reason", "message")
     return [dict(zip(keys, r, strict=True)) for r in rows]
-
