@@ -361,3 +361,11 @@ def test_amount_targets_are_totals_not_per_slice(engine, tmp_path):
     # cut by store, each store gets its own total target
     per_store = eng.query(["gmv"], by=["store"], start=W10[0], end=W10[1], store="s1").rows
     assert per_store[0]["store"] == "s1" and per_store[0]["gmv__target"] == pytest.approx(700)
+
+
+def test_a_nul_character_in_a_filter_or_currency_is_refused(engine):
+    # DuckDB ends SQL text at a NUL: the engine refuses it before any SQL is built (the API relies on this)
+    with pytest.raises(ShoplensError, match="--where holds a NUL"):
+        engine.query("gmv", where={"channel": ["direct\x00' OR 1=1 --"]}, store="s1")
+    with pytest.raises(ShoplensError, match="--currency holds a NUL"):
+        engine.query("gmv", currency="US\x00D", store="s1")

@@ -30,7 +30,7 @@ import pandas as pd
 from shoplens.errors import ShoplensError
 from shoplens.metrics import assemble as A
 from shoplens.metrics.checks import check_dims, check_hourly, check_rates
-from shoplens.metrics.options import normalise_where, parse_sort, top_rows
+from shoplens.metrics.options import no_nul, normalise_where, parse_sort, top_rows
 from shoplens.metrics.periods import check_grain, label, periods, shift_for
 from shoplens.metrics.plan import Group, Planner, Request, needed_measures, plan_groups
 from shoplens.metrics.scope import Scope, StoreInfo, pick_stores
@@ -164,7 +164,7 @@ class MetricsEngine:
                 "these stores report in different currencies", hint="pick one with --store, or sum them in one "
                 "currency with --currency CUR", zh="这些店铺的报告币种不同",
                 zh_hint="用 --store 选一个店铺，或用 --currency 换算成同一币种")
-        currency = currency.upper() if currency else None
+        currency = no_nul(currency.upper(), "--currency") if currency else None
         has = self._has_rows(version, tuple(s.store_id for s in chosen))
         no_orders = tuple(s.store_id for s in chosen if s.store_id not in has["orders"])
         return Scope(tuple(chosen), None, None, currency, no_orders)
@@ -197,7 +197,8 @@ class MetricsEngine:
         for mid in metric_ids:
             self.catalog.metric(mid)
         by_t = tuple(dict.fromkeys(by))
-        where_t = normalise_where({k: tuple(str(x) for x in (v if isinstance(v, list | tuple | set) else [v]))
+        where_t = normalise_where({k: tuple(no_nul(str(x), "--where") for x in (v if isinstance(v, list | tuple | set)
+                                                                                 else [v]))
                                    for k, v in (where or {}).items()})
         check_dims(self, metric_ids, set(by_t) | set(where_t))
         check_grain(grain)

@@ -17,6 +17,14 @@ _ALIASES = {"channel": dict(CHANNEL_ALIASES), "device": dict(DEVICE_ALIASES)}
 _LOWER = frozenset({"channel", "device", "channel_type", "new_vs_returning", "member_tier"})
 
 
+def no_nul(value: str, option: str) -> str:
+    """``value``, unless it holds a NUL character: DuckDB ends the SQL text there, so the query would break."""
+    if "\x00" in value:
+        raise ShoplensError(f"{option} holds a NUL character (\\x00)", hint="remove it",
+                            zh=f"{option} 含有 NUL 字符（\\x00）", zh_hint="请删除它")
+    return value
+
+
 def normalise_where(where: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
     out = {}
     for dim, values in where.items():

@@ -86,7 +86,7 @@ def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         wh = Warehouse(db_path)
-        app.state.shoplens = ServerState(wh, key, demo)
+        app.state.shoplens = ServerState(wh, key)
         try:
             yield
         finally:

@@ -29,7 +29,6 @@ RANK = {role: i for i, role in enumerate(reversed(ROLES))}  # viewer 0 < analyst
 class ServerState:
     wh: Any  # shoplens Warehouse, opened read-write by the server (DuckDB allows one writer)
     secret: str
-    demo: bool = False
     lock: threading.RLock = field(default_factory=threading.RLock)  # one unit of work at a time
 
 
