@@ -103,9 +103,7 @@ class MetricsEngine:
 
     # ---- warehouse facts (cached per data version) ----------------------------------------------
     def data_version(self) -> Any:
-        return tuple(self.wh.con.execute(
-            "SELECT (SELECT value FROM _shoplens_meta WHERE key = 'warehouse_id'), coalesce(max(import_id), 0),"
-            " count(*) FROM import_manifest").fetchone() or ())
+        return self.wh.data_version()
 
     def _run(self, sql: str, version: Any) -> pd.DataFrame:
         key = (str(self.wh.path), version, sql)

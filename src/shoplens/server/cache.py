@@ -21,11 +21,9 @@ SIZE = 512  # answers kept (least recently used dropped first)
 
 
 def data_version(wh: Any) -> tuple[Any, ...]:
-    row = wh.con.execute(
-        "SELECT (SELECT value FROM _shoplens_meta WHERE key = 'warehouse_id'),"
-        " (SELECT coalesce(max(import_id), 0) FROM import_manifest), (SELECT count(*) FROM import_manifest),"
-        " (SELECT count(*) FROM segments), (SELECT max(updated_at) FROM segments)").fetchone()
-    return tuple(row or ())
+    """The warehouse's data version plus the saved segments (a re-saved segment changes answers, no import)."""
+    segments = wh.con.execute("SELECT count(*), max(updated_at) FROM segments").fetchone()
+    return (*wh.data_version(), *(segments or ()))
 
 
 class ResultCache:
