@@ -39,6 +39,10 @@ class ShoplensError(Exception):
         return f"{text} (hint: {self.hint})" if self.hint else text
 
 
+class NotFoundError(ShoplensError):
+    """The thing asked for does not exist (a user id, a saved segment): the API answers 404."""
+
+
 class DatabaseLockedError(ShoplensError):
     """Another process holds the warehouse file for writing."""
 

@@ -57,7 +57,7 @@ from shoplens.analyses.context import Context, open_context, resolve_stores
 from shoplens.analyses.filters import check_literal
 from shoplens.analyses.result import Result, clean, ratio
 from shoplens.analyses.timeline_items import COLUMNS, EVENT_COLUMNS, KINDS, build_rows, fetch, local_text
-from shoplens.errors import ShoplensError
+from shoplens.errors import NotFoundError, ShoplensError
 from shoplens.i18n import register_labels, t
 from shoplens.metrics.scope import Scope, StoreInfo, lit
 from shoplens.metrics.sources import CUSTOMER_JOIN, MEMBER_TIER, PAID_ORDER
@@ -267,7 +267,7 @@ def _find_store(wh: Any, user: str, stores: tuple[StoreInfo, ...], with_events: 
             hint, zh_hint = f"similar ids: {', '.join(similar)}", f"相近的用户：{', '.join(similar)}"
         else:
             hint, zh_hint = "ids are case-sensitive; check --store", "用户 ID 区分大小写；请检查 --store"
-        raise ShoplensError(f"unknown user {user!r}{where}", hint=hint, zh=f"未知用户 {user!r}{where_zh}",
+        raise NotFoundError(f"unknown user {user!r}{where}", hint=hint, zh=f"未知用户 {user!r}{where_zh}",
                             zh_hint=zh_hint)
     return next(s for s in stores if s.store_id == found[0])
 

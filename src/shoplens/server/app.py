@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shoplens import __version__
-from shoplens.errors import ShoplensError
+from shoplens.errors import NotFoundError, ShoplensError
 from shoplens.server.deps import ServerState
 from shoplens.server.security import load_secret_key
 
@@ -37,7 +37,8 @@ def _error(status: int, message: str, zh: str | None = None, hint: str | None = 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ShoplensError)
     async def shoplens_error(_: Request, exc: ShoplensError) -> JSONResponse:
-        return _error(400, exc.message, exc.zh, exc.hint, exc.zh_hint, exc.where)
+        status = 404 if isinstance(exc, NotFoundError) else 400
+        return _error(status, exc.message, exc.zh, exc.hint, exc.zh_hint, exc.where)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:

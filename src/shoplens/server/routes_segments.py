@@ -54,17 +54,6 @@ def _definition(body: Rule) -> dict[str, Any]:
     return definition_from(tree) if isinstance(tree, dict) else normalise(tree)  # normalise says what is wrong
 
 
-def _saved(wh: Any, name: str) -> Any:
-    """The saved segment, or 404 (its message and hint are the CLI's)."""
-    from shoplens.analyses.segments import get_segment
-
-    try:
-        return get_segment(wh, name)
-    except ShoplensError as exc:
-        raise HTTPException(404, detail={"message": exc.message, "zh": exc.zh, "hint": exc.hint,
-                                         "zh_hint": exc.zh_hint}) from None
-
-
 def _context(wh: Any, stores: list[str]) -> Any:
     from shoplens.analyses.context import open_context
 
@@ -129,11 +118,11 @@ def preview_segment(body: Rule, store: list[str] | None = STORE, as_of: date | N
 def show_segment(name: str, store: list[str] | None = STORE, as_of: date | None = AS_OF, top: int = TOP,
          s: Session = Depends(viewer)) -> Response:
     """Members, share of all users, profile and GMV share per store (`segment show NAME --format json`)."""
-    from shoplens.analyses.segments import profile
+    from shoplens.analyses.segments import get_segment, profile
 
     stores = s.stores(store)
     with s.reading() as wh:
-        _saved(wh, name)
+        get_segment(wh, name)  # a missing name is a NotFoundError: 404, the CLI's message
         result = profile(_context(wh, stores), name, as_of, top=top)
     return as_json(result.to_dict())
 
@@ -143,11 +132,11 @@ def export_segment_members(name: str, store: list[str] | None = STORE, as_of: da
             limit: int | None = Query(None, ge=1, le=1_000_000_000, description="the first N members"),
             format: Literal["csv", "json"] = "csv", s: Session = Depends(viewer)) -> Response:
     """The member list (store_id, user_id) in the login's stores: a CSV download, or `segment export --format json`."""
-    from shoplens.analyses.segments import compile_sql
+    from shoplens.analyses.segments import compile_sql, get_segment
 
     stores = s.stores(store)
     with s.reading() as wh:
-        _saved(wh, name)
+        get_segment(wh, name)  # a missing name is a NotFoundError: 404, the CLI's message
         sql = (f"SELECT store_id, user_id FROM ({compile_sql(_context(wh, stores), name, as_of)})"
                f" ORDER BY store_id, user_id{f' LIMIT {int(limit)}' if limit else ''}")
         rows = wh.con.execute(sql).fetchall()
@@ -160,8 +149,9 @@ def export_segment_members(name: str, store: list[str] | None = STORE, as_of: da
 def delete_segment(name: str, s: Session = Depends(analyst)) -> Response:
     """Delete a saved segment; answers the deleted definition."""
     from shoplens.analyses.segments import delete_segment as run
+    from shoplens.analyses.segments import get_segment
 
     with s.locked() as wh:
-        _saved(wh, name)
+        get_segment(wh, name)  # a missing name is a NotFoundError: 404, the CLI's message
         removed = run(wh, name)
     return as_json({**removed.to_dict(), "deleted": True})

@@ -21,7 +21,7 @@ from shoplens.analyses.filters import check_literal
 from shoplens.analyses.segments.compile import make_frame, members_query
 from shoplens.analyses.segments.parser import parse_rule
 from shoplens.analyses.segments.rules import normalise, to_text
-from shoplens.errors import ShoplensError
+from shoplens.errors import NotFoundError, ShoplensError
 from shoplens.metrics.scope import Scope, StoreInfo
 from shoplens.warehouse.segments_table import SEGMENTS
 
@@ -107,7 +107,7 @@ def get_segment(wh: Any, name: str) -> SavedSegment:
     if row is None:
         names = [s.name for s in list_segments(wh)]
         listed = ", ".join(names[:20]) if names else None
-        raise ShoplensError(
+        raise NotFoundError(
             f"no segment named {name!r}",
             hint=f"saved segments: {listed}" if listed else "save one: shoplens segment save NAME --rule TEXT",
             zh=f"没有名为 {name!r} 的人群",
