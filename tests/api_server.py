@@ -94,6 +94,13 @@ class ApiServer:
         self.stop()
         raise RuntimeError("server did not answer /health within 60 s")
 
+    def wait_warm(self, timeout: float = 120) -> None:
+        """Until ``/health`` says the landing pages of the current data are computed (shoplens.server.warmup)."""
+        deadline = time.monotonic() + timeout
+        while not httpx.get(self.url + "/health", timeout=10).json()["warm"]:
+            assert time.monotonic() < deadline, "the server did not finish its cache warm-up"
+            time.sleep(0.1)
+
     def token(self, user: str, password: str = PASSWORD) -> str:
         r = httpx.post(self.url + "/api/v1/login", json={"username": user, "password": password, "kind": "api"})
         assert r.status_code == 200, r.text

@@ -409,6 +409,26 @@ def test_login(new_tab: Callable[[], Tab], dashboard: ApiServer) -> None:
     assert httpx.get(dashboard.url + "/api/v1/me", cookies=cookies).status_code == 401, "the session outlived #logout"
 
 
+def test_landing_pages_were_computed_before_anyone_asked(new_tab: Callable[[], Tab], dashboard: ApiServer,
+                                                        api: httpx.Client) -> None:
+    """The server warms the overview and the default funnel of its data (shoplens.server.warmup): opening both
+    pages in the browser computes nothing new (GET /api/v1/server: the misses stay), and the funnel draws."""
+    dashboard.wait_warm()
+
+    def misses() -> dict[str, int]:
+        return api.get("/api/v1/server").json()["cache"]["misses"]
+
+    before = misses()
+    tab = new_tab()
+    login(tab)
+    wait_ready(tab, "overview")
+    goto(tab, "conversion")
+    assert tab.page.locator("#funnel-table tbody tr[data-step]").count() >= 2
+    after = misses()
+    assert {k: after.get(k) for k in ("metric_query", "funnel")} == {k: before.get(k) for k in ("metric_query",
+                                                                                               "funnel")}
+
+
 def test_overview_kpis_equal_the_api(tab: Tab, api: httpx.Client) -> None:
     """Each KPI card's data-raw is the API's /metrics value for the page's from/to/compare; the trend draws."""
     wait_ready(tab, "overview")

@@ -197,12 +197,18 @@ def issue_token(wh: Any, username: str, kind: str = "session") -> str:
 
 
 def account_of_token(wh: Any, token: str) -> Account | None:
+    found = token_login(wh, token)
+    return found[0] if found else None
+
+
+def token_login(wh: Any, token: str) -> tuple[Account, datetime] | None:
+    """The account a valid token belongs to and when the token ends (None for an unknown or ended one)."""
     if not token or len(token) > 256:
         return None
-    row = wh.con.execute(f"SELECT u.username, u.role, u.stores, u.language FROM {TOKENS} t JOIN {USERS} u"
+    row = wh.con.execute(f"SELECT u.username, u.role, u.stores, u.language, t.expires_at FROM {TOKENS} t JOIN {USERS} u"
                          " ON u.username = t.username WHERE t.token_hash = ? AND t.expires_at >= ?",
                          [_digest(token), _now()]).fetchone()
-    return Account(row[0], row[1], tuple(row[2]), row[3]) if row else None
+    return (Account(row[0], row[1], tuple(row[2]), row[3]), row[4]) if row else None
 
 
 def revoke_token(wh: Any, token: str) -> None:

@@ -15,14 +15,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shoplens import __version__
 from shoplens.errors import NotFoundError, ShoplensError
-from shoplens.server.deps import ServerState
+from shoplens.server.deps import ServerState, admin
 from shoplens.server.security import load_secret_key
 
 LOG = logging.getLogger("shoplens.server")
@@ -77,8 +77,11 @@ def _install_docs(app: FastAPI) -> None:
                                    swagger_favicon_url="/static/swagger/favicon-32x32.png")
 
 
-def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = None) -> FastAPI:
-    """The API over the warehouse at ``db_path`` (opened when the server starts, closed when it stops)."""
+def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = None, warm: bool = True) -> FastAPI:
+    """The API over the warehouse at ``db_path`` (opened when the server starts, closed when it stops).
+
+    ``warm``: compute the dashboard's landing pages in the background at start and after new data
+    (:mod:`shoplens.server.warmup`)."""
     from shoplens.warehouse.connection import Warehouse
     from shoplens.warehouse.migrations import current_version
 
@@ -86,11 +89,20 @@ def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from shoplens.server.warmup import Warmer
+
         wh = Warehouse(db_path)
-        app.state.shoplens = ServerState(wh, key)
+        state = ServerState(wh, key)
+        app.state.shoplens = state
+        app.state.warmer = warmer = Warmer(state)
+        state.after_write.append(warmer.poke)
+        if warm:
+            warmer.start()
         try:
             yield
         finally:
+            if warm:
+                warmer.stop()
             wh.close()
 
     app = FastAPI(title="shoplens API", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
@@ -101,11 +113,19 @@ def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = 
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, Any]:
-        """Liveness (no login needed): the server runs and its warehouse is open."""
+        """Liveness (no login needed): the server runs and its warehouse is open; ``warm`` once the dashboard's
+        landing pages for the current data are computed."""
         state: ServerState = app.state.shoplens
-        with state.lock:
-            version = current_version(state.wh.con)
-        return {"status": "ok", "version": __version__, "schema": version}
+        version = state.memo("schema", lambda wh: current_version(wh.con))
+        return {"status": "ok", "version": __version__, "schema": version, "warm": app.state.warmer.is_warm()}
+
+    @app.get("/api/v1/server", tags=["meta"])
+    def server_status(_: Any = Depends(admin)) -> dict[str, Any]:
+        """(admin) The answer cache: entries, hits and computations per kind of answer, and whether the
+        landing pages of the current data are warm."""
+        from shoplens.server.cache import HEAVY_SLOTS, RESULTS
+
+        return {"warm": app.state.warmer.is_warm(), "cache": RESULTS.stats(), "computing_slots": HEAVY_SLOTS}
 
     from shoplens.server import (
         routes_accounts,

@@ -12,24 +12,68 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Depends, HTTPException, Request
 
-from shoplens.server.accounts import ROLES, Account, account_of_token
+from shoplens.server.accounts import ROLES, Account, token_login
 from shoplens.server.security import csrf_ok
 
 SESSION_COOKIE = "shoplens_session"
 CSRF_HEADER = "X-CSRF-Token"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+MEMO_SIZE = 10_000  # facts kept per generation at most
 RANK = {role: i for i, role in enumerate(reversed(ROLES))}  # viewer 0 < analyst 1 < admin 2
 
 
 @dataclass
 class ServerState:
+    """What the server process holds: the warehouse, its write lock and what is known about the data.
+
+    Every write goes through :meth:`writing` (one at a time) and ends a *generation*; facts read
+    once per generation (logins of tokens, stores, the data version) are kept in memory until the
+    next write, so a read request costs no bookkeeping queries. The server is the only process that
+    can write the file (DuckDB's lock), so nothing changes the data behind its back.
+    """
+
     wh: Any  # shoplens Warehouse, opened read-write by the server (DuckDB allows one writer)
     secret: str
     lock: threading.RLock = field(default_factory=threading.RLock)  # one unit of work at a time
+    generation: int = 0
+    after_write: list[Callable[[], None]] = field(default_factory=list)  # e.g. warm the cache again
+    _memo: dict[Any, Any] = field(default_factory=dict)
+    _memo_generation: int = -1
+    _memo_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @contextmanager
+    def writing(self) -> Iterator[Any]:
+        """The warehouse's own connection for one unit of work that may write; ends the generation."""
+        with self.lock:
+            try:
+                yield self.wh
+            finally:
+                self.generation += 1
+        for hook in self.after_write:
+            hook()
+
+    def memo(self, key: Any, compute: Callable[[Any], Any]) -> Any:
+        """``compute(cursor)`` once per generation (a racing write only makes the next reader compute again)."""
+        generation = self.generation
+        with self._memo_lock:
+            if self._memo_generation != generation or len(self._memo) > MEMO_SIZE:  # a flood of bad tokens
+                self._memo, self._memo_generation = {}, generation
+            if key in self._memo:
+                return self._memo[key]
+        view = self.wh.cursor()
+        try:
+            value = compute(view)
+        finally:
+            view.close()
+        with self._memo_lock:
+            if self._memo_generation == generation == self.generation:
+                self._memo[key] = value
+        return value
 
 
 def state_of(request: Request) -> ServerState:
@@ -63,8 +107,8 @@ class Session:
     @contextmanager
     def locked(self) -> Iterator[Any]:
         """The warehouse's own connection, for one unit of work that writes (one at a time)."""
-        with self.state.lock:
-            yield self.state.wh
+        with self.state.writing() as wh:
+            yield wh
 
     @contextmanager
     def reading(self) -> Iterator[Any]:
@@ -76,16 +120,16 @@ class Session:
         finally:
             view.close()
 
-    def cached(self, request: Request, stores: list[str], compute: Callable[[Any], Any]) -> Any:
-        """``compute(wh)`` on a read cursor, or its earlier answer for the same request, stores and data."""
-        from shoplens.server.cache import RESULTS, request_key
+    def answer(self, stores: list[str], run: Callable[..., Any], **options: Any) -> Any:
+        """``run(wh, store=stores, **options)`` on a read cursor, or its earlier answer for the same stores,
+        options and data (see :mod:`shoplens.server.cache`)."""
+        from shoplens.server.cache import answer
 
-        with self.reading() as wh:
-            return RESULTS.get(request_key(request, wh, stores), lambda: compute(wh))
+        return answer(self.state, stores, run, **options)
 
     def allowed_stores(self) -> list[str]:
-        with self.reading() as wh:
-            known = [r[0] for r in wh.con.execute("SELECT store_id FROM stores ORDER BY store_id").fetchall()]
+        known = self.state.memo("stores", lambda wh: [r[0] for r in wh.con.execute(
+            "SELECT store_id FROM stores ORDER BY store_id").fetchall()])
         return known if self.account.all_stores else [s for s in known if s in self.account.stores]
 
     def stores(self, store: str | list[str] | None) -> list[str]:
@@ -110,11 +154,8 @@ def session(request: Request) -> Session:
     token, from_cookie = _token(request)
     if not token:
         raise unauthorized()
-    view = state.wh.cursor()
-    try:
-        account = account_of_token(view, token)
-    finally:
-        view.close()
+    found = state.memo(("token", token), lambda wh: token_login(wh, token))
+    account = found[0] if found and found[1] >= datetime.now(UTC).replace(tzinfo=None) else None
     if account is None:
         raise unauthorized("the session has ended or the token is not valid", "会话已结束或令牌无效")
     if from_cookie and request.method in UNSAFE and not csrf_ok(state.secret, token, request.headers.get(CSRF_HEADER)):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from shoplens.params import split_values
 from shoplens.server.deps import Session, viewer
@@ -24,7 +24,7 @@ WHERE = Query(None, description="event filter KEY=VALUE, repeatable")
 
 
 @router.get("/funnel")
-def funnel(request: Request, steps: str = Query(..., description="E1,E2[k=v],... (2-10 steps)"), window: str = "14d",
+def funnel(steps: str = Query(..., description="E1,E2[k=v],... (2-10 steps)"), window: str = "14d",
            mode: Literal["ordered", "strict", "unordered"] = "ordered", exclude: str | None = None,
            by: str | None = None, start: date | None = FROM, end: date | None = TO,
            where: list[str] | None = WHERE, segment: str | None = None, store: list[str] | None = STORE,
@@ -33,14 +33,13 @@ def funnel(request: Request, steps: str = Query(..., description="E1,E2[k=v],...
     from shoplens.analyses.funnel import funnel as run
 
     stores = s.stores(store)
-    result = s.cached(request, stores, lambda wh: run(
-        wh, steps, window=window, mode=mode, exclude=exclude, by=by, store=stores, start=start, end=end, where=where,
-        segment=segment))
+    result = s.answer(stores, run, steps=steps, window=window, mode=mode, exclude=exclude, by=by, start=start, end=end,
+                      where=where, segment=segment)
     return as_json(result.to_dict())
 
 
 @router.get("/funnel/dropped")
-def funnel_dropped(request: Request, steps: str,
+def funnel_dropped(steps: str,
                    step: int = Query(..., ge=2, le=10, description="users who reached step-1, not step"),
                    window: str = "14d", mode: Literal["ordered", "strict", "unordered"] = "ordered",
                    exclude: str | None = None, by: str | None = None, start: date | None = FROM,
@@ -51,16 +50,15 @@ def funnel_dropped(request: Request, steps: str,
     from shoplens.analyses.funnel import funnel_dropped as run
 
     stores = s.stores(store)
-    result = s.cached(request, stores, lambda wh: run(
-        wh, steps, step, window=window, mode=mode, exclude=exclude, by=by, store=stores, start=start, end=end,
-        where=where, segment=segment, limit=limit))
+    result = s.answer(stores, run, steps=steps, step=step, window=window, mode=mode, exclude=exclude, by=by,
+                      start=start, end=end, where=where, segment=segment, limit=limit)
     if format == "csv":
         return records_csv(result.users, f"dropped_at_step_{step}.csv")
     return as_json(result.to_dict())
 
 
 @router.get("/retention")
-def retention(request: Request, cohort_event: str = "purchase", return_event: str | None = None,
+def retention(cohort_event: str = "purchase", return_event: str | None = None,
               period: Literal["day", "week", "month"] = "month", first_time: bool = False,
               periods: int | None = Query(None, ge=0, le=63), by: str | None = None, start: date | None = FROM,
               end: date | None = TO, where: list[str] | None = WHERE, segment: str | None = None,
@@ -69,14 +67,13 @@ def retention(request: Request, cohort_event: str = "purchase", return_event: st
     from shoplens.analyses.retention import retention as run
 
     stores = s.stores(store)
-    result = s.cached(request, stores, lambda wh: run(
-        wh, cohort_event=cohort_event, return_event=return_event, period=period, first_time=first_time,
-        periods=periods, by=by, store=stores, start=start, end=end, where=where, segment=segment))
+    result = s.answer(stores, run, cohort_event=cohort_event, return_event=return_event, period=period,
+                      first_time=first_time, periods=periods, by=by, start=start, end=end, where=where, segment=segment)
     return as_json(result.to_dict())
 
 
 @router.get("/paths")
-def paths(request: Request, start_event: str | None = Query(None, alias="start"),
+def paths(start_event: str | None = Query(None, alias="start"),
           end_event: str | None = Query(None, alias="end"),
           depth: int = Query(4, ge=1, le=10), top: int = Query(10, ge=1, le=100), collapse_repeats: bool = False,
           events: list[str] | None = Query(None), start: date | None = FROM, end: date | None = TO,
@@ -86,26 +83,25 @@ def paths(request: Request, start_event: str | None = Query(None, alias="start")
     from shoplens.analyses.paths import paths as run
 
     stores = s.stores(store)
-    result = s.cached(request, stores, lambda wh: run(
-        wh, start_event=start_event, end_event=end_event, depth=depth, top=top, collapse_repeats=collapse_repeats,
-        events=split_values(events) or None, store=stores, start=start, end=end, where=where, segment=segment))
+    result = s.answer(stores, run, start_event=start_event, end_event=end_event, depth=depth, top=top,
+                      collapse_repeats=collapse_repeats, events=split_values(events) or None, start=start, end=end,
+                      where=where, segment=segment)
     return as_json(result.to_dict())
 
 
 @router.get("/rfm")
-def rfm(request: Request, as_of: date | None = None, bins: int = Query(5, ge=2, le=10), where: list[str] | None = WHERE,
+def rfm(as_of: date | None = None, bins: int = Query(5, ge=2, le=10), where: list[str] | None = WHERE,
         segment: str | None = None, store: list[str] | None = STORE, s: Session = Depends(viewer)) -> Response:
     """RFM tiers: sizes, GMV shares, score bounds."""
     from shoplens.analyses.rfm import rfm as run
 
     stores = s.stores(store)
-    result = s.cached(request, stores, lambda wh: run(
-        wh, as_of=as_of, bins=bins, store=stores, where=where, segment=segment))
+    result = s.answer(stores, run, as_of=as_of, bins=bins, where=where, segment=segment)
     return as_json(result.to_dict())
 
 
 @router.get("/rfm/customers")
-def rfm_customers(request: Request, tier: str | None = None, win_back: int | None = Query(None, ge=0, le=36_500),
+def rfm_customers(tier: str | None = None, win_back: int | None = Query(None, ge=0, le=36_500),
                   as_of: date | None = None, bins: int = Query(5, ge=2, le=10), where: list[str] | None = WHERE,
                   segment: str | None = None, store: list[str] | None = STORE,
                   limit: int | None = Query(None, ge=1, le=1_000_000), format: Literal["json", "csv"] = "json",
@@ -114,9 +110,8 @@ def rfm_customers(request: Request, tier: str | None = None, win_back: int | Non
     from shoplens.analyses.rfm import customers
 
     stores = s.stores(store)
-    result = s.cached(request, stores, lambda wh: customers(
-        wh, tier, as_of=as_of, bins=bins, store=stores, where=where, segment=segment, min_recency_days=win_back,
-        limit=limit))
+    result = s.answer(stores, customers, tier=tier, as_of=as_of, bins=bins, where=where, segment=segment,
+                      min_recency_days=win_back, limit=limit)
     if format == "csv":
         return records_csv(result.table_rows(), "customers.csv")
     return as_json(result.to_dict())

@@ -42,7 +42,7 @@ def login(body: Login, request: Request, response: Response) -> dict[str, Any]:
     """Check the password; start a browser session or hand out an API token."""
     state = state_of(request)
     key = f"{request.client.host if request.client else '?'}|{body.username.lower()}"
-    with state.lock:  # checked under the lock that serialises logins: concurrent guesses cannot all pass
+    with state.writing():  # checked under the lock that serialises logins: concurrent guesses cannot all pass
         wait = LIMITER.retry_after(key)
         if wait:
             raise HTTPException(429, detail={"message": f"too many failed logins, try again in {wait} s",
@@ -90,12 +90,7 @@ def language(body: Language, s: Session = Depends(viewer)) -> dict[str, Any]:
 @router.get("/stores")
 def stores(s: Session = Depends(viewer)) -> dict[str, Any]:
     """The stores this login may see, with their time zone, currency and data range."""
-    from shoplens.warehouse.info import warehouse_info
+    from shoplens.server.warmup import store_rows
 
-    allowed = s.allowed_stores()
-    rows = []
-    with s.reading() as wh:
-        for store in allowed:
-            info = warehouse_info(wh, store).to_dict()  # its "path" (a server file) is not for clients
-            rows.append({**info["stores"][0], "tables": info["tables"]})
-    return {"stores": rows}
+    allowed = set(s.allowed_stores())
+    return {"stores": [row for row in store_rows(s.state) if row["store_id"] in allowed]}

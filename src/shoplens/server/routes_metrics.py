@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from shoplens.params import split_values, where_pairs
 from shoplens.server.deps import Session, viewer
@@ -26,8 +26,15 @@ def catalog(s: Session = Depends(viewer)) -> Response:
                     "dimensions": {d.id: {"zh": d.zh, "en": d.en} for d in cat.dimensions.values()}})
 
 
+def metric_query(wh: Any, **options: Any) -> Any:
+    """``MetricsEngine.query`` (what the route and the cache warm-up compute)."""
+    from shoplens.metrics import MetricsEngine
+
+    return MetricsEngine(wh).query(**options)
+
+
 @router.get("/metrics")
-def query(request: Request, metrics: str = Query(..., description="ids, comma-separated: gmv,uv,conversion_rate"),
+def query(metrics: str = Query(..., description="ids, comma-separated: gmv,uv,conversion_rate"),
           by: list[str] | None = Query(None, description="dimensions (comma-separated or repeated)"),
           grain: str | None = None, start: date | None = Query(None, alias="from"),
           end: date | None = Query(None, alias="to"), compare: str | None = None,
@@ -36,12 +43,9 @@ def query(request: Request, metrics: str = Query(..., description="ids, comma-se
           limit: int | None = Query(None, ge=1, le=100_000), segment: str | None = None,
           format: Literal["json", "csv"] = "json", s: Session = Depends(viewer)) -> Response:
     """A metric query; `rows` as in `shoplens metrics ... --format json` (or CSV with format=csv)."""
-    stores = s.stores(store)
-    from shoplens.metrics import MetricsEngine
-
-    result = s.cached(request, stores, lambda wh: MetricsEngine(wh).query(
-        metrics, by=split_values(by), grain=grain, start=start, end=end, compare=compare,
-        where=where_pairs(where), store=stores, currency=currency, sort=sort, limit=limit, segment=segment))
+    result = s.answer(s.stores(store), metric_query, metrics=metrics, by=split_values(by), grain=grain, start=start,
+                      end=end, compare=compare, where=where_pairs(where), currency=currency, sort=sort, limit=limit,
+                      segment=segment)
     data: dict[str, Any] = result.to_dict()
     if format == "csv":
         return records_csv(data["rows"], "metrics.csv")

@@ -12,6 +12,7 @@ import { emptyText } from "./common.js";
 const WINDOWS = ["1h", "1d", "3d", "7d", "14d", "30d"];
 const MODES = ["ordered", "strict", "unordered"];
 const BREAKDOWNS = ["", "channel", "device", "country", "source", "campaign"];
+// The default funnel; shoplens/server/warmup.py (DEFAULT_FUNNEL) computes it after every import: keep them equal.
 const form = { steps: "product_view,add_to_cart,purchase", window: "14d", mode: "ordered", by: "" };
 
 function windowLabel(w) {

@@ -7,6 +7,7 @@ import { metricName, t } from "../i18n.js";
 import { block, card, el, emptyState, note } from "../ui.js";
 import { anomalies, emptyText, kpiCard, kpiData, skippedNote } from "./common.js";
 
+// shoplens/server/warmup.py computes these for the landing range after every import: keep the two lists equal.
 export const KPIS = ["gmv", "uv", "paying_buyers", "conversion_rate", "customer_unit_price", "uv_value", "refund_rate",
   "roi"];
 let trendMetric = "gmv";
