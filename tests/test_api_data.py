@@ -112,10 +112,49 @@ def test_segment_sizes_in_the_other_store_are_hand_counted(env: dict[str, Any]) 
     assert [s["store_id"] for s in preview.json()["stores"]] == ["demo"]  # vic's store only
 
 
+def test_a_segment_saved_by_a_login_of_some_stores_is_theirs(env: dict[str, Any]) -> None:
+    """ana (store demo) saves 'demo_fans': olga (store other) cannot list, show, export, use, replace or delete
+    it, and no hint names it; vic (viewer, demo) and root (every store) see it; ana may not change a shared one."""
+    ana, olga, vic, root = env["ana"], env["olga"], env["vic"], env["root"]
+    saved = ana.post("/api/v1/segments", json={"name": "demo_fans", "rule": "orders>=2", "description": "secret"})
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["stores"] == ["demo"]
+    for client, sees in ((vic, True), (root, True), (olga, False)):
+        names = [seg["name"] for seg in client.get("/api/v1/segments").json()["segments"]]
+        assert ("demo_fans" in names) is sees
+    missing = olga.get("/api/v1/segments/no_such_segment")
+    for method, path, params in (("GET", "/api/v1/segments/demo_fans", {}),
+                                 ("GET", "/api/v1/segments/demo_fans/members", {}),
+                                 ("DELETE", "/api/v1/segments/demo_fans", {}),
+                                 ("GET", "/api/v1/metrics", {"metrics": "gmv", "segment": "demo_fans"}),
+                                 ("GET", "/api/v1/funnel", {"steps": "product_view,purchase", "segment": "demo_fans"}),
+                                 ("GET", "/api/v1/rfm", {"segment": "demo_fans"})):
+        r = olga.request(method, path, params=params)
+        assert r.status_code == 404, (path, r.text)
+        error = r.json()["error"]
+        assert error["message"] == "no segment named 'demo_fans'"
+        assert "demo_fans" not in (error["hint"] or "") and "secret" not in r.text
+        assert error["hint"] == missing.json()["error"]["hint"]  # the same hint as for a name nobody saved
+    taken = olga.post("/api/v1/segments", json={"name": "demo_fans", "rule": "orders>=1"})
+    assert taken.status_code == 409 and "orders>=2" not in taken.text and "secret" not in taken.text
+    assert vic.get("/api/v1/segments/demo_fans").status_code == 200
+    assert ana.get("/api/v1/metrics", params={"metrics": "gmv", "segment": "demo_fans"}).status_code == 200
+    # a shared segment (saved by root) is everyone's to use, but only a login of every store changes it
+    assert root.post("/api/v1/segments", json={"name": "shared_buyers", "rule": "orders>=1"}).status_code == 200
+    assert olga.get("/api/v1/segments/shared_buyers").status_code == 200
+    refused = ana.post("/api/v1/segments", json={"name": "shared_buyers", "rule": "orders>=5"})
+    assert refused.status_code == 403 and refused.json()["error"]["zh"]
+    assert ana.delete("/api/v1/segments/shared_buyers").status_code == 403
+    assert root.delete("/api/v1/segments/shared_buyers").status_code == 200
+    # ana re-saves her own: still hers; then deletes it
+    assert ana.post("/api/v1/segments", json={"name": "demo_fans", "rule": "orders>=3"}).json()["stores"] == ["demo"]
+    assert ana.delete("/api/v1/segments/demo_fans").status_code == 200
+
+
 def test_a_segment_is_evaluated_only_in_the_logins_stores(env: dict[str, Any]) -> None:
     ana, olga = env["ana"], env["olga"]
-    assert ana.post("/api/v1/segments", json={"name": "viewers", "rule": "did(product_view)"}).status_code == 200
-    # saved by ana (store demo), exported by olga (store other): ox1..ox3 and nothing of demo
+    assert env["root"].post("/api/v1/segments", json={"name": "viewers", "rule": "did(product_view)"}).status_code == 200
+    # shared (saved by a login of every store), exported by olga (store other): ox1..ox3 and nothing of demo
     rows = _csv(olga.get("/api/v1/segments/viewers/members"))
     assert rows == [["store_id", "user_id"], ["other", "ox1"], ["other", "ox2"], ["other", "ox3"]]
     as_json = olga.get("/api/v1/segments/viewers/members", params={"format": "json"}).json()["members"]

@@ -124,7 +124,11 @@ class Session:
         """``run(wh, store=stores, **options)`` on a read cursor, or its earlier answer for the same stores,
         options and data (see :mod:`shoplens.server.cache`)."""
         from shoplens.server.cache import answer
+        from shoplens.server.segment_access import check_use
 
+        if options.get("segment"):
+            with self.reading() as wh:
+                check_use(wh, self.account, options["segment"])  # a hidden saved segment is a missing one
         return answer(self.state, stores, run, **options)
 
     def allowed_stores(self) -> list[str]:

@@ -1,8 +1,8 @@
 """Behavioural segments (人群) over HTTP: the same operations and JSON as ``shoplens segment``.
 
-Segments are saved by name for the whole warehouse (store-agnostic definitions, as in the CLI and
-the Python API); whoever evaluates one sees it only in the stores of their login: sizes, profiles
-and member lists are always computed over :meth:`Session.stores`, never over every store.
+Segments are saved by name for the whole warehouse; sizes, profiles and member lists are always
+computed over the login's stores (:meth:`Session.stores`), never over every store. Which logins see
+a definition at all, and may change it, is :mod:`shoplens.server.segment_access`.
 Rules come as text (``"rule"``) or as the JSON tree (``"json"``: an object, or its text); unlike
 the CLI's ``--json``, a string is never read as a file name (that would read files of the server).
 """
@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from shoplens.errors import ShoplensError
 from shoplens.server.deps import Session, analyst, viewer
 from shoplens.server.respond import as_csv, as_json
+from shoplens.server.segment_access import check_change, find, visible
 
 STORE = Query(None, description="store ids (comma-separated or repeated; default: every store of the login)")
 AS_OF = Query(None, description="evaluate as of this local date (default: each store's last data day)")
@@ -63,10 +64,8 @@ def _context(wh: Any, stores: list[str]) -> Any:
 @router.get("/segments")
 def list_saved_segments(s: Session = Depends(viewer)) -> Response:
     """Saved segments (name, rule, definition, description, times): `shoplens segment list --format json`."""
-    from shoplens.analyses.segments import list_segments as run
-
     with s.reading() as wh:
-        return as_json({"segments": [seg.to_dict() for seg in run(wh)]})
+        return as_json({"segments": [seg.to_dict() for seg in visible(wh, s.account)]})
 
 
 @router.post("/segments")
@@ -92,7 +91,9 @@ def save_segment(body: SaveBody, store: list[str] | None = STORE, s: Session = D
                 if store:
                     raise
                 ctx = None  # no data yet (as the CLI)
-        saved, created = save(wh, body.name, definition, body.description)
+        existing = check_change(wh, s.account, body.name)  # 409 taken (hidden) / 403 shared
+        scope = None if existing or s.account.all_stores else list(s.account.stores)
+        saved, created = save(wh, body.name, definition, body.description, stores=scope)
         n = users = None
         if ctx is not None:
             n, users = wh.con.execute(f"SELECT (SELECT count(*) FROM ({compile_sql(ctx, body.name)})),"
@@ -118,11 +119,11 @@ def preview_segment(body: Rule, store: list[str] | None = STORE, as_of: date | N
 def show_segment(name: str, store: list[str] | None = STORE, as_of: date | None = AS_OF, top: int = TOP,
          s: Session = Depends(viewer)) -> Response:
     """Members, share of all users, profile and GMV share per store (`segment show NAME --format json`)."""
-    from shoplens.analyses.segments import get_segment, profile
+    from shoplens.analyses.segments import profile
 
     stores = s.stores(store)
     with s.reading() as wh:
-        get_segment(wh, name)  # a missing name is a NotFoundError: 404, the CLI's message
+        find(wh, s.account, name)  # missing or hidden: 404, the CLI's message
         result = profile(_context(wh, stores), name, as_of, top=top)
     return as_json(result.to_dict())
 
@@ -132,11 +133,11 @@ def export_segment_members(name: str, store: list[str] | None = STORE, as_of: da
             limit: int | None = Query(None, ge=1, le=1_000_000_000, description="the first N members"),
             format: Literal["csv", "json"] = "csv", s: Session = Depends(viewer)) -> Response:
     """The member list (store_id, user_id) in the login's stores: a CSV download, or `segment export --format json`."""
-    from shoplens.analyses.segments import compile_sql, get_segment
+    from shoplens.analyses.segments import compile_sql
 
     stores = s.stores(store)
     with s.reading() as wh:
-        get_segment(wh, name)  # a missing name is a NotFoundError: 404, the CLI's message
+        find(wh, s.account, name)  # missing or hidden: 404, the CLI's message
         sql = (f"SELECT store_id, user_id FROM ({compile_sql(_context(wh, stores), name, as_of)})"
                f" ORDER BY store_id, user_id{f' LIMIT {int(limit)}' if limit else ''}")
         rows = wh.con.execute(sql).fetchall()
@@ -149,9 +150,9 @@ def export_segment_members(name: str, store: list[str] | None = STORE, as_of: da
 def delete_segment(name: str, s: Session = Depends(analyst)) -> Response:
     """Delete a saved segment; answers the deleted definition."""
     from shoplens.analyses.segments import delete_segment as run
-    from shoplens.analyses.segments import get_segment
 
     with s.locked() as wh:
-        get_segment(wh, name)  # a missing name is a NotFoundError: 404, the CLI's message
+        find(wh, s.account, name)  # missing or hidden: 404, the CLI's message
+        check_change(wh, s.account, name)  # a shared one: only a login of every store
         removed = run(wh, name)
     return as_json({**removed.to_dict(), "deleted": True})

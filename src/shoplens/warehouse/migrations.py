@@ -22,6 +22,7 @@ MIGRATIONS: list[Migration] = [
     (2, "visitor-day rollup for the metrics engine", rollups.migrate_user_day),
     (3, "saved behavioural segments", segments_table.create_segments),
     (4, "dashboard and API logins", accounts_table.create_accounts),
+    (5, "which logins see a saved segment", segments_table.add_segment_stores),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -36,6 +36,7 @@ class SavedSegment:
     description: str | None
     created_at: datetime
     updated_at: datetime
+    stores: tuple[str, ...] | None = None  # which API logins see it: None = every login (shared)
 
     @property
     def rule(self) -> str:
@@ -44,7 +45,7 @@ class SavedSegment:
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "rule": self.rule, "definition": self.definition,
                 "description": self.description, "created_at": self.created_at.isoformat(sep=" "),
-                "updated_at": self.updated_at.isoformat(sep=" ")}
+                "updated_at": self.updated_at.isoformat(sep=" "), "stores": list(self.stores or ("*",))}
 
 
 def definition_from(rule: str | dict[str, Any]) -> dict[str, Any]:
@@ -90,20 +91,22 @@ def _check_name(name: str) -> str:
     return name
 
 
+COLUMNS = "name, definition, description, created_at, updated_at, stores"
+
+
 def _row(row: tuple[Any, ...]) -> SavedSegment:
-    name, definition, description, created, updated = row
-    return SavedSegment(name, json.loads(definition), description, created, updated)
+    name, definition, description, created, updated, stores = row
+    return SavedSegment(name, json.loads(definition), description, created, updated,
+                        tuple(stores) if stores is not None else None)
 
 
 def list_segments(wh: Any) -> list[SavedSegment]:
-    rows = wh.con.execute(f"SELECT name, definition, description, created_at, updated_at FROM {SEGMENTS}"
-                          " ORDER BY name").fetchall()
+    rows = wh.con.execute(f"SELECT {COLUMNS} FROM {SEGMENTS} ORDER BY name").fetchall()
     return [_row(r) for r in rows]
 
 
 def get_segment(wh: Any, name: str) -> SavedSegment:
-    row = wh.con.execute(f"SELECT name, definition, description, created_at, updated_at FROM {SEGMENTS}"
-                         " WHERE name = ?", [name]).fetchone()
+    row = wh.con.execute(f"SELECT {COLUMNS} FROM {SEGMENTS} WHERE name = ?", [name]).fetchone()
     if row is None:
         names = [s.name for s in list_segments(wh)]
         listed = ", ".join(names[:20]) if names else None
@@ -157,11 +160,12 @@ def check_compiles(wh: Any, definition: dict[str, Any]) -> None:
                             zh=f"规则无法执行：{reason}", zh_hint="请检查规则中的取值；未保存任何内容") from None
 
 
-def save_segment(wh: Any, name: str, rule: str | dict[str, Any], description: str | None = None
-                 ) -> tuple[SavedSegment, bool]:
+def save_segment(wh: Any, name: str, rule: str | dict[str, Any], description: str | None = None,
+                 stores: list[str] | tuple[str, ...] | None = None) -> tuple[SavedSegment, bool]:
     """Create or replace a segment; returns it and whether it is new. A re-save keeps ``created_at``
-    (and the description, unless a new one is given). The rule is checked, then compiled against
-    the warehouse (``check_compiles``) before anything is written."""
+    (and the description and ``stores``, unless new ones are given). The rule is checked, then
+    compiled against the warehouse (``check_compiles``) before anything is written. ``stores``: the
+    API logins that see it (logins of all these stores); None = every login."""
     _writable(wh, "saving a segment", "保存人群")
     definition = definition_from(rule)
     _check_name(name)
@@ -169,11 +173,12 @@ def save_segment(wh: Any, name: str, rule: str | dict[str, Any], description: st
     check_compiles(wh, definition)
     now = datetime.now(UTC).replace(tzinfo=None)
     existed = wh.con.execute(f"SELECT count(*) FROM {SEGMENTS} WHERE name = ?", [name]).fetchone()[0]
+    scope = sorted({check_literal(s, "store", 200) for s in stores}) if stores is not None else None
     wh.con.execute(
-        f"INSERT INTO {SEGMENTS} VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET"
+        f"INSERT INTO {SEGMENTS} ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET"
         " definition = excluded.definition, description = coalesce(excluded.description, segments.description),"
-        " updated_at = excluded.updated_at",
-        [name, json.dumps(definition, ensure_ascii=False), description, now, now])
+        " updated_at = excluded.updated_at, stores = coalesce(excluded.stores, segments.stores)",
+        [name, json.dumps(definition, ensure_ascii=False), description, now, now, scope])
     return get_segment(wh, name), not existed
 
 
