@@ -153,7 +153,8 @@ def test_a_segment_saved_by_a_login_of_some_stores_is_theirs(env: dict[str, Any]
 
 def test_a_segment_is_evaluated_only_in_the_logins_stores(env: dict[str, Any]) -> None:
     ana, olga = env["ana"], env["olga"]
-    assert env["root"].post("/api/v1/segments", json={"name": "viewers", "rule": "did(product_view)"}).status_code == 200
+    saved = env["root"].post("/api/v1/segments", json={"name": "viewers", "rule": "did(product_view)"})
+    assert saved.status_code == 200
     # shared (saved by a login of every store), exported by olga (store other): ox1..ox3 and nothing of demo
     rows = _csv(olga.get("/api/v1/segments/viewers/members"))
     assert rows == [["store_id", "user_id"], ["other", "ox1"], ["other", "ox2"], ["other", "ox3"]]

@@ -3,7 +3,8 @@
 One server per module on loopback, over a copy of the demo store with the demo login (demo /
 shoplens-demo). The tests follow the dashboard's DOM contract (ids and data attributes: #login-*,
 #app, a[data-page], #page[data-page][data-ready], #lang-toggle, #date-from/#date-to, #compare-select,
-#filter-chips .chip, .kpi-card[data-kpi][data-raw], #channel-table tr[data-channel], #funnel-*,
+#filter-chips .chip, .kpi-card[data-kpi][data-raw], #channel-table tr[data-channel],
+#product-table tr[data-product] (first cell: name and id), #funnel-*,
 #timeline-*, button.export-csv / button.export-png) and compare what the page shows with the REST
 API's answer for the same parameters (the API is asked with a bearer token, not through the page).
 
@@ -514,6 +515,49 @@ def test_drill_into_a_channel(tab: Tab, api: httpx.Client) -> None:
     screenshot(tab, f"traffic-drill-{channel}")
 
 
+def test_two_values_of_one_dimension_mean_either(tab: Tab, api: httpx.Client) -> None:
+    """The filter picker twice on channel: two chips; the KPI cards equal the API with where=channel=A and
+    where=channel=B (either), the funnel equals the API with where=channel=A|B; removing a chip keeps the other."""
+    page = tab.page
+    wait_ready(tab, "overview")
+    params = controls(tab)
+    by_channel = api_json(api, "/api/v1/metrics", {"metrics": "uv", "by": "channel", **params})["rows"]
+    a, b = [r["channel"] for r in sorted(by_channel, key=lambda r: -(r["uv"] or 0))[:2]]
+    for value in (a, b):
+        page.click("#add-filter")
+        page.select_option(".filter-picker .filter-dim", "channel")
+        page.locator(f'.filter-picker .filter-value option[value="{value}"]').wait_for(state="attached")
+        page.select_option(".filter-picker .filter-value", value)
+        page.click(".filter-picker button.primary")
+        page.locator(f'#filter-chips .chip[data-filter="channel"][data-value="{value}"]').wait_for(state="visible")
+    either = [f"channel={a}", f"channel={b}"]
+    want = api_json(api, "/api/v1/metrics", {"metrics": ",".join(KPIS), **params, "where": either})["rows"][0]
+    only_a = api_kpis(api, {**params, "where": f"channel={a}"})
+    assert want["uv"] > only_a["uv"], "either channel must count more visitors than one of them"
+
+    def kpis_are_either() -> None:
+        shown = page_kpis(tab)
+        wrong = {k: (shown.get(k), want[k]) for k in KPIS if not same_number(shown.get(k), want[k])}
+        assert not wrong, f"KPI cards vs GET /api/v1/metrics where={either}: {wrong}"
+
+    eventually(tab, kpis_are_either)
+    screenshot(tab, "overview-two-channels")
+
+    goto(tab, "conversion")
+    answered(tab, "/api/v1/funnel", where=f"channel={a}|{b}")
+    funnel = api_json(api, "/api/v1/funnel", {"steps": ",".join(FUNNEL_STEPS), "window": "14d", "mode": "ordered",
+                                              "where": f"channel={a}|{b}", **{k: v for k, v in params.items()
+                                                                              if k != "compare"}})
+    cells = page.locator("#funnel-table tbody tr[data-step] td.count")
+    eventually(tab, lambda: _equal([count_text(c.get_attribute("data-raw") or c.inner_text()) for c in cells.all()],
+                                   [s["count"] for s in funnel["steps"]], "funnel counts with two channels"))
+
+    page.click(f'#filter-chips .chip[data-value="{b}"] .chip-remove')
+    eventually(tab, lambda: _equal(page.locator("#filter-chips .chip").evaluate_all(
+        "els => els.map(e => e.dataset.value)"), [a], "chips after removing one"))
+    answered(tab, "/api/v1/funnel", where=f"channel={a}")
+
+
 def test_build_a_funnel(tab: Tab, api: httpx.Client) -> None:
     """Steps, window, mode and breakdown from the builder; the counts equal GET /api/v1/funnel; drop-off CSV."""
     page = tab.page
@@ -592,6 +636,25 @@ def test_export_csv_and_png(tab: Tab) -> None:
     lowered = [h.strip().lower() for h in header]
     if "channel" in lowered:
         assert {r[lowered.index("channel")] for r in body} == set(channels)
+
+
+def test_product_table_shows_names(tab: Tab, api: httpx.Client) -> None:
+    """#product-table names each product (the API's product_name) with its id; the CSV has both as columns."""
+    page = tab.page
+    goto(tab, "products")
+    table = page.locator("#product-table")
+    first = table.locator("tbody tr[data-product]").first
+    product = first.get_attribute("data-product")
+    params = {k: v for k, v in controls(tab).items() if k != "compare"}
+    top = api_json(api, "/api/v1/metrics", {"metrics": "gmv", "by": "product", "sort": "gmv", "limit": 1,
+                                            **params})["rows"][0]
+    assert top["product"] == product and top["product_name"], top
+    cell = first.locator("td").first.inner_text()
+    assert top["product_name"] in cell and product in cell, f"first product cell: {cell!r}, API row: {top}"
+    _, data = save_download(tab, near(table, "button.export-csv").click, "products")
+    header, first_line = csv_rows(data)[:2]
+    assert header[1] in ("商品名称", "Product name") and first_line[:2] == [product, top["product_name"]], (
+        header, first_line)
 
 
 def test_screenshots_of_every_page_in_both_languages(tab: Tab) -> None:

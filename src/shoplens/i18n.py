@@ -66,6 +66,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "range": ("日期范围", "Date range"),
     "attainment": ("达成率", "attainment"),
     "benchmark": ("行业基准", "benchmark"),
+    "product_name": ("商品名称", "product_name"),
     "compare_previous": ("上期", "previous"),
     "compare_yoy": ("去年同期", "last year"),
     "compare_wow": ("上周同期", "last week"),

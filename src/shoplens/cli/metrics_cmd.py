@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from shoplens.cli.output import Format, console, err_console, print_csv, print_json, rich_table
 from shoplens.errors import ShoplensError
@@ -85,11 +86,13 @@ def _show_explain(engine: Any, metric_id: str, opts: dict[str, Any], fmt: Format
 def _show_result(result: Any, fmt: Format) -> None:
     from shoplens.metrics import load_catalog
     from shoplens.metrics.format import format_change, format_value
+    from shoplens.metrics.product_names import label_columns
 
     if fmt is Format.json:
         print_json(result.to_dict())
         return
-    keys = ([("period", None)] if result.grain else []) + [(d, None) for d in result.dims]
+    # key columns as the rows hold them (product_name after product), then metrics
+    keys = ([("period", None)] if result.grain else []) + [(d, None) for d in label_columns(result.dims)]
     if fmt is Format.csv:
         extra = [k for k in (result.rows[0] if result.rows else {}) if "__" in k]
         header = [c for c, _ in keys] + result.metrics + extra
@@ -114,7 +117,7 @@ def _show_result(result: Any, fmt: Format) -> None:
     for col, kind in columns:
         base = col.split("__")[0]
         name = (catalog.metrics[base].zh if zh else base) if base in catalog.metrics else (
-            catalog.dimensions[col].zh if zh and col in catalog.dimensions else col)
+            catalog.dimensions[col].zh if zh and col in catalog.dimensions else t(col) if zh else col)
         header.append(name + (" Δ" if kind == "change" else ""))
     for r in result.rows:
         row = []
@@ -124,8 +127,8 @@ def _show_result(result: Any, fmt: Format) -> None:
                 row.append(format_change(r.get(col), catalog.metrics[base].good))
             elif kind == "value":
                 row.append(format_value(r.get(col), catalog.metrics[base].unit, lang()))
-            else:
-                row.append(r.get(col))
+            else:  # a dimension value or name is data: shown as it is, never read as Rich markup
+                row.append(escape(r[col]) if isinstance(r.get(col), str) else r.get(col))
         cells.append(row)
     console.print(rich_table(title, header, cells, numeric=tuple(range(len(keys), len(columns)))))
     if result.compare:

@@ -56,6 +56,11 @@ Metric and dimension ids are a public contract. `shoplens metrics list` prints t
 - **GMV cut by category/brand/product** is the sum of the order lines (quantity × unit price in the
   reporting currency), since an order can mix products.
 - **Visitor shares by channel type** count a visitor who came through several channels in each.
+- **Product names**: rows cut by `product` carry `product_name` right after `product`, the `name` of
+  `products` (a label, not a metric: not in the catalog; shown under `--segment` too). With `--by
+  store,product` each row takes its own store's name; otherwise, when the query's stores (after
+  `--where store=`) name one product id differently, the first of them in store-id order that has a
+  name wins. Null (an empty CSV cell) when the catalog has no row or no name for it.
 
 ## Targets, benchmarks and settings / 目标与基准
 

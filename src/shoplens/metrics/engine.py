@@ -11,6 +11,9 @@ no users, so a metric reading them (roi, cac, ad_spend, sku_count, ...) is null 
 with a note per metric in :attr:`MetricResult.notes`, and a query of only such metrics is refused
 (:mod:`shoplens.metrics.segment_scope`). The members' SQL (definition and as-of day included) is
 part of every cache key, so a re-saved segment never serves the old numbers.
+
+Rows cut by ``product`` also carry its ``product_name`` (an attribute, not a metric:
+:mod:`shoplens.metrics.product_names`).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from shoplens.metrics.checks import check_dims, check_hourly, check_rates
 from shoplens.metrics.options import no_nul, normalise_where, parse_sort, top_rows
 from shoplens.metrics.periods import check_grain, label, periods, shift_for
 from shoplens.metrics.plan import Group, Planner, Request, needed_measures, plan_groups
+from shoplens.metrics.product_names import query_stores, with_names
 from shoplens.metrics.scope import Scope, StoreInfo, pick_stores
 from shoplens.metrics.segment_scope import SegmentNote, refuse_all, segment_notes
 from shoplens.metrics.sources import SOURCES
@@ -272,7 +276,7 @@ class MetricsEngine:
         if targets:
             frame = self.targets.attach(frame, self.catalog, metric_ids, grain, periods(start, end, grain),
                                         scope.store_ids, by_t, scope.converts())
-        rows = self._rows(frame, req)
+        rows = with_names(self.wh.con, self._rows(frame, req), by_t, query_stores(scope.store_ids, where_t))
         currency_out = scope.currency or (scope.stores[0].currency if scope.stores else None)
         return MetricResult(metric_ids, list(by_t), grain, start, end, compare, rows, currency_out, sqls,
                             notes={m: n.to_dict() for m, n in notes.items()})

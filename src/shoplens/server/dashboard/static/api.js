@@ -7,7 +7,7 @@ let csrf = null;
 const unauthorizedHandlers = [];
 
 const cache = new Map(); // GET url -> {at, promise}: language switches and page revisits do not re-query
-const CACHE_MS = 120_000;
+const CACHE_MS = 30_000; // short: the server's own cache answers repeats in milliseconds, and new imports show soon
 
 export function setCsrf(token) { csrf = token || null; }
 export function clearCache() { cache.clear(); }
@@ -56,7 +56,7 @@ export async function api(path, { method = "GET", params, body, signal } = {}) {
   return data;
 }
 
-// A GET answer shared by identical requests for two minutes (analyses are read-only between imports).
+// A GET answer shared by identical requests for 30 seconds (analyses are read-only between imports).
 export function cached(path, params) {
   const url = apiUrl(path, params);
   const hit = cache.get(url);

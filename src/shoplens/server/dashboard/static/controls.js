@@ -2,7 +2,7 @@
 // "add filter" picker. Every change goes through navigate() (the URL), which re-renders the page.
 import { cached, errorText } from "./api.js";
 import { dimName, t, valueName } from "./i18n.js";
-import { addDays, dataRange, defaultRange, FILTER_DIMS, removeFilter, setFilter, state, storeInfo } from "./state.js";
+import { addDays, addFilter, dataRange, defaultRange, FILTER_DIMS, removeFilter, state, storeInfo } from "./state.js";
 import { el } from "./ui.js";
 
 export function renderControls(container, { navigate }) {
@@ -45,13 +45,16 @@ export function renderControls(container, { navigate }) {
     text: t(`cmp.${v}`) })));
 
   const chips = el("div", { id: "filter-chips", class: "chips", "aria-label": t("ctl.filters") },
-    state.filters.map((f) => {
+    [...state.filters].sort((a, b) => FILTER_DIMS.indexOf(a.dim) - FILTER_DIMS.indexOf(b.dim)).map((f) => {
       const name = `${dimName(f.dim)}: ${valueName(f.dim, f.value)}`;
       return el("span", { class: "chip", "data-filter": f.dim, "data-value": f.value, title: `${f.dim}=${f.value}` },
         el("span", { class: "chip-text", text: name }),
         el("button", { type: "button", class: "chip-remove", "aria-label": t("ctl.removeFilter", { name }),
-          title: t("ctl.removeFilter", { name }), onclick: () => { removeFilter(f.dim); navigate(); } }, "×"));
+          title: t("ctl.removeFilter", { name }), onclick: () => { removeFilter(f.dim, f.value); navigate(); } },
+        "×"));
     }),
+    new Set(state.filters.map((f) => f.dim)).size < state.filters.length
+      ? el("span", { class: "chips-hint muted small", text: t("ctl.anyOf") }) : null,
     state.filters.length ? null : el("span", { class: "chips-empty", text: t("ctl.noFilters") }),
     state.filters.length > 1 ? el("button", { type: "button", class: "link small", text: t("ctl.clearFilters"),
       onclick: () => { state.filters = []; navigate(); } }) : null);
@@ -86,7 +89,7 @@ function buildPicker(picker, navigate, close) {
   const status = el("span", { class: "picker-status" });
   const apply = el("button", { type: "button", class: "small primary", text: t("ctl.apply"), onclick: () => {
     if (!values.value) return;
-    setFilter(dim.value, values.value);
+    addFilter(dim.value, values.value);
     close();
     navigate();
   } });

@@ -14,7 +14,7 @@ export const state = {
   from: null,
   to: null,
   compare: "previous",
-  filters: [],       // [{dim, value}], at most one per dimension
+  filters: [],       // [{dim, value}]: values of one dimension mean any of them, different dimensions all
   page: "overview",
 };
 
@@ -45,11 +45,15 @@ export function usable(ids, by = []) {
 
 export function metricWhere() { return state.filters.map((f) => `${f.dim}=${f.value}`); }
 
-// Filters for the behaviour analyses (funnel, retention, RFM): only the event keys apply.
+// Filters for the behaviour analyses (funnel, retention, RFM): only the event keys apply, the values of one key
+// as KEY=A|B (any of them). A value holding "|" cannot be written that way, so it is left out (and said so).
 export function eventWhere() {
+  const usableFilter = (f) => EVENT_KEYS.has(f.dim) && !f.value.includes("|");
+  const values = new Map();
+  for (const f of state.filters.filter(usableFilter)) values.set(f.dim, [...(values.get(f.dim) || []), f.value]);
   return {
-    where: state.filters.filter((f) => EVENT_KEYS.has(f.dim)).map((f) => `${f.dim}=${f.value}`),
-    ignored: state.filters.filter((f) => !EVENT_KEYS.has(f.dim)),
+    where: [...values].map(([dim, vs]) => `${dim}=${vs.join("|")}`),
+    ignored: state.filters.filter((f) => !usableFilter(f)),
   };
 }
 
@@ -59,12 +63,23 @@ export function metricParams(ids, extra = {}) {
   return { metrics: ids.join(","), ...rangeParams(), where: metricWhere(), ...extra };
 }
 
+// Drill-down: the page shows this value of `dim` only.
 export function setFilter(dim, value) {
   state.filters = state.filters.filter((f) => f.dim !== dim);
-  if (value !== null && value !== undefined && value !== "") state.filters.push({ dim, value: String(value) });
+  addFilter(dim, value);
 }
 
-export function removeFilter(dim) { state.filters = state.filters.filter((f) => f.dim !== dim); }
+// The filter picker: one more value of `dim` (the page then shows any of its values).
+export function addFilter(dim, value) {
+  if (value === null || value === undefined || value === "") return;
+  const text = String(value);
+  if (!state.filters.some((f) => f.dim === dim && f.value === text)) state.filters.push({ dim, value: text });
+}
+
+// One value of `dim`, or (no value given) all of them.
+export function removeFilter(dim, value) {
+  state.filters = state.filters.filter((f) => f.dim !== dim || (value !== undefined && f.value !== value));
+}
 
 // ---- dates -------------------------------------------------------------------------------------------------
 
@@ -134,7 +149,7 @@ export function fromHash(hash) {
   state.filters = [];
   for (const f of qs.getAll("f")) {
     const i = f.indexOf("=");
-    if (i > 0 && FILTER_DIMS.includes(f.slice(0, i))) setFilter(f.slice(0, i), f.slice(i + 1));
+    if (i > 0 && FILTER_DIMS.includes(f.slice(0, i))) addFilter(f.slice(0, i), f.slice(i + 1));
   }
   return true;
 }

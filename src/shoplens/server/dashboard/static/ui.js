@@ -105,7 +105,8 @@ export function csvButton(name, data, forId) {
 
 // ---- tables ------------------------------------------------------------------------------------------------
 
-// columns: [{key, label, text(row) -> shown text, raw(row) -> CSV value, cls(row), num}]
+// columns: [{key, label, text(row) -> shown text, raw(row) -> CSV value, cls(row), num,
+//   csv: [{label, raw(row)}] -> CSV columns in place of this one (a cell showing two values)}]
 export function dataTable({ id, columns, rows, rowAttrs, onRowClick, rowTitle }) {
   const head = el("thead", {}, el("tr", {}, columns.map((c) => el("th", {
     class: c.num ? "num" : "", scope: "col", title: c.title || null, text: c.label }))));
@@ -128,8 +129,9 @@ export function dataTable({ id, columns, rows, rowAttrs, onRowClick, rowTitle })
 }
 
 export function tableCsv(columns, rows) {
-  return { header: columns.map((c) => c.label),
-    rows: rows.map((r) => columns.map((c) => (c.raw ? c.raw(r) : r[c.key]))) };
+  const cols = columns.flatMap((c) => c.csv || [c]);
+  return { header: cols.map((c) => c.label),
+    rows: rows.map((r) => cols.map((c) => (c.raw ? c.raw(r) : r[c.key]))) };
 }
 
 // A card holding a table, its CSV export and an empty state when there are no rows.

@@ -51,7 +51,21 @@ export function metricColumns(ids, currency) {
 }
 
 export function dimColumn(dim) {
+  if (dim === "product") return productColumn();
   return { key: dim, label: dimName(dim), text: (row) => valueName(dim, row[dim]), raw: (row) => row[dim] };
+}
+
+// Sellers know products by name: the API's product_name, with the SKU id underneath in a muted line (the id
+// alone when the catalog has no name). The CSV keeps the id and the name as columns of their own.
+export function productColumn() {
+  return { key: "product", label: dimName("product"),
+    node: (row) => el("div", { class: "product-cell" }, row.product_name
+      ? [el("div", { class: "product-name", text: row.product_name }),
+        el("div", { class: "product-id muted", text: row.product })]
+      : el("div", { class: "product-name", text: valueName("product", row.product) })),
+    raw: (row) => row.product,
+    csv: [{ label: t("pr.productId"), raw: (row) => row.product },
+      { label: t("pr.productName"), raw: (row) => row.product_name }] };
 }
 
 // A table of metrics by one dimension; drill=true: a click on a row filters the page by its value.
