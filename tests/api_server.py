@@ -94,10 +94,11 @@ class ApiServer:
         self.stop()
         raise RuntimeError("server did not answer /health within 60 s")
 
-    def wait_warm(self, timeout: float = 120) -> None:
-        """Until ``/health`` says the landing pages of the current data are computed (shoplens.server.warmup)."""
+    def wait_warm(self, admin: httpx.Client, timeout: float = 120) -> None:
+        """Until ``GET /api/v1/server`` (``admin``: a login of every store) says the landing pages of the
+        current data are computed (shoplens.server.warmup)."""
         deadline = time.monotonic() + timeout
-        while not httpx.get(self.url + "/health", timeout=10).json()["warm"]:
+        while not admin.get("/api/v1/server", timeout=10).json()["warm"]:
             assert time.monotonic() < deadline, "the server did not finish its cache warm-up"
             time.sleep(0.1)
 

@@ -88,3 +88,21 @@ def test_data_version_moves_with_imports_and_segment_saves(tmp_path: Path) -> No
         shoplens.save_segment(wh, "buyers", "did(purchase)")
         third = data_version(wh)
     assert len({first, second, third}) == 3
+
+
+def test_only_a_successful_login_counts_as_a_write(tmp_path: Path) -> None:
+    """A failed login writes nothing, so it must not end the server's generation (the facts kept per write):
+    a flood of wrong passwords cannot keep the server re-reading every token and store."""
+    from shoplens.server.accounts import add_user
+
+    with shoplens.connect(str(tmp_path / "g.duckdb")) as wh:
+        add_user(wh, "ana", "password-9", "viewer", ["*"])
+    with TestClient(create_app(tmp_path / "g.duckdb", secret="s" * 40, warm=False)) as c:
+        state = c.app.state.shoplens
+        before = state.generation
+        for _ in range(3):
+            assert c.post("/api/v1/login", json={"username": "ana", "password": "wrong-one-1"}).status_code == 401
+        assert state.generation == before
+        assert c.post("/api/v1/login", json={"username": "ana", "password": "password-9"}).status_code == 200
+        assert state.generation == before + 1  # the new token
+        assert c.get("/api/v1/me").status_code == 200  # the cookie session of that token works at once

@@ -135,6 +135,15 @@ def test_a_segment_saved_by_a_login_of_some_stores_is_theirs(env: dict[str, Any]
         assert error["message"] == "no segment named 'demo_fans'"
         assert "demo_fans" not in (error["hint"] or "") and "secret" not in r.text
         assert error["hint"] == missing.json()["error"]["hint"]  # the same hint as for a name nobody saved
+    # text that is not a saved name: the engines' own "no segment" hint lists every name; the server's does not
+    for text in ("orders>=3", "x y", " ", "a.b"):
+        for path, extra in (("/api/v1/funnel", {"steps": "product_view,purchase"}),
+                            ("/api/v1/funnel/dropped", {"steps": "product_view,purchase", "step": 2}),
+                            ("/api/v1/retention", {}), ("/api/v1/paths", {"start": "product_view"}),
+                            ("/api/v1/rfm", {}), ("/api/v1/rfm/customers", {})):
+            r = olga.get(path, params={**extra, "segment": text})
+            assert r.status_code in (400, 404), (path, text, r.status_code)
+            assert "demo_fans" not in r.text, (path, text, r.text)
     taken = olga.post("/api/v1/segments", json={"name": "demo_fans", "rule": "orders>=1"})
     assert taken.status_code == 409 and "orders>=2" not in taken.text and "secret" not in taken.text
     assert vic.get("/api/v1/segments/demo_fans").status_code == 200

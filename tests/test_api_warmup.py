@@ -66,9 +66,16 @@ def test_a_key_is_what_was_asked_not_how(tmp_path: Path) -> None:
         assert key != answer_key(state, ["a"], run, {"limit": 6, "metrics": "gmv"})
         listed = answer_key(state, ["a"], run, {"where": {"channel": ["x", "y"]}})
         assert listed == answer_key(state, ["a"], run, {"where": {"channel": ("x", "y")}})
+        about = answer_key(state, ["a"], run, {"metrics": "gmv", "segment": "buyers"})
         with state.writing():
-            shoplens.save_segment(wh, "buyers", "did(purchase)")  # new data version: every key changes
-        assert key != answer_key(state, ["a"], run, {"metrics": "gmv", "limit": 5})
+            shoplens.save_segment(wh, "buyers", "did(purchase)")  # changes the answers about segments only
+        assert key == answer_key(state, ["a"], run, {"metrics": "gmv", "limit": 5})
+        assert about != answer_key(state, ["a"], run, {"metrics": "gmv", "segment": "buyers"})
+        events = tmp_path / "e.csv"
+        events.write_text("event_id,ts,user_id,event\ne1,2026-01-01T00:00:00Z,u1,purchase\n", encoding="utf-8")
+        with state.writing():
+            shoplens.import_files(wh, [events], table="events", store="s", currency="USD", timezone="UTC")
+        assert key != answer_key(state, ["a"], run, {"metrics": "gmv", "limit": 5})  # an import changes every key
 
 
 def test_computations_are_admitted_a_few_at_a_time() -> None:
@@ -142,14 +149,30 @@ def _misses(root: httpx.Client) -> dict[str, int]:
     return root.get("/api/v1/server").json()["cache"]["misses"]
 
 
+def _landing_misses(root: httpx.Client) -> dict[str, int]:
+    """Computations of the landing kinds so far (store info is computed too, and counted apart)."""
+    misses = _misses(root)
+    return {kind: misses.get(kind, 0) for kind in ("metric_query", "funnel")}
+
+
+@pytest.fixture(scope="module")
+def admin_of_other(env: dict[str, Any]) -> Iterator[httpx.Client]:
+    root = env["root"]
+    made = root.post("/api/v1/accounts", json={"username": "oadmin", "password": "correct-horse-7", "role": "admin",
+                                                "stores": ["other"]})
+    assert made.status_code == 201, made.text
+    with env["server"].client("oadmin") as client:
+        yield client
+
+
 @pytest.fixture(scope="module")
 def env(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     db = two_store_db(demo_db, tmp_path_factory.mktemp("warmup"))
     with shoplens.connect(str(db), read_only=True) as wh:
         expected = {store: _expected(wh, store) for store in ("demo", "other")}
     server = ApiServer(db)
-    server.wait_warm()
     clients = {user: server.client(user) for user in ("root", "vic", "olga")}
+    server.wait_warm(clients["root"])
     try:
         yield {"server": server, "expected": expected, **clients}
     finally:
@@ -159,35 +182,77 @@ def env(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dic
 
 
 def test_the_landing_pages_are_computed_before_anyone_asks(env: dict[str, Any]) -> None:
-    assert _misses(env["root"]) == {"metric_query": 4, "funnel": 2}  # 2 stores x (totals, daily, funnel)
+    assert _landing_misses(env["root"]) == {"metric_query": 4, "funnel": 2}  # 2 stores x (totals, daily, funnel)
     want = env["expected"]["demo"]
     got = _dashboard_requests(env["vic"], "demo", *want["range"])
-    assert _misses(env["root"]) == {"metric_query": 4, "funnel": 2}  # nothing new was computed for vic
+    assert _landing_misses(env["root"]) == {"metric_query": 4, "funnel": 2}  # nothing new was computed for vic
     for name in ("totals", "daily", "funnel"):
         assert got[name] == want[name], name
     hits = env["root"].get("/api/v1/server").json()["cache"]["hits"]
     assert hits["metric_query"] >= 2 and hits["funnel"] >= 1
 
 
-def test_only_an_admin_sees_the_cache(env: dict[str, Any]) -> None:
+def test_only_an_admin_of_every_store_sees_the_cache(env: dict[str, Any], admin_of_other: httpx.Client) -> None:
     assert env["vic"].get("/api/v1/server").status_code == 403
+    assert admin_of_other.get("/api/v1/server").status_code == 403  # it would tell of store demo's activity
     assert httpx.get(env["server"].url + "/api/v1/server").status_code == 401
+    assert set(httpx.get(env["server"].url + "/health").json()) == {"status", "version", "schema"}
     body = env["root"].get("/api/v1/server").json()
     assert body["warm"] is True and body["computing_slots"] >= 2
 
 
+def test_an_empty_option_is_not_given_whether_cached_or_not(env: dict[str, Any]) -> None:
+    vic = env["vic"]
+    first = vic.get("/api/v1/metrics", params={"metrics": "uv", "store": "demo", "grain": "", "by": ""})
+    second = vic.get("/api/v1/metrics", params={"metrics": "uv", "store": "demo"})
+    third = vic.get("/api/v1/metrics", params={"metrics": "uv", "store": "demo", "grain": ""})
+    assert first.status_code == second.status_code == third.status_code == 200
+    assert first.json() == second.json() == third.json()
+
+
+def test_member_lists_are_not_kept(env: dict[str, Any]) -> None:
+    root, vic = env["root"], env["vic"]
+    params = {"steps": "product_view,purchase", "step": 2, "store": "demo", "limit": 5}
+    before = _misses(root).get("funnel_dropped", 0)
+    answers = [vic.get("/api/v1/funnel/dropped", params=params) for _ in range(2)]
+    assert [a.status_code for a in answers] == [200, 200] and answers[0].json() == answers[1].json()
+    assert _misses(root)["funnel_dropped"] == before + 2  # computed each time, never kept
+
+
+def test_a_segment_save_keeps_the_landing_answers(env: dict[str, Any]) -> None:
+    root = env["root"]
+    before = _landing_misses(root)
+    assert root.post("/api/v1/segments", json={"name": "warm_check", "rule": "orders>=1"}).status_code == 200
+    _dashboard_requests(env["vic"], "demo", *env["expected"]["demo"]["range"])
+    assert _landing_misses(root) == before
+    assert root.delete("/api/v1/segments/warm_check").status_code == 200
+
+
+def test_the_dashboard_asks_what_the_warm_up_computes() -> None:
+    """The landing requests are written twice, in JavaScript and in Python: they must say the same."""
+    import re
+
+    static = Path(shoplens.__file__).parent / "server" / "dashboard" / "static" / "pages"
+    kpis = re.search(r"export const KPIS = \[([^\]]*)\]", (static / "overview.js").read_text(encoding="utf-8"))
+    assert kpis and ",".join(re.findall(r'"(\w+)"', kpis.group(1))) == OVERVIEW_KPIS
+    form = re.search(r"const form = \{([^}]*)\}", (static / "conversion.js").read_text(encoding="utf-8"))
+    assert form
+    fields = dict(re.findall(r'(\w+): "([^"]*)"', form.group(1)))
+    assert {k: fields[k] for k in DEFAULT_FUNNEL} == DEFAULT_FUNNEL and fields.get("by", "") == ""
+
+
 def test_an_import_warms_the_new_landing_range(env: dict[str, Any]) -> None:
     root, olga = env["root"], env["olga"]
-    before = _misses(root)
+    before = _landing_misses(root)
     # the last event of store other (tests/api_server.py) is on 2026-11-03 UTC
     assert env["expected"]["other"]["range"] == (date(2026, 10, 5), date(2026, 11, 3))
     new = "event_id,ts,user_id,event,channel\noe7,2026-11-10T08:00:00Z,ox4,product_view,email\n"
     r = root.post("/api/v1/imports", files={"file": ("late.csv", new.encode(), "text/csv")},
                   data={"table": "events", "store": "other", "timezone": "UTC", "currency": "USD"})
     assert r.status_code == 200, r.text
-    env["server"].wait_warm()
-    after = _misses(root)
+    env["server"].wait_warm(root)
+    after = _landing_misses(root)
     assert after == {"metric_query": before["metric_query"] + 4, "funnel": before["funnel"] + 2}
     got = _dashboard_requests(olga, "other", date(2026, 10, 12), date(2026, 11, 10))
-    assert _misses(root) == after  # olga's landing page after the import was ready for her
+    assert _landing_misses(root) == after  # olga's landing page after the import was ready for her
     assert got["totals"]["rows"][0]["uv"] == 4  # ox1..ox3 and the new visitor ox4

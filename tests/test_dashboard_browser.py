@@ -414,7 +414,7 @@ def test_landing_pages_were_computed_before_anyone_asked(new_tab: Callable[[], T
                                                         api: httpx.Client) -> None:
     """The server warms the overview and the default funnel of its data (shoplens.server.warmup): opening both
     pages in the browser computes nothing new (GET /api/v1/server: the misses stay), and the funnel draws."""
-    dashboard.wait_warm()
+    dashboard.wait_warm(api)
 
     def misses() -> dict[str, int]:
         return api.get("/api/v1/server").json()["cache"]["misses"]

@@ -206,3 +206,21 @@ def test_huge_rules_are_refused_as_a_whole() -> None:
         parse_rule(5)  # type: ignore[arg-type]
     with pytest.raises(ShoplensError, match="nested too deeply"):
         read_json("[" * 100_000)
+
+
+def test_a_segments_stores_are_kept_and_never_empty(tmp_path: Path) -> None:
+    """``stores`` says which API logins see a saved segment: None = shared, a list = logins of those stores."""
+    import shoplens
+    from shoplens.analyses.segments import get_segment, save_segment
+    from shoplens.analyses.segments.store import SegmentNotFound
+
+    with shoplens.connect(str(tmp_path / "s.duckdb")) as wh:
+        with pytest.raises(ShoplensError, match="cannot be empty"):
+            save_segment(wh, "none", "orders>=1", stores=[])
+        assert save_segment(wh, "mine", "orders>=1", stores=["b", "a", "a"])[0].stores == ("a", "b")
+        assert save_segment(wh, "mine", "orders>=2")[0].stores == ("a", "b")  # a re-save keeps them
+        shared = save_segment(wh, "ours", "orders>=1")[0]
+        assert shared.stores is None and shared.to_dict()["stores"] == ["*"]
+        with pytest.raises(SegmentNotFound) as missing:
+            get_segment(wh, "nope")
+        assert missing.value.name == "nope"

@@ -22,12 +22,11 @@ import copy
 import json
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 from shoplens.errors import ShoplensError
@@ -37,6 +36,7 @@ from shoplens.metrics.options import no_nul, normalise_where, parse_sort, top_ro
 from shoplens.metrics.periods import check_grain, label, periods, shift_for
 from shoplens.metrics.plan import Group, Planner, Request, needed_measures, plan_groups
 from shoplens.metrics.product_names import query_stores, with_names
+from shoplens.metrics.result import MetricResult, clean_value, with_null_columns
 from shoplens.metrics.scope import Scope, StoreInfo, pick_stores
 from shoplens.metrics.segment_scope import SegmentNote, refuse_all, segment_notes
 from shoplens.metrics.sources import SOURCES
@@ -51,51 +51,6 @@ _RESULTS: OrderedDict[tuple[Any, ...], MetricResult] = OrderedDict()  # per whol
 _LOCK = threading.Lock()  # the caches are shared by the threads of a server
 # measure columns that only real orders have (purchase events standing in for orders carry no money)
 NEEDS_ORDERS = frozenset({"gross_amount_rc", "discount_rc", "member"})
-
-
-@dataclass
-class MetricResult:
-    metrics: list[str]
-    dims: list[str]
-    grain: str | None
-    start: date
-    end: date
-    compare: str | None
-    rows: list[dict[str, Any]]
-    currency: str | None
-    sql: list[str] = field(default_factory=list, repr=False)
-    segment: str | None = None  # the segment's name (or rule text) when the query was restricted to one
-    # metric id -> why it is null in every row: under a segment, a metric reading ad spend, inventory or
-    # products ({"reason": "mixed" | "store_wide", "store_wide_sources": [...], "zh": ..., "en": ...})
-    notes: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON contract: ``{"metrics": [...], "rows": [...]}`` plus the query's context."""
-        return {"metrics": self.metrics, "dimensions": self.dims, "grain": self.grain,
-                "from": self.start.isoformat(), "to": self.end.isoformat(), "compare": self.compare,
-                "currency": self.currency, "segment": self.segment, "notes": self.notes, "rows": self.rows}
-
-    def to_pandas(self) -> pd.DataFrame:
-        return pd.DataFrame(self.rows)
-
-
-def _clean(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    if isinstance(value, float):
-        return round(value, 10)
-    return value
-
-
-def _null_columns(frame: pd.DataFrame, metric_ids: list[str], nulls: list[str], by: tuple[str, ...],
-                  compare: str | None) -> pd.DataFrame:
-    """Null columns (value, comparison, change) for ``nulls``, every column in the order of ``metric_ids``."""
-    if not nulls:
-        return frame
-    suffixes = ["", f"__{compare}", f"__{compare}_change"] if compare else [""]
-    frame = frame.assign(**{m + s: np.nan for m in nulls for s in suffixes})
-    ordered = [c for c in (A.PERIOD, *by) if c in frame.columns] + [m + s for s in suffixes for m in metric_ids]
-    return frame[ordered + [c for c in frame.columns if c not in ordered]]
 
 
 class MetricsEngine:
@@ -271,7 +226,7 @@ class MetricsEngine:
             comp, comp_sql = self._comparison(req, scope, start, end, compare, version)
             sqls += comp_sql
             frame = self._attach_comparison(frame, comp, req, compare)
-        frame = _null_columns(frame, metric_ids, list(notes), by_t, compare)
+        frame = with_null_columns(frame, metric_ids, list(notes), by_t, compare)
         req = replace(req, metric_ids=metric_ids)
         if targets:
             frame = self.targets.attach(frame, self.catalog, metric_ids, grain, periods(start, end, grain),
@@ -382,9 +337,9 @@ class MetricsEngine:
             if req.grain:
                 row["period"] = label(pd.Timestamp(rec.pop(A.PERIOD)).to_pydatetime(), req.grain)
             for d in req.by:
-                row[d] = _clean(rec.pop(d))
+                row[d] = clean_value(rec.pop(d))
             for k, v in rec.items():
-                v = _clean(v)
+                v = clean_value(v)
                 plain = v is not None and not k.endswith(("_change", "__attainment"))
                 if plain and k.split("__")[0] in count_like:
                     v = round(v)

@@ -15,14 +15,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shoplens import __version__
 from shoplens.errors import NotFoundError, ShoplensError
-from shoplens.server.deps import ServerState, admin
+from shoplens.server.deps import ServerState, Session, admin
 from shoplens.server.security import load_secret_key
 
 LOG = logging.getLogger("shoplens.server")
@@ -113,18 +113,21 @@ def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = 
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, Any]:
-        """Liveness (no login needed): the server runs and its warehouse is open; ``warm`` once the dashboard's
-        landing pages for the current data are computed."""
+        """Liveness (no login needed): the server runs and its warehouse is open. Nothing about the data (not
+        even when it last changed) is told without a login."""
         state: ServerState = app.state.shoplens
         version = state.memo("schema", lambda wh: current_version(wh.con))
-        return {"status": "ok", "version": __version__, "schema": version, "warm": app.state.warmer.is_warm()}
+        return {"status": "ok", "version": __version__, "schema": version}
 
     @app.get("/api/v1/server", tags=["meta"])
-    def server_status(_: Any = Depends(admin)) -> dict[str, Any]:
-        """(admin) The answer cache: entries, hits and computations per kind of answer, and whether the
-        landing pages of the current data are warm."""
+    def server_status(s: Session = Depends(admin)) -> dict[str, Any]:
+        """(admin of every store) The answer cache: entries, hits and computations per kind of answer, and
+        whether the landing pages of the current data are warm (it tells of every store's activity)."""
         from shoplens.server.cache import HEAVY_SLOTS, RESULTS
 
+        if not s.account.all_stores:
+            raise HTTPException(403, detail={"message": "this needs an admin of every store",
+                                             "zh": "需要可查看全部店铺的管理员"})
         return {"warm": app.state.warmer.is_warm(), "cache": RESULTS.stats(), "computing_slots": HEAVY_SLOTS}
 
     from shoplens.server import (

@@ -2,12 +2,14 @@
 
 A dashboard asks the same questions again and again (every user opening the same page), and a
 funnel over 10 M events takes seconds. The key is what was asked, not how the URL spelt it: the
-function that computes the answer, its options (``None`` and empty values mean "not given"), the
-stores answered for and the warehouse's data version (the latest import and the saved segments: a
-re-saved segment changes its answers without an import). So the warm-up (:mod:`.warmup`), which
-calls the same functions directly, fills exactly the entries the dashboard's requests read, and
-any import or segment save starts afresh. Identical requests that arrive while the first is being
-computed wait for it ("single flight") instead of computing it again.
+function that computes the answer, its options (``None`` and empty values mean "not given", and
+are not passed on either), the stores answered for and the warehouse's data version (its latest
+import; for an answer about a segment also the saved segments, since a re-saved segment changes it
+without an import). So the warm-up (:mod:`.warmup`), which calls the same functions directly, fills
+exactly the entries the dashboard's requests read; an import starts afresh (the answers of older
+data are dropped), a segment save only for answers about segments. Identical requests that arrive
+while the first is being computed wait for it ("single flight") instead of computing it again.
+Member lists (``keep=False``) are computed afresh each time: they can hold a million rows.
 
 Computations are admitted :data:`HEAVY_SLOTS` at a time. Twenty different funnels started together
 on two cores would each get a tenth of a core and all finish late; queued, the first ones finish
@@ -23,13 +25,18 @@ from collections.abc import Callable
 from typing import Any
 
 SIZE = 512  # answers kept (least recently used dropped first)
-HEAVY_SLOTS = max(2, os.cpu_count() or 2)  # computations running at once; the rest wait their turn
+CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 2)
+HEAVY_SLOTS = max(2, CORES)  # computations running at once; the rest wait their turn
+
+
+def segments_version(wh: Any) -> tuple[Any, ...]:
+    """Which saved segments there are (a re-saved segment changes the answers about it, without an import)."""
+    return tuple(wh.con.execute("SELECT count(*), max(updated_at) FROM segments").fetchone() or ())
 
 
 def data_version(wh: Any) -> tuple[Any, ...]:
-    """The warehouse's data version plus the saved segments (a re-saved segment changes answers, no import)."""
-    segments = wh.con.execute("SELECT count(*), max(updated_at) FROM segments").fetchone()
-    return (*wh.data_version(), *(segments or ()))
+    """The warehouse's data version plus the saved segments."""
+    return (*wh.data_version(), *segments_version(wh))
 
 
 class ResultCache:
@@ -42,7 +49,8 @@ class ResultCache:
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(slots)
 
-    def get(self, key: Any, compute: Callable[[], Any], kind: str = "") -> Any:
+    def get(self, key: Any, compute: Callable[[], Any], kind: str = "", keep: bool = True) -> Any:
+        """The kept answer of ``key``, or ``compute()`` (once for simultaneous callers; kept when ``keep``)."""
         while True:
             with self._lock:
                 if key in self._done:
@@ -58,10 +66,11 @@ class ResultCache:
         try:
             with self._slots:
                 value = compute()
-            with self._lock:
-                self._done[key] = value
-                while len(self._done) > self.size:
-                    self._done.popitem(last=False)
+            if keep:
+                with self._lock:
+                    self._done[key] = value
+                    while len(self._done) > self.size:
+                        self._done.popitem(last=False)
             return value
         finally:
             with self._lock:
@@ -80,6 +89,12 @@ class ResultCache:
         with self._lock:
             self._done.clear()
 
+    def retire(self, stale: Callable[[Any], bool]) -> None:
+        """Drop the answers whose key is ``stale`` (those of older data: nobody can ask for them again)."""
+        with self._lock:
+            for key in [k for k in self._done if stale(k)]:
+                del self._done[key]
+
 
 RESULTS = ResultCache()
 
@@ -92,15 +107,31 @@ def _frozen(value: Any) -> Any:
     return value
 
 
+def given(options: dict[str, Any]) -> dict[str, Any]:
+    """The options that were given: ``None`` and empty text/lists/dicts mean "not given"."""
+    return {k: v for k, v in options.items()
+            if v is not None and not (isinstance(v, str | list | tuple | dict) and len(v) == 0)}
+
+
 def answer_key(state: Any, stores: list[str], run: Callable[..., Any], options: dict[str, Any]) -> tuple[Any, ...]:
-    given = {k: v for k, v in options.items() if v is not None and not (isinstance(v, str | list | tuple | dict)
-                                                                        and len(v) == 0)}
-    version = state.memo("data_version", data_version)
-    return (f"{run.__module__}.{run.__qualname__}", tuple(stores), _frozen(given), version)
+    options = given(options)
+    version = state.memo("import_version", lambda wh: wh.data_version())
+    if "segment" in options:
+        version = (*version, *state.memo("segments_version", segments_version))
+    return (f"{run.__module__}.{run.__qualname__}", tuple(stores), _frozen(options), version)
 
 
-def answer(state: Any, stores: list[str], run: Callable[..., Any], **options: Any) -> Any:
-    """``run(cursor, store=stores, **options)``, or its answer kept for the same stores, options and data."""
+_seen_version: list[Any] = [None]  # the import version of the newest answer: older answers are retired
+
+
+def answer(state: Any, stores: list[str], run: Callable[..., Any], *, keep: bool = True, **options: Any) -> Any:
+    """``run(cursor, store=stores, **given options)``, or its answer kept for the same stores, options and data."""
+    options = given(options)
+    key = answer_key(state, stores, run, options)
+    imports = key[3][:3]  # (warehouse id, latest import, number of imports)
+    if _seen_version[0] != imports:
+        _seen_version[0] = imports
+        RESULTS.retire(lambda k: k[3][:3] != imports)
 
     def compute() -> Any:
         view = state.wh.cursor()
@@ -109,4 +140,4 @@ def answer(state: Any, stores: list[str], run: Callable[..., Any], **options: An
         finally:
             view.close()
 
-    return RESULTS.get(answer_key(state, stores, run, options), compute, run.__name__)
+    return RESULTS.get(key, compute, run.__name__, keep)

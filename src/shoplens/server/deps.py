@@ -8,6 +8,7 @@ the login may not see is answered exactly like a store that does not exist (404)
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -120,16 +121,29 @@ class Session:
         finally:
             view.close()
 
-    def answer(self, stores: list[str], run: Callable[..., Any], **options: Any) -> Any:
+    def answer(self, stores: list[str], run: Callable[..., Any], *, keep: bool = True, **options: Any) -> Any:
         """``run(wh, store=stores, **options)`` on a read cursor, or its earlier answer for the same stores,
         options and data (see :mod:`shoplens.server.cache`)."""
         from shoplens.server.cache import answer
         from shoplens.server.segment_access import check_use
 
-        if options.get("segment"):
+        with self.segment_hints():
+            if options.get("segment"):
+                with self.reading() as wh:
+                    check_use(wh, self.account, options["segment"])  # a hidden saved segment is a missing one
+            return answer(self.state, stores, run, keep=keep, **options)
+
+    @contextmanager
+    def segment_hints(self) -> Iterator[None]:
+        """A segment the engines cannot find answers 404 with a hint naming only this login's segments."""
+        from shoplens.analyses.segments.store import SegmentNotFound
+        from shoplens.server.segment_access import own_hint
+
+        try:
+            yield
+        except SegmentNotFound as missing:
             with self.reading() as wh:
-                check_use(wh, self.account, options["segment"])  # a hidden saved segment is a missing one
-        return answer(self.state, stores, run, **options)
+                raise own_hint(wh, self.account, missing) from None
 
     def allowed_stores(self) -> list[str]:
         known = self.state.memo("stores", lambda wh: [r[0] for r in wh.con.execute(
@@ -158,7 +172,8 @@ def session(request: Request) -> Session:
     token, from_cookie = _token(request)
     if not token:
         raise unauthorized()
-    found = state.memo(("token", token), lambda wh: token_login(wh, token))
+    digest = hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()  # raw tokens are not kept
+    found = state.memo(("token", digest), lambda wh: token_login(wh, token))
     account = found[0] if found and found[1] >= datetime.now(UTC).replace(tzinfo=None) else None
     if account is None:
         raise unauthorized("the session has ended or the token is not valid", "会话已结束或令牌无效")

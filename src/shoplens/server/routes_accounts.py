@@ -90,7 +90,7 @@ def _transaction(wh: Any, work: Any) -> Any:
 @router.get("/accounts")
 def list_logins(s: Session = Depends(admin)) -> Response:
     """The logins this admin manages: name, role, stores, language (`shoplens account list --format json`)."""
-    with s.locked() as wh:
+    with s.reading() as wh:
         return as_json({"accounts": [a.to_dict() for a in _all(wh) if _manages(s, a)]})
 
 

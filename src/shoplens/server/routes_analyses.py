@@ -50,7 +50,7 @@ def funnel_dropped(steps: str,
     from shoplens.analyses.funnel import funnel_dropped as run
 
     stores = s.stores(store)
-    result = s.answer(stores, run, steps=steps, step=step, window=window, mode=mode, exclude=exclude, by=by,
+    result = s.answer(stores, run, keep=False, steps=steps, step=step, window=window, mode=mode, exclude=exclude, by=by,
                       start=start, end=end, where=where, segment=segment, limit=limit)
     if format == "csv":
         return records_csv(result.users, f"dropped_at_step_{step}.csv")
@@ -110,7 +110,7 @@ def rfm_customers(tier: str | None = None, win_back: int | None = Query(None, ge
     from shoplens.analyses.rfm import customers
 
     stores = s.stores(store)
-    result = s.answer(stores, customers, tier=tier, as_of=as_of, bins=bins, where=where, segment=segment,
+    result = s.answer(stores, customers, keep=False, tier=tier, as_of=as_of, bins=bins, where=where, segment=segment,
                       min_recency_days=win_back, limit=limit)
     if format == "csv":
         return records_csv(result.table_rows(), "customers.csv")

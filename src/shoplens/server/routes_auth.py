@@ -42,7 +42,7 @@ def login(body: Login, request: Request, response: Response) -> dict[str, Any]:
     """Check the password; start a browser session or hand out an API token."""
     state = state_of(request)
     key = f"{request.client.host if request.client else '?'}|{body.username.lower()}"
-    with state.writing():  # checked under the lock that serialises logins: concurrent guesses cannot all pass
+    with state.lock:  # checked under the lock that serialises logins: concurrent guesses cannot all pass
         wait = LIMITER.retry_after(key)
         if wait:
             raise HTTPException(429, detail={"message": f"too many failed logins, try again in {wait} s",
@@ -53,7 +53,8 @@ def login(body: Login, request: Request, response: Response) -> dict[str, Any]:
             LIMITER.failed(key)
             raise HTTPException(401, detail={"message": "wrong user name or password", "zh": "用户名或密码错误"})
         LIMITER.succeeded(key)
-        token = issue_token(state.wh, account.username, body.kind)
+        with state.writing() as wh:  # the only write of a login (a failed one writes nothing)
+            token = issue_token(wh, account.username, body.kind)
     out: dict[str, Any] = {"user": account.to_dict()}
     if body.kind == "api":
         out["token"] = token
@@ -92,5 +93,4 @@ def stores(s: Session = Depends(viewer)) -> dict[str, Any]:
     """The stores this login may see, with their time zone, currency and data range."""
     from shoplens.server.warmup import store_rows
 
-    allowed = set(s.allowed_stores())
-    return {"stores": [row for row in store_rows(s.state) if row["store_id"] in allowed]}
+    return {"stores": s.answer(s.allowed_stores(), store_rows)}

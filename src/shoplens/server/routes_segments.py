@@ -122,7 +122,7 @@ def show_segment(name: str, store: list[str] | None = STORE, as_of: date | None 
     from shoplens.analyses.segments import profile
 
     stores = s.stores(store)
-    with s.reading() as wh:
+    with s.segment_hints(), s.reading() as wh:
         find(wh, s.account, name)  # missing or hidden: 404, the CLI's message
         result = profile(_context(wh, stores), name, as_of, top=top)
     return as_json(result.to_dict())
@@ -136,7 +136,7 @@ def export_segment_members(name: str, store: list[str] | None = STORE, as_of: da
     from shoplens.analyses.segments import compile_sql
 
     stores = s.stores(store)
-    with s.reading() as wh:
+    with s.segment_hints(), s.reading() as wh:
         find(wh, s.account, name)  # missing or hidden: 404, the CLI's message
         sql = (f"SELECT store_id, user_id FROM ({compile_sql(_context(wh, stores), name, as_of)})"
                f" ORDER BY store_id, user_id{f' LIMIT {int(limit)}' if limit else ''}")
@@ -151,7 +151,7 @@ def delete_segment(name: str, s: Session = Depends(analyst)) -> Response:
     """Delete a saved segment; answers the deleted definition."""
     from shoplens.analyses.segments import delete_segment as run
 
-    with s.locked() as wh:
+    with s.segment_hints(), s.locked() as wh:
         find(wh, s.account, name)  # missing or hidden: 404, the CLI's message
         check_change(wh, s.account, name)  # a shared one: only a login of every store
         removed = run(wh, name)

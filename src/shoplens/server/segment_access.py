@@ -11,7 +11,8 @@ segment carries ``stores`` (``SavedSegment.stores``):
   (404, with the same message as a missing name; hints list only what the login sees).
 
 Names are unique in the warehouse: saving a name held by a segment the login does not see is
-refused (409, "taken") without showing anything of it.
+refused (409, "taken") without showing anything of it. The engines' own "no segment named X" hint
+lists every saved name; the server always replaces it (:func:`own_hint`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 from fastapi import HTTPException
 
-from shoplens.analyses.segments.store import NAME, SavedSegment, list_segments
+from shoplens.analyses.segments.store import NAME, SavedSegment, SegmentNotFound, list_segments
 from shoplens.errors import NotFoundError
 from shoplens.server.accounts import Account
 
@@ -48,6 +49,16 @@ def find(wh: Any, account: Account, name: str) -> SavedSegment:
                         hint=f"saved segments: {listed}" if listed else "save one: POST /api/v1/segments",
                         zh=f"没有名为 {name!r} 的人群",
                         zh_hint=f"已保存的人群：{listed}" if listed else "先保存：POST /api/v1/segments")
+
+
+def own_hint(wh: Any, account: Account, missing: SegmentNotFound) -> NotFoundError:
+    """The 404 for a segment an engine did not find, with a hint listing only what this login sees (the
+    engines' own hint lists every saved name)."""
+    try:
+        find(wh, account, missing.name)
+    except NotFoundError as exc:
+        return exc
+    return NotFoundError(missing.message, zh=missing.zh)  # saved meanwhile: no list at all
 
 
 def check_use(wh: Any, account: Account, segment: Any) -> None:

@@ -29,18 +29,16 @@ LANDING_DAYS = 30
 MAX_STORES = 20
 
 
-def store_rows(state: Any) -> list[dict[str, Any]]:
-    """Every store with its time zone, currency and data range (``GET /stores`` rows), once per generation."""
+def store_rows(wh: Any, store: list[str]) -> list[dict[str, Any]]:
+    """``GET /stores`` rows of ``store``: time zone, currency and data range (kept per data version through
+    :func:`shoplens.server.cache.answer`, like every answer)."""
     from shoplens.warehouse.info import warehouse_info
 
-    def read(wh: Any) -> list[dict[str, Any]]:
-        rows = []
-        for (store,) in wh.con.execute("SELECT store_id FROM stores ORDER BY store_id").fetchall():
-            info = warehouse_info(wh, store).to_dict()  # its "path" (a server file) is not for clients
-            rows.append({**info["stores"][0], "tables": info["tables"]})
-        return rows
-
-    return state.memo("store_rows", read)
+    rows = []
+    for one in store:
+        info = warehouse_info(wh, one).to_dict()  # its "path" (a server file) is not for clients
+        rows.append({**info["stores"][0], "tables": info["tables"]})
+    return rows
 
 
 def last_local_day(row: dict[str, Any]) -> date | None:
@@ -92,9 +90,8 @@ class Warmer:
         self._wake.set()
 
     def current(self) -> Any:
-        from shoplens.server.cache import data_version
-
-        return self.state.memo("data_version", data_version)
+        """The import version (a segment save changes no landing answer)."""
+        return self.state.memo("import_version", lambda wh: wh.data_version())
 
     def is_warm(self) -> bool:
         return self.warmed is not None and self.warmed == self.current()
@@ -116,9 +113,17 @@ class Warmer:
     def warm(self) -> None:
         from shoplens.server.cache import answer
 
-        for row in store_rows(self.state)[:MAX_STORES]:
+        stores = self.state.memo("stores", lambda wh: [r[0] for r in wh.con.execute(
+            "SELECT store_id FROM stores ORDER BY store_id").fetchall()])[:MAX_STORES]
+        for store in stores:
+            if self._stop:
+                return
+            row = answer(self.state, [store], store_rows)[0]
             last_day = last_local_day(row)
-            if last_day is None or self._stop:
-                continue
-            for run, options in landing_requests(row["store_id"], last_day):
-                answer(self.state, [row["store_id"]], run, **options)
+            for run, options in landing_requests(store, last_day) if last_day else []:
+                if self._stop:
+                    return
+                try:
+                    answer(self.state, [store], run, **options)
+                except Exception:  # one failed page (it will say why when asked) does not stop the others
+                    LOG.exception("cache warm-up: %s of store %s", run.__name__, store)

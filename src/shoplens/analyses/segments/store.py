@@ -29,6 +29,14 @@ NAME = re.compile(r"^[\w-]{1,64}$")
 MAX_DESCRIPTION_CHARS = 2000
 
 
+class SegmentNotFound(NotFoundError):
+    """No saved segment ``name`` (its hint lists saved names: a server replaces it with the login's own)."""
+
+    def __init__(self, name: str, message: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.name = name
+
+
 @dataclass(frozen=True)
 class SavedSegment:
     name: str
@@ -110,8 +118,8 @@ def get_segment(wh: Any, name: str) -> SavedSegment:
     if row is None:
         names = [s.name for s in list_segments(wh)]
         listed = ", ".join(names[:20]) if names else None
-        raise NotFoundError(
-            f"no segment named {name!r}",
+        raise SegmentNotFound(
+            name, f"no segment named {name!r}",
             hint=f"saved segments: {listed}" if listed else "save one: shoplens segment save NAME --rule TEXT",
             zh=f"没有名为 {name!r} 的人群",
             zh_hint=f"已保存的人群：{listed}" if listed else "先保存：shoplens segment save 名称 --rule 规则")
@@ -167,6 +175,9 @@ def save_segment(wh: Any, name: str, rule: str | dict[str, Any], description: st
     compiled against the warehouse (``check_compiles``) before anything is written. ``stores``: the
     API logins that see it (logins of all these stores); None = every login."""
     _writable(wh, "saving a segment", "保存人群")
+    if stores is not None and not list(stores):
+        raise ShoplensError("a segment's stores cannot be empty", hint="None shares it with every login",
+                            zh="人群的店铺列表不能为空", zh_hint="None 表示与所有账号共享")
     definition = definition_from(rule)
     _check_name(name)
     description = _description(description)

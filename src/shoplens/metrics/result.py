@@ -1,0 +1,58 @@
+"""What a metric query returns (:class:`MetricResult`: rows + context, the JSON contract) and the
+small helpers that shape its rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from shoplens.metrics import assemble as A
+
+
+@dataclass
+class MetricResult:
+    metrics: list[str]
+    dims: list[str]
+    grain: str | None
+    start: date
+    end: date
+    compare: str | None
+    rows: list[dict[str, Any]]
+    currency: str | None
+    sql: list[str] = field(default_factory=list, repr=False)
+    segment: str | None = None  # the segment's name (or rule text) when the query was restricted to one
+    # metric id -> why it is null in every row: under a segment, a metric reading ad spend, inventory or
+    # products ({"reason": "mixed" | "store_wide", "store_wide_sources": [...], "zh": ..., "en": ...})
+    notes: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract: ``{"metrics": [...], "rows": [...]}`` plus the query's context."""
+        return {"metrics": self.metrics, "dimensions": self.dims, "grain": self.grain,
+                "from": self.start.isoformat(), "to": self.end.isoformat(), "compare": self.compare,
+                "currency": self.currency, "segment": self.segment, "notes": self.notes, "rows": self.rows}
+
+    def to_pandas(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows)
+
+
+def clean_value(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, float):
+        return round(value, 10)
+    return value
+
+
+def with_null_columns(frame: pd.DataFrame, metric_ids: list[str], nulls: list[str], by: tuple[str, ...],
+                  compare: str | None) -> pd.DataFrame:
+    """Null columns (value, comparison, change) for ``nulls``, every column in the order of ``metric_ids``."""
+    if not nulls:
+        return frame
+    suffixes = ["", f"__{compare}", f"__{compare}_change"] if compare else [""]
+    frame = frame.assign(**{m + s: np.nan for m in nulls for s in suffixes})
+    ordered = [c for c in (A.PERIOD, *by) if c in frame.columns] + [m + s for s in suffixes for m in metric_ids]
+    return frame[ordered + [c for c in frame.columns if c not in ordered]]
