@@ -11,7 +11,6 @@ secret key, waited for on ``/health``; ``client(user)`` gives an httpx client wi
 
 from __future__ import annotations
 
-import csv
 import os
 import shutil
 import socket
@@ -19,11 +18,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 
 import shoplens
+from csv_files import write_csv
 from shoplens.ingest.pipeline import import_files
 from shoplens.server.accounts import add_user
 
@@ -33,25 +32,17 @@ OTHER_GMV = 600.0
 OTHER_USERS = ("ox1", "ox2", "ox3")
 
 
-def _csv(path: Path, header: str, rows: list[tuple[Any, ...]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header.split(","))
-        writer.writerows(rows)
-    return path
-
-
 def two_store_db(demo_db: Path, tmp: Path) -> Path:
     path = tmp / "two.duckdb"
     shutil.copy(demo_db, path)
-    events = _csv(tmp / "other_events.csv", "event_id,ts,user_id,event,channel", [
+    events = write_csv(tmp / "other_events.csv", "event_id,ts,user_id,event,channel", [
         ("oe1", "2026-11-01T10:00:00Z", "ox1", "product_view", "email"),
         ("oe2", "2026-11-01T10:01:00Z", "ox1", "add_to_cart", "email"),
         ("oe3", "2026-11-01T10:02:00Z", "ox1", "purchase", "email"),
         ("oe4", "2026-11-02T09:00:00Z", "ox2", "product_view", "direct"),
         ("oe5", "2026-11-03T09:00:00Z", "ox3", "product_view", "direct"),
         ("oe6", "2026-11-03T09:05:00Z", "ox3", "purchase", "direct")])
-    orders = _csv(tmp / "other_orders.csv", "order_id,user_id,created_ts,paid_ts,status,gross_amount", [
+    orders = write_csv(tmp / "other_orders.csv", "order_id,user_id,created_ts,paid_ts,status,gross_amount", [
         ("oo1", "ox1", "2026-11-01T10:02:00Z", "2026-11-01T10:02:00Z", "paid", "250"),
         ("oo2", "ox3", "2026-11-03T09:05:00Z", "2026-11-03T09:05:00Z", "paid", "350")])
     with shoplens.connect(str(path)) as wh:

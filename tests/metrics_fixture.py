@@ -26,7 +26,6 @@ Who is who in s1:
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -35,6 +34,7 @@ from typing import Any
 import pytest
 
 import shoplens
+from csv_files import write_csv
 from shoplens.ingest.pipeline import import_files
 from shoplens.metrics import MetricsEngine
 from shoplens.metrics.spec import load_catalog
@@ -195,14 +195,7 @@ S3_ORDERS = ("order_id,user_id,created_ts,paid_ts,gross_amount,channel", [
 
 
 def _write(folder: Path, name: str, header: str, rows: list[tuple[str, ...]]) -> Path:
-    path = folder / f"{name}.csv"
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header.split(","))
-        for row in rows:
-            assert len(row) == len(header.split(",")), row
-            writer.writerow(row)
-    return path
+    return write_csv(folder / f"{name}.csv", header, rows)
 
 
 def load(wh, folder: Path, store: str, tables: dict[str, tuple[str, list[tuple[str, ...]]]]) -> None:

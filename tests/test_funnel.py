@@ -7,7 +7,6 @@ plain-Python funnel written from the documented semantics) or are worked out by 
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import random
@@ -22,6 +21,7 @@ import pytest
 
 import shoplens
 from conftest import datasets_dir
+from csv_files import write_csv
 from funnel_reference import Ev, funnel_reference
 from shoplens.analyses.funnel import funnel, funnel_dropped, parse_window
 from shoplens.errors import ShoplensError
@@ -33,11 +33,7 @@ T0 = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
 
 
 def write_events(path: Path, rows: list[tuple[str, ...]], header: str = "event_id,ts,user_id,event,channel") -> Path:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header.split(","))
-        writer.writerows(rows)
-    return path
+    return write_csv(path, header, rows)
 
 
 def load(tmp: Path, rows: list[tuple[str, ...]], zone: str = "UTC", store: str = "s", **kw: Any) -> Any:

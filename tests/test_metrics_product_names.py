@@ -32,6 +32,7 @@ import pytest
 
 import shoplens
 from api_server import PASSWORD, ApiServer
+from csv_files import write_csv
 from shoplens.ingest.pipeline import import_files
 from shoplens.metrics import MetricsEngine
 from shoplens.metrics.spec import load_catalog
@@ -84,14 +85,6 @@ BY_STORE_PRODUCT = [
 STORE_B = [{"product": "p2", "product_name": TEA_B, "gmv": 60.0}, {"product": "p3", "product_name": LINES, "gmv": 7.0}]
 
 
-def _write(path: Path, header: str, rows: list[tuple[str, ...]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header.split(","))
-        writer.writerows(rows)
-    return path
-
-
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("product_names")
@@ -99,7 +92,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with shoplens.connect(str(path)) as wh:
         for store, tables in DATA.items():
             for table, (header, rows) in tables.items():
-                file = _write(folder / f"{store}_{table}.csv", header, rows)
+                file = write_csv(folder / f"{store}_{table}.csv", header, rows)
                 summary = import_files(wh, [file], table=table, store=store, currency="CNY", timezone="UTC")
                 assert summary.files[0].quarantined == 0, (store, table, summary.examples)
                 assert summary.files[0].loaded == len(rows), (store, table)

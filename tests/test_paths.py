@@ -38,6 +38,7 @@ import pandas as pd
 import pytest
 
 import shoplens
+from csv_files import write_csv
 from shoplens.analyses.paths import PathsResult, paths
 from shoplens.errors import ShoplensError
 from shoplens.ingest.pipeline import import_files
@@ -92,11 +93,7 @@ def fixture_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("paths")
     with shoplens.connect(str(folder / "paths.duckdb")) as wh:
         for store, (header, rows) in {"web": WEB, "app": APP}.items():
-            path = folder / f"{store}_events.csv"
-            with open(path, "w", newline="", encoding="utf-8") as fh:
-                writer = csv.writer(fh)
-                writer.writerow(header.split(","))
-                writer.writerows(rows)
+            path = write_csv(folder / f"{store}_events.csv", header, rows)
             summary = import_files(wh, [path], table="events", store=store, currency="CNY", timezone="Asia/Shanghai")
             assert summary.files[0].loaded == len(rows) and summary.files[0].quarantined == 0
     return folder / "paths.duckdb"

@@ -41,7 +41,6 @@ have none and are left out.)
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import subprocess
@@ -54,6 +53,7 @@ from typing import Any
 import pytest
 
 import shoplens
+from csv_files import write_csv
 from shoplens.analyses.retention import retention
 from shoplens.errors import ShoplensError
 from shoplens.ingest.pipeline import import_files
@@ -90,14 +90,6 @@ ORDERS_B = ("order_id,user_id,created_ts,paid_ts,status,gross_amount,channel", [
 ])
 
 
-def _write(path: Path, header: str, rows: list[tuple[str, ...]]) -> Path:
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header.split(","))
-        writer.writerows(rows)
-    return path
-
-
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("retention")
@@ -105,7 +97,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with shoplens.connect(str(path)) as wh:
         for store, table, tz, cur, (header, rows) in (("a", "events", "Asia/Shanghai", "CNY", EVENTS_A),
                                                       ("b", "orders", "America/New_York", "USD", ORDERS_B)):
-            summary = import_files(wh, [_write(folder / f"{store}.csv", header, rows)], table=table, store=store,
+            summary = import_files(wh, [write_csv(folder / f"{store}.csv", header, rows)], table=table, store=store,
                                    timezone=tz, currency=cur)
             assert summary.files[0].quarantined == 0, summary.examples
         try:

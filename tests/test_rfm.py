@@ -41,6 +41,7 @@ import pandas as pd
 import pytest
 
 import shoplens
+from csv_files import write_csv
 from shoplens.analyses import rfm as rfm_mod
 from shoplens.analyses.context import open_context
 from shoplens.errors import ShoplensError
@@ -126,15 +127,6 @@ T_EXPECTED = {  # two customers: score = 1 + floor(5 * below / 2); no money, so 
 }
 
 
-def _csv(folder: Path, name: str, header: str, rows: list[tuple[str, ...]]) -> Path:
-    path = folder / f"{name}.csv"
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header.split(","))
-        writer.writerows(rows)
-    return path
-
-
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("rfm")
@@ -144,8 +136,8 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
              ("t", "events", *T_EVENTS, "CNY", "Asia/Shanghai")]
     with shoplens.connect(str(path)) as wh:
         for store, table, header, rows, currency, zone in loads:
-            summary = import_files(wh, [_csv(folder, f"{store}_{table}", header, rows)], table=table, store=store,
-                                   currency=currency, timezone=zone)
+            file = write_csv(folder / f"{store}_{table}.csv", header, rows)
+            summary = import_files(wh, [file], table=table, store=store, currency=currency, timezone=zone)
             assert summary.files[0].loaded == len(rows) and summary.files[0].quarantined == 0, summary.examples
     return path
 

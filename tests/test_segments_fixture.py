@@ -26,7 +26,6 @@ Who is who (derived by hand from the rows; the tests compare against these sets)
 
 from __future__ import annotations
 
-import csv
 import json
 import shutil
 from datetime import date
@@ -36,6 +35,7 @@ from typing import Any
 import pytest
 
 import shoplens
+from csv_files import write_csv
 from shoplens.analyses.context import open_context
 from shoplens.analyses.segments import (
     compile_sql,
@@ -96,11 +96,7 @@ def build(path: Path, stores: dict[str, Any] = STORES) -> Path:
     with shoplens.connect(str(path)) as wh:
         for store, (currency, zone, tables) in stores.items():
             for table, (header, rows) in tables.items():
-                file = folder / f"{store}_{table}.csv"
-                with open(file, "w", newline="", encoding="utf-8") as fh:
-                    writer = csv.writer(fh)
-                    writer.writerow(header.split(","))
-                    writer.writerows(rows)
+                file = write_csv(folder / f"{store}_{table}.csv", header, rows)
                 summary = import_files(wh, [file], table=table, store=store, currency=currency, timezone=zone)
                 assert summary.files[0].quarantined == 0, summary.examples
                 assert summary.files[0].loaded == len(rows)
