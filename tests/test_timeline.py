@@ -304,11 +304,14 @@ def test_taobao_user_events(datasets: Path, taobao_db: Path) -> None:
 def test_cli(db: Path) -> None:
     base = [sys.executable, "-m", "shoplens.cli", "--db", str(db)]
     commands = [["user", "u1", "--store", "s1", "--format", "json", "--as-of", "2026-02-09"],
-                ["--lang", "zh", "user", "u1"]]
+                ["--lang", "zh", "user", "u1"], ["user", "list", "--store", "s1"]]
     procs = [subprocess.Popen(base + c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                               env={**os.environ, **ENV}) for c in commands]
-    (js, _), (_, ambiguous) = [p.communicate(timeout=120) for p in procs]
-    assert [p.returncode for p in procs] == [0, 2], ambiguous
+    (js, _), (_, ambiguous), (_, login_word) = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 2, 2], ambiguous
+    # `user list` is a shopper id (timelines), but whoever typed it likely meant the logins: the hint says where
+    assert login_word.strip() == ("error: unknown user 'list' in store s1 (hint: `shoplens user` shows a shopper; "
+                                  "dashboard logins are `shoplens account list ...`)")
     data = json.loads(js)
     assert (data["store_id"], data["user_id"], data["lifecycle"]["stage"], data["truncated"]) == ("s1", "u1",
                                                                                                    "active", 0)

@@ -8,6 +8,7 @@ import typer
 
 from shoplens.cli.analysis_opts import FormatOpt, FromOpt, StoreOpt, ToOpt, parse_date, split_values
 from shoplens.cli.output import Format, console, print_csv, print_json, rich_table
+from shoplens.errors import NotFoundError
 from shoplens.i18n import lang, register_labels, t
 
 HELP = """One user's profile, lifecycle stage, RFM tier and timeline. 单个用户的画像、生命周期、RFM 分层与时间线。
@@ -100,6 +101,9 @@ def _show_table(result: Any) -> None:
         console.print(t("tl_shown").format(shown=len(result.timeline), total=result.total, left=result.truncated))
 
 
+LOGIN_WORDS = {"add", "passwd", "list", "access", "remove"}  # `shoplens account ...`, easy to type as `user ...`
+
+
 def register(app: typer.Typer) -> None:
     @app.command("user", help=HELP)
     def user_command(
@@ -126,9 +130,18 @@ def register(app: typer.Typer) -> None:
 
         churn_days = int(load_targets(config).settings.get("dormant_customers", {}).get("days", 180))
         with Warehouse(db_path(), read_only=True) as wh:
-            result = user_timeline(wh, user_id, store=split_values(store) or None, start=parse_date(start, "--from"),
-                                   end=parse_date(end, "--to"), kinds=split_values(kinds) or None, limit=limit,
-                                   as_of=parse_date(as_of, "--as-of"), churn_days=churn_days)
+            try:
+                result = user_timeline(wh, user_id, store=split_values(store) or None,
+                                       start=parse_date(start, "--from"), end=parse_date(end, "--to"),
+                                       kinds=split_values(kinds) or None, limit=limit,
+                                       as_of=parse_date(as_of, "--as-of"), churn_days=churn_days)
+            except NotFoundError as exc:
+                if user_id not in LOGIN_WORDS:
+                    raise
+                raise NotFoundError(exc.message, where=exc.where, zh=exc.zh,
+                                    hint=f"`shoplens user` shows a shopper; dashboard logins are `shoplens account "
+                                    f"{user_id} ...`", zh_hint=f"shoplens user 查看的是顾客；看板账号请用 "
+                                    f"shoplens account {user_id} ...") from None
         render(result, fmt)
 
 
