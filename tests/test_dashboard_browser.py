@@ -595,6 +595,21 @@ def test_build_a_funnel(tab: Tab, api: httpx.Client) -> None:
     assert len(rows) - 1 == (min(dropped, int(limit[0])) if limit else dropped), (len(rows) - 1, dropped, href)
 
 
+def test_segment_list_says_who_sees_each_segment(tab: Tab, api: httpx.Client) -> None:
+    """A segment saved by a login of every store is shared: its badge says so (the API's "stores": ["*"])."""
+    saved = api.post("/api/v1/segments", json={"name": "browser_vips", "rule": "orders>=3"})
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["stores"] == ["*"]
+    try:
+        goto(tab, "users")
+        badge = tab.page.locator('.segment[data-segment="browser_vips"] .segment-scope')
+        badge.wait_for(state="visible")
+        assert badge.get_attribute("data-shared") == "true"
+        assert badge.inner_text().strip() == ("所有账号可见" if lang(tab) == "zh-CN" else "all logins")
+    finally:
+        assert api.delete("/api/v1/segments/browser_vips").status_code == 200
+
+
 def test_user_timeline(tab: Tab, api: httpx.Client) -> None:
     """Searching a real shopper of the demo shows the profile and the history."""
     page = tab.page

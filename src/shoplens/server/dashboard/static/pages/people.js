@@ -16,14 +16,18 @@ export async function segmentsCard(ctx) {
   const role = (state.me && state.me.user && state.me.user.role) || "viewer";
   body.append(builder(ctx, role !== "viewer"));
   return card({ title: t("us.segments"), body, actions: [csvButton("segments", () => ({
-    header: [t("us.segmentName"), t("us.segmentRule"), t("us.segmentDesc")],
-    rows: segments.map((s) => [s.name, s.rule, s.description]) }), "segment-list")] });
+    header: [t("us.segmentName"), t("us.segmentRule"), t("us.segmentDesc"), t("us.visibleTo")],
+    rows: segments.map((s) => [s.name, s.rule, s.description, (s.stores || ["*"]).join(" ")]) }), "segment-list")] });
 }
 
 function segmentItem(s) {
   const size = el("span", { class: "segment-size muted" });
+  const shared = !s.stores || s.stores.includes("*");
+  const scope = el("span", { class: "badge muted small segment-scope", "data-shared": String(shared),
+    title: t(shared ? "us.sharedTip" : "us.storesTip"),
+    text: shared ? t("us.shared") : t("us.ownStores", { stores: s.stores.join(", ") }) });
   return el("li", { class: "segment", "data-segment": s.name },
-    el("div", { class: "segment-head" }, el("strong", { text: s.name }),
+    el("div", { class: "segment-head" }, el("span", { class: "segment-title" }, el("strong", { text: s.name }), scope),
       el("div", { class: "segment-actions" },
         el("button", { type: "button", class: "small link segment-show", text: t("us.show"), onclick: async () => {
           size.textContent = t("loading");
