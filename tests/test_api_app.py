@@ -106,3 +106,25 @@ def test_only_a_successful_login_counts_as_a_write(tmp_path: Path) -> None:
         assert c.post("/api/v1/login", json={"username": "ana", "password": "password-9"}).status_code == 200
         assert state.generation == before + 1  # the new token
         assert c.get("/api/v1/me").status_code == 200  # the cookie session of that token works at once
+
+
+def test_every_server_error_hint_has_a_chinese_hint() -> None:
+    """Error details written in the server's code (dicts with a "hint") carry "zh_hint" too: bilingual messages."""
+    import ast
+
+    folder = Path(shoplens.__file__).parent / "server"
+    missing = []
+    for path in sorted(folder.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Dict):
+                keys = {k.value for k in node.keys if isinstance(k, ast.Constant)}
+                if "hint" in keys and "zh_hint" not in keys:
+                    missing.append(f"{path.name}:{node.lineno}")
+                if "message" in keys and "zh" not in keys:
+                    missing.append(f"{path.name}:{node.lineno} (no zh)")
+    assert not missing, missing
+
+
+def test_an_unknown_route_is_a_bilingual_404(client: TestClient) -> None:
+    error = client.get("/api/v1/no-such-route").json()["error"]
+    assert (error["message"], error["zh"]) == ("Not Found", "未找到")

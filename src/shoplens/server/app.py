@@ -26,6 +26,7 @@ from shoplens.server.deps import ServerState, Session, admin
 from shoplens.server.security import load_secret_key
 
 LOG = logging.getLogger("shoplens.server")
+STATUS_ZH = {404: "未找到", 405: "不支持该请求方法", 413: "请求内容过大", 415: "不支持的内容类型"}
 
 
 def _error(status: int, message: str, zh: str | None = None, hint: str | None = None,
@@ -42,7 +43,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        detail = exc.detail if isinstance(exc.detail, dict) else {"message": str(exc.detail)}
+        detail = exc.detail if isinstance(exc.detail, dict) else {  # Starlette's own (no such route, method …)
+            "message": str(exc.detail), "zh": STATUS_ZH.get(exc.status_code, str(exc.detail))}
         return _error(exc.status_code, detail.get("message", ""), detail.get("zh"), detail.get("hint"),
                       detail.get("zh_hint"), headers=getattr(exc, "headers", None))
 

@@ -157,12 +157,15 @@ class Session:
                   for s in item.split(",") if s.strip()]
         for s in wanted:
             if s not in allowed:
+                listed = ", ".join(allowed)
                 raise HTTPException(404, detail={"message": f"unknown store {s!r}", "zh": f"未知店铺 {s!r}",
-                                                 "hint": f"stores: {', '.join(allowed) or '(none)'}"})
+                                                 "hint": f"stores: {listed or '(none)'}",
+                                                 "zh_hint": f"可用店铺：{listed or '（无）'}"})
         if not wanted and not allowed:
             raise HTTPException(404, detail={"message": "this login may see no store yet",
                                              "zh": "该账号还没有可查看的店铺",
-                                             "hint": "shoplens account access NAME --stores ID"})
+                                             "hint": "shoplens account access NAME --stores ID",
+                                             "zh_hint": "请管理员授权：shoplens account access 账号 --stores 店铺ID"})
         return wanted or allowed
 
 
@@ -179,7 +182,8 @@ def session(request: Request) -> Session:
         raise unauthorized("the session has ended or the token is not valid", "会话已结束或令牌无效")
     if from_cookie and request.method in UNSAFE and not csrf_ok(state.secret, token, request.headers.get(CSRF_HEADER)):
         raise HTTPException(403, detail={"message": "missing or wrong CSRF token", "zh": "缺少或错误的 CSRF 令牌",
-                                         "hint": f"send the {CSRF_HEADER} header from GET /api/v1/me"})
+                                         "hint": f"send the {CSRF_HEADER} header from GET /api/v1/me",
+                                         "zh_hint": f"请带上 GET /api/v1/me 给出的 {CSRF_HEADER} 请求头"})
     return Session(state, account, token, from_cookie)
 
 

@@ -44,7 +44,8 @@ def _target(s: Session, wh: Any, username: str) -> Account:
     account = get_account(wh, username)
     if account is None or not _manages(s, account):
         raise HTTPException(404, detail={"message": f"no user {username!r}", "zh": f"没有用户 {username!r}",
-                                         "hint": "GET /api/v1/accounts lists the logins"})
+                                         "hint": "GET /api/v1/accounts lists the logins",
+                                         "zh_hint": "GET /api/v1/accounts 可列出所有账号"})
     return account
 
 
@@ -57,7 +58,8 @@ def _grantable(s: Session, stores: list[str] | str) -> list[str]:
         for store in wanted:
             if store not in s.account.stores:
                 raise HTTPException(404, detail={"message": f"unknown store {store!r}", "zh": f"未知店铺 {store!r}",
-                                                 "hint": f"stores: {', '.join(s.account.stores)}"})
+                                                 "hint": f"stores: {', '.join(s.account.stores)}",
+                                                 "zh_hint": f"可用店铺：{', '.join(s.account.stores)}"})
     return wanted
 
 
