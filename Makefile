@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 DEMO_DB ?= demo.duckdb
 BENCH_EVENTS ?= 1M
+PORT ?= 8000
 
 .PHONY: demo serve test install lint docs bench bench-import bench-metrics bench-behaviour bench-api bench-deps browser-deps clean
 
@@ -17,16 +18,16 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 ## Build the deterministic demo store, show it (store summary + headline KPIs), then serve the dashboard
-## and API on http://127.0.0.1:8000 with the printed login (Ctrl-C stops the server; the store stays).
+## and API on http://127.0.0.1:8000 (make demo PORT=8765 for another) with the printed login (Ctrl-C stops the server; the store stays).
 demo: install
 	$(BIN)/shoplens --db $(DEMO_DB) demo
 	@echo "Explore it: $(BIN)/shoplens --db $(DEMO_DB) info   (or export SHOPLENS_DB=$(DEMO_DB))"
-	@echo "Dashboard:  http://127.0.0.1:8000   API docs: http://127.0.0.1:8000/docs   (Ctrl-C stops it; make serve restarts it)"
-	$(BIN)/shoplens --db $(DEMO_DB) serve --demo
+	@echo "Dashboard:  http://127.0.0.1:$(PORT)   API docs: http://127.0.0.1:$(PORT)/docs   (Ctrl-C stops it; make serve restarts it)"
+	$(BIN)/shoplens --db $(DEMO_DB) serve --demo --port $(PORT)
 
 ## Serve the dashboard and REST API over the demo store again (demo mode: a random secret key).
 serve: install
-	$(BIN)/shoplens --db $(DEMO_DB) serve --demo
+	$(BIN)/shoplens --db $(DEMO_DB) serve --demo --port $(PORT)
 
 ## Debian's Chromium for the browser tests (tests/test_dashboard_browser.py): installed when missing, as root.
 browser-deps:
