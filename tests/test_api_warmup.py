@@ -256,3 +256,46 @@ def test_an_import_warms_the_new_landing_range(env: dict[str, Any]) -> None:
     got = _dashboard_requests(olga, "other", date(2026, 10, 12), date(2026, 11, 10))
     assert _landing_misses(root) == after  # olga's landing page after the import was ready for her
     assert got["totals"]["rows"][0]["uv"] == 4  # ox1..ox3 and the new visitor ox4
+
+
+def test_one_login_may_have_a_few_answers_computing(tmp_path: Path) -> None:
+    """Beyond PER_LOGIN answers computing or queued, a login gets 429 (others and answers from memory do not)."""
+    from fastapi import HTTPException
+
+    from shoplens.server.accounts import Account
+    from shoplens.server.cache import PER_LOGIN, RUNNING
+    from shoplens.server.deps import Session
+
+    gate, started = threading.Event(), threading.Semaphore(0)
+
+    def slow(view: Any, store: list[str], n: int) -> int:
+        started.release()
+        gate.wait(30)
+        return n
+
+    with shoplens.connect(str(tmp_path / "q.duckdb")) as wh:
+        state = ServerState(wh, "s" * 40)
+        ana = Session(state, Account("ana", "viewer", ("*",)), "t", False)
+        bob = Session(state, Account("bob", "viewer", ("*",)), "t", False)
+        gate.set()
+        assert ana.answer(["a"], slow, n=0) == 0  # one answer kept in memory
+        assert started.acquire(timeout=1)
+        gate.clear()
+        threads = [threading.Thread(target=ana.answer, args=(["a"], slow), kwargs={"n": i}) for i in range(1, 9)]
+        for th in threads[:PER_LOGIN]:
+            th.start()
+        deadline = time.monotonic() + 10
+        while RUNNING.count("ana") < PER_LOGIN:  # computing (2 slots) or waiting their turn: all counted
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        with pytest.raises(HTTPException) as refused:
+            ana.answer(["a"], slow, n=99)
+        assert refused.value.status_code == 429 and refused.value.headers == {"Retry-After": "2"}
+        assert refused.value.detail["zh"] and refused.value.detail["zh_hint"]
+        assert ana.answer(["a"], slow, n=0) == 0  # from memory: never refused
+        bob_thread = threading.Thread(target=bob.answer, args=(["a"], slow), kwargs={"n": 50})
+        bob_thread.start()  # another login is not refused
+        gate.set()
+        for th in [*threads[:PER_LOGIN], bob_thread]:
+            th.join(timeout=30)
+        assert ana.answer(["a"], slow, n=PER_LOGIN) == PER_LOGIN  # done and kept

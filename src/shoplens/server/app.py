@@ -26,6 +26,7 @@ from shoplens.server.deps import ServerState, Session, admin
 from shoplens.server.security import load_secret_key
 
 LOG = logging.getLogger("shoplens.server")
+WORKER_THREADS = 100  # anyio's default is 40: 20 users with a few queued computations each would fill it
 STATUS_ZH = {404: "未找到", 405: "不支持该请求方法", 413: "请求内容过大", 415: "不支持的内容类型"}
 
 
@@ -91,8 +92,12 @@ def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        import anyio.to_thread
+
         from shoplens.server.warmup import Warmer
 
+        # sync routes run on worker threads; queued computations wait on them, answers from memory must not
+        anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
         wh = Warehouse(db_path)
         state = ServerState(wh, key)
         app.state.shoplens = state

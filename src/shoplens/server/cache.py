@@ -13,7 +13,9 @@ Member lists (``keep=False``) are computed afresh each time: they can hold a mil
 
 Computations are admitted :data:`HEAVY_SLOTS` at a time. Twenty different funnels started together
 on two cores would each get a tenth of a core and all finish late; queued, the first ones finish
-early and the rest no later than before.
+early and the rest no later than before. One login may have :data:`PER_LOGIN` answers computing or
+queued at once; more is refused (:class:`Busy`, HTTP 429), so one script firing hundreds of
+different questions cannot hold every server thread while others wait for answers already known.
 """
 
 from __future__ import annotations
@@ -27,6 +29,37 @@ from typing import Any
 SIZE = 512  # answers kept (least recently used dropped first)
 CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 2)
 HEAVY_SLOTS = max(2, CORES)  # computations running at once; the rest wait their turn
+PER_LOGIN = 8  # answers one login may have computing or queued at once (a dashboard page asks up to 6)
+
+
+class Busy(Exception):
+    """This login already has :data:`PER_LOGIN` answers computing."""
+
+
+class PerLogin:
+    """How many answers each login has computing or queued."""
+
+    def __init__(self, limit: int = PER_LOGIN) -> None:
+        self.limit = limit
+        self._running: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def enter(self, who: str) -> bool:
+        with self._lock:
+            if self._running.get(who, 0) >= self.limit:
+                return False
+            self._running[who] = self._running.get(who, 0) + 1
+            return True
+
+    def count(self, who: str) -> int:
+        with self._lock:
+            return self._running.get(who, 0)
+
+    def leave(self, who: str) -> None:
+        with self._lock:
+            self._running[who] -= 1
+            if not self._running[who]:
+                del self._running[who]
 
 
 def segments_version(wh: Any) -> tuple[Any, ...]:
@@ -97,6 +130,7 @@ class ResultCache:
 
 
 RESULTS = ResultCache()
+RUNNING = PerLogin()
 
 
 def _frozen(value: Any) -> Any:
@@ -124,8 +158,10 @@ def answer_key(state: Any, stores: list[str], run: Callable[..., Any], options: 
 _seen_version: list[Any] = [None]  # the import version of the newest answer: older answers are retired
 
 
-def answer(state: Any, stores: list[str], run: Callable[..., Any], *, keep: bool = True, **options: Any) -> Any:
-    """``run(cursor, store=stores, **given options)``, or its answer kept for the same stores, options and data."""
+def answer(state: Any, stores: list[str], run: Callable[..., Any], *, keep: bool = True, who: str | None = None,
+           **options: Any) -> Any:
+    """``run(cursor, store=stores, **given options)``, or its answer kept for the same stores, options and data.
+    ``who`` (a login) may have :data:`PER_LOGIN` answers computing at once (:class:`Busy` beyond)."""
     options = given(options)
     key = answer_key(state, stores, run, options)
     imports = key[3][:3]  # (warehouse id, latest import, number of imports)
@@ -140,4 +176,11 @@ def answer(state: Any, stores: list[str], run: Callable[..., Any], *, keep: bool
         finally:
             view.close()
 
-    return RESULTS.get(key, compute, run.__name__, keep)
+    if who is None or RESULTS.holds(key):
+        return RESULTS.get(key, compute, run.__name__, keep)
+    if not RUNNING.enter(who):
+        raise Busy(who)
+    try:
+        return RESULTS.get(key, compute, run.__name__, keep)
+    finally:
+        RUNNING.leave(who)

@@ -124,14 +124,20 @@ class Session:
     def answer(self, stores: list[str], run: Callable[..., Any], *, keep: bool = True, **options: Any) -> Any:
         """``run(wh, store=stores, **options)`` on a read cursor, or its earlier answer for the same stores,
         options and data (see :mod:`shoplens.server.cache`)."""
-        from shoplens.server.cache import answer
+        from shoplens.server.cache import PER_LOGIN, Busy, answer
         from shoplens.server.segment_access import check_use
 
         with self.segment_hints():
             if options.get("segment"):
                 with self.reading() as wh:
                     check_use(wh, self.account, options["segment"])  # a hidden saved segment is a missing one
-            return answer(self.state, stores, run, keep=keep, **options)
+            try:
+                return answer(self.state, stores, run, keep=keep, who=self.account.username, **options)
+            except Busy:
+                raise HTTPException(429, headers={"Retry-After": "2"}, detail={
+                    "message": f"this login already has {PER_LOGIN} analyses computing",
+                    "zh": f"该账号已有 {PER_LOGIN} 个分析正在计算", "hint": "try again when one of them is done",
+                    "zh_hint": "请等其中一个完成后再试"}) from None
 
     @contextmanager
     def segment_hints(self) -> Iterator[None]:

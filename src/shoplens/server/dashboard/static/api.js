@@ -34,7 +34,9 @@ export function query(params) {
 
 export function apiUrl(path, params) { return `${BASE}${path}${query(params)}`; }
 
-export async function api(path, { method = "GET", params, body, signal } = {}) {
+const BUSY_RETRIES = 5; // a GET refused with 429 (this login has many analyses computing) is asked again
+
+export async function api(path, { method = "GET", params, body, signal } = {}, attempt = 0) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET" && csrf) headers["X-CSRF-Token"] = csrf;
@@ -48,6 +50,11 @@ export async function api(path, { method = "GET", params, body, signal } = {}) {
     if (exc && exc.name === "AbortError") throw exc;
     throw new ApiError(0, { message: "the server cannot be reached", zh: "无法连接服务器",
       hint: "check that `shoplens serve` is running", zh_hint: "请确认 shoplens serve 正在运行" });
+  }
+  if (res.status === 429 && method === "GET" && attempt < BUSY_RETRIES) {
+    const wait = Number(res.headers.get("Retry-After")) || 2;
+    await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+    return api(path, { method, params, body, signal }, attempt + 1);
   }
   let data = null;
   try { data = await res.json(); } catch { data = null; }
