@@ -104,6 +104,7 @@ const TEXT = {
   "ov.clickCard": ["点击卡片切换趋势指标", "Click a card to chart it"],
   // traffic
   "tr.mix": ["渠道结构（免费/付费）", "Channel mix (free vs paid)"],
+  "tr.mixSub": ["同时经免费和付费渠道到访的访客两边都计入，访客占比之和可超过 100%", "A visitor who came both ways counts in both, so visitor shares can add up to more than 100%"],
   "tr.channels": ["渠道明细", "Channels"],
   "tr.channelsSub": ["点击行或柱形按渠道下钻", "Click a row or bar to drill into a channel"],
   "tr.channelChart": ["各渠道访客数", "Visitors by channel"],

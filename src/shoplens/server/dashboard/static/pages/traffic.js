@@ -75,7 +75,7 @@ async function mixCard() {
           fmt: (v, r) => `${fmtPct(v, 1)} (${fmtMetric(r.gmv, "currency", split.data.currency)})` },
       ] })
     : (split.ok.length ? emptyState(emptyText("events")) : note(t("na.filter"), "warn"));
-  return chartCard({ title: t("tr.mix"), id: "channel-mix", name: "channel_mix", chart,
+  return chartCard({ title: t("tr.mix"), sub: t("tr.mixSub"), id: "channel-mix", name: "channel_mix", chart,
     csv: () => ({ header: [dimName("channel_type"), metricName("uv"), t("tr.uvShare"), metricName("gmv"), t("tr.gmvShare")],
       rows: rows.map((r) => [r.channel_type, r.uv, r.share, r.gmv, r.gmv_share]) }) });
 }
