@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -77,7 +78,10 @@ def test_a_failed_computation_is_not_kept() -> None:
 
 def test_data_version_moves_with_imports_and_segment_saves(tmp_path: Path) -> None:
     from shoplens.ingest.pipeline import import_files
-    from shoplens.server.cache import data_version
+    from shoplens.server.cache import segments_version
+
+    def data_version(wh: Any) -> tuple[Any, Any]:
+        return wh.data_version(), segments_version(wh)
 
     events = tmp_path / "e.csv"
     events.write_text("event_id,ts,user_id,event\ne1,2026-01-01T00:00:00Z,u1,purchase\n", encoding="utf-8")
@@ -88,6 +92,7 @@ def test_data_version_moves_with_imports_and_segment_saves(tmp_path: Path) -> No
         shoplens.save_segment(wh, "buyers", "did(purchase)")
         third = data_version(wh)
     assert len({first, second, third}) == 3
+    assert second[0] == third[0]  # a segment save is no import
 
 
 def test_only_a_successful_login_counts_as_a_write(tmp_path: Path) -> None:

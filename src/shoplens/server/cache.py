@@ -67,9 +67,9 @@ def segments_version(wh: Any) -> tuple[Any, ...]:
     return tuple(wh.con.execute("SELECT count(*), max(updated_at) FROM segments").fetchone() or ())
 
 
-def data_version(wh: Any) -> tuple[Any, ...]:
-    """The warehouse's data version plus the saved segments."""
-    return (*wh.data_version(), *segments_version(wh))
+def import_version(state: Any) -> tuple[Any, ...]:
+    """The warehouse's latest import (``Warehouse.data_version``), read once per write of the server."""
+    return state.memo("import_version", lambda wh: wh.data_version())
 
 
 class ResultCache:
@@ -81,6 +81,7 @@ class ResultCache:
         self._running: dict[Any, threading.Event] = {}
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(slots)
+        self._version: Any = None
 
     def get(self, key: Any, compute: Callable[[], Any], kind: str = "", keep: bool = True) -> Any:
         """The kept answer of ``key``, or ``compute()`` (once for simultaneous callers; kept when ``keep``)."""
@@ -118,15 +119,14 @@ class ResultCache:
             return {"entries": len(self._done), "computing": len(self._running), "hits": dict(self.hits),
                     "misses": dict(self.misses)}
 
-    def clear(self) -> None:
+    def use_version(self, version: Any) -> None:
+        """Keys start with the import version they answer for: a new one drops the answers of older data
+        (nobody can ask for them again)."""
         with self._lock:
-            self._done.clear()
-
-    def retire(self, stale: Callable[[Any], bool]) -> None:
-        """Drop the answers whose key is ``stale`` (those of older data: nobody can ask for them again)."""
-        with self._lock:
-            for key in [k for k in self._done if stale(k)]:
-                del self._done[key]
+            if version != self._version:
+                self._version = version
+                for key in [k for k in self._done if k[0] != version]:
+                    del self._done[key]
 
 
 RESULTS = ResultCache()
@@ -148,14 +148,10 @@ def given(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def answer_key(state: Any, stores: list[str], run: Callable[..., Any], options: dict[str, Any]) -> tuple[Any, ...]:
+    """(import version, segments version or None, function, stores, options): what was asked, of which data."""
     options = given(options)
-    version = state.memo("import_version", lambda wh: wh.data_version())
-    if "segment" in options:
-        version = (*version, *state.memo("segments_version", segments_version))
-    return (f"{run.__module__}.{run.__qualname__}", tuple(stores), _frozen(options), version)
-
-
-_seen_version: list[Any] = [None]  # the import version of the newest answer: older answers are retired
+    segments = state.memo("segments_version", segments_version) if "segment" in options else None
+    return (import_version(state), segments, f"{run.__module__}.{run.__qualname__}", tuple(stores), _frozen(options))
 
 
 def answer(state: Any, stores: list[str], run: Callable[..., Any], *, keep: bool = True, who: str | None = None,
@@ -164,10 +160,7 @@ def answer(state: Any, stores: list[str], run: Callable[..., Any], *, keep: bool
     ``who`` (a login) may have :data:`PER_LOGIN` answers computing at once (:class:`Busy` beyond)."""
     options = given(options)
     key = answer_key(state, stores, run, options)
-    imports = key[3][:3]  # (warehouse id, latest import, number of imports)
-    if _seen_version[0] != imports:
-        _seen_version[0] = imports
-        RESULTS.retire(lambda k: k[3][:3] != imports)
+    RESULTS.use_version(key[0])
 
     def compute() -> Any:
         view = state.wh.cursor()

@@ -77,6 +77,12 @@ class ServerState:
         return value
 
 
+def known_stores(state: ServerState) -> list[str]:
+    """Every store id of the warehouse, in order (read once per write)."""
+    return state.memo("stores", lambda wh: [r[0] for r in wh.con.execute(
+        "SELECT store_id FROM stores ORDER BY store_id").fetchall()])
+
+
 def state_of(request: Request) -> ServerState:
     return request.app.state.shoplens
 
@@ -152,8 +158,7 @@ class Session:
                 raise own_hint(wh, self.account, missing) from None
 
     def allowed_stores(self) -> list[str]:
-        known = self.state.memo("stores", lambda wh: [r[0] for r in wh.con.execute(
-            "SELECT store_id FROM stores ORDER BY store_id").fetchall()])
+        known = known_stores(self.state)
         return known if self.account.all_stores else [s for s in known if s in self.account.stores]
 
     def stores(self, store: str | list[str] | None) -> list[str]:

@@ -91,7 +91,9 @@ class Warmer:
 
     def current(self) -> Any:
         """The import version (a segment save changes no landing answer)."""
-        return self.state.memo("import_version", lambda wh: wh.data_version())
+        from shoplens.server.cache import import_version
+
+        return import_version(self.state)
 
     def is_warm(self) -> bool:
         return self.warmed is not None and self.warmed == self.current()
@@ -112,10 +114,9 @@ class Warmer:
 
     def warm(self) -> None:
         from shoplens.server.cache import answer
+        from shoplens.server.deps import known_stores
 
-        stores = self.state.memo("stores", lambda wh: [r[0] for r in wh.con.execute(
-            "SELECT store_id FROM stores ORDER BY store_id").fetchall()])[:MAX_STORES]
-        for store in stores:
+        for store in known_stores(self.state)[:MAX_STORES]:
             if self._stop:
                 return
             row = answer(self.state, [store], store_rows)[0]
