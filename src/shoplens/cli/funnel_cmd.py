@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,6 +9,7 @@ import typer
 
 from shoplens.cli.analysis_opts import FormatOpt, FromOpt, SegmentOpt, StoreOpt, ToOpt, WhereOpt, analysis_context
 from shoplens.cli.output import Format, console, print_csv, print_json, rich_table
+from shoplens.csv_out import write_csv
 from shoplens.i18n import register_labels, t
 
 register_labels({
@@ -92,9 +92,8 @@ def _show(result: Any) -> None:
 
 def _write_users(users: list[dict[str, Any]], path: Path) -> None:
     with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(users[0]) if users else ["user_id"])
-        writer.writeheader()
-        writer.writerows(users)
+        header = list(users[0]) if users else ["user_id"]
+        write_csv(fh, header, ([u.get(c) for c in header] for u in users))
 
 
 def register(app: typer.Typer) -> None:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+
+from shoplens.csv_out import write_csv
 
 console = Console()
 err_console = Console(stderr=True)
@@ -35,15 +36,10 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
-def print_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """CSV on stdout; a missing value (None, NaN, NaT) is an empty cell, never the text ``nan``."""
-    writer = csv.writer(sys.stdout)
-    writer.writerow(header)
-    writer.writerows([["" if _missing(v) else v for v in row] for row in rows])
-
-
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and value != value) or type(value).__name__ == "NaTType"
+def print_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """CSV on stdout through the one safe writer (:mod:`shoplens.csv_out`: no cell runs as a formula;
+    a missing value is an empty cell)."""
+    write_csv(sys.stdout, header, rows)
 
 
 def rich_table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]],

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from shoplens.cli.output import Format, console, print_csv, print_json, rich_table
+from shoplens.csv_out import write_csv
 from shoplens.i18n import t
 from shoplens.warehouse.quarantine_list import LIST_COLUMNS as COLUMNS
 
@@ -75,7 +75,5 @@ def export_command(
     """Write every quarantined cell, with its whole source row (raw), to a CSV. 导出隔离行。"""
     rows, _total = _query(store, file, reason, None)
     with open(out, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(COLUMNS)
-        writer.writerows(rows)
+        write_csv(fh, COLUMNS, rows)
     console.print(f"{t('exported')} {len(rows):,} → {out}")

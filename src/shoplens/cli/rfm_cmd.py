@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,6 +9,7 @@ import typer
 
 from shoplens.cli.analysis_opts import FormatOpt, SegmentOpt, StoreOpt, WhereOpt, analysis_context, parse_date
 from shoplens.cli.output import Format, console, err_console, print_csv, print_json, rich_table
+from shoplens.csv_out import write_csv
 from shoplens.i18n import lang, register_labels, t
 
 HELP = """RFM tiers: recency, frequency and monetary value of every customer. RFM 用户分层。
@@ -148,9 +148,7 @@ def _show_list(result: Any, fmt: Format, multi_store: bool) -> None:
 def _export(result: Any, out: Path) -> None:
     # utf-8 with a BOM: spreadsheet apps then read the Chinese tier names correctly
     with open(out, "w", newline="", encoding="utf-8-sig") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(LIST_COLUMNS)
-        writer.writerows(_csv_rows(result))
+        write_csv(fh, LIST_COLUMNS, _csv_rows(result))
     err_console.print(f"{t('exported')} {len(result.rows):,} → {out}")
 
 

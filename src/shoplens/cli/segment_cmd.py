@@ -11,6 +11,7 @@ import typer
 
 from shoplens.cli.analysis_opts import FormatOpt, StoreOpt, parse_date, split_values
 from shoplens.cli.output import Format, Shape, console, print_csv, print_json, rich_table
+from shoplens.csv_out import write_csv
 from shoplens.errors import ShoplensError
 from shoplens.i18n import register_labels, t
 
@@ -242,7 +243,6 @@ def export_command(
 ) -> None:
     """Export the members (store_id, user_id) as CSV. 导出人群名单。"""
     from shoplens.analyses.segments import compile_sql, get_segment
-    from shoplens.metrics.scope import lit
 
     with _warehouse() as wh:
         get_segment(wh, name)
@@ -252,7 +252,9 @@ def export_command(
             if not out.parent.is_dir():
                 raise ShoplensError("the folder for the export does not exist", where=str(out),
                                     hint="create it first", zh="导出文件所在的文件夹不存在", zh_hint="请先创建该文件夹")
-            n = wh.con.execute(f"COPY ({sql}) TO {lit(str(out))} (HEADER, DELIMITER ',')").fetchone()[0]
+            cursor = wh.con.execute(sql)
+            with out.open("w", newline="", encoding="utf-8") as fh:  # the safe writer, in batches
+                n = write_csv(fh, ["store_id", "user_id"], _batches(cursor))
             console.print(f"{t('exported')} {n:,} → {out}")
             return
         rows = wh.con.execute(sql).fetchall()
@@ -260,6 +262,11 @@ def export_command(
         print_json({"segment": name, "members": [{"store_id": s, "user_id": u} for s, u in rows]})
     else:
         print_csv(["store_id", "user_id"], rows)
+
+
+def _batches(cursor: Any, size: int = 50_000) -> Iterator[tuple[Any, ...]]:
+    while rows := cursor.fetchmany(size):
+        yield from rows
 
 
 @segment_app.command("delete")

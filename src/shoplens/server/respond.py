@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Sequence
 from typing import Any
 
 from fastapi import Response
+
+from shoplens.csv_out import csv_text
 
 
 def as_json(data: Any) -> Response:
@@ -17,14 +17,11 @@ def as_json(data: Any) -> Response:
 
 
 def as_csv(header: Sequence[str], rows: Sequence[Sequence[Any]], filename: str) -> Response:
-    """A CSV download; missing values are empty cells."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if v is None or (isinstance(v, float) and v != v) else v for v in row])
+    """A CSV download through the one safe writer (:mod:`shoplens.csv_out`: no cell runs as a formula in a
+    spreadsheet; missing values are empty cells)."""
+    body = csv_text(header, rows)
     safe = "".join(c for c in filename if c.isalnum() or c in "._-") or "export.csv"
-    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8",
+    return Response(body, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{safe}"'})
 
 

@@ -1,6 +1,7 @@
 // Small DOM helpers and the building blocks every page uses: cards, tables with CSV export, loading, empty and
 // error states, downloads.
 import { errorText, isAbort } from "./api.js";
+import { toCsv } from "./csv.js";
 import { t } from "./i18n.js";
 
 export function el(tag, attrs = {}, ...children) {
@@ -81,16 +82,6 @@ export function download(filename, blob) {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
-function csvCell(v) {
-  if (v === null || v === undefined || (typeof v === "number" && !Number.isFinite(v))) return "";
-  const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-export function toCsv(header, rows) {
-  return [header, ...rows].map((r) => r.map(csvCell).join(",")).join("\r\n") + "\r\n";
 }
 
 // button.export-csv: `data()` returns {header, rows} at click time (the rows as shown, raw numbers).
