@@ -6,11 +6,12 @@ from datetime import date
 from typing import Annotated, Any
 
 import typer
+from rich.cells import cell_len
 from rich.markup import escape
 
 from shoplens.cli.output import Format, console, err_console, print_csv, print_json, rich_table
 from shoplens.errors import ShoplensError
-from shoplens.i18n import lang, t
+from shoplens.i18n import lang, register_labels, t
 from shoplens.params import split_values, where_pairs
 
 HELP = """Query the operations KPIs, or show the catalog. 查询运营指标或查看指标目录。
@@ -33,6 +34,14 @@ sku_count, ...) are null for a segment, with a note saying why.
 日期为店铺时区的本地日期（含首尾），默认最近 30 天；周从周一开始。
 --segment 只看人群成员；读取推广花费、库存或商品目录的指标（没有用户归属）在人群下为空并附说明。
 """
+
+register_labels({
+    "per_store_currency": ("各店铺自己的币种", "each store's own currency"),
+    "per_store_currency_note": ("金额为各店铺的报告币种，不相加；--currency CUR 按每日汇率换算后给出合计",
+                                "amounts are in each store's reporting currency and not added up; --currency CUR "
+                                "converts them at each day's fx rate and gives totals"),
+    "fx_converted": ("按每日汇率换算", "converted at each day's fx rate"),
+})
 
 
 def _date(value: str | None, option: str) -> date | None:
@@ -93,6 +102,8 @@ def _show_result(result: Any, fmt: Format) -> None:
         return
     # key columns as the rows hold them (product_name after product), then metrics
     keys = ([("period", None)] if result.grain else []) + [(d, None) for d in label_columns(result.dims)]
+    if any("currency" in r for r in result.rows):  # per store, each in its own currency
+        keys.append(("currency", None))
     if fmt is Format.csv:
         extra = [k for k in (result.rows[0] if result.rows else {}) if "__" in k]
         header = [c for c, _ in keys] + result.metrics + extra
@@ -107,7 +118,7 @@ def _show_result(result: Any, fmt: Format) -> None:
         if result.compare:
             columns.append((f"{m}__{result.compare}_change", "change"))
     catalog, zh = load_catalog(), lang() == "zh"
-    title = f"{result.start} .. {result.end}" + (f" · {result.currency}" if result.currency else "") + (
+    title = f"{result.start} .. {result.end}" + _currency_title(result) + (
         f" · {t('segment')} {result.segment}" if result.segment else "")
     if not result.grain and not result.dims and result.rows:
         _show_vertical(result, catalog, title)
@@ -130,10 +141,23 @@ def _show_result(result: Any, fmt: Format) -> None:
             else:  # a dimension value or name is data: shown as it is, never read as Rich markup
                 row.append(escape(r[col]) if isinstance(r.get(col), str) else r.get(col))
         cells.append(row)
-    console.print(rich_table(title, header, cells, numeric=tuple(range(len(keys), len(columns)))))
+    table = rich_table(title, header, cells, numeric=tuple(range(len(keys), len(columns))))
+    table.min_width = cell_len(title)  # the title says the dates and the currency: on one line
+    console.print(table)
     if result.compare:
         console.print(f"Δ = {t('compare_' + result.compare)}; {t('more_in_json')}")
+    if ("currency", None) in keys:
+        console.print(t("per_store_currency_note"), highlight=False)
     _show_notes(result, console)
+
+
+def _currency_title(result: Any) -> str:
+    """The currency the amounts are in: one, one converted from each store's, or each store's own."""
+    if result.currency:
+        return f" · {result.currency}" + (f" ({t('fx_converted')})" if result.converted else "")
+    if any("currency" in r for r in result.rows):
+        return f" · {t('per_store_currency')}"
+    return ""
 
 
 def _show_notes(result: Any, out: Any) -> None:

@@ -32,10 +32,11 @@ import pandas as pd
 from shoplens.errors import ShoplensError
 from shoplens.metrics import assemble as A
 from shoplens.metrics.checks import check_dims, check_hourly, check_rates
+from shoplens.metrics.currencies import result_currency, split_by_store, with_currency
 from shoplens.metrics.options import no_nul, normalise_where, parse_sort, top_rows
 from shoplens.metrics.periods import check_grain, label, periods, shift_for
 from shoplens.metrics.plan import Group, Planner, Request, needed_measures, plan_groups
-from shoplens.metrics.product_names import query_stores, with_names
+from shoplens.metrics.product_names import label_columns, query_stores, with_names
 from shoplens.metrics.result import MetricResult, clean_value, with_null_columns
 from shoplens.metrics.scope import Scope, StoreInfo, pick_stores
 from shoplens.metrics.segment_scope import SegmentNote, refuse_all, segment_notes
@@ -115,12 +116,9 @@ class MetricsEngine:
 
     # ---- resolving a request ----------------------------------------------------------------------
     def resolve_scope(self, store: str | list[str] | None, currency: str | None, version: Any) -> Scope:
+        """The stores and output currency of a request. Stores in different currencies without ``currency``
+        are fine: money is then reported per store (:mod:`shoplens.metrics.currencies`)."""
         chosen = pick_stores(self.stores(version), store)
-        if currency is None and len({s.currency for s in chosen}) > 1:
-            raise ShoplensError(
-                "these stores report in different currencies", hint="pick one with --store, or sum them in one "
-                "currency with --currency CUR", zh="这些店铺的报告币种不同",
-                zh_hint="用 --store 选一个店铺，或用 --currency 换算成同一币种")
         currency = no_nul(currency.upper(), "--currency") if currency else None
         has = self._has_rows(version, tuple(s.store_id for s in chosen))
         no_orders = tuple(s.store_id for s in chosen if s.store_id not in has["orders"])
@@ -199,7 +197,7 @@ class MetricsEngine:
                 while len(_RESULTS) > CACHE_SIZE:
                     _RESULTS.popitem(last=False)
         result = copy.deepcopy(cached)
-        result.rows = top_rows(result.rows, order, limit)
+        result.rows = top_rows(result.rows, order, limit, metric_ids)
         if segment is not None:
             result.segment = segment if isinstance(segment, str) else json.dumps(segment, ensure_ascii=False)
         return result
@@ -216,6 +214,7 @@ class MetricsEngine:
                                 hint=f"stores: {', '.join(scope.store_ids)}",
                                 zh=f"--where store={sorted(unknown)[0]} 不在本次查询的店铺中",
                                 zh_hint=f"店铺：{', '.join(scope.store_ids)}")
+        by_t = split_by_store(self.catalog, scope, Request(metric_ids, by_t, where_t, grain, self.settings))
         start, end = self._range(scope, start, end, version)
         # metrics a segment cannot restrict are not queried at all (their store-wide rows would add
         # dimension values the members never had); they come back as null columns with their notes
@@ -232,9 +231,9 @@ class MetricsEngine:
             frame = self.targets.attach(frame, self.catalog, metric_ids, grain, periods(start, end, grain),
                                         scope.store_ids, by_t, scope.converts())
         rows = with_names(self.wh.con, self._rows(frame, req), by_t, query_stores(scope.store_ids, where_t))
-        currency_out = scope.currency or (scope.stores[0].currency if scope.stores else None)
-        return MetricResult(metric_ids, list(by_t), grain, start, end, compare, rows, currency_out, sqls,
-                            notes={m: n.to_dict() for m, n in notes.items()})
+        rows = with_currency(rows, scope, ["period", *label_columns(by_t)])
+        return MetricResult(metric_ids, list(by_t), grain, start, end, compare, rows, result_currency(scope), sqls,
+                            notes={m: n.to_dict() for m, n in notes.items()}, converted=scope.converts())
 
     def _range(self, scope: Scope, start: date | None, end: date | None, version: Any) -> tuple[date, date]:
         if end is None:
@@ -364,6 +363,7 @@ class MetricsEngine:
         scope = replace(scope, members=self.members(segment, scope))
         start, end = self._range(scope, start, end, version)
         req = Request([metric_id], by_t, where_t, grain, self.settings)
+        req = replace(req, by=split_by_store(self.catalog, scope, req))
         groups = self.plan(req, scope.with_range(start, end))
         return {"id": metric.id, "name": {"zh": metric.zh, "en": metric.en}, "group": metric.group,
                 "definition": {"zh": metric.def_zh, "en": metric.def_en}, "formula": metric.formula.text,

@@ -3,7 +3,11 @@
 Filter values of controlled dimensions are read like imported data (case-insensitive, with the
 import aliases: ``--where channel=直播`` is live_stream), so a filter does not silently match
 nothing because of spelling. ``sort``/``limit`` order rows by a metric (largest first, or
-``metric:asc``) and keep the first N — within each period when there is a grain.
+``metric:asc``) and keep the first N — within each period when there is a grain, and within each
+currency when the rows are per store in each store's own currency (amounts in yuan and in dollars
+are not ranked against each other). ``limit`` without ``sort`` keeps the top N by the FIRST metric,
+largest first (the same as ``sort=FIRST_METRIC``): "the top 3" means the biggest, whatever the
+metric's good direction; ``sort=metric:asc`` gives the smallest.
 """
 
 from __future__ import annotations
@@ -47,12 +51,17 @@ def parse_sort(sort: str | None, metric_ids: list[str]) -> tuple[str, bool] | No
     return name, direction != "asc"
 
 
-def top_rows(rows: list[dict[str, Any]], order: tuple[str, bool] | None, limit: int | None) -> list[dict[str, Any]]:
+def top_rows(rows: list[dict[str, Any]], order: tuple[str, bool] | None, limit: int | None,
+             metric_ids: list[str] | None = None) -> list[dict[str, Any]]:
+    """Rows ordered by ``order`` and cut to ``limit`` per period (and currency); a limit alone ranks by the first
+    of ``metric_ids``, largest first. Rows without a value of the metric come last either way."""
     if order is None and limit is None:
         return rows
+    if order is None and metric_ids:
+        order = (metric_ids[0], True)
     groups: dict[Any, list[dict[str, Any]]] = {}
     for row in rows:
-        groups.setdefault(row.get("period"), []).append(row)
+        groups.setdefault((row.get("period"), row.get("currency")), []).append(row)
     out = []
     for members in groups.values():
         if order is not None:

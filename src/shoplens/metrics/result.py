@@ -28,12 +28,16 @@ class MetricResult:
     # metric id -> why it is null in every row: under a segment, a metric reading ad spend, inventory or
     # products ({"reason": "mixed" | "store_wide", "store_wide_sources": [...], "zh": ..., "en": ...})
     notes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # currency: null when the rows are per store in each store's own (each row then has its "currency");
+    # converted: amounts were converted to ``currency`` with fx_rates of each local day (--currency)
+    converted: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract: ``{"metrics": [...], "rows": [...]}`` plus the query's context."""
         return {"metrics": self.metrics, "dimensions": self.dims, "grain": self.grain,
                 "from": self.start.isoformat(), "to": self.end.isoformat(), "compare": self.compare,
-                "currency": self.currency, "segment": self.segment, "notes": self.notes, "rows": self.rows}
+                "currency": self.currency, "converted": self.converted,
+                "segment": self.segment, "notes": self.notes, "rows": self.rows}
 
     def to_pandas(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows)
