@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import re
+from datetime import date
+
 from shoplens.errors import ShoplensError
 
 
@@ -21,3 +25,23 @@ def where_pairs(values: list[str] | None) -> dict[str, list[str]]:
                                 zh=f"--where {item!r} 不是 维度=值 的形式", zh_hint="例如 --where channel=paid_search")
         out.setdefault(dim.strip(), []).append(value.strip())
     return out
+
+
+# The day spellings imports read (ingest/parse.py: ISO, 2026/10/01, 20261001, 2026年10月1日; month and day
+# may have one digit), so a date copied from a data file works as --from/--to too. Always year first, four
+# digits: 01/10/2026 is January in one country and October in another, so it stays an error.
+_DAY = re.compile(r"(\d{4})(?:([-/])(\d{1,2})\2(\d{1,2})|(\d{2})(\d{2})|年(\d{1,2})月(\d{1,2})日)")
+DAY_SPELLINGS = "YYYY-MM-DD, YYYY/MM/DD, YYYYMMDD or YYYY年MM月DD日"
+
+
+def parse_day(value: str | None, option: str) -> date | None:
+    """``--from 2026/10/01`` and the other spellings imports accept -> a ``date`` (None stays None)."""
+    if value is None:
+        return None
+    match = _DAY.fullmatch(value.strip())
+    if match:
+        year, month, day = (int(g) for g in match.groups() if g is not None and g not in "-/")
+        with contextlib.suppress(ValueError):
+            return date(year, month, day)
+    raise ShoplensError(f"{option} {value!r} is not a date", hint=f"use {DAY_SPELLINGS}, e.g. 2026-10-01",
+                        zh=f"{option} {value!r} 不是日期", zh_hint=f"请用 {DAY_SPELLINGS} 格式，例如 2026-10-01")

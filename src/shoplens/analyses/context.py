@@ -25,6 +25,7 @@ from shoplens.analyses.filters import Condition, conditions_sql, parse_where
 from shoplens.errors import ShoplensError
 from shoplens.metrics.scope import Scope, StoreInfo, lit, pick_stores
 from shoplens.metrics.sources import PAID_ORDER
+from shoplens.params import parse_day
 from shoplens.warehouse.rollups import USER_DAY
 
 FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2099, 12, 31)  # dates an analysis accepts
@@ -142,18 +143,15 @@ def _data_range(wh: Any, scope: Scope) -> tuple[date | None, date | None]:
 
 
 def as_date(value: date | str | None, name: str) -> date | None:
-    """A date from a ``date`` (a datetime gives its date) or an ISO text such as ``2026-10-25``."""
+    """A date from a ``date`` (a datetime gives its date) or a text in a spelling imports read (2026-10-25,
+    2026/10/25, 20261025, 2026年10月25日)."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ShoplensError(f"{name} {value!r} is not a date", hint="write it as YYYY-MM-DD, e.g. 2026-10-25",
-                            zh=f"{name} {value!r} 不是日期", zh_hint="请写成 YYYY-MM-DD，例如 2026-10-25") from None
+    return parse_day(str(value), name)
 
 
 def open_context(wh: Any, *, store: str | list[str] | tuple[str, ...] | None = None, start: date | str | None = None,

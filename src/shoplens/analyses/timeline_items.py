@@ -24,6 +24,7 @@ from shoplens.i18n import LABELS, lang, register_labels, t
 from shoplens.metrics.scope import Scope
 from shoplens.metrics.sources import PAID_ORDER
 from shoplens.model.vocab import CHANNELS
+from shoplens.value_labels import cell
 
 KINDS = ("event", "order", "shipment", "refund", "review", "ticket")  # also the order of same-time items
 COLUMNS = ("ts", "local_time", "kind", "id", "event", "description", "order_id", "product_id", "product_name",
@@ -190,7 +191,7 @@ def describe(r: dict[str, Any], tz: ZoneInfo, currency: str) -> str:
     kind, parts = r["kind"], []
     product = " ".join(x for x in (r.get("product_id"), r.get("product_name") and f"({r['product_name']})") if x)
     if kind == "event":
-        parts = [_label("tl_ev_", r["event"]), product, channel_name(r.get("channel")), r.get("device")]
+        parts = [_label("tl_ev_", r["event"]), product, channel_name(r.get("channel")), cell("device", r.get("device"))]
         if r.get("order_id"):
             parts.append(t("tl_d_of_order").format(order=r["order_id"]))
     elif kind == "order":
@@ -200,7 +201,7 @@ def describe(r: dict[str, Any], tz: ZoneInfo, currency: str) -> str:
             amount += f" ({money(r.get('original_amount'), r['original_currency'])})"
         units = t("tl_d_units").format(n=r["units"], products=r["products"]) if r.get("units") is not None else None
         parts = [t("tl_d_order").format(id=r["id"]), _label("tl_st_", r["status"]), paid, amount, units,
-                 channel_name(r.get("channel")), r.get("device")]
+                 channel_name(r.get("channel")), cell("device", r.get("device"))]
     elif kind == "shipment":
         delivery = t("tl_d_delivery").format(days=r["delivery_days"]) if r.get("delivery_days") is not None else None
         promised = t("tl_d_promised").format(n=int(r["promised_days"])) if r.get("promised_days") is not None else None
@@ -209,7 +210,7 @@ def describe(r: dict[str, Any], tz: ZoneInfo, currency: str) -> str:
     elif kind == "refund":
         parts = [t("tl_d_refund").format(amount=money(r.get("amount"), currency)),
                  r.get("order_id") and t("tl_d_of_order").format(order=r["order_id"]), product,
-                 r.get("reason") and t("tl_d_reason").format(reason=r["reason"])]
+                 r.get("reason") and t("tl_d_reason").format(reason=cell("refund_reason", r["reason"]))]
     elif kind == "review":
         parts = [t("tl_d_review").format(rating=r.get("rating") if r.get("rating") is not None else "?"), product,
                  r.get("order_id") and t("tl_d_of_order").format(order=r["order_id"])]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import sys
 from typing import Annotated, Any
 
 import typer
@@ -16,6 +17,7 @@ from shoplens.cli.output import Format, console, print_csv, print_json, rich_tab
 from shoplens.errors import ShoplensError
 from shoplens.i18n import register_labels, t
 from shoplens.params import split_values
+from shoplens.value_labels import cell
 
 account_app = typer.Typer(help="Dashboard/API logins: add, passwd, access, list, remove. 看板/API 账号管理。",
                           no_args_is_help=True)
@@ -37,12 +39,29 @@ StoresOpt = Annotated[list[str] | None, typer.Option("--stores", metavar="ID[,ID
                                                      help="Stores the login may see ('*' = all) / 可见店铺")]
 
 
-def _password(given: str | None) -> str:
-    """--password, else $SHOPLENS_PASSWORD, else asked twice on the terminal."""
+PasswordStdinOpt = Annotated[bool, typer.Option(
+    "--password-stdin", help="Read the password from the first line of standard input (scripts) / 从标准输入读取密码")]
+
+
+def _password(given: str | None, from_stdin: bool = False) -> str:
+    """--password, else $SHOPLENS_PASSWORD, else standard input's first line (--password-stdin, or whenever
+    standard input is not a terminal: a script never gets a prompt or Python's GetPassWarning), else asked
+    twice on the terminal."""
     if given:
         return given
-    if os.environ.get("SHOPLENS_PASSWORD"):
+    if os.environ.get("SHOPLENS_PASSWORD") and not from_stdin:
         return os.environ["SHOPLENS_PASSWORD"]
+    if from_stdin or not sys.stdin.isatty():
+        line = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+        if not line:
+            raise ShoplensError(
+                "no password on standard input",
+                hint="pipe it in: printf '%s\\n' \"$PW\" | shoplens account add NAME --password-stdin "
+                     "(or set $SHOPLENS_PASSWORD, or run it in a terminal to be asked)",
+                zh="标准输入中没有密码",
+                zh_hint="用管道传入：printf '%s\\n' \"$PW\" | shoplens account add NAME --password-stdin"
+                        "（或设置 $SHOPLENS_PASSWORD，或在终端中运行以交互输入）")
+        return line
     first = getpass.getpass("Password / 密码: ")
     if getpass.getpass("Again / 再输一次: ") != first:
         raise ShoplensError("the two passwords differ", zh="两次输入的密码不一致")
@@ -60,24 +79,27 @@ def _writable() -> Any:
 def add_command(name: Annotated[str, typer.Argument(help="Login name / 账号")], role: RoleOpt = "viewer",
                 stores: StoresOpt = None,
                 password: Annotated[str | None, typer.Option("--password", help="(else asked; or $SHOPLENS_PASSWORD)"
-                                                             " / 密码")] = None) -> None:
+                                                             " / 密码")] = None,
+                password_stdin: PasswordStdinOpt = False) -> None:
     """Create a login. 创建账号。"""
     from shoplens.server.accounts import add_user
 
+    secret = _password(password, password_stdin)  # before the warehouse is opened (and locked)
     with _writable() as wh:
-        account = add_user(wh, name, _password(password), role, split_values(stores) or ["*"])
+        account = add_user(wh, name, secret, role, split_values(stores) or ["*"])
     console.print(f"{t('acct_added')}: {account.username} ({account.role}; {', '.join(account.stores)})")
 
 
 @account_app.command("passwd")
 def passwd_command(name: Annotated[str, typer.Argument(help="Login name / 账号")],
                    password: Annotated[str | None, typer.Option("--password", help="(else asked) / 新密码")] = None,
-                   ) -> None:
+                   password_stdin: PasswordStdinOpt = False) -> None:
     """Set a new password (ends the login's sessions and tokens). 修改密码。"""
     from shoplens.server.accounts import set_password
 
+    secret = _password(password, password_stdin)
     with _writable() as wh:
-        set_password(wh, name, _password(password))
+        set_password(wh, name, secret)
     console.print(f"{t('acct_password_set')}: {name}")
 
 
@@ -121,6 +143,7 @@ def list_command(fmt: Annotated[Format, typer.Option("--format", "-f", help="tab
     if fmt is Format.csv:
         print_csv(["username", "role", "stores", "language"], table)
         return
+    table = [[name, cell("role", role), *rest] for name, role, *rest in table]
     console.print(rich_table(t("acct_title"), [t("acct_name"), t("acct_role"), t("acct_stores"), t("acct_lang")],
                              table))
 

@@ -11,6 +11,7 @@ from shoplens.cli.analysis_opts import FormatOpt, FromOpt, SegmentOpt, StoreOpt,
 from shoplens.cli.output import Format, console, print_csv, print_json, rich_table
 from shoplens.csv_out import write_csv
 from shoplens.i18n import register_labels, t
+from shoplens.value_labels import cell, event_cell
 
 register_labels({
     "funnel_title": ("漏斗", "Funnel"),
@@ -69,7 +70,7 @@ def pct(x: float | None) -> str:
 def _show(result: Any) -> None:
     head = [t("funnel_step"), t("funnel_users"), t("funnel_conv"), t("funnel_step_conv"), t("funnel_median"),
             t("funnel_avg"), t("funnel_dropped")]
-    rows = [[f"{i}. {s.event}", s.count, pct(s.conversion), pct(s.step_conversion) if i > 1 else "—",
+    rows = [[f"{i}. {event_cell(s.event)}", s.count, pct(s.conversion), pct(s.step_conversion) if i > 1 else "—",
              duration(s.median_seconds), duration(s.avg_seconds), s.dropped if i > 1 else "—"]
             for i, s in enumerate(result.steps, 1)]
     title = (f"{t('funnel_title')} ({t('funnel_mode')} {result.mode}, {t('funnel_window')} "
@@ -78,10 +79,11 @@ def _show(result: Any) -> None:
     if result.excluded:
         console.print(f"{result.excluded:,} {t('funnel_excluded')} ({', '.join(result.exclude)})")
     if result.breakdown:
-        labels = [s.event for s in result.steps]
+        labels = [event_cell(s.event) for s in result.steps]
         bhead = [t("funnel_value"), *[f"{i}. {e}" for i, e in enumerate(labels, 1)], t("funnel_conv")]
-        brows = [[g.value if g.value is not None else "—", *[s.count for s in g.steps], pct(g.steps[-1].conversion)]
-                 for g in result.breakdown["groups"]]
+        by = result.breakdown["by"]
+        brows = [[cell(by, g.value) if g.value is not None else "—", *[s.count for s in g.steps],
+                  pct(g.steps[-1].conversion)] for g in result.breakdown["groups"]]
         console.print(rich_table(t("funnel_breakdown").format(by=result.breakdown["by"]), bhead, brows,
                                  numeric=tuple(range(1, len(bhead)))))
     if result.trend:

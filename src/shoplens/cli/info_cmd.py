@@ -8,6 +8,7 @@ import typer
 
 from shoplens.cli.output import Shape, console, print_json, rich_table
 from shoplens.i18n import lang, t
+from shoplens.value_labels import cell
 
 
 def register(app: typer.Typer) -> None:
@@ -34,8 +35,8 @@ def register(app: typer.Typer) -> None:
         console.print(f"{result.path} — {t('schema_version')} {result.schema_version}")
         console.print(rich_table(t("stores_title"),
                                  [t("store"), t("platform"), t("currency"), t("timezone")],
-                                 [[s["store_id"], s["platform"], s["reporting_currency"], s["timezone"]]
-                                  for s in result.stores]))
+                                 [[s["store_id"], cell("platform", s["platform"]), s["reporting_currency"],
+                                   s["timezone"]] for s in result.stores]))
         rows = [[name, ti.rows, ti.min_ts, ti.max_ts] for name, ti in result.tables.items()]
         console.print(rich_table(t("info_title"), [t("table"), t("rows"), t("from"), t("to")], rows,
                                  numeric=(1,)))

@@ -12,7 +12,8 @@ from rich.markup import escape
 from shoplens.cli.output import Format, console, err_console, print_csv, print_json, rich_table
 from shoplens.errors import ShoplensError
 from shoplens.i18n import lang, register_labels, t
-from shoplens.params import split_values, where_pairs
+from shoplens.params import parse_day, split_values, where_pairs
+from shoplens.value_labels import cell
 
 HELP = """Query the operations KPIs, or show the catalog. 查询运营指标或查看指标目录。
 
@@ -45,13 +46,8 @@ register_labels({
 
 
 def _date(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ShoplensError(f"{option} {value!r} is not a date", hint="use YYYY-MM-DD",
-                            zh=f"{option} {value!r} 不是日期", zh_hint="请用 YYYY-MM-DD 格式") from None
+    """The same day spellings as imports (2026-10-01, 2026/10/01, 20261001, 2026年10月1日)."""
+    return parse_day(value, option)
 
 
 def _show_list(fmt: Format) -> None:
@@ -138,8 +134,9 @@ def _show_result(result: Any, fmt: Format) -> None:
                 row.append(format_change(r.get(col), catalog.metrics[base].good))
             elif kind == "value":
                 row.append(format_value(r.get(col), catalog.metrics[base].unit, lang()))
-            else:  # a dimension value or name is data: shown as it is, never read as Rich markup
-                row.append(escape(r[col]) if isinstance(r.get(col), str) else r.get(col))
+            else:  # a dimension value or name is data: shown as it is (known values by name in Chinese),
+                value = cell(col, r.get(col))  # never read as Rich markup
+                row.append(escape(value) if isinstance(value, str) else value)
         cells.append(row)
     table = rich_table(title, header, cells, numeric=tuple(range(len(keys), len(columns))))
     table.min_width = cell_len(title)  # the title says the dates and the currency: on one line
@@ -211,8 +208,9 @@ def register(app: typer.Typer) -> None:
                                                    help="Targets/benchmarks file / 目标配置")] = None,
         sort: Annotated[str | None, typer.Option("--sort", metavar="METRIC[:asc]",
                                                  help="Order rows, largest first / 排序")] = None,
-        limit: Annotated[int | None, typer.Option("--limit", metavar="N",
-                                                  help="Keep the first N rows (per period) / 前 N 行")] = None,
+        limit: Annotated[int | None, typer.Option(
+            "--limit", metavar="N", help="Keep the top N rows (per period) by --sort, else by the first metric, "
+                                         "largest first / 前 N 行（默认按第一个指标从大到小）")] = None,
         segment: Annotated[str | None, typer.Option(
             "--segment", metavar="NAME", help="Only the members of a saved segment (or a rule) / 只看某个人群")] = None,
         fmt: Annotated[Format, typer.Option("--format", "-f", help="table|json|csv / 输出格式")] = Format.table,

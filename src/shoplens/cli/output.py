@@ -8,13 +8,34 @@ from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from rich.table import Table
 
 from shoplens.csv_out import write_csv
 
-console = Console()
-err_console = Console(stderr=True)
+UNWRAPPED = 100_000  # "no width": lines and table cells stay whole
+
+
+class _Console(Console):
+    """A Rich console that wraps at the terminal's width, and not at all when its output is not a terminal
+    (piped to another program or a file: ``grep``/``awk`` need whole lines, never ``product_v`` / ``iew``).
+    ``$COLUMNS``, when set, is the width either way."""
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        dims = super().size
+        isatty = getattr(self.file, "isatty", None)
+        if self._width is None and "COLUMNS" not in self._environ and not (isatty and isatty()):
+            return ConsoleDimensions(UNWRAPPED, dims.height)
+        return dims
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        Console.size.fset(self, new_size)  # type: ignore[attr-defined]
+
+
+console = _Console()
+err_console = _Console(stderr=True)
 
 
 class Format(StrEnum):

@@ -18,6 +18,7 @@ from shoplens.cli.analysis_opts import (
 )
 from shoplens.cli.output import Format, console, print_csv, print_json, rich_table
 from shoplens.i18n import register_labels, t
+from shoplens.value_labels import event_cell
 
 HELP = """User paths: the most common next (or previous) steps within visits. 用户路径分析。
 
@@ -52,7 +53,7 @@ register_labels({
     "paths_none": ("所选范围内没有包含该事件的访问", "no visit in the selected range contains this event"),
     "paths_step_note": ("第 1 步为锚点事件；往前数时第 2 步是它之前的一步", "step 1 is the anchor; backwards, step 2 "
                         "is the event before it"),
-    "paths_legend": ("(end)/(start) = 访问在此结束/开始；(other) = 该步前 {top} 名以外的事件；"
+    "paths_legend": ("（结束）/（开始）= 访问在此结束/开始；（其他）= 该步前 {top} 名以外的事件；"
                      "节点和连线见 --format json",
                      "(end)/(start) = the visit ended/began; (other) = events outside the top {top} of the step; "
                      "nodes and links: --format json"),
@@ -74,18 +75,19 @@ def _show(result: Any, fmt: Format) -> None:
         print_csv(header, [[r[c] for c in header] for r in rows])
         return
     heading = t("paths_after" if result.direction == "forward" else "paths_before")
-    title = f"{heading} {result.anchor} · {result.date_from} .. {result.date_to}"  # step 1 holds the totals
+    title = f"{heading} {event_cell(result.anchor)} · {result.date_from} .. {result.date_to}"  # step 1 holds the totals
     if not result.users:
         console.print(f"{title}: {t('paths_none')}")
         return
     cells, step = [], 0
     for node in result.nodes:
-        cells.append([node.step if node.step != step else "", node.event, node.users,
+        cells.append([node.step if node.step != step else "", event_cell(node.event), node.users,
                       _pct(node.users / result.users), node.sessions])
         step = node.step
     header = [t("paths_step"), t("paths_event"), t("paths_users"), t("paths_of_start"), t("paths_sessions")]
     console.print(rich_table(title, header, cells, numeric=(0, 2, 3, 4)))
-    paths = [[i, " → ".join(p.path), p.users, _pct(p.share), p.sessions] for i, p in enumerate(result.paths, 1)]
+    paths = [[i, " → ".join(event_cell(e) for e in p.path), p.users, _pct(p.share), p.sessions]
+             for i, p in enumerate(result.paths, 1)]
     console.print(rich_table(t("paths_top_paths"), ["#", t("paths_path"), t("paths_users"), t("paths_share"),
                                                     t("paths_sessions")], paths, numeric=(0, 2, 3, 4)))
     if result.direction == "backward":

@@ -18,6 +18,7 @@ from shoplens.cli.analysis_opts import (
 )
 from shoplens.cli.output import Format, console, print_csv, print_json, rich_table
 from shoplens.i18n import t
+from shoplens.value_labels import cell, event_cell
 
 HELP = """Cohort retention: of the users who did the cohort event in a period, how many did the
 return event 0, 1, 2, ... periods later. 同期群留存：某周期发生过同期群事件的用户，之后第 k 个周期
@@ -48,7 +49,8 @@ def _cell(value: int, rate: float | None, percent: bool, partial: bool) -> str:
 
 def _show_table(result: Any, percent: bool) -> None:
     mode = t("ret_first_time") if result.first_time else t("ret_recurring")
-    title = (f"{t('ret_title')} · {result.cohort_event} → {result.return_event} · {result.period} · {mode}"
+    title = (f"{t('ret_title')} · {event_cell(result.cohort_event)} → {event_cell(result.return_event)}"
+             f" · {result.period} · {mode}"
              f" · {', '.join(result.stores)} · {t('ret_data_end')} {result.data_end}")
     if not result.cohorts:
         console.print(title)
@@ -66,11 +68,12 @@ def _show_table(result: Any, percent: bool) -> None:
             partial = not c.complete and k == len(c.values) - 1
             partial_seen |= partial
             cells.append(_cell(v, rate, percent, partial))
-        rows.append([c.cohort] + ([c.group] if grouped else []) + [c.size] + cells + [""] * (width - len(cells)))
+        rows.append([c.cohort] + ([cell(result.by, c.group)] if grouped else []) + [c.size] + cells
+                    + [""] * (width - len(cells)))
     for avg in result.average:
         cells = [_pct(r) for r in avg.rates]
-        rows.append([t("ret_average")] + ([avg.group] if grouped else []) + [avg.sizes[0] if avg.sizes else None]
-                    + cells + [""] * (width - len(cells)))
+        rows.append([t("ret_average")] + ([cell(result.by, avg.group)] if grouped else [])
+                    + [avg.sizes[0] if avg.sizes else None] + cells + [""] * (width - len(cells)))
     first_number = 2 if grouped else 1
     console.print(rich_table(title, header, rows, numeric=tuple(range(first_number, len(header)))))
     if partial_seen:

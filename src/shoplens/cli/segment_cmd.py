@@ -14,6 +14,7 @@ from shoplens.cli.output import Format, Shape, console, print_csv, print_json, r
 from shoplens.csv_out import write_csv
 from shoplens.errors import ShoplensError
 from shoplens.i18n import register_labels, t
+from shoplens.value_labels import cell
 
 HELP = """Behavioural segments: save rules about users, list them, profile and export members. 人群圈选。
 
@@ -134,7 +135,8 @@ def _show_profile(result: Any, fmt: Format, top: int) -> None:
     rows = [[s.store_id, s.as_of.isoformat(), s.members, s.users, _pct(s.share), f"{_money(s.gmv)} {s.currency}",
              f"{_money(s.store_gmv)} {s.currency}", _pct(s.gmv_share), s.orders] for s in result.stores]
     console.print(rich_table("", header, rows, numeric=tuple(range(2, len(header)))))
-    lines = [[t(f"segment_{prop}"), v.value if v.value is not None else t("segment_unknown"), v.users, _pct(v.share)]
+    lines = [[t(f"segment_{prop}"), cell(prop, v.value) if v.value is not None else t("segment_unknown"), v.users,
+              _pct(v.share)]
              for prop, values in result.profile.items() for v in values]
     console.print(rich_table(t("segment_profile").format(top=top),
                              [t("segment_property"), t("segment_value"), t("segment_members"), t("segment_share")],

@@ -10,6 +10,7 @@ from shoplens.cli.analysis_opts import FormatOpt, FromOpt, StoreOpt, ToOpt, pars
 from shoplens.cli.output import Format, console, print_csv, print_json, rich_table
 from shoplens.errors import NotFoundError
 from shoplens.i18n import lang, register_labels, t
+from shoplens.value_labels import cell
 
 HELP = """One user's profile, lifecycle stage, RFM tier and timeline. 单个用户的画像、生命周期、RFM 分层与时间线。
 
@@ -71,9 +72,11 @@ def _show_table(result: Any) -> None:
         elif key == "avg_rating" and value is not None:
             value = f"{value:.1f}"
         elif key == "devices":
-            value = ", ".join(value) or None
+            value = ", ".join(str(cell("device", v)) for v in value) or None
         elif key == "first_channel":
             value = channel_name(value)
+        elif key == "member_tier":
+            value = cell("member_tier", value)
         rows.append([t("tl_p_" + key), value])
     life = d["lifecycle"]
     rows.append([t("tl_lifecycle"), t("tl_stage_" + (life["stage"] or "none"))])
