@@ -182,7 +182,9 @@ def _show_vertical(result: Any, catalog: Any, title: str) -> None:
             line += [format_value(row.get(f"{m}__attainment"), "percent") if f"{m}__attainment" in row else "",
                      format_value(row.get(f"{m}__benchmark"), unit, lang()) if f"{m}__benchmark" in row else ""]
         lines.append(line)
-    console.print(rich_table(title, header, lines, numeric=tuple(range(1, len(header)))))
+    table = rich_table(title, header, lines, numeric=tuple(range(1, len(header))))
+    table.min_width = cell_len(title)
+    console.print(table)
 
 
 def register(app: typer.Typer) -> None:

@@ -38,8 +38,16 @@ Metric and dimension ids are a public contract. `shoplens metrics list` prints t
   (a 2-day edge week with 2 days); a dimension value present on one side only is 0 on the other
   for counts and amounts.
 - **Several stores**: visitors, buyers, orders and products are distinct per store (u1 of store A
-  is not u1 of store B); amounts need one currency (`--currency`). A ratio over stores where only
-  some have the data (e.g. UV of an orders-only store) mixes them: query such stores separately.
+  is not u1 of store B). A ratio over stores where only some have the data (e.g. UV of an
+  orders-only store) mixes them: query such stores separately.
+- **Stores in different currencies**: yuan are never added to dollars. Without `--currency`, a
+  query whose metrics read money (GMV, AOV, refunds, ad spend, ROI, any ratio of amounts) is cut
+  by `store` first, and each row carries `currency` (its store's reporting currency; the result's
+  `currency` is null); metrics without money (visitors, orders, conversion) stay one total.
+  `--currency CUR` converts every amount at its local day's rate and gives totals (`converted`:
+  true). `--limit`/`--sort` rank rows within each currency.
+- **Top N**: `--limit N` keeps the first N rows of each period after `--sort`; without `--sort`
+  the rows are ranked by the first metric, largest first (the top N, whatever its good direction).
 - **Targets** of counts and amounts are a store's totals: shown without dimensions or per store
   (`--by store`), not per channel, and not with `--currency`; ratio targets hold for every row.
 - **Segments** (`--segment NAME`): every source about users keeps only the members' rows (events,
