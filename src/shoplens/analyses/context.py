@@ -151,7 +151,10 @@ def as_date(value: date | str | None, name: str) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    return parse_day(str(value), name)
+    if not isinstance(value, str):
+        raise ShoplensError(f"{name} {value!r} is not a date", hint="write it as YYYY-MM-DD, e.g. 2026-10-25",
+                            zh=f"{name} {value!r} 不是日期", zh_hint="请写成 YYYY-MM-DD，例如 2026-10-25")
+    return parse_day(value, name)
 
 
 def open_context(wh: Any, *, store: str | list[str] | tuple[str, ...] | None = None, start: date | str | None = None,
