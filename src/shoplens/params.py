@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from shoplens.errors import ShoplensError
 
 
@@ -21,3 +23,7 @@ def where_pairs(values: list[str] | None) -> dict[str, list[str]]:
                                 zh=f"--where {item!r} 不是 维度=值 的形式", zh_hint="例如 --where channel=paid_search")
         out.setdefault(dim.strip(), []).append(value.strip())
     return out
+
+
+DATE_MIN = date(1900, 1, 1)  # the dates a request may name: far enough for any history, and no overflow
+DATE_MAX = date(2199, 12, 31)  # when a range is shifted back a year or forward 30 days

@@ -9,7 +9,6 @@ the CLI's ``--json``, a string is never read as a file name (that would read fil
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
@@ -19,6 +18,7 @@ from shoplens.errors import ShoplensError
 from shoplens.server.deps import Session, analyst, viewer
 from shoplens.server.respond import as_csv, as_json
 from shoplens.server.segment_access import check_change, find, visible
+from shoplens.server.validation import Day
 
 STORE = Query(None, description="store ids (comma-separated or repeated; default: every store of the login)")
 AS_OF = Query(None, description="evaluate as of this local date (default: each store's last data day)")
@@ -103,7 +103,7 @@ def save_segment(body: SaveBody, store: list[str] | None = STORE, s: Session = D
 
 
 @router.post("/segments/preview")
-def preview_segment(body: Rule, store: list[str] | None = STORE, as_of: date | None = AS_OF, top: int = TOP,
+def preview_segment(body: Rule, store: list[str] | None = STORE, as_of: Day | None = AS_OF, top: int = TOP,
             s: Session = Depends(viewer)) -> Response:
     """Size and profile of a rule without saving it (`segment preview --format json`)."""
     from shoplens.analyses.segments import profile
@@ -116,7 +116,7 @@ def preview_segment(body: Rule, store: list[str] | None = STORE, as_of: date | N
 
 
 @router.get("/segments/{name}")
-def show_segment(name: str, store: list[str] | None = STORE, as_of: date | None = AS_OF, top: int = TOP,
+def show_segment(name: str, store: list[str] | None = STORE, as_of: Day | None = AS_OF, top: int = TOP,
          s: Session = Depends(viewer)) -> Response:
     """Members, share of all users, profile and GMV share per store (`segment show NAME --format json`)."""
     from shoplens.analyses.segments import profile
@@ -129,7 +129,7 @@ def show_segment(name: str, store: list[str] | None = STORE, as_of: date | None 
 
 
 @router.get("/segments/{name}/members")
-def export_segment_members(name: str, store: list[str] | None = STORE, as_of: date | None = AS_OF,
+def export_segment_members(name: str, store: list[str] | None = STORE, as_of: Day | None = AS_OF,
             limit: int | None = Query(None, ge=1, le=1_000_000_000, description="the first N members"),
             format: Literal["csv", "json"] = "csv", s: Session = Depends(viewer)) -> Response:
     """The member list (store_id, user_id) in the login's stores: a CSV download, or `segment export --format json`."""
