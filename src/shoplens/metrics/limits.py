@@ -80,13 +80,12 @@ def check(limits: QueryLimits, grain: str | None, start: date, end: date, compar
     days = (end - start).days + 1
     longest = limits.max_days.get(grain or "total", limits.max_days.get("total", MAX_DAYS["total"]))
     if days > longest:
-        unit = grain or "total"
         raise _refuse(f"the range {start}..{end} is {days} days; at most {longest} days per query"
                       + (f" by {grain}" if grain else ""),
                       f"日期范围 {start}..{end} 共 {days} 天；" + (f"按 {grain} " if grain else "")
                       + f"每次查询最多 {longest} 天",
-                      f"shorten the range (from/to) or use a longer grain than {unit}",
-                      f"请缩短日期范围（from/to），或使用比 {unit} 更长的粒度")
+                      "shorten the range (from/to)" + (f" or use a longer grain than {grain}" if grain else ""),
+                      "请缩短日期范围（from/to）" + (f"，或使用比 {grain} 更长的粒度" if grain else ""))
     count = len(periods(start, end, grain)) if grain != "hour" else days * 24
     if compare and grain in PER_PERIOD_COMPARISON and count > limits.max_compared_periods:
         raise _refuse(f"a comparison ({compare}) of {count} {grain}s; at most {limits.max_compared_periods} periods "
@@ -98,9 +97,10 @@ def check(limits: QueryLimits, grain: str | None, start: date, end: date, compar
     cells = count * math.prod(dim_values.values())
     if cells > limits.max_cells:
         cut = " x ".join(f"{d} ({n})" for d, n in dim_values.items())
+        zh_cut = " × ".join(f"{d}（{n}）" for d, n in dim_values.items())
         raise _refuse(f"the answer could have {cells:,} rows ({count} periods x {cut}); at most "
                       f"{limits.max_cells:,}",
-                      f"结果可能有 {cells:,} 行（{count} 个周期 × {cut}）；最多 {limits.max_cells:,} 行",
+                      f"结果可能有 {cells:,} 行（{count} 个周期 × {zh_cut}）；最多 {limits.max_cells:,} 行",
                       "shorten the range, use a longer grain, cut by fewer dimensions or filter them with where",
                       "请缩短日期范围、使用更长的粒度、减少拆分维度，或用 where 筛选")
 

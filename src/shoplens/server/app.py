@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shoplens import __version__
 from shoplens.errors import NotFoundError, ShoplensError
+from shoplens.server import openapi
 from shoplens.server.deps import ServerState, Session, admin
 from shoplens.server.problem import error_response
 from shoplens.server.security import load_secret_key
@@ -29,7 +30,23 @@ from shoplens.server.settings import ServerSettings
 
 LOG = logging.getLogger("shoplens.server")
 WORKER_THREADS = 100  # anyio's default is 40: 20 users with a few queued computations each would fill it
-STATUS_ZH = {404: "未找到", 405: "不支持该请求方法", 413: "请求内容过大", 415: "不支持的内容类型"}
+STATUS_ZH = {400: "请求内容无法解析", 404: "未找到", 405: "不支持该请求方法", 413: "请求内容过大",
+             415: "不支持的内容类型"}
+HINTS = {400: {"hint": "send JSON with Content-Type: application/json (uploads: multipart/form-data)",
+               "zh_hint": "请以 application/json 发送 JSON（上传文件用 multipart/form-data）"}}
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods the OpenAPI schema gives ``request``'s path (the ``Allow`` header of a 405: Starlette's names
+    only the first route of the path)."""
+    import re
+
+    paths = request.app.openapi().get("paths", {})
+    path = request.url.path
+    found = [paths[path]] if path in paths else [  # a literal path (/segments/preview) before a template
+        item for template, item in paths.items()
+        if re.fullmatch(re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template)), path)]
+    return sorted({m.upper() for item in found for m in item})
 
 
 _error = error_response
@@ -42,11 +59,16 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(status, exc.message, exc.zh, exc.hint, exc.zh_hint, exc.where)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, dict) else {  # Starlette's own (no such route, method …)
-            "message": str(exc.detail), "zh": STATUS_ZH.get(exc.status_code, str(exc.detail))}
+            "message": str(exc.detail), "zh": STATUS_ZH.get(exc.status_code, str(exc.detail)),
+            **HINTS.get(exc.status_code, {})}
+        headers = getattr(exc, "headers", None)
+        allowed = allowed_methods(request) if exc.status_code == 405 else None
+        if allowed:
+            headers = {**(headers or {}), "Allow": ", ".join(allowed)}
         return _error(exc.status_code, detail.get("message", ""), detail.get("zh"), detail.get("hint"),
-                      detail.get("zh_hint"), headers=getattr(exc, "headers", None))
+                      detail.get("zh_hint"), headers=headers)
 
     @app.exception_handler(Exception)
     async def unexpected_error(_: Request, exc: Exception) -> JSONResponse:  # logged by uvicorn; JSON for clients
@@ -139,6 +161,7 @@ def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = 
     app.state.settings = settings
     _install_error_handlers(app)
     _install_docs(app)
+    openapi.install(app)
     app.add_middleware(Guard, settings=settings)
 
     @app.get("/health", tags=["meta"])
