@@ -30,7 +30,9 @@ WHY = {
 }
 COMPUTING = {f"{API}/{p}" for p in ("metrics", "funnel", "funnel/dropped", "retention", "paths", "rfm",
                                     "rfm/customers", "stores")}
-EXTRA = {("post", f"{API}/segments"): {409}, ("post", f"{API}/login"): {429}}
+BUSY = {429, 503, 504}
+EXTRA = {("post", f"{API}/segments"): {409}, ("post", f"{API}/login"): {429}, ("post", f"{API}/segments/preview"): BUSY,
+         ("get", f"{API}/segments/{{name}}"): BUSY}
 CSV_ONLY = {f"{API}/quarantine/export"}
 CSV = {"schema": {"type": "string"}}
 SECURITY = {  # a token from POST /api/v1/login {"kind": "api"}, or the browser session's cookie
@@ -51,7 +53,7 @@ def statuses(method: str, path: str, operation: dict[str, Any]) -> set[int]:
         else:
             codes.add(401)
     if method == "get" and path in COMPUTING:
-        codes |= {429, 503, 504}
+        codes |= BUSY
     return codes | EXTRA.get((method, path), set())
 
 

@@ -102,16 +102,21 @@ def save_segment(body: SaveBody, store: list[str] | None = STORE, s: Session = D
     return as_json({**saved.to_dict(), "created": created, "members": n, "users": users, "share": share})
 
 
+def segment_profile(wh: Any, store: list[str], definition: Any, as_of: Any = None, top: int = 5) -> Any:
+    """A segment's size and profile in these stores (computed under the server's time budget and slots)."""
+    from shoplens.analyses.segments import profile
+
+    return profile(_context(wh, store), definition, as_of, top=top)
+
+
 @router.post("/segments/preview")
 def preview_segment(body: Rule, store: list[str] | None = STORE, as_of: Day | None = AS_OF, top: int = TOP,
             s: Session = Depends(viewer)) -> Response:
     """Size and profile of a rule without saving it (`segment preview --format json`)."""
-    from shoplens.analyses.segments import profile
 
     definition = _definition(body)
     stores = s.stores(store)
-    with s.reading() as wh:
-        result = profile(_context(wh, stores), definition, as_of, top=top)
+    result = s.answer(stores, segment_profile, keep=False, definition=definition, as_of=as_of, top=top)
     return as_json(result.to_dict())
 
 
@@ -119,12 +124,12 @@ def preview_segment(body: Rule, store: list[str] | None = STORE, as_of: Day | No
 def show_segment(name: str, store: list[str] | None = STORE, as_of: Day | None = AS_OF, top: int = TOP,
          s: Session = Depends(viewer)) -> Response:
     """Members, share of all users, profile and GMV share per store (`segment show NAME --format json`)."""
-    from shoplens.analyses.segments import profile
 
     stores = s.stores(store)
-    with s.segment_hints(), s.reading() as wh:
-        find(wh, s.account, name)  # missing or hidden: 404, the CLI's message
-        result = profile(_context(wh, stores), name, as_of, top=top)
+    with s.segment_hints():
+        with s.reading() as wh:
+            find(wh, s.account, name)  # missing or hidden: 404, the CLI's message
+        result = s.answer(stores, segment_profile, keep=False, definition=name, as_of=as_of, top=top)
     return as_json(result.to_dict())
 
 
