@@ -45,3 +45,5 @@ def parse_day(value: str | None, option: str) -> date | None:
             return date(year, month, day)
     raise ShoplensError(f"{option} {value!r} is not a date", hint=f"use {DAY_SPELLINGS}, e.g. 2026-10-01",
                         zh=f"{option} {value!r} 不是日期", zh_hint=f"请用 {DAY_SPELLINGS} 格式，例如 2026-10-01")
+DATE_MIN = date(1900, 1, 1)  # the dates a request may name: far enough for any history, and no overflow
+DATE_MAX = date(2199, 12, 31)  # when a range is shifted back a year or forward 30 days

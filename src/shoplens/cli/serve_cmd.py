@@ -33,13 +33,32 @@ def register(app: typer.Typer) -> None:
         port: Annotated[int, typer.Option("--port", help="Port / 端口")] = 8000,
         demo: Annotated[bool, typer.Option("--demo", help="Demo mode: a random secret key / 演示模式")] = False,
     ) -> None:
-        import uvicorn
-
         from shoplens.cli.app import db_path
         from shoplens.cli.output import console
+        from shoplens.server import settings as server_settings
         from shoplens.server.app import create_app
         from shoplens.warehouse.connection import default_db_path
 
-        application = create_app(db_path() or default_db_path(), demo=demo)
+        settings = server_settings.load()
+        application = create_app(db_path() or default_db_path(), demo=demo, settings=settings)
         console.print(f"{t('serve_at')} http://{host}:{port}  ·  {t('serve_docs')} http://{host}:{port}/docs")
-        uvicorn.run(application, host=host, port=port, log_level="warning")
+        run(application, host, port, settings.trusted_proxies)
+
+
+def run(application: object, host: str, port: int, trusted_proxies: tuple[str, ...]) -> None:
+    """uvicorn, believing X-Forwarded-For only from ``trusted_proxies`` (none by default: uvicorn's own
+    default trusts 127.0.0.1, so anyone on the machine could pick the address the login limit counts), and
+    stopping promptly: SIGTERM/SIGINT interrupt the running computations instead of waiting for them."""
+    import uvicorn
+
+    from shoplens.server.cache import RESULTS
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: object) -> None:  # type: ignore[override]
+            super().handle_exit(sig, frame)  # type: ignore[arg-type]
+            RESULTS.stop_all()
+
+    config = uvicorn.Config(application, host=host, port=port, log_level="warning",
+                            proxy_headers=bool(trusted_proxies), forwarded_allow_ips=list(trusted_proxies) or None,
+                            timeout_graceful_shutdown=10)
+    Server(config).run()

@@ -33,6 +33,7 @@ from shoplens.errors import ShoplensError
 from shoplens.metrics import assemble as A
 from shoplens.metrics.checks import check_dims, check_hourly, check_rates
 from shoplens.metrics.currencies import result_currency, split_by_store, with_currency
+from shoplens.metrics.limits import check_query
 from shoplens.metrics.options import no_nul, normalise_where, parse_sort, top_rows
 from shoplens.metrics.periods import check_grain, label, periods, shift_for
 from shoplens.metrics.plan import Group, Planner, Request, needed_measures, plan_groups
@@ -216,6 +217,7 @@ class MetricsEngine:
                                 zh_hint=f"店铺：{', '.join(scope.store_ids)}")
         by_t = split_by_store(self.catalog, scope, Request(metric_ids, by_t, where_t, grain, self.settings))
         start, end = self._range(scope, start, end, version)
+        check_query(self, scope, by_t, where_t, grain, start, end, compare, version)  # cost limits (server)
         # metrics a segment cannot restrict are not queried at all (their store-wide rows would add
         # dimension values the members never had); they come back as null columns with their notes
         req = Request([m for m in metric_ids if m not in notes], by_t, where_t, grain, self.settings)

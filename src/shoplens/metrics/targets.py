@@ -132,7 +132,7 @@ def _row_targets(frame: pd.DataFrame, targets: list[Target], additive: bool, gra
     return frame["_period"].map(by_start).astype("float64")
 
 
-CONFIG_KEYS = ("settings", "targets", "benchmarks", "secret_key")  # secret_key: read by `shoplens serve`
+CONFIG_KEYS = ("settings", "targets", "benchmarks", "secret_key", "server")  # secret_key, server: `shoplens serve`
 
 
 def _parse(data: Any, where: str, catalog: Any, into: Targets) -> None:

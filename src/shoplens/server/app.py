@@ -22,18 +22,34 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shoplens import __version__
 from shoplens.errors import NotFoundError, ShoplensError
+from shoplens.server import openapi
 from shoplens.server.deps import ServerState, Session, admin
+from shoplens.server.problem import error_response
 from shoplens.server.security import load_secret_key
+from shoplens.server.settings import ServerSettings
 
 LOG = logging.getLogger("shoplens.server")
 WORKER_THREADS = 100  # anyio's default is 40: 20 users with a few queued computations each would fill it
-STATUS_ZH = {404: "未找到", 405: "不支持该请求方法", 413: "请求内容过大", 415: "不支持的内容类型"}
+STATUS_ZH = {400: "请求内容无法解析", 404: "未找到", 405: "不支持该请求方法", 413: "请求内容过大",
+             415: "不支持的内容类型"}
+HINTS = {400: {"hint": "send JSON with Content-Type: application/json (uploads: multipart/form-data)",
+               "zh_hint": "请以 application/json 发送 JSON（上传文件用 multipart/form-data）"}}
 
 
-def _error(status: int, message: str, zh: str | None = None, hint: str | None = None,
-           zh_hint: str | None = None, where: str | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
-    body = {"message": message, "zh": zh or message, "hint": hint, "zh_hint": zh_hint or hint, "where": where}
-    return JSONResponse({"error": body}, status_code=status, headers=headers)
+def allowed_methods(request: Request) -> list[str]:
+    """The methods the OpenAPI schema gives ``request``'s path (the ``Allow`` header of a 405: Starlette's names
+    only the first route of the path)."""
+    import re
+
+    paths = request.app.openapi().get("paths", {})
+    path = request.url.path
+    found = [paths[path]] if path in paths else [  # a literal path (/segments/preview) before a template
+        item for template, item in paths.items()
+        if re.fullmatch(re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template)), path)]
+    return sorted({m.upper() for item in found for m in item})
+
+
+_error = error_response
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -43,11 +59,16 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(status, exc.message, exc.zh, exc.hint, exc.zh_hint, exc.where)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, dict) else {  # Starlette's own (no such route, method …)
-            "message": str(exc.detail), "zh": STATUS_ZH.get(exc.status_code, str(exc.detail))}
+            "message": str(exc.detail), "zh": STATUS_ZH.get(exc.status_code, str(exc.detail)),
+            **HINTS.get(exc.status_code, {})}
+        headers = getattr(exc, "headers", None)
+        allowed = allowed_methods(request) if exc.status_code == 405 else None
+        if allowed:
+            headers = {**(headers or {}), "Allow": ", ".join(allowed)}
         return _error(exc.status_code, detail.get("message", ""), detail.get("zh"), detail.get("hint"),
-                      detail.get("zh_hint"), headers=getattr(exc, "headers", None))
+                      detail.get("zh_hint"), headers=headers)
 
     @app.exception_handler(Exception)
     async def unexpected_error(_: Request, exc: Exception) -> JSONResponse:  # logged by uvicorn; JSON for clients
@@ -57,10 +78,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        message = f"{where}: {first.get('msg', 'invalid request')}"
-        return _error(422, message, f"{where}：参数无效（{first.get('msg', '')}）", where=where)
+        from shoplens.server.validation import explain
+
+        return _error(422, **explain(exc.errors()))
 
 
 def _install_docs(app: FastAPI) -> None:
@@ -80,15 +100,35 @@ def _install_docs(app: FastAPI) -> None:
                                    swagger_favicon_url="/static/swagger/favicon-32x32.png")
 
 
-def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = None, warm: bool = True) -> FastAPI:
+def remove_orphan_uploads(db_path: str | Path) -> None:
+    """Uploads a killed server left behind (``.part-*`` files, store folders): nobody will import them.
+    Called once the warehouse is open, so no other server can be receiving into this folder."""
+    import shutil
+
+    from shoplens.server.routes_data import UPLOADS
+
+    folder = Path(db_path).absolute().parent / UPLOADS
+    for item in folder.iterdir() if folder.is_dir() else ():
+        if item.is_dir() and not item.is_symlink():
+            shutil.rmtree(item, ignore_errors=True)
+        else:
+            item.unlink(missing_ok=True)
+
+
+def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = None, warm: bool = True,
+               settings: ServerSettings | None = None) -> FastAPI:
     """The API over the warehouse at ``db_path`` (opened when the server starts, closed when it stops).
 
     ``warm``: compute the dashboard's landing pages in the background at start and after new data
-    (:mod:`shoplens.server.warmup`)."""
+    (:mod:`shoplens.server.warmup`). ``settings``: the limits (default: the config file's ``server:``)."""
+    from shoplens.server import settings as server_settings
+    from shoplens.server.cache import RESULTS
+    from shoplens.server.guard import Guard
     from shoplens.warehouse.connection import Warehouse
     from shoplens.warehouse.migrations import current_version
 
     key = secret or load_secret_key(demo)
+    settings = settings or server_settings.load()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -99,7 +139,10 @@ def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = 
         # sync routes run on worker threads; queued computations wait on them, answers from memory must not
         anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
         wh = Warehouse(db_path)
-        state = ServerState(wh, key)
+        remove_orphan_uploads(db_path)
+        RESULTS.stopping = False  # a server started again in this process
+        RESULTS.per_login = max(1, min(settings.computations_per_login or RESULTS.per_login, RESULTS.slots - 1))
+        state = ServerState(wh, key, settings=settings)
         app.state.shoplens = state
         app.state.warmer = warmer = Warmer(state)
         state.after_write.append(warmer.poke)
@@ -115,8 +158,11 @@ def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = 
     app = FastAPI(title="shoplens API", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Operations analytics for cross-border e-commerce sellers (跨境电商精细化运营分析). "
                   "Log in with POST /api/v1/login, then send `Authorization: Bearer <token>`.")
+    app.state.settings = settings
     _install_error_handlers(app)
     _install_docs(app)
+    openapi.install(app)
+    app.add_middleware(Guard, settings=settings)
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, Any]:

@@ -16,14 +16,24 @@ on two cores would each get a tenth of a core and all finish late; queued, the f
 early and the rest no later than before. One login may have :data:`PER_LOGIN` answers computing or
 queued at once; more is refused (:class:`Busy`, HTTP 429), so one script firing hundreds of
 different questions cannot hold every server thread while others wait for answers already known.
+
+Each computation runs on a thread of its own; the requests that want it wait for it, each until its own
+deadline (the server's time budget) or until its client goes away. When the last one has left, the
+computation is cancelled: its DuckDB cursors are interrupted (``interrupt()``, again and again until it
+stops, since Python work between two statements cannot be interrupted) and nothing is kept. One login's
+computations hold at most :attr:`ResultCache.per_login` of the slots (one less than all of them), so a
+login can never keep every other login waiting. :meth:`ResultCache.stop_all` (SIGTERM) cancels them all.
 """
 
 from __future__ import annotations
 
+import contextvars
 import os
 import threading
+import time
 from collections import Counter, OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 SIZE = 512  # answers kept (least recently used dropped first)
@@ -72,43 +82,186 @@ def import_version(state: Any) -> tuple[Any, ...]:
     return state.memo("import_version", lambda wh: wh.data_version())
 
 
+class Cancelled(Exception):
+    """The computation stopped before its answer (nobody waited for it any more)."""
+
+
+class Stopping(Exception):
+    """The server is stopping: running computations were interrupted."""
+
+
+class Gone(Exception):
+    """The client closed its connection while it waited."""
+
+
+class TimedOut(Exception):
+    """The request's time budget ran out (``started``: while computing, else still waiting for a slot)."""
+
+    def __init__(self, started: bool) -> None:
+        super().__init__("started" if started else "queued")
+        self.started = started
+
+
+class Computation:
+    """One answer being computed: who waits for it, the DuckDB connections it runs on, how it ended."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.value: Any = None
+        self.error: BaseException | None = None
+        self.waiters = 0
+        self.started = False
+        self.cancelled = False
+        self._cons: list[Any] = []
+        self._lock = threading.Lock()
+
+    def attach(self, con: Any) -> None:
+        """Queries on ``con`` belong to this computation (they are interrupted when it is cancelled)."""
+        with self._lock:
+            if self.cancelled:
+                raise Cancelled()
+            self._cons.append(con)
+
+    def detach(self, con: Any) -> None:
+        with self._lock:
+            if con in self._cons:
+                self._cons.remove(con)
+
+    def cancel(self) -> None:
+        with self._lock:
+            if self.cancelled or self.done.is_set():
+                return
+            self.cancelled = True
+        threading.Thread(target=self._interrupt, name="shoplens-cancel", daemon=True).start()
+
+    def _interrupt(self) -> None:
+        while not self.done.wait(0.02):  # an idle connection ignores interrupt(): repeat until it ends
+            with self._lock:
+                for con in self._cons:
+                    con.interrupt()
+
+
+_CURRENT = threading.local()
+
+
+def current() -> Computation | None:
+    """The computation running on this thread (None outside one)."""
+    return getattr(_CURRENT, "computation", None)
+
+
 class ResultCache:
     def __init__(self, size: int = SIZE, slots: int = HEAVY_SLOTS) -> None:
         self.size = size
         self.hits: Counter[str] = Counter()  # per kind of answer (the computing function's name)
         self.misses: Counter[str] = Counter()
+        self.slots = slots
+        self.per_login = max(1, slots - 1)  # computations one login may run at once
+        self.stopping = False
         self._done: OrderedDict[Any, Any] = OrderedDict()
-        self._running: dict[Any, threading.Event] = {}
+        self._running: dict[Any, Computation] = {}
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(slots)
+        self._logins: dict[str, threading.Semaphore] = {}
         self._version: Any = None
 
-    def get(self, key: Any, compute: Callable[[], Any], kind: str = "", keep: bool = True) -> Any:
-        """The kept answer of ``key``, or ``compute()`` (once for simultaneous callers; kept when ``keep``)."""
-        while True:
-            with self._lock:
-                if key in self._done:
-                    self._done.move_to_end(key)
-                    self.hits[kind] += 1
-                    return self._done[key]
-                waiting = self._running.get(key)
-                if waiting is None:
-                    self._running[key] = threading.Event()
-                    self.misses[kind] += 1
-                    break
-            waiting.wait()  # someone else computes it; an error there lets the next caller try
+    def get(self, key: Any, compute: Callable[[], Any], kind: str = "", keep: bool = True, *, who: str | None = None,
+            deadline: float | None = None, gone: Callable[[], bool] | None = None) -> Any:
+        """The kept answer of ``key``, or ``compute()`` (once for simultaneous callers; kept when ``keep``).
+
+        ``deadline`` (``time.monotonic()``): :class:`TimedOut` after it; ``gone()`` true: :class:`Gone`. The
+        computation goes on while someone else waits for it, else it is cancelled. ``who`` (a login) runs at
+        most :attr:`per_login` computations at once."""
+        with self._lock:
+            if self.stopping:
+                raise Stopping()
+            if key in self._done:
+                self._done.move_to_end(key)
+                self.hits[kind] += 1
+                return self._done[key]
+            comp = self._running.get(key)
+            start = comp is None or comp.cancelled
+            if start:
+                comp = self._running[key] = Computation()
+                self.misses[kind] += 1
+            assert comp is not None
+            comp.waiters += 1
+        if start:
+            context = contextvars.copy_context()  # e.g. the request's language
+            threading.Thread(target=context.run, args=(self._compute, key, comp, compute, keep, who),
+                             name=f"shoplens-{kind or 'compute'}", daemon=True).start()
+        return self._wait(comp, deadline, gone)
+
+    def _wait(self, comp: Computation, deadline: float | None, gone: Callable[[], bool] | None) -> Any:
         try:
-            with self._slots:
-                value = compute()
-            if keep:
+            while not comp.done.wait(0.05):
+                if gone is not None and gone():
+                    raise Gone()
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise TimedOut(comp.started)
+        except BaseException:
+            with self._lock:  # the last one to leave cancels it
+                comp.waiters -= 1
+                if comp.waiters == 0:
+                    comp.cancel()
+            raise
+        with self._lock:
+            comp.waiters -= 1
+        if comp.error is not None:
+            if comp.cancelled:
+                raise Stopping() if self.stopping else Cancelled()
+            raise comp.error
+        return comp.value
+
+    @contextmanager
+    def _slot(self, who: str | None, comp: Computation) -> Iterator[None]:
+        """A computing slot (and one of ``who``'s), waited for until the computation is cancelled."""
+        wanted = [self._slots]
+        if who is not None:
+            with self._lock:
+                wanted.insert(0, self._logins.setdefault(who, threading.Semaphore(self.per_login)))
+        held: list[threading.Semaphore] = []
+        try:
+            for sem in wanted:
+                while not sem.acquire(timeout=0.05):
+                    if comp.cancelled:
+                        raise Cancelled()
+                held.append(sem)
+            yield
+        finally:
+            for sem in reversed(held):
+                sem.release()
+
+    def _compute(self, key: Any, comp: Computation, compute: Callable[[], Any], keep: bool, who: str | None) -> None:
+        try:
+            with self._slot(who, comp):
+                if comp.cancelled:
+                    raise Cancelled()
+                comp.started = True
+                _CURRENT.computation = comp
+                try:
+                    comp.value = compute()
+                finally:
+                    _CURRENT.computation = None
+            if keep and not comp.cancelled:
                 with self._lock:
-                    self._done[key] = value
+                    self._done[key] = comp.value
                     while len(self._done) > self.size:
                         self._done.popitem(last=False)
-            return value
+        except BaseException as exc:  # handed to every waiter
+            comp.error = exc
         finally:
             with self._lock:
-                self._running.pop(key).set()
+                if self._running.get(key) is comp:
+                    del self._running[key]
+            comp.done.set()
+
+    def stop_all(self) -> None:
+        """The server stops: no new computation, and the running ones are interrupted."""
+        with self._lock:
+            self.stopping = True
+            running = list(self._running.values())
+        for comp in running:
+            comp.cancel()
 
     def holds(self, key: Any) -> bool:
         with self._lock:
@@ -155,25 +308,37 @@ def answer_key(state: Any, stores: list[str], run: Callable[..., Any], options: 
 
 
 def answer(state: Any, stores: list[str], run: Callable[..., Any], *, keep: bool = True, who: str | None = None,
-           **options: Any) -> Any:
+           deadline: float | None = None, gone: Callable[[], bool] | None = None, **options: Any) -> Any:
     """``run(cursor, store=stores, **given options)``, or its answer kept for the same stores, options and data.
-    ``who`` (a login) may have :data:`PER_LOGIN` answers computing at once (:class:`Busy` beyond)."""
+    ``who`` (a login) may have :data:`PER_LOGIN` answers computing at once (:class:`Busy` beyond); ``deadline``
+    and ``gone`` as in :meth:`ResultCache.get`. Metric queries are checked against the server's query limits."""
+    from shoplens.metrics.limits import applied
+
     options = given(options)
     key = answer_key(state, stores, run, options)
     RESULTS.use_version(key[0])
+    settings = getattr(state, "settings", None)
+    limits = settings.query if settings is not None else None
 
     def compute() -> Any:
         view = state.wh.cursor()
+        comp = current()
         try:
-            return run(view, store=stores, **options)
+            if comp is not None:
+                comp.attach(view.con)
+            with applied(limits):
+                return run(view, store=stores, **options)
         finally:
+            if comp is not None:
+                comp.detach(view.con)
             view.close()
 
+    wait = {"deadline": deadline, "gone": gone}
     if who is None or RESULTS.holds(key):
-        return RESULTS.get(key, compute, run.__name__, keep)
+        return RESULTS.get(key, compute, run.__name__, keep, **wait)
     if not RUNNING.enter(who):
         raise Busy(who)
     try:
-        return RESULTS.get(key, compute, run.__name__, keep)
+        return RESULTS.get(key, compute, run.__name__, keep, who=who, **wait)
     finally:
         RUNNING.leave(who)

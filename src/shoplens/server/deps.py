@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ class ServerState:
 
     wh: Any  # shoplens Warehouse, opened read-write by the server (DuckDB allows one writer)
     secret: str
+    settings: Any = None  # shoplens.server.settings.ServerSettings (limits); None: the defaults
     lock: threading.RLock = field(default_factory=threading.RLock)  # one unit of work at a time
     generation: int = 0
     after_write: list[Callable[[], None]] = field(default_factory=list)  # e.g. warm the cache again
@@ -106,6 +108,7 @@ class Session:
     account: Account
     token: str
     from_cookie: bool
+    gone: Callable[[], bool] = lambda: False  # the client closed the connection (shoplens.server.guard)
 
     @property
     def wh(self) -> Any:
@@ -137,13 +140,18 @@ class Session:
             if options.get("segment"):
                 with self.reading() as wh:
                     check_use(wh, self.account, options["segment"])  # a hidden saved segment is a missing one
+            budget = self.state.settings.time_budget_seconds if self.state.settings else None
+            deadline = time.monotonic() + budget if budget else None
             try:
-                return answer(self.state, stores, run, keep=keep, who=self.account.username, **options)
+                return answer(self.state, stores, run, keep=keep, who=self.account.username, deadline=deadline,
+                              gone=self.gone, **options)
             except Busy:
                 raise HTTPException(429, headers={"Retry-After": "2"}, detail={
                     "message": f"this login already has {PER_LOGIN} analyses computing",
                     "zh": f"该账号已有 {PER_LOGIN} 个分析正在计算", "hint": "try again when one of them is done",
                     "zh_hint": "请等其中一个完成后再试"}) from None
+            except Exception as exc:
+                raise stopped(exc, budget) from None
 
     @contextmanager
     def segment_hints(self) -> Iterator[None]:
@@ -180,6 +188,26 @@ class Session:
         return wanted or allowed
 
 
+def stopped(exc: Exception, budget: float | None) -> Exception:
+    """A computation that did not finish (time budget, server stopping, client gone) as an HTTP answer."""
+    from shoplens.server.cache import Cancelled, Gone, Stopping, TimedOut
+
+    if isinstance(exc, TimedOut) and exc.started:
+        return HTTPException(504, detail={
+            "message": f"this analysis took longer than {budget:g} s and was stopped",
+            "zh": f"该分析超过 {budget:g} 秒，已停止", "hint": "ask for a shorter range, fewer dimensions or "
+            "a longer grain", "zh_hint": "请缩短日期范围、减少拆分维度或使用更长的粒度"})
+    if isinstance(exc, TimedOut):
+        return HTTPException(503, headers={"Retry-After": "5"}, detail={
+            "message": f"the server was busy for {budget:g} s with other analyses", "zh": f"服务器 {budget:g} 秒内一直"
+            "忙于其他分析", "hint": "try again in a moment", "zh_hint": "请稍后再试"})
+    if isinstance(exc, Stopping | Cancelled | Gone):
+        return HTTPException(503, headers={"Retry-After": "5"}, detail={
+            "message": "the server is stopping; the analysis was not finished", "zh": "服务器正在停止，分析未完成",
+            "hint": "try again when it is back", "zh_hint": "请在服务恢复后重试"})
+    return exc
+
+
 def session(request: Request) -> Session:
     """The logged-in session (401 without one); browser sessions must carry the CSRF header to write."""
     state = state_of(request)
@@ -195,7 +223,8 @@ def session(request: Request) -> Session:
         raise HTTPException(403, detail={"message": "missing or wrong CSRF token", "zh": "缺少或错误的 CSRF 令牌",
                                          "hint": f"send the {CSRF_HEADER} header from GET /api/v1/me",
                                          "zh_hint": f"请带上 GET /api/v1/me 给出的 {CSRF_HEADER} 请求头"})
-    return Session(state, account, token, from_cookie)
+    gone = request.scope.get("shoplens.gone")
+    return Session(state, account, token, from_cookie, gone.is_set if gone is not None else lambda: False)
 
 
 def role_at_least(role: str) -> Any:

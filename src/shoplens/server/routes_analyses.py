@@ -6,7 +6,6 @@ and the JSON is the CLI's ``--format json``. Every request is cut to the login's
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -14,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from shoplens.params import split_values
 from shoplens.server.deps import Session, viewer
 from shoplens.server.respond import as_json, records_csv
+from shoplens.server.validation import Day
 
 STORE = Query(None, description="store ids (comma-separated or repeated; default: every store of the login)")
 router = APIRouter(tags=["behaviour"])
@@ -24,9 +24,9 @@ WHERE = Query(None, description="event filter KEY=VALUE, repeatable")
 
 
 @router.get("/funnel")
-def funnel(steps: str = Query(..., description="E1,E2[k=v],... (2-10 steps)"), window: str = "14d",
+def funnel(steps: str = Query(..., min_length=1, description="E1,E2[k=v],... (2-10 steps)"), window: str = "14d",
            mode: Literal["ordered", "strict", "unordered"] = "ordered", exclude: str | None = None,
-           by: str | None = None, start: date | None = FROM, end: date | None = TO,
+           by: str | None = None, start: Day | None = FROM, end: Day | None = TO,
            where: list[str] | None = WHERE, segment: str | None = None, store: list[str] | None = STORE,
            s: Session = Depends(viewer)) -> Response:
     """Step counts, conversions, step times, breakdown by the first step's value, daily trend."""
@@ -39,11 +39,11 @@ def funnel(steps: str = Query(..., description="E1,E2[k=v],... (2-10 steps)"), w
 
 
 @router.get("/funnel/dropped")
-def funnel_dropped(steps: str,
+def funnel_dropped(steps: str = Query(..., min_length=1, description="E1,E2[k=v],... (2-10 steps)"),
                    step: int = Query(..., ge=2, le=10, description="users who reached step-1, not step"),
                    window: str = "14d", mode: Literal["ordered", "strict", "unordered"] = "ordered",
-                   exclude: str | None = None, by: str | None = None, start: date | None = FROM,
-                   end: date | None = TO, where: list[str] | None = WHERE, segment: str | None = None,
+                   exclude: str | None = None, by: str | None = None, start: Day | None = FROM,
+                   end: Day | None = TO, where: list[str] | None = WHERE, segment: str | None = None,
                    store: list[str] | None = STORE, limit: int | None = Query(None, ge=1, le=1_000_000),
                    format: Literal["json", "csv"] = "json", s: Session = Depends(viewer)) -> Response:
     """The re-targeting list of a funnel step (CSV with format=csv)."""
@@ -60,8 +60,8 @@ def funnel_dropped(steps: str,
 @router.get("/retention")
 def retention(cohort_event: str = "purchase", return_event: str | None = None,
               period: Literal["day", "week", "month"] = "month", first_time: bool = False,
-              periods: int | None = Query(None, ge=0, le=63), by: str | None = None, start: date | None = FROM,
-              end: date | None = TO, where: list[str] | None = WHERE, segment: str | None = None,
+              periods: int | None = Query(None, ge=0, le=63), by: str | None = None, start: Day | None = FROM,
+              end: Day | None = TO, where: list[str] | None = WHERE, segment: str | None = None,
               store: list[str] | None = STORE, s: Session = Depends(viewer)) -> Response:
     """Cohort retention / repurchase table (values per period k, rates, weighted averages)."""
     from shoplens.analyses.retention import retention as run
@@ -76,7 +76,7 @@ def retention(cohort_event: str = "purchase", return_event: str | None = None,
 def paths(start_event: str | None = Query(None, alias="start"),
           end_event: str | None = Query(None, alias="end"),
           depth: int = Query(4, ge=1, le=10), top: int = Query(10, ge=1, le=100), collapse_repeats: bool = False,
-          events: list[str] | None = Query(None), start: date | None = FROM, end: date | None = TO,
+          events: list[str] | None = Query(None), start: Day | None = FROM, end: Day | None = TO,
           where: list[str] | None = WHERE, segment: str | None = None, store: list[str] | None = STORE,
           s: Session = Depends(viewer)) -> Response:
     """Next (start=E) or previous (end=E) steps within visits: Sankey nodes and links, top paths."""
@@ -90,7 +90,7 @@ def paths(start_event: str | None = Query(None, alias="start"),
 
 
 @router.get("/rfm")
-def rfm(as_of: date | None = None, bins: int = Query(5, ge=2, le=10), where: list[str] | None = WHERE,
+def rfm(as_of: Day | None = None, bins: int = Query(5, ge=2, le=10), where: list[str] | None = WHERE,
         segment: str | None = None, store: list[str] | None = STORE, s: Session = Depends(viewer)) -> Response:
     """RFM tiers: sizes, GMV shares, score bounds."""
     from shoplens.analyses.rfm import rfm as run
@@ -102,7 +102,7 @@ def rfm(as_of: date | None = None, bins: int = Query(5, ge=2, le=10), where: lis
 
 @router.get("/rfm/customers")
 def rfm_customers(tier: str | None = None, win_back: int | None = Query(None, ge=0, le=36_500),
-                  as_of: date | None = None, bins: int = Query(5, ge=2, le=10), where: list[str] | None = WHERE,
+                  as_of: Day | None = None, bins: int = Query(5, ge=2, le=10), where: list[str] | None = WHERE,
                   segment: str | None = None, store: list[str] | None = STORE,
                   limit: int | None = Query(None, ge=1, le=1_000_000), format: Literal["json", "csv"] = "json",
                   s: Session = Depends(viewer)) -> Response:
@@ -118,8 +118,8 @@ def rfm_customers(tier: str | None = None, win_back: int | None = Query(None, ge
 
 
 @router.get("/users/{user_id}/timeline")
-def timeline(user_id: str, start: date | None = FROM, end: date | None = TO, kinds: list[str] | None = Query(None),
-             limit: int | None = Query(200, ge=0, le=100_000), as_of: date | None = None,
+def timeline(user_id: str, start: Day | None = FROM, end: Day | None = TO, kinds: list[str] | None = Query(None),
+             limit: int | None = Query(200, ge=0, le=100_000), as_of: Day | None = None,
              store: list[str] | None = STORE, lang: Literal["zh", "en"] | None = None,
              s: Session = Depends(viewer)) -> Response:
     """One user's profile, lifecycle, RFM tier and history, newest first; texts in ``lang`` (default: the login's

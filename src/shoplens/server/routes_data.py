@@ -90,6 +90,28 @@ def _receive(upload: UploadFile, folder: Path) -> Path:
     return part
 
 
+def check_form(**fields: str | list[str] | None) -> None:
+    """Form fields a user can fix, refused with a hint before anything is received or imported."""
+    import codecs
+
+    for name, value in fields.items():
+        for item in [value] if isinstance(value, str) else value or []:
+            if "\x00" in item:
+                raise ShoplensError(f"form field {name} holds a NUL character", hint="send plain text",
+                                    zh=f"表单字段 {name} 含有 NUL 字符", zh_hint="请发送普通文本")
+    delimiter = fields.get("delimiter")
+    if isinstance(delimiter, str) and delimiter and len(delimiter) != 1:
+        raise ShoplensError(f"delimiter {delimiter!r} must be one character", hint="e.g. ; or , or a tab",
+                            zh=f"分隔符 {delimiter!r} 只能是一个字符", zh_hint="例如 ; 或 , 或制表符")
+    encoding = fields.get("encoding")
+    if isinstance(encoding, str) and encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise ShoplensError(f"unknown encoding {encoding!r}", hint="e.g. utf-8, gbk, gb18030, latin-1",
+                                zh=f"未知编码 {encoding!r}", zh_hint="例如 utf-8、gbk、gb18030、latin-1") from None
+
+
 def _hide(text: Any, folder: Path) -> Any:
     """Server paths of the upload folder out of a message."""
     return text.replace(f"{folder}{os.sep}", "") if isinstance(text, str) else text
@@ -115,6 +137,8 @@ def import_upload(file: list[UploadFile] = File(..., description="one or more fi
 
     if len(file) > MAX_FILES:
         raise ShoplensError(f"at most {MAX_FILES} files per import", zh=f"每次导入最多 {MAX_FILES} 个文件")
+    check_form(table=table, preset=preset, store=store, map=map, timezone=timezone, currency=currency,
+               encoding=encoding, sheet=sheet, delimiter=delimiter)
     store = _import_store(s, store)
     base = Path(s.wh.path).absolute().parent / UPLOADS  # kept: uploads are received here outside the lock
     base.mkdir(exist_ok=True)

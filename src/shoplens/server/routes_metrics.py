@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -10,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from shoplens.params import split_values, where_pairs
 from shoplens.server.deps import Session, viewer
 from shoplens.server.respond import as_json, records_csv
+from shoplens.server.validation import Day
 
 STORE = Query(None, description="store ids (comma-separated or repeated; default: every store of the login)")
 router = APIRouter(tags=["metrics"])
@@ -34,10 +34,10 @@ def metric_query(wh: Any, **options: Any) -> Any:
 
 
 @router.get("/metrics")
-def query(metrics: str = Query(..., description="ids, comma-separated: gmv,uv,conversion_rate"),
+def query(metrics: str = Query(..., min_length=1, description="ids, comma-separated: gmv,uv,conversion_rate"),
           by: list[str] | None = Query(None, description="dimensions (comma-separated or repeated)"),
-          grain: str | None = None, start: date | None = Query(None, alias="from"),
-          end: date | None = Query(None, alias="to"), compare: str | None = None,
+          grain: str | None = None, start: Day | None = Query(None, alias="from"),
+          end: Day | None = Query(None, alias="to"), compare: str | None = None,
           where: list[str] | None = Query(None, description="DIM=VALUE, repeatable"),
           store: list[str] | None = STORE, currency: str | None = None, sort: str | None = None,
           limit: int | None = Query(None, ge=1, le=100_000), segment: str | None = None,

@@ -9,7 +9,6 @@ the CLI's ``--json``, a string is never read as a file name (that would read fil
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
@@ -19,6 +18,7 @@ from shoplens.errors import ShoplensError
 from shoplens.server.deps import Session, analyst, viewer
 from shoplens.server.respond import as_csv, as_json
 from shoplens.server.segment_access import check_change, find, visible
+from shoplens.server.validation import Day
 
 STORE = Query(None, description="store ids (comma-separated or repeated; default: every store of the login)")
 AS_OF = Query(None, description="evaluate as of this local date (default: each store's last data day)")
@@ -102,34 +102,39 @@ def save_segment(body: SaveBody, store: list[str] | None = STORE, s: Session = D
     return as_json({**saved.to_dict(), "created": created, "members": n, "users": users, "share": share})
 
 
+def segment_profile(wh: Any, store: list[str], definition: Any, as_of: Any = None, top: int = 5) -> Any:
+    """A segment's size and profile in these stores (computed under the server's time budget and slots)."""
+    from shoplens.analyses.segments import profile
+
+    return profile(_context(wh, store), definition, as_of, top=top)
+
+
 @router.post("/segments/preview")
-def preview_segment(body: Rule, store: list[str] | None = STORE, as_of: date | None = AS_OF, top: int = TOP,
+def preview_segment(body: Rule, store: list[str] | None = STORE, as_of: Day | None = AS_OF, top: int = TOP,
             s: Session = Depends(viewer)) -> Response:
     """Size and profile of a rule without saving it (`segment preview --format json`)."""
-    from shoplens.analyses.segments import profile
 
     definition = _definition(body)
     stores = s.stores(store)
-    with s.reading() as wh:
-        result = profile(_context(wh, stores), definition, as_of, top=top)
+    result = s.answer(stores, segment_profile, keep=False, definition=definition, as_of=as_of, top=top)
     return as_json(result.to_dict())
 
 
 @router.get("/segments/{name}")
-def show_segment(name: str, store: list[str] | None = STORE, as_of: date | None = AS_OF, top: int = TOP,
+def show_segment(name: str, store: list[str] | None = STORE, as_of: Day | None = AS_OF, top: int = TOP,
          s: Session = Depends(viewer)) -> Response:
     """Members, share of all users, profile and GMV share per store (`segment show NAME --format json`)."""
-    from shoplens.analyses.segments import profile
 
     stores = s.stores(store)
-    with s.segment_hints(), s.reading() as wh:
-        find(wh, s.account, name)  # missing or hidden: 404, the CLI's message
-        result = profile(_context(wh, stores), name, as_of, top=top)
+    with s.segment_hints():
+        with s.reading() as wh:
+            find(wh, s.account, name)  # missing or hidden: 404, the CLI's message
+        result = s.answer(stores, segment_profile, keep=False, definition=name, as_of=as_of, top=top)
     return as_json(result.to_dict())
 
 
 @router.get("/segments/{name}/members")
-def export_segment_members(name: str, store: list[str] | None = STORE, as_of: date | None = AS_OF,
+def export_segment_members(name: str, store: list[str] | None = STORE, as_of: Day | None = AS_OF,
             limit: int | None = Query(None, ge=1, le=1_000_000_000, description="the first N members"),
             format: Literal["csv", "json"] = "csv", s: Session = Depends(viewer)) -> Response:
     """The member list (store_id, user_id) in the login's stores: a CSV download, or `segment export --format json`."""

@@ -113,18 +113,23 @@ class Warmer:
                 LOG.exception("cache warm-up failed")
 
     def warm(self) -> None:
-        from shoplens.server.cache import answer
+        from shoplens.server.cache import Stopping, answer
         from shoplens.server.deps import known_stores
 
         for store in known_stores(self.state)[:MAX_STORES]:
             if self._stop:
                 return
-            row = answer(self.state, [store], store_rows)[0]
+            try:
+                row = answer(self.state, [store], store_rows)[0]
+            except Stopping:
+                return
             last_day = last_local_day(row)
             for run, options in landing_requests(store, last_day) if last_day else []:
                 if self._stop:
                     return
                 try:
                     answer(self.state, [store], run, **options)
+                except Stopping:  # the server stops: its computations were interrupted
+                    return
                 except Exception:  # one failed page (it will say why when asked) does not stop the others
                     LOG.exception("cache warm-up: %s of store %s", run.__name__, store)
