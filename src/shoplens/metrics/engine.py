@@ -42,6 +42,7 @@ from shoplens.metrics.segment_scope import SegmentNote, refuse_all, segment_note
 from shoplens.metrics.sources import SOURCES
 from shoplens.metrics.spec import Catalog, load_catalog
 from shoplens.metrics.targets import Targets, load_targets
+from shoplens.metrics.value_checks import check_where, value_notes
 from shoplens.warehouse.connection import Warehouse
 from shoplens.warehouse.rollups import USER_DAY
 
@@ -185,6 +186,7 @@ class MetricsEngine:
         notes = segment_notes(self.catalog, metric_ids, by_t, where_t) if segment is not None else {}
         refuse_all(metric_ids, notes)
         version = self.data_version()
+        check_where(self.wh, pick_stores(self.stores(version), store), where_t)  # unknown values: an error
         members = self.members(segment, self.resolve_scope(store, currency, version)) if segment else None
         targets = targets and members is None
         key = ("query", str(self.wh.path), version, tuple(metric_ids), by_t, tuple(sorted(where_t.items())), grain,
@@ -199,6 +201,7 @@ class MetricsEngine:
                 while len(_RESULTS) > CACHE_SIZE:
                     _RESULTS.popitem(last=False)
         result = copy.deepcopy(cached)
+        result.notes.update(value_notes(self, store, where_t, result.start, result.end, version))
         result.rows = top_rows(result.rows, order, limit)
         if segment is not None:
             result.segment = segment if isinstance(segment, str) else json.dumps(segment, ensure_ascii=False)
@@ -360,6 +363,7 @@ class MetricsEngine:
         if segment is not None:  # a query of this metric alone would be refused
             refuse_all([metric_id], segment_notes(self.catalog, [metric_id], by_t, where_t))
         version = self.data_version()
+        check_where(self.wh, pick_stores(self.stores(version), store), where_t)
         scope = self.resolve_scope(store, currency, version)
         scope = replace(scope, members=self.members(segment, scope))
         start, end = self._range(scope, start, end, version)
