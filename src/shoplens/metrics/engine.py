@@ -186,7 +186,6 @@ class MetricsEngine:
         notes = segment_notes(self.catalog, metric_ids, by_t, where_t) if segment is not None else {}
         refuse_all(metric_ids, notes)
         version = self.data_version()
-        check_where(self.wh, pick_stores(self.stores(version), store), where_t)  # unknown values: an error
         members = self.members(segment, self.resolve_scope(store, currency, version)) if segment else None
         targets = targets and members is None
         key = ("query", str(self.wh.path), version, tuple(metric_ids), by_t, tuple(sorted(where_t.items())), grain,
@@ -194,14 +193,15 @@ class MetricsEngine:
         with _LOCK:
             cached = _RESULTS.get(key)
         if cached is None:
+            check_where(self.wh, pick_stores(self.stores(version), store), where_t)  # unknown values: an error
             cached = self._query(metric_ids, by_t, where_t, grain, start, end, compare, store, currency, targets,
                                  version, members, notes)
+            cached.notes.update(value_notes(self, store, where_t, cached.start, cached.end, version))
             with _LOCK:
                 _RESULTS[key] = cached
                 while len(_RESULTS) > CACHE_SIZE:
                     _RESULTS.popitem(last=False)
         result = copy.deepcopy(cached)
-        result.notes.update(value_notes(self, store, where_t, result.start, result.end, version))
         result.rows = top_rows(result.rows, order, limit)
         if segment is not None:
             result.segment = segment if isinstance(segment, str) else json.dumps(segment, ensure_ascii=False)
