@@ -38,7 +38,6 @@ import shoplens
 from csv_files import write_csv
 from shoplens.analyses.context import open_context
 from shoplens.analyses.segments import (
-    compile_sql,
     delete_segment,
     get_segment,
     list_segments,

@@ -64,6 +64,8 @@ const TEXT = {
   "ctl.badRange": ["开始日期晚于结束日期", "The start date is after the end date"],
   "ctl.lastDays": ["近{n}天", "Last {n} d"],
   "ctl.drill": ["点击按此筛选", "Click to filter by this"],
+  "ctl.typeValue": ["或输入取值", "or type a value"],
+  "ctl.valueCounts": ["括号内为所选日期内含该取值的行数（事件、订单等）", "In brackets: rows with the value in the selected dates (events, orders, …)"],
   loading: ["加载中…", "Loading…"],
   "col.date": ["日期", "Date"],
   "error.unknown": ["出错了", "Something went wrong"],
@@ -142,6 +144,8 @@ const TEXT = {
   "cv.trend": ["每日转化率", "Daily conversion"],
   "cv.days": ["{n} 天", "{n} days"],
   "cv.hours": ["{n} 小时", "{n} hours"],
+  "cv.pickStep": ["添加步骤（括号内为所选日期内的事件数）", "Add a step (events in the selected dates in brackets)"],
+  "cv.fixSteps": ["请先修正上面的步骤", "Correct the steps above first"],
   // users
   "us.retention": ["新客复购留存（同期群）", "Repeat purchase retention (cohorts)"],
   "us.retentionSub": ["首次购买的用户在之后各期再次购买的比例；截至 {to} 的最近 {n} 个{unit}", "Share of first-time buyers who buy again in each later period; the last {n} {unit}s up to {to}"],
