@@ -23,8 +23,9 @@ register_labels({
     "values_counts": ("计数为各表中带该取值的行数（订单含所有状态；商品和客户没有日期，不受日期范围限制）",
                       "counts are rows holding the value (orders of any status; products and customers have no "
                       "date, so every date range counts them all)"),
-    "values_purchase": ("已支付订单也计为 purchase 事件（没有购买事件的店铺用它们代替）",
-                        "paid orders count as purchase events too (stores without purchase events use them)"),
+    "values_purchase": ("没有购买事件的店铺，其已支付订单计为 purchase 事件（与行为分析一致）",
+                        "in a store without purchase events, paid orders count as purchase events (as the "
+                        "analyses read them)"),
     "values_derived": ("按每次查询计算（首次访问/首次购买），没有可计数的存储行",
                        "worked out per query (first visit / first order): no stored rows to count"),
     "values_none": ("所选店铺在该范围内没有此维度的取值", "no values of this dimension in these stores and dates"),

@@ -16,7 +16,8 @@ One place answers "is ``paidsearch`` a channel?" for every filter (metrics ``--w
 
 Answers are cached per warehouse data version (``Warehouse.data_version``, like the metrics
 engine), so a dashboard asking the same question again reads memory. Counts are *rows*: events,
-orders (any status; paid orders also count as ``purchase`` events), ad-spend rows, products,
+orders (any status; in a store without purchase events its paid orders count as ``purchase`` events, as
+the analyses read them), ad-spend rows, products,
 customers, shipments, order lines; rows with a time are counted in the local date range (the row's
 store time zone), rows without one (products, customers) whatever the range.
 """
@@ -33,12 +34,15 @@ from typing import Any
 from shoplens.errors import ShoplensError
 from shoplens.metrics.scope import Scope, StoreInfo, channel_type_sql, lit, pick_stores
 from shoplens.model.vocab import CHANNELS, DEVICES, EVENTS
+from shoplens.warehouse.rollups import USER_DAY
 
 PAID = "(t.paid_ts IS NOT NULL OR t.status IN ('paid', 'shipped', 'delivered'))"
 TIER = "coalesce(nullif(lower(trim(t.member_tier)), ''), 'none')"  # as metrics/sources.py MEMBER_TIER
 ITEMS = ("(SELECT i.store_id, i.product_id, coalesce(o.paid_ts, o.created_ts) AS ts FROM order_items i"
          " LEFT JOIN orders o ON o.store_id = i.store_id AND o.order_id = i.order_id)")
-PAID_ORDERS = f"(SELECT * FROM orders t WHERE {PAID})"
+# paid orders of stores without purchase events of their own: the analyses read them as purchase events
+PAID_ORDERS = (f"(SELECT * FROM orders t WHERE {PAID} AND t.store_id NOT IN"
+               f" (SELECT DISTINCT store_id FROM {USER_DAY} WHERE n_purchase > 0))")
 CACHE_SIZE = 1024
 MAX_LIMIT = 100_000
 

@@ -125,13 +125,16 @@ function buildPicker(picker, navigate, close) {
     close();
     navigate();
   } });
+  let asked = 0; // the latest list asked for: an earlier answer arriving late must not replace it
   async function load() {
+    const ticket = ++asked;
     values.textContent = "";
     values.append(el("option", { value: "", text: t("loading") }));
     status.textContent = "";
     try {
       const data = await cached(`/values/${encodeURIComponent(dim.value)}`, { store: state.store, from: state.from,
         to: state.to });
+      if (ticket !== asked) return;
       values.textContent = "";
       values.append(el("option", { value: "", text: t("ctl.pickValue") }));
       for (const row of data.values || []) {
@@ -141,6 +144,7 @@ function buildPicker(picker, navigate, close) {
         values.append(el("option", { value: v, text: `${valueName(dim.value, v)}${n}` }));
       }
     } catch (exc) {
+      if (ticket !== asked) return;
       values.textContent = "";
       status.textContent = errorText(exc);
     }
