@@ -20,9 +20,10 @@ register_labels({
                      "the first {shown} of {distinct} values (--limit shows more)"),
     "values_closed": ("封闭词表：导入时不接受其他取值；没有数据的取值显示 0",
                       "a closed vocabulary: imports refuse other values; values without rows show 0"),
-    "values_counts": ("计数为各表中带该取值的行数（订单含所有状态；商品和客户没有日期，不受日期范围限制）",
-                      "counts are rows holding the value (orders of any status; products and customers have no "
-                      "date, so every date range counts them all)"),
+    "values_counts": ("计数为各表中带该取值的行数（订单含所有状态）",
+                      "counts are rows holding the value (orders of any status)"),
+    "values_undated": ("商品和客户没有日期：任何日期范围都计入全部",
+                       "products and customers have no date: every date range counts them all"),
     "values_purchase": ("没有购买事件的店铺，其已支付订单计为 purchase 事件（与行为分析一致）",
                         "in a store without purchase events, paid orders count as purchase events (as the "
                         "analyses read them)"),
@@ -72,6 +73,8 @@ def _show(data: dict[str, Any]) -> None:
         console.print(t("values_closed") if kinds else t("values_derived"))
     if kinds:
         console.print(t("values_counts"))
+    if {"products", "customers"} & set(kinds):
+        console.print(t("values_undated"))
     if data["dimension"] == "event":
         console.print(t("values_purchase"))
 
