@@ -81,6 +81,10 @@ def test_country_and_event_counts_over_all_dates_equal_sql(demo: Any) -> None:
     assert by_value(list_values(demo, dim="event"), list(parts)) == expected(parts)
 
 
+def test_the_python_api_lists_the_same(demo: Any) -> None:
+    assert shoplens.values(demo, "device").to_dict() == list_values(demo, dim="device").to_dict()
+
+
 def test_a_high_cardinality_dimension_lists_the_top_values(demo: Any) -> None:
     listing = list_values(demo, dim="product", limit=5)
     counts = demo.con.execute(
