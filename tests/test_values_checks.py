@@ -76,6 +76,8 @@ def test_nothing_close_lists_the_known_values_or_says_there_are_none(engine: Met
     exc = refused(gmv, engine, where={"member_tier": "platinum"})
     assert exc.hint.startswith("known values: ") and "`shoplens values member_tier`" in exc.hint
     assert set(exc.hint.removeprefix("known values: ").split(" (")[0].split(", ")) == {"gold", "silver", "none"}
+    exc = refused(gmv, engine, where={"device": "watch"})  # a closed vocabulary: all of it
+    assert exc.hint == "one of mobile, desktop, tablet, app, other"
     exc = refused(gmv, engine, where={"country": "USA"})  # no store of the fixture has a country
     assert (exc.message, exc.hint) == ("unknown country 'USA'", "these stores have no country values")
     exc = refused(gmv, engine, where={"product": "zz-404"})  # high cardinality: no list, one existence query
@@ -230,6 +232,7 @@ def test_saving_a_segment_checks_its_values_and_saves_nothing_when_wrong(tmp_pat
     with shoplens.connect(str(empty)) as wh:  # no data yet: open values cannot be known, closed ones can
         save_segment(wh, "gb", "country=GB")
         assert refused(save_segment, wh, "paid", "first_channel=paidsearch").hint == "did you mean paid_search?"
+        assert refused(save_segment, wh, "dev", "device=watch").hint == "one of mobile, desktop, tablet, app, other"
         assert [s.name for s in list_segments(wh)] == ["gb"]
     copy = tmp_path / "fixture.duckdb"
     copy.write_bytes(Path(fx.path).read_bytes())

@@ -50,12 +50,16 @@ def unknown_value(wh: Any, stores: Sequence[StoreInfo], dim: Dimension, value: s
     if close:
         return ShoplensError(message, where=where, hint=f"did you mean {', '.join(close)}?", zh=zh,
                              zh_hint=f"是否想用 {', '.join(close)}？")
+    if dim.closed:  # the whole vocabulary (at most 13 values)
+        listed_vocab = ", ".join(dim.vocab)
+        return ShoplensError(message, where=where, hint=f"one of {listed_vocab}", zh=zh,
+                             zh_hint=f"可选：{listed_vocab}")
     if dim.large or dim.id.startswith("properties."):
         return ShoplensError(message, where=where, hint=f"no row of these stores has this {dim.en}", zh=zh,
                              zh_hint=f"所选店铺没有任何行的{dim.zh}是这个值")
-    listed = list_values(wh, store=[s.store_id for s in stores], dim=dim.id, limit=SHOWN)
-    top = [r["value"] for r in listed.values]
-    if not top:
+    listed = list_values(wh, store=[s.store_id for s in stores], dim=dim.id, limit=SHOWN) if stores else None
+    top = [r["value"] for r in listed.values] if listed else []
+    if listed is None or not top:
         return ShoplensError(message, where=where, hint=f"these stores have no {dim.en} values", zh=zh,
                              zh_hint=f"所选店铺没有任何{dim.zh}取值")
     more = ", …" if listed.distinct > len(top) else ""
