@@ -128,3 +128,14 @@ def test_a_range_without_data_shows_the_api_note(tab: Tab, api: httpx.Client) ->
     lang = page.evaluate("document.documentElement.lang")
     assert shown.first.inner_text() == (note["zh"] if lang.startswith("zh") else note["en"])
     assert note["data_to"] in shown.first.inner_text()
+
+    # a known value without rows (the demo has no device "other"): its chip is fine, the note says why it is 0
+    page.goto(tab.url + f"/#/overview?store={store}&from=2026-10-17&to=2026-11-15&compare=none&f=device%3Dother")
+    wait_ready(tab, "overview")
+    api_note = api_json(api, "/api/v1/metrics", {"metrics": "gmv,uv", "where": "device=other", "store": store,
+                                                 "from": "2026-10-17", "to": "2026-11-15"})["notes"]["device=other"]
+    shown = page.locator(".data-notes .note")
+    shown.first.wait_for(state="visible")
+    assert shown.first.inner_text() == (api_note["zh"] if lang.startswith("zh") else api_note["en"])
+    assert page.locator("#filter-chips .chip.invalid").count() == 0
+    screenshot(tab, "overview-value-without-rows")

@@ -72,6 +72,7 @@ const TEXT = {
   "export.csv": ["导出 CSV", "Export CSV"],
   "export.png": ["PNG", "PNG"],
   "empty.rows": ["该条件下没有数据", "No data for these settings"],
+  "empty.filtered": ["所选日期内没有符合这些筛选条件的数据", "No data matches these filters in the selected dates"],
   "empty.events": ["该时间段没有行为数据。请导入事件数据：shoplens import events events.csv --store {store}（或 POST /api/v1/imports）",
     "No behaviour events in this range. Import events: shoplens import events events.csv --store {store} (or POST /api/v1/imports)"],
   "empty.orders": ["该时间段没有订单。请导入订单：shoplens import orders orders.csv --store {store}",

@@ -8,12 +8,15 @@ import { compareParam, dataRange, hasData, metricInfo, metricParams, setFilter, 
   from "../state.js";
 import { el, emptyState, note, tableCard } from "../ui.js";
 
-// An empty result: "import X" when the store has no such rows at all, else "pick dates within the data".
+// An empty result: "import X" when the store has no such rows at all; "pick dates within the data" when the dates
+// are outside it; "nothing matches these filters" when filters are set on dates with data (not a date problem).
 const TABLE_OF = { events: "events", orders: "orders", shipments: "shipments", service: "service_tickets" };
 export function emptyText(kind) {
   const info = storeInfo();
-  if (hasData(info, TABLE_OF[kind] || kind)) return t("empty.range", dataRange(info));
-  return t(`empty.${kind}`, { store: state.store });
+  if (!hasData(info, TABLE_OF[kind] || kind)) return t(`empty.${kind}`, { store: state.store });
+  const range = dataRange(info);
+  const inside = range.min && range.max && !(state.from > range.max || state.to < range.min);
+  return inside && state.filters.length ? t("empty.filtered") : t("empty.range", range);
 }
 
 // GET /metrics for the ids the current filters (and `by`) allow; {data, ok, skipped}. No usable id: no request.
