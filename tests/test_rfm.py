@@ -220,8 +220,8 @@ def test_where_filters_orders_before_scoring(wh: Any) -> None:
     scores = _scores(wh, "a", where=["channel=live_stream"])
     assert scores == {("a", "c01"): ("2026-03-31", 0, 1, 500.0, 1, 1, 1, "dormant"),
                       ("a", "c02"): ("2026-03-31", 0, 1, 800.0, 1, 1, 3, "dormant")}
-    with pytest.raises(ShoplensError, match="source=x"):
-        _scores(wh, "a", where=["source=x"])
+    with pytest.raises(ShoplensError, match="source=x"):  # a key orders lack: refused before its value is looked up
+        rfm_mod.rfm(wh, store="a", where=["source=x"])
 
 
 def test_segment_keeps_members_with_store_wide_scores(wh: Any, monkeypatch: pytest.MonkeyPatch) -> None:

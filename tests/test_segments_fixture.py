@@ -38,7 +38,6 @@ import shoplens
 from csv_files import write_csv
 from shoplens.analyses.context import open_context
 from shoplens.analyses.segments import (
-    compile_sql,
     delete_segment,
     get_segment,
     list_segments,
@@ -232,9 +231,17 @@ def test_rfm_tiers(wh: Any) -> None:
 
 
 def test_the_query_keeps_user_values_as_literals(wh: Any) -> None:
-    sql = compile_sql(open_context(wh), "country=\"x'); DROP TABLE orders; --\" or did(purchase[channel=a'b])")
+    from shoplens.analyses.segments.compile import make_frame, members_query
+    from shoplens.analyses.segments.parser import parse_rule
+
+    # the compiled SQL quotes values (what a value check would not stop: a known value with a quote in it)
+    tree = parse_rule("country=\"x'); DROP TABLE orders; --\" or did(purchase[channel=a'b])")
+    sql = members_query(make_frame(open_context(wh)), tree)
     assert "'x''); drop table orders; --'" in sql and "'a''b'" in sql
-    assert who(wh, "country=\"x'); DROP TABLE orders; --\"") == set()
+    # as a rule, the value is nobody's country: a clear error naming it, and the orders are still there
+    with pytest.raises(ShoplensError, match="unknown country"):
+        who(wh, "country=\"x'); DROP TABLE orders; --\"")
+    assert wh.con.execute("SELECT count(*) FROM orders").fetchone()[0] > 0
 
 
 # ---- storage -----------------------------------------------------------------------------------------

@@ -48,6 +48,14 @@ def metrics(wh: Any, metrics: list[str] | str, **kwargs: Any) -> Any:
     return MetricsEngine(wh).query(metrics, **kwargs).to_pandas()
 
 
+def values(wh: Any, dim: str, **kwargs: Any) -> Any:
+    """A dimension's values with row counts, most first (``store=``, ``start=``/``end=``, ``limit=``;
+    :func:`shoplens.metrics.values.list_values`): what filters, steps and segment rules accept."""
+    from shoplens.metrics.values import list_values
+
+    return list_values(wh, dim=dim, **kwargs)
+
+
 def funnel(wh: Any, steps: str | list[str], **kwargs: Any) -> Any:
     """Funnel step counts, conversions, step times, breakdown, trend (:func:`shoplens.analyses.funnel.funnel`)."""
     from shoplens.analyses.funnel import funnel as run
@@ -154,7 +162,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = ["MetricsEngine", "__version__", "connect", "funnel", "funnel_dropped", "import_files", "info", "metrics",
            "paths", "retention", "rfm", "rfm_customers", "save_segment", "segment_members", "segment_profile",
-           "segments", "user_timeline", "win_back"]
+           "segments", "user_timeline", "values", "win_back"]
 
 
 class _Package(types.ModuleType):

@@ -185,7 +185,11 @@ def open_context(wh: Any, *, store: str | list[str] | tuple[str, ...] | None = N
             start = end
         else:
             end = start
-    return Context(wh, Scope(stores, start, end), parse_where(where), segment,
+    conditions = parse_where(where)
+    from shoplens.analyses.value_checks import check_conditions
+
+    check_conditions(wh, stores, conditions, where="--where")  # an unknown value is an error, not 0 users
+    return Context(wh, Scope(stores, start, end), conditions, segment,
                    tuple(s for s in ids if s not in with_purchases), first, last)
 
 

@@ -38,6 +38,7 @@ from shoplens.analyses.context import Context, open_context, segment_materialise
 from shoplens.analyses.filters import Step, conditions_sql, dimension_sql, parse_steps
 from shoplens.analyses.funnel_sql import BUILDERS, FunnelSql, overlapping_steps
 from shoplens.analyses.result import Result, ratio
+from shoplens.analyses.value_checks import check_steps, notes
 from shoplens.errors import ShoplensError
 
 WINDOW_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -105,6 +106,8 @@ class FunnelResult(Result):
     trend: list[TrendDay] = field(default_factory=list)
     excluded: int = 0
     exclude: list[str] = field(default_factory=list)
+    # why counts may be 0: "range" (no data in the dates), "channel=kol" / "event=favorite" (no rows in them)
+    notes: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def table_rows(self) -> list[dict[str, Any]]:
         return [vars(s) for s in self.steps]
@@ -180,8 +183,10 @@ def _request(wh: Any, steps: Any, window: Any, mode: str, exclude: Any, by: str 
                             zh=f"未知的漏斗模式 {mode!r}",
                             zh_hint="ordered（有序）、strict（严格）或 unordered（无序）")
     ctx = open_context(wh, store=store, start=start, end=end, where=where, segment=segment)
-    return FunnelRequest(ctx, parse_steps(steps), parse_window(window), mode,
-                         parse_steps(exclude) if exclude else (), by)
+    parsed, excluded = parse_steps(steps), parse_steps(exclude) if exclude else ()
+    check_steps(wh, ctx.scope.stores, parsed, where="--steps")  # "add_to_card" is an error, not 0 users
+    check_steps(wh, ctx.scope.stores, excluded, where="--exclude", numbered=False)
+    return FunnelRequest(ctx, parsed, parse_window(window), mode, excluded, by)
 
 
 @contextmanager
@@ -252,7 +257,7 @@ def funnel(wh: Any, steps: str | list[str], *, window: str | int | timedelta = "
     trend_days = [TrendDay(pd.Timestamp(r.day).date(), int(r.entered), int(r.converted),
                            ratio(int(r.converted), int(r.entered))) for r in days.itertuples()]
     return FunnelResult(total_steps, req.mode, req.window, ctx.start, ctx.end, breakdown, trend_days, excluded,
-                        [s.label for s in req.exclude])
+                        [s.label for s in req.exclude], notes(ctx, req.steps))
 
 
 def funnel_dropped(wh: Any, steps: str | list[str], step: int, *, window: str | int | timedelta = "14d",

@@ -35,13 +35,14 @@ Everything is computed in one DuckDB query; Python receives only the aggregated 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
 from shoplens.analyses.context import EVENT_FIELDS, Context, open_context
-from shoplens.analyses.filters import conditions_sql, event_name, split_outside_brackets
+from shoplens.analyses.filters import Step, conditions_sql, event_name, split_outside_brackets
 from shoplens.analyses.result import Result, ratio
+from shoplens.analyses.value_checks import check_events, notes
 from shoplens.errors import ShoplensError
 from shoplens.metrics.scope import lit
 from shoplens.metrics.sources import SESSION_GAP_MINUTES
@@ -92,6 +93,7 @@ class PathsResult(Result):
     nodes: tuple[PathNode, ...]
     links: tuple[PathLink, ...]
     paths: tuple[PathRow, ...]
+    notes: dict[str, dict[str, Any]] = field(default_factory=dict)  # no data in the range, events without rows
 
     @property
     def anchor(self) -> str:
@@ -287,6 +289,8 @@ def paths(wh: Any, *, start_event: str | None = None, end_event: str | None = No
     backward = not start_event
     wanted = _event_list(events, anchor)
     ctx = context or open_context(wh, store=store, start=start, end=end, where=where, segment=segment)
+    check_events(ctx.wh, ctx.scope.stores, [anchor], where="--end" if backward else "--start")
+    check_events(ctx.wh, ctx.scope.stores, wanted or (), where="--events")
     rows = ctx.run(_query(_sequences_sql(ctx, anchor, backward, depth, collapse_repeats, wanted), backward, top))
     nodes, links, found = [], [], []
     for r in rows.itertuples(index=False):
@@ -306,4 +310,5 @@ def paths(wh: Any, *, start_event: str | None = None, end_event: str | None = No
         start=anchor if not backward else None, end=anchor if backward else None, depth=depth, top=top,
         collapse_repeats=collapse_repeats, events=wanted, date_from=ctx.start, date_to=ctx.end,
         users=total_users, sessions=total_sessions, nodes=tuple(nodes), links=tuple(links),
-        paths=tuple(PathRow(p, u, s, ratio(u, total_users)) for p, u, s in found))
+        paths=tuple(PathRow(p, u, s, ratio(u, total_users)) for p, u, s in found),
+        notes=notes(ctx, [Step(e) for e in (wanted or (anchor,))]))

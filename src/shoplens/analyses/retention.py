@@ -36,7 +36,7 @@ starts (their first event in the data is not their first ever).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -57,6 +57,7 @@ from shoplens.analyses.retention_sql import (
     source_events,
     source_rollup,
 )
+from shoplens.analyses.value_checks import check_steps, notes
 from shoplens.errors import ShoplensError
 from shoplens.i18n import register_labels
 from shoplens.metrics.periods import label
@@ -113,6 +114,7 @@ class RetentionResult(Result):
     source: str  # "rollup" or "events": where the counts came from
     cohorts: tuple[Cohort, ...]
     average: tuple[Average, ...]
+    notes: dict[str, dict[str, Any]] = field(default_factory=dict)  # no data in the range, values without rows
 
     def to_dict(self) -> dict[str, Any]:
         out = super().to_dict()
@@ -174,6 +176,8 @@ def run_retention(ctx: Context, *, cohort_event: str = "purchase", return_event:
     if len(return_step) != 1:
         raise ShoplensError(f"one return event, not {return_event!r}", hint="e.g. purchase",
                             zh=f"只能有一个回访事件，而不是 {return_event!r}", zh_hint="例如 purchase")
+    check_steps(ctx.wh, ctx.scope.stores, cohort_step, where="--cohort-event")
+    check_steps(ctx.wh, ctx.scope.stores, return_step, where="--return-event")
     assert ctx.data_start is not None and ctx.data_end is not None  # open_context refuses stores without data
     lo = hi = None
     if start is not None:
@@ -192,7 +196,8 @@ def run_retention(ctx: Context, *, cohort_event: str = "purchase", return_event:
     rows = ctx.run(counts_sql(ctx, q, src)) if scan_start <= scan_end else None
     cohorts = _assemble(q, ctx.data_end, rows)
     return RetentionResult(q.cohort.label, q.ret.label, period, first_time, n, q.by, ctx.scope.store_ids,
-                           start, end, ctx.data_end, used, cohorts, _averages(q, ctx.data_end, cohorts))
+                           start, end, ctx.data_end, used, cohorts, _averages(q, ctx.data_end, cohorts),
+                           notes(ctx, (q.cohort, q.ret)))
 
 
 def _assemble(q: Query, data_end: date, rows: Any) -> tuple[Cohort, ...]:

@@ -36,7 +36,7 @@ from typing import Any
 import pandas as pd
 
 from shoplens.analyses.context import Context, open_context
-from shoplens.analyses.filters import conditions_sql, whole_number
+from shoplens.analyses.filters import Condition, conditions_sql, parse_where, whole_number
 from shoplens.analyses.result import Result, ratio
 from shoplens.analyses.rfm_tiers import RULES, TIERS, check_bins, find_tier, levels, tier_case_sql
 from shoplens.errors import ShoplensError
@@ -77,12 +77,19 @@ def _stores_without_orders(ctx: Context) -> tuple[str, ...]:
 
 
 def _order_conditions(ctx: Context) -> str:
-    bad = [c.text for c in ctx.where if c.key not in ORDER_WHERE_KEYS]
+    _order_keys(ctx.where)
+    return conditions_sql(ctx.where, "o")
+
+
+def _order_keys(conditions: Any) -> None:
+    """Keys orders carry, or an error (before any value is looked up: the key is the first mistake)."""
+    parsed = conditions if isinstance(conditions, tuple) and all(isinstance(c, Condition) for c in conditions) \
+        else parse_where(conditions)
+    bad = [c.text for c in parsed if c.key not in ORDER_WHERE_KEYS]
     if bad:
         keys = ", ".join(ORDER_WHERE_KEYS)
         raise ShoplensError(f"RFM cannot filter orders by {', '.join(bad)}", hint=f"orders can be filtered by {keys}",
                             zh=f"RFM 无法按 {', '.join(bad)} 筛选订单", zh_hint=f"订单可按 {keys} 筛选")
-    return conditions_sql(ctx.where, "o")
 
 
 def _score_sql(value: str, bins: int, counted: str = "*") -> str:
@@ -186,6 +193,7 @@ def rfm(wh: Any, *, as_of: date | None = None, bins: int = 5, store: Any = None,
     """Tier sizes, GMV shares, average R/F/M and win-back counts as of ``as_of`` (default: last data day)."""
     check_bins(bins)
     as_of = _as_of(as_of)
+    _order_keys(where)
     return tier_table(open_context(wh, store=store, where=where, segment=segment), as_of, bins)
 
 
@@ -196,6 +204,7 @@ def customers(wh: Any, tier: str | None = None, *, as_of: date | None = None, bi
     check_bins(bins)
     _check_list(tier, min_recency_days, limit)  # before the warehouse is read
     as_of = _as_of(as_of)
+    _order_keys(where)
     ctx = open_context(wh, store=store, where=where, segment=segment)
     return customer_list(ctx, as_of, bins, tier=tier, min_recency_days=min_recency_days, limit=limit)
 

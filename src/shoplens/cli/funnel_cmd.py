@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from shoplens.cli.analysis_opts import FormatOpt, FromOpt, SegmentOpt, StoreOpt, ToOpt, WhereOpt, analysis_context
-from shoplens.cli.output import Format, console, print_csv, print_json, rich_table
+from shoplens.cli.output import Format, console, err_console, print_csv, print_json, print_notes, rich_table
 from shoplens.csv_out import write_csv
 from shoplens.i18n import register_labels, t
 from shoplens.value_labels import cell, event_cell
@@ -139,5 +139,7 @@ def register(app: typer.Typer) -> None:
         elif fmt == Format.csv:
             frame = result.to_pandas()
             print_csv(list(frame.columns), frame.values.tolist())
+            print_notes(result.notes, err_console)
         else:
             _show(result)
+            print_notes(result.notes)

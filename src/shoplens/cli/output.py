@@ -81,3 +81,12 @@ def fmt_cell(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
+
+
+def print_notes(notes: dict[str, dict[str, Any]], out: Console | None = None) -> None:
+    """A result's notes (why numbers are 0 or missing), one line each in the output language; CSV output puts
+    them on stderr so stdout stays plain CSV."""
+    from shoplens.i18n import lang
+
+    for note in notes.values():
+        (out or console).print(f"* {note[lang()]}", highlight=False, markup=False)

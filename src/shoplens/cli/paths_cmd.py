@@ -16,7 +16,7 @@ from shoplens.cli.analysis_opts import (
     analysis_context,
     split_values,
 )
-from shoplens.cli.output import Format, console, print_csv, print_json, rich_table
+from shoplens.cli.output import Format, console, err_console, print_csv, print_json, print_notes, rich_table
 from shoplens.i18n import register_labels, t
 from shoplens.value_labels import event_cell
 
@@ -73,9 +73,11 @@ def _show(result: Any, fmt: Format) -> None:
         header = ["source", "target", "source_step", "source_event", "target_step", "target_event", "users",
                   "sessions"]
         print_csv(header, [[r[c] for c in header] for r in rows])
+        print_notes(result.notes, err_console)
         return
     heading = t("paths_after" if result.direction == "forward" else "paths_before")
     title = f"{heading} {event_cell(result.anchor)} · {result.date_from} .. {result.date_to}"  # step 1 holds the totals
+    print_notes(result.notes)
     if not result.users:
         console.print(f"{title}: {t('paths_none')}")
         return

@@ -16,7 +16,7 @@ from shoplens.cli.analysis_opts import (
     analysis_context,
     parse_date,
 )
-from shoplens.cli.output import Format, console, print_csv, print_json, rich_table
+from shoplens.cli.output import Format, console, err_console, print_csv, print_json, print_notes, rich_table
 from shoplens.i18n import t
 from shoplens.value_labels import cell, event_cell
 
@@ -119,5 +119,7 @@ def register(app: typer.Typer) -> None:
             frame = result.to_pandas()
             header = ["cohort", "group", "size", "k", "users", "rate", "complete"]
             print_csv(header, [] if frame.empty else list(frame[header].itertuples(index=False, name=None)))
+            print_notes(result.notes, err_console)
         else:
             _show_table(result, percent)
+            print_notes(result.notes)

@@ -44,6 +44,7 @@ from shoplens.metrics.segment_scope import SegmentNote, refuse_all, segment_note
 from shoplens.metrics.sources import SOURCES
 from shoplens.metrics.spec import Catalog, load_catalog
 from shoplens.metrics.targets import Targets, load_targets
+from shoplens.metrics.value_checks import check_where, value_notes
 from shoplens.warehouse.connection import Warehouse
 from shoplens.warehouse.rollups import USER_DAY
 
@@ -191,8 +192,10 @@ class MetricsEngine:
         with _LOCK:
             cached = _RESULTS.get(key)
         if cached is None:
+            check_where(self.wh, pick_stores(self.stores(version), store), where_t)  # unknown values: an error
             cached = self._query(metric_ids, by_t, where_t, grain, start, end, compare, store, currency, targets,
                                  version, members, notes)
+            cached.notes.update(value_notes(self, store, where_t, cached.start, cached.end, version))
             with _LOCK:
                 _RESULTS[key] = cached
                 while len(_RESULTS) > CACHE_SIZE:
@@ -361,6 +364,7 @@ class MetricsEngine:
         if segment is not None:  # a query of this metric alone would be refused
             refuse_all([metric_id], segment_notes(self.catalog, [metric_id], by_t, where_t))
         version = self.data_version()
+        check_where(self.wh, pick_stores(self.stores(version), store), where_t)
         scope = self.resolve_scope(store, currency, version)
         scope = replace(scope, members=self.members(segment, scope))
         start, end = self._range(scope, start, end, version)

@@ -190,9 +190,11 @@ def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = 
         routes_data,
         routes_metrics,
         routes_segments,
+        routes_values,
     )
 
-    for module in (routes_auth, routes_metrics, routes_analyses, routes_segments, routes_data, routes_accounts):
+    for module in (routes_auth, routes_metrics, routes_analyses, routes_segments, routes_data, routes_accounts,
+                   routes_values):
         app.include_router(module.router, prefix="/api/v1")
 
     from shoplens.server import dashboard

@@ -9,7 +9,7 @@ the same cache as the routes (:func:`shoplens.server.cache.answer`), taking one 
 time, so it never crowds out people's own questions.
 
 The requests mirror ``static/pages/overview.js`` (``KPIS``) and ``static/pages/conversion.js``
-(``form``); tests/test_dashboard_browser.py opens both pages after the warm-up and checks that the
+(``form`` and its step picker); tests/test_dashboard_browser.py opens both pages after the warm-up and checks that the
 server computed nothing new.
 """
 
@@ -57,12 +57,14 @@ def last_local_day(row: dict[str, Any]) -> date | None:
 def landing_requests(store: str, last_day: date) -> list[tuple[Any, dict[str, Any]]]:
     """(function, options) of what the overview and conversion pages ask first for ``store``."""
     from shoplens.analyses.funnel import funnel
+    from shoplens.metrics.values import list_values
     from shoplens.server.routes_metrics import metric_query
 
     start, end = last_day - timedelta(days=LANDING_DAYS - 1), last_day
     return [(metric_query, {"metrics": OVERVIEW_KPIS, "start": start, "end": end, "compare": "previous"}),
             (metric_query, {"metrics": OVERVIEW_KPIS, "start": start, "end": end, "compare": "previous",
                             "grain": "day"}),
+            (list_values, {"dim": "event", "start": start, "end": end}),  # the funnel builder's step picker
             (funnel, {**DEFAULT_FUNNEL, "start": start, "end": end})]
 
 

@@ -62,6 +62,7 @@ from shoplens.analyses.segments.store import (
     read_json,
     save_segment,
 )
+from shoplens.analyses.value_checks import check_rule
 from shoplens.errors import ShoplensError
 
 MAX_LIMIT = 1_000_000_000  # rows of a member list
@@ -132,7 +133,9 @@ def _stored_tree(saved: SavedSegment) -> dict[str, Any]:
 
 def compile_sql(ctx: Context, segment: str | dict[str, Any], as_of: date | None = None) -> str:
     """SELECT ``store_id, user_id`` of the members in ``ctx``'s stores (saved name, tree or rule text)."""
-    _, tree, _ = resolve(ctx.wh, segment)
+    name, tree, _ = resolve(ctx.wh, segment)
+    if name is None:  # an unsaved rule; a saved one was checked when it was saved
+        check_rule(ctx.wh, ctx.scope.stores, tree)
     return members_query(make_frame(ctx, as_of), tree)
 
 
@@ -162,6 +165,8 @@ def profile(ctx: Context, segment: str | dict[str, Any], as_of: date | None = No
     """Members, share of all users, top countries/channels/devices/tiers and GMV share, per store."""
     top = whole_number(top, "--top", 1, MAX_TOP)
     name, tree, description = resolve(ctx.wh, segment)
+    if name is None:
+        check_rule(ctx.wh, ctx.scope.stores, tree)
     frame = make_frame(ctx, as_of)
     return build_profile(frame, members_query(frame, tree), name=name, rule=to_text(tree), definition=tree,
                          description=description, top=top)

@@ -168,6 +168,20 @@ def check_compiles(wh: Any, definition: dict[str, Any]) -> None:
                             zh=f"规则无法执行：{reason}", zh_hint="请检查规则中的取值；未保存任何内容") from None
 
 
+def check_saved_values(wh: Any, definition: dict[str, Any], stores: list[str] | tuple[str, ...] | None) -> None:
+    """The rule's values are known in ``stores`` (every store when None); with no data yet, only the closed
+    vocabularies can be checked (a rule may be saved before the first import)."""
+    from shoplens.analyses.value_checks import check_rule
+
+    try:
+        ctx = open_context(wh, store=list(stores) if stores else None)
+    except ShoplensError:  # no stores, or no events/orders yet
+        rows = wh.con.execute("SELECT store_id, timezone, reporting_currency FROM stores ORDER BY store_id").fetchall()
+        check_rule(wh, [StoreInfo(*r) for r in rows if not stores or r[0] in stores], definition, data=False)
+        return
+    check_rule(wh, ctx.scope.stores, definition)
+
+
 def save_segment(wh: Any, name: str, rule: str | dict[str, Any], description: str | None = None,
                  stores: list[str] | tuple[str, ...] | None = None) -> tuple[SavedSegment, bool]:
     """Create or replace a segment; returns it and whether it is new. A re-save keeps ``created_at``
@@ -182,6 +196,7 @@ def save_segment(wh: Any, name: str, rule: str | dict[str, Any], description: st
     _check_name(name)
     description = _description(description)
     check_compiles(wh, definition)
+    check_saved_values(wh, definition, stores)
     now = datetime.now(UTC).replace(tzinfo=None)
     existed = wh.con.execute(f"SELECT count(*) FROM {SEGMENTS} WHERE name = ?", [name]).fetchone()[0]
     scope = sorted({check_literal(s, "store", 200) for s in stores}) if stores is not None else None

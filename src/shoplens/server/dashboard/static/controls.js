@@ -1,6 +1,7 @@
 // The global controls above every page: store, date range (+ quick ranges), comparison, filter chips and the
 // "add filter" picker. Every change goes through navigate() (the URL), which re-renders the page.
 import { cached, errorText } from "./api.js";
+import { fmtInt } from "./format.js";
 import { dimName, t, valueName } from "./i18n.js";
 import { addDays, addFilter, dataRange, defaultRange, FILTER_DIMS, removeFilter, state, storeInfo } from "./state.js";
 import { el } from "./ui.js";
@@ -44,14 +45,17 @@ export function renderControls(container, { navigate }) {
   } }, ["previous", "yoy", "none"].map((v) => el("option", { value: v, selected: v === state.compare,
     text: t(`cmp.${v}`) })));
 
+  const chipErrors = el("div", { id: "filter-errors", class: "chip-errors" });
   const chips = el("div", { id: "filter-chips", class: "chips", "aria-label": t("ctl.filters") },
     [...state.filters].sort((a, b) => FILTER_DIMS.indexOf(a.dim) - FILTER_DIMS.indexOf(b.dim)).map((f) => {
       const name = `${dimName(f.dim)}: ${valueName(f.dim, f.value)}`;
-      return el("span", { class: "chip", "data-filter": f.dim, "data-value": f.value, title: `${f.dim}=${f.value}` },
+      const chip = el("span", { class: "chip", "data-filter": f.dim, "data-value": f.value, title: `${f.dim}=${f.value}` },
         el("span", { class: "chip-text", text: name }),
         el("button", { type: "button", class: "chip-remove", "aria-label": t("ctl.removeFilter", { name }),
           title: t("ctl.removeFilter", { name }), onclick: () => { removeFilter(f.dim, f.value); navigate(); } },
         "×"));
+      checkFilter(f, chip, chipErrors);
+      return chip;
     }),
     new Set(state.filters.map((f) => f.dim)).size < state.filters.length
       ? el("span", { class: "chips-hint muted small", text: t("ctl.anyOf") }) : null,
@@ -77,42 +81,75 @@ export function renderControls(container, { navigate }) {
       el("label", { class: "control" }, el("span", { text: t("ctl.compare") }), compare),
       range, message),
     el("div", { class: "control-row filters" }, el("span", { class: "filters-label", text: t("ctl.filters") }),
-      chips, add, picker));
+      chips, add, picker),
+    chipErrors);
 }
 
-// Dimension select + value select (the values with visitors in the range, most first).
+// A filter value the store does not know (typed into the URL, or a store switched under it) is marked on its chip,
+// with the server's message ("unknown channel 'paidsearch' — did you mean paid_search?") beside the filters.
+function checkFilter(f, chip, holder) {
+  cached(`/values/${encodeURIComponent(f.dim)}`, { store: state.store, value: f.value, limit: 1 }).catch((exc) => {
+    if (!exc || exc.status !== 400 || !chip.isConnected) return;
+    chip.classList.add("invalid");
+    chip.setAttribute("aria-invalid", "true");
+    holder.append(el("p", { class: "chip-error", role: "alert", "data-filter": f.dim, "data-value": f.value,
+      text: errorText(exc) }));
+  });
+}
+
+// Dimension select + value select (GET /values/{dim}: the store's values with their rows in the dates, most first)
+// or a typed value, checked by the server before it becomes a filter (an unknown one is said here, not applied).
 function buildPicker(picker, navigate, close) {
   picker.textContent = "";
   const values = el("select", { class: "filter-value", "aria-label": t("ctl.pickValue") });
+  const typed = el("input", { type: "text", class: "filter-typed", placeholder: t("ctl.typeValue"),
+    "aria-label": t("ctl.typeValue"), spellcheck: "false", autocomplete: "off" });
   const dim = el("select", { class: "filter-dim", "aria-label": t("ctl.filters"), onchange: () => load() },
     FILTER_DIMS.map((d) => el("option", { value: d, text: dimName(d) })));
-  const status = el("span", { class: "picker-status" });
-  const apply = el("button", { type: "button", class: "small primary", text: t("ctl.apply"), onclick: () => {
-    if (!values.value) return;
-    addFilter(dim.value, values.value);
+  const status = el("span", { class: "picker-status", role: "alert" });
+  const apply = el("button", { type: "button", class: "small primary", text: t("ctl.apply"), onclick: async () => {
+    const value = typed.value.trim() || values.value;
+    if (!value) return;
+    status.textContent = "";
+    typed.removeAttribute("aria-invalid");
+    if (typed.value.trim()) {
+      try {
+        await cached(`/values/${encodeURIComponent(dim.value)}`, { store: state.store, value, limit: 1 });
+      } catch (exc) {
+        typed.setAttribute("aria-invalid", "true");
+        status.textContent = errorText(exc);
+        return;
+      }
+    }
+    addFilter(dim.value, value);
     close();
     navigate();
   } });
+  let asked = 0; // the latest list asked for: an earlier answer arriving late must not replace it
   async function load() {
+    const ticket = ++asked;
     values.textContent = "";
     values.append(el("option", { value: "", text: t("loading") }));
     status.textContent = "";
     try {
-      const data = await cached("/metrics", { metrics: "uv", by: dim.value, store: state.store, from: state.from,
-        to: state.to, sort: "uv" });
+      const data = await cached(`/values/${encodeURIComponent(dim.value)}`, { store: state.store, from: state.from,
+        to: state.to });
+      if (ticket !== asked) return;
       values.textContent = "";
       values.append(el("option", { value: "", text: t("ctl.pickValue") }));
-      for (const row of data.rows || []) {
-        const v = row[dim.value];
+      for (const row of data.values || []) {
+        const v = row.value;
         if (v === null || v === undefined || v === "") continue;
-        values.append(el("option", { value: v, text: `${valueName(dim.value, v)} (${row.uv ?? 0})` }));
+        const n = row.rows === null || row.rows === undefined ? "" : ` (${fmtInt(row.rows)})`;
+        values.append(el("option", { value: v, text: `${valueName(dim.value, v)}${n}` }));
       }
     } catch (exc) {
+      if (ticket !== asked) return;
       values.textContent = "";
       status.textContent = errorText(exc);
     }
   }
-  picker.append(dim, values, apply, el("button", { type: "button", class: "small", text: t("ctl.cancel"),
-    onclick: close }), status);
+  picker.append(dim, values, typed, apply, el("button", { type: "button", class: "small", text: t("ctl.cancel"),
+    onclick: close }), el("small", { class: "muted picker-hint", text: t("ctl.valueCounts") }), status);
   load();
 }

@@ -3,17 +3,20 @@
 import { cached } from "../api.js";
 import { sparkline } from "../charts.js";
 import { fmtChange, fmtMetric } from "../format.js";
-import { dimName, metricDefinition, metricName, t, valueName } from "../i18n.js";
+import { dimName, lang, metricDefinition, metricName, t, valueName } from "../i18n.js";
 import { compareParam, dataRange, hasData, metricInfo, metricParams, setFilter, state, storeInfo, usable }
   from "../state.js";
 import { el, emptyState, note, tableCard } from "../ui.js";
 
-// An empty result: "import X" when the store has no such rows at all, else "pick dates within the data".
+// An empty result: "import X" when the store has no such rows at all; "pick dates within the data" when the dates
+// are outside it; "nothing matches these filters" when filters are set on dates with data (not a date problem).
 const TABLE_OF = { events: "events", orders: "orders", shipments: "shipments", service: "service_tickets" };
 export function emptyText(kind) {
   const info = storeInfo();
-  if (hasData(info, TABLE_OF[kind] || kind)) return t("empty.range", dataRange(info));
-  return t(`empty.${kind}`, { store: state.store });
+  if (!hasData(info, TABLE_OF[kind] || kind)) return t(`empty.${kind}`, { store: state.store });
+  const range = dataRange(info);
+  const inside = range.min && range.max && !(state.from > range.max || state.to < range.min);
+  return inside && state.filters.length ? t("empty.filtered") : t("empty.range", range);
 }
 
 // GET /metrics for the ids the current filters (and `by`) allow; {data, ok, skipped}. No usable id: no request.
@@ -23,6 +26,14 @@ export async function queryMetrics(ids, { by = [], ...extra } = {}) {
   if (extra.sort && !ok.includes(extra.sort.split(":")[0])) delete extra.sort;
   const params = metricParams(ok, { ...extra, by: by.length ? by.join(",") : null });
   return { data: await cached("/metrics", params), ok, skipped };
+}
+
+// The API's notes about the data (a range without any, a filter value or step event without rows) in the page's
+// language. Notes of a metric under a segment (null: no users in ad spend, stock or the catalog) are not these.
+export function dataNotes(notes) {
+  const items = Object.values(notes || {}).filter((n) => n && ["no_data", "no_rows"].includes(n.reason));
+  if (!items.length) return null;
+  return el("div", { class: "data-notes" }, items.map((n) => note(lang() === "zh" ? n.zh : n.en, "warn")));
 }
 
 export function skippedNote(skipped) {
@@ -161,7 +172,7 @@ export async function kpiData(ids) {
     queryMetrics(ids, { compare: cmp, grain }),
   ]);
   return { total: (totals.data.rows || [])[0] || null, daily: days.data.rows || [], currency: totals.data.currency,
-    ok: totals.ok, skipped: totals.skipped, grain };
+    ok: totals.ok, skipped: totals.skipped, grain, notes: totals.data.notes || {} };
 }
 
 // Catalog metric ids of the given groups (catalog order), optionally only those that can be cut by `dim`.
@@ -175,5 +186,5 @@ export async function kpiGrid(ids) {
   const data = await kpiData(ids);
   const grid = el("div", { class: "kpi-grid" }, ids.filter((id) => metricInfo(id)).map((id) =>
     kpiCard(id, data.total, data.daily, data.currency, { skipped: data.skipped.includes(id) })));
-  return el("div", {}, skippedNote(data.skipped), grid);
+  return el("div", {}, skippedNote(data.skipped), dataNotes(data.notes), grid);
 }

@@ -1,13 +1,13 @@
 // 转化 Conversion: the funnel builder (steps, window, mode, breakdown) -> GET /api/v1/funnel: funnel bars, the step
 // table (counts, conversion, step conversion, median time, drop-off CSV links), breakdown and daily conversion.
-import { apiUrl, cached } from "../api.js";
+import { apiUrl, cached, errorText } from "../api.js";
 import { chartCard, COLORS, lineChart, wideWidth } from "../charts.js";
 import { funnelChart } from "../charts_extra.js";
 import { fmtDate, fmtDayShort, fmtInt, fmtPct, fmtSeconds } from "../format.js";
 import { dimName, eventName, KNOWN_EVENTS, t, valueName } from "../i18n.js";
 import { eventWhere, FILTER_DIMS, rangeParams, setFilter, state } from "../state.js";
 import { block, el, emptyState, note, tableCard } from "../ui.js";
-import { emptyText } from "./common.js";
+import { dataNotes } from "./common.js";
 
 const WINDOWS = ["1h", "1d", "3d", "7d", "14d", "30d"];
 const MODES = ["ordered", "strict", "unordered"];
@@ -30,15 +30,20 @@ export async function render(page, ctx) {
   const windowSel = select("funnel-window", WINDOWS, form.window, windowLabel);
   const modeSel = select("funnel-mode", MODES, form.mode, (m) => t(`cv.mode.${m}`));
   const bySel = select("funnel-by", BREAKDOWNS, form.by, (d) => (d ? dimName(d) : t("cv.byNone")));
-  const chips = el("div", { class: "event-chips" }, KNOWN_EVENTS.map((e) => el("button", { type: "button",
-    class: "small link", title: e, onclick: () => {
-      steps.value = steps.value.trim() ? `${steps.value.replace(/,\s*$/, "")},${e}` : e;
-      steps.focus();
-    } }, `+ ${eventName(e)}`)));
+  const stepsError = el("p", { id: "funnel-steps-error", class: "field-error", role: "alert", hidden: true });
+  const chips = el("div", { class: "event-chips", id: "funnel-step-picker", "aria-label": t("cv.pickStep"),
+    title: t("cv.pickStep") }, await stepChoices(steps));
   const run = async () => {
     Object.assign(form, { steps: steps.value.replace(/\s+/g, ""), window: windowSel.value, mode: modeSel.value,
       by: bySel.value });
-    await block(results, () => funnelResults(ctx, where), ctx);
+    stepsError.hidden = true;
+    stepsError.textContent = "";
+    steps.removeAttribute("aria-invalid");
+    await block(results, () => funnelResults(ctx, where, (exc) => {
+      steps.setAttribute("aria-invalid", "true");
+      stepsError.textContent = errorText(exc);
+      stepsError.hidden = false;
+    }), ctx);
   };
   const builder = el("form", { class: "card wide funnel-builder", onsubmit: (ev) => {
     ev.preventDefault();
@@ -46,7 +51,7 @@ export async function render(page, ctx) {
   } },
   el("header", { class: "card-head" }, el("h2", { text: t("cv.builder") })),
   el("div", { class: "card-body form-grid" },
-    el("label", { class: "field grow" }, el("span", { text: t("cv.steps") }), steps,
+    el("label", { class: "field grow" }, el("span", { text: t("cv.steps") }), steps, stepsError,
       el("small", { id: "funnel-steps-hint", class: "muted", text: t("cv.stepsHint") }), chips),
     el("label", { class: "field" }, el("span", { text: t("cv.window") }), windowSel),
     el("label", { class: "field" }, el("span", { text: t("cv.mode") }), modeSel),
@@ -63,14 +68,40 @@ function funnelParams(where) {
   return { steps: form.steps, window: form.window, mode: form.mode, by: form.by || null, ...rangeParams(), where };
 }
 
-async function funnelResults(ctx, where) {
+// The step picker: the store's events in the selected dates (GET /values/event, most first), custom ones too.
+async function stepChoices(input) {
+  let events = KNOWN_EVENTS.map((e) => ({ value: e, rows: null }));
+  try {
+    const data = await cached("/values/event", rangeParams());
+    events = (data.values || []).filter((r) => r.value);
+  } catch (exc) {
+    console.warn(exc); // the standard events stay offered
+  }
+  return events.map((r) => el("button", { type: "button", class: "small link step-choice", title: r.value,
+    "data-event": r.value, onclick: () => {
+      input.value = input.value.trim() ? `${input.value.replace(/,\s*$/, "")},${r.value}` : r.value;
+      input.focus();
+    } }, `+ ${eventName(r.value)}${r.rows === null || r.rows === undefined ? "" : ` (${fmtInt(r.rows)})`}`));
+}
+
+// A step the store does not know (a typo such as add_to_card) is said beside the steps (`onStepError`), not as
+// "no data in these dates"; notes of the answer say why counts are 0 (no data in the dates, a value without rows).
+async function funnelResults(ctx, where, onStepError) {
   const params = funnelParams(where);
-  const data = await cached("/funnel", params);
+  let data;
+  try {
+    data = await cached("/funnel", params);
+  } catch (exc) {
+    const at = (exc && exc.status === 400 && exc.error && exc.error.where) || "";
+    if (!at.startsWith("--steps") && !at.startsWith("--exclude")) throw exc;
+    onStepError(exc);
+    return el("div", { class: "wide" }, note(t("cv.fixSteps"), "warn"));
+  }
   const steps = (data.steps || []).map((s) => ({ ...s, label: eventName(s.event) }));
   const out = el("div", { class: "grid" });
-  if (!steps.length || !steps[0].count) {
-    out.append(el("div", { class: "wide" }, emptyState(emptyText("events"))));
-  }
+  const explained = dataNotes(data.notes);
+  if (explained) out.append(el("div", { class: "wide" }, explained));
+  else if (!steps.length || !steps[0].count) out.append(el("div", { class: "wide" }, emptyState(t("empty.rows"))));
   const chart = funnelChart(steps, { fmtCount: fmtInt, fmtPct: (v) => fmtPct(v, 1), label: t("cv.chart"), width: wideWidth(),
     gap: (s) => `↓ ${t("cv.stepConversion")} ${fmtPct(s.step_conversion, 1)} · ${t("cv.dropped")} ${fmtInt(s.dropped)}` });
   const columns = [

@@ -5,7 +5,7 @@ import { fmtAxis, fmtDate, fmtDayShort, fmtMetric } from "../format.js";
 import { metricInfo, state } from "../state.js";
 import { metricName, t } from "../i18n.js";
 import { block, card, el, emptyState, note } from "../ui.js";
-import { anomalies, emptyText, kpiCard, kpiData, skippedNote } from "./common.js";
+import { anomalies, dataNotes, emptyText, kpiCard, kpiData, skippedNote } from "./common.js";
 
 // shoplens/server/warmup.py computes these for the landing range after every import: keep the two lists equal.
 export const KPIS = ["gmv", "uv", "paying_buyers", "conversion_rate", "customer_unit_price", "uv_value", "refund_rate",
@@ -34,7 +34,9 @@ export async function render(page, ctx) {
     const warn = skippedNote(data.skipped);
     if (warn) notes.append(warn);
     const total = data.total || {};
-    if (!total.gmv && !total.uv) {
+    const explained = dataNotes(data.notes);
+    if (explained) notes.append(explained);
+    else if (!total.gmv && !total.uv) {
       const orders = emptyText("orders");
       const events = emptyText("events");
       notes.append(emptyState(orders, orders === events ? null : events));
