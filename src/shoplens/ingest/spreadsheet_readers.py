@@ -107,16 +107,18 @@ def _sheet_rows(book: Any, sheet: Any) -> Iterator[tuple[int, list[Any]]]:
     ``FORMULA_MARK + formula`` instead of the None that means an empty cell.
 
     openpyxl's ``data_only`` reading returns None for both, so its parser is extended to tell them
-    apart (the sheet XML has ``<f>`` but no ``<v>``); the test builds such a workbook.
+    apart: the sheet XML has ``<f>`` and no ``<v>``, or an empty ``<v/>`` in a cell that is not a
+    text result (an empty text result, ``t="str"``, is an empty cell). The test builds such a workbook.
     """
     from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 
     class Parser(WorkSheetParser):  # type: ignore[misc]
         def parse_cell(self, element: Any) -> dict[str, Any]:
             parsed = super().parse_cell(element)
-            if (parsed["value"] is None and element.find(FORMULA_TAG) is not None
-                    and element.find(VALUE_TAG) is None):
-                parsed["value"] = FORMULA_MARK + str(self.parse_formula(element))
+            if parsed["value"] is None and element.find(FORMULA_TAG) is not None:
+                cached = element.find(VALUE_TAG)
+                if cached is None or (not cached.text and element.get("t", "n") not in ("str", "s", "inlineStr")):
+                    parsed["value"] = FORMULA_MARK + str(self.parse_formula(element))
             return parsed
 
     with sheet._get_source() as src:
