@@ -33,7 +33,6 @@ register_labels({
     "st_segments_removed": ("删除的分群(仅属于该店铺)", "segments removed (saved for this store only)"),
     "st_segments_changed": ("更新的分群", "segments updated"),
     "st_confirm": ("确认删除？此操作不可撤销", "Delete it? This cannot be undone"),
-    "st_kept": ("未删除任何数据", "nothing was deleted"),
     "st_none": ("仓库中还没有店铺", "no store in the warehouse yet"),
 })
 
@@ -129,13 +128,18 @@ def delete_command(store: StoreArg,
                                     zh_hint="请在终端中运行以便确认，或加上 --yes")
             _describe(preview, "st_will_delete")
             if not typer.confirm(t("st_confirm"), default=False, err=True):
-                console.print(t("st_kept"))
-                raise typer.Exit(1)
+                raise NotConfirmed("not confirmed: nothing was deleted", zh="未确认：没有删除任何数据")
         change = delete_store(wh.con, store)
     if fmt is Shape.json:
         print_json(change.to_dict())
         return
     _describe(change, "st_deleted")
+
+
+class NotConfirmed(ShoplensError):
+    """The user answered no (exit 1, not a usage error)."""
+
+    exit_code = 1
 
 
 def _describe(change: Any, title: str) -> None:

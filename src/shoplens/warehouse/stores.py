@@ -64,7 +64,7 @@ def store_tables(con: Any) -> list[str]:
     rows = con.execute(
         "SELECT c.table_name FROM duckdb_columns() c JOIN duckdb_tables() t ON t.database_name = c.database_name "
         "AND t.schema_name = c.schema_name AND t.table_name = c.table_name WHERE c.column_name = 'store_id' "
-        "AND NOT c.temporary AND c.schema_name = 'main' AND c.database_name = current_database() "
+        "AND NOT t.temporary AND c.schema_name = 'main' AND c.database_name = current_database() "
         "ORDER BY c.table_name").fetchall()
     return [r[0] for r in rows]
 
