@@ -14,17 +14,16 @@ from shoplens.i18n import register_labels, t
 store_app = typer.Typer(help="Stores of the warehouse: list, show, rename, delete. 店铺管理。", no_args_is_help=True)
 
 register_labels({
-    "st_orders": ("订单", "orders"),
-    "st_events": ("事件", "events"),
+    "st_orders": ("订单", "Orders"),
+    "st_events": ("事件", "Events"),
     "st_rows": ("总行数", "rows"),
-    "st_imports": ("导入次数", "imports"),
-    "st_last": ("最近导入 (UTC)", "last import (UTC)"),
-    "st_finished": ("完成 (UTC)", "finished (UTC)"),
-    "st_cur": ("币种", "currency"),
-    "st_zone": ("时区", "zone"),
+    "st_imports": ("导入", "Imports"),
+    "st_cur": ("币种", "Currency"),
+    "st_zone": ("时区", "Zone"),
     "st_demo": ("演示", "demo"),
     "st_span": ("时间跨度", "span"),
-    "st_files": ("文件", "files"),
+    "st_quarantined_lines": ("隔离区中的行", "lines in quarantine"),
+    "st_files": ("文件", "Files"),
     "st_renamed": ("已重命名店铺", "store renamed"),
     "st_deleted": ("已删除店铺", "store deleted"),
     "st_will_delete": ("将删除店铺", "this deletes store"),
@@ -60,11 +59,11 @@ def list_command(fmt: FmtOpt = Shape.table) -> None:
     if not stores:
         console.print(t("st_none"))
         return
-    header = [t("store"), t("platform"), t("st_cur"), t("st_zone"), t("st_events"), t("st_orders"), t("st_rows"),
-              t("st_imports"), t("st_last")]
-    rows = [[s.store_id + (f" ({t('st_demo')})" if s.demo else ""), s.platform, s.reporting_currency, s.timezone,
-             s.events, s.orders, s.rows, s.imports, (s.last_import or "")[:10]] for s in stores]
-    console.print(rich_table(t("stores_title"), header, rows, numeric=(4, 5, 6, 7)))
+    # fits 80 columns; platform, all rows and the last import: `store show` or --format json
+    header = [t("store"), t("st_cur"), t("st_zone"), t("st_events"), t("st_orders"), t("st_imports")]
+    rows = [[s.store_id + (f" ({t('st_demo')})" if s.demo else ""), s.reporting_currency, s.timezone, s.events,
+             s.orders, s.imports] for s in stores]
+    console.print(rich_table(t("stores_title"), header, rows, numeric=(3, 4, 5)))
 
 
 @store_app.command("show")
@@ -79,17 +78,16 @@ def show_command(store: StoreArg, fmt: FmtOpt = Shape.table) -> None:
         return
     s = detail.store
     console.print(f"[bold]{s.store_id}[/] {s.name or ''} · {s.platform} · {s.reporting_currency} · {s.timezone}"
-                  + (f" ({t('st_demo')})" if s.demo else ""), highlight=False)
-    console.print(f"{t('st_span')}: {detail.first or '—'} .. {detail.last or '—'} · {t('quarantined')} "
+                  + (f" ({t('st_demo')})" if s.demo else "") + f" · {s.rows:,} {t('st_rows')}", highlight=False)
+    console.print(f"{t('st_span')}: {detail.first or '—'} .. {detail.last or '—'} · {t('st_quarantined_lines')} "
                   f"{detail.quarantined:,}", highlight=False)
     console.print(rich_table(t("info_title"), [t("table"), t("rows"), t("from"), t("to")],
                              [[name, v["rows"], v["min"], v["max"]] for name, v in detail.tables.items()],
                              numeric=(1,)))
     console.print(rich_table(t("st_imports"), ["#", t("preset"), t("st_files"), t("read"), t("loaded"),
-                                                t("duplicates"), t("quarantined"), t("st_finished")],
+                                                t("duplicates"), t("quarantined")],
                              [[i["import_id"], i["preset"], ", ".join(f.rsplit("/", 1)[-1] for f in i["files"]),
-                               i["read"], i["loaded"], i["duplicates"], i["quarantined"],
-                               (i["finished"] or "")[:16].replace("T", " ")] for i in detail.imports],
+                               i["read"], i["loaded"], i["duplicates"], i["quarantined"]] for i in detail.imports],
                              numeric=(0, 3, 4, 5, 6)))
     console.print(t("times_note"))
 

@@ -93,7 +93,7 @@ class StoreDetail:
     tables: dict[str, dict[str, Any]]  # canonical table -> rows, min, max (UTC timestamps / local dates)
     first: str | None  # earliest and latest time of any row (span)
     last: str | None
-    quarantined: int
+    quarantined: int  # source lines in quarantine
     imports: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -154,7 +154,8 @@ def store_detail(con: Any, store_id: str) -> StoreDetail:
             tables[t.name] = {"rows": int(row[0]), "min": _iso(row[1]), "max": _iso(row[2])}
     firsts = [v["min"][:10] for v in tables.values() if v["min"]]
     lasts = [v["max"][:10] for v in tables.values() if v["max"]]
-    quarantined = int(con.execute("SELECT count(*) FROM quarantine WHERE store_id = ?", [store_id]).fetchone()[0])
+    quarantined = int(con.execute("SELECT count(*) FROM (SELECT DISTINCT file, line FROM quarantine "
+                                  "WHERE store_id = ?)", [store_id]).fetchone()[0])
     imports = con.execute(
         "SELECT import_id, min(preset), list(file ORDER BY file), sum(\"read\"), sum(loaded), sum(duplicates), "
         "sum(quarantined), max(finished) FROM import_manifest WHERE store_id = ? GROUP BY 1 ORDER BY 1",
