@@ -49,10 +49,12 @@ Examples:\n
 register_labels({
     "store_implied": ("仓库中唯一的店铺；用 --store 可指定", "the warehouse's only store; --store names one"),
     "import_refused": ("导入被拒绝，未写入任何数据", "Import refused, nothing written"),
+    "tables_refused": ("本会写入的行数", "Rows it would have written"),
     "no_rows_file": ("仓库中没有该文件的任何行", "no row of this file is in the warehouse"),
     "undo_title": ("已撤销导入", "Undone import"),
     "undo_removed": ("删除", "removed"),
     "undo_restored": ("恢复", "restored"),
+    "undo_quarantine": ("隔离区记录", "quarantine rows"),
     "undo_store_removed": ("该导入新建的店铺已一并删除", "the store it created was removed too"),
 })
 
@@ -201,7 +203,7 @@ def _undo(args: list[str], fmt: Shape) -> None:
     for label, counts in (("undo_removed", result.removed), ("undo_restored", result.restored)):
         listed = " · ".join(f"{name} {n:,}" for name, n in sorted(counts.items())) or "0"
         console.print(f"  {t(label)}: {listed}")
-    console.print(f"  {t('quarantined')}: {t('undo_removed')} {result.quarantine_removed:,}, "
+    console.print(f"  {t('undo_quarantine')}: {t('undo_removed')} {result.quarantine_removed:,}, "
                   f"{t('undo_restored')} {result.quarantine_restored:,}")
     if result.store_removed:
         console.print(f"  {t('undo_store_removed')}")
@@ -232,7 +234,7 @@ def _print_summary(summary) -> None:
         console.print(f"{t('total')}: {t('read')} {summary.read:,} = {t('loaded')} {summary.loaded:,} + "
                       f"{t('duplicates')} {summary.duplicates:,} + {t('quarantined')} {summary.quarantined:,}")
     written = " · ".join(f"{name} {n:,}" for name, n in sorted(summary.tables.items()))
-    console.print(f"{t('tables_title')}: {written or '0'}")
+    console.print(f"{t('tables_refused' if summary.refused else 'tables_title')}: {written or '0'}")
     if summary.examples:
         console.print(f"{t('quarantine_title')}:")
         for e in summary.examples:
