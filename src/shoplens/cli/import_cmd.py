@@ -31,7 +31,7 @@ digits, '-', '_', '.'.
 
 Exit codes: 0 loaded (an unchanged re-import too); 2 usage or input error, nothing written;
 3 warehouse locked by another process; 4 a file has no rows in the warehouse (empty, header
-only, or every line quarantined; the rest is committed, its quarantine kept to inspect);
+only, or every line quarantined; the import is committed, its quarantine kept to inspect);
 5 refused by --strict / --max-bad-rows, nothing written; 130/143 interrupted.
 
 `shoplens import undo ID` takes import ID back out (restoring the rows it replaced), or says which
