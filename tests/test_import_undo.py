@@ -176,6 +176,9 @@ def test_undo_refuses_when_a_later_import_depends_on_it(tmp_path: Path) -> None:
     assert "no import #7" in cli("--db", str(db), "import", "undo", "7").stderr
     assert cli("--db", str(db), "import", "undo", "seven").returncode == 2
     assert cli("--db", str(db), "import", "undo", "1", "--store", "uk").returncode == 2
+    none = tmp_path / "none.duckdb"
+    assert "no warehouse here yet" in cli("--db", str(none), "import", "undo", "1").stderr
+    assert not none.exists()
 
 
 def test_undo_refuses_when_later_imports_use_its_store_or_its_rates(tmp_path: Path, db_path: Path) -> None:

@@ -153,6 +153,10 @@ def test_delete_needs_a_confirmation_and_removes_everything_of_the_store(two_sto
     assert rows_of(two_stores, "SELECT name, stores FROM segments ORDER BY 1") == [
         ("seg_ab", ["b"]), ("shared", None)]
     assert "no store 'a'" in cli("--db", str(two_stores), "store", "delete", "a", "--yes").stderr
+    none = two_stores.with_name("none.duckdb")
+    for args in (("delete", "a", "--yes"), ("rename", "a", "b"), ("list",)):
+        assert "no warehouse here yet" in cli("--db", str(none), "store", *args).stderr
+    assert not none.exists()
 
 
 def test_delete_is_one_transaction(two_stores: Path, monkeypatch: pytest.MonkeyPatch) -> None:

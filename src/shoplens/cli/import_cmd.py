@@ -188,12 +188,14 @@ def _undo(args: list[str], fmt: Shape) -> None:
     """`shoplens import undo ID`."""
     from shoplens.cli.app import db_path
     from shoplens.ingest.undo import undo_import
-    from shoplens.warehouse.connection import Warehouse
+    from shoplens.warehouse.connection import Warehouse, default_db_path
 
     if len(args) != 1 or not args[0].lstrip("#").isdigit():
         raise ShoplensError("import undo needs one import id (a number)", hint="shoplens import undo 3; the ids of a "
                             "store's imports: shoplens store show STORE", zh="import undo 需要一个导入编号（数字）",
                             zh_hint="如 shoplens import undo 3；店铺的导入编号见 shoplens store show STORE")
+    if not Path(db_path() or default_db_path()).exists():
+        Warehouse(db_path(), read_only=True)  # raises the usual "no warehouse here yet": none is created
     with Warehouse(db_path()) as wh:
         result = undo_import(wh, int(args[0].lstrip("#")))
     if fmt is Shape.json:
