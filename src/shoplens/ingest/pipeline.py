@@ -207,10 +207,12 @@ def _import_one(wh: Warehouse, item: _File, index: int, import_id: int, ctx: Sto
     extra = "".join(f", {sql} AS {quote(name)}" for name, sql in item.plan.computed.items())
     con.execute(f"CREATE OR REPLACE TEMP TABLE {src} AS SELECT *{extra} FROM ({inner})")
     formulas = item.source.fmt == "xlsx"  # formula cells without a value are marked by the reader
+    marked: set[int] = set()
     for f in item.plan.fields:
         k = position[f.header]
         unread = f"starts_with(c{k}, {lit(FORMULA_MARK)})" if formulas else "false"
-        if formulas:
+        if formulas and k not in marked:  # once per cell, however many fields read it
+            marked.add(k)
             problems.add(src, unread, f.header, k, f"substr(c{k}, {len(FORMULA_MARK) + 1})", "formula_without_value")
         # a blank cell is an empty value (checked as "required" below), not an unreadable one
         problems.add(src, f"trim(c{k}) <> '' AND {quote(f.name)} IS NULL AND NOT {unread}", f.header, k, f"c{k}",
