@@ -65,7 +65,8 @@ def main() -> None:
         events = tmpdir / "events.csv.gz"
         write_events(events, args.events)
         for label in ("canonical events CSV, first import", "canonical events CSV, re-import"):
-            name, secs, summary = timed(label, lambda: import_files(wh, [events], table="events", store="web"))
+            name, secs, summary = timed(label, lambda: import_files(wh, [events], table="events", store="web",
+                                                                    currency="USD", timezone="UTC"))
             rows.append((name, summary.read, secs))  # type: ignore[attr-defined]
         from shoplens.demo import build_demo
 

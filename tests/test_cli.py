@@ -52,7 +52,8 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict]:
     db = tmp_path / "cli.duckdb"
     src = tmp_path / "orders.csv"
     src.write_text(ORDERS)
-    proc = cli("--db", str(db), "import", "orders", str(src), "--format", "json")
+    proc = cli("--db", str(db), "import", "orders", str(src), "--format", "json", "--store", "default",
+               "--currency", "USD", "--timezone", "UTC")
     assert proc.returncode == 0, proc.stderr
     return db, src, json.loads(proc.stdout)
 
@@ -61,7 +62,9 @@ HELP = {
     (): ["--db", "--lang", "--debug", "--version", "import", "info", "quarantine", "schema", "migrate",
          "presets", "demo"],
     ("import",): ["--preset", "--store", "--map", "--timezone", "--currency", "--encoding", "--format",
-                  "SRC=DST", "orders", "online-retail"],
+                  "SRC=DST", "orders", "online-retail", "--strict", "--max-bad-rows", "Exit codes", "undo"],
+    ("store",): ["list", "show", "rename", "delete"],
+    ("store", "delete"): ["--yes", "--format"],
     ("info",): ["--store", "--format"],
     ("schema",): ["--format", "markdown"],
     ("presets",): ["--format"],
@@ -150,8 +153,11 @@ def test_user_mistakes_give_one_actionable_line(tmp_path: Path, loaded: tuple[Pa
 def test_a_failed_first_import_leaves_no_warehouse_behind(tmp_path: Path) -> None:
     src = tmp_path / "orders.csv"
     src.write_text("order_id,created_ts\no1,2024-03-01 10:00:00\n")  # no gross_amount
-    proc = cli("import", "orders", str(src), cwd=tmp_path)  # default ./shoplens.duckdb
+    proc = cli("import", "orders", str(src), "--store", "s", "--currency", "USD", "--timezone", "UTC",
+               cwd=tmp_path)  # default ./shoplens.duckdb
     one_line_error(proc, "missing required column(s) for orders: gross_amount")
+    proc = cli("import", "orders", str(src), cwd=tmp_path)  # no store named: refused before anything is written
+    one_line_error(proc, "no store to import into", "--store ID --currency CODE --timezone TZ")
     proc = cli("import", "orders", str(tmp_path / "typo.csv"), cwd=tmp_path)
     one_line_error(proc, "typo.csv", "file not found")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["orders.csv"]

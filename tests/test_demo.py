@@ -347,7 +347,7 @@ def test_two_stores_are_isolated(wh):
 def test_refuses_to_overwrite_imported_data(wh, tmp_path: Path):
     csv = tmp_path / "customers.csv"
     csv.write_text("user_id,country\nu1,CN\n", encoding="utf-8")
-    shoplens.import_files(wh, [csv], table="customers", store="demo")
+    shoplens.import_files(wh, [csv], table="customers", store="demo", currency="USD", timezone="UTC")
     with pytest.raises(ShoplensError, match="imported data"):
         build_demo(wh, events=5_000, days=30)
     assert rows(wh, "SELECT user_id FROM customers WHERE store_id = 'demo'") == [("u1",)]

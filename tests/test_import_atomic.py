@@ -132,7 +132,8 @@ def test_kill_9_during_a_large_import_leaves_the_previous_state(tmp_path: Path, 
     db = tmp_path / "w.duckdb"
     small = tmp_path / "small.csv"
     small.write_text(SMALL)
-    first = subprocess.run(cli("--db", str(db), "import", "events", str(small), "--format", "json"),
+    first = subprocess.run(cli("--db", str(db), "import", "events", str(small), "--format", "json", "--store", "w",
+                               "--currency", "USD", "--timezone", "UTC"),
                            capture_output=True, text=True, timeout=60)
     assert first.returncode == 0, first.stderr
     assert json.loads(first.stdout)["loaded"] == 3
@@ -215,12 +216,13 @@ def test_a_fatal_error_in_the_second_file_leaves_nothing_of_the_first(tmp_path: 
     # a fresh warehouse: not even the store the import would have created is left
     with shoplens.connect(str(db_path)) as wh:
         with pytest.raises(ShoplensError) as info:
-            shoplens.import_files(wh, [str(first), str(broken)], table="events", store="new")
+            shoplens.import_files(wh, [str(first), str(broken)], table="events", store="new", currency="USD",
+                                  timezone="UTC")
         assert "second.csv.gz" in str(info.value) and "truncated" in str(info.value)
         assert wh.con.execute("SELECT count(*) FROM stores").fetchone() == (0,)
         assert wh.con.execute("SELECT count(*) FROM events").fetchone() == (0,)
         # the connection is still usable after the rollback
-        shoplens.import_files(wh, [str(earlier)], table="events", store="new")
+        shoplens.import_files(wh, [str(earlier)], table="events", store="new", currency="USD", timezone="UTC")
     before = state(db_path)
     assert len(before["events"]) == 1 and len(before["import_manifest"]) == 1
 

@@ -57,6 +57,9 @@ def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
         con.close()
 
 
+NEW = {"currency": "USD", "timezone": "UTC"}  # what a new store of these tests reports in
+
+
 def import_(db: Path, files: list[Path], **kw):
     with shoplens.connect(str(db)) as wh:
         return shoplens.import_files(wh, [str(f) for f in files], **kw)
@@ -161,7 +164,7 @@ def _manifest(db: Path, name: str) -> list[tuple]:
 def test_broken_orders_and_events(tmp_path: Path, db_path: Path) -> None:
     orders = write(tmp_path / "orders.csv", BROKEN_ORDERS)
     events = write(tmp_path / "events.csv", BROKEN_EVENTS)
-    summary = import_(db_path, [orders], table="orders", store="shop")
+    summary = import_(db_path, [orders], table="orders", store="shop", **NEW)
     assert _counts(summary) == ORDERS_COUNTS
     assert _counts(summary.files[0]) == ORDERS_COUNTS
     assert summary.tables == {"orders": 5}
@@ -190,7 +193,7 @@ def test_broken_orders_and_events(tmp_path: Path, db_path: Path) -> None:
 
     # Windows line ends: the same lines, the same refusals (the quoted newline stays \r\n in the value)
     crlf = write(tmp_path / "orders_crlf.csv", BROKEN_ORDERS.replace("\n", "\r\n"))
-    summary = import_(db_path, [crlf], table="orders", store="crlf")
+    summary = import_(db_path, [crlf], table="orders", store="crlf", **NEW)
     assert _counts(summary) == ORDERS_COUNTS
     assert _quarantine(db_path, "orders_crlf.csv") == BROKEN_ORDERS_QUARANTINE
     assert query(db_path, "SELECT payment_method FROM orders WHERE store_id = 'crlf' AND order_id = 'o11'") \
@@ -211,9 +214,11 @@ def test_broken_orders_and_events(tmp_path: Path, db_path: Path) -> None:
     # conservation holds for every manifest row
     assert query(db_path, 'SELECT count(*) FROM import_manifest WHERE "read" <> loaded + duplicates + '
                  "quarantined") == [(0,)]
-    # quarantine rows now belong to the latest import of their file
-    assert query(db_path, "SELECT DISTINCT import_id FROM quarantine WHERE store_id = 'shop'") \
-        == [(summary.import_id,)]
+    # the unchanged re-import found exactly the quarantine rows of its files and left them as they were
+    # (it writes nothing, so `import undo` of it has nothing to restore): they stay those of imports 1 and 2
+    assert query(db_path, "SELECT DISTINCT import_id FROM quarantine WHERE store_id = 'shop' ORDER BY 1") \
+        == [(1,), (2,)]
+    assert {e["file"] for e in summary.examples} == {str(events.absolute()), str(orders.absolute())}  # still shown
 
 
 # --------------------------------------------------------------------------------------------
@@ -302,7 +307,7 @@ def test_same_content_in_every_encoding_and_format(tmp_path: Path, db_path: Path
     results = {}
     with shoplens.connect(str(db_path)) as wh:
         for name, path in files.items():
-            results[name] = shoplens.import_files(wh, [str(path)], table="orders", store=name)
+            results[name] = shoplens.import_files(wh, [str(path)], table="orders", store=name, **NEW)
     for name in files:
         rows = query(db_path, "SELECT order_id, user_id, created_ts, status, gross_amount, channel, "
                      "payment_method, country FROM orders WHERE store_id = ? ORDER BY order_id", [name])
@@ -325,7 +330,7 @@ def test_same_content_in_every_encoding_and_format(tmp_path: Path, db_path: Path
 # --------------------------------------------------------------------------------------------
 def test_missing_required_column_fails_before_writing(tmp_path: Path, db_path: Path) -> None:
     good = write(tmp_path / "good.csv", BROKEN_ORDERS)
-    import_(db_path, [good], table="orders", store="shop")
+    import_(db_path, [good], table="orders", store="shop", **NEW)
     before = snapshot(db_path)
     new = write(tmp_path / "new.csv", "order_id,created_ts,gross_amount\nz0,2024-03-01 09:00:00,1\n")
     bad = write(tmp_path / "no_amount.csv", "order_id,created_ts,currency\nz1,2024-03-01 10:00:00,USD\n")
@@ -347,7 +352,8 @@ def test_column_map(tmp_path: Path, db_path: Path) -> None:
     src = write(tmp_path / "export.csv", "Order No,when,Amount,currency\n"
                 "m1,2024-03-01 10:00:00,12.5,USD\nm2,2024-03-01 11:00:00,3,USD\n")
     proc = run_cli("--db", str(db_path), "import", "orders", str(src), "--map", "Order No=order_id",
-                   "--map", "when=created_ts", "--map", "amount=gross_amount", "--format", "json")
+                   "--map", "when=created_ts", "--map", "amount=gross_amount", "--format", "json",
+                   "--store", "shop", "--currency", "USD", "--timezone", "UTC")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert (out["read"], out["loaded"], out["quarantined"]) == (2, 2, 0)
@@ -446,8 +452,8 @@ def test_later_version_replaces_the_order(tmp_path: Path, db_path: Path) -> None
                   "v1,2024-03-01 10:00:00,paid,10\nv2,2024-03-01 11:00:00,paid,20\n")
     second = write(tmp_path / "day2.csv", "order_id,created_ts,status,gross_amount\n"
                    "v1,2024-03-01 10:00:00,shipped,10\nv2,2024-03-01 11:00:00,paid,20\n")
-    one = import_(db_path, [first], table="orders")
-    two = import_(db_path, [second], table="orders")
+    one = import_(db_path, [first], table="orders", store="shop", **NEW)
+    two = import_(db_path, [second], table="orders")  # the warehouse's only store
     assert _counts(two) == {"read": 2, "loaded": 1, "duplicates": 1, "quarantined": 0}
     assert query(db_path, "SELECT order_id, status, _import_id FROM orders ORDER BY 1") == [
         ("v1", "shipped", two.import_id), ("v2", "paid", one.import_id)]
@@ -457,9 +463,9 @@ def test_customer_first_seen_keeps_the_minimum(tmp_path: Path, db_path: Path) ->
     a = write(tmp_path / "a.csv", "user_id,first_seen,country\nu1,2024-03-05 00:00:00,US\nu2,2024-02-01,US\n")
     b = write(tmp_path / "b.csv", "user_id,first_seen,country\nu1,2024-03-01 00:00:00,CN\nu2,2024-02-10,US\n")
     c = write(tmp_path / "c.csv", "user_id,first_seen,country\nu1,,JP\n")
-    import_(db_path, [a], table="customers", store="ab")
+    import_(db_path, [a], table="customers", store="ab", **NEW)
     import_(db_path, [b], table="customers", store="ab")
-    import_(db_path, [b], table="customers", store="ba")
+    import_(db_path, [b], table="customers", store="ba", **NEW)
     import_(db_path, [a], table="customers", store="ba")
     rows = query(db_path, "SELECT store_id, user_id, first_seen, country FROM customers ORDER BY 1, 2")
     assert rows == [
@@ -474,7 +480,7 @@ def test_a_repeated_header_reads_its_first_column(tmp_path: Path, db_path: Path)
     f = write(tmp_path / "repeated.csv", "order_id,created_ts,gross_amount,order_id\n"
               "r1,2024-03-01 10:00:00,5,OTHER\n"
               ",2024-03-01 11:00:00,6,SECOND\n")  # line 3: the first order_id is empty
-    summary = import_(db_path, [f], table="orders")
+    summary = import_(db_path, [f], table="orders", store="shop", **NEW)
     assert summary.files[0].ignored_columns == ["order_id"]
     assert query(db_path, "SELECT order_id, gross_amount FROM orders") == [("r1", Decimal("5"))]
     assert _quarantine(db_path, "repeated.csv") == {(3, "order_id", 1, None, "missing_required")}

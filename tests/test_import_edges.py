@@ -45,7 +45,7 @@ def test_derived_rows_keep_what_a_richer_import_stored(tmp_path: Path, wh) -> No
 
 def test_first_seen_is_the_minimum_inside_one_file(tmp_path: Path, wh) -> None:
     f = write(tmp_path / "c.csv", "user_id,first_seen\nu1,2020-01-01 00:00:00\nu1,2021-01-01 00:00:00\n")
-    summary = import_files(wh, [f], store="s")
+    summary = import_files(wh, [f], store="s", currency="USD", timezone="UTC")
     assert rows(wh, "SELECT first_seen::VARCHAR FROM customers") == [("2020-01-01 00:00:00",)]
     assert (summary.loaded, summary.duplicates) == (1, 1)
 
@@ -76,7 +76,7 @@ def test_jsonl_keys_that_appear_late_are_read(tmp_path: Path, wh) -> None:
     lines[1200] = json.dumps({"order_id": "o1200", "created_ts": "2024-03-01 10:00:00", "gross_amount": 1,
                               "discount": 0.5})
     f = write(tmp_path / "o.jsonl", "\n".join(lines) + "\n")
-    import_files(wh, [f], store="s", currency="USD")
+    import_files(wh, [f], store="s", currency="USD", timezone="UTC")
     assert rows(wh, "SELECT order_id, discount FROM orders WHERE discount IS NOT NULL") == [
         ("o1200", Decimal("0.5000"))]
 
@@ -87,8 +87,8 @@ def test_quarantine_is_per_real_file(tmp_path: Path, wh) -> None:
     bad = "order_id,created_ts,gross_amount\no1,not a date,1\n"
     a = write(tmp_path / "d1" / "x.csv", bad)
     b = write(tmp_path / "d2" / "x.csv", bad.replace("o1", "o2"))
-    import_files(wh, [a], store="s", currency="USD")
-    import_files(wh, [b], store="s", currency="USD")
+    import_files(wh, [a], store="s", currency="USD", timezone="UTC")
+    import_files(wh, [b], store="s", currency="USD", timezone="UTC")
     assert sorted(rows(wh, "SELECT file, value FROM quarantine")) == [
         (str(a.absolute()), "not a date"), (str(b.absolute()), "not a date")]
     summary = import_files(wh, [a, a], store="s", currency="USD")  # listed twice, read once
@@ -99,15 +99,15 @@ def test_quarantine_is_per_real_file(tmp_path: Path, wh) -> None:
 def test_latin1_is_not_mistaken_for_gbk(tmp_path: Path, wh) -> None:
     f = write(tmp_path / "p.csv", "product_id,name\np1,Crème brûlée\n", encoding="latin-1")
     with pytest.raises(ShoplensError, match="cannot tell the text encoding"):
-        import_files(wh, [f], store="s", table="products")
-    import_files(wh, [f], store="s", table="products", encoding="latin-1")
+        import_files(wh, [f], store="s", table="products", currency="USD", timezone="UTC")
+    import_files(wh, [f], store="s", table="products", encoding="latin-1", currency="USD", timezone="UTC")
     assert rows(wh, "SELECT name FROM products") == [("Crème brûlée",)]
 
 
 def test_ids_are_trimmed_and_blank_ids_are_missing(tmp_path: Path, wh) -> None:
     f = write(tmp_path / "o.csv", "order_id,created_ts,gross_amount\n o9 ,2024-03-01 10:00:00,1\n"
                                   "o9,2024-03-01 10:00:00,1\n   ,2024-03-01 10:00:00,1\n")
-    summary = import_files(wh, [f], store="s", currency="USD")
+    summary = import_files(wh, [f], store="s", currency="USD", timezone="UTC")
     assert rows(wh, "SELECT order_id FROM orders") == [("o9",)]
     assert (summary.loaded, summary.duplicates, summary.quarantined) == (1, 1, 1)
     assert rows(wh, 'SELECT line, "column", reason FROM quarantine') == [(4, "order_id", "missing_required")]
@@ -116,7 +116,7 @@ def test_ids_are_trimmed_and_blank_ids_are_missing(tmp_path: Path, wh) -> None:
 def test_huge_integers_are_refused_not_rounded(tmp_path: Path, wh) -> None:
     f = write(tmp_path / "i.csv", "order_id,line_no,quantity,unit_price\n"
                                   "o1,1,9007199254740993,1\no1,2,99999999999999999999,1\n")
-    summary = import_files(wh, [f], store="s", table="order_items")
+    summary = import_files(wh, [f], store="s", table="order_items", currency="USD", timezone="UTC")
     assert rows(wh, "SELECT quantity FROM order_items") == [(9007199254740993,)]
     assert summary.files[0].reasons == {"invalid_int": 1}
 
@@ -125,7 +125,7 @@ def test_empty_strings_in_parquet_are_empty_cells(tmp_path: Path, wh) -> None:
     f = tmp_path / "o.parquet"
     pq.write_table(pa.table({"order_id": ["o1", ""], "created_ts": ["2024-03-01 10:00:00"] * 2,
                              "gross_amount": [1.5, 2.0]}), f)
-    summary = import_files(wh, [f], store="s", currency="USD")
+    summary = import_files(wh, [f], store="s", currency="USD", timezone="UTC")
     assert rows(wh, "SELECT order_id, gross_amount FROM orders") == [("o1", Decimal("1.5000"))]
     assert rows(wh, 'SELECT line, "column", reason FROM quarantine') == [(2, "order_id", "missing_required")]
     assert summary.quarantined == 1
@@ -141,8 +141,8 @@ def test_a_workbook_with_several_sheets_needs_sheet(tmp_path: Path, wh) -> None:
     path = tmp_path / "export.xlsx"
     book.save(path)
     with pytest.raises(ShoplensError, match="several sheets"):
-        import_files(wh, [path], store="s", currency="USD")
-    import_files(wh, [path], store="s", currency="USD", sheet="orders")
+        import_files(wh, [path], store="s", currency="USD", timezone="UTC")
+    import_files(wh, [path], store="s", currency="USD", sheet="orders", timezone="UTC")
     assert rows(wh, "SELECT order_id, gross_amount FROM orders") == [("o1", Decimal("3.0000"))]
 
 
@@ -150,12 +150,12 @@ def test_delimiter_can_be_given(tmp_path: Path, wh) -> None:
     f = tmp_path / "o.txt.gz"
     with gzip.open(f, "wt") as fh:
         fh.write("order_id|created_ts|gross_amount\no1|2024-03-01 10:00:00|4\n")
-    import_files(wh, [f], store="s", currency="USD", delimiter="|", table="orders")
+    import_files(wh, [f], store="s", currency="USD", delimiter="|", table="orders", timezone="UTC")
     assert rows(wh, "SELECT order_id, gross_amount FROM orders") == [("o1", Decimal("4.0000"))]
 
 
 def test_offsets_written_with_a_space(tmp_path: Path, db_path: Path) -> None:
     f = write(tmp_path / "o.csv", "order_id,created_ts,gross_amount\no1,2024-11-11 20:00:00 +0800,1\n")
     with shoplens.connect(str(db_path)) as wh:
-        import_files(wh, [f], store="s", currency="USD")
+        import_files(wh, [f], store="s", currency="USD", timezone="UTC")
         assert rows(wh, "SELECT created_ts::VARCHAR FROM orders") == [("2024-11-11 12:00:00",)]

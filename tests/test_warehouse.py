@@ -119,7 +119,7 @@ def test_a_newer_warehouse_is_refused(tmp_path: Path, db_path: Path) -> None:
     events = tmp_path / "events.csv"
     events.write_text(EVENTS)
     with shoplens.connect(str(db_path)) as wh:
-        shoplens.import_files(wh, [str(events)], table="events")
+        shoplens.import_files(wh, [str(events)], table="events", store="s", currency="USD", timezone="UTC")
         newer = migrations.LATEST + 1
         wh.con.execute("UPDATE _shoplens_meta SET value = ? WHERE key = 'schema_version'", [str(newer)])
     before = dump(db_path)
@@ -172,7 +172,7 @@ def test_a_second_writer_fails_fast_or_queues(tmp_path: Path, db_path: Path) -> 
     more = tmp_path / "more.csv"
     more.write_text("event_id,ts,user_id,event\ne3,2024-03-02 10:00:00,u3,purchase\n")
     with shoplens.connect(str(db_path)) as wh:
-        shoplens.import_files(wh, [str(events)], table="events")
+        shoplens.import_files(wh, [str(events)], table="events", store="s", currency="USD", timezone="UTC")
     before = dump(db_path)
 
     holder = _hold(db_path, 30)

@@ -4,7 +4,8 @@ The Python API is the one the CLI uses::
 
     import shoplens
     with shoplens.connect("shop.duckdb") as wh:
-        summary = shoplens.import_files(wh, ["orders.csv"], table="orders", store="tmall")
+        summary = shoplens.import_files(wh, ["orders.csv"], table="orders", store="tmall",
+                                        currency="CNY", timezone="Asia/Shanghai")
         print(shoplens.info(wh).to_dict())
     print(shoplens.funnel(wh, "product_view,add_to_cart,purchase", window="7d").to_pandas())
 
@@ -32,6 +33,41 @@ def import_files(*args: Any, **kwargs: Any) -> Any:
     from shoplens.ingest.pipeline import import_files as run
 
     return run(*args, **kwargs)
+
+
+def undo_import(wh: Any, import_id: int) -> Any:
+    """Take import ``import_id`` back out, restoring what it replaced (:func:`shoplens.ingest.undo.undo_import`)."""
+    from shoplens.ingest.undo import undo_import as run
+
+    return run(wh, import_id)
+
+
+def stores(wh: Any) -> Any:
+    """Every store with settings, row counts and imports (:func:`shoplens.warehouse.stores.list_stores`)."""
+    from shoplens.warehouse.stores import list_stores
+
+    return list_stores(wh.con)
+
+
+def store_info(wh: Any, store_id: str) -> Any:
+    """One store: tables, span, quarantine and imports (:func:`shoplens.warehouse.stores.store_detail`)."""
+    from shoplens.warehouse.stores import store_detail
+
+    return store_detail(wh.con, store_id)
+
+
+def rename_store(wh: Any, store_id: str, new_id: str) -> Any:
+    """Rename a store everywhere in one transaction (:func:`shoplens.warehouse.stores.rename_store`)."""
+    from shoplens.warehouse.stores import rename_store as run
+
+    return run(wh.con, store_id, new_id)
+
+
+def delete_store(wh: Any, store_id: str) -> Any:
+    """Remove every row of a store in one transaction; asks nothing (:func:`shoplens.warehouse.stores.delete_store`)."""
+    from shoplens.warehouse.stores import delete_store as run
+
+    return run(wh.con, store_id)
 
 
 def info(wh: Any, store: str | None = None) -> Any:
@@ -160,9 +196,10 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
-__all__ = ["MetricsEngine", "__version__", "connect", "funnel", "funnel_dropped", "import_files", "info", "metrics",
-           "paths", "retention", "rfm", "rfm_customers", "save_segment", "segment_members", "segment_profile",
-           "segments", "user_timeline", "values", "win_back"]
+__all__ = ["MetricsEngine", "__version__", "connect", "delete_store", "funnel", "funnel_dropped", "import_files",
+           "info", "metrics", "paths", "rename_store", "retention", "rfm", "rfm_customers", "save_segment",
+           "segment_members", "segment_profile", "segments", "store_info", "stores", "undo_import", "user_timeline",
+           "values", "win_back"]
 
 
 class _Package(types.ModuleType):

@@ -12,7 +12,8 @@ import typer
 
 from shoplens.cli.output import Shape, console, err_console, print_json
 from shoplens.errors import ShoplensError
-from shoplens.i18n import t
+from shoplens.i18n import register_labels, t
+from shoplens.ingest.summary import ImportRefusedError
 from shoplens.model import TABLES_BY_NAME
 from shoplens.presets import preset_names
 
@@ -23,12 +24,45 @@ Without --preset, headers must be canonical column names (docs/data-model.md) of
 guessed from the headers when omitted. Bad rows go to quarantine with file:line:column and a
 reason; re-importing is idempotent; an import is all or nothing.
 
+The store: --store ID, else the warehouse's only store (said in the summary); several stores, or
+none yet, is an error. A NEW store needs its reporting currency and time zone: --currency and
+--timezone, the preset's, or a stores file in the same import. Store ids: 1-64 ASCII letters,
+digits, '-', '_', '.'.
+
+Exit codes: 0 loaded (an unchanged re-import too); 2 usage or input error, nothing written;
+3 warehouse locked by another process; 4 a file has no rows in the warehouse (empty, header
+only, or every line quarantined; the import is committed, its quarantine kept to inspect);
+5 refused by --strict / --max-bad-rows, nothing written; 130/143 interrupted.
+
+`shoplens import undo ID` takes import ID back out (restoring the rows it replaced), or says which
+later import depends on it.
+
 Tables: {', '.join(TABLES_BY_NAME)}.  Presets: {', '.join(preset_names())}.
 
 Examples:\n
   shoplens import orders orders.csv --store tmall --currency CNY --timezone Asia/Shanghai\n
-  shoplens import --preset online-retail online_retail.csv.gz --store uk
+  shoplens import --preset online-retail online_retail.csv.gz --store uk\n
+  shoplens import orders more.csv --strict\n
+  shoplens import undo 3
 """
+
+register_labels({
+    "store_implied": ("仓库中唯一的店铺；用 --store 可指定", "the warehouse's only store; --store names one"),
+    "import_refused": ("导入被拒绝，未写入任何数据", "Import refused, nothing written"),
+    "tables_refused": ("本会写入的行数", "Rows it would have written"),
+    "no_rows_file": ("仓库中没有该文件的任何行", "no row of this file is in the warehouse"),
+    "undo_title": ("已撤销导入", "Undone import"),
+    "undo_removed": ("删除", "removed"),
+    "undo_restored": ("恢复", "restored"),
+    "undo_quarantine": ("隔离区记录", "quarantine rows"),
+    "undo_store_removed": ("该导入新建的店铺已一并删除", "the store it created was removed too"),
+})
+
+
+class NoRowsError(ShoplensError):
+    """Some file of a committed import has no rows in the warehouse (exit 4)."""
+
+    exit_code = 4
 
 
 def _progress_factory() -> Callable[[str, int], Callable[[int], None]] | None:
@@ -56,7 +90,8 @@ def register(app: typer.Typer) -> None:
                                                   show_default=False)],
         preset: Annotated[str | None, typer.Option(
             "--preset", "-p", metavar="NAME", help="Export preset / 预设")] = None,
-        store: Annotated[str, typer.Option("--store", "-s", metavar="ID", help="Store id / 店铺")] = "default",
+        store: Annotated[str | None, typer.Option(
+            "--store", "-s", metavar="ID", help="Store id (default: the only store) / 店铺")] = None,
         maps: Annotated[list[str] | None, typer.Option(
             "--map", metavar="SRC=DST", help="Rename a column: SRC=DST (repeatable) / 列映射")] = None,
         timezone: Annotated[str | None, typer.Option(
@@ -71,6 +106,11 @@ def register(app: typer.Typer) -> None:
             help="Excel sheet to read (required when a workbook has several) / 工作表")] = None,
         delimiter: Annotated[str | None, typer.Option(
             "--delimiter", metavar="CHAR", help="CSV delimiter, e.g. ';' or tab (default: sniffed) / 分隔符")] = None,
+        strict: Annotated[bool, typer.Option(
+            "--strict", help="Any quarantined line refuses the whole import (exit 5) / 严格模式")] = False,
+        max_bad_rows: Annotated[str | None, typer.Option(
+            "--max-bad-rows", metavar="N|P%", help="More quarantined lines than N (or P% of the lines read) refuse "
+            "the whole import (exit 5) / 隔离行上限")] = None,
         fmt: Annotated[Shape, typer.Option("--format", "-f", help="table|json")] = Shape.table,
     ) -> None:
         from shoplens.cli.app import db_path
@@ -79,6 +119,14 @@ def register(app: typer.Typer) -> None:
 
         table = None
         files = list(args)
+        if files and files[0] == "undo" and not Path("undo").exists():
+            if preset or store or maps or timezone or currency or encoding or sheet or delimiter or strict \
+                    or max_bad_rows:
+                raise ShoplensError("import undo takes an import id and --format only",
+                                    hint="shoplens import undo ID", zh="import undo 只接受导入编号和 --format",
+                                    zh_hint="shoplens import undo ID")
+            _undo(files[1:], fmt)
+            return
         if files and files[0] in TABLES_BY_NAME and not Path(files[0]).exists():
             table, files = files[0], files[1:]
         elif len(files) > 1 and not Path(files[0]).exists() and not Path(files[0]).suffix:
@@ -97,8 +145,15 @@ def register(app: typer.Typer) -> None:
                 try:
                     summary = import_files(wh, files, table=table, preset=preset, store=store, maps=maps or [],
                                            timezone=timezone, currency=currency, encoding=encoding,
-                                       sheet=sheet, delimiter=delimiter,
-                                           progress=progress)
+                                           sheet=sheet, delimiter=delimiter, strict=strict,
+                                           max_bad_rows=max_bad_rows, progress=progress)
+                except ImportRefusedError as exc:  # nothing written: show why, then the one-line error
+                    remove = created and _is_empty(wh)
+                    if progress is not None:
+                        progress.stop()  # type: ignore[attr-defined]
+                        progress = None
+                    _show(exc.summary, fmt)
+                    raise
                 except BaseException:
                     # a failed first import leaves no empty warehouse behind (that would hide the
                     # "no warehouse here yet" hint); checked under the write lock
@@ -112,10 +167,48 @@ def register(app: typer.Typer) -> None:
         finally:
             if progress is not None:
                 progress.stop()  # type: ignore[attr-defined]
-        if fmt is Shape.json:
-            print_json(summary.to_dict())
-            return
+        _show(summary, fmt)
+        empty = [Path(f.file).name for f in summary.files if f.no_rows]
+        if empty:
+            names = ", ".join(empty)
+            raise NoRowsError(f"{names}: no rows loaded (empty, header only, or every line quarantined); the import "
+                              "was committed with its quarantine rows", hint="see why: shoplens quarantine list",
+                              zh=f"{names}：没有载入任何行（空文件、只有表头或全部行被隔离）；导入已连同隔离行一起提交",
+                              zh_hint="查看原因：shoplens quarantine list")
+
+
+def _show(summary, fmt: Shape) -> None:
+    if fmt is Shape.json:
+        print_json(summary.to_dict())
+    else:
         _print_summary(summary)
+
+
+def _undo(args: list[str], fmt: Shape) -> None:
+    """`shoplens import undo ID`."""
+    from shoplens.cli.app import db_path
+    from shoplens.ingest.undo import undo_import
+    from shoplens.warehouse.connection import Warehouse, default_db_path
+
+    if len(args) != 1 or not args[0].lstrip("#").isdigit():
+        raise ShoplensError("import undo needs one import id (a number)", hint="shoplens import undo 3; the ids of a "
+                            "store's imports: shoplens store show STORE", zh="import undo 需要一个导入编号（数字）",
+                            zh_hint="如 shoplens import undo 3；店铺的导入编号见 shoplens store show STORE")
+    if not Path(db_path() or default_db_path()).exists():
+        Warehouse(db_path(), read_only=True)  # raises the usual "no warehouse here yet": none is created
+    with Warehouse(db_path()) as wh:
+        result = undo_import(wh, int(args[0].lstrip("#")))
+    if fmt is Shape.json:
+        print_json(result.to_dict())
+        return
+    console.print(f"[bold]{t('undo_title')} #{result.import_id}[/] → {t('store')} [bold]{result.store_id}[/]")
+    for label, counts in (("undo_removed", result.removed), ("undo_restored", result.restored)):
+        listed = " · ".join(f"{name} {n:,}" for name, n in sorted(counts.items())) or "0"
+        console.print(f"  {t(label)}: {listed}")
+    console.print(f"  {t('undo_quarantine')}: {t('undo_removed')} {result.quarantine_removed:,}, "
+                  f"{t('undo_restored')} {result.quarantine_restored:,}")
+    if result.store_removed:
+        console.print(f"  {t('undo_store_removed')}")
 
 
 def _is_empty(wh) -> bool:
@@ -126,8 +219,9 @@ def _is_empty(wh) -> bool:
 def _print_summary(summary) -> None:
     """Plain lines (readable in an 80-column terminal or a CI log), conservation spelled out."""
     created = f" ({t('store_created')})" if summary.store_created else ""
-    console.print(f"[bold]{t('import_title')} #{summary.import_id}[/] → {t('store')} "
-                  f"[bold]{summary.store_id}[/]{created}")
+    implied = f" ({t('store_implied')})" if summary.store_implied else ""
+    title = t("import_refused") if summary.refused else f"{t('import_title')} #{summary.import_id}"
+    console.print(f"[bold]{title}[/] → {t('store')} [bold]{summary.store_id}[/]{created}{implied}")
     for f in summary.files:
         console.print(f"[cyan]{Path(f.file).name}[/]  {t('preset')} {f.preset} → {f.target}")
         console.print(f"  {t('read')} {f.read:,} = {t('loaded')} {f.loaded:,} + {t('duplicates')} "
@@ -136,11 +230,13 @@ def _print_summary(summary) -> None:
             console.print("  " + ", ".join(f"{reason} {n:,}" for reason, n in f.reasons.items()))
         if f.ignored_columns:
             console.print(f"  {t('ignored')}: {', '.join(f.ignored_columns)}")
+        if f.no_rows and not summary.refused:
+            console.print(f"  [red]{t('no_rows_file')}[/]")
     if len(summary.files) > 1:
         console.print(f"{t('total')}: {t('read')} {summary.read:,} = {t('loaded')} {summary.loaded:,} + "
                       f"{t('duplicates')} {summary.duplicates:,} + {t('quarantined')} {summary.quarantined:,}")
     written = " · ".join(f"{name} {n:,}" for name, n in sorted(summary.tables.items()))
-    console.print(f"{t('tables_title')}: {written or '0'}")
+    console.print(f"{t('tables_refused' if summary.refused else 'tables_title')}: {written or '0'}")
     if summary.examples:
         console.print(f"{t('quarantine_title')}:")
         for e in summary.examples:

@@ -6,6 +6,8 @@ one batch the last version of a key (by source line) wins; earlier ones count as
 Columns with ``merge="min"``/``"max"`` combine over the batch and with the stored value, so import
 order is irrelevant. Columns a batch does not provide (``provided``) keep their stored value: a
 products row derived from order lines must not wipe the brand a catalog import stored.
+The stored version of a *changed* row is kept in its history table (``warehouse/history.py``)
+so the import can be undone; *same* rows write nothing anywhere.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import duckdb
 
 from shoplens.model import Column, Table
 from shoplens.warehouse.ddl import columns_of, quote
+from shoplens.warehouse.history import keep_replaced
 from shoplens.warehouse.rollups import remember_replaced_events
 
 
@@ -94,6 +97,8 @@ def merge_batch(con: duckdb.DuckDBPyConnection, table: Table, staged: str, impor
         "FROM _m_class").fetchone()  # type: ignore[misc]
     if updated:
         match = " AND ".join(f"{tname}.{quote(k)} = c.{quote(k)}" for k in table.key)
+        keep_replaced(con, table, "{} t JOIN _m_class c ON c._outcome = 'changed' AND {}".format(
+            tname, " AND ".join(f"t.{quote(k)} = c.{quote(k)}" for k in table.key)), import_id)  # for undo
         if table.name == "events":  # the rollup must also refresh the days these events leave
             remember_replaced_events(con, f"SELECT {tname}.store_id, {tname}.ts FROM {tname} JOIN _m_class c"
                                           f" ON c._outcome = 'changed' AND {match}")

@@ -41,6 +41,9 @@ REASONS: dict[str, tuple[str, str, str]] = {
                               "import into a new store id"),
     "missing_fx_rate": ("no exchange rate for this currency and date", "缺少该币种当日汇率",
                         "import fx_rates for that date first"),
+    "formula_without_value": ("an Excel formula without a calculated value", "Excel 公式单元格没有计算结果",
+                              "open the workbook in Excel or LibreOffice, let it calculate, save it and import "
+                              "again (or paste the cells as values)"),
     "non_sale_adjustment": ("not a sale: quantity or price is zero or negative", "非销售调整行(数量或单价≤0)",
                             "kept for audit; cancellations use invoice numbers starting with C"),
 }

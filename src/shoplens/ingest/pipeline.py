@@ -20,13 +20,14 @@ import pyarrow as pa
 
 from shoplens.errors import ShoplensError
 from shoplens.ingest import readers
-from shoplens.ingest.manifest import write_manifest_row
+from shoplens.ingest.manifest import next_import_id, write_manifest_row
 from shoplens.ingest.merge import merge_batch, provided_columns
 from shoplens.ingest.parse import lit, parse_reason, typed_expr
 from shoplens.ingest.quarantine import Problems, allowed_values, examples
+from shoplens.ingest.readers import FORMULA_MARK
 from shoplens.ingest.rows import add_fx, assert_valid, load_canonical, materialize, output_sql, require_rates
-from shoplens.ingest.store_context import StoreContext, create_store, resolve_store
-from shoplens.ingest.summary import FileResult, ImportSummary
+from shoplens.ingest.store_context import StoreContext, create_store, missing_settings, resolve_store
+from shoplens.ingest.summary import FileResult, ImportRefusedError, ImportSummary, bad_row_limit, refusal
 from shoplens.model import TABLES_BY_NAME, get_table
 from shoplens.presets import get_preset
 from shoplens.presets.base import FilePlan, Output, Reject
@@ -55,11 +56,18 @@ def file_sha256(path: Path) -> str:
 
 
 def import_files(wh: Warehouse, files: Sequence[str | Path], *, table: str | None = None,
-                 preset: str | None = None, store: str = "default", maps: Sequence[str] = (),
+                 preset: str | None = None, store: str | None = None, maps: Sequence[str] = (),
                  timezone: str | None = None, currency: str | None = None, encoding: str | None = None,
-                 sheet: str | None = None, delimiter: str | None = None,
-                 progress: ProgressFactory | None = None) -> ImportSummary:
-    """Import ``files`` into the warehouse (see `shoplens import --help` for the rules)."""
+                 sheet: str | None = None, delimiter: str | None = None, strict: bool = False,
+                 max_bad_rows: str | int | None = None, progress: ProgressFactory | None = None) -> ImportSummary:
+    """Import ``files`` into the warehouse (see `shoplens import --help` for the rules).
+
+    ``store`` None: the warehouse's only (non-demo) store, else an error; a new store needs its
+    currency and time zone (``currency``/``timezone``, the preset, or a stores file in ``files``).
+    ``strict`` / ``max_bad_rows`` (``N`` lines or ``"P%"`` of the lines read): over the limit the
+    import raises :class:`ImportRefusedError` and writes nothing. The summary's ``outcome`` says
+    whether some file loaded no rows.
+    """
     if not files:
         raise ShoplensError("no files to import", hint="shoplens import [TABLE] FILE...",
                             zh="没有要导入的文件", zh_hint="shoplens import [TABLE] FILE...")
@@ -73,39 +81,57 @@ def import_files(wh: Warehouse, files: Sequence[str | Path], *, table: str | Non
                             hint="drop --map or --preset",
                             zh="--map 只能用于标准列导入，不能与 --preset 同时使用",
                             zh_hint="去掉 --map 或 --preset 其中之一")
+    limit = bad_row_limit(strict, max_bad_rows)
+    # absolute, not resolved: the path the user gave, so a symlinked data folder reads as they typed it
+    paths = list(dict.fromkeys(Path(f).absolute() for f in files))  # a file listed twice is read once
+    for path in paths:  # before a preset sniffs it: every path has the same one-line error
+        readers.check_file(path)
     con = wh.con
     ctx = resolve_store(con, store, timezone=timezone, currency=currency,
                         preset_timezone=chosen.timezone if chosen else None,
                         preset_currency=chosen.currency if chosen else None,
-                        platform=chosen.platform if chosen else "other")
-    # absolute, not resolved: the path the user gave, so a symlinked data folder reads as they typed it
-    paths = list(dict.fromkeys(Path(f).absolute() for f in files))  # a file listed twice is read once
+                        platform=chosen.platform if chosen else "other",
+                        stores_file=chosen is None and table in (None, "stores"))
 
     def plan(path: Path, ctx: StoreContext) -> _File:
         return _plan_file(con, path, table, chosen, list(maps), ctx, encoding=encoding, sheet=sheet,
                           delimiter=delimiter)
 
     planned = sorted((plan(p, ctx) for p in paths), key=lambda item: item.plan.priority)
+    if ctx.pending and not any(o.table == "stores" for item in planned for o in item.plan.outputs):
+        raise missing_settings(ctx.store_id, ctx.pending)
+    created = not ctx.exists
     con.execute("BEGIN TRANSACTION")
     try:
-        import_id = int(con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM import_manifest")
-                        .fetchone()[0])  # type: ignore[index]
-        if not ctx.exists:
+        import_id = next_import_id(con)
+        if created and not ctx.pending:
             create_store(con, ctx, import_id)
         lookups: dict[str, str] = {}
-        results = []
+        results, sources = [], []
         for index in range(len(planned)):
             item = planned[index]
             started = datetime.now(UTC).replace(tzinfo=None)
             bar = progress(item.source.path.name, item.source.size) if progress else None
-            result = _import_one(wh, item, index, import_id, ctx, lookups, bar)
+            result, kept_by = _import_one(wh, item, index, import_id, ctx, lookups, bar)
             _record(con, item, result, import_id, ctx, started)
             results.append(result)
+            sources.append((kept_by, str(item.source.path)))
             if any(o.table == "stores" for o in item.plan.outputs) and ctx.refreshed(con) != ctx:
                 # the store's zone/currency were just set: plan the other files with them
                 ctx = ctx.refreshed(con)
                 planned[index + 1:] = [plan(i.source.path, ctx) for i in planned[index + 1:]]
-        first_problems = examples(con, import_id)
+            if ctx.pending and not any(o.table == "stores" for i in planned[index + 1:] for o in i.plan.outputs):
+                raise ShoplensError(f"the stores file did not set up store {ctx.store_id!r}",
+                                    where=str(item.source.path),
+                                    hint=f"give it a valid row with store_id {ctx.store_id}, reporting_currency and "
+                                    "timezone, or pass " + " and ".join(ctx.pending) + "; nothing was written",
+                                    zh=f"店铺文件没有建立店铺 {ctx.store_id!r}",
+                                    zh_hint=f"请在其中写一行有效的 store_id {ctx.store_id}、reporting_currency 和 "
+                                    "timezone，或加上 " + " 和 ".join(ctx.pending) + "；本次没有写入任何数据")
+        summary = ImportSummary(import_id, ctx.store_id, results, store_created=created,
+                                examples=examples(con, sources), store_implied=ctx.implied)
+        if limit is not None and limit.exceeded(summary.quarantined, summary.read):
+            raise refusal(summary, limit)
         if any(o.table == "events" for item in planned for o in item.plan.outputs):
             refresh_days_of_import(con, import_id)
         con.execute("COMMIT")
@@ -115,8 +141,7 @@ def import_files(wh: Warehouse, files: Sequence[str | Path], *, table: str | Non
         raise
     finally:
         _drop_temp(con)
-    return ImportSummary(import_id, ctx.store_id, results, store_created=not ctx.exists,
-                         examples=first_problems)
+    return summary
 
 
 def _plan_file(con: Any, path: Path, table: str | None, preset: object, maps: list[str], ctx: StoreContext,
@@ -163,7 +188,8 @@ def _stage(wh: Warehouse, item: _File, raw: str, bar: Callable[[int], None] | No
 
 
 def _import_one(wh: Warehouse, item: _File, index: int, import_id: int, ctx: StoreContext,
-                lookups: dict[str, str], bar: Callable[[int], None] | None) -> FileResult:
+                lookups: dict[str, str], bar: Callable[[int], None] | None) -> tuple[FileResult, int]:
+    """Load one file; returns its result and the import whose quarantine rows stand for it."""
     con = wh.con
     raw, src = f"_raw_{index}", f"_src_{index}"
     _stage(wh, item, raw, bar)
@@ -180,10 +206,16 @@ def _import_one(wh: Warehouse, item: _File, index: int, import_id: int, ctx: Sto
     inner = f"SELECT {', '.join(['_line', *raws, *typed])} FROM {raw}"
     extra = "".join(f", {sql} AS {quote(name)}" for name, sql in item.plan.computed.items())
     con.execute(f"CREATE OR REPLACE TEMP TABLE {src} AS SELECT *{extra} FROM ({inner})")
+    formulas = item.source.fmt == "xlsx"  # formula cells without a value are marked by the reader
+    marked: set[int] = set()
     for f in item.plan.fields:
         k = position[f.header]
+        unread = f"starts_with(c{k}, {lit(FORMULA_MARK)})" if formulas else "false"
+        if formulas and k not in marked:  # once per cell, however many fields read it
+            marked.add(k)
+            problems.add(src, unread, f.header, k, f"substr(c{k}, {len(FORMULA_MARK) + 1})", "formula_without_value")
         # a blank cell is an empty value (checked as "required" below), not an unreadable one
-        problems.add(src, f"trim(c{k}) <> '' AND {quote(f.name)} IS NULL", f.header, k, f"c{k}",
+        problems.add(src, f"trim(c{k}) <> '' AND {quote(f.name)} IS NULL AND NOT {unread}", f.header, k, f"c{k}",
                      parse_reason(f.column), extra=allowed_values(f.column))
         if f.column.required and f.check_required:
             problems.add(src, f"{quote(f.name)} IS NULL AND coalesce(trim(c{k}), '') = ''", f.header, k,
@@ -234,8 +266,8 @@ def _import_one(wh: Warehouse, item: _File, index: int, import_id: int, ctx: Sto
     if item.plan.lookup:
         result.loaded = result.read - result.quarantined  # lookup rows are used, not stored
     result.reasons = problems.reasons()
-    problems.persist(raw, header, store_id=ctx.store_id, file=item.source.path, sha256=item.sha256,
-                     import_id=import_id)
+    kept_by = problems.persist(raw, header, store_id=ctx.store_id, file=item.source.path, sha256=item.sha256,
+                               import_id=import_id)
     if not result.balanced:
         raise ShoplensError(
             f"internal error: {result.read} lines read but {result.loaded} loaded + {result.duplicates} "
@@ -244,7 +276,7 @@ def _import_one(wh: Warehouse, item: _File, index: int, import_id: int, ctx: Sto
             zh=f"内部错误：读取 {result.read} 行，但载入 {result.loaded} + 重复 {result.duplicates} "
             f"+ 隔离 {result.quarantined} 对不上",
             zh_hint="请附上预设名称报告此问题；本次没有写入任何数据")
-    return result
+    return result, kept_by
 
 
 def _targets(plan: FilePlan) -> str:
@@ -272,4 +304,4 @@ def _drop_temp(con: Any) -> None:
 
 
 # re-exported for generators (the demo) that load rows valid by construction
-__all__ = ["import_files", "load_canonical"]
+__all__ = ["ImportRefusedError", "import_files", "load_canonical"]

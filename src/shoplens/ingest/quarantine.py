@@ -14,10 +14,11 @@ import pyarrow as pa
 
 from shoplens.ingest.fx import MISSING_RATE
 from shoplens.ingest.parse import REASONS, lit, value_checks
-from shoplens.ingest.readers import ReadProblem
+from shoplens.ingest.readers import FORMULA_MARK, ReadProblem
 from shoplens.model import Column, Kind, get_table
 from shoplens.presets.base import Output
 from shoplens.warehouse.ddl import quote
+from shoplens.warehouse.history import keep_replaced_quarantine
 
 Con = Any
 PROBLEM_COLUMNS = ('_line BIGINT, "column" VARCHAR, field BIGINT, value VARCHAR, reason VARCHAR, '
@@ -109,22 +110,47 @@ class Problems:
                     .fetchall())
 
     def persist(self, raw: str, header: list[str], *, store_id: str, file: Path, sha256: str,
-                import_id: int) -> None:
-        """Replace the quarantine rows of an earlier import of this file (same content or same path)."""
-        pairs = ", ".join(f"{lit(h)}, r.c{i + 1}" for i, h in enumerate(header))
+                import_id: int) -> int:
+        """Replace the quarantine rows of an earlier import of this file (same content or same path).
+
+        Returns the import whose rows now stand for the file: an unchanged re-import finds exactly
+        the rows an earlier import stored and leaves them as they are (nothing written, nothing to
+        undo); otherwise the earlier rows go to the history (for ``import undo``) and these replace them.
+        """
+        pairs = ", ".join(f"{lit(h)}, replace(r.c{i + 1}, {lit(FORMULA_MARK)}, '')" for i, h in enumerate(header))
         row_json = f"json_object({pairs})" if pairs else "NULL"
-        self.con.execute("DELETE FROM quarantine WHERE store_id = ? AND (file_sha256 = ? OR file = ?) "
-                         "AND import_id <> ?", [store_id, sha256, str(file), import_id])
         self.con.execute(
-            f"INSERT INTO quarantine SELECT {int(import_id)}, {lit(store_id)}, {lit(str(file))}, {lit(sha256)}, "
-            f"p._line, p.\"column\", p.field, p.value, p.reason, p.message, p.target_table, "
-            f"coalesce(p.raw, {row_json}) FROM {self.name} p LEFT JOIN {raw} r USING (_line) ORDER BY p._line")
+            f"CREATE OR REPLACE TEMP TABLE _q_new AS SELECT {int(import_id)} AS import_id, {lit(store_id)} AS store_id,"
+            f" {lit(str(file))} AS file, {lit(sha256)} AS file_sha256, p._line AS line, p.\"column\", p.field, p.value,"
+            f" p.reason, p.message, p.target_table, coalesce(p.raw, {row_json}) AS raw"
+            f" FROM {self.name} p LEFT JOIN {raw} r USING (_line) ORDER BY p._line")
+        earlier = "store_id = ? AND (file_sha256 = ? OR file = ?) AND import_id <> ?"
+        params = [store_id, sha256, str(file), import_id]
+        cols = ('file, file_sha256, line, "column", field, value, reason, message, target_table, '
+                "CAST(raw AS VARCHAR)")
+        differ, old_ids = self.con.execute(
+            f"SELECT (SELECT count(*) FROM (SELECT {cols} FROM _q_new EXCEPT ALL SELECT {cols} FROM quarantine "
+            f"WHERE {earlier})) + (SELECT count(*) FROM (SELECT {cols} FROM quarantine WHERE {earlier} EXCEPT ALL "
+            f"SELECT {cols} FROM _q_new)), (SELECT list(DISTINCT import_id) FROM quarantine WHERE {earlier})",
+            params * 3).fetchone()
+        if not differ and len(old_ids or []) == 1:
+            self.con.execute("DROP TABLE _q_new")
+            return int(old_ids[0])
+        if old_ids:
+            keep_replaced_quarantine(self.con, earlier, params, import_id)
+            self.con.execute(f"DELETE FROM quarantine WHERE {earlier}", params)
+        self.con.execute("INSERT INTO quarantine SELECT * FROM _q_new")
+        self.con.execute("DROP TABLE _q_new")
+        return import_id
 
 
-def examples(con: Con, import_id: int, limit: int = 10) -> list[dict[str, object]]:
-    """The first quarantined cells of an import, for the summary."""
+def examples(con: Con, sources: list[tuple[int, str]], limit: int = 10) -> list[dict[str, object]]:
+    """The first quarantined cells of an import's files (``(import_id, file)``: the rows that stand for each)."""
+    if not sources:
+        return []
+    where = " OR ".join("(import_id = ? AND file = ?)" for _ in sources)
     rows = con.execute(
-        'SELECT file, line, field, "column", value, reason, message FROM quarantine WHERE import_id = ? '
-        f"ORDER BY file, line LIMIT {int(limit)}", [import_id]).fetchall()
+        f'SELECT file, line, field, "column", value, reason, message FROM quarantine WHERE {where} '
+        f"ORDER BY file, line LIMIT {int(limit)}", [v for pair in sources for v in pair]).fetchall()
     keys = ("file", "line", "field", "column", "value", "reason", "message")
     return [dict(zip(keys, r, strict=True)) for r in rows]

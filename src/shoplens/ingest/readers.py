@@ -29,6 +29,12 @@ SAMPLE_BYTES = 1 << 20
 Progress = Callable[[int], None]
 
 
+# A formula cell without a cached value (Excel): this prefix, then the formula. Private-use
+# characters, so no real cell text starts with it; the pipeline quarantines such cells where
+# they are used (``formula_without_value``), never reading them as empty.
+FORMULA_MARK = "\ue000formula\ue000"
+
+
 @dataclass
 class ReadProblem:
     """A line that could not even be split into cells (kept in quarantine with its text)."""
@@ -161,15 +167,20 @@ def _sniff_delimiter(text: str, path: Path) -> str:
         return ","
 
 
-def open_source(path: str | Path, options: ReadOptions | None = None) -> Source:
-    """Open ``path``, detect compression, format, encoding and delimiter, and read the header."""
-    path = Path(path)
-    options = options or ReadOptions()
+def check_file(path: Path) -> None:
+    """A readable file, else the one-line error (before a preset or a reader looks inside)."""
     if not path.exists():
         raise ShoplensError("file not found", where=str(path), hint="check the path",
                             zh="文件不存在", zh_hint="请检查文件路径")
     if path.is_dir():
         raise ShoplensError("is a directory, not a file", where=str(path), zh="这是文件夹，不是文件")
+
+
+def open_source(path: str | Path, options: ReadOptions | None = None) -> Source:
+    """Open ``path``, detect compression, format, encoding and delimiter, and read the header."""
+    path = Path(path)
+    options = options or ReadOptions()
+    check_file(path)
     fmt = detect_format(path)
     src = Source(path=path, fmt=fmt, columns=[], options=options, size=path.stat().st_size)
     if fmt in ("parquet", "xlsx"):

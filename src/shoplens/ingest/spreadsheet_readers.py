@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 from shoplens.errors import ShoplensError
 from shoplens.ingest.readers import (
     CHUNK_ROWS,
+    FORMULA_MARK,
     Progress,
     ReadOptions,
     ReadProblem,
@@ -100,9 +101,41 @@ def xlsx_columns(path: Path, options: ReadOptions) -> list[str]:
         book.close()
 
 
-def _xlsx_rows(sheet: Any, src: Source) -> Iterator[tuple[int, list[str | None]]]:
+def _sheet_rows(book: Any, sheet: Any) -> Iterator[tuple[int, list[Any]]]:
+    """(sheet row, cell values) of every row, cached values of formulas; a formula cell that has no
+    cached value (never calculated: written by a script, or a WEBSERVICE call) comes back as
+    ``FORMULA_MARK + formula`` instead of the None that means an empty cell.
+
+    openpyxl's ``data_only`` reading returns None for both, so its parser is extended to tell them
+    apart: the sheet XML has ``<f>`` and no ``<v>``, or an empty ``<v/>`` in a cell that is not a
+    text result (an empty text result, ``t="str"``, is an empty cell). The test builds such a workbook.
+    """
+    from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
+
+    class Parser(WorkSheetParser):  # type: ignore[misc]
+        def parse_cell(self, element: Any) -> dict[str, Any]:
+            parsed = super().parse_cell(element)
+            if parsed["value"] is None and element.find(FORMULA_TAG) is not None:
+                cached = element.find(VALUE_TAG)
+                if cached is None or (not cached.text and element.get("t", "n") not in ("str", "s", "inlineStr")):
+                    parsed["value"] = FORMULA_MARK + str(self.parse_formula(element))
+            return parsed
+
+    with sheet._get_source() as src:
+        parser = Parser(src, sheet._shared_strings, data_only=True, epoch=book.epoch,
+                        date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+        for row_no, cells in parser.parse():
+            values: list[Any] = [None] * max((c["column"] for c in cells), default=0)
+            for c in cells:
+                values[c["column"] - 1] = c["value"]
+            yield row_no, values
+
+
+def _xlsx_rows(book: Any, sheet: Any, src: Source) -> Iterator[tuple[int, list[str | None]]]:
     width = len(src.columns)
-    for row_no, row in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2):
+    for row_no, row in _sheet_rows(book, sheet):
+        if row_no < 2:  # the header
+            continue
         cells = [cell(v) for v in row]
         if all(c is None for c in cells):
             continue
@@ -116,6 +149,6 @@ def _xlsx_rows(sheet: Any, src: Source) -> Iterator[tuple[int, list[str | None]]
 def xlsx_batches(src: Source, progress: Progress | None) -> Iterator[pa.RecordBatch]:
     book, sheet = _xlsx_sheet(src.path, src.options)
     try:
-        yield from batched(_xlsx_rows(sheet, src), src, progress, lambda: 0)
+        yield from batched(_xlsx_rows(book, sheet, src), src, progress, lambda: 0)
     finally:
         book.close()

@@ -79,8 +79,13 @@ def render_markdown() -> str:
               "- `quarantine`: one row per refused cell or line (checks run in stages: a line refused while"
               " parsing is not checked further): file, line, column, field (1-based position),"
               " value, reason, message (English / 中文 and a hint) and the whole source row as JSON. The next"
-              " import of the same file (same sha256) replaces its rows.",
-              "- `_shoplens_meta`: the schema version.", ""]
+              " import of the same file (same path or sha256) replaces its rows; an import finding exactly the"
+              " same rows leaves them.",
+              "- `_history_<table>` (one per table above, and `_history_quarantine`): the previous version of every"
+              " row an import replaced, with `_replaced_by` (that import), so `shoplens import undo` can restore"
+              " it. An unchanged re-import writes nothing here.",
+              "- `_shoplens_meta`: the schema version, the warehouse id, `revision` (raised by `store rename`,"
+              " `store delete` and `import undo`) and `last_import_id` (ids are never reused).", ""]
     return "\n".join(lines)
 
 

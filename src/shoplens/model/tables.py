@@ -11,7 +11,7 @@ from shoplens.model.types import Column, Kind, Table
 S, I, M, D, R = Kind.STRING, Kind.INT, Kind.MONEY, Kind.DECIMAL, Kind.RATE
 B, TS, DT, J = Kind.BOOL, Kind.TIMESTAMP, Kind.DATE, Kind.JSON
 
-STORE_ID = Column("store_id", S, "Store the row belongs to; defaults to --store (default `default`).",
+STORE_ID = Column("store_id", S, "Store the row belongs to; defaults to the import's store (--store).",
                   required=True, default="$store")
 
 

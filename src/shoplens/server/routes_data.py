@@ -54,18 +54,22 @@ def _store_folder(store: str) -> str:
     return safe if safe == store else f"{safe}-{hashlib.sha256(store.encode()).hexdigest()[:8]}"
 
 
-def _import_store(s: Session, store: str) -> str:
-    """The target store: one the admin sees, or a new one for an admin of every store (else 404 as missing)."""
-    store = store.strip()
-    if not store:
-        raise ShoplensError("empty store id", hint="send the form field store=ID", zh="店铺 ID 为空",
-                            zh_hint="请填写表单字段 store=ID")
+def _import_store(s: Session, store: str | None) -> tuple[str, bool]:
+    """The target store and whether it was implied: the one given if the admin sees it, a new valid one
+    for an admin of every store (else 404 as missing); none given: the only store the admin sees."""
+    from shoplens.ingest.store_context import choose_store
+    from shoplens.warehouse.stores import check_store_id
+
+    store = (store or "").strip()
+    if not store:  # as the CLI: the only store (of this login), else an error naming the choices
+        with s.reading() as wh:
+            return choose_store(wh.con, None if s.account.all_stores else s.allowed_stores()), True
     if store in s.allowed_stores():
-        return store
+        return store, False
     with s.reading() as wh:
         exists = wh.con.execute("SELECT count(*) FROM stores WHERE store_id = ?", [store]).fetchone()[0]
     if not exists and s.account.all_stores:
-        return store
+        return check_store_id(store), False
     raise HTTPException(404, detail={"message": f"unknown store {store!r}", "zh": f"未知店铺 {store!r}",
                                      "hint": "a new store is created by an admin of every store ('*')",
                                      "zh_hint": "只有可访问全部店铺（'*'）的管理员可以创建新店铺"})
@@ -100,7 +104,7 @@ def check_form(**fields: str | list[str] | None) -> None:
                 raise ShoplensError(f"form field {name} holds a NUL character", hint="send plain text",
                                     zh=f"表单字段 {name} 含有 NUL 字符", zh_hint="请发送普通文本")
     delimiter = fields.get("delimiter")
-    if isinstance(delimiter, str) and delimiter and len(delimiter) != 1:
+    if isinstance(delimiter, str) and delimiter and len(delimiter) != 1 and delimiter not in ("\\t", "tab"):
         raise ShoplensError(f"delimiter {delimiter!r} must be one character", hint="e.g. ; or , or a tab",
                             zh=f"分隔符 {delimiter!r} 只能是一个字符", zh_hint="例如 ; 或 , 或制表符")
     encoding = fields.get("encoding")
@@ -127,19 +131,26 @@ def _public(summary: dict[str, Any]) -> dict[str, Any]:
 def import_upload(file: list[UploadFile] = File(..., description="one or more files of one import (repeat the part)"),
            table: str | None = Form(None, description="canonical table (default: guessed from the headers)"),
            preset: str | None = Form(None, description="export preset, e.g. online-retail"),
-           store: str = Form("default", description="store id (new stores need an admin of every store)"),
+           store: str | None = Form(None, description="store id (default: the only store the login sees; a new "
+                                    "store needs an admin of every store, currency and timezone)"),
            map: list[str] | None = Form(None, description="rename a column SRC=DST (repeatable)"),
            timezone: str | None = Form(None), currency: str | None = Form(None),
            encoding: str | None = Form(None), sheet: str | None = Form(None), delimiter: str | None = Form(None),
+           strict: bool = Form(False, description="any quarantined line refuses the import (400, nothing written)"),
+           max_bad_rows: str | None = Form(None, description="N lines or P% of the lines read: more refuses the "
+                                           "import (400, nothing written)"),
            s: Session = Depends(admin)) -> Response:
-    """Import uploaded files (all or nothing); answers `shoplens import --format json` (file names only)."""
+    """Import uploaded files (all or nothing); answers `shoplens import --format json` (file names only).
+
+    Its ``outcome`` is ``no_rows`` when a file has no rows in the warehouse (committed, as the CLI's exit 4);
+    an import refused by ``strict`` / ``max_bad_rows`` answers 400 with the reason and writes nothing."""
     from shoplens.ingest.pipeline import import_files
 
     if len(file) > MAX_FILES:
         raise ShoplensError(f"at most {MAX_FILES} files per import", zh=f"每次导入最多 {MAX_FILES} 个文件")
     check_form(table=table, preset=preset, store=store, map=map, timezone=timezone, currency=currency,
                encoding=encoding, sheet=sheet, delimiter=delimiter)
-    store = _import_store(s, store)
+    store, implied = _import_store(s, store)
     base = Path(s.wh.path).absolute().parent / UPLOADS  # kept: uploads are received here outside the lock
     base.mkdir(exist_ok=True)
     folder = base / _store_folder(store)  # made and removed under the lock only
@@ -162,7 +173,9 @@ def import_upload(file: list[UploadFile] = File(..., description="one or more fi
                     os.replace(part, targets[-1])
                 summary = import_files(wh, targets, table=table or None, preset=preset or None, store=store,
                                        maps=map or [], timezone=timezone or None, currency=currency or None,
-                                       encoding=encoding or None, sheet=sheet or None, delimiter=delimiter or None)
+                                       encoding=encoding or None, sheet=sheet or None, delimiter=delimiter or None,
+                                       strict=strict, max_bad_rows=max_bad_rows or None)
+                summary.store_implied = implied
             except ShoplensError as exc:
                 raise ShoplensError(_hide(exc.message, folder), where=_hide(exc.where, folder),
                                     hint=_hide(exc.hint, folder), zh=_hide(exc.zh, folder),

@@ -124,10 +124,12 @@ class Warehouse:
         return self.ibis.table(name)
 
     def data_version(self) -> tuple[Any, ...]:
-        """Which data this is: the warehouse's id, its latest import and the number of imports (caches key on it)."""
+        """Which data this is: the warehouse's id, its latest import, the number of imports and the revision
+        (raised by store rename/delete and import undo, which change data without a new import); caches key on it."""
         return tuple(self.con.execute(
             "SELECT (SELECT value FROM _shoplens_meta WHERE key = 'warehouse_id'), coalesce(max(import_id), 0),"
-            " count(*) FROM import_manifest").fetchone() or ())
+            " count(*), (SELECT value FROM _shoplens_meta WHERE key = 'revision') FROM import_manifest").fetchone()
+            or ())
 
     def cursor(self) -> Warehouse:
         """This warehouse on a cursor of its own: a second DuckDB connection to the same open database.
