@@ -35,8 +35,8 @@ import pytest
 
 import shoplens
 from csv_files import write_csv
+from shoplens.analyses.segments import SegmentMetricsEngine as MetricsEngine  # segments as filters too
 from shoplens.ingest.pipeline import import_files
-from shoplens.metrics import MetricsEngine
 from shoplens.metrics.spec import load_catalog
 from shoplens.metrics.targets import load_targets
 

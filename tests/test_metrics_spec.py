@@ -15,8 +15,8 @@ from shoplens.errors import ShoplensError
 from shoplens.metrics.docs import render
 from shoplens.metrics.formula import FormulaError, parse_formula
 from shoplens.metrics.periods import label, periods, shift_for
-from shoplens.metrics.scope import _offset_sql, _offsets
 from shoplens.metrics.spec import CatalogError, load_catalog, parse_catalog
+from shoplens.warehouse.scope import _offset_sql, _offsets
 
 REPO = Path(__file__).resolve().parents[1]
 CONTRACT = ("uv pv sessions new_visitors bounce_rate gmv orders paying_buyers conversion_rate aov "

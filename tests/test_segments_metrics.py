@@ -27,17 +27,17 @@ import pytest
 
 import shoplens
 from metrics_fixture import SETTINGS, W10, check, fixture_db, rows
+from shoplens.analyses.segments import SegmentMetricsEngine as MetricsEngine
 from shoplens.analyses.segments import save_segment
 from shoplens.errors import ShoplensError
 from shoplens.i18n import LABELS
-from shoplens.metrics import MetricsEngine
 from shoplens.metrics.builders import BUILDERS, BuildContext
 from shoplens.metrics.periods import periods
-from shoplens.metrics.scope import Scope, StoreInfo
 from shoplens.metrics.segment_scope import segment_notes
 from shoplens.metrics.sources import SOURCES
 from shoplens.metrics.spec import load_catalog
 from shoplens.metrics.targets import load_targets
+from shoplens.warehouse.scope import Scope, StoreInfo
 
 GOLD_W10 = {"gmv": 450, "orders": 3, "paying_buyers": 2, "uv": 2, "refund_amount": 30,
             "dsr_description": 5.0, "dsr_service": 3.5, "complaint_rate": 2 / 3, "avg_first_response_time": 600,

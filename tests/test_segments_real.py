@@ -23,8 +23,8 @@ import pytest
 
 import shoplens
 from shoplens.analyses.context import open_context
+from shoplens.analyses.segments import SegmentMetricsEngine as MetricsEngine
 from shoplens.analyses.segments import members, profile, save_segment
-from shoplens.metrics import MetricsEngine
 
 NOV_NEW = "did(purchase, from=2011-11-01, to=2011-11-30) and not did(purchase, to=2011-10-31)"  # new in November
 

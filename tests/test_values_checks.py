@@ -24,10 +24,10 @@ from csv_files import write_csv
 from metrics_fixture import W09, W10
 from shoplens import i18n
 from shoplens.analyses.context import open_context
+from shoplens.analyses.segments import SegmentMetricsEngine as MetricsEngine
 from shoplens.analyses.segments import list_segments, save_segment, size
 from shoplens.errors import ShoplensError
 from shoplens.ingest.pipeline import import_files
-from shoplens.metrics import MetricsEngine
 
 NO_DATA = (date(2020, 1, 1), date(2020, 1, 31))
 

@@ -79,9 +79,9 @@ def info(wh: Any, store: str | None = None) -> Any:
 
 def metrics(wh: Any, metrics: list[str] | str, **kwargs: Any) -> Any:
     """A metric query as a DataFrame (see :meth:`shoplens.metrics.MetricsEngine.query` for the options)."""
-    from shoplens.metrics import MetricsEngine
+    from shoplens.analyses.segments import SegmentMetricsEngine
 
-    return MetricsEngine(wh).query(metrics, **kwargs).to_pandas()
+    return SegmentMetricsEngine(wh).query(metrics, **kwargs).to_pandas()
 
 
 def values(wh: Any, dim: str, **kwargs: Any) -> Any:
@@ -190,9 +190,9 @@ def user_timeline(wh: Any, user_id: str, **kwargs: Any) -> Any:
 
 def __getattr__(name: str) -> Any:
     if name == "MetricsEngine":  # imported lazily: Ibis costs ~0.5 s to import
-        from shoplens.metrics import MetricsEngine
+        from shoplens.analyses.segments import SegmentMetricsEngine  # the engine, with segments as filters
 
-        return MetricsEngine
+        return SegmentMetricsEngine
     raise AttributeError(name)
 
 

@@ -23,10 +23,10 @@ import pandas as pd
 
 from shoplens.analyses.filters import Condition, conditions_sql, parse_where
 from shoplens.errors import ShoplensError
-from shoplens.metrics.scope import Scope, StoreInfo, lit, pick_stores
 from shoplens.metrics.sources import PAID_ORDER
 from shoplens.params import parse_day
 from shoplens.warehouse.rollups import USER_DAY
+from shoplens.warehouse.scope import Scope, StoreInfo, lit, pick_stores
 
 FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2099, 12, 31)  # dates an analysis accepts
 EVENT_FIELDS = ("store_id", "event_id", "ts", "user_id", "session_id", "event", "page_type", "product_id",

@@ -14,8 +14,8 @@ from typing import Any
 
 from shoplens.errors import ShoplensError
 from shoplens.metrics.options import normalise_where
-from shoplens.metrics.scope import lit
 from shoplens.model.vocab import CUSTOM_EVENT_PATTERN, EVENT_ALIASES, EVENTS
+from shoplens.warehouse.scope import lit
 
 EVENT_COLUMNS = ("channel", "device", "country", "source", "medium", "campaign", "page_type", "product_id",
                  "session_id")

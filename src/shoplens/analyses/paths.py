@@ -44,8 +44,8 @@ from shoplens.analyses.filters import Step, conditions_sql, event_name, split_ou
 from shoplens.analyses.result import Result, ratio
 from shoplens.analyses.value_checks import check_events, notes
 from shoplens.errors import ShoplensError
-from shoplens.metrics.scope import lit
 from shoplens.metrics.sources import SESSION_GAP_MINUTES
+from shoplens.warehouse.scope import lit
 
 END_NODE, START_NODE, OTHER_NODE = "(end)", "(start)", "(other)"
 MAX_DEPTH, MAX_TOP = 20, 100

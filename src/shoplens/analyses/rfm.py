@@ -40,8 +40,8 @@ from shoplens.analyses.filters import Condition, conditions_sql, parse_where, wh
 from shoplens.analyses.result import Result, ratio
 from shoplens.analyses.rfm_tiers import RULES, TIERS, check_bins, find_tier, levels, tier_case_sql
 from shoplens.errors import ShoplensError
-from shoplens.metrics.scope import lit
 from shoplens.metrics.sources import paid_orders_sql
+from shoplens.warehouse.scope import lit
 
 __all__ = ["TIERS", "CustomerList", "CustomerRow", "RfmResult", "TierRow", "customer_list", "customer_scores_sql",
            "customers", "rfm", "tier_table", "win_back"]

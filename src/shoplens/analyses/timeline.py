@@ -59,8 +59,8 @@ from shoplens.analyses.result import Result, clean, ratio
 from shoplens.analyses.timeline_items import COLUMNS, EVENT_COLUMNS, KINDS, build_rows, fetch, local_text
 from shoplens.errors import NotFoundError, ShoplensError
 from shoplens.i18n import register_labels, t
-from shoplens.metrics.scope import Scope, StoreInfo, lit
 from shoplens.metrics.sources import CUSTOMER_JOIN, MEMBER_TIER, PAID_ORDER
+from shoplens.warehouse.scope import Scope, StoreInfo, lit
 
 __all__ = ["COLUMNS", "KINDS", "Lifecycle", "UserTimeline", "classify", "user_timeline"]
 

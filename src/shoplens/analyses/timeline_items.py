@@ -21,10 +21,10 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from shoplens.i18n import LABELS, lang, register_labels, t
-from shoplens.metrics.scope import Scope
 from shoplens.metrics.sources import PAID_ORDER
 from shoplens.model.vocab import CHANNELS
 from shoplens.value_labels import cell
+from shoplens.warehouse.scope import Scope
 
 KINDS = ("event", "order", "shipment", "refund", "review", "ticket")  # also the order of same-time items
 COLUMNS = ("ts", "local_time", "kind", "id", "event", "description", "order_id", "product_id", "product_name",

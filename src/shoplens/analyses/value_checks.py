@@ -15,9 +15,9 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from shoplens.analyses.filters import Condition, Step, parse_condition
-from shoplens.metrics.scope import StoreInfo
 from shoplens.metrics.value_checks import check_values, no_rows_notes, range_note
 from shoplens.metrics.values import dimension
+from shoplens.warehouse.scope import StoreInfo
 
 if TYPE_CHECKING:
     from shoplens.analyses.context import Context

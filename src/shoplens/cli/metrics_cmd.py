@@ -220,8 +220,8 @@ def register(app: typer.Typer) -> None:
         if what == "list":
             _show_list(fmt)
             return
+        from shoplens.analyses.segments import SegmentMetricsEngine
         from shoplens.cli.app import db_path
-        from shoplens.metrics import MetricsEngine
         from shoplens.metrics.targets import load_targets
         from shoplens.warehouse.connection import Warehouse
 
@@ -229,7 +229,7 @@ def register(app: typer.Typer) -> None:
                                 "end": _date(end, "--to"), "where": where_pairs(where),
                                 "store": split_values(store) or None, "currency": currency, "segment": segment}
         with Warehouse(db_path(), read_only=True) as wh:
-            engine = MetricsEngine(wh, targets=load_targets(config))
+            engine = SegmentMetricsEngine(wh, targets=load_targets(config))
             if what == "explain":
                 if not metric:
                     raise ShoplensError("which metric?", hint="shoplens metrics explain gmv",

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from shoplens.metrics.periods import IBIS_UNIT, Period
-from shoplens.metrics.scope import Scope
+from shoplens.warehouse.scope import Scope
 
 DUCK_UNIT = {"h": "hour", "D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from shoplens.errors import ShoplensError
 from shoplens.metrics.plan import Group, Request, needed_measures
-from shoplens.metrics.scope import Scope, lit
+from shoplens.warehouse.scope import Scope, lit
 
 DAILY_SOURCES = frozenset({"ad_spend", "inventory"})  # dated per local day, no time of day
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 from typing import Any
 
 from shoplens.metrics.plan import Request, needed_measures
-from shoplens.metrics.scope import Scope
 from shoplens.metrics.spec import Catalog
+from shoplens.warehouse.scope import Scope
 
 # the source columns that hold money in the store's reporting currency (metrics/sources.py)
 MONEY_COLUMNS = frozenset({"gross_amount_rc", "discount_rc", "line_amount_rc", "line_cost_rc", "amount_rc",

@@ -39,14 +39,14 @@ from shoplens.metrics.periods import check_grain, label, periods, shift_for
 from shoplens.metrics.plan import Group, Planner, Request, needed_measures, plan_groups
 from shoplens.metrics.product_names import label_columns, query_stores, with_names
 from shoplens.metrics.result import MetricResult, clean_value, with_null_columns
-from shoplens.metrics.scope import Scope, StoreInfo, pick_stores
-from shoplens.metrics.segment_scope import SegmentNote, refuse_all, segment_notes
+from shoplens.metrics.segment_scope import MembersSQL, SegmentNote, refuse_all, segment_notes
 from shoplens.metrics.sources import SOURCES
 from shoplens.metrics.spec import Catalog, load_catalog
 from shoplens.metrics.targets import Targets, load_targets
 from shoplens.metrics.value_checks import check_where, value_notes
 from shoplens.warehouse.connection import Warehouse
 from shoplens.warehouse.rollups import USER_DAY
+from shoplens.warehouse.scope import Scope, StoreInfo, pick_stores
 
 CACHE_SIZE = 512
 _CACHE: OrderedDict[tuple[str, Any, str], pd.DataFrame] = OrderedDict()  # per SQL statement
@@ -57,8 +57,18 @@ NEEDS_ORDERS = frozenset({"gross_amount_rc", "discount_rc", "member"})
 
 
 class MetricsEngine:
-    def __init__(self, wh: Warehouse, catalog: Catalog | None = None, targets: Targets | None = None) -> None:
+    """The metrics engine over one warehouse.
+
+    ``members``: how a ``segment=`` (saved name, rule text or tree) becomes the SQL of its members
+    (``store_id, user_id``) in some stores. Segments are compiled by the analyses layer, which sits above
+    metrics, so the engine does not import it: :class:`shoplens.analyses.segments.SegmentMetricsEngine` (the
+    package's ``shoplens.MetricsEngine``) passes it in. Without it, a query with a segment is refused.
+    """
+
+    def __init__(self, wh: Warehouse, catalog: Catalog | None = None, targets: Targets | None = None,
+                 members: MembersSQL | None = None) -> None:
         self.wh = wh
+        self.members_sql = members
         self.catalog = catalog or load_catalog()
         self.targets = targets if targets is not None else load_targets(None)
         self.settings = self.targets.settings
@@ -130,9 +140,12 @@ class MetricsEngine:
         """SELECT ``store_id, user_id`` of the segment's members in the scope's stores (None: no segment)."""
         if segment is None:
             return None
-        from shoplens.analyses.segments import metrics_members_sql
-
-        return metrics_members_sql(self.wh, scope.store_ids, segment)
+        if self.members_sql is None:
+            raise ShoplensError("this metrics engine was built without segments",
+                                hint="use shoplens.MetricsEngine(wh), which has segments wired in",
+                                zh="该指标引擎未启用人群（segment）筛选",
+                                zh_hint="请使用已接入人群筛选的 shoplens.MetricsEngine(wh)")
+        return self.members_sql(self.wh, scope.store_ids, segment)
 
     def _available(self, scope: Scope, measure_ids: set[str], version: Any) -> dict[str, set[str]]:
         has = self._has_rows(version, scope.store_ids)

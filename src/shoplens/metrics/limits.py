@@ -110,8 +110,8 @@ def dimension_values(dims: tuple[str, ...], where: Mapping[str, tuple[str, ...]]
     """An upper bound of each dimension's values in these stores: a closed vocabulary's size, the distinct
     values the warehouse holds (``run(sql)`` -> DataFrame, cached per data version), or the values of a
     ``where`` filter on it, whichever is smaller."""
-    from shoplens.metrics.scope import lit
     from shoplens.model.vocab import CHANNELS, DEVICES
+    from shoplens.warehouse.scope import lit
 
     closed = {**CLOSED, "channel": len(CHANNELS) + 1, "device": len(DEVICES) + 1, "store": len(store_ids)}
     stores = ", ".join(lit(s) for s in store_ids) or "NULL"

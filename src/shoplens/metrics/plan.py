@@ -17,9 +17,9 @@ import ibis
 from shoplens.metrics import rollup_source
 from shoplens.metrics.builders import BUILDERS, BuildContext
 from shoplens.metrics.periods import IBIS_UNIT, Period
-from shoplens.metrics.scope import Scope, distinct_key
 from shoplens.metrics.sources import SOURCES
 from shoplens.metrics.spec import Catalog, Condition, Measure
+from shoplens.warehouse.scope import Scope, distinct_key
 
 PLAIN = ("sum", "count", "count_distinct")
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from shoplens.metrics.scope import Scope, distinct_key
 from shoplens.metrics.spec import Condition, Measure
 from shoplens.warehouse.rollups import EVENT_COUNTS, USER_DAY
+from shoplens.warehouse.scope import Scope, distinct_key
 
 ROLLUP_COLUMNS = frozenset({"user_id", "event", "store"})
 

@@ -25,6 +25,7 @@ builder declares (``Builder.sources``), through the measure variant the query's 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,10 @@ from shoplens.errors import ShoplensError
 from shoplens.i18n import LABELS, register_labels
 from shoplens.metrics.sources import SOURCES
 from shoplens.metrics.spec import Catalog
+
+# (warehouse, store ids, segment name / rule text / rule tree) -> SELECT store_id, user_id of the members;
+# provided by the analyses layer (shoplens.analyses.segments.metrics_members_sql), which compiles segments
+MembersSQL = Callable[[Any, tuple[str, ...], "str | dict[str, Any]"], str]
 
 register_labels({
     "seg_src_events": ("行为事件", "events"),

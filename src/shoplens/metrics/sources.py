@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from shoplens.metrics.scope import Scope, channel_type_sql, lit
+from shoplens.warehouse.scope import Scope, channel_type_sql, lit
 
 PAID_ORDER = "({o}.paid_ts IS NOT NULL OR {o}.status IN ('paid', 'shipped', 'delivered'))"
 MEMBER_TIER = "coalesce(nullif(lower(trim(c.member_tier)), ''), 'none')"

@@ -20,9 +20,9 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from shoplens.errors import ShoplensError
-from shoplens.metrics.scope import Scope, StoreInfo, pick_stores
 from shoplens.metrics.values import Dimension, dimension, known, list_values, rows_in_range, similar
 from shoplens.model.vocab import CHANNEL_ALIASES, DEVICE_ALIASES, EVENT_ALIASES
+from shoplens.warehouse.scope import Scope, StoreInfo, pick_stores
 
 SPELLINGS = {"channel": dict(CHANNEL_ALIASES), "device": dict(DEVICE_ALIASES), "event": dict(EVENT_ALIASES)}
 SHOWN = 10  # known values named in a hint when none is close

@@ -32,9 +32,9 @@ from datetime import date
 from typing import Any
 
 from shoplens.errors import ShoplensError
-from shoplens.metrics.scope import Scope, StoreInfo, channel_type_sql, lit, pick_stores
 from shoplens.model.vocab import CHANNELS, DEVICES, EVENTS
 from shoplens.warehouse.rollups import USER_DAY
+from shoplens.warehouse.scope import Scope, StoreInfo, channel_type_sql, lit, pick_stores
 
 PAID = "(t.paid_ts IS NOT NULL OR t.status IN ('paid', 'shipped', 'delivered'))"
 TIER = "coalesce(nullif(lower(trim(t.member_tier)), ''), 'none')"  # as metrics/sources.py MEMBER_TIER

@@ -28,9 +28,9 @@ def catalog(s: Session = Depends(viewer)) -> Response:
 
 def metric_query(wh: Any, **options: Any) -> Any:
     """``MetricsEngine.query`` (what the route and the cache warm-up compute)."""
-    from shoplens.metrics import MetricsEngine
+    from shoplens.analyses.segments import SegmentMetricsEngine
 
-    return MetricsEngine(wh).query(**options)
+    return SegmentMetricsEngine(wh).query(**options)
 
 
 @router.get("/metrics")

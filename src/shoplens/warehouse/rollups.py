@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from shoplens.model.vocab import EVENTS
+from shoplens.warehouse.scope import Scope, StoreInfo
 
 USER_DAY = "_rollup_user_day"
 REPLACED = "_replaced_events"  # temp table: (store_id, ts) of events replaced by the running import
@@ -54,8 +55,6 @@ def refresh_days_of_import(con: Any, import_id: int) -> None:
 
 
 def _refresh_days(con: Any, store_id: str, import_id: int) -> None:
-    from shoplens.metrics.scope import Scope, StoreInfo
-
     row = con.execute("SELECT timezone, reporting_currency FROM stores WHERE store_id = ?", [store_id]).fetchone()
     bounds = con.execute(f"SELECT CAST(min(ts) AS DATE), CAST(max(ts) AS DATE) FROM (SELECT ts FROM events"
                          f" WHERE store_id = ? AND _import_id = ? UNION ALL SELECT ts FROM {REPLACED}"
@@ -78,8 +77,6 @@ def _refresh_days(con: Any, store_id: str, import_id: int) -> None:
 
 def refresh_user_day(con: Any, store_ids: Iterable[str]) -> None:
     """Rebuild the rollup of these stores from their events (call inside the writing transaction)."""
-    from shoplens.metrics.scope import Scope, StoreInfo
-
     create_user_day(con)
     for store_id in dict.fromkeys(store_ids):
         con.execute(f"DELETE FROM {USER_DAY} WHERE store_id = ?", [store_id])

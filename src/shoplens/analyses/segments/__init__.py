@@ -64,6 +64,7 @@ from shoplens.analyses.segments.store import (
 )
 from shoplens.analyses.value_checks import check_rule
 from shoplens.errors import ShoplensError
+from shoplens.metrics.engine import MetricsEngine
 
 MAX_LIMIT = 1_000_000_000  # rows of a member list
 MAX_TOP = 100  # values per property in a profile
@@ -73,6 +74,7 @@ __all__ = [
     "MAX_TOP",
     "Frame",
     "SavedSegment",
+    "SegmentMetricsEngine",
     "SegmentProfile",
     "StoreSize",
     "ValueCount",
@@ -147,6 +149,17 @@ def members_sql(ctx: Context, name: str) -> str:
 def metrics_members_sql(wh: Any, store_ids: tuple[str, ...], segment: str | dict[str, Any]) -> str:
     """Members in these stores, for the metrics engine (which has no analysis context of its own)."""
     return compile_sql(open_context(wh, store=list(store_ids)), segment)
+
+
+class SegmentMetricsEngine(MetricsEngine):
+    """The metrics engine with segments as filters (``query(..., segment=)``); ``shoplens.MetricsEngine``.
+
+    The engine sits below the analyses, so it is handed the segment compiler instead of importing it.
+    """
+
+    def __init__(self, wh: Any, catalog: Any = None, targets: Any = None) -> None:
+        super().__init__(wh, catalog, targets, members=metrics_members_sql)
+
 
 
 def members(ctx: Context, segment: str | dict[str, Any], as_of: date | None = None,

@@ -26,9 +26,9 @@ from typing import Any
 from shoplens.analyses.context import FIRST_DAY, LAST_DAY, Context, as_date
 from shoplens.analyses.filters import parse_condition
 from shoplens.errors import ShoplensError
-from shoplens.metrics.scope import Scope, StoreInfo, lit
 from shoplens.metrics.sources import MEMBER_TIER, paid_orders_sql
 from shoplens.warehouse.rollups import USER_DAY
+from shoplens.warehouse.scope import Scope, StoreInfo, lit
 
 
 @dataclass(frozen=True)

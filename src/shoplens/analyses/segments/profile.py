@@ -15,8 +15,8 @@ from uuid import uuid4
 
 from shoplens.analyses.result import Result, ratio
 from shoplens.analyses.segments.compile import PROPERTY_SQL, Frame, property_counts_sql, universe_sql
-from shoplens.metrics.scope import Scope
 from shoplens.metrics.sources import paid_orders_sql
+from shoplens.warehouse.scope import Scope
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from shoplens.analyses.segments.compile import make_frame, members_query
 from shoplens.analyses.segments.parser import parse_rule
 from shoplens.analyses.segments.rules import normalise, to_text
 from shoplens.errors import NotFoundError, ShoplensError
-from shoplens.metrics.scope import Scope, StoreInfo
+from shoplens.warehouse.scope import Scope, StoreInfo
 from shoplens.warehouse.segments_table import SEGMENTS
 
 NAME = re.compile(r"^[\w-]{1,64}$")
