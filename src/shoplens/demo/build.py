@@ -70,6 +70,7 @@ from shoplens.ingest.manifest import write_manifest_row
 from shoplens.ingest.pipeline import ProgressFactory
 from shoplens.ingest.rows import load_canonical
 from shoplens.ingest.store_context import StoreContext
+from shoplens.interrupts import Transaction, pause_point
 from shoplens.model import TABLES
 from shoplens.warehouse.connection import Warehouse
 from shoplens.warehouse.ddl import quote
@@ -143,10 +144,11 @@ def build_demo(wh: Warehouse, *, events: int = 300_000, days: int = 180, seed: i
     fx = M.fx_walk(seed, days)
     con = wh.con
     started = datetime.now(UTC).replace(tzinfo=None)
-    con.execute("BEGIN TRANSACTION")
+    tx = Transaction(con, "demo")  # BEGIN; tells Ctrl-C that a rollback is what it gets
     try:
         _guard(con, store_ids)
         _delete(con, store_ids)
+        pause_point("demo")
         import_id = int(con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM import_manifest")
                         .fetchone()[0])  # type: ignore[index]
         by_store: dict[str, dict[str, int]] = {}
@@ -172,11 +174,13 @@ def build_demo(wh: Warehouse, *, events: int = 300_000, days: int = 180, seed: i
             by_store[store_id] = counts
             _manifest(con, import_id, store_id, seed, events, days, end_date, counts, started)
         refresh_user_day(con, store_ids)
-        con.execute("COMMIT")
+        tx.commit()
     except BaseException:
         with contextlib.suppress(Exception):  # a broken connection must not hide the error that broke it
             con.execute("ROLLBACK")
         raise
+    finally:
+        tx.close()
     totals: dict[str, int] = {}
     for counts in by_store.values():
         for table, n in counts.items():

@@ -27,6 +27,7 @@ from shoplens.ingest.quarantine import Problems, allowed_values, examples
 from shoplens.ingest.rows import add_fx, assert_valid, load_canonical, materialize, output_sql, require_rates
 from shoplens.ingest.store_context import StoreContext, create_store, resolve_store
 from shoplens.ingest.summary import FileResult, ImportSummary
+from shoplens.interrupts import Transaction, pause_point
 from shoplens.model import TABLES_BY_NAME, get_table
 from shoplens.presets import get_preset
 from shoplens.presets.base import FilePlan, Output, Reject
@@ -86,7 +87,7 @@ def import_files(wh: Warehouse, files: Sequence[str | Path], *, table: str | Non
                           delimiter=delimiter)
 
     planned = sorted((plan(p, ctx) for p in paths), key=lambda item: item.plan.priority)
-    con.execute("BEGIN TRANSACTION")
+    tx = Transaction(con, "import")  # BEGIN; tells Ctrl-C that a rollback is what it gets
     try:
         import_id = int(con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM import_manifest")
                         .fetchone()[0])  # type: ignore[index]
@@ -108,12 +109,13 @@ def import_files(wh: Warehouse, files: Sequence[str | Path], *, table: str | Non
         first_problems = examples(con, import_id)
         if any(o.table == "events" for item in planned for o in item.plan.outputs):
             refresh_days_of_import(con, import_id)
-        con.execute("COMMIT")
+        tx.commit()
     except BaseException:
         with contextlib.suppress(Exception):  # a broken connection must not hide the error that broke it
             con.execute("ROLLBACK")
         raise
     finally:
+        tx.close()
         _drop_temp(con)
     return ImportSummary(import_id, ctx.store_id, results, store_created=not ctx.exists,
                          examples=first_problems)
@@ -160,6 +162,7 @@ def _stage(wh: Warehouse, item: _File, raw: str, bar: Callable[[int], None] | No
         con.register("_chunk", pa.Table.from_batches([batch]))
         con.execute(f"INSERT INTO {raw} SELECT * FROM _chunk")
         con.unregister("_chunk")
+        pause_point("staging")
 
 
 def _import_one(wh: Warehouse, item: _File, index: int, import_id: int, ctx: StoreContext,
@@ -206,6 +209,7 @@ def _import_one(wh: Warehouse, item: _File, index: int, import_id: int, ctx: Sto
             problems.add_missing_rates(converted, out, ctx.reporting_currency, position)
         staged.append((out, converted))
     # 4. merge the lines that survived everything
+    pause_point("merge")
     result = FileResult(str(item.source.path), item.sha256, item.preset, item.plan.label or _targets(item.plan))
     result.ignored_columns = item.plan.ignored_columns
     for out, name in staged:

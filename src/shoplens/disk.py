@@ -1,0 +1,79 @@
+"""A full disk as one clear line (what, where, hint) instead of "internal error … report it".
+
+DuckDB reports a full disk as an IO error naming the file it could not write ("Could not write
+file "<path>": No space left on device"): the warehouse file, its ``.wal``, or a spill file in its
+temp folder (by default ``<warehouse>.tmp``). When spilling would exceed the room left on the temp
+folder's disk (DuckDB's default ``max_temp_directory_size``) it says "failed to offload data block"
+instead. Python writes (exports, uploads) raise ``OSError(ENOSPC)`` with the file name. A failed
+write never commits: the transaction it belonged to is rolled back (DuckDB keeps no half-written one).
+"""
+
+from __future__ import annotations
+
+import errno
+import re
+from pathlib import Path
+
+from shoplens.errors import ShoplensError
+
+_FULL = re.compile(r"no space left on device|disk quota exceeded|not enough space on the disk", re.IGNORECASE)
+_QUOTED = re.compile(r'"([^"]+)"')
+
+
+class DiskFullError(ShoplensError):
+    """No room left on a disk shoplens writes to."""
+
+    exit_code = 4
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen and len(seen) < 10:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def _is_temp(path: str) -> bool:
+    return any(part.endswith(".tmp") or part.startswith("duckdb_temp") for part in Path(path).parts)
+
+
+def disk_full_error(exc: BaseException) -> DiskFullError | None:
+    """The error to show when ``exc`` (or what caused it) is a full disk; None otherwise."""
+    for err in _chain(exc):
+        text = str(err)
+        if isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT):
+            return _full(str(err.filename) if err.filename else None, text)
+        if _FULL.search(text):
+            quoted = _QUOTED.search(text)
+            return _full(quoted.group(1) if quoted else None, text)
+        if "failed to offload data block" in text and "max_temp_directory_size" in text:
+            return _temp_full(None)
+    return None
+
+
+def _full(path: str | None, _text: str) -> DiskFullError:
+    if path and _is_temp(path):
+        return _temp_full(str(Path(path).parent))
+    if path and (path.endswith((".duckdb", ".wal", ".db")) or ".duckdb" in Path(path).name):
+        return DiskFullError(
+            "the disk is full: the warehouse could not be written", where=path,
+            hint="free space on that disk (or use --db on a disk with room) and run it again; the warehouse "
+            "keeps its state from before this command",
+            zh="磁盘已满：无法写入仓库", zh_hint="请清理该磁盘空间（或用 --db 指向有空间的磁盘）后重试；"
+            "仓库保持本命令之前的状态")
+    return DiskFullError(
+        "the disk is full: a file could not be written", where=path,
+        hint="free space on that disk, or write to another one, and run it again",
+        zh="磁盘已满：无法写入文件", zh_hint="请清理该磁盘空间或改写到其他磁盘后重试")
+
+
+def _temp_full(folder: str | None) -> DiskFullError:
+    return DiskFullError(
+        "no room left for temporary files: data that does not fit in memory spills to DuckDB's temp folder "
+        "(by default <warehouse>.tmp)", where=folder,
+        hint="free space on that disk, or set the temp directory (DuckDB's temp_directory) to a disk with room; "
+        "the warehouse keeps its state from before this command",
+        zh="临时文件空间不足：内存放不下的数据会写入 DuckDB 的临时目录（默认 <仓库>.tmp）",
+        zh_hint="请清理该磁盘空间，或把临时目录（DuckDB 的 temp_directory）设到有空间的磁盘；仓库保持本命令之前的状态")
