@@ -13,10 +13,12 @@ at a known moment of a real import; it does nothing when the variable is unset.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
 import time
+import weakref
 from typing import Any
 
 PAUSE_ENV = "SHOPLENS_TEST_PAUSE_AT"
@@ -45,6 +47,21 @@ class InterruptState:
 
 
 STATE = InterruptState()
+_WATCHED: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def watch(con: Any) -> None:
+    """Let a stop request interrupt ``con``'s running query (DuckDB's own reaction to a signal only stops
+    the main thread's wait: a worker thread in the middle of a long task would finish it first)."""
+    with contextlib.suppress(TypeError):  # not weak-referenceable (a stand-in in a test): nothing to interrupt
+        _WATCHED.add(con)
+
+
+def interrupt_queries() -> None:
+    """``interrupt()`` every watched connection (an idle one is unaffected: DuckDB resets it per query)."""
+    for con in list(_WATCHED):
+        with contextlib.suppress(Exception):  # a closed connection
+            con.interrupt()
 
 
 def _tracked() -> bool:

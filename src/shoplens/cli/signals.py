@@ -27,7 +27,7 @@ import signal
 import sys
 from types import FrameType
 
-from shoplens.interrupts import STATE, Interrupted
+from shoplens.interrupts import STATE, Interrupted, interrupt_queries
 
 EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 RETRY_SECONDS = 0.05
@@ -38,11 +38,11 @@ WHAT = {  # write section -> (zh, en) name in the message
 
 
 def install() -> None:
-    """Take over SIGINT and SIGTERM (main thread only; call it first thing in the CLI)."""
-    if signal.getsignal(signal.SIGINT) is _on_signal:
-        return
+    """Take over SIGINT and SIGTERM (main thread only; call it first thing in the CLI). A signal the parent
+    ignores stays ignored (a shell starts background jobs with SIGINT ignored, so that Ctrl-C spares them)."""
     for sig in EXIT_CODES:
-        signal.signal(sig, _on_signal)
+        if signal.getsignal(sig) not in (signal.SIG_IGN, _on_signal):
+            signal.signal(sig, _on_signal)
 
 
 def exit_code(signum: int | None) -> int:
@@ -58,6 +58,7 @@ def _importing(frame: FrameType | None) -> bool:
 
 
 _reporting = False  # the line is being printed: nothing may interrupt that
+_serving = False  # `shoplens serve` is up: a signal is its normal way to stop
 
 
 def _raise_when_safe(frame: FrameType | None) -> None:
@@ -70,6 +71,7 @@ def _raise_when_safe(frame: FrameType | None) -> None:
         signal.signal(signal.SIGALRM, _retry)
         signal.setitimer(signal.ITIMER_REAL, RETRY_SECONDS)
         return
+    interrupt_queries()
     raise Interrupted(STATE.requested)
 
 
@@ -130,6 +132,14 @@ def _say(text: str, *, flush_exit: int | None = None) -> None:
         os._exit(flush_exit)
 
 
+def serving() -> None:
+    """From now on a signal is the server's normal stop: uvicorn finishes the requests in flight and
+    closes the warehouse, then the CLI says "server stopped" and exits 0 (a clean stop is a success:
+    `make demo`, systemd and scripts do not report it as a failure)."""
+    global _serving
+    _serving = True
+
+
 def exit_if_requested() -> None:
     """After a signal: print the line and exit 130/143 (call it wherever the CLI is about to report)."""
     global _reporting
@@ -138,5 +148,9 @@ def exit_if_requested() -> None:
     _reporting = True
     signal.signal(signal.SIGALRM, signal.SIG_IGN)  # a retry still on its way must not raise in here
     signal.setitimer(signal.ITIMER_REAL, 0)
+    if _serving:
+        name = signal.Signals(STATE.requested).name
+        _say(f"服务已停止（{name}）" if _lang() == "zh" else f"server stopped ({name})")
+        sys.exit(0)
     _say(message())
     sys.exit(exit_code(STATE.requested))

@@ -51,6 +51,12 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected_error(_: Request, exc: Exception) -> JSONResponse:  # logged by uvicorn; JSON for clients
+        from shoplens.disk import disk_full_error
+
+        full = disk_full_error(exc)
+        if full is not None:  # 507 Insufficient Storage; the file's path goes to the log, not to the client
+            LOG.error("%s", full.render("en"))
+            return _error(507, full.message, full.zh, full.hint, full.zh_hint)
         LOG.exception("unexpected error", exc_info=exc)
         return _error(500, "internal error: the server could not answer this request", "服务器内部错误，无法处理该请求",
                       "try again; if it keeps failing, report it with the server log")
@@ -99,6 +105,10 @@ def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = 
         # sync routes run on worker threads; queued computations wait on them, answers from memory must not
         anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
         wh = Warehouse(db_path)
+        if not demo:  # tokens the demo login got from an earlier `serve --demo` end with that mode
+            from shoplens.server.accounts import revoke_demo_sessions
+
+            revoke_demo_sessions(wh)
         state = ServerState(wh, key)
         app.state.shoplens = state
         app.state.warmer = warmer = Warmer(state)
@@ -115,6 +125,7 @@ def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = 
     app = FastAPI(title="shoplens API", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Operations analytics for cross-border e-commerce sellers (跨境电商精细化运营分析). "
                   "Log in with POST /api/v1/login, then send `Authorization: Bearer <token>`.")
+    app.state.demo_mode = demo  # only then does the demo login (accounts.DEMO_LOGIN) log in
     _install_error_handlers(app)
     _install_docs(app)
 
