@@ -198,3 +198,22 @@ def test_duckdb_query_interrupted_is_the_interrupt(tmp_path: Path) -> None:
     out, err = proc.communicate(timeout=120)
     assert out.strip() in ("RuntimeError", "InterruptException")
     assert (proc.returncode, err.strip()) == (130, NOTHING)
+
+
+def test_a_second_signal_stops_at_once(tmp_path: Path) -> None:
+    """The first Ctrl-C waits for the import of a module (30 s here); the second one does not wait."""
+    (tmp_path / "stuck_module.py").write_text("import time\ntime.sleep(30)\n", encoding="utf-8")
+    script = tmp_path / "child.py"
+    script.write_text(CHILD.format(folder=str(tmp_path), body="import stuck_module"), encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.5)
+    assert proc.poll() is None  # still importing
+    started = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=20)
+    assert time.monotonic() - started < 10
+    assert (proc.returncode, out, err.strip()) == (130, "", NOTHING)
