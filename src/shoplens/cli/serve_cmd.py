@@ -49,7 +49,7 @@ def register(app: typer.Typer) -> None:
             from shoplens.server.accounts import DEMO_LOGIN
 
             console.print("[bold yellow]" + t("serve_demo_warning").format(login=DEMO_LOGIN[0], password=DEMO_LOGIN[1])
-                          + "[/]", highlight=False)
+                          + "[/]", highlight=False, soft_wrap=True)
         from shoplens.cli import signals
 
         signals.serving()  # Ctrl-C / SIGTERM from here on: a clean stop, exit 0
