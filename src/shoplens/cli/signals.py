@@ -11,6 +11,8 @@ things went wrong with that:
   every 50 ms (SIGALRM) until the import is done.
 - **Inside a DuckDB query**, DuckDB turns the KeyboardInterrupt into ``RuntimeError('Query
   interrupted')``. Whatever exception unwinds the stack after a signal is reported as the interrupt.
+  The warehouse's connections are interrupted as well (``con.interrupt()``): otherwise a worker
+  thread finished the task it was running first, however long.
 - **Typer** catches KeyboardInterrupt and *returns* 130 (in non-standalone mode), so the command
   seemed to finish with exit 0. The CLI checks :data:`shoplens.interrupts.STATE` at the end.
 
@@ -18,6 +20,9 @@ The line says what happened to the data (:mod:`shoplens.interrupts` knows the wr
 "nothing was written", "the import was rolled back", or — when COMMIT was already running, which is
 never cut — "the import had been committed; it is complete". A second signal stops at once (an open
 transaction dies with the process: DuckDB never keeps an uncommitted one), except during COMMIT.
+
+Before :func:`install` runs (the first ~0.1 s, while Python itself starts) a signal still gets Python's
+own reaction: a KeyboardInterrupt traceback, or death by SIGTERM; nothing has been opened by then.
 """
 
 from __future__ import annotations
@@ -67,7 +72,7 @@ def _raise_when_safe(frame: FrameType | None) -> None:
     if STATE.phase == "committing":  # the commit finishes; Transaction.commit raises right after it
         STATE.deferred = True
         return
-    if _importing(frame):
+    if _importing(frame) and hasattr(signal, "setitimer"):  # (no SIGALRM on Windows: raise as Python would)
         signal.signal(signal.SIGALRM, _retry)
         signal.setitimer(signal.ITIMER_REAL, RETRY_SECONDS)
         return
@@ -146,8 +151,9 @@ def exit_if_requested() -> None:
     if STATE.requested is None:
         return
     _reporting = True
-    signal.signal(signal.SIGALRM, signal.SIG_IGN)  # a retry still on its way must not raise in here
-    signal.setitimer(signal.ITIMER_REAL, 0)
+    if hasattr(signal, "setitimer"):
+        signal.signal(signal.SIGALRM, signal.SIG_IGN)  # a retry still on its way must not raise in here
+        signal.setitimer(signal.ITIMER_REAL, 0)
     if _serving:
         name = signal.Signals(STATE.requested).name
         _say(f"服务已停止（{name}）" if _lang() == "zh" else f"server stopped ({name})")
