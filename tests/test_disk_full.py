@@ -163,3 +163,15 @@ def test_an_export_onto_a_full_disk(tmp_path: Path) -> None:
         f"error: the disk is full: a file could not be written (hint: free space on that disk, or write to another "
         f"one, and run it again{KEPT})"], err
 
+
+
+def test_a_new_warehouse_on_a_full_disk(tmp_path: Path, base: Path) -> None:
+    """Opening fails before any import: DuckDB's error comes wrapped in "cannot open the warehouse"."""
+    csv = tmp_path / "small.csv"
+    csv.write_text("event_id,ts,user_id,event\nn1,2026-10-01T10:00:00Z,u1,product_view\n", encoding="utf-8")
+    code, err, _ = small_disk(tmp_path, "1m", ["--db", "MNT/new.duckdb", "import", "events", str(csv), "--store",
+                                               "x", "--currency", "USD", "--timezone", "UTC"], fill=True)
+    assert code == 6
+    assert err.strip().splitlines() == [
+        f"error: {tmp_path / 'mnt' / 'new.duckdb'}: the disk is full: the warehouse could not be written (hint: free "
+        f"space on that disk (or use --db on a disk with room) and run it again{KEPT})"], err

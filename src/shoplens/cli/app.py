@@ -100,6 +100,13 @@ def main() -> None:
 
 def _report(exc: BaseException) -> None:
     """One line for an error (a traceback only with --debug), then exit with its code."""
+    if isinstance(exc, Exception) and not state.debug:
+        from shoplens.disk import disk_full_error
+
+        full = disk_full_error(exc)  # also behind a ShoplensError ("cannot open the warehouse: … No space left")
+        if full is not None:
+            typer.echo(f"{i18n.t('error')}: {full.render(i18n.lang())}", err=True)
+            sys.exit(full.exit_code)
     try:
         raise exc
     except ShoplensError as exc:
@@ -123,12 +130,6 @@ def _report(exc: BaseException) -> None:
             sys.exit(exc.exit_code)
         if state.debug:
             raise
-        from shoplens.disk import disk_full_error
-
-        full = disk_full_error(exc)
-        if full is not None:
-            typer.echo(f"{i18n.t('error')}: {full.render(i18n.lang())}", err=True)
-            sys.exit(full.exit_code)
         if i18n.lang() == "zh":
             typer.echo(f"{i18n.t('error')}: 内部错误：{type(exc).__name__}: {exc}"
                        "（提示：加 --debug 重新运行并报告此问题）", err=True)
