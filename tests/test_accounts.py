@@ -101,11 +101,14 @@ def test_new_password_ends_sessions_and_access_changes_apply(wh: Any) -> None:
         set_password(wh, "ana", "password-9")
 
 
-def test_demo_login_is_recreated(wh: Any) -> None:
-    name, password = ensure_demo_login(wh)
-    set_password(wh, name, "something-else")
-    assert ensure_demo_login(wh) == (name, password)
-    assert check_login(wh, name, password).role == "admin"
+def test_demo_login_is_not_restored_after_an_operator_changed_it(wh: Any, tmp_path: Path) -> None:
+    """(It used to be re-created with the published password: tests/test_demo_login.py has the rules.)"""
+    assert ensure_demo_login(wh).status == "not_demo"  # stores a and b are not demo stores
+    with shoplens.connect(str(tmp_path / "demo.duckdb")) as demo_wh:
+        assert ensure_demo_login(demo_wh).status == "created"
+        set_password(demo_wh, "demo", "something-else")
+        assert ensure_demo_login(demo_wh).status == "changed"
+        assert check_login(demo_wh, "demo", "shoplens-demo") is None
 
 
 def test_secret_key_rules(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -103,12 +103,12 @@ def test_browser_is_available() -> None:
 
 @pytest.fixture(scope="module")
 def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
-    """``shoplens serve`` over a copy of the demo store, with the demo login."""
+    """``shoplens serve --demo`` over a copy of the demo store, with the demo login."""
     path = tmp_path_factory.mktemp("browser") / "demo.duckdb"
     shutil.copy(demo_db, path)
     with shoplens.connect(str(path)) as wh:
         ensure_demo_login(wh)
-    srv = ApiServer(path)
+    srv = ApiServer(path, demo=True)  # only `serve --demo` accepts the demo login
     yield srv
     srv.stop()
 

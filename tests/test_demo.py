@@ -348,8 +348,10 @@ def test_refuses_to_overwrite_imported_data(wh, tmp_path: Path):
     csv = tmp_path / "customers.csv"
     csv.write_text("user_id,country\nu1,CN\n", encoding="utf-8")
     shoplens.import_files(wh, [csv], table="customers", store="demo", currency="USD", timezone="UTC")
-    with pytest.raises(ShoplensError, match="imported data"):
+    with pytest.raises(ShoplensError, match="not demo stores"):  # a real warehouse (tests/test_demo_login.py)
         build_demo(wh, events=5_000, days=30)
+    with pytest.raises(ShoplensError, match="imported data"):  # --force never overwrites a real store either
+        build_demo(wh, events=5_000, days=30, force=True)
     assert rows(wh, "SELECT user_id FROM customers WHERE store_id = 'demo'") == [("u1",)]
 
 

@@ -22,7 +22,7 @@ BASE = 0
 # the layer of each top-level module or package of shoplens; a module may import its own layer or lower ones
 LAYER = {
     "errors": BASE, "i18n": BASE, "params": BASE, "csv_out": BASE, "value_labels": BASE, "interrupts": BASE,
-    "config": BASE, "model": BASE,
+    "config": BASE, "disk": BASE, "model": BASE,
     "warehouse": 1,
     "ingest": 2, "presets": 2,  # presets are declarative plans the ingest pipeline runs (one layer)
     "demo": 3, "metrics": 3,
@@ -33,6 +33,7 @@ LAYER = {
 }
 # within the base layer, what each base module may use (nothing else, so there is no cycle)
 BASE_USES = {"model": {"errors"}, "params": {"errors"}, "value_labels": {"i18n", "model"}, "config": {"errors"},
+             "disk": {"errors", "interrupts"},
              "interrupts": {"errors", "i18n"}}
 
 

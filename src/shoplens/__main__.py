@@ -1,5 +1,5 @@
 """``python -m shoplens`` = the ``shoplens`` command."""
 
-from shoplens.cli.app import main
+from shoplens.cli import main
 
 main()

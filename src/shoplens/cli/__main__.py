@@ -1,6 +1,6 @@
 """``python -m shoplens.cli``: the same entry point as the ``shoplens`` console script."""
 
-from shoplens.cli.app import main
+from shoplens.cli import main
 
 if __name__ == "__main__":
     main()

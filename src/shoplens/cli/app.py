@@ -86,10 +86,31 @@ def register() -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    register()
+    """Run the command; every way out goes through one of the reports below (see cli/signals.py)."""
+    from shoplens.cli import signals
+
+    signals.install()  # again for callers of this function; shoplens.cli.main did it before the imports
     try:
-        app(standalone_mode=False)
+        register()
+        code = app(standalone_mode=False)  # Typer returns (not raises) the exit code of typer.Exit / Ctrl-C
+    except BaseException as exc:  # reported below, one line each
+        signals.exit_if_requested()  # after a signal, whatever unwound the stack is the interrupt
+        _report(exc)
+    signals.exit_if_requested()
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _report(exc: BaseException) -> None:
+    """One line for an error (a traceback only with --debug), then exit with its code."""
+    if isinstance(exc, Exception) and not state.debug:
+        from shoplens.disk import disk_full_error
+
+        full = disk_full_error(exc)  # also behind a ShoplensError ("cannot open the warehouse: … No space left")
+        if full is not None:
+            typer.echo(f"{i18n.t('error')}: {full.render(i18n.lang())}", err=True)
+            sys.exit(full.exit_code)
+    try:
+        raise exc
     except ShoplensError as exc:
         if state.debug:
             raise
@@ -100,6 +121,8 @@ def main() -> None:
         sys.exit(130)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
+    except SystemExit:
+        raise
     except Exception as exc:  # click usage errors carry their own exit code
         import click
         from typer.exceptions import TyperException  # base of Typer's vendored click's ClickException

@@ -11,6 +11,9 @@ from shoplens.i18n import register_labels, t
 register_labels({
     "serve_at": ("服务地址", "serving at"),
     "serve_docs": ("接口文档", "API docs"),
+    "serve_demo_warning": ("演示模式：演示账号 {login} / {password} 可以登录（管理员，全部店铺），请勿用于真实数据",
+                           "demo mode: the demo login {login} / {password} is enabled (admin of every store); "
+                           "not for real data"),
 })
 
 HELP = """Serve the REST API over the warehouse (OpenAPI docs at /docs). 启动 REST API 服务。
@@ -42,6 +45,14 @@ def register(app: typer.Typer) -> None:
         settings = server_settings.load()
         application = create_app(db_path() or default_db_path(), demo=demo, settings=settings)
         console.print(f"{t('serve_at')} http://{host}:{port}  ·  {t('serve_docs')} http://{host}:{port}/docs")
+        if demo:
+            from shoplens.server.accounts import DEMO_LOGIN
+
+            console.print("[bold yellow]" + t("serve_demo_warning").format(login=DEMO_LOGIN[0], password=DEMO_LOGIN[1])
+                          + "[/]", highlight=False, soft_wrap=True)
+        from shoplens.cli import signals
+
+        signals.serving()  # Ctrl-C / SIGTERM from here on: a clean stop, exit 0
         run(application, host, port, settings.trusted_proxies)
 
 

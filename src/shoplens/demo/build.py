@@ -39,7 +39,8 @@ Design
 
     ``events`` is per store and approximate (±2 %). Rebuilding with fewer stores leaves the
     extra ``demo-K`` stores of an earlier build alone; a store holding imported data is never
-    overwritten (ShoplensError).
+    overwritten (ShoplensError), and a warehouse holding any store the demo did not write is
+    refused unless ``force`` (the CLI then creates no demo login: see server.accounts).
 
 Size and time (measured on the 2-core, 24 GB dev machine)
     Default (300k events, 180 days, 1 store): ~77k sessions, ~4.2k orders (3.6k paid),
@@ -70,9 +71,11 @@ from shoplens.ingest.manifest import write_manifest_row
 from shoplens.ingest.pipeline import ProgressFactory
 from shoplens.ingest.rows import load_canonical
 from shoplens.ingest.store_context import StoreContext
+from shoplens.interrupts import Transaction, pause_point
 from shoplens.model import TABLES
 from shoplens.warehouse.connection import Warehouse
 from shoplens.warehouse.ddl import quote
+from shoplens.warehouse.demo_marks import non_demo_stores
 from shoplens.warehouse.rollups import refresh_user_day
 
 
@@ -125,6 +128,21 @@ def _guard(con: Any, store_ids: list[str]) -> None:
                             zh_hint="请为演示使用另一个仓库（--db）")
 
 
+def _refuse_real_warehouse(con: Any, path: Any, force: bool) -> None:
+    """A warehouse with stores the demo did not write is not a demo warehouse (see demo_marks)."""
+    others = non_demo_stores(con)
+    if others and not force:
+        shown = ", ".join(others[:5]) + (", …" if len(others) > 5 else "")
+        raise ShoplensError(
+            f"this warehouse holds stores that are not demo stores ({shown}); the demo builds only into a "
+            "demo warehouse", where=str(path),
+            hint="build it into a warehouse of its own (--db demo.duckdb), or add --force to build the demo "
+            "stores beside them (no demo login is created then)",
+            zh=f"该仓库存有非演示店铺（{shown}）；演示数据只生成到演示仓库",
+            zh_hint="请为演示使用单独的仓库（--db demo.duckdb），"
+            "或加 --force 在这些店铺旁生成演示店铺（此时不创建演示账号）")
+
+
 def _delete(con: Any, store_ids: list[str]) -> None:
     marks = ", ".join("?" for _ in store_ids)
     for table in [t.name for t in TABLES] + ["quarantine"]:
@@ -132,8 +150,12 @@ def _delete(con: Any, store_ids: list[str]) -> None:
 
 
 def build_demo(wh: Warehouse, *, events: int = 300_000, days: int = 180, seed: int = 7, stores: int = 1,
-               end_date: date = date(2026, 11, 15), progress: ProgressFactory | None = None) -> DemoSummary:
+               end_date: date = date(2026, 11, 15), progress: ProgressFactory | None = None,
+               force: bool = False) -> DemoSummary:
     """(Re)build the demo store(s) in ``wh``; see the module docstring. ``events`` is per store.
+
+    A warehouse holding stores the demo did not write is refused unless ``force`` (the demo stores are
+    then built beside them; a store of the same id that is not a demo store is still never touched).
 
     ``progress(label, total)`` may return a callable advanced by one per generated day.
     """
@@ -143,10 +165,12 @@ def build_demo(wh: Warehouse, *, events: int = 300_000, days: int = 180, seed: i
     fx = M.fx_walk(seed, days)
     con = wh.con
     started = datetime.now(UTC).replace(tzinfo=None)
-    con.execute("BEGIN TRANSACTION")
+    tx = Transaction(con, "demo")  # BEGIN; tells Ctrl-C that a rollback is what it gets
     try:
+        _refuse_real_warehouse(con, wh.path, force)
         _guard(con, store_ids)
         _delete(con, store_ids)
+        pause_point("demo")
         import_id = int(con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM import_manifest")
                         .fetchone()[0])  # type: ignore[index]
         by_store: dict[str, dict[str, int]] = {}
@@ -172,11 +196,13 @@ def build_demo(wh: Warehouse, *, events: int = 300_000, days: int = 180, seed: i
             by_store[store_id] = counts
             _manifest(con, import_id, store_id, seed, events, days, end_date, counts, started)
         refresh_user_day(con, store_ids)
-        con.execute("COMMIT")
+        tx.commit()
     except BaseException:
         with contextlib.suppress(Exception):  # a broken connection must not hide the error that broke it
             con.execute("ROLLBACK")
         raise
+    finally:
+        tx.close()
     totals: dict[str, int] = {}
     for counts in by_store.values():
         for table, n in counts.items():

@@ -28,6 +28,7 @@ from shoplens.ingest.readers import FORMULA_MARK
 from shoplens.ingest.rows import add_fx, assert_valid, load_canonical, materialize, output_sql, require_rates
 from shoplens.ingest.store_context import StoreContext, create_store, missing_settings, resolve_store
 from shoplens.ingest.summary import FileResult, ImportRefusedError, ImportSummary, bad_row_limit, refusal
+from shoplens.interrupts import Transaction, pause_point
 from shoplens.model import TABLES_BY_NAME, get_table
 from shoplens.presets import get_preset
 from shoplens.presets.base import FilePlan, Output, Reject
@@ -101,7 +102,7 @@ def import_files(wh: Warehouse, files: Sequence[str | Path], *, table: str | Non
     if ctx.pending and not any(o.table == "stores" for item in planned for o in item.plan.outputs):
         raise missing_settings(ctx.store_id, ctx.pending)
     created = not ctx.exists
-    con.execute("BEGIN TRANSACTION")
+    tx = Transaction(con, "import")  # BEGIN; tells Ctrl-C that a rollback is what it gets
     try:
         import_id = next_import_id(con)
         if created and not ctx.pending:
@@ -134,12 +135,13 @@ def import_files(wh: Warehouse, files: Sequence[str | Path], *, table: str | Non
             raise refusal(summary, limit)
         if any(o.table == "events" for item in planned for o in item.plan.outputs):
             refresh_days_of_import(con, import_id)
-        con.execute("COMMIT")
+        tx.commit()
     except BaseException:
         with contextlib.suppress(Exception):  # a broken connection must not hide the error that broke it
             con.execute("ROLLBACK")
         raise
     finally:
+        tx.close()
         _drop_temp(con)
     return summary
 
@@ -185,6 +187,7 @@ def _stage(wh: Warehouse, item: _File, raw: str, bar: Callable[[int], None] | No
         con.register("_chunk", pa.Table.from_batches([batch]))
         con.execute(f"INSERT INTO {raw} SELECT * FROM _chunk")
         con.unregister("_chunk")
+        pause_point("staging")
 
 
 def _import_one(wh: Warehouse, item: _File, index: int, import_id: int, ctx: StoreContext,
@@ -238,6 +241,7 @@ def _import_one(wh: Warehouse, item: _File, index: int, import_id: int, ctx: Sto
             problems.add_missing_rates(converted, out, ctx.reporting_currency, position)
         staged.append((out, converted))
     # 4. merge the lines that survived everything
+    pause_point("merge")
     result = FileResult(str(item.source.path), item.sha256, item.preset, item.plan.label or _targets(item.plan))
     result.ignored_columns = item.plan.ignored_columns
     for out, name in staged:

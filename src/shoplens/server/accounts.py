@@ -215,16 +215,87 @@ def revoke_token(wh: Any, token: str) -> None:
     wh.con.execute(f"DELETE FROM {TOKENS} WHERE token_hash = ?", [_digest(token)])
 
 
-DEMO_LOGIN = ("demo", "shoplens-demo")  # printed by `shoplens demo`; a demo warehouse only
+DEMO_LOGIN = ("demo", "shoplens-demo")  # printed by `shoplens demo`; accepted only by `serve --demo`
 
 
-def ensure_demo_login(wh: Any) -> tuple[str, str]:
-    """The demo store's admin login (re-created with the known password on every demo build)."""
+@dataclass(frozen=True)
+class DemoLogin:
+    """What :func:`ensure_demo_login` did: ``usable`` says whether DEMO_LOGIN logs in (on a --demo server)."""
+
+    status: str  # created | unchanged | adopted | changed | deleted | removed | not_demo
+    username: str = DEMO_LOGIN[0]
+
+    @property
+    def usable(self) -> bool:
+        return self.status in ("created", "unchanged", "adopted")
+
+
+def is_demo_credential(username: str, password: str) -> bool:
+    """The published demo user name and password (refused by a server not started with --demo)."""
+    return hmac.compare_digest(f"{username}\0{password}".encode(), "\0".join(DEMO_LOGIN).encode())
+
+
+def _demo_state(wh: Any) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    from shoplens.warehouse.demo_marks import read_mark
+
+    row = wh.con.execute(f"SELECT password_hash, role, stores FROM {USERS} WHERE username = ?",
+                         [DEMO_LOGIN[0]]).fetchone()
+    current = {"username": DEMO_LOGIN[0], "password_hash": row[0], "role": row[1], "stores": list(row[2])} \
+        if row else None
+    return read_mark(wh.con), current
+
+
+def _is_pristine(current: dict[str, Any]) -> bool:
+    """An unmarked ``demo`` login that is exactly what the demo creates (built before the mark existed)."""
+    return (current["role"] == "admin" and current["stores"] == [ALL_STORES]
+            and verify_password(DEMO_LOGIN[1], current["password_hash"]))
+
+
+def ensure_demo_login(wh: Any) -> DemoLogin:
+    """The demo's admin login (``DEMO_LOGIN``, every store), only in a warehouse whose stores are all demo stores.
+
+    Created once and remembered (:mod:`shoplens.warehouse.demo_marks`); a later run never restores a
+    login an operator changed (password, role, stores) or deleted. In a warehouse that holds other
+    stores no demo login is created, and one the demo made earlier and nobody changed is removed: a
+    published password must never guard real data (an unmarked ``demo`` login is an operator's: kept).
+    Run it inside a transaction (``shoplens demo`` does).
+    """
+    from shoplens.warehouse.demo_marks import non_demo_stores, write_mark
+
     name, password = DEMO_LOGIN
-    if get_account(wh, name) is not None:
-        remove_user(wh, name)
-    add_user(wh, name, password, "admin", [ALL_STORES])
-    return DEMO_LOGIN
+    mark, current = _demo_state(wh)
+    ours = current is not None and mark is not None and current == mark
+    if non_demo_stores(wh.con):
+        if ours:
+            remove_user(wh, name)
+            write_mark(wh.con, None)
+            return DemoLogin("removed")
+        return DemoLogin("not_demo")
+    if current is None:
+        if mark is not None:
+            return DemoLogin("deleted")
+        add_user(wh, name, password, "admin", [ALL_STORES])
+        _, created = _demo_state(wh)
+        write_mark(wh.con, created)
+        return DemoLogin("created")
+    if ours:
+        return DemoLogin("unchanged")
+    if mark is None and _is_pristine(current):
+        write_mark(wh.con, current)
+        return DemoLogin("adopted")
+    return DemoLogin("changed")
+
+
+def revoke_demo_sessions(wh: Any) -> int:
+    """Tokens of a ``demo`` login that still has the published password: a server without --demo ends them
+    at start (a token from an earlier --demo run must not outlive the mode). Returns how many were ended."""
+    row = wh.con.execute(f"SELECT password_hash FROM {USERS} WHERE username = ?", [DEMO_LOGIN[0]]).fetchone()
+    if row is None or not verify_password(DEMO_LOGIN[1], row[0]):
+        return 0
+    count = wh.con.execute(f"SELECT count(*) FROM {TOKENS} WHERE username = ?", [DEMO_LOGIN[0]]).fetchone()[0]
+    if count:
+        wh.con.execute(f"DELETE FROM {TOKENS} WHERE username = ?", [DEMO_LOGIN[0]])
+    return int(count)
 
 
 _DUMMY_HASH = hash_password(secrets.token_urlsafe(16))  # so unknown names cost the same time as wrong passwords

@@ -72,6 +72,12 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected_error(_: Request, exc: Exception) -> JSONResponse:  # logged by uvicorn; JSON for clients
+        from shoplens.disk import disk_full_error
+
+        full = disk_full_error(exc)
+        if full is not None:  # 507 Insufficient Storage; the file's path goes to the log, not to the client
+            LOG.error("%s", full.render("en"))
+            return _error(507, full.message, full.zh, full.hint, full.zh_hint)
         LOG.exception("unexpected error", exc_info=exc)
         return _error(500, "internal error: the server could not answer this request", "服务器内部错误，无法处理该请求",
                       "try again; if it keeps failing, report it with the server log")
@@ -142,6 +148,10 @@ def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = 
         remove_orphan_uploads(db_path)
         RESULTS.stopping = False  # a server started again in this process
         RESULTS.per_login = max(1, min(settings.computations_per_login or RESULTS.per_login, RESULTS.slots - 1))
+        if not demo:  # tokens the demo login got from an earlier `serve --demo` end with that mode
+            from shoplens.server.accounts import revoke_demo_sessions
+
+            revoke_demo_sessions(wh)
         state = ServerState(wh, key, settings=settings)
         app.state.shoplens = state
         app.state.warmer = warmer = Warmer(state)
@@ -159,6 +169,7 @@ def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = 
                   description="Operations analytics for cross-border e-commerce sellers (跨境电商精细化运营分析). "
                   "Log in with POST /api/v1/login, then send `Authorization: Bearer <token>`.")
     app.state.settings = settings
+    app.state.demo_mode = demo  # only then does the demo login (accounts.DEMO_LOGIN) log in
     _install_error_handlers(app)
     _install_docs(app)
     openapi.install(app)

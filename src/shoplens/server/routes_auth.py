@@ -12,7 +12,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
-from shoplens.server.accounts import check_login, issue_token, revoke_token, set_language
+from shoplens.server.accounts import check_login, is_demo_credential, issue_token, revoke_token, set_language
 from shoplens.server.deps import SESSION_COOKIE, Session, session, state_of, viewer
 from shoplens.server.security import LoginLimiter, csrf_token
 
@@ -49,6 +49,8 @@ def login(body: Login, request: Request, response: Response) -> dict[str, Any]:
                                              "zh": f"登录失败次数过多，请 {wait} 秒后再试"},
                                 headers={"Retry-After": str(wait)})
         account = check_login(state.wh, body.username, body.password)
+        if not getattr(request.app.state, "demo_mode", False) and is_demo_credential(body.username, body.password):
+            account = None  # the published demo password works only on `serve --demo`: refused like a wrong one
         if account is None:
             LIMITER.failed(key)
             raise HTTPException(401, detail={"message": "wrong user name or password", "zh": "用户名或密码错误"})

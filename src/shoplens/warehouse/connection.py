@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 
 from shoplens.errors import DatabaseLockedError, NoWarehouseError, SchemaError, ShoplensError
+from shoplens.interrupts import watch
 
 DEFAULT_DB = "shoplens.duckdb"
 
@@ -100,6 +101,7 @@ class Warehouse:
                                 zh_hint="先创建该文件夹，或检查 --db 路径是否写错")
         wait = _lock_wait_default() if lock_wait is None else lock_wait
         self.con = _connect(self.path, read_only, wait)
+        watch(self.con)  # Ctrl-C interrupts its running query (shoplens.interrupts)
         self._ibis: Any = None
         try:
             if read_only or not migrate:
