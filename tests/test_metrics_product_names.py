@@ -33,8 +33,8 @@ import pytest
 import shoplens
 from api_server import PASSWORD, ApiServer
 from csv_files import write_csv
+from shoplens.analyses.segments import SegmentMetricsEngine as MetricsEngine
 from shoplens.ingest.pipeline import import_files
-from shoplens.metrics import MetricsEngine
 from shoplens.metrics.spec import load_catalog
 from shoplens.server.accounts import add_user
 
