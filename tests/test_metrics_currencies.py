@@ -223,3 +223,22 @@ def test_rest_metrics(db: Path, tmp_path: Path) -> None:
             assert (usd["currency"], usd["converted"], usd["rows"]) == ("USD", True, [{"gmv": pytest.approx(450.0)}])
     finally:
         server.stop()
+
+
+# ---- --currency needs rates only where money is read on days with data (QA after issue #11) -----------------
+def test_currency_over_a_range_wider_than_the_data_converts_the_data_days(engine: MetricsEngine) -> None:
+    # cn has data 02-26..03-09 and USD rates 02-20..03-14: the days before and after need none.
+    # cn: 350/7.0 + 700/7.0 + 1400/7.0 + 720/7.2 = 50 + 100 + 200 + 100 = 450 USD; us: 300 + 100 + 50 = 450
+    r = engine.query("gmv", start=date(2026, 1, 1), end=date(2026, 12, 31), currency="USD", targets=False)
+    assert r.rows == [{"gmv": pytest.approx(900.0)}] and r.converted
+
+
+def test_currency_without_money_needs_no_rates(engine: MetricsEngine) -> None:
+    # visitors are counted, not converted: c1, c2 (cn) and v1, v2 (us), whatever the range and the rates
+    r = engine.query("uv", start=date(2020, 1, 1), end=date(2026, 12, 31), currency="USD", targets=False)
+    assert r.rows == [{"uv": 4}]
+
+
+def test_currency_over_days_without_any_data_needs_no_rates(engine: MetricsEngine) -> None:
+    r = engine.query("gmv", start=date(2025, 1, 1), end=date(2025, 1, 31), currency="USD", targets=False)
+    assert r.rows[0]["gmv"] in (0, None) and "range" in r.notes

@@ -42,8 +42,18 @@ def parse_day(value: str | None, option: str) -> date | None:
     if match:
         year, month, day = (int(g) for g in match.groups() if g is not None and g not in "-/")
         with contextlib.suppress(ValueError):
-            return date(year, month, day)
+            return check_day(date(year, month, day), option)
     raise ShoplensError(f"{option} {value!r} is not a date", hint=f"use {DAY_SPELLINGS}, e.g. 2026-10-01",
                         zh=f"{option} {value!r} 不是日期", zh_hint=f"请用 {DAY_SPELLINGS} 格式，例如 2026-10-01")
-DATE_MIN = date(1900, 1, 1)  # the dates a request may name: far enough for any history, and no overflow
-DATE_MAX = date(2199, 12, 31)  # when a range is shifted back a year or forward 30 days
+# The days every command, the Python API and every route accept (one rule everywhere): far enough for any shop's
+# history and plan, and a range shifted back a year (compare=yoy) or forward never leaves the calendar.
+DATE_MIN = date(1970, 1, 1)
+DATE_MAX = date(2099, 12, 31)
+
+
+def check_day(day: date | None, option: str) -> date | None:
+    """``day`` if it lies within DATE_MIN .. DATE_MAX (None stays None), else a clear error naming ``option``."""
+    if day is not None and not DATE_MIN <= day <= DATE_MAX:
+        raise ShoplensError(f"{option} {day} is outside {DATE_MIN} .. {DATE_MAX}", hint="give a real date",
+                            zh=f"{option} {day} 不在 {DATE_MIN} 至 {DATE_MAX} 之间", zh_hint="请给出实际日期")
+    return day

@@ -24,11 +24,11 @@ import pandas as pd
 from shoplens.analyses.filters import Condition, conditions_sql, parse_where
 from shoplens.errors import ShoplensError
 from shoplens.metrics.sources import PAID_ORDER
-from shoplens.params import parse_day
+from shoplens.params import DATE_MAX, DATE_MIN, check_day, parse_day
 from shoplens.warehouse.rollups import USER_DAY
 from shoplens.warehouse.scope import Scope, StoreInfo, lit, pick_stores
 
-FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2099, 12, 31)  # dates an analysis accepts
+FIRST_DAY, LAST_DAY = DATE_MIN, DATE_MAX  # dates an analysis accepts (the one rule of shoplens.params)
 EVENT_FIELDS = ("store_id", "event_id", "ts", "user_id", "session_id", "event", "page_type", "product_id",
                 "channel", "source", "medium", "campaign", "device", "country", "properties")
 
@@ -174,10 +174,8 @@ def open_context(wh: Any, *, store: str | list[str] | tuple[str, ...] | None = N
     with_purchases = {r[0] for r in wh.con.execute(
         f"SELECT DISTINCT store_id FROM {USER_DAY} WHERE n_purchase > 0 AND store_id IN "
         f"({', '.join(lit(s) for s in ids)})").fetchall()}
-    for name, day in (("--from", start), ("--to", end)):
-        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
-            raise ShoplensError(f"{name} {day} is outside {FIRST_DAY} .. {LAST_DAY}", hint="give a real date",
-                                zh=f"{name} {day} 不在 {FIRST_DAY} 至 {LAST_DAY} 之间", zh_hint="请给出实际日期")
+    check_day(start, "--from")
+    check_day(end, "--to")
     given_start = start
     start, end = start or first, end or last
     if end < start:  # a range entirely outside the data selects nothing (not the nearest data day)

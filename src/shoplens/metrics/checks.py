@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from shoplens.errors import ShoplensError
+from shoplens.metrics.currencies import reads_money
 from shoplens.metrics.plan import Group, Request, needed_measures
 from shoplens.warehouse.scope import Scope, lit
 
@@ -42,25 +43,39 @@ def check_hourly(engine: Any, req: Request, groups: list[Group]) -> None:
 
 
 
-def check_rates(engine: Any, scope: Scope, version: Any) -> None:
-    """--currency needs a rate for every day of the range, or sums would silently skip days."""
-    if not scope.converts() or scope.start is None or scope.end is None:
+def check_rates(engine: Any, scope: Scope, req: Request, version: Any) -> None:
+    """--currency needs a rate for every day a store has data in the range, so the error names what to import
+    before any SQL runs (the conversion itself also refuses a missing rate, row by row).
+
+    Only metrics that read money need rates (visitors and orders do not), and only on the days between a store's
+    first and last day with events or orders: a range reaching past the data, or a store with no data then,
+    needs none.
+    """
+    if not scope.converts() or scope.start is None or scope.end is None or not reads_money(engine.catalog, req):
         return
-    days = (scope.end - scope.start).days + 1
     for s in scope.stores:
         if s.currency == scope.currency:
             continue
+        alone = Scope((s,), None, None, scope.currency)
+        first, last = engine._data_day(alone, version, "min"), engine._data_day(alone, version, "max")
+        if first is None or last is None:
+            continue
+        lo, hi = max(scope.start, first), min(scope.end, last)
+        if lo > hi:
+            continue
+        days = (hi - lo).days + 1
         sql = (f"SELECT min(d)::VARCHAR, count(*) FROM (SELECT CAST(range AS DATE) AS d FROM range("
-               f"DATE '{scope.start}', DATE '{scope.end}' + INTERVAL 1 DAY, INTERVAL 1 DAY)) days"
+               f"DATE '{lo}', DATE '{hi}' + INTERVAL 1 DAY, INTERVAL 1 DAY)) days"
                f" WHERE d NOT IN (SELECT date FROM fx_rates WHERE store_id = {lit(s.store_id)}"
                f" AND currency = {lit(scope.currency or '')})")
-        first, missing = engine._run(sql, version).iloc[0]
+        first_missing, missing = engine._run(sql, version).iloc[0]
         if missing:
             raise ShoplensError(
-                f"no {scope.currency} rate for {missing} of {days} days in store {s.store_id} (first {first})",
+                f"no {scope.currency} rate for {missing} of {days} days with data in store {s.store_id} "
+                f"(first {first_missing})",
                 hint=f"import fx_rates with currency {scope.currency} (rate_to = {s.currency} per 1 "
                      f"{scope.currency}) for those dates",
-                zh=f"店铺 {s.store_id} 有 {missing}/{days} 天没有 {scope.currency} 汇率（最早 {first}）",
+                zh=f"店铺 {s.store_id} 有数据的 {days} 天中有 {missing} 天没有 {scope.currency} 汇率"
+                   f"（最早 {first_missing}）",
                 zh_hint=f"为这些日期导入 currency 为 {scope.currency} 的 fx_rates（rate_to = 1 {scope.currency} "
                         f"折合多少 {s.currency}）")
-

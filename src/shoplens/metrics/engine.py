@@ -44,6 +44,7 @@ from shoplens.metrics.sources import SOURCES
 from shoplens.metrics.spec import Catalog, load_catalog
 from shoplens.metrics.targets import Targets, load_targets
 from shoplens.metrics.value_checks import check_where, value_notes
+from shoplens.params import check_day
 from shoplens.warehouse.connection import Warehouse
 from shoplens.warehouse.rollups import USER_DAY
 from shoplens.warehouse.scope import Scope, StoreInfo, pick_stores
@@ -192,6 +193,7 @@ class MetricsEngine:
         the first ``limit`` (per period with a grain); see :mod:`shoplens.metrics.options`.
         """
         metric_ids, by_t, where_t = self._parse(metrics, by, where, grain)
+        start, end = check_day(start, "--from"), check_day(end, "--to")
         order = parse_sort(sort, metric_ids)
         if limit is not None and limit < 1:
             raise ShoplensError("--limit must be at least 1", zh="--limit 至少为 1")
@@ -273,7 +275,7 @@ class MetricsEngine:
     def _compute(self, req: Request, scope: Scope, version: Any) -> tuple[pd.DataFrame, list[str]]:
         assert scope.start is not None and scope.end is not None
         pers = periods(scope.start, scope.end, req.grain)
-        check_rates(self, scope, version)
+        check_rates(self, scope, req, version)
         groups = self.plan(req, scope)
         if req.grain == "hour":
             check_hourly(self, req, groups)
@@ -374,6 +376,7 @@ class MetricsEngine:
         """Definition, formula and the SQL statements a query of this metric would run."""
         metric = self.catalog.metric(metric_id)
         _, by_t, where_t = self._parse([metric_id], by, where, grain)
+        start, end = check_day(start, "--from"), check_day(end, "--to")
         if segment is not None:  # a query of this metric alone would be refused
             refuse_all([metric_id], segment_notes(self.catalog, [metric_id], by_t, where_t))
         version = self.data_version()

@@ -33,6 +33,7 @@ from typing import Any
 
 from shoplens.errors import ShoplensError
 from shoplens.model.vocab import CHANNELS, DEVICES, EVENTS
+from shoplens.params import check_day
 from shoplens.warehouse.rollups import USER_DAY
 from shoplens.warehouse.scope import Scope, StoreInfo, channel_type_sql, lit, pick_stores
 
@@ -270,6 +271,7 @@ def list_values(wh: Any, *, store: str | Sequence[str] | None = None, dim: str, 
     """Values of ``dim`` in the stores with their row counts in the range (all dates by default), most first;
     a closed vocabulary lists its values without rows too (count 0). At most ``limit`` values (default 100)."""
     d = dimension(dim)
+    start, end = check_day(start, "--from"), check_day(end, "--to")
     if start and end and start > end:
         raise ShoplensError(f"--from {start} is after --to {end}", hint="swap the dates",
                             zh=f"--from {start} 晚于 --to {end}", zh_hint="请交换两个日期")
