@@ -294,9 +294,10 @@ def test_store_without_money(wh: Any) -> None:
 
 
 def test_currencies_are_never_added(wh: Any) -> None:
-    with pytest.raises(ShoplensError, match="CNY, USD") as info:
-        rfm_mod.rfm(wh, as_of=AS_OF)
-    assert "--store" in str(info.value) and "币种" in info.value.render("zh")
+    mixed = rfm_mod.rfm(wh, as_of=AS_OF)  # a (CNY) and b (USD): no GMV across them, each store's on its own
+    assert mixed.gmv is None and mixed.currency is None and all(t.gmv is None for t in mixed.tiers)
+    assert {p.currency for p in mixed.by_store} == {"CNY", "USD"}
+    assert mixed.customers == sum(p.customers for p in mixed.by_store)
     assert rfm_mod.rfm(wh, store=["a", "t"], as_of=AS_OF).customers == 12  # both report in CNY
 
 
@@ -382,8 +383,8 @@ def test_cli(db: Path, tmp_path: Path) -> None:
     assert data["rows"][0]["last_day"] == "2026-03-31" and data["rows"][0]["monetary"] == 1000
 
     assert zh.returncode == 0 and "核心用户" in zh.stdout and "待召回" in zh.stdout
-    # a (CNY) and b (USD) together: refused, one line, no traceback
-    assert currencies.returncode == 2 and "different currencies" in currencies.stderr
+    # a (CNY) and b (USD) together: per-store tables, each in its own currency
+    assert currencies.returncode == 0 and "different currencies" in currencies.stdout
     assert "Traceback" not in currencies.stderr
     assert bad_day.returncode == 2 and "--as-of" in bad_day.stderr
 

@@ -23,13 +23,14 @@ Definitions (docs/behaviour.md#rfm-tiers) — they decide the numbers:
 - **Win-back**: customers whose last paid order is ``days`` or more local days before ``as_of``.
 - ``--where`` keeps orders by ``channel``, ``device``, ``country`` (the order's own columns) before
   scoring; a segment keeps the scored customers who are its members (scores stay store-wide).
-- Money is never added across currencies: the tier table refuses stores with different reporting
-  currencies (choose one with ``store=``); customer lists carry each row's currency.
+- Money is never added across currencies: over stores with different reporting currencies the tier
+  table has no GMV columns and ``by_store`` gives each store's table in its own currency; customer
+  lists carry each row's currency.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -154,6 +155,7 @@ class RfmResult(Result):
     currency: str | None = None
     gmv: float | None = None
     levels: dict[str, int] = field(default_factory=dict)  # low_max, high_min
+    by_store: tuple[RfmResult, ...] = ()  # stores in several currencies: each store's table in its own
 
     def table_rows(self) -> list[dict[str, Any]]:
         return [dict(vars(t)) for t in self.tiers]
@@ -218,38 +220,50 @@ def win_back(wh: Any, days: int = 90, *, tier: str | None = None, as_of: date | 
 
 
 def tier_table(ctx: Context, as_of: date | None = None, bins: int = 5) -> RfmResult:
-    """``rfm`` on an open context (the CLI's)."""
+    """``rfm`` on an open context (the CLI's).
+
+    Scores and tiers are per store, so counts, shares, recency and frequency add up across stores. Money does
+    not across currencies: when the stores report in several, the combined table has no GMV columns and
+    ``by_store`` holds each store's own table in its reporting currency (as ``metrics`` answers per store).
+    """
     check_bins(bins)
-    as_of = _as_of(as_of)
-    currencies = sorted({s.currency for s in ctx.scope.stores})
-    if len(currencies) > 1:
-        listed = ", ".join(currencies)
-        raise ShoplensError(f"the stores report in different currencies ({listed}): GMV cannot be added",
-                            hint="choose one store with --store",
-                            zh=f"所选店铺的报告币种不同（{listed}），成交额不能相加", zh_hint="请用 --store 选一个店铺")
-    as_of = as_of or ctx.end
+    as_of = _as_of(as_of) or ctx.end
+    currency_of = {s.store_id: s.currency for s in ctx.scope.stores}
+    mixed = len(set(currency_of.values())) > 1
     wins = ", ".join(f"count(*) FILTER (WHERE recency_days >= {d}) AS wb{d}" for d in WIN_BACK_DAYS)
+    sets = "(store_id, tier), (store_id), (tier), ()" if mixed else "(tier), ()"
     df = ctx.run(
-        f"SELECT tier, count(*) AS n, CAST(sum(monetary) AS DOUBLE) AS gmv, avg(recency_days) AS r,"
-        f" avg(frequency) AS f, CAST(avg(monetary) AS DOUBLE) AS m, {wins}"
-        f", grouping(tier) AS is_total FROM ({customer_scores_sql(ctx, as_of, bins)})"
-        " GROUP BY GROUPING SETS ((tier), ())")
+        f"SELECT {'store_id, ' if mixed else ''}tier, count(*) AS n, CAST(sum(monetary) AS DOUBLE) AS gmv,"
+        f" avg(recency_days) AS r, avg(frequency) AS f, CAST(avg(monetary) AS DOUBLE) AS m, {wins},"
+        f" grouping(tier) AS is_total, {'grouping(store_id)' if mixed else '1'} AS all_stores"
+        f" FROM ({customer_scores_sql(ctx, as_of, bins)}) GROUP BY GROUPING SETS ({sets})")
     records = df.to_dict("records")
+    if not mixed:
+        currency = next(iter(currency_of.values()), None)
+        return _tiers(records, as_of, bins, ctx.scope.store_ids, currency, money=True)
+    by_store = tuple(_tiers([r for r in records if not r["all_stores"] and r["store_id"] == store], as_of, bins,
+                            (store,), currency_of[store], money=True) for store in ctx.scope.store_ids)
+    combined = _tiers([r for r in records if r["all_stores"]], as_of, bins, ctx.scope.store_ids, None, money=False)
+    return replace(combined, by_store=by_store)
+
+
+def _tiers(records: list[dict[str, Any]], as_of: date, bins: int, stores: tuple[str, ...], currency: str | None,
+           money: bool) -> RfmResult:
+    """One tier table from the grouped rows of one store (or of all); ``money=False`` leaves GMV out."""
     rows = {r["tier"]: r for r in records if not r["is_total"]}
-    total = next(r for r in records if r["is_total"])
-    n = int(total["n"])
-    gmv = _num(total["gmv"])
+    total = next((r for r in records if r["is_total"]), {})
+    n = int(total.get("n") or 0)
+    gmv = _num(total.get("gmv")) if money else None
     tiers = []
     for rule in RULES:
         r = rows.get(rule.tier, {})
         count = int(r.get("n") or 0)
-        tier_gmv = _num(r.get("gmv")) if count else (0.0 if gmv is not None else None)
+        tier_gmv = (_num(r.get("gmv")) if count else (0.0 if gmv is not None else None)) if money else None
         tiers.append(TierRow(rule.tier, rule.zh, rule.en, count, ratio(count, n), tier_gmv, ratio(tier_gmv, gmv),
-                             _num(r.get("r")), _num(r.get("f")), _num(r.get("m"))))
+                             _num(r.get("r")), _num(r.get("f")), _num(r.get("m")) if money else None))
     low, high = levels(bins)
-    return RfmResult(as_of, bins, n, tuple(tiers), {str(d): int(total[f"wb{d}"]) for d in WIN_BACK_DAYS},
-                     ctx.scope.store_ids, currencies[0] if currencies else None, gmv,
-                     {"low_max": low, "high_min": high})
+    return RfmResult(as_of, bins, n, tuple(tiers), {str(d): int(total.get(f"wb{d}") or 0) for d in WIN_BACK_DAYS},
+                     stores, currency, gmv, {"low_max": low, "high_min": high})
 
 
 def customer_list(ctx: Context, as_of: date | None = None, bins: int = 5, *, tier: str | None = None,

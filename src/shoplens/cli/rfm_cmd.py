@@ -56,6 +56,11 @@ register_labels({
     "rfm_win_back_list": ("待召回名单（≥{days} 天未购买）", "Win-back list (no paid order for {days}+ days)"),
     "rfm_all": ("全部客户", "All customers"),
     "rfm_no_customers": ("没有符合条件的客户", "no matching customers"),
+    "rfm_all_stores": ("全部店铺（各店币种不同，成交额见下方分店表）",
+                       "all stores (their currencies differ: GMV in each store's table below)"),
+    "rfm_per_store_money": ("各店报告币种不同：成交额不跨币种相加，按店铺分别列出",
+                            "the stores report in different currencies: GMV is not added across them, "
+                            "each store's is in its own table"),
     "rfm_no_money": ("无订单金额的店铺（仅事件）不计 M 分",
                      "stores without order amounts (events only) get no M score"),
 })
@@ -85,21 +90,33 @@ def _show_summary(result: Any, fmt: Format) -> None:
         print_json(result.to_dict())
         return
     if fmt is Format.csv:
-        rows = result.table_rows()
+        if result.by_store:  # one table per store, each in its own currency
+            rows = [{"store": part.stores[0], "currency": part.currency, **row} for part in result.by_store
+                    for row in part.table_rows()]
+        else:
+            rows = result.table_rows()
         print_csv(list(rows[0]), [list(r.values()) for r in rows])
         return
+    _summary_table(result, t("rfm_all_stores") if result.by_store else None)
+    for part in result.by_store:
+        _summary_table(part, f"{t('store')} {part.stores[0]}")
+    console.print(t("rfm_levels").format(bins=result.bins, low=result.levels["low_max"],
+                                         high=result.levels["high_min"]))
+    if result.by_store:
+        console.print(t("rfm_per_store_money"))
+    elif result.gmv is None:
+        console.print(t("rfm_no_money"))
+    console.print(t("rfm_win_back").format(n90=result.win_back["90"], n180=result.win_back["180"]))
+
+
+def _summary_table(result: Any, which: str | None) -> None:
     title = (f"{t('rfm_title')} · {t('rfm_as_of')} {result.as_of} · {t('rfm_customers')} {result.customers:,}"
-             + (f" · {result.currency}" if result.currency else ""))
+             + (f" · {which}" if which else "") + (f" · {result.currency}" if result.currency else ""))
     header = [t("rfm_tier"), "id", t("rfm_customers"), t("rfm_share"), t("rfm_gmv"), t("rfm_gmv_share"),
               t("rfm_avg_r"), t("rfm_avg_f"), t("rfm_avg_m")]
     cells = [[_tier_name(r.tier), r.tier, r.customers, _pct(r.share), _money(r.gmv), _pct(r.gmv_share),
               _dec(r.avg_recency_days), _dec(r.avg_frequency, 2), _money(r.avg_monetary)] for r in result.tiers]
     console.print(rich_table(title, header, cells, numeric=tuple(range(2, len(header)))))
-    console.print(t("rfm_levels").format(bins=result.bins, low=result.levels["low_max"],
-                                         high=result.levels["high_min"]))
-    if result.gmv is None:
-        console.print(t("rfm_no_money"))
-    console.print(t("rfm_win_back").format(n90=result.win_back["90"], n180=result.win_back["180"]))
 
 
 LIST_COLUMNS = ("store_id", "user_id", "tier", "name_zh", "name_en", "last_day", "recency_days", "frequency",
