@@ -242,3 +242,18 @@ def test_currency_without_money_needs_no_rates(engine: MetricsEngine) -> None:
 def test_currency_over_days_without_any_data_needs_no_rates(engine: MetricsEngine) -> None:
     r = engine.query("gmv", start=date(2025, 1, 1), end=date(2025, 1, 31), currency="USD", targets=False)
     assert r.rows[0]["gmv"] in (0, None) and "range" in r.notes
+
+
+def test_a_store_without_data_in_the_range_is_named_in_a_note(engine: MetricsEngine) -> None:
+    # us has data 02-25..03-04 only: per-store GMV over 03-05..03-09 has no row for it, and a note says why
+    r = engine.query("gmv", start=date(2026, 3, 5), end=date(2026, 3, 9), targets=False)
+    assert [row["store"] for row in r.rows] == ["cn"] and r.rows[0]["gmv"] == 720.0
+    assert r.notes["store=us"]["reason"] == "no_data" and r.notes["store=us"]["data_to"] == "2026-03-04"
+    assert "store=cn" not in r.notes
+
+
+def test_a_range_reaching_past_the_data_says_where_the_data_ends(engine: MetricsEngine) -> None:
+    r = engine.query("orders", start=date(2026, 3, 1), end=date(2026, 3, 31), grain="day", targets=False)
+    note = r.notes["range"]
+    assert (note["reason"], note["data_from"], note["data_to"]) == ("partial_data", "2026-02-25", "2026-03-09")
+    assert q(engine, "orders").notes == {}  # inside the data: nothing to say

@@ -74,3 +74,12 @@ def test_the_cli_answers_per_store_instead_of_refusing(db: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
     assert {(r["store"], r["currency"]) for r in rows} == {("cn", "CNY"), ("us", "USD")}
     assert sum(float(r["gmv"] or 0) for r in rows if r["store"] == "cn") == pytest.approx(900.0)
+
+
+def test_an_as_of_day_before_the_data_says_so(db: Path) -> None:
+    with shoplens.connect(str(db), read_only=True) as wh:
+        empty = shoplens.rfm(wh, as_of=date(2020, 1, 1), store="cn")
+        full = shoplens.rfm(wh, as_of=AS_OF, store="cn")
+    assert empty.customers == 0 and empty.notes["as_of"]["reason"] == "no_data"
+    assert empty.notes["as_of"]["data_from"] == "2026-03-01" and "2026-03-01" in empty.notes["as_of"]["zh"]
+    assert full.notes == {}

@@ -156,6 +156,7 @@ class RfmResult(Result):
     gmv: float | None = None
     levels: dict[str, int] = field(default_factory=dict)  # low_max, high_min
     by_store: tuple[RfmResult, ...] = ()  # stores in several currencies: each store's table in its own
+    notes: dict[str, dict[str, Any]] = field(default_factory=dict)  # why the table is empty, when it is
 
     def table_rows(self) -> list[dict[str, Any]]:
         return [dict(vars(t)) for t in self.tiers]
@@ -240,11 +241,24 @@ def tier_table(ctx: Context, as_of: date | None = None, bins: int = 5) -> RfmRes
     records = df.to_dict("records")
     if not mixed:
         currency = next(iter(currency_of.values()), None)
-        return _tiers(records, as_of, bins, ctx.scope.store_ids, currency, money=True)
-    by_store = tuple(_tiers([r for r in records if not r["all_stores"] and r["store_id"] == store], as_of, bins,
-                            (store,), currency_of[store], money=True) for store in ctx.scope.store_ids)
-    combined = _tiers([r for r in records if r["all_stores"]], as_of, bins, ctx.scope.store_ids, None, money=False)
-    return replace(combined, by_store=by_store)
+        result = _tiers(records, as_of, bins, ctx.scope.store_ids, currency, money=True)
+    else:
+        by_store = tuple(_tiers([r for r in records if not r["all_stores"] and r["store_id"] == store], as_of, bins,
+                                (store,), currency_of[store], money=True) for store in ctx.scope.store_ids)
+        result = replace(_tiers([r for r in records if r["all_stores"]], as_of, bins, ctx.scope.store_ids, None,
+                                money=False), by_store=by_store)
+    return replace(result, notes=_empty_note(ctx, as_of)) if not result.customers else result
+
+
+def _empty_note(ctx: Context, as_of: date) -> dict[str, dict[str, Any]]:
+    """Why nobody is scored: the as-of day is before the data, or nobody paid up to it."""
+    first = ctx.data_start
+    if first is not None and as_of < first:
+        return {"as_of": {"reason": "no_data", "data_from": first.isoformat(), "data_to": str(ctx.data_end),
+                          "en": f"no customers as of {as_of}: the data starts on {first}",
+                          "zh": f"截至 {as_of} 没有客户：数据从 {first} 开始"}}
+    return {"as_of": {"reason": "no_rows", "en": f"nobody has a paid order up to {as_of}",
+                      "zh": f"截至 {as_of} 没有人有支付订单"}}
 
 
 def _tiers(records: list[dict[str, Any]], as_of: date, bins: int, stores: tuple[str, ...], currency: str | None,

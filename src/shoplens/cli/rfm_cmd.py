@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from shoplens.cli.analysis_opts import FormatOpt, SegmentOpt, StoreOpt, WhereOpt, analysis_context, parse_date
-from shoplens.cli.output import Format, console, err_console, print_csv, print_json, rich_table
+from shoplens.cli.output import Format, console, err_console, print_csv, print_json, print_notes, rich_table
 from shoplens.csv_out import write_csv
 from shoplens.i18n import lang, register_labels, t
 
@@ -104,9 +104,10 @@ def _show_summary(result: Any, fmt: Format) -> None:
                                          high=result.levels["high_min"]))
     if result.by_store:
         console.print(t("rfm_per_store_money"))
-    elif result.gmv is None:
+    elif result.gmv is None and result.customers:
         console.print(t("rfm_no_money"))
     console.print(t("rfm_win_back").format(n90=result.win_back["90"], n180=result.win_back["180"]))
+    print_notes(result.notes)
 
 
 def _summary_table(result: Any, which: str | None) -> None:

@@ -130,4 +130,22 @@ def value_notes(engine: Any, store: str | list[str] | None, where: dict[str, tup
     note = range_note(start, end, first, last)
     if note is not None:  # nothing at all in the range: a note per filter value would say nothing new
         return {"range": note}
-    return no_rows_notes(engine.wh, stores, where, start, end)
+    notes = {**edge_note(start, end, first, last), **no_rows_notes(engine.wh, stores, where, start, end)}
+    if len(stores) > 1:
+        for s in stores:  # a store without data in the range has no row when the answer is cut by store
+            alone = Scope((s,), None, None)
+            store_note = range_note(start, end, engine._data_day(alone, version, "min"),
+                                    engine._data_day(alone, version, "max"))
+            if store_note is not None:
+                notes[f"store={s.store_id}"] = {**store_note, "en": f"store {s.store_id}: {store_note['en']}",
+                                                "zh": f"店铺 {s.store_id}：{store_note['zh']}"}
+    return notes
+
+
+def edge_note(start: date, end: date, first: date | None, last: date | None) -> dict[str, dict[str, Any]]:
+    """A note when the range reaches past the data on either side: those days show no value (—), not 0."""
+    if first is None or last is None or (start >= first and end <= last):
+        return {}
+    return {"range": {"reason": "partial_data", "data_from": first.isoformat(), "data_to": last.isoformat(),
+                      "en": f"the data covers {first}..{last}: days of {start}..{end} outside it have no values",
+                      "zh": f"数据覆盖 {first}..{last}：{start}..{end} 中超出该范围的日期没有数值"}}
