@@ -24,6 +24,7 @@ from rich.console import Console
 
 import shoplens
 from csv_files import write_csv
+from shoplens.analyses.segments import save_segment
 from shoplens.ingest.pipeline import import_files
 from shoplens.server.accounts import add_user
 
@@ -57,6 +58,9 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for table, file in files.items():
             import_files(wh, [file], table=table, store="s", currency="USD", timezone="UTC")
         add_user(wh, "ana", "s3cret-pass", "viewer", ["s"])
+        save_segment(wh, "buyers", "orders>=1")
+        bad = write_csv(tmp / "bad.csv", "order_id,created_ts,gross_amount", [("o9", ts("13:00"), "[b]12[/b]")])
+        import_files(wh, [bad], table="orders", store="s")  # quarantined: a value that looks like Rich markup
     return path
 
 
@@ -105,6 +109,8 @@ TITLED = {  # command -> the title lines its tables carry (the labels, joined as
     ("account", "list"): ["Dashboard/API accounts"],
     ("metrics", "list"): ["Metric catalog"],
     ("metrics", "gmv", *DAY): ["2026-03-02 .. 2026-03-02 · USD"],
+    ("quarantine", "list"): ["Quarantine"],
+    ("segment", "list"): ["Saved segments"],
     ("segment", "preview", "--rule", "orders>=1"): ["3 members, 100.0% of 3 users",  # above its untitled table
                                                    "Profile (top 5, share of members)"],
 }
@@ -118,10 +124,11 @@ def test_piped_tables_keep_every_title_on_one_line(db: Path) -> None:
 
 
 def test_piped_cells_are_whole_and_plain_text(db: Path) -> None:
-    steps, retention, timeline = run_many(db, [
+    steps, retention, timeline, quarantine = run_many(db, [
         ["funnel", "--steps", "product_view[channel=paid_search],purchase"],
         ["retention", "--cohort-event", "purchase[channel=paid_search]"],
-        ["user", "u1"]])
+        ["user", "u1"], ["quarantine", "list"]])
+    assert [r[1:3] for r in rows(quarantine)] == [["gross_amount", "[b]12[/b]"]]  # the value as the file has it
     # a condition in brackets is data: Rich markup would have eaten it ("1. product_view")
     assert [r[0] for r in rows(steps)[:2]] == ["1. product_view[channel=paid_search]", "2. purchase"]
     assert headings(retention)[0].startswith("Retention · purchase[channel=paid_search] → purchase[channel=")
