@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -75,6 +79,30 @@ def test_new_stores_need_a_valid_id_currency_and_zone(env: dict[str, Any]) -> No
     r = upload(env["boss"], HEADER + "n3,2026-03-01 10:00:00,1\n")
     assert r.status_code == 200, r.text
     assert (r.json()["store_id"], r.json()["store_implied"]) == ("s1", True)
+
+
+def test_store_ids_are_taken_exactly_as_sent_like_the_cli(env: dict[str, Any], tmp_path: Path) -> None:
+    """A QA probe: the form stripped store="ok\\n" to "ok" and created that store, while the CLI refuses ' ok'. An id
+    is checked as sent, with the CLI's very message; an existing store's id with a space is not that store."""
+    root, boss = env["root"], env["boss"]
+    orders = tmp_path / "orders.csv"
+    orders.write_text(HEADER + "x1,2026-03-01 10:00:00,1\n", encoding="utf-8")
+    other = tmp_path / "cli.duckdb"  # the server holds its warehouse: the CLI answers on a warehouse of its own
+    before = root.get("/api/v1/stores").json()
+    for sent in ("ok\n", " ok", "ok ", "\tok", "s1 ", " s1"):
+        r = upload(root, orders.read_text(), store=sent, currency="USD", timezone="UTC")
+        assert r.status_code == 400, (sent, r.text)
+        error = r.json()["error"]
+        proc = subprocess.run([sys.executable, "-m", "shoplens", "--db", str(other), "import", "orders", str(orders),
+                               "--store", sent, "--currency", "USD", "--timezone", "UTC"], capture_output=True,
+                              text=True, timeout=120, env={**os.environ, "SHOPLENS_LANG": "en"})
+        assert proc.returncode == 2 and proc.stderr.strip() == f"error: {error['message']} (hint: {error['hint']})"
+        assert error["message"] == f"invalid store id {sent!r}"
+    r = upload(boss, orders.read_text(), store=" s1")  # an admin of s1 only: the same answer
+    assert r.status_code == 400 and r.json()["error"]["message"] == "invalid store id ' s1'"
+    assert root.get("/api/v1/stores").json() == before and has_store(root, "ok") == 0  # nothing created, nothing added
+    r = upload(boss, orders.read_text(), store="")  # an empty field is no store named: the only one, said so
+    assert r.status_code == 200 and (r.json()["store_id"], r.json()["store_implied"]) == ("s1", True)
 
 
 def test_strict_and_max_bad_rows_refuse_with_the_reason(env: dict[str, Any]) -> None:

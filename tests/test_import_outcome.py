@@ -71,6 +71,34 @@ def test_a_header_only_file_exits_4_and_is_committed(tmp_path: Path) -> None:
     assert proc.returncode == 4 and "no row of this file is in the warehouse" in proc.stdout
 
 
+def test_an_empty_file_exits_2_as_the_readme_says(tmp_path: Path) -> None:
+    """A QA probe: the README listed "empty" under exit 4 while a 0-byte file exits 2 ("the file is empty"). A file
+    with nothing in it is most likely the wrong file: an input error, nothing written, in every format (an empty
+    JSON-lines file or sheet said "missing required column(s) … found: " before); a header without data lines is 4."""
+    import gzip
+
+    import openpyxl
+
+    db = tmp_path / "w.duckdb"
+    files = [write(tmp_path / "zero.csv", ""), write(tmp_path / "blank.csv", "\n\n"),
+             write(tmp_path / "zero.jsonl", ""), tmp_path / "zero.csv.gz", tmp_path / "zero.xlsx"]
+    files[3].write_bytes(gzip.compress(b""))
+    openpyxl.Workbook().save(files[4])
+    for file in files:
+        proc = cli("--db", str(db), "import", "orders", str(file), *STORE)
+        assert proc.returncode == 2, (file.name, proc.stderr)
+        assert f"{file.name}: the {'sheet' if file.suffix == '.xlsx' else 'file'} is empty" in stderr_line(proc)
+        assert not db.exists()  # nothing written, not even a warehouse
+    # the README's tables say the same
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("**Exit codes / 退出码.**"):]
+    code = {line.split("|")[1].strip(): line for line in table.splitlines()[:12] if line.startswith("| ")}
+    assert "empty file" in code["2"] and "empty" not in code["4"] and "header" in code["4"]
+    general = readme[readme.index("| exit code | meaning |"):]
+    four = next(line for line in general.splitlines() if line.startswith("| 4 |"))
+    assert "An empty file (0 bytes) is a 2" in four
+
+
 def test_every_line_quarantined_exits_4_and_keeps_the_quarantine(tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
     bad = write(tmp_path / "bad.csv", HEADER + "o1,not a date,1\no2,2024-03-01 10:00:00,ten\n")

@@ -200,6 +200,31 @@ def test_undo_refuses_when_later_imports_use_its_store_or_its_rates(tmp_path: Pa
             == (0,)
 
 
+def test_undoing_an_undone_import_says_so_and_lists_the_imports(tmp_path: Path) -> None:
+    """A QA probe: `import undo 3` a second time said "no import #3". It says it was undone (when, which store and
+    file), and the hint lists the imports there are; an id that never was one says so, with the same list."""
+    db = tmp_path / "w.duckdb"
+    orders = write(tmp_path / "orders.csv", "order_id,created_ts,gross_amount\no1,2026-03-01 10:00:00,10\n")
+    more = write(tmp_path / "more.csv", "order_id,created_ts,gross_amount\no2,2026-03-02 10:00:00,20\n")
+    imported(db, ([orders], {**UK, "table": "orders"}), ([more], {"store": "uk", "table": "orders"}))
+    eu = write(tmp_path / "eu.csv", "order_id,created_ts,gross_amount\ne1,2026-03-02 10:00:00,5\n")
+    imported(db, ([eu], {"store": "eu", "currency": "EUR", "timezone": "UTC", "table": "orders"}))
+    assert cli("--db", str(db), "import", "undo", "2").returncode == 0
+    before = dump(db)
+    again = cli("--db", str(db), "import", "undo", "2")
+    lines = again.stderr.splitlines()
+    assert again.returncode == 2 and len(lines) == 1, again.stderr
+    assert lines[0].startswith("error: import #2 was undone already (") and "; store uk, more.csv)" in lines[0]
+    assert lines[0].endswith("(hint: imports in the warehouse: #1 (uk), #3 (eu))"), lines[0]
+    zh = cli("--db", str(db), "--lang", "zh", "import", "undo", "2").stderr
+    assert zh.startswith("错误: 导入 #2 已经撤销过了（") and "仓库中的导入：#1 (uk), #3 (eu)" in zh, zh
+    never = cli("--db", str(db), "import", "undo", "7").stderr
+    assert never.strip() == "error: no import #7 (hint: imports in the warehouse: #1 (uk), #3 (eu))", never
+    assert dump(db) == before  # asking wrote nothing
+    with shoplens.connect(str(db)) as wh, pytest.raises(ShoplensError, match="was undone already"):
+        shoplens.undo_import(wh, 2)  # the Python API says the same
+
+
 def test_an_unchanged_re_import_writes_no_history(tmp_path: Path, db_path: Path) -> None:
     first, _ = canonical(tmp_path)
     with shoplens.connect(str(db_path)) as wh:

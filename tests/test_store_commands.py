@@ -214,3 +214,40 @@ def test_the_python_api(two_stores: Path) -> None:
         shoplens.rename_store(wh, "b", "usa")
         assert shoplens.delete_store(wh, "usa").rows["orders"] == 1
         assert [s.store_id for s in shoplens.stores(wh)] == ["a"]
+
+
+# ---- the messages (a QA probe: a table list as `where`, a name said twice, "1 rows") ------------------------
+
+
+def test_rename_onto_an_existing_store_is_one_clean_line_in_each_language(two_stores: Path) -> None:
+    proc = cli("--db", str(two_stores), "store", "rename", "a", "b")
+    assert proc.returncode == 2 and proc.stderr.splitlines() == [
+        "error: cannot rename store 'a' to 'b': store 'b' already exists (hint: choose another id, or delete that "
+        "store first (shoplens store delete b))"], proc.stderr
+    zh = cli("--db", str(two_stores), "--lang", "zh", "store", "rename", "a", "b")
+    assert zh.returncode == 2 and zh.stderr.splitlines() == [
+        "错误: 无法把店铺 'a' 重命名为 'b'：店铺 'b' 已存在"
+        "（提示：请换一个 ID，或先删除那个店铺（shoplens store delete b））"]
+
+
+def test_show_names_a_store_once_and_counts_rows_in_words(two_stores: Path) -> None:
+    with shoplens.connect(str(two_stores)) as wh:  # b's name is its id (made by an import); a gets a real name
+        wh.con.execute("UPDATE stores SET name = 'Tmall flagship', platform = 'tmall_global' WHERE store_id = 'a'")
+    first = {s: cli("--db", str(two_stores), "store", "show", s).stdout.splitlines()[0] for s in ("a", "b")}
+    assert first["b"] == "b · other · USD · UTC · 1 row"  # its one order; not "b b · … · 1 rows"
+    assert first["a"] == "a Tmall flagship · tmall_global · CNY · Asia/Shanghai · 3 rows"  # 2 events, 1 order
+    zh = cli("--db", str(two_stores), "--lang", "zh", "store", "show", "a").stdout.splitlines()[0]
+    assert zh == "a Tmall flagship · 天猫国际 · CNY · Asia/Shanghai · 共 3 行"
+
+
+def test_a_deleted_stores_import_ids_are_not_given_again(two_stores: Path, tmp_path: Path) -> None:
+    """Import #3 was store b's: after `store delete b` the next import is #4, so `import undo 3` can never
+    undo another import than the one #3 named."""
+    assert rows_of(two_stores, "SELECT max(import_id) FROM import_manifest") == [(3,)]
+    assert cli("--db", str(two_stores), "store", "delete", "b", "--yes").returncode == 0
+    proc = cli("--db", str(two_stores), "import", "orders", str(write(tmp_path / "c.csv", "order_id,created_ts,"
+               "gross_amount\nc1,2026-03-01 10:00:00,5\n")), "--store", "c", "--currency", "USD", "--timezone", "UTC",
+               "--format", "json")
+    assert proc.returncode == 0 and json.loads(proc.stdout)["import_id"] == 4, proc.stdout
+    undo = cli("--db", str(two_stores), "import", "undo", "3")
+    assert undo.returncode == 2 and "no import #3" in undo.stderr and "#1 (a), #2 (a), #4 (c)" in undo.stderr

@@ -67,6 +67,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "attainment": ("达成率", "attainment"),
     "benchmark": ("行业基准", "benchmark"),
     "product_name": ("商品名称", "product_name"),
+    "period": ("周期", "period"),
     "compare_previous": ("上期", "previous"),
     "compare_yoy": ("去年同期", "last year"),
     "compare_wow": ("上周同期", "last week"),

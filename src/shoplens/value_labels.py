@@ -57,6 +57,23 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
     "role": {"admin": ("管理员", "Admin"), "analyst": ("分析师", "Analyst"), "viewer": ("只读", "Viewer")},
     "lifecycle": {"new": ("新客", "New"), "active": ("活跃", "Active"), "dormant": ("沉睡", "Dormant"),
                   "churned": ("流失", "Churned")},
+    # words of the commands themselves: funnel --mode, --grain/--period, metric groups and units of the catalog
+    "funnel_mode": {"ordered": ("有序", "Ordered"), "strict": ("严格顺序", "Strict"),
+                    "unordered": ("无序", "Unordered")},
+    "grain": {"hour": ("小时", "Hour"), "day": ("日", "Day"), "week": ("周", "Week"), "month": ("月", "Month"),
+              "quarter": ("季度", "Quarter"), "year": ("年", "Year")},
+    "metric_group": {"traffic": ("流量", "Traffic"), "conversion": ("转化", "Conversion"),
+                     "retention": ("留存", "Retention"), "value": ("价值", "Value"), "product": ("商品", "Product"),
+                     "service": ("服务", "Service"), "logistics": ("物流", "Logistics")},
+    "unit": {"count": ("数量", "Count"), "currency": ("金额", "Currency"), "days": ("天", "Days"),
+             "number": ("数值", "Number"), "percent": ("百分比", "Percent"), "score": ("评分", "Score"),
+             "seconds": ("秒", "Seconds")},
+    "good_direction": {"up": ("越高越好", "Up"), "down": ("越低越好", "Down"), "neutral": ("无好坏之分", "Neutral")},
+    # dimensions the metrics catalog does not name (the CLI names the others by the catalog's labels)
+    "dimension": {"event": ("事件", "Event"), "medium": ("媒介", "Medium"), "page_type": ("页面类型", "Page type"),
+                  "product_id": ("商品", "Product"), "session_id": ("会话", "Session"),
+                  "session": ("会话", "Session"), "first_channel": ("首次来源渠道", "First channel"),
+                  "tier": ("会员等级", "Member tier")},
 }
 # dimension ids that read another table's values
 ALIASES = {"first_channel": "channel", "market": "country", "tier": "member_tier"}

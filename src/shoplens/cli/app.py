@@ -127,6 +127,12 @@ def _report(exc: BaseException) -> None:
         import click
         from typer.exceptions import TyperException  # base of Typer's vendored click's ClickException
 
+        from shoplens.cli.usage_errors import argv_lang, is_usage_error, usage_error
+
+        if is_usage_error(exc):  # one line in the output language (--lang may not have been read yet)
+            i18n.set_lang(argv_lang(sys.argv[1:]) or i18n.lang())
+            typer.echo(f"{i18n.t('error')}: {usage_error(exc).render(i18n.lang())}", err=True)
+            sys.exit(exc.exit_code)
         if isinstance(exc, click.ClickException | TyperException) and hasattr(exc, "show"):
             exc.show()
             sys.exit(exc.exit_code)

@@ -8,7 +8,16 @@ from typing import Annotated, Any
 import typer
 
 from shoplens.cli.analysis_opts import FormatOpt, FromOpt, SegmentOpt, StoreOpt, ToOpt, WhereOpt, analysis_context
-from shoplens.cli.output import Format, console, err_console, print_csv, print_json, print_notes, rich_table
+from shoplens.cli.output import (
+    Format,
+    console,
+    dimension_name,
+    err_console,
+    print_csv,
+    print_json,
+    print_notes,
+    rich_table,
+)
 from shoplens.csv_out import write_csv
 from shoplens.i18n import register_labels, t
 from shoplens.value_labels import cell, event_cell
@@ -23,7 +32,7 @@ register_labels({
     "funnel_avg": ("平均耗时", "Average time"),
     "funnel_dropped": ("流失", "Dropped"),
     "funnel_value": ("取值", "Value"),
-    "funnel_breakdown": ("按 {by} 拆分（取第一步事件的值）", "By {by} (value of the first step's event)"),
+    "funnel_breakdown": ("按{by}拆分（取第一步事件的值）", "By {by} (value of the first step's event)"),
     "funnel_trend": ("每日趋势（按进入漏斗的日期）", "Daily trend (by the day users entered)"),
     "funnel_day": ("日期", "Day"),
     "funnel_entered": ("进入", "Entered"),
@@ -73,7 +82,7 @@ def _show(result: Any) -> None:
     rows = [[f"{i}. {event_cell(s.event)}", s.count, pct(s.conversion), pct(s.step_conversion) if i > 1 else "—",
              duration(s.median_seconds), duration(s.avg_seconds), s.dropped if i > 1 else "—"]
             for i, s in enumerate(result.steps, 1)]
-    title = (f"{t('funnel_title')} ({t('funnel_mode')} {result.mode}, {t('funnel_window')} "
+    title = (f"{t('funnel_title')} ({t('funnel_mode')} {cell('funnel_mode', result.mode)}, {t('funnel_window')} "
              f"{duration(result.window_seconds)}, {result.start} .. {result.end})")
     console.print(rich_table(title, head, rows, numeric=(1, 2, 3, 4, 5, 6)))
     if result.excluded:
@@ -84,7 +93,7 @@ def _show(result: Any) -> None:
         by = result.breakdown["by"]
         brows = [[cell(by, g.value) if g.value is not None else "—", *[s.count for s in g.steps],
                   pct(g.steps[-1].conversion)] for g in result.breakdown["groups"]]
-        console.print(rich_table(t("funnel_breakdown").format(by=result.breakdown["by"]), bhead, brows,
+        console.print(rich_table(t("funnel_breakdown").format(by=dimension_name(by)), bhead, brows,
                                  numeric=tuple(range(1, len(bhead)))))
     if result.trend:
         trows = [[d.day, d.entered, d.converted, pct(d.conversion)] for d in result.trend[-14:]]

@@ -29,9 +29,9 @@ none yet, is an error. A NEW store needs its reporting currency and time zone: -
 --timezone, the preset's, or a stores file in the same import. Store ids: 1-64 ASCII letters,
 digits, '-', '_', '.'.
 
-Exit codes: 0 loaded (an unchanged re-import too); 2 usage or input error, nothing written;
-3 warehouse locked by another process; 4 a file has no rows in the warehouse (empty, header
-only, or every line quarantined; the import is committed, its quarantine kept to inspect);
+Exit codes: 0 loaded (an unchanged re-import too); 2 usage or input error (an empty file too),
+nothing written; 3 warehouse locked by another process; 4 a file has no rows in the warehouse
+(header only, or every line quarantined; the import is committed, its quarantine kept to inspect);
 5 refused by --strict / --max-bad-rows, nothing written; 130/143 interrupted.
 
 `shoplens import undo ID` takes import ID back out (restoring the rows it replaced), or says which
@@ -171,9 +171,9 @@ def register(app: typer.Typer) -> None:
         empty = [Path(f.file).name for f in summary.files if f.no_rows]
         if empty:
             names = ", ".join(empty)
-            raise NoRowsError(f"{names}: no rows loaded (empty, header only, or every line quarantined); the import "
+            raise NoRowsError(f"{names}: no rows loaded (header only, or every line quarantined); the import "
                               "was committed with its quarantine rows", hint="see why: shoplens quarantine list",
-                              zh=f"{names}：没有载入任何行（空文件、只有表头或全部行被隔离）；导入已连同隔离行一起提交",
+                              zh=f"{names}：没有载入任何行（只有表头或全部行被隔离）；导入已连同隔离行一起提交",
                               zh_hint="查看原因：shoplens quarantine list")
 
 

@@ -6,7 +6,6 @@ from datetime import date
 from typing import Annotated, Any
 
 import typer
-from rich.cells import cell_len
 from rich.markup import escape
 
 from shoplens.cli.output import Format, console, err_console, print_csv, print_json, rich_table
@@ -64,7 +63,7 @@ def _show_list(fmt: Format) -> None:
         print_csv(list(rows[0]), [[";".join(v) if isinstance(v, list) else v for v in r.values()] for r in rows])
         return
     zh = lang() == "zh"
-    table = [[r["id"], r["name_zh" if zh else "name_en"], r["group"], r["unit"],
+    table = [[r["id"], r["name_zh" if zh else "name_en"], cell("metric_group", r["group"]), cell("unit", r["unit"]),
               r["definition_zh" if zh else "definition_en"]] for r in rows]
     console.print(rich_table(t("metrics_catalog"), ["id", t("metric"), t("group"), t("unit"), t("definition")],
                              table))
@@ -78,8 +77,8 @@ def _show_explain(engine: Any, metric_id: str, opts: dict[str, Any], fmt: Format
     zh = lang() == "zh"
     typer.echo(f"{info['id']} — {info['name']['zh' if zh else 'en']}")
     typer.echo(f"{t('definition')}: {info['definition']['zh' if zh else 'en']}")
-    typer.echo(f"{t('formula')}: {info['formula']}   ({t('unit')}: {info['unit']}, {t('good_direction')}: "
-               f"{info['good']})")
+    typer.echo(f"{t('formula')}: {info['formula']}   ({t('unit')}: {cell('unit', info['unit'])}, "
+               f"{t('good_direction')}: {cell('good_direction', info['good'])})")
     typer.echo(f"{t('dimensions')}: {', '.join(info['dimensions'])}")
     typer.echo(f"{t('range')}: {info['from']} .. {info['to']}")
     if info.get("segment"):
@@ -138,9 +137,7 @@ def _show_result(result: Any, fmt: Format) -> None:
                 value = cell(col, r.get(col))  # never read as Rich markup
                 row.append(escape(value) if isinstance(value, str) else value)
         cells.append(row)
-    table = rich_table(title, header, cells, numeric=tuple(range(len(keys), len(columns))))
-    table.min_width = cell_len(title)  # the title says the dates and the currency: on one line
-    console.print(table)
+    console.print(rich_table(title, header, cells, numeric=tuple(range(len(keys), len(columns))), markup=True))
     if result.compare:
         console.print(f"Δ = {t('compare_' + result.compare)}; {t('more_in_json')}")
     if ("currency", None) in keys:
@@ -182,9 +179,7 @@ def _show_vertical(result: Any, catalog: Any, title: str) -> None:
             line += [format_value(row.get(f"{m}__attainment"), "percent") if f"{m}__attainment" in row else "",
                      format_value(row.get(f"{m}__benchmark"), unit, lang()) if f"{m}__benchmark" in row else ""]
         lines.append(line)
-    table = rich_table(title, header, lines, numeric=tuple(range(1, len(header))))
-    table.min_width = cell_len(title)
-    console.print(table)
+    console.print(rich_table(title, header, lines, numeric=tuple(range(1, len(header))), markup=True))
 
 
 def register(app: typer.Typer) -> None:

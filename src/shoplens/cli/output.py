@@ -8,8 +8,9 @@ from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from typing import Any
 
-from rich.console import Console, ConsoleDimensions
+from rich.console import Console, ConsoleDimensions, ConsoleOptions, RenderResult
 from rich.table import Table
+from rich.text import Text
 
 from shoplens.csv_out import write_csv
 
@@ -63,13 +64,30 @@ def print_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     write_csv(sys.stdout, header, rows)
 
 
+class TitledTable(Table):
+    """A table whose title is printed on its own line, as wide as the console allows: Rich cuts a title at the
+    table's width (``Values of member_tier`` / ``· demo · all dates``), so a narrow table piped to another
+    program would split its title. A terminal still wraps the title at its edge; a pipe never does."""
+
+    heading: str = ""
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if self.heading:
+            yield Text(self.heading, style="table.title")
+        yield from super().__rich_console__(console, options)
+
+
 def rich_table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]],
-               numeric: Sequence[int] = ()) -> Table:
-    table = Table(title=title, title_justify="left")
+               numeric: Sequence[int] = (), markup: bool = False) -> TitledTable:
+    """Title, header and cells are plain text (``purchase[channel=kol]`` is data, not a Rich style);
+    ``markup=True`` reads the cells as Rich markup, for callers that escape their data and colour some cells
+    (the metrics' changes)."""
+    table = TitledTable()
+    table.heading = title
     for i, name in enumerate(header):
-        table.add_column(name, justify="right" if i in numeric else "left", overflow="fold")
+        table.add_column(Text(name), justify="right" if i in numeric else "left", overflow="fold")
     for row in rows:
-        table.add_row(*[fmt_cell(v) for v in row])
+        table.add_row(*[fmt_cell(v) if markup else Text(fmt_cell(v)) for v in row])
     return table
 
 
@@ -90,3 +108,17 @@ def print_notes(notes: dict[str, dict[str, Any]], out: Console | None = None) ->
 
     for note in notes.values():
         (out or console).print(f"* {note[lang()]}", highlight=False, markup=False)
+
+
+def dimension_name(dim: str) -> str:
+    """A dimension in a table's title or header ("按设备拆分", "分组（渠道）"): with ``--lang zh`` the metrics
+    catalog's name of it (or value_labels' ``dimension`` table for those the catalog does not list), in English
+    the id itself, as value_labels does for values (it is what the next ``--by`` takes)."""
+    from shoplens.i18n import lang
+    from shoplens.metrics import load_catalog
+    from shoplens.value_labels import cell
+
+    if lang() != "zh":
+        return dim
+    known = load_catalog().dimensions.get(dim)
+    return known.zh if known is not None else str(cell("dimension", dim))

@@ -16,9 +16,20 @@ from shoplens.cli.analysis_opts import (
     analysis_context,
     parse_date,
 )
-from shoplens.cli.output import Format, console, err_console, print_csv, print_json, print_notes, rich_table
-from shoplens.i18n import t
+from shoplens.cli.output import (
+    Format,
+    console,
+    dimension_name,
+    err_console,
+    print_csv,
+    print_json,
+    print_notes,
+    rich_table,
+)
+from shoplens.i18n import register_labels, t
 from shoplens.value_labels import cell, event_cell
+
+register_labels({"ret_group_by": ("{group}（{by}）", "{group} ({by})")})
 
 HELP = """Cohort retention: of the users who did the cohort event in a period, how many did the
 return event 0, 1, 2, ... periods later. 同期群留存：某周期发生过同期群事件的用户，之后第 k 个周期
@@ -50,15 +61,16 @@ def _cell(value: int, rate: float | None, percent: bool, partial: bool) -> str:
 def _show_table(result: Any, percent: bool) -> None:
     mode = t("ret_first_time") if result.first_time else t("ret_recurring")
     title = (f"{t('ret_title')} · {event_cell(result.cohort_event)} → {event_cell(result.return_event)}"
-             f" · {result.period} · {mode}"
+             f" · {cell('grain', result.period)} · {mode}"
              f" · {', '.join(result.stores)} · {t('ret_data_end')} {result.data_end}")
     if not result.cohorts:
-        console.print(title)
+        console.print(title, markup=False, highlight=False)
         console.print(t("ret_no_cohorts"))
         return
     width = max(len(c.values) for c in result.cohorts)
     grouped = result.by is not None
-    header = [t("ret_cohort")] + ([f"{t('ret_group')} ({result.by})"] if grouped else []) + [t("ret_size")]
+    group = t("ret_group_by").format(group=t("ret_group"), by=dimension_name(result.by)) if grouped else ""
+    header = [t("ret_cohort")] + ([group] if grouped else []) + [t("ret_size")]
     header += [t(f"ret_k_{result.period}").format(k=k) for k in range(width)]
     rows: list[list[Any]] = []
     partial_seen = False

@@ -7,17 +7,20 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from shoplens.cli.output import Shape, console, print_json, rich_table
 from shoplens.errors import ShoplensError
 from shoplens.i18n import register_labels, t
+from shoplens.value_labels import cell
 
 store_app = typer.Typer(help="Stores of the warehouse: list, show, rename, delete. 店铺管理。", no_args_is_help=True)
 
 register_labels({
     "st_orders": ("订单", "Orders"),
     "st_events": ("事件", "Events"),
-    "st_rows": ("总行数", "rows"),
+    "st_row_count": ("共 {n} 行", "{n} rows"),
+    "st_one_row": ("共 1 行", "1 row"),
     "st_imports": ("导入", "Imports"),
     "st_cur": ("币种", "Currency"),
     "st_zone": ("时区", "Zone"),
@@ -81,8 +84,10 @@ def show_command(store: StoreArg, fmt: FmtOpt = Shape.table) -> None:
         print_json(detail.to_dict())
         return
     s = detail.store
-    console.print(f"[bold]{s.store_id}[/] {s.name or ''} · {s.platform} · {s.reporting_currency} · {s.timezone}"
-                  + (f" ({t('st_demo')})" if s.demo else "") + f" · {s.rows:,} {t('st_rows')}", highlight=False)
+    name = f" {escape(s.name)}" if s.name and s.name != s.store_id else ""  # a store named by its id: once
+    console.print(f"[bold]{escape(s.store_id)}[/]{name} · {cell('platform', s.platform)} · {s.reporting_currency} · "
+                  f"{s.timezone}" + (f" ({t('st_demo')})" if s.demo else "") + f" · {row_count(s.rows)}",
+                  highlight=False)
     console.print(f"{t('st_span')}: {detail.first or '—'} .. {detail.last or '—'} · {t('st_quarantined_lines')} "
                   f"{detail.quarantined:,}", highlight=False)
     console.print(rich_table(t("info_title"), [t("table"), t("rows"), t("from"), t("to")],
@@ -109,7 +114,7 @@ def rename_command(store: StoreArg, new_id: Annotated[str, typer.Argument(help="
     if fmt is Shape.json:
         print_json(change.to_dict())
         return
-    console.print(f"{t('st_renamed')}: {store} → {new_id} ({change.total:,} {t('st_rows')})", highlight=False)
+    console.print(f"{t('st_renamed')}: {store} → {new_id} ({row_count(change.total)})", highlight=False)
 
 
 @store_app.command("delete")
@@ -138,6 +143,11 @@ def delete_command(store: StoreArg,
     _describe(change, "st_deleted")
 
 
+def row_count(n: int) -> str:
+    """"1 row", "12,345 rows" / "共 12,345 行"."""
+    return t("st_one_row") if n == 1 else t("st_row_count").format(n=f"{n:,}")
+
+
 class NotConfirmed(ShoplensError):
     """The user answered no (exit 1, not a usage error)."""
 
@@ -146,7 +156,8 @@ class NotConfirmed(ShoplensError):
 
 def _describe(change: Any, title: str) -> None:
     rows = " · ".join(f"{name} {n:,}" for name, n in change.rows.items())
-    console.print(f"{t(title)} [bold]{change.store_id}[/]: {change.total:,} {t('st_rows')} ({rows})", highlight=False)
+    console.print(f"{t(title)} [bold]{escape(change.store_id)}[/]: {row_count(change.total)} ({escape(rows)})",
+                  highlight=False)
     for key, names in (("st_logins_removed", change.logins_removed), ("st_logins_changed", change.logins_changed),
                        ("st_segments_removed", change.segments_removed),
                        ("st_segments_changed", change.segments_changed)):

@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 
 from shoplens.cli.analysis_opts import FormatOpt, FromOpt, StoreOpt, ToOpt, parse_date
-from shoplens.cli.output import Format, console, print_csv, print_json, rich_table
-from shoplens.i18n import register_labels, t
+from shoplens.cli.output import Format, console, dimension_name, print_csv, print_json, rich_table
+from shoplens.i18n import lang, register_labels, t
 from shoplens.params import split_values
+from shoplens.value_labels import cell
 
 register_labels({
-    "values_title": ("{dim} 的取值", "Values of {dim}"),
+    "values_title": ("{dim}的取值", "Values of {dim}"),
+    "values_name": ("名称", "Name"),
     "values_all_dates": ("全部日期", "all dates"),
     "values_rows": ("行数合计", "Rows"),
     "values_shown": ("显示 {distinct} 个取值中的前 {shown} 个（--limit 可调）",
@@ -59,14 +60,18 @@ products, ...) in the local dates (default: all dates); products and customers h
 def _show(data: dict[str, Any]) -> None:
     kinds = data["count_of"]
     dates = f"{data['from'] or '…'} .. {data['to'] or '…'}" if data["from"] or data["to"] else t("values_all_dates")
-    title = f"{t('values_title').format(dim=data['dimension'])} · {', '.join(data['stores'])} · {dates}"
+    dim = data["dimension"]
+    title = f"{t('values_title').format(dim=dimension_name(dim))} · {', '.join(data['stores'])} · {dates}"
     if not data["values"]:
-        console.print(f"{title}: {t('values_none')}")
+        console.print(f"{title}: {t('values_none')}", markup=False, highlight=False)
         return
-    header = [t("value")] + ([t("values_rows")] if len(kinds) > 1 else []) + [t(f"values_kind_{k}") for k in kinds]
-    rows = [[escape(str(r["value"]))] + ([r["rows"]] if len(kinds) > 1 else []) + [r[k] for k in kinds]
-            for r in data["values"]]
-    console.print(rich_table(title, header, rows, numeric=tuple(range(1, len(header)))))
+    # the value is what --where takes, so it stays; in Chinese its name comes beside it (values with names)
+    named = lang() == "zh" and any(cell(dim, r["value"]) != r["value"] for r in data["values"])
+    header = [t("value")] + ([t("values_name")] if named else []) + ([t("values_rows")] if len(kinds) > 1 else []) + [
+        t(f"values_kind_{k}") for k in kinds]
+    rows = [[r["value"]] + ([cell(dim, r["value"])] if named else []) + ([r["rows"]] if len(kinds) > 1 else [])
+            + [r[k] for k in kinds] for r in data["values"]]
+    console.print(rich_table(title, header, rows, numeric=tuple(range(2 if named else 1, len(header)))))
     if data["distinct"] > len(data["values"]):
         console.print(t("values_shown").format(shown=len(data["values"]), distinct=data["distinct"]))
     if data["closed"]:

@@ -187,6 +187,9 @@ def open_source(path: str | Path, options: ReadOptions | None = None) -> Source:
         from shoplens.ingest import spreadsheet_readers as typed
 
         src.columns = typed.parquet_columns(path) if fmt == "parquet" else typed.xlsx_columns(path, options)
+        if fmt == "xlsx" and not any(src.columns):
+            raise ShoplensError("the sheet is empty (no header in its first row)", where=str(path),
+                                zh="工作表为空（第一行没有表头）")
         return src
     src.compressed = _is_gzip(path)
     try:
@@ -208,6 +211,9 @@ def open_source(path: str | Path, options: ReadOptions | None = None) -> Source:
     text = sample.decode(src.encoding, errors="replace")
     if fmt == "jsonl":
         src.columns = _jsonl_columns(src)
+        if not src.columns:
+            raise ShoplensError("the file is empty (no line holds a JSON object)", where=str(path),
+                                zh="文件为空（没有一行是 JSON 对象）")
         return src
     src.delimiter = options.delimiter or _sniff_delimiter(text, path)
     if options.header:

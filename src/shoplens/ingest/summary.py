@@ -2,9 +2,10 @@
 and its outcome (the exit code of `shoplens import`).
 
 Outcomes: ``loaded`` (0) every file has rows in the warehouse (new, replaced or already stored: an
-unchanged re-import is a success); ``no_rows`` (4) some file has none (empty, header only, or every
-line quarantined) — committed, so its quarantine rows can be inspected; ``refused`` (5) over the
-``--strict``/``--max-bad-rows`` limit — rolled back, nothing written.
+unchanged re-import is a success); ``no_rows`` (4) some file has none (header only, or every
+line quarantined; an empty file is an input error, 2, before that) — committed, so its quarantine
+rows can be inspected; ``refused`` (5) over the ``--strict``/``--max-bad-rows`` limit — rolled back,
+nothing written.
 """
 
 from __future__ import annotations

@@ -13,11 +13,15 @@ When it refuses, naming the later import that depends on it (undo that one first
   with those rates are stored; they would no longer match the rates).
 Rows a later import found already stored (an unchanged re-import) are this import's rows and go.
 A demo build is not undone: ``shoplens demo`` rebuilds it, ``shoplens store delete`` removes it.
+An undone import is remembered (``_shoplens_meta`` key ``undone_import:ID``: store, files, when), so
+asking again says it was undone already instead of "no import #ID".
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from shoplens.errors import NotFoundError, ShoplensError
@@ -92,8 +96,7 @@ def undo_import(wh: Warehouse, import_id: int) -> UndoResult:
     rows = con.execute("SELECT DISTINCT store_id, preset, file FROM import_manifest WHERE import_id = ? ORDER BY file",
                        [import_id]).fetchall()
     if not rows:
-        raise NotFoundError(f"no import #{import_id}", hint="the imports of a store: shoplens store show STORE",
-                            zh=f"没有导入 #{import_id}", zh_hint="查看店铺的导入：shoplens store show STORE")
+        raise _missing(con, import_id)
     stores = sorted({r[0] for r in rows})
     if any(r[1] == "demo" for r in rows):
         listed = " ".join(stores)
@@ -118,8 +121,39 @@ def undo_import(wh: Warehouse, import_id: int) -> UndoResult:
         con.execute("INSERT OR REPLACE INTO _shoplens_meta VALUES ('last_import_id', CAST(greatest(?, coalesce(("
                     "SELECT TRY_CAST(value AS BIGINT) FROM _shoplens_meta WHERE key = 'last_import_id'), 0)) "
                     "AS VARCHAR))", [high])  # the undone id is never given again
+        con.execute("INSERT OR REPLACE INTO _shoplens_meta VALUES (?, ?)", [UNDONE_KEY.format(import_id), json.dumps(
+            {"store_id": store_id, "files": result.files, "at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")})])
         bump_revision(con)
     return result
+
+
+UNDONE_KEY = "undone_import:{}"
+SHOWN_IDS = 10  # the hint lists the latest imports, not hundreds
+
+
+def _missing(con: Any, import_id: int) -> ShoplensError:
+    """Not in the manifest: undone already (remembered by the undo), or never an import of this warehouse. The hint
+    lists the imports there are (the latest ones)."""
+    ids = con.execute("SELECT import_id, min(store_id) FROM import_manifest WHERE preset <> 'demo' GROUP BY 1 "
+                      "ORDER BY 1").fetchall()
+    if ids:
+        shown = ", ".join(f"#{i} ({store})" for i, store in ids[-SHOWN_IDS:])
+        more = "…, " if len(ids) > SHOWN_IDS else ""
+        hint, zh_hint = f"imports in the warehouse: {more}{shown}", f"仓库中的导入：{more}{shown}"
+    else:
+        hint, zh_hint = "there is no import to undo in this warehouse", "此仓库中没有可撤销的导入"
+    row = con.execute("SELECT value FROM _shoplens_meta WHERE key = ?", [UNDONE_KEY.format(import_id)]).fetchone()
+    if row is None:
+        return NotFoundError(f"no import #{import_id}", hint=hint, zh=f"没有导入 #{import_id}", zh_hint=zh_hint)
+    done = json.loads(row[0])
+    files = ", ".join(f.rsplit("/", 1)[-1] for f in done["files"])
+    return AlreadyUndoneError(f"import #{import_id} was undone already ({done['at']}; store {done['store_id']}, "
+                              f"{files})", hint=hint, zh=f"导入 #{import_id} 已经撤销过了（{done['at']}；店铺 "
+                              f"{done['store_id']}，{files}）", zh_hint=zh_hint)
+
+
+class AlreadyUndoneError(ShoplensError):
+    """The import was undone before: nothing to do (exit 2, like an unknown id)."""
 
 
 def _undo_table(con: Any, name: str, import_id: int, result: UndoResult) -> None:

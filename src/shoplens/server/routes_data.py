@@ -60,16 +60,16 @@ def _import_store(s: Session, store: str | None) -> tuple[str, bool]:
     from shoplens.ingest.store_context import choose_store
     from shoplens.warehouse.stores import check_store_id
 
-    store = (store or "").strip()
-    if not store:  # as the CLI: the only store (of this login), else an error naming the choices
+    if not store:  # not given (a form sends an empty field): as the CLI, the only store of this login, or an error
         with s.reading() as wh:
             return choose_store(wh.con, None if s.account.all_stores else s.allowed_stores()), True
     if store in s.allowed_stores():
         return store, False
+    check_store_id(store)  # exactly as sent, as the CLI: ' ok' or 'ok\n' is no store id (never stripped into one)
     with s.reading() as wh:
         exists = wh.con.execute("SELECT count(*) FROM stores WHERE store_id = ?", [store]).fetchone()[0]
     if not exists and s.account.all_stores:
-        return check_store_id(store), False
+        return store, False
     raise HTTPException(404, detail={"message": f"unknown store {store!r}", "zh": f"未知店铺 {store!r}",
                                      "hint": "a new store is created by an admin of every store ('*')",
                                      "zh_hint": "只有可访问全部店铺（'*'）的管理员可以创建新店铺"})

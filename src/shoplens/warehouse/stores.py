@@ -218,6 +218,10 @@ def purge_store(con: Any, store_id: str) -> StoreChange:
     segment saved for this store only is removed; other lists just lose the id.
     """
     change = StoreChange(store_id)
+    # the store's import ids leave the manifest but are never given again (``import #N`` names one import forever)
+    con.execute("INSERT OR REPLACE INTO _shoplens_meta SELECT 'last_import_id', CAST(greatest(coalesce((SELECT "
+                "max(import_id) FROM import_manifest), 0), coalesce((SELECT TRY_CAST(value AS BIGINT) FROM "
+                "_shoplens_meta WHERE key = 'last_import_id'), 0)) AS VARCHAR)")
     logins, change.logins_removed = _named_in(con, "app_users", "username", store_id)
     change.logins_changed = [u for u in logins if u not in change.logins_removed]
     segments, change.segments_removed = _named_in(con, "segments", "name", store_id)
@@ -256,11 +260,11 @@ def rename_store(con: Any, store_id: str, new_id: str) -> StoreChange:
         raise ShoplensError(f"store {store_id!r} already has that id", zh=f"店铺 {store_id!r} 已经是这个 ID")
     used = [t for t in store_tables(con)
             if con.execute(f"SELECT count(*) FROM {quote(t)} WHERE store_id = ?", [new_id]).fetchone()[0]]
-    if used:
-        raise ShoplensError(f"store {new_id!r} already exists", where=", ".join(used),
-                            hint="choose another id, or delete that store first (shoplens store delete)",
-                            zh=f"店铺 {new_id!r} 已存在",
-                            zh_hint="请换一个 ID，或先删除那个店铺（shoplens store delete）")
+    if used:  # its rows, wherever they are (the tables are no news to the user: one line, no list)
+        raise ShoplensError(f"cannot rename store {store_id!r} to {new_id!r}: store {new_id!r} already exists",
+                            hint=f"choose another id, or delete that store first (shoplens store delete {new_id})",
+                            zh=f"无法把店铺 {store_id!r} 重命名为 {new_id!r}：店铺 {new_id!r} 已存在",
+                            zh_hint=f"请换一个 ID，或先删除那个店铺（shoplens store delete {new_id}）")
     change = StoreChange(store_id, new_id)
     with transaction(con):
         change.logins_changed = _named_in(con, "app_users", "username", store_id)[0]
