@@ -73,11 +73,14 @@ class DemoWriter:
         if not parts:
             return
         chunk = pa.concat_tables(parts, promote_options="permissive")
-        name = f"_demo_{table}"
+        name, names = f"_demo_{table}", chunk.schema.names
         con = self.wh.con
-        con.register(name, chunk)
+        # a one-pass reader, not the table: inside the build's transaction DuckDB keeps whatever is
+        # registered until COMMIT, so a registered table would hold every generated row in Python memory
+        con.register(name, pa.RecordBatchReader.from_batches(chunk.schema, iter(chunk.to_batches())))
+        del parts, chunk
         try:
-            self.written[table] += load_canonical(self.wh, table, self.relation(table, name, chunk.schema.names),
+            self.written[table] += load_canonical(self.wh, table, self.relation(table, name, names),
                                                   self.ctx, self.import_id, merge=False)
         finally:
             con.unregister(name)
