@@ -6,7 +6,7 @@ machine's RAM) lets one import or query take the memory of every other process o
 before it fails::
 
     warehouse:
-      memory_limit: 1GB            # bytes DuckDB may hold in RAM; beyond it, it spills to temp_directory
+      memory_limit: 1GB            # DuckDB's buffers (default 512MiB); beyond it, it spills to temp_directory
       temp_directory: /big/disk/tmp  # where it spills (default: <warehouse file>.tmp)
       max_temp_directory_size: 50GB  # how much it may spill (default: 90 % of the free disk)
       threads: 2                   # DuckDB worker threads (default: one per core)
@@ -29,9 +29,10 @@ import yaml
 
 from shoplens.errors import ShoplensError
 
-# The default keeps a whole shoplens process (Python, Arrow buffers, DuckDB) under 1.5 GB of peak RSS on
-# any input: DuckDB's buffer pool is most of it, the rest is measured in docs/performance.md ("Memory").
-DEFAULT_MEMORY_LIMIT = 1 << 30  # 1 GiB, or a quarter of the RAM on a smaller machine
+# The default keeps a whole shoplens process under 1.5 GB of peak RSS on any input (docs/performance.md,
+# "Memory"): DuckDB's RSS runs up to ~2x its limit at peaks (allocator caches, untracked buffers), and
+# Python with its libraries and one batch of rows takes 250-450 MB besides.
+DEFAULT_MEMORY_LIMIT = 512 << 20  # 512 MiB, or a quarter of the RAM on a smaller machine
 DEFAULT_RAM_SHARE = 0.25
 MIN_MEMORY_LIMIT = 128 << 20  # below this DuckDB cannot hold the blocks one query needs per thread
 WAREHOUSE_KEYS = ("memory_limit", "temp_directory", "max_temp_directory_size", "threads")

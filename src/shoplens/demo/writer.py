@@ -24,7 +24,7 @@ ID_COLUMNS = {"event_no": ("event_id", "E"), "user_no": ("user_id", "U"), "sessi
               "ticket_no": ("ticket_id", "T"), "shipment_no": ("shipment_id", "SH")}
 LOCAL_TS = {"ts", "first_seen", "signup_ts", "launched_at", "created_ts", "paid_ts", "opened_ts",
             "first_response_ts", "resolved_ts", "shipped_ts", "delivered_ts"}
-FLUSH_ROWS = 300_000
+FLUSH_ROWS = 100_000  # rows per table per INSERT: bounds the Python buffers (~100 B a row), not the data
 
 
 def cat(codes: np.ndarray, names: pa.Array | list[str] | tuple[str, ...]) -> pa.DictionaryArray:

@@ -73,7 +73,7 @@ class Problems:
             "message": [message(p.reason, p.message) for p in problems],
             "raw": [p.raw for p in problems],
         })
-        self.con.register("_read_problems", rows)
+        self.con.register("_read_problems", pa.RecordBatchReader.from_batches(rows.schema, iter(rows.to_batches())))
         self.con.execute(f"INSERT INTO {self.name} SELECT _line, NULL, NULL, NULL, reason, message, "
                          f"{lit(self.target)}, raw::JSON FROM _read_problems")
         self.con.unregister("_read_problems")
