@@ -41,13 +41,13 @@ def env(**extra: str) -> dict[str, str]:
     return {**base, "SHOPLENS_MEMORY_LIMIT": f"{LIMIT_MB}MiB", "COLUMNS": "200", **extra}
 
 
-def run_cli(*args: str, cwd: Path, timeout: float = 300) -> tuple[int, str, float, float]:
+def run_cli(*args: str, cwd: Path, timeout: float = 300, **extra: str) -> tuple[int, str, float, float]:
     """(exit code, stderr, peak RSS in MB, seconds) of ``python -m shoplens.cli ARGS``."""
     started = time.monotonic()
     err = cwd / "stderr.txt"
     with err.open("wb") as fh:
         proc = subprocess.Popen([sys.executable, "-m", "shoplens.cli", *args], stdout=subprocess.DEVNULL,
-                                stderr=fh, env=env(), cwd=cwd)
+                                stderr=fh, env=env(**extra), cwd=cwd)
         deadline = started + timeout
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -94,6 +94,22 @@ def test_a_big_import_stays_within_the_memory_limit(tmp_path: Path, baseline_mb:
     assert rss < bound, f"peak RSS {rss:.0f} MB > {bound:.0f} MB (interpreter {baseline_mb:.0f} + 2x limit + batches)"
     with shoplens.connect(str(tmp_path / "w.duckdb"), read_only=True) as wh:
         assert wh.con.execute("SELECT count(*) FROM events").fetchone()[0] == IMPORT_ROWS
+
+
+def test_no_room_to_spill_fails_clearly_and_writes_nothing(tmp_path: Path) -> None:
+    shoplens.connect(str(tmp_path / "w.duckdb")).close()
+    big = tmp_path / "events.csv"
+    write_events(big, IMPORT_ROWS)
+    code, err, _, _ = run_cli("--db", str(tmp_path / "w.duckdb"), "import", "events", str(big), "--store", "web",
+                              "--currency", "USD", "--timezone", "UTC", cwd=tmp_path,
+                              SHOPLENS_MAX_TEMP_DIRECTORY_SIZE="1MiB")
+    lines = [x for x in err.splitlines() if x.strip()]
+    assert code == 2 and len(lines) == 1 and "Traceback" not in err, err
+    assert lines[0].startswith(f"error: {big}: the temp folder ran out of room for what does not fit in 160 MiB")
+    assert "max_temp_directory_size" in lines[0] and "nothing was written" in lines[0]
+    with shoplens.connect(str(tmp_path / "w.duckdb"), read_only=True) as wh:
+        assert wh.con.execute("SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM import_manifest)"
+                              " + (SELECT count(*) FROM stores)").fetchone()[0] == 0
 
 
 def test_a_demo_build_stays_within_the_memory_limit(tmp_path: Path, baseline_mb: float) -> None:

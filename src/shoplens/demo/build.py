@@ -73,6 +73,7 @@ from shoplens.ingest.store_context import StoreContext
 from shoplens.model import TABLES
 from shoplens.warehouse.connection import Warehouse
 from shoplens.warehouse.ddl import quote
+from shoplens.warehouse.memory import within_memory_limit
 from shoplens.warehouse.rollups import refresh_user_day
 
 
@@ -131,6 +132,7 @@ def _delete(con: Any, store_ids: list[str]) -> None:
         con.execute(f"DELETE FROM {quote(table)} WHERE store_id IN ({marks})", store_ids)
 
 
+@within_memory_limit(lambda wh: None)
 def build_demo(wh: Warehouse, *, events: int = 300_000, days: int = 180, seed: int = 7, stores: int = 1,
                end_date: date = date(2026, 11, 15), progress: ProgressFactory | None = None) -> DemoSummary:
     """(Re)build the demo store(s) in ``wh``; see the module docstring. ``events`` is per store.

@@ -33,6 +33,7 @@ from shoplens.presets.base import FilePlan, Output, Reject
 from shoplens.presets.generic import canonical_plan, guess_table
 from shoplens.warehouse.connection import Warehouse
 from shoplens.warehouse.ddl import quote
+from shoplens.warehouse.memory import within_memory_limit
 from shoplens.warehouse.rollups import refresh_days_of_import
 
 ProgressFactory = Callable[[str, int], Callable[[int], None]]
@@ -175,6 +176,7 @@ def _stage(wh: Warehouse, item: _File, raw: str, bar: Callable[[int], None] | No
     return unsplit
 
 
+@within_memory_limit(lambda wh, item, *_: str(item.source.path))
 def _import_one(wh: Warehouse, item: _File, index: int, import_id: int, ctx: StoreContext,
                 lookups: dict[str, str], bar: Callable[[int], None] | None) -> FileResult:
     con = wh.con
