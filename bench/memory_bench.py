@@ -14,6 +14,7 @@ Rewrites the "Memory" section of docs/performance.md. Not part of `make test`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import json
 import os
@@ -44,6 +45,7 @@ class Run:
     wall_s: float
     cpu_s: float
     rss_mb: float
+    spill_mb: float  # largest size of DuckDB's temp folders seen (sampled every 0.5 s)
     others: float  # share of the CPUs busy with other processes during the run
     outcome: str
 
@@ -55,13 +57,29 @@ def cpu_total() -> float:
     return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
 
 
+def spilled(folder: Path) -> int:
+    """Bytes in the warehouses' temp folders (``*.tmp``) under ``folder`` right now."""
+    total = 0
+    for tmp in folder.glob("*.tmp"):
+        for f in tmp.rglob("*"):
+            with contextlib.suppress(OSError):  # removed meanwhile
+                total += f.stat().st_blocks * 512
+    return total
+
+
 def run(case: str, what: str, args: list[str], env: dict[str, str], cwd: Path) -> Run:
     print(f"[memory-bench] {case} ...", file=sys.stderr, flush=True)
     busy0, wall0 = cpu_total(), time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen([sys.executable, "-m", "shoplens.cli", *args], stdout=out, stderr=err, env=env,
                                 cwd=cwd)
-        _, status, usage = os.wait4(proc.pid, 0)
+        spill = 0
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            spill = max(spill, spilled(cwd))
+            time.sleep(0.5)
         proc.returncode = os.waitstatus_to_exitcode(status)
         wall = time.perf_counter() - wall0
         out.seek(0)
@@ -74,7 +92,7 @@ def run(case: str, what: str, args: list[str], env: dict[str, str], cwd: Path) -
     else:
         lines = [line for line in stderr.splitlines() if line.strip()]
         outcome = f"exit {proc.returncode}: `{lines[-1][:160] if lines else '(no message)'}`"
-    result = Run(case, what, proc.returncode, wall, cpu, usage.ru_maxrss / 1024, others, outcome)
+    result = Run(case, what, proc.returncode, wall, cpu, usage.ru_maxrss / 1024, spill / 2**20, others, outcome)
     print(f"[memory-bench]   {result}", file=sys.stderr, flush=True)
     return result
 
@@ -150,18 +168,19 @@ def report(runs: list[Run], limit: int, quick: bool) -> str:
              f"Python {platform.python_version()}, DuckDB {duckdb.__version__}; default settings (DuckDB "
              f"memory_limit {limit / 2**30:.2f} GiB, spilling to `<warehouse>.tmp`); measured {datetime.now():%Y-%m-%d}"
              + (" with --quick (inputs 20x smaller)" if quick else "") + ".", "",
-             "| case | input | peak RSS (MB) | wall (s) | CPU (s) | other load | outcome |",
-             "|---|---|---:|---:|---:|---:|---|"]
+             "| case | input | peak RSS (MB) | spilled (MB) | wall (s) | CPU (s) | other load | outcome |",
+             "|---|---|---:|---:|---:|---:|---:|---|"]
     for r in runs:
-        lines.append(f"| {r.case} | {r.input} | {r.rss_mb:,.0f} | {r.wall_s:,.1f} | {r.cpu_s:,.1f} | "
-                     f"{r.others:.0%} | {r.outcome} |")
+        lines.append(f"| {r.case} | {r.input} | {r.rss_mb:,.0f} | {r.spill_mb:,.0f} | {r.wall_s:,.1f} | "
+                     f"{r.cpu_s:,.1f} | {r.others:.0%} | {r.outcome} |")
     worst = max(runs, key=lambda r: r.rss_mb)
     verdict = "met" if worst.rss_mb <= BOUND_MB else "NOT met"
     lines += ["", f"Bound: peak RSS ≤ {BOUND_MB:,} MB for every case: {verdict} (largest: {worst.case}, "
               f"{worst.rss_mb:,.0f} MB).", "",
               "- **peak RSS**: the child's own `ru_maxrss` (`os.wait4`): Python, its libraries, Arrow batches and "
               "DuckDB together. **CPU** is user + system time of the child; **other load** is the share of the "
-              "CPUs other processes used meanwhile (wall times grow with it, CPU times much less).",
+              "CPUs other processes used meanwhile (wall times grow with it, CPU times much less). **spilled** is "
+              "the largest size of DuckDB's temp folder seen (sampled every 0.5 s): what did not fit in memory.",
               "- Each case is a real `python -m shoplens.cli …` with no config file: the default memory limit "
               "(`warehouse.memory_limit`, README \"Memory and big files\") keeps DuckDB's part bounded; beyond it "
               "DuckDB spills to the temp folder. Imports use `--store bench --currency USD --timezone UTC`.",

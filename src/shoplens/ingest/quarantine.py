@@ -84,10 +84,13 @@ class Problems:
         for col in table.columns:
             header = out.sources.get(col.name, col.name)
             k = position.get(header)
-            value_sql = f"s.c{k}" if k else f"o.{quote(col.name)}"
             for condition, reason in value_checks(col, f"o.{quote(col.name)}"):
-                self.add(f"{name} o JOIN {src} s USING (_line)", condition, header, k, value_sql, reason,
-                         target=out.table)
+                if k:  # the source cell of the refused lines: a semi-join built from those lines (usually none),
+                    # never a join of the whole file with itself (its hash table outgrew the memory limit)
+                    self.add(f"{src} s", f"s._line IN (SELECT o._line FROM {name} o WHERE {condition})", header, k,
+                             f"s.c{k}", reason, target=out.table)
+                else:
+                    self.add(f"{name} o", condition, header, k, f"o.{quote(col.name)}", reason, target=out.table)
 
     def add_missing_rates(self, converted: str, out: Output, reporting_currency: str,
                           position: dict[str, int]) -> None:
@@ -118,7 +121,8 @@ class Problems:
         self.con.execute(
             f"INSERT INTO quarantine SELECT {int(import_id)}, {lit(store_id)}, {lit(str(file))}, {lit(sha256)}, "
             f"p._line, p.\"column\", p.field, p.value, p.reason, p.message, p.target_table, "
-            f"coalesce(p.raw, {row_json}) FROM {self.name} p LEFT JOIN {raw} r USING (_line) ORDER BY p._line")
+            f"coalesce(p.raw, {row_json}) FROM {self.name} p LEFT JOIN (SELECT * FROM {raw} WHERE _line IN"
+            f" (SELECT _line FROM {self.name})) r USING (_line) ORDER BY p._line")  # never a hash table of the file
 
 
 def examples(con: Con, import_id: int, limit: int = 10) -> list[dict[str, object]]:
