@@ -42,12 +42,15 @@ def _is_lock_error(exc: Exception) -> bool:
     return "lock" in text.lower() and ("Conflicting lock" in text or "Could not set lock" in text)
 
 
-def _configured(con: duckdb.DuckDBPyConnection, settings: WarehouseSettings, db: Path) -> duckdb.DuckDBPyConnection:
+def _configured(con: duckdb.DuckDBPyConnection, settings: WarehouseSettings, db: Path,
+                database_wide: bool = True) -> duckdb.DuckDBPyConnection:
     con.execute("SET TimeZone = 'UTC'")  # TIMESTAMPTZ values are read and cast in UTC
     con.execute("SET enable_progress_bar = false")  # shoplens draws its own
     con.execute("SET preserve_insertion_order = true")
-    # database-wide settings, shared by every cursor: set them only when they differ (DuckDB refuses to
-    # switch the temp directory once it has spilled there, even to the same folder)
+    if not database_wide:  # a cursor shares its database's memory limit, temp folder and threads
+        return con
+    # set the temp folder only when it differs: DuckDB refuses to switch it once it has spilled there,
+    # even to the same folder
     wanted = {"memory_limit": f"{settings.memory_limit}B", "temp_directory": str(settings.temp_for(db))}
     if settings.max_temp_directory_size is not None:
         wanted["max_temp_directory_size"] = f"{settings.max_temp_directory_size}B"
@@ -157,7 +160,7 @@ class Warehouse:
         """
         view = object.__new__(Warehouse)
         view.path, view.read_only, view._ibis, view.settings = self.path, self.read_only, None, self.settings
-        view.con = _configured(self.con.cursor(), self.settings, self.path)
+        view.con = _configured(self.con.cursor(), self.settings, self.path, database_wide=False)
         return view
 
     def close(self) -> None:
