@@ -32,22 +32,25 @@ Design
     Generation is vectorised numpy, one local day at a time in batches of ≤ 50k sessions, each
     batch with its own generator seeded from (seed, store, day, batch): the same arguments give
     the same warehouse contents (lineage columns and manifest times aside). Batches go to
-    DuckDB as Arrow through :func:`shoplens.ingest.pipeline.load_canonical` (constraints,
-    money → reporting currency via fx_rates) in ~300k-row loads, so memory is bounded by one
-    buffer per table plus the visitor population, not by the number of events. A rebuild
-    deletes the stores' rows from every table and writes the new ones in ONE transaction.
+    DuckDB as Arrow through :func:`shoplens.ingest.rows.load_canonical` (constraints,
+    money → reporting currency via fx_rates) in ~100k-row streaming INSERTs, so memory is bounded
+    by one buffer per table, the visitor population (~30 bytes a visitor) and DuckDB's
+    ``memory_limit``, not by the number of events (nothing is staged in temp tables: inside the
+    build's one transaction DuckDB would keep them all until COMMIT). A rebuild deletes the
+    stores' rows from every table and writes the new ones in ONE transaction.
 
     ``events`` is per store and approximate (±2 %). Rebuilding with fewer stores leaves the
     extra ``demo-K`` stores of an earlier build alone; a store holding imported data is never
     overwritten (ShoplensError), and a warehouse holding any store the demo did not write is
     refused unless ``force`` (the CLI then creates no demo login: see server.accounts).
 
-Size and time (measured on the 2-core, 24 GB dev machine)
+Size and time (measured on the 2-core, 24 GB dev machine, default 512 MiB memory limit)
     Default (300k events, 180 days, 1 store): ~77k sessions, ~4.2k orders (3.6k paid),
     ~5.2k order lines, 234 SKUs, ~2.8k customers, ~80k inventory rows, ~3.5k shipments;
-    3-5 seconds, a 13 MB warehouse. 1M events: ~9 s. 10M events: ~65 s, peak RSS 2.4 GB with
-    DuckDB ``memory_limit=1.5GB`` (Python holds one ≤300k-row buffer per table plus ~60 bytes
-    per visitor). Time is linear in ``events``, so 100M events take roughly 11 minutes.
+    3-5 seconds, a 13 MB warehouse. 10M events: 34 s on the idle machine (54 s of CPU), peak
+    RSS 0.86 GB; 20M events: 123 s, peak RSS 1.0 GB (docs/performance.md, "Memory", has the
+    bench's figures, taken while other work shared the CPUs: 20M in 169 s wall, 134 s CPU).
+    Most of the time is DuckDB writing the rows; generating them takes ~1 s per million events.
 """
 
 from __future__ import annotations
@@ -76,6 +79,7 @@ from shoplens.model import TABLES
 from shoplens.warehouse.connection import Warehouse
 from shoplens.warehouse.ddl import quote
 from shoplens.warehouse.demo_marks import non_demo_stores
+from shoplens.warehouse.memory import within_memory_limit
 from shoplens.warehouse.rollups import refresh_user_day
 
 
@@ -149,6 +153,7 @@ def _delete(con: Any, store_ids: list[str]) -> None:
         con.execute(f"DELETE FROM {quote(table)} WHERE store_id IN ({marks})", store_ids)
 
 
+@within_memory_limit(lambda wh: None)
 def build_demo(wh: Warehouse, *, events: int = 300_000, days: int = 180, seed: int = 7, stores: int = 1,
                end_date: date = date(2026, 11, 15), progress: ProgressFactory | None = None,
                force: bool = False) -> DemoSummary:

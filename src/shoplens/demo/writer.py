@@ -24,7 +24,7 @@ ID_COLUMNS = {"event_no": ("event_id", "E"), "user_no": ("user_id", "U"), "sessi
               "ticket_no": ("ticket_id", "T"), "shipment_no": ("shipment_id", "SH")}
 LOCAL_TS = {"ts", "first_seen", "signup_ts", "launched_at", "created_ts", "paid_ts", "opened_ts",
             "first_response_ts", "resolved_ts", "shipped_ts", "delivered_ts"}
-FLUSH_ROWS = 300_000
+FLUSH_ROWS = 100_000  # rows per table per INSERT: bounds the Python buffers (~100 B a row), not the data
 
 
 def cat(codes: np.ndarray, names: pa.Array | list[str] | tuple[str, ...]) -> pa.DictionaryArray:
@@ -73,11 +73,14 @@ class DemoWriter:
         if not parts:
             return
         chunk = pa.concat_tables(parts, promote_options="permissive")
-        name = f"_demo_{table}"
+        name, names = f"_demo_{table}", chunk.schema.names
         con = self.wh.con
-        con.register(name, chunk)
+        # a one-pass reader, not the table: inside the build's transaction DuckDB keeps whatever is
+        # registered until COMMIT, so a registered table would hold every generated row in Python memory
+        con.register(name, pa.RecordBatchReader.from_batches(chunk.schema, iter(chunk.to_batches())))
+        del parts, chunk
         try:
-            self.written[table] += load_canonical(self.wh, table, self.relation(table, name, chunk.schema.names),
+            self.written[table] += load_canonical(self.wh, table, self.relation(table, name, names),
                                                   self.ctx, self.import_id, merge=False)
         finally:
             con.unregister(name)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from shoplens.model import Column, Table
+from shoplens.model import Table
 from shoplens.warehouse.ddl import columns_of, quote
 from shoplens.warehouse.history import keep_replaced
 from shoplens.warehouse.rollups import remember_replaced_events
@@ -48,11 +48,30 @@ def provided_columns(table: Table, present: Collection[str]) -> set[str]:
     return provided
 
 
-def _batch_value(c: Column, key: str) -> str:
-    name = quote(c.name)
-    if c.merge in ("min", "max"):  # the earliest first_seen of the batch, not the last line's
-        return f"{c.merge}({name}) OVER (PARTITION BY {key}) AS {name}"
-    return name
+def _latest(con: duckdb.DuckDBPyConnection, table: Table, staged: str, present: set[str]) -> tuple[str, int]:
+    """A relation of ``staged`` with one row per natural key: the last by source line (``merge`` columns
+    combined over all the key's rows).
+
+    By GROUP BY, not a window: ``row_number() OVER (PARTITION BY key)`` sorted whole partitions and went
+    far past the memory limit on big files (one key repeated 20 M times is one partition); an aggregate
+    of the key and a row id spills within it. Most batches have no repeated key: then it is ``staged`` itself.
+    Also returns the number of rows of ``staged``.
+    """
+    key = ", ".join(quote(k) for k in table.key)
+    merged = [c for c in table.all_columns if c.merge in ("min", "max") and c.name in present]
+    total, distinct = con.execute(f"SELECT (SELECT count(*) FROM {staged}),"
+                                  f" (SELECT count(*) FROM (SELECT {key} FROM {staged} GROUP BY ALL))").fetchone()  # type: ignore[misc]
+    if distinct == total:
+        return staged, total
+    line = "coalesce(_line, -1)" if "_line" in present else "rowid"  # ties: the later row
+    combine = "".join(f", {c.merge}({quote(c.name)}) AS {quote(c.name)}" for c in merged)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _m_latest AS SELECT arg_max(rowid, {line}) AS _rid{combine}"
+                f" FROM {staged} GROUP BY {key}")
+    if not merged:
+        return f"(SELECT * FROM {staged} WHERE rowid IN (SELECT _rid FROM _m_latest))", total
+    names = {c.name for c in merged}
+    cols = ", ".join(f"w.{quote(c)}" if c in names else f"s.{quote(c)}" for c in columns_of(con, staged))
+    return f"(SELECT {cols} FROM {staged} s JOIN _m_latest w ON s.rowid = w._rid)", total
 
 
 def merge_batch(con: duckdb.DuckDBPyConnection, table: Table, staged: str, import_id: int,
@@ -64,15 +83,11 @@ def merge_batch(con: duckdb.DuckDBPyConnection, table: Table, staged: str, impor
     present = columns_of(con, staged)
     cols = [c for c in table.all_columns if c.name != "_import_id"]
     speaks = {c.name for c in cols} if provided is None else set(provided) | set(table.key)
-    key = ", ".join(quote(k) for k in table.key)
-    order = "_line DESC" if "_line" in present else "1"
-    select = ", ".join(_batch_value(c, key) if c.name in present
+    select = ", ".join(quote(c.name) if c.name in present
                        else f"CAST(NULL AS {c.sql_type}) AS {quote(c.name)}" for c in cols)
     tname = quote(table.name)
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE _m_batch AS
-        SELECT {select} FROM {staged}
-        QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY {order}) = 1""")
-    rows = con.execute(f"SELECT count(*) FROM {staged}").fetchone()[0]  # type: ignore[index]
+    latest, rows = _latest(con, table, staged, present)
+    batch = f"(SELECT {select} FROM {latest})"
     combined, same = [], []
     for c in cols:
         name = quote(c.name)
@@ -91,7 +106,7 @@ def merge_batch(con: duckdb.DuckDBPyConnection, table: Table, staged: str, impor
         SELECT {', '.join(combined)},
                CASE WHEN t._hit IS NULL THEN 'new' WHEN {' AND '.join(same) or 'true'} THEN 'same'
                     ELSE 'changed' END AS _outcome
-        FROM _m_batch b LEFT JOIN (SELECT *, true AS _hit FROM {tname}) t ON {on}""")
+        FROM {batch} b LEFT JOIN (SELECT *, true AS _hit FROM {tname}) t ON {on}""")
     inserted, updated = con.execute(
         "SELECT count(*) FILTER (WHERE _outcome = 'new'), count(*) FILTER (WHERE _outcome = 'changed') "
         "FROM _m_class").fetchone()  # type: ignore[misc]
@@ -107,5 +122,5 @@ def merge_batch(con: duckdb.DuckDBPyConnection, table: Table, staged: str, impor
     if inserted or updated:
         con.execute(f"INSERT INTO {tname} ({names}, _import_id) "
                     f"SELECT {names}, {int(import_id)} FROM _m_class WHERE _outcome <> 'same'")
-    con.execute("DROP TABLE IF EXISTS _m_batch; DROP TABLE IF EXISTS _m_class")
+    con.execute("DROP TABLE IF EXISTS _m_latest; DROP TABLE IF EXISTS _m_class")
     return MergeResult(rows=rows, inserted=inserted, updated=updated)

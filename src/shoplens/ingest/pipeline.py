@@ -35,6 +35,7 @@ from shoplens.presets.base import FilePlan, Output, Reject
 from shoplens.presets.generic import canonical_plan, guess_table
 from shoplens.warehouse.connection import Warehouse
 from shoplens.warehouse.ddl import quote
+from shoplens.warehouse.memory import within_memory_limit
 from shoplens.warehouse.rollups import refresh_days_of_import
 
 ProgressFactory = Callable[[str, int], Callable[[int], None]]
@@ -179,29 +180,42 @@ def _store_has_data(con: Any, store_id: str) -> bool:
     return bool(con.execute(f"SELECT {checks}", [store_id] * (len(TABLES_BY_NAME) - 1)).fetchone()[0])
 
 
-def _stage(wh: Warehouse, item: _File, raw: str, bar: Callable[[int], None] | None) -> None:
+def _stage(wh: Warehouse, item: _File, raw: str, bar: Callable[[int], None] | None, problems: Problems) -> int:
+    """Read the file into temp table ``raw``, batch by batch; lines that cannot be split go to ``problems``
+    as they come (not kept in Python), and their number is returned."""
     con = wh.con
+    unsplit = 0
     cols = ", ".join(f"c{i + 1} VARCHAR" for i in range(len(item.source.columns)))
     con.execute(f"CREATE OR REPLACE TEMP TABLE {raw} (_line BIGINT{', ' + cols if cols else ''})")
     for batch in readers.iter_batches(item.source, bar):
-        con.register("_chunk", pa.Table.from_batches([batch]))
+        # a one-pass reader: inside the import's transaction DuckDB keeps what is registered until COMMIT,
+        # so registering the batch itself would hold the whole file in Python memory
+        con.register("_chunk", pa.RecordBatchReader.from_batches(batch.schema, iter([batch])))
+        del batch
         con.execute(f"INSERT INTO {raw} SELECT * FROM _chunk")
         con.unregister("_chunk")
         pause_point("staging")
+        unsplit += len(item.source.problems)
+        problems.add_read(item.source.problems)
+        item.source.problems.clear()
+    unsplit += len(item.source.problems)  # found after the last batch
+    problems.add_read(item.source.problems)
+    item.source.problems.clear()
+    return unsplit
 
 
+@within_memory_limit(lambda wh, item, *_: str(item.source.path))
 def _import_one(wh: Warehouse, item: _File, index: int, import_id: int, ctx: StoreContext,
                 lookups: dict[str, str], bar: Callable[[int], None] | None) -> tuple[FileResult, int]:
     """Load one file; returns its result and the import whose quarantine rows stand for it."""
     con = wh.con
     raw, src = f"_raw_{index}", f"_src_{index}"
-    _stage(wh, item, raw, bar)
+    problems = Problems(con, f"_q_{index}", item.plan.label)
+    unsplit = _stage(wh, item, raw, bar, problems)
     header = item.source.columns
     position: dict[str, int] = {}
     for i, h in enumerate(header):
         position.setdefault(h, i + 1)  # a repeated header: plans use its first column, so read that one
-    problems = Problems(con, f"_q_{index}", item.plan.label)
-    problems.add_read(item.source.problems)
     # 1. parse source cells into typed columns (raw text kept beside them for error reports)
     typed = [f"{typed_expr(f.column, 'c' + str(position[f.header]), ctx.parse_timezone)} AS {quote(f.name)}"
              for f in item.plan.fields]
@@ -265,7 +279,7 @@ def _import_one(wh: Warehouse, item: _File, index: int, import_id: int, ctx: Sto
         written = merge_batch(con, table, name, import_id, provided_columns(table, present)).written
         result.tables[out.table] = result.tables.get(out.table, 0) + written
     # 6. conservation: every line read is loaded, a duplicate or quarantined
-    result.read = int(con.execute(f"SELECT count(*) FROM {raw}").fetchone()[0]) + len(item.source.problems)
+    result.read = int(con.execute(f"SELECT count(*) FROM {raw}").fetchone()[0]) + unsplit
     result.quarantined = problems.count_lines()
     if item.plan.lookup:
         result.loaded = result.read - result.quarantined  # lookup rows are used, not stored

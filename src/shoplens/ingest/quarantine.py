@@ -74,7 +74,7 @@ class Problems:
             "message": [message(p.reason, p.message) for p in problems],
             "raw": [p.raw for p in problems],
         })
-        self.con.register("_read_problems", rows)
+        self.con.register("_read_problems", pa.RecordBatchReader.from_batches(rows.schema, iter(rows.to_batches())))
         self.con.execute(f"INSERT INTO {self.name} SELECT _line, NULL, NULL, NULL, reason, message, "
                          f"{lit(self.target)}, raw::JSON FROM _read_problems")
         self.con.unregister("_read_problems")
@@ -85,10 +85,13 @@ class Problems:
         for col in table.columns:
             header = out.sources.get(col.name, col.name)
             k = position.get(header)
-            value_sql = f"s.c{k}" if k else f"o.{quote(col.name)}"
             for condition, reason in value_checks(col, f"o.{quote(col.name)}"):
-                self.add(f"{name} o JOIN {src} s USING (_line)", condition, header, k, value_sql, reason,
-                         target=out.table)
+                if k:  # the source cell of the refused lines: a semi-join built from those lines (usually none),
+                    # never a join of the whole file with itself (its hash table outgrew the memory limit)
+                    self.add(f"{src} s", f"s._line IN (SELECT o._line FROM {name} o WHERE {condition})", header, k,
+                             f"s.c{k}", reason, target=out.table)
+                else:
+                    self.add(f"{name} o", condition, header, k, f"o.{quote(col.name)}", reason, target=out.table)
 
     def add_missing_rates(self, converted: str, out: Output, reporting_currency: str,
                           position: dict[str, int]) -> None:
@@ -123,7 +126,8 @@ class Problems:
             f"CREATE OR REPLACE TEMP TABLE _q_new AS SELECT {int(import_id)} AS import_id, {lit(store_id)} AS store_id,"
             f" {lit(str(file))} AS file, {lit(sha256)} AS file_sha256, p._line AS line, p.\"column\", p.field, p.value,"
             f" p.reason, p.message, p.target_table, coalesce(p.raw, {row_json}) AS raw"
-            f" FROM {self.name} p LEFT JOIN {raw} r USING (_line) ORDER BY p._line")
+            f" FROM {self.name} p LEFT JOIN (SELECT * FROM {raw} WHERE _line IN (SELECT _line FROM {self.name})) r"
+            " USING (_line) ORDER BY p._line")  # only the refused lines: never a hash table of the whole file
         earlier = "store_id = ? AND (file_sha256 = ? OR file = ?) AND import_id <> ?"
         params = [store_id, sha256, str(file), import_id]
         cols = ('file, file_sha256, line, "column", field, value, reason, message, target_table, '

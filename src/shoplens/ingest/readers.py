@@ -1,8 +1,9 @@
 """Streaming readers: every supported format becomes batches of text cells with line numbers.
 
-Nothing reads a whole file into Python memory: CSV/TSV/JSON Lines are read line by line,
-Parquet by row group, Excel with openpyxl's read-only mode. Cells stay text (empty -> None) so
-that validation, in the warehouse, sees exactly what the file said.
+Nothing reads a whole file into Python memory: CSV/TSV/JSON Lines are read line by line (no line
+longer than ``lines.MAX_LINE_CHARS``), Parquet by row group, Excel with openpyxl's read-only mode;
+batches are cut at ``CHUNK_ROWS`` rows or ``lines.CHUNK_CHARS`` characters, whichever comes first.
+Cells stay text (empty -> None) so that validation, in the warehouse, sees exactly what the file said.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import io
 import json
 import math
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import IO, Any
 import pyarrow as pa
 
 from shoplens.errors import ShoplensError
+from shoplens.ingest.lines import CHUNK_CHARS, BoundedLines, binary_lines, line_too_long
 
 CHUNK_ROWS = 50_000
 SAMPLE_BYTES = 1 << 20
@@ -100,7 +102,7 @@ def _base_suffix(path: Path) -> str:
 def first_line(path: Path) -> str:
     """The first non-blank line (gzip or not, BOM stripped): lets a preset sniff a header."""
     with _binary(path, _is_gzip(path)) as fh:
-        for raw in fh:
+        for raw in binary_lines(fh, path):
             line = raw.decode("utf-8", "replace").lstrip("\ufeff").strip()
             if line:
                 return line
@@ -197,6 +199,8 @@ def open_source(path: str | Path, options: ReadOptions | None = None) -> Source:
             sample = fh.read(SAMPLE_BYTES)
     except _CORRUPT_GZIP as exc:
         raise _corrupt(path, exc) from exc
+    if len(sample) == SAMPLE_BYTES and not any(end in sample for end in (b"\n", b"\r")):
+        raise line_too_long(path, 1)  # the whole sample is one line: do not build a header from it
     try:
         src.encoding = options.encoding or detect_encoding(sample)
         codecs.lookup(src.encoding)
@@ -227,7 +231,7 @@ def open_source(path: str | Path, options: ReadOptions | None = None) -> Source:
     return src
 
 
-def _split_lines(fh: IO[str], delimiter: str) -> Iterator[tuple[int, list[str]]]:
+def _split_lines(fh: Iterable[str], delimiter: str) -> Iterator[tuple[int, list[str]]]:
     """(first line number, cells) per record; quoted newlines keep the record's first line."""
     if delimiter == "whitespace":
         for number, line in enumerate(fh, start=1):
@@ -249,7 +253,7 @@ def _jsonl_columns(src: Source) -> list[str]:
     columns: dict[str, None] = {}
     with _binary(src.path, src.compressed) as raw:
         text = io.TextIOWrapper(raw, encoding=src.encoding or "utf-8-sig", errors="replace")
-        for line in text:
+        for line in BoundedLines(text, src.path):
             try:
                 obj = json.loads(line)
             except ValueError:
@@ -335,20 +339,20 @@ def iter_batches(src: Source, progress: Progress | None = None) -> Iterator[pa.R
             yield from _text_batches(src, progress)
         except _CORRUPT_GZIP as exc:
             raise _corrupt(src.path, exc) from exc
-        except csv.Error as exc:  # e.g. an unclosed quote swallowing the rest of the file
-            raise ShoplensError(f"cannot split the file into cells ({exc})", where=str(src.path),
-                                hint="check the quoting: an unclosed \" runs on to the end of the file",
-                                zh=f"无法把文件拆分成单元格（{exc}）",
-                                zh_hint="请检查引号：未闭合的 \" 会一直延续到文件末尾") from exc
 
 
 def batched(rows: Iterator[tuple[int, list[str | None]]], src: Source, progress: Progress | None,
-            position: Callable[[], int]) -> Iterator[pa.RecordBatch]:
-    """(line, cells) rows -> Arrow batches, reporting ``position()`` (bytes read) to the progress bar."""
+            position: Callable[[], int], size: Callable[[], int] | None = None) -> Iterator[pa.RecordBatch]:
+    """(line, cells) rows -> Arrow batches of ≤ CHUNK_ROWS rows and ≤ ~CHUNK_CHARS of text (``size()``: characters
+    read so far), reporting ``position()`` (bytes read) to the progress bar."""
     batcher = Batcher(len(src.columns))
+    cut = CHUNK_CHARS
     for count, (line, cells) in enumerate(rows, start=1):
         batch = batcher.add(line, cells)
+        if batch is None and size is not None and count % 64 == 0 and size() >= cut:
+            batch = batcher.flush()
         if batch is not None:
+            cut = size() + CHUNK_CHARS if size is not None else cut
             yield batch
         if progress and count % 20_000 == 0:
             progress(position())
@@ -365,13 +369,19 @@ def _text_batches(src: Source, progress: Progress | None) -> Iterator[pa.RecordB
         stream = gzip.GzipFile(fileobj=raw) if src.compressed else raw
         text = io.TextIOWrapper(stream, encoding=src.encoding or "utf-8-sig", errors="surrogateescape",
                                 newline="")
-        rows = _jsonl_rows(text, src) if src.fmt == "jsonl" else _csv_rows(text, src, len(src.columns))
-        yield from batched(rows, src, progress, raw.tell)
+        lines = BoundedLines(text, src.path)
+        rows = _jsonl_rows(lines, src) if src.fmt == "jsonl" else _csv_rows(lines, src, len(src.columns))
+        yield from batched(rows, src, progress, raw.tell, lambda: lines.chars)
+    except csv.Error as exc:  # e.g. an unclosed quote swallowing the rest of the file
+        raise ShoplensError(f"cannot split the file into cells ({exc})", where=f"{src.path}:{lines.line}",
+                            hint="check the quoting: an unclosed \" runs on to the end of the file",
+                            zh=f"无法把文件拆分成单元格（{exc}）",
+                            zh_hint="请检查引号：未闭合的 \" 会一直延续到文件末尾") from exc
     finally:
         raw.close()
 
 
-def _csv_rows(text: IO[str], src: Source, width: int) -> Iterator[tuple[int, list[str | None]]]:
+def _csv_rows(text: Iterator[str], src: Source, width: int) -> Iterator[tuple[int, list[str | None]]]:
     records = _split_lines(text, src.delimiter or ",")
     if src.options.header:
         next(records, None)
@@ -390,7 +400,7 @@ def _csv_rows(text: IO[str], src: Source, width: int) -> Iterator[tuple[int, lis
         yield line, list(cells)
 
 
-def _jsonl_rows(text: IO[str], src: Source) -> Iterator[tuple[int, list[str | None]]]:
+def _jsonl_rows(text: Iterator[str], src: Source) -> Iterator[tuple[int, list[str | None]]]:
     for line_no, line in enumerate(text, start=1):
         if not line.strip():
             continue

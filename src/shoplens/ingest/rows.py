@@ -33,6 +33,13 @@ def materialize(con: Con, name: str, sql: str, table: Table, store_id: str) -> s
     ``store_id`` is always the import's store: the one place rows are guarded to their store.
     """
     present = columns_of(con, f"({sql})")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {canonical_select(table, present, store_id)}"
+                f" FROM ({sql})")
+    return present
+
+
+def canonical_select(table: Table, present: set[str], store_id: str) -> str:
+    """Every canonical column of ``table`` cast to its type (absent ones NULL), ``_line`` when present."""
     cols = []
     for col in table.columns:
         if col.name == "store_id":
@@ -43,8 +50,7 @@ def materialize(con: Con, name: str, sql: str, table: Table, store_id: str) -> s
             cols.append(f"CAST(NULL AS {col.sql_type}) AS {quote(col.name)}")
     if "_line" in present:
         cols.append("_line")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {', '.join(cols)} FROM ({sql})")
-    return present
+    return ", ".join(cols)
 
 
 def assert_valid(con: Con, name: str, table: Table, *, where: str | None = None, hint: str | None = None,
@@ -100,18 +106,52 @@ def load_canonical(wh: Any, table: str, relation: str, ctx: StoreContext, import
     """
     con = wh.con
     spec = get_table(table)
+    if not merge:
+        return append_canonical(con, spec, relation, ctx, import_id)
     materialize(con, "_lc_rows", f"SELECT * FROM {relation}", spec, ctx.store_id)
     assert_valid(con, "_lc_rows", spec)
     name = add_fx(con, "_lc_rows", spec, ctx)
     require_rates(con, name, spec, ctx)
-    if merge:
-        written = merge_batch(con, spec, name, import_id).written
-    else:
-        cols = [c.name for c in spec.all_columns if c.name != "_import_id"]
-        present = columns_of(con, name)
-        select = ", ".join(quote(c) if c in present else "NULL" for c in cols)
-        names = ", ".join(quote(c) for c in cols)
-        con.execute(f"INSERT INTO {quote(table)} ({names}, _import_id) SELECT {select}, {int(import_id)} FROM {name}")
-        written = int(con.execute(f"SELECT count(*) FROM {name}").fetchone()[0])
+    written = merge_batch(con, spec, name, import_id).written
     con.execute("DROP TABLE IF EXISTS _lc_rows; DROP TABLE IF EXISTS _lc_rows_fx")
     return written
+
+
+_BROKEN = "shoplens-broken-rule"  # marks the error() a row that breaks a rule raises inside the INSERT
+
+
+def append_canonical(con: Con, spec: Table, relation: str, ctx: StoreContext, import_id: int) -> int:
+    """Append rows valid by construction in ONE streaming INSERT: cast, checked, converted, written.
+
+    No temp table: inside a long transaction DuckDB keeps every table created or emptied until COMMIT,
+    so staging each batch would hold (or spill) a second copy of everything a demo build writes. A row
+    that breaks a model rule or has no exchange rate makes the INSERT fail (nothing is written).
+    """
+    sql = f"SELECT * FROM {relation}"
+    rows = f"(SELECT {canonical_select(spec, columns_of(con, f'({sql})'), ctx.store_id)} FROM ({sql}))"
+    if spec.converts_money:
+        rows = f"({convert_sql(spec, rows, ctx.timezone, ctx.reporting_currency)})"
+    broken = [f"WHEN {cond} THEN error({lit(f'{_BROKEN}|{reason}|{col.name}')})"
+              for col in spec.columns for cond, reason in value_checks(col, quote(col.name))]
+    if spec.converts_money:
+        broken.append(f"WHEN {MISSING_RATE} THEN error({lit(_BROKEN + '|missing_fx_rate|')} || currency || '|'"
+                      " || coalesce(CAST(_fx_date AS VARCHAR), 'a row without a date'))")
+    guard = f"CASE {' '.join(broken)} ELSE true END" if broken else "true"
+    cols = [quote(c.name) for c in spec.all_columns if c.name != "_import_id"]
+    try:
+        row = con.execute(f"INSERT INTO {quote(spec.name)} ({', '.join(cols)}, _import_id) SELECT {', '.join(cols)},"
+                          f" {int(import_id)} FROM {rows} WHERE {guard}").fetchone()
+    except Exception as exc:  # duckdb.InvalidInputException from error(): which rule, which row
+        if _BROKEN not in str(exc):
+            raise
+        _, reason, *detail = str(exc).split(_BROKEN, 1)[1].splitlines()[0].split("|")
+        if reason == "missing_fx_rate":
+            raise FxRateMissingError(
+                f"no exchange rate {detail[0]}->{ctx.reporting_currency} for {detail[1]}",
+                hint="import fx_rates for that currency and date first (shoplens import fx_rates FILE)",
+                zh=f"缺少 {detail[0]}->{ctx.reporting_currency} 的汇率（{detail[1]}）",
+                zh_hint="先导入该币种在该日期的汇率（shoplens import fx_rates FILE）") from None
+        raise ShoplensError(f"{spec.name} rows break the rule {reason} on {detail[0]}",
+                            zh=f"{spec.name} 数据在列 {detail[0]} 上违反规则 {reason}"
+                            f"（{REASONS[reason][1] if reason in REASONS else reason}）") from None
+    return int(row[0]) if row else 0

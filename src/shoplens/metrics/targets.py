@@ -14,13 +14,13 @@ import os
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import yaml
 
+from shoplens.config import config_path
 from shoplens.errors import ShoplensError
 from shoplens.metrics.periods import PERIOD_UNITS, Period
 
@@ -132,7 +132,7 @@ def _row_targets(frame: pd.DataFrame, targets: list[Target], additive: bool, gra
     return frame["_period"].map(by_start).astype("float64")
 
 
-CONFIG_KEYS = ("settings", "targets", "benchmarks", "secret_key", "server")  # secret_key, server: `shoplens serve`
+CONFIG_KEYS = ("settings", "targets", "benchmarks", "secret_key", "server", "warehouse")  # secret_key, server: serve
 
 
 def _parse(data: Any, where: str, catalog: Any, into: Targets) -> None:
@@ -187,15 +187,6 @@ def _date(value: Any, where: str) -> date | None:
 def _bad(where: str, message: str) -> ShoplensError:
     return ShoplensError(message, where=where, hint="see docs/metrics.md, section Targets",
                          zh=f"配置文件有误：{message}", zh_hint="参见 docs/metrics.md 的“目标”一节")
-
-
-def config_path(explicit: str | os.PathLike[str] | None) -> Path | None:
-    if explicit:
-        return Path(explicit)
-    if os.environ.get("SHOPLENS_CONFIG"):
-        return Path(os.environ["SHOPLENS_CONFIG"])
-    local = Path("shoplens.yaml")
-    return local if local.exists() else None
 
 
 def load_targets(path: str | os.PathLike[str] | None, catalog: Any = None) -> Targets:

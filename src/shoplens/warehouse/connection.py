@@ -3,6 +3,10 @@
 DuckDB allows one read-write process or several read-only ones. A second writer waits for the
 lock up to ``lock_wait`` seconds (env ``SHOPLENS_LOCK_WAIT``, default 10) so that short writes
 queue behind each other, then fails with a message naming the holder, never a crash.
+
+Every connection (and cursor) gets the resource settings of the config file's ``warehouse:`` section
+(:mod:`shoplens.config`): a memory limit, the folder DuckDB spills to beyond it, and the thread count,
+so no import, demo build or query can take the machine's memory (DuckDB's own default is 80 % of RAM).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any
 
 import duckdb
 
+from shoplens.config import WarehouseSettings, warehouse_settings
 from shoplens.errors import DatabaseLockedError, NoWarehouseError, SchemaError, ShoplensError
 from shoplens.interrupts import watch
 
@@ -38,18 +43,35 @@ def _is_lock_error(exc: Exception) -> bool:
     return "lock" in text.lower() and ("Conflicting lock" in text or "Could not set lock" in text)
 
 
-def _configured(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+def _configured(con: duckdb.DuckDBPyConnection, settings: WarehouseSettings, db: Path,
+                database_wide: bool = True) -> duckdb.DuckDBPyConnection:
     con.execute("SET TimeZone = 'UTC'")  # TIMESTAMPTZ values are read and cast in UTC
     con.execute("SET enable_progress_bar = false")  # shoplens draws its own
     con.execute("SET preserve_insertion_order = true")
+    if not database_wide:  # a cursor shares its database's memory limit, temp folder and threads
+        return con
+    # set the temp folder only when it differs: DuckDB refuses to switch it once it has spilled there,
+    # even to the same folder
+    wanted = {"memory_limit": f"{settings.memory_limit}B", "temp_directory": str(settings.temp_for(db))}
+    if settings.max_temp_directory_size is not None:
+        wanted["max_temp_directory_size"] = f"{settings.max_temp_directory_size}B"
+    if settings.threads is not None:
+        wanted["threads"] = str(settings.threads)
+    current = dict(con.execute("SELECT name, value FROM duckdb_settings() WHERE name IN ("
+                               + ", ".join("?" for _ in wanted) + ")", list(wanted)).fetchall())
+    for name, value in wanted.items():
+        if name == "temp_directory" and current.get(name) == value:
+            continue
+        quoted = value.replace("'", "''")
+        con.execute(f"SET {name} = '{quoted}'")
     return con
 
 
-def _connect(path: Path, read_only: bool, lock_wait: float) -> duckdb.DuckDBPyConnection:
+def _connect(path: Path, read_only: bool, lock_wait: float, settings: WarehouseSettings) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + lock_wait
     while True:
         try:
-            return _configured(duckdb.connect(str(path), read_only=read_only))
+            return _configured(duckdb.connect(str(path), read_only=read_only), settings, path)
         except duckdb.Error as exc:
             if not _is_lock_error(exc):
                 detail = str(exc).splitlines()[0]
@@ -100,7 +122,8 @@ class Warehouse:
                                 zh="仓库所在的文件夹不存在",
                                 zh_hint="先创建该文件夹，或检查 --db 路径是否写错")
         wait = _lock_wait_default() if lock_wait is None else lock_wait
-        self.con = _connect(self.path, read_only, wait)
+        self.settings = warehouse_settings()  # a bad config value fails before the file is touched
+        self.con = _connect(self.path, read_only, wait, self.settings)
         watch(self.con)  # Ctrl-C interrupts its running query (shoplens.interrupts)
         self._ibis: Any = None
         try:
@@ -140,8 +163,8 @@ class Warehouse:
         tables are per cursor. Close it when done; the warehouse itself stays open.
         """
         view = object.__new__(Warehouse)
-        view.path, view.read_only, view._ibis = self.path, self.read_only, None
-        view.con = _configured(self.con.cursor())
+        view.path, view.read_only, view._ibis, view.settings = self.path, self.read_only, None, self.settings
+        view.con = _configured(self.con.cursor(), self.settings, self.path, database_wide=False)
         return view
 
     def close(self) -> None:

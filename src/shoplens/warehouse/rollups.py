@@ -22,6 +22,7 @@ from shoplens.warehouse.scope import Scope, StoreInfo
 USER_DAY = "_rollup_user_day"
 REPLACED = "_replaced_events"  # temp table: (store_id, ts) of events replaced by the running import
 EVENT_COUNTS = {e: f"n_{e}" for e in EVENTS}
+CHUNK_EVENTS = 4_000_000  # events per statement when a whole store's rollup is rebuilt
 
 
 def create_user_day(con: Any) -> None:
@@ -80,14 +81,35 @@ def refresh_user_day(con: Any, store_ids: Iterable[str]) -> None:
     create_user_day(con)
     for store_id in dict.fromkeys(store_ids):
         con.execute(f"DELETE FROM {USER_DAY} WHERE store_id = ?", [store_id])
-        row = con.execute("SELECT s.timezone, s.reporting_currency, CAST(min(e.ts) AS DATE), CAST(max(e.ts) AS DATE)"
-                          " FROM stores s JOIN events e ON e.store_id = s.store_id WHERE s.store_id = ?"
-                          " GROUP BY ALL", [store_id]).fetchone()
-        if row is None:
+        # two lookups, not a join: DuckDB may build the join's hash table from all of the store's events
+        row = con.execute("SELECT timezone, reporting_currency, (SELECT CAST(min(ts) AS DATE) FROM events"
+                          " WHERE store_id = $1), (SELECT CAST(max(ts) AS DATE) FROM events WHERE store_id = $1)"
+                          " FROM stores WHERE store_id = $1", [store_id]).fetchone()
+        if row is None or row[2] is None:
             continue
         tz, currency, first, last = row
         scope = Scope((StoreInfo(store_id, tz, currency),), first, last)
+        _insert_by_days(con, scope, store_id, first, last)
+
+
+def _insert_by_days(con: Any, scope: Any, store_id: str, first: Any, last: Any) -> None:
+    """A whole store's rollup in ranges of local days of about ``CHUNK_EVENTS`` events each.
+
+    One GROUP BY over a 20 M-event store holds ~5 M visitor-days at once (beyond the memory limit it
+    spills, slowly, and overshoots it); by ranges it holds a few hundred thousand. Same rows either way.
+    """
+    n = con.execute("SELECT count(*) FROM events WHERE store_id = ?", [store_id]).fetchone()[0]
+    if n <= CHUNK_EVENTS:
         _insert(con, scope, "e.store_id = ?", [store_id])
+        return
+    lo, hi = first - timedelta(days=1), last + timedelta(days=1)  # local days lie within a day of UTC ones
+    step = max(1, -(-((hi - lo).days + 1) * CHUNK_EVENTS // n))
+    day = f"CAST({scope.local('e', 'e.ts')} AS DATE)"
+    while lo <= hi:
+        end = min(lo + timedelta(days=step - 1), hi)
+        _insert(con, scope, f"e.store_id = ? AND e.ts >= ? AND e.ts < ? AND {day} BETWEEN ? AND ?",
+                [store_id, lo - timedelta(days=2), end + timedelta(days=3), lo, end])
+        lo = end + timedelta(days=1)
 
 
 def migrate_user_day(con: Any) -> None:
