@@ -156,3 +156,17 @@ def test_the_cli_prints_one_line_for_a_bad_value(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "warehouse.memory_limit" in lines[0] and "is not a size" in lines[0], proc.stderr
+
+
+def test_an_analysis_out_of_memory_is_one_clear_line_not_an_internal_error(capsys: pytest.CaptureFixture[str]
+                                                                            ) -> None:
+    """A read that cannot fit (an operation DuckDB cannot spill) names the limit and how to raise it."""
+    import duckdb
+
+    from shoplens.cli.app import _report
+
+    with pytest.raises(SystemExit) as done:
+        _report(duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block of size 256 KiB"))
+    err = capsys.readouterr().err.strip()
+    assert done.value.code == 2 and len(err.splitlines()) == 1
+    assert "internal error" not in err and "memory_limit" in err and "MiB" in err

@@ -109,6 +109,15 @@ def _report(exc: BaseException) -> None:
         if full is not None:
             typer.echo(f"{i18n.t('error')}: {full.render(i18n.lang())}", err=True)
             sys.exit(full.exit_code)
+        import duckdb
+
+        if isinstance(exc, duckdb.OutOfMemoryException):  # an analysis too big for warehouse.memory_limit
+            from shoplens.config import warehouse_settings
+            from shoplens.warehouse.memory import out_of_memory
+
+            error = out_of_memory(exc, warehouse_settings())
+            typer.echo(f"{i18n.t('error')}: {error.render(i18n.lang())}", err=True)
+            sys.exit(error.exit_code)
     try:
         raise exc
     except ShoplensError as exc:
