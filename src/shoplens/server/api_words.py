@@ -22,8 +22,7 @@ from collections.abc import Callable
 
 API = "/api/v1"
 RENAMED = {"dropped-at": "step", "json": "json"}  # CLI option -> API parameter where the name differs
-CLI_ONLY = frozenset({"config", "db", "debug", "lang", "out", "yes", "force", "strict", "preset", "map", "demo",
-                      "host", "port", "export"})
+CLI_ONLY = frozenset({"config", "db", "debug", "lang", "out", "yes", "force", "demo", "host", "port", "help"})
 # `--window 7d`, `--steps a,b`, `--start EVENT`: a value (not an English word) after the option
 _CHARS = r"[^\s，。；（）()`'\"]*"  # a value's characters: anything but spaces, quotes and brackets
 _OPTION = re.compile(r"(?<![\w-])--([a-z][a-z0-9-]*)"  # --name, then maybe a value with a digit, _ , = . …
