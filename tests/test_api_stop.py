@@ -8,9 +8,10 @@ certain with the test hook ``SHOPLENS_TEST_PAUSE_AT=compute:funnel_dropped=SECON
 computation took its cursor, before its first statement: :func:`shoplens.interrupts.pause_point`), the way
 a re-targeting list of a large store spends seconds turning rows into records.
 
-Bounds: a stop is "prompt" within :data:`PROMPT` seconds of the signal (Python's own exit and uvicorn's
-closing take ~0.5 s; the rest is margin for a loaded two-core machine). Before these fixes the server waited
-for the computation (uvicorn's 10 s grace, then for the worker thread) and logged "Exception in thread
+Bounds: a stop is "prompt" within :data:`PROMPT` seconds of the signal. Measured: 0.5-0.9 s on an idle
+two-core machine (uvicorn's closing, the warehouse's checkpoint, Python's exit), 1.3-1.6 s with two CPU-bound
+processes beside it; the bound leaves margin above that. Before these fixes the server waited for the
+computation (uvicorn's 10 s grace, then for the worker thread: 12 s and more) and logged "Exception in thread
 shoplens-cancel … Connection already closed!".
 """
 
@@ -27,7 +28,7 @@ import pytest
 
 from api_server import ApiServer, two_store_db
 
-PROMPT = 2.0  # seconds from SIGTERM to the process's exit
+PROMPT = 3.0  # seconds from SIGTERM to the process's exit
 HEAVY = {"steps": "page_view,product_view,search,product_view,add_to_cart,favorite,begin_checkout,purchase",
          "mode": "unordered", "by": "country", "exclude": "search"}  # ~1.5 s each on the demo store
 DROPPED = {"steps": "product_view,add_to_cart,purchase", "step": "2", "window": "1d", "store": "demo"}
