@@ -84,6 +84,15 @@ def test_csv_carries_the_answers_notes(env: dict[str, Any]) -> None:
     assert notes and json.loads(r.headers["x-shoplens-notes"]) == notes
 
 
+def test_metrics_csv_carries_the_notes_too(env: dict[str, Any]) -> None:
+    """channel=kol has no rows in the small store: GMV 0 with a note, in the JSON and beside the CSV."""
+    params = {"metrics": "gmv", "where": "channel=kol", "store": "other"}
+    answer = env["root"].get("/api/v1/metrics", params=params).json()
+    r = env["root"].get("/api/v1/metrics", params={**params, "format": "csv"})
+    assert "channel=kol" in answer["notes"] and json.loads(r.headers["x-shoplens-notes"]) == answer["notes"]
+    assert r.text.splitlines()[0] == "gmv"
+
+
 def test_the_schema_documents_csv_for_these_routes(env: dict[str, Any]) -> None:
     paths = env["server"].client().get("/openapi.json").json()["paths"]
     for route in CSV_CASES:

@@ -31,6 +31,6 @@ def as_csv(header: Sequence[str], rows: Sequence[Sequence[Any]], filename: str,
     return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
 
 
-def records_csv(records: Sequence[dict[str, Any]], filename: str) -> Response:
+def records_csv(records: Sequence[dict[str, Any]], filename: str, notes: dict[str, Any] | None = None) -> Response:
     header = list(records[0]) if records else []
-    return as_csv(header, [list(r.values()) for r in records], filename)
+    return as_csv(header, [list(r.values()) for r in records], filename, notes)
