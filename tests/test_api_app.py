@@ -41,6 +41,7 @@ def test_unexpected_errors_are_json_without_internals(client: TestClient) -> Non
     assert r.status_code == 500 and r.headers["content-type"].startswith("application/json")
     error = r.json()["error"]
     assert error["message"].startswith("internal error") and error["zh"] and "secret detail" not in r.text
+    assert re.search(r"[\u4e00-\u9fff]", error["zh_hint"]) and error["zh_hint"] != error["hint"]
 
 
 def test_result_cache_computes_once_for_simultaneous_identical_requests() -> None:
@@ -113,21 +114,57 @@ def test_only_a_successful_login_counts_as_a_write(tmp_path: Path) -> None:
         assert c.get("/api/v1/me").status_code == 200  # the cookie session of that token works at once
 
 
+def _texts(node: Any) -> list[str] | None:
+    """The literal text of an expression (each branch of ``a if c else b``), None when it is not literal."""
+    import ast
+
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.JoinedStr):
+        return ["".join(v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str))]
+    if isinstance(node, ast.IfExp):
+        return [*(_texts(node.body) or []), *(_texts(node.orelse) or [])]
+    if isinstance(node, ast.BinOp):
+        left, right = _texts(node.left), _texts(node.right)
+        return [a + b for a in left or [""] for b in right or [""]] if left or right else None
+    return None
+
+
+ERROR_CALLS = {"_error": ("status", "message", "zh", "hint", "zh_hint", "where"),  # server/app.py, problem.py
+               "error_response": ("status", "message", "zh", "hint", "zh_hint", "where"),
+               "ShoplensError": ("message",)}
+
+
 def test_every_server_error_hint_has_a_chinese_hint() -> None:
-    """Error details written in the server's code (dicts with a "hint") carry "zh_hint" too: bilingual messages."""
+    """Error bodies written in the server's code (dicts with a "hint", calls of the error helpers, ShoplensErrors)
+    carry "zh" and "zh_hint" too, and those are Chinese: bilingual messages."""
     import ast
 
     folder = Path(shoplens.__file__).parent / "server"
-    missing = []
+    missing, english = [], []
     for path in sorted(folder.glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            given: dict[str, Any] = {}
             if isinstance(node, ast.Dict):
-                keys = {k.value for k in node.keys if isinstance(k, ast.Constant)}
-                if "hint" in keys and "zh_hint" not in keys:
-                    missing.append(f"{path.name}:{node.lineno}")
-                if "message" in keys and "zh" not in keys:
-                    missing.append(f"{path.name}:{node.lineno} (no zh)")
+                given = {k.value: v for k, v in zip(node.keys, node.values, strict=True)
+                         if isinstance(k, ast.Constant) and isinstance(k.value, str)}
+            elif isinstance(node, ast.Call) and getattr(node.func, "id", None) in ERROR_CALLS:
+                if any(k.arg is None for k in node.keywords):  # **kwargs (explain()): checked in validation.py
+                    continue
+                names = ERROR_CALLS[node.func.id]  # type: ignore[attr-defined]
+                given = {**dict(zip(names, node.args, strict=False)), **{k.arg: k.value for k in node.keywords}}
+            where = f"{path.name}:{getattr(node, 'lineno', 0)}"
+            no_hint = isinstance(given.get("hint"), ast.Constant) and given["hint"].value is None
+            if "hint" in given and not no_hint and "zh_hint" not in given:
+                missing.append(f"{where} (no zh_hint)")
+            if "message" in given and "zh" not in given:
+                missing.append(f"{where} (no zh)")
+            for key in ("zh", "zh_hint"):
+                texts = _texts(given[key]) if key in given else None
+                if texts and any(t and not re.search(r"[\u4e00-\u9fff]", t) for t in texts):
+                    english.append(f"{where} ({key}: {texts})")
     assert not missing, missing
+    assert not english, english
 
 
 def test_an_unknown_route_is_a_bilingual_404(client: TestClient) -> None:

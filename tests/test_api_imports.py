@@ -111,14 +111,14 @@ def test_strict_and_max_bad_rows_refuse_with_the_reason(env: dict[str, Any]) -> 
     r = upload(root, BAD, name="bad.csv", store="s1", strict="true")
     assert r.status_code == 400
     error = r.json()["error"]
-    assert error["message"].startswith("import refused: 2 of 3 lines quarantined, over --strict; nothing was written")
+    assert error["message"].startswith("import refused: 2 of 3 lines quarantined, over strict; nothing was written")
     assert error["where"] == "bad.csv:3" and str(db.parent) not in str(error)
     assert "导入被拒绝" in error["zh"]
     r = upload(root, BAD, name="bad.csv", store="s1", max_bad_rows="1")
-    assert r.status_code == 400 and "over --max-bad-rows 1" in r.json()["error"]["message"]
+    assert r.status_code == 400 and "over max_bad_rows=1" in r.json()["error"]["message"]
     assert root.get("/api/v1/quarantine", params={"store": "s1"}).json() == before  # nothing written
     r = upload(root, BAD, name="bad.csv", store="s1", max_bad_rows="abc")
-    assert r.status_code == 400 and "invalid --max-bad-rows" in r.json()["error"]["message"]
+    assert r.status_code == 400 and "invalid max_bad_rows" in r.json()["error"]["message"]
 
     r = upload(root, BAD, name="bad.csv", store="s1", max_bad_rows="70%")
     assert r.status_code == 200 and (r.json()["loaded"], r.json()["quarantined"]) == (1, 2)

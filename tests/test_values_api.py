@@ -67,10 +67,10 @@ def test_values_are_cut_to_the_logins_stores(env: dict[str, Any]) -> None:
 def test_unknown_values_answer_400_with_the_hint(env: dict[str, Any]) -> None:
     e = error(env["root"].get("/api/v1/metrics", params={"metrics": "gmv", "where": "channel=paidsearch"}))
     assert e == {"message": "unknown channel 'paidsearch'", "zh": "未知渠道 'paidsearch'",
-                 "hint": "did you mean paid_search?", "zh_hint": "是否想用 paid_search？", "where": "--where"}
+                 "hint": "did you mean paid_search?", "zh_hint": "是否想用 paid_search？", "where": "where"}
     e = error(env["root"].get("/api/v1/funnel", params={"steps": "product_view,add_to_card,purchase",
                                                         "store": "demo"}))
-    assert (e["where"], e["message"], e["hint"]) == ("--steps", "unknown event 'add_to_card' in step 2",
+    assert (e["where"], e["message"], e["hint"]) == ("steps", "unknown event 'add_to_card' in step 2",
                                                      "did you mean add_to_cart?")
     e = error(env["root"].get("/api/v1/funnel", params={"steps": "product_view,purchase", "where": "country=USA",
                                                         "store": "demo"}))

@@ -116,7 +116,8 @@ def add_user(wh: Any, username: str, password: str, role: str = "viewer",
     allowed = _check_stores(wh, stores)
     if get_account(wh, username) is not None:
         raise ShoplensError(f"user {username!r} exists already", hint=f"shoplens account passwd {username}",
-                            zh=f"用户 {username!r} 已存在", zh_hint=f"shoplens account passwd {username}")
+                            zh=f"用户 {username!r} 已存在",
+                            zh_hint=f"如需修改其密码：shoplens account passwd {username}")
     now = _now()
     wh.con.execute(f"INSERT INTO {USERS} VALUES (?, ?, ?, ?, NULL, ?, ?)",
                    [username, hash_password(password), role, list(allowed), now, now])
@@ -171,7 +172,7 @@ def _require(wh: Any, username: str) -> Account:
     account = get_account(wh, username)
     if account is None:
         raise ShoplensError(f"no user {username!r}", hint="shoplens account list", zh=f"没有用户 {username!r}",
-                            zh_hint="shoplens account list")
+                            zh_hint="查看全部账号：shoplens account list")
     return account
 
 

@@ -55,8 +55,11 @@ _error = error_response
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ShoplensError)
     async def shoplens_error(_: Request, exc: ShoplensError) -> JSONResponse:
-        status = 404 if isinstance(exc, NotFoundError) else 400
-        return _error(status, exc.message, exc.zh, exc.hint, exc.zh_hint, exc.where)
+        from shoplens.server.api_words import api_text, api_where
+
+        status = 404 if isinstance(exc, NotFoundError) else 400  # the engines say "--steps": the API "steps"
+        return _error(status, api_text(exc.message) or "", api_text(exc.zh), api_text(exc.hint), api_text(exc.zh_hint),
+                      api_where(exc.where))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -80,7 +83,8 @@ def _install_error_handlers(app: FastAPI) -> None:
             return _error(507, full.message, full.zh, full.hint, full.zh_hint)
         LOG.exception("unexpected error", exc_info=exc)
         return _error(500, "internal error: the server could not answer this request", "服务器内部错误，无法处理该请求",
-                      "try again; if it keeps failing, report it with the server log")
+                      "try again; if it keeps failing, report it with the server log",
+                      "请重试；如果一直失败，请附上服务器日志报告此问题")
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -161,9 +165,12 @@ def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = 
         try:
             yield
         finally:
+            RESULTS.stop_all()  # (SIGTERM did already) nothing new starts, every waiter (the warm-up too) leaves
             if warm:
                 warmer.stop()
+            RESULTS.release_all()  # no interrupt may reach a cursor that closing the warehouse closes
             wh.close()
+            RESULTS.stopping = False  # the cache outlives this app (a library or a test may start another)
 
     app = FastAPI(title="shoplens API", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Operations analytics for cross-border e-commerce sellers (跨境电商精细化运营分析). "

@@ -19,10 +19,11 @@ different questions cannot hold every server thread while others wait for answer
 
 Each computation runs on a thread of its own; the requests that want it wait for it, each until its own
 deadline (the server's time budget) or until its client goes away. When the last one has left, the
-computation is cancelled: its DuckDB cursors are interrupted (``interrupt()``, again and again until it
-stops, since Python work between two statements cannot be interrupted) and nothing is kept. One login's
+computation is cancelled: it starts no further statement and its running one is interrupted
+(:mod:`.computation`), and nothing is kept. A waiter never waits for a cancelled computation to unwind, and
+:meth:`ResultCache.stop_all` (SIGTERM) cancels them all and answers every waiter at once. One login's
 computations hold at most :attr:`ResultCache.per_login` of the slots (one less than all of them), so a
-login can never keep every other login waiting. :meth:`ResultCache.stop_all` (SIGTERM) cancels them all.
+login can never keep every other login waiting.
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
+
+from shoplens.server.computation import Cancelled, Computation, Gone, Stopping, TimedOut, current, running_as
+
+__all__ = ["Busy", "Cancelled", "Computation", "Gone", "ResultCache", "Stopping", "TimedOut", "answer", "current"]
 
 SIZE = 512  # answers kept (least recently used dropped first)
 CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 2)
@@ -82,73 +87,6 @@ def import_version(state: Any) -> tuple[Any, ...]:
     return state.memo("import_version", lambda wh: wh.data_version())
 
 
-class Cancelled(Exception):
-    """The computation stopped before its answer (nobody waited for it any more)."""
-
-
-class Stopping(Exception):
-    """The server is stopping: running computations were interrupted."""
-
-
-class Gone(Exception):
-    """The client closed its connection while it waited."""
-
-
-class TimedOut(Exception):
-    """The request's time budget ran out (``started``: while computing, else still waiting for a slot)."""
-
-    def __init__(self, started: bool) -> None:
-        super().__init__("started" if started else "queued")
-        self.started = started
-
-
-class Computation:
-    """One answer being computed: who waits for it, the DuckDB connections it runs on, how it ended."""
-
-    def __init__(self) -> None:
-        self.done = threading.Event()
-        self.value: Any = None
-        self.error: BaseException | None = None
-        self.waiters = 0
-        self.started = False
-        self.cancelled = False
-        self._cons: list[Any] = []
-        self._lock = threading.Lock()
-
-    def attach(self, con: Any) -> None:
-        """Queries on ``con`` belong to this computation (they are interrupted when it is cancelled)."""
-        with self._lock:
-            if self.cancelled:
-                raise Cancelled()
-            self._cons.append(con)
-
-    def detach(self, con: Any) -> None:
-        with self._lock:
-            if con in self._cons:
-                self._cons.remove(con)
-
-    def cancel(self) -> None:
-        with self._lock:
-            if self.cancelled or self.done.is_set():
-                return
-            self.cancelled = True
-        threading.Thread(target=self._interrupt, name="shoplens-cancel", daemon=True).start()
-
-    def _interrupt(self) -> None:
-        while not self.done.wait(0.02):  # an idle connection ignores interrupt(): repeat until it ends
-            with self._lock:
-                for con in self._cons:
-                    con.interrupt()
-
-
-_CURRENT = threading.local()
-
-
-def current() -> Computation | None:
-    """The computation running on this thread (None outside one)."""
-    return getattr(_CURRENT, "computation", None)
-
-
 class ResultCache:
     def __init__(self, size: int = SIZE, slots: int = HEAVY_SLOTS) -> None:
         self.size = size
@@ -159,6 +97,7 @@ class ResultCache:
         self.stopping = False
         self._done: OrderedDict[Any, Any] = OrderedDict()
         self._running: dict[Any, Computation] = {}
+        self._live: set[Computation] = set()  # every computation whose thread runs (cancelled ones too)
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(slots)
         self._logins: dict[str, threading.Semaphore] = {}
@@ -182,6 +121,7 @@ class ResultCache:
             start = comp is None or comp.cancelled
             if start:
                 comp = self._running[key] = Computation()
+                self._live.add(comp)
                 self.misses[kind] += 1
             assert comp is not None
             comp.waiters += 1
@@ -192,12 +132,16 @@ class ResultCache:
         return self._wait(comp, deadline, gone)
 
     def _wait(self, comp: Computation, deadline: float | None, gone: Callable[[], bool] | None) -> Any:
+        """``comp``'s answer; leaves at once when the server stops, the deadline passes or the client goes
+        (never waiting for a cancelled computation to unwind: Python work between statements cannot be cut)."""
         try:
             while not comp.done.wait(0.05):
+                if self.stopping:
+                    raise Stopping()
                 if gone is not None and gone():
                     raise Gone()
                 if deadline is not None and time.monotonic() >= deadline:
-                    raise TimedOut(comp.started)
+                    raise TimedOut(comp.started, comp.queue)
         except BaseException:
             with self._lock:  # the last one to leave cancels it
                 comp.waiters -= 1
@@ -222,10 +166,12 @@ class ResultCache:
         held: list[threading.Semaphore] = []
         try:
             for sem in wanted:
+                comp.queue = "server" if sem is self._slots else "login"
                 while not sem.acquire(timeout=0.05):
                     if comp.cancelled:
                         raise Cancelled()
                 held.append(sem)
+            comp.queue = None
             yield
         finally:
             for sem in reversed(held):
@@ -237,11 +183,11 @@ class ResultCache:
                 if comp.cancelled:
                     raise Cancelled()
                 comp.started = True
-                _CURRENT.computation = comp
+                running_as(comp)
                 try:
                     comp.value = compute()
                 finally:
-                    _CURRENT.computation = None
+                    running_as(None)
             if keep and not comp.cancelled:
                 with self._lock:
                     self._done[key] = comp.value
@@ -253,15 +199,27 @@ class ResultCache:
             with self._lock:
                 if self._running.get(key) is comp:
                     del self._running[key]
+                self._live.discard(comp)
             comp.done.set()
 
     def stop_all(self) -> None:
-        """The server stops: no new computation, and the running ones are interrupted."""
+        """The server stops: no new computation, the running ones start no further statement and their
+        current one is interrupted; whoever waits for them is answered at once (:class:`Stopping`)."""
         with self._lock:
             self.stopping = True
-            running = list(self._running.values())
+            running = list(self._live)
         for comp in running:
             comp.cancel()
+            comp.interrupt_now()
+
+    def release_all(self) -> None:
+        """The warehouse is about to close: every live computation lets go of its cursors first, so no interrupt
+        reaches a closed connection (it would fail with "Connection already closed!")."""
+        self.stop_all()
+        with self._lock:
+            live = list(self._live)
+        for comp in live:
+            comp.release()
 
     def holds(self, key: Any) -> bool:
         with self._lock:
@@ -312,6 +270,7 @@ def answer(state: Any, stores: list[str], run: Callable[..., Any], *, keep: bool
     """``run(cursor, store=stores, **given options)``, or its answer kept for the same stores, options and data.
     ``who`` (a login) may have :data:`PER_LOGIN` answers computing at once (:class:`Busy` beyond); ``deadline``
     and ``gone`` as in :meth:`ResultCache.get`. Metric queries are checked against the server's query limits."""
+    from shoplens.interrupts import pause_point
     from shoplens.metrics.limits import applied
 
     options = given(options)
@@ -322,16 +281,17 @@ def answer(state: Any, stores: list[str], run: Callable[..., Any], *, keep: bool
 
     def compute() -> Any:
         view = state.wh.cursor()
-        comp = current()
+        cursor, comp = view.con, current()
         try:
             if comp is not None:
-                comp.attach(view.con)
+                view.con = comp.attach(cursor)  # starts nothing once cancelled
+                pause_point(f"compute:{run.__name__}")  # test hook: Python work no interrupt() can cut
             with applied(limits):
                 return run(view, store=stores, **options)
         finally:
             if comp is not None:
-                comp.detach(view.con)
-            view.close()
+                comp.detach(cursor)
+            cursor.close()
 
     wait = {"deadline": deadline, "gone": gone}
     if who is None or RESULTS.holds(key):

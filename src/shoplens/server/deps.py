@@ -183,8 +183,10 @@ class Session:
         if not wanted and not allowed:
             raise HTTPException(404, detail={"message": "this login may see no store yet",
                                              "zh": "该账号还没有可查看的店铺",
-                                             "hint": "shoplens account access NAME --stores ID",
-                                             "zh_hint": "请管理员授权：shoplens account access 账号 --stores 店铺ID"})
+                                             "hint": 'an admin grants stores: PUT /api/v1/accounts/NAME '
+                                                     '{"stores": ["ID"]}',
+                                             "zh_hint": '请管理员授权：PUT /api/v1/accounts/账号 '
+                                                        '{"stores": ["店铺ID"]}'})
         return wanted or allowed
 
 
@@ -197,6 +199,16 @@ def stopped(exc: Exception, budget: float | None) -> Exception:
             "message": f"this analysis took longer than {budget:g} s and was stopped",
             "zh": f"该分析超过 {budget:g} 秒，已停止", "hint": "ask for a shorter range, fewer dimensions or "
             "a longer grain", "zh_hint": "请缩短日期范围、减少拆分维度或使用更长的粒度"})
+    if isinstance(exc, TimedOut) and exc.queue == "login":  # its own other analyses held its share of the slots
+        from shoplens.server.cache import RESULTS
+
+        n = RESULTS.per_login
+        return HTTPException(503, headers={"Retry-After": "5"}, detail={
+            "message": f"this analysis did not start within {budget:g} s: this login's own other analyses were using "
+            f"all of its computing share ({n} at once)",
+            "zh": f"该分析 {budget:g} 秒内未能开始：本账号自己的其他分析占满了它的计算份额（同时最多 {n} 个）",
+            "hint": "wait for your other analyses to finish (or ask for fewer at once), then try again",
+            "zh_hint": "请等本账号的其他分析完成（或减少同时发起的分析）后再试"})
     if isinstance(exc, TimedOut):
         return HTTPException(503, headers={"Retry-After": "5"}, detail={
             "message": f"the server was busy for {budget:g} s with other analyses", "zh": f"服务器 {budget:g} 秒内一直"

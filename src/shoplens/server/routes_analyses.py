@@ -1,7 +1,9 @@
 """Behaviour analytics over HTTP: funnels, retention, paths, RFM, one user's timeline.
 
 Parameters are the CLI's options (``--from`` is ``from``, repeatable options repeat or take commas)
-and the JSON is the CLI's ``--format json``. Every request is cut to the login's stores.
+and the JSON is the CLI's ``--format json``; ``format=csv`` answers what the CLI's ``--format csv`` prints
+(through the one safe CSV writer), with the answer's notes in the ``X-Shoplens-Notes`` header. Every request
+is cut to the login's stores.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from shoplens.params import split_values
 from shoplens.server.deps import Session, viewer
-from shoplens.server.respond import as_json, records_csv
+from shoplens.server.respond import as_csv, as_json, records_csv
 from shoplens.server.validation import Day
 
 STORE = Query(None, description="store ids (comma-separated or repeated; default: every store of the login)")
@@ -21,6 +23,10 @@ router = APIRouter(tags=["behaviour"])
 FROM = Query(None, alias="from", description="first local date (default: all data)")
 TO = Query(None, alias="to", description="last local date")
 WHERE = Query(None, description="event filter KEY=VALUE, repeatable")
+FORMAT = Query("json", description="json, or csv: the rows the CLI's --format csv prints (a download)")
+Format = Literal["json", "csv"]
+RETENTION_CSV = ["cohort", "group", "size", "k", "users", "rate", "complete"]  # the CLI's retention --format csv
+PATHS_CSV = ["source", "target", "source_step", "source_event", "target_step", "target_event", "users", "sessions"]
 
 
 @router.get("/funnel")
@@ -28,13 +34,17 @@ def funnel(steps: str = Query(..., min_length=1, description="E1,E2[k=v],... (2-
            mode: Literal["ordered", "strict", "unordered"] = "ordered", exclude: str | None = None,
            by: str | None = None, start: Day | None = FROM, end: Day | None = TO,
            where: list[str] | None = WHERE, segment: str | None = None, store: list[str] | None = STORE,
-           s: Session = Depends(viewer)) -> Response:
-    """Step counts, conversions, step times, breakdown by the first step's value, daily trend."""
+           format: Format = FORMAT, s: Session = Depends(viewer)) -> Response:
+    """Step counts, conversions, step times, breakdown by the first step's value, daily trend (format=csv: the
+    steps)."""
     from shoplens.analyses.funnel import funnel as run
 
     stores = s.stores(store)
     result = s.answer(stores, run, steps=steps, window=window, mode=mode, exclude=exclude, by=by, start=start, end=end,
                       where=where, segment=segment)
+    if format == "csv":
+        frame = result.to_pandas()
+        return as_csv(list(frame.columns), frame.values.tolist(), "funnel.csv", notes=result.notes)
     return as_json(result.to_dict())
 
 
@@ -62,13 +72,18 @@ def retention(cohort_event: str = "purchase", return_event: str | None = None,
               period: Literal["day", "week", "month"] = "month", first_time: bool = False,
               periods: int | None = Query(None, ge=0, le=63), by: str | None = None, start: Day | None = FROM,
               end: Day | None = TO, where: list[str] | None = WHERE, segment: str | None = None,
-              store: list[str] | None = STORE, s: Session = Depends(viewer)) -> Response:
-    """Cohort retention / repurchase table (values per period k, rates, weighted averages)."""
+              store: list[str] | None = STORE, format: Format = FORMAT, s: Session = Depends(viewer)) -> Response:
+    """Cohort retention / repurchase table (values per period k, rates, weighted averages; format=csv: one row
+    per cohort and period k)."""
     from shoplens.analyses.retention import retention as run
 
     stores = s.stores(store)
     result = s.answer(stores, run, cohort_event=cohort_event, return_event=return_event, period=period,
                       first_time=first_time, periods=periods, by=by, start=start, end=end, where=where, segment=segment)
+    if format == "csv":
+        frame = result.to_pandas()
+        rows = [] if frame.empty else list(frame[RETENTION_CSV].itertuples(index=False, name=None))
+        return as_csv(RETENTION_CSV, rows, "retention.csv", notes=result.notes)
     return as_json(result.to_dict())
 
 
@@ -78,14 +93,18 @@ def paths(start_event: str | None = Query(None, alias="start"),
           depth: int = Query(4, ge=1, le=10), top: int = Query(10, ge=1, le=100), collapse_repeats: bool = False,
           events: list[str] | None = Query(None), start: Day | None = FROM, end: Day | None = TO,
           where: list[str] | None = WHERE, segment: str | None = None, store: list[str] | None = STORE,
-          s: Session = Depends(viewer)) -> Response:
-    """Next (start=E) or previous (end=E) steps within visits: Sankey nodes and links, top paths."""
+          format: Format = FORMAT, s: Session = Depends(viewer)) -> Response:
+    """Next (start=E) or previous (end=E) steps within visits: Sankey nodes and links, top paths (format=csv: the
+    links)."""
     from shoplens.analyses.paths import paths as run
 
     stores = s.stores(store)
     result = s.answer(stores, run, start_event=start_event, end_event=end_event, depth=depth, top=top,
                       collapse_repeats=collapse_repeats, events=split_values(events) or None, start=start, end=end,
                       where=where, segment=segment)
+    if format == "csv":
+        rows = result.table_rows()
+        return as_csv(PATHS_CSV, [[r[c] for c in PATHS_CSV] for r in rows], "paths.csv", notes=result.notes)
     return as_json(result.to_dict())
 
 

@@ -48,5 +48,5 @@ def query(metrics: str = Query(..., min_length=1, description="ids, comma-separa
                       segment=segment)
     data: dict[str, Any] = result.to_dict()
     if format == "csv":
-        return records_csv(data["rows"], "metrics.csv")
+        return records_csv(data["rows"], "metrics.csv", data.get("notes"))  # why numbers may be 0, as a header
     return as_json(data)

@@ -8,13 +8,13 @@ filter.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
 from shoplens.server.deps import Session, viewer
 from shoplens.server.respond import as_json, records_csv
+from shoplens.server.validation import Day
 
 STORE = Query(None, description="store ids (comma-separated or repeated; default: every store of the login)")
 router = APIRouter(tags=["metrics"])
@@ -22,8 +22,8 @@ router = APIRouter(tags=["metrics"])
 
 @router.get("/values/{dim}")
 def values(dim: str, store: list[str] | None = STORE,
-           start: date | None = Query(None, alias="from", description="first local date (default: all dates)"),
-           end: date | None = Query(None, alias="to", description="last local date"),
+           start: Day | None = Query(None, alias="from", description="first local date (default: all dates)"),
+           end: Day | None = Query(None, alias="to", description="last local date"),
            limit: int | None = Query(None, ge=1, le=100_000, description="at most this many values (default 100)"),
            value: list[str] | None = Query(None, max_length=1000, description="values to check, as a metric "
                                            "where=DIM=VALUE reads them: 400 with the closest known ones if unknown"),

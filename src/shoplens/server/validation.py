@@ -15,7 +15,13 @@ from pydantic import Field
 
 from shoplens.params import DATE_MAX, DATE_MIN
 
-Day = Annotated[date, Field(ge=DATE_MIN, le=DATE_MAX)]  # a date parameter of the API
+# A date parameter of the API. Pydantic enforces ge/le but leaves them out of the JSON schema for dates, so the
+# schema says them itself: formatMinimum/formatMaximum (JSON Schema's vocabulary for bounded formats) and the
+# description. Schemathesis (`make fuzz`) honours neither, and on purpose no ``pattern`` either: without one it
+# draws dates of any year from 0001 to 9999, which is what finds a route that answers 500 outside the bounds.
+Day = Annotated[date, Field(ge=DATE_MIN, le=DATE_MAX, json_schema_extra={
+    "formatMinimum": DATE_MIN.isoformat(), "formatMaximum": DATE_MAX.isoformat(),
+    "description": f"a date YYYY-MM-DD from {DATE_MIN} to {DATE_MAX}"})]
 
 DATE_HINT = (f"a date YYYY-MM-DD between {DATE_MIN} and {DATE_MAX}",
              f"日期格式为 YYYY-MM-DD，范围 {DATE_MIN} 至 {DATE_MAX}")

@@ -92,8 +92,9 @@ async function funnelResults(ctx, where, onStepError) {
   try {
     data = await cached("/funnel", params);
   } catch (exc) {
-    const at = (exc && exc.status === 400 && exc.error && exc.error.where) || "";
-    if (!at.startsWith("--steps") && !at.startsWith("--exclude")) throw exc;
+    // `where` names the API parameter (steps, exclude); older servers said the CLI's --steps / --exclude
+    const at = ((exc && exc.status === 400 && exc.error && exc.error.where) || "").replace(/^--/, "");
+    if (at !== "steps" && at !== "exclude") throw exc;
     onStepError(exc);
     return el("div", { class: "wide" }, note(t("cv.fixSteps"), "warn"));
   }
