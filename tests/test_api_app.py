@@ -22,6 +22,12 @@ def client(tmp_path: Path):
     def boom() -> None:
         raise RuntimeError("secret detail that must not reach the client")
 
+    @app.get("/too-big", include_in_schema=False)
+    def too_big() -> None:
+        import duckdb
+
+        raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block of size 256 KiB")
+
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
 
@@ -170,3 +176,11 @@ def test_every_server_error_hint_has_a_chinese_hint() -> None:
 def test_an_unknown_route_is_a_bilingual_404(client: TestClient) -> None:
     error = client.get("/api/v1/no-such-route").json()["error"]
     assert (error["message"], error["zh"]) == ("Not Found", "未找到")
+
+
+def test_an_answer_out_of_memory_is_a_503_saying_what_to_do(client: TestClient) -> None:
+    r = client.get("/too-big")
+    assert r.status_code == 503
+    error = r.json()["error"]
+    assert "memory" in error["message"] and "memory_limit" in error["hint"] and "内存" in error["zh"]
+    assert "allocate" not in r.text  # DuckDB's own text goes to the log

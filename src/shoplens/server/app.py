@@ -81,6 +81,15 @@ def _install_error_handlers(app: FastAPI) -> None:
         if full is not None:  # 507 Insufficient Storage; the file's path goes to the log, not to the client
             LOG.error("%s", full.render("en"))
             return _error(507, full.message, full.zh, full.hint, full.zh_hint)
+        import duckdb
+
+        if isinstance(exc, duckdb.OutOfMemoryException):  # one analysis too big for warehouse.memory_limit
+            LOG.error("out of memory: %s", str(exc).splitlines()[0])
+            return _error(503, "this answer needs more memory than the server's warehouse may use",
+                          "该结果所需内存超过服务器仓库允许的上限",
+                          "ask for a shorter range or fewer dimension values, or ask the admin to raise memory_limit "
+                          "in the warehouse: section of the config file",
+                          "请缩短日期范围或减少维度取值，或请管理员在配置文件 warehouse: 部分调大 memory_limit")
         LOG.exception("unexpected error", exc_info=exc)
         return _error(500, "internal error: the server could not answer this request", "服务器内部错误，无法处理该请求",
                       "try again; if it keeps failing, report it with the server log",
