@@ -50,7 +50,28 @@ def test_the_temp_folder() -> None:
     offload = duckdb.OutOfMemoryException(
         "Out of Memory Error: failed to offload data block of size 256.0 KiB (2.5 MiB/2.6 MiB used).\n"
         "This limit was set by the 'max_temp_directory_size' setting.")
-    assert disk_full_error(offload, kept=True).message == err.message
+    assert disk_full_error(offload, kept=True, temp_cap_set=False).message == err.message
+
+
+def test_a_temp_cap_the_operator_chose_is_a_limit_not_a_full_disk() -> None:
+    """Reaching max_temp_directory_size set in the config names that setting (exit 2), and the same
+    line comes whether DuckDB's error arrives raw or already explained by the import."""
+    from shoplens.config import WarehouseSettings
+    from shoplens.warehouse.memory import out_of_memory
+
+    offload = duckdb.OutOfMemoryException(
+        "Out of Memory Error: failed to offload data block of size 256.0 KiB (800.0 KiB/1.0 MiB used).\n"
+        "This limit was set by the 'max_temp_directory_size' setting.")
+    assert disk_full_error(offload, kept=True, temp_cap_set=True) is None
+    capped = out_of_memory(offload, WarehouseSettings(memory_limit=2**27, max_temp_directory_size=2**20), "f.csv")
+    assert not isinstance(capped, DiskFullError) and capped.exit_code == 2
+    assert capped.message.startswith("the temp folder ran out of room for what does not fit in 128 MiB")
+    try:
+        raise capped from None
+    except Exception as explained:  # the CLI's view: what it would report
+        assert disk_full_error(explained, kept=True, temp_cap_set=False) is None
+    uncapped = out_of_memory(offload, WarehouseSettings(memory_limit=2**27), "f.csv")
+    assert isinstance(uncapped, DiskFullError) and uncapped.exit_code == 6
 
 
 def test_a_python_write_and_a_wrapped_cause() -> None:

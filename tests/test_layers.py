@@ -33,7 +33,7 @@ LAYER = {
 }
 # within the base layer, what each base module may use (nothing else, so there is no cycle)
 BASE_USES = {"model": {"errors"}, "params": {"errors"}, "value_labels": {"i18n", "model"}, "config": {"errors"},
-             "disk": {"errors", "interrupts"},
+             "disk": {"errors", "interrupts", "config"},
              "interrupts": {"errors", "i18n"}}
 
 

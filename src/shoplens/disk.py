@@ -31,7 +31,8 @@ def _chain(exc: BaseException) -> list[BaseException]:
     current: BaseException | None = exc
     while current is not None and current not in seen and len(seen) < 10:
         seen.append(current)
-        current = current.__cause__ or current.__context__
+        # Python's own rule for tracebacks: ``raise … from None`` hides the context (an error already explained)
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
     return seen
 
 
@@ -39,15 +40,21 @@ def _is_temp(path: str) -> bool:
     return any(part.endswith(".tmp") or part.startswith("duckdb_temp") for part in Path(path).parts)
 
 
-def disk_full_error(exc: BaseException, *, kept: bool | None = None) -> DiskFullError | None:
+def disk_full_error(exc: BaseException, *, kept: bool | None = None,
+                    temp_cap_set: bool | None = None) -> DiskFullError | None:
     """The error to show when ``exc`` (or what caused it) is a full disk; None otherwise.
 
     ``kept``: whether the warehouse is known to keep its earlier state (default: nothing was committed
-    by this process's main thread, :data:`shoplens.interrupts.STATE`), said in the hint."""
+    by this process's main thread, :data:`shoplens.interrupts.STATE`), said in the hint.
+    ``temp_cap_set``: whether the operator capped the temp folder (``max_temp_directory_size``; default:
+    read from the config). Reaching a chosen cap is a limit (see ``warehouse.memory``), not a full disk;
+    DuckDB's own cap is the free space of the disk, so reaching it is."""
     if kept is None:
         from shoplens.interrupts import STATE
 
         kept = not STATE.committed
+    if temp_cap_set is None:
+        temp_cap_set = _temp_cap_set()
     for err in _chain(exc):
         text = str(err)
         if isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT):
@@ -55,9 +62,20 @@ def disk_full_error(exc: BaseException, *, kept: bool | None = None) -> DiskFull
         if _FULL.search(text):
             quoted = _QUOTED.search(text)
             return _full(quoted.group(1) if quoted else None, kept)
-        if "failed to offload data block" in text and "max_temp_directory_size" in text:
+        if isinstance(err, ShoplensError):  # already explained (e.g. the memory limit's own line)
+            continue
+        if "failed to offload data block" in text and "max_temp_directory_size" in text and not temp_cap_set:
             return _temp_full(None, kept)
     return None
+
+
+def _temp_cap_set() -> bool:
+    from shoplens.config import warehouse_settings
+
+    try:
+        return warehouse_settings().max_temp_directory_size is not None
+    except ShoplensError:  # a broken config file is reported on its own
+        return False
 
 
 def _kept(kept: bool) -> tuple[str, str]:

@@ -14,12 +14,16 @@ from typing import Any, TypeVar
 
 import duckdb
 
+from shoplens.disk import disk_full_error
 from shoplens.errors import ShoplensError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def out_of_memory(exc: duckdb.OutOfMemoryException, settings: Any, where: str | None = None) -> ShoplensError:
+    full = disk_full_error(exc, temp_cap_set=settings is not None and settings.max_temp_directory_size is not None)
+    if full is not None:  # DuckDB's own temp cap is the disk's free space: that disk is full
+        return full
     first = str(exc).splitlines()[0].removeprefix("Out of Memory Error: ")
     limit = f"{settings.memory_limit / 2**20:,.0f} MiB" if settings is not None else "the memory limit"
     spill = "max_temp_directory_size" in str(exc) or "temp" in first.lower()
