@@ -27,36 +27,14 @@ from csv_files import write_csv
 from shoplens.analyses.segments import save_segment
 from shoplens.ingest.pipeline import import_files
 from shoplens.server.accounts import add_user
-
-LONG_NAME = "Extraordinarily Long Product Name For The Pipe Check Deluxe Edition 500ml"
-DAY = ("--from", "2026-03-02", "--to", "2026-03-02")
+from tiny_shop import DAY, LONG_NAME, build_tiny_shop, ts
 
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("titles")
-    ts = "2026-03-02T{}:00Z".format
-    files = {
-        "products": write_csv(tmp / "products.csv", "product_id,name", [("p1", LONG_NAME)]),
-        "customers": write_csv(tmp / "customers.csv", "user_id,member_tier", [("u1", "gold"), ("u2", "none")]),
-        "events": write_csv(tmp / "events.csv", "event_id,ts,user_id,event,product_id,channel,device", [
-            ("e1", ts("10:00"), "u1", "product_view", "p1", "paid_search", "mobile"),
-            ("e2", ts("10:01"), "u1", "add_to_cart", "p1", "paid_search", "mobile"),
-            ("e3", ts("10:02"), "u1", "purchase", "p1", "paid_search", "mobile"),
-            ("e4", ts("11:00"), "u2", "product_view", "p1", "organic_search", "desktop"),
-            ("e5", ts("11:05"), "u2", "purchase", "p1", "organic_search", "desktop")]),
-        "orders": write_csv(tmp / "orders.csv", "order_id,user_id,created_ts,paid_ts,status,gross_amount,channel,"
-                            "device", [
-                                ("o1", "u1", ts("10:02"), ts("10:02"), "paid", "120", "paid_search", "mobile"),
-                                ("o2", "u2", ts("11:05"), ts("11:05"), "paid", "80", "organic_search", "desktop"),
-                                ("o3", "u3", ts("12:00"), ts("12:00"), "paid", "50", "direct", "app")]),
-        "order_items": write_csv(tmp / "order_items.csv", "order_id,line_no,product_id,quantity,unit_price", [
-            ("o1", "1", "p1", "1", "120"), ("o2", "1", "p1", "1", "80"), ("o3", "1", "p1", "1", "50")]),
-    }
-    path = tmp / "titles.duckdb"
+    path = build_tiny_shop(tmp, "titles")
     with shoplens.connect(str(path)) as wh:
-        for table, file in files.items():
-            import_files(wh, [file], table=table, store="s", currency="USD", timezone="UTC")
         add_user(wh, "ana", "s3cret-pass", "viewer", ["s"])
         save_segment(wh, "buyers", "orders>=1")
         bad = write_csv(tmp / "bad.csv", "order_id,created_ts,gross_amount", [("o9", ts("13:00"), "[b]12[/b]")])
