@@ -7,6 +7,8 @@ The CLI reads a copy of the warehouse made before the server started (the server
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
@@ -69,6 +71,16 @@ def test_format_csv_answers_what_the_cli_prints(env: dict[str, Any], route: str)
     assert len(r.text.splitlines()) > 2  # a header and rows, not an empty answer
     json_answer = env["root"].get(f"/api/v1/{route}", params=params)
     assert json_answer.headers["content-type"].startswith("application/json")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    data = json_answer.json()
+    if route == "retention":  # one row per cohort and period k, the JSON's values and rates
+        assert list(rows[0]) == ["cohort", "group", "size", "k", "users", "rate", "complete"]
+        expected = [(c["cohort"], k, v) for c in data["cohorts"] for k, v in enumerate(c["values"])]
+        assert [(x["cohort"], int(x["k"]), int(x["users"])) for x in rows] == expected
+    if route == "paths":  # one row per link
+        assert list(rows[0])[:2] == ["source", "target"] and len(rows) == len(data["links"])
+        assert [(x["source"], x["target"], int(x["users"])) for x in rows] == [
+            (link["source"], link["target"], link["users"]) for link in data["links"]]
 
 
 def test_an_unknown_format_is_refused(env: dict[str, Any]) -> None:

@@ -94,6 +94,8 @@ class PathsResult(Result):
     links: tuple[PathLink, ...]
     paths: tuple[PathRow, ...]
     notes: dict[str, dict[str, Any]] = field(default_factory=dict)  # no data in the range, events without rows
+    CSV_COLUMNS = ("source", "target", "source_step", "source_event", "target_step", "target_event", "users",
+                   "sessions")  # the links
 
     @property
     def anchor(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, is_dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 
@@ -50,3 +50,10 @@ class Result:
 
     def to_pandas(self) -> pd.DataFrame:
         return pd.DataFrame(self.table_rows())
+
+    CSV_COLUMNS: ClassVar[tuple[str, ...]] = ()  # the columns of --format csv / format=csv, also when empty
+
+    def csv_table(self) -> tuple[list[str], list[list[Any]]]:
+        """Header and rows of the CSV download: one definition for the CLI and the API."""
+        header = list(self.CSV_COLUMNS)
+        return header, [[row[c] for c in header] for row in self.table_rows()]

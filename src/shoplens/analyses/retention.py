@@ -115,6 +115,7 @@ class RetentionResult(Result):
     cohorts: tuple[Cohort, ...]
     average: tuple[Average, ...]
     notes: dict[str, dict[str, Any]] = field(default_factory=dict)  # no data in the range, values without rows
+    CSV_COLUMNS = ("cohort", "group", "size", "k", "users", "rate", "complete")  # one row per cohort and period k
 
     def to_dict(self) -> dict[str, Any]:
         out = super().to_dict()

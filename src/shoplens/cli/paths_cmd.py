@@ -69,10 +69,7 @@ def _show(result: Any, fmt: Format) -> None:
         print_json(result.to_dict())
         return
     if fmt is Format.csv:
-        rows = result.table_rows()
-        header = ["source", "target", "source_step", "source_event", "target_step", "target_event", "users",
-                  "sessions"]
-        print_csv(header, [[r[c] for c in header] for r in rows])
+        print_csv(*result.csv_table())
         print_notes(result.notes, err_console)
         return
     heading = t("paths_after" if result.direction == "forward" else "paths_before")

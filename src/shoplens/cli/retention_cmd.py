@@ -128,9 +128,7 @@ def register(app: typer.Typer) -> None:
         if fmt is Format.json:
             print_json(result.to_dict())
         elif fmt is Format.csv:
-            frame = result.to_pandas()
-            header = ["cohort", "group", "size", "k", "users", "rate", "complete"]
-            print_csv(header, [] if frame.empty else list(frame[header].itertuples(index=False, name=None)))
+            print_csv(*result.csv_table())
             print_notes(result.notes, err_console)
         else:
             _show_table(result, percent)

@@ -25,8 +25,6 @@ TO = Query(None, alias="to", description="last local date")
 WHERE = Query(None, description="event filter KEY=VALUE, repeatable")
 FORMAT = Query("json", description="json, or csv: the rows the CLI's --format csv prints (a download)")
 Format = Literal["json", "csv"]
-RETENTION_CSV = ["cohort", "group", "size", "k", "users", "rate", "complete"]  # the CLI's retention --format csv
-PATHS_CSV = ["source", "target", "source_step", "source_event", "target_step", "target_event", "users", "sessions"]
 
 
 @router.get("/funnel")
@@ -81,9 +79,7 @@ def retention(cohort_event: str = "purchase", return_event: str | None = None,
     result = s.answer(stores, run, cohort_event=cohort_event, return_event=return_event, period=period,
                       first_time=first_time, periods=periods, by=by, start=start, end=end, where=where, segment=segment)
     if format == "csv":
-        frame = result.to_pandas()
-        rows = [] if frame.empty else list(frame[RETENTION_CSV].itertuples(index=False, name=None))
-        return as_csv(RETENTION_CSV, rows, "retention.csv", notes=result.notes)
+        return as_csv(*result.csv_table(), "retention.csv", notes=result.notes)
     return as_json(result.to_dict())
 
 
@@ -103,8 +99,7 @@ def paths(start_event: str | None = Query(None, alias="start"),
                       collapse_repeats=collapse_repeats, events=split_values(events) or None, start=start, end=end,
                       where=where, segment=segment)
     if format == "csv":
-        rows = result.table_rows()
-        return as_csv(PATHS_CSV, [[r[c] for c in PATHS_CSV] for r in rows], "paths.csv", notes=result.notes)
+        return as_csv(*result.csv_table(), "paths.csv", notes=result.notes)
     return as_json(result.to_dict())
 
 
