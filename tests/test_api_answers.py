@@ -195,3 +195,21 @@ def test_values_refuses_dates_near_year_1_or_9999(env: dict[str, Any]) -> None:
         assert r.status_code == 422, r.text
     ok = env["root"].get("/api/v1/values/country", params={"from": "2026-10-01", "to": "2026-10-31"})
     assert ok.status_code == 200 and ok.json()["values"]
+
+
+def test_notes_speak_the_apis_words(env: dict[str, Any]) -> None:
+    """A metric without users under a segment is empty with a note; the API's note names the ``segment``
+    parameter, not the CLI's ``--segment`` option (JSON and the CSV's notes header alike)."""
+    saved = env["root"].post("/api/v1/segments", json={"name": "buyers_api", "rule": "orders>=1"})
+    assert saved.status_code in (200, 201), saved.text
+    params = {"metrics": "gmv,ad_spend", "segment": "buyers_api", "store": "demo", "from": "2026-10-01",
+              "to": "2026-10-31"}
+    answer = env["root"].get("/api/v1/metrics", params=params).json()
+    note = answer["notes"]["ad_spend"]
+    assert note["reason"] == "store_wide" and answer["rows"][0]["ad_spend"] is None
+    for text in (note["en"], note["zh"]):
+        assert "segment" in text and "--segment" not in text, text
+    assert "without segment for the whole store" in note["en"]
+    csv_answer = env["root"].get("/api/v1/metrics", params={**params, "format": "csv"})
+    header = json.loads(csv_answer.headers["X-Shoplens-Notes"])
+    assert header["ad_spend"]["en"] == note["en"]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 API = "/api/v1"
 RENAMED = {"dropped-at": "step", "json": "json"}  # CLI option -> API parameter where the name differs
@@ -76,3 +77,13 @@ def api_where(where: str | None) -> str | None:
     if not where or not where.startswith("--"):
         return where
     return api_text(where)
+
+
+def api_notes(notes: Any) -> Any:
+    """An answer's ``notes`` with their texts (``zh``/``en``) in the API's words ("without ``segment``" where the
+    CLI says "without ``--segment``"); codes, sources and values stay as they are."""
+    if isinstance(notes, dict):
+        return {k: api_text(v) if k in ("zh", "en") and isinstance(v, str) else api_notes(v) for k, v in notes.items()}
+    if isinstance(notes, list):
+        return [api_notes(v) for v in notes]
+    return notes

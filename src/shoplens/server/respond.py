@@ -9,12 +9,16 @@ from typing import Any
 from fastapi import Response
 
 from shoplens.csv_out import csv_text
+from shoplens.server.api_words import api_notes
 
 NOTES_HEADER = "X-Shoplens-Notes"
 
 
 def as_json(data: Any) -> Response:
-    """``data`` serialised exactly like the CLI's JSON (dates and decimals as text, UTF-8 kept)."""
+    """``data`` serialised exactly like the CLI's JSON (dates and decimals as text, UTF-8 kept); its notes in
+    the API's words."""
+    if isinstance(data, dict) and data.get("notes"):
+        data = {**data, "notes": api_notes(data["notes"])}
     return Response(json.dumps(data, ensure_ascii=False, default=str), media_type="application/json")
 
 
@@ -27,7 +31,7 @@ def as_csv(header: Sequence[str], rows: Sequence[Sequence[Any]], filename: str,
     safe = "".join(c for c in filename if c.isalnum() or c in "._-") or "export.csv"
     headers = {"Content-Disposition": f'attachment; filename="{safe}"'}
     if notes:
-        headers[NOTES_HEADER] = json.dumps(notes, default=str)
+        headers[NOTES_HEADER] = json.dumps(api_notes(notes), default=str)
     return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
 
 
