@@ -132,7 +132,8 @@ def _row_targets(frame: pd.DataFrame, targets: list[Target], additive: bool, gra
     return frame["_period"].map(by_start).astype("float64")
 
 
-CONFIG_KEYS = ("settings", "targets", "benchmarks", "secret_key", "server", "warehouse")  # secret_key, server: serve
+CONFIG_KEYS = ("settings", "targets", "benchmarks", "secret_key", "server", "warehouse",
+               "calendar")  # secret_key, server: serve; calendar: anomalies
 
 
 def _parse(data: Any, where: str, catalog: Any, into: Targets) -> None:
