@@ -120,6 +120,13 @@ def paths(wh: Any, **kwargs: Any) -> Any:
     return run(wh, **kwargs)
 
 
+def anomalies(wh: Any, metrics: Any = None, **kwargs: Any) -> Any:
+    """Days on which a metric left the band of its own history (:func:`shoplens.analyses.anomalies.anomalies`)."""
+    from shoplens.analyses.anomalies import anomalies as run
+
+    return run(wh, metrics, **kwargs)
+
+
 def rfm(wh: Any, **kwargs: Any) -> Any:
     """RFM tiers with sizes and GMV shares (:func:`shoplens.analyses.rfm.rfm`; lists: ``rfm.customers``)."""
     from shoplens.analyses.rfm import rfm as run
@@ -196,10 +203,10 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
-__all__ = ["MetricsEngine", "__version__", "connect", "delete_store", "funnel", "funnel_dropped", "import_files",
-           "info", "metrics", "paths", "rename_store", "retention", "rfm", "rfm_customers", "save_segment",
-           "segment_members", "segment_profile", "segments", "store_info", "stores", "undo_import", "user_timeline",
-           "values", "win_back"]
+__all__ = ["MetricsEngine", "__version__", "anomalies", "connect", "delete_store", "funnel", "funnel_dropped",
+           "import_files", "info", "metrics", "paths", "rename_store", "retention", "rfm", "rfm_customers",
+           "save_segment", "segment_members", "segment_profile", "segments", "store_info", "stores", "undo_import",
+           "user_timeline", "values", "win_back"]
 
 
 class _Package(types.ModuleType):

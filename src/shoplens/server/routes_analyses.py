@@ -131,6 +131,25 @@ def rfm_customers(tier: str | None = None, win_back: int | None = Query(None, ge
     return as_json(result.to_dict())
 
 
+@router.get("/anomalies")
+def anomalies(metrics: str | None = Query(None, description="ids, comma-separated (default: gmv, uv, "
+                                          "conversion_rate, aov, uv_value, add_to_cart_rate, refund_rate, roi)"),
+              by: str | None = Query(None, description="one series per value of this dimension, e.g. channel"),
+              start: Day | None = Query(None, alias="from", description="first local date (default: the last 30 "
+                                        "days with data)"), end: Day | None = TO,
+              sensitivity: Literal["low", "medium", "high"] = "medium", store: list[str] | None = STORE,
+              format: Format = FORMAT, s: Session = Depends(viewer)) -> Response:
+    """Days on which a metric left the band learned from its own history (the CLI's `shoplens anomalies` JSON;
+    format=csv: one row per anomaly)."""
+    from shoplens.analyses.anomalies import anomalies as run
+
+    stores = s.stores(store)
+    result = s.answer(stores, run, metrics=metrics, by=by, start=start, end=end, sensitivity=sensitivity)
+    if format == "csv":
+        return as_csv(*result.csv_table(), "anomalies.csv", notes=result.notes)
+    return as_json(result.to_dict())
+
+
 @router.get("/users/{user_id}/timeline")
 def timeline(user_id: str, start: Day | None = FROM, end: Day | None = TO, kinds: list[str] | None = Query(None),
              limit: int | None = Query(200, ge=0, le=100_000), as_of: Day | None = None,

@@ -22,6 +22,8 @@ DEFAULT_METRICS = ("gmv", "uv", "conversion_rate", "aov", "uv_value", "add_to_ca
 VOLUME = {"uv": ("uv", 100), "conversion_rate": ("uv", 100), "add_to_cart_rate": ("uv", 100),
           "uv_value": ("uv", 100), "bounce_rate": ("uv", 100), "gmv": ("orders", 20), "aov": ("orders", 20),
           "orders": ("orders", 20), "refund_rate": ("orders", 20), "roi": ("orders", 20)}
+CSV_COLUMNS = ("metric", "store", "dimension", "dimension_value", "period", "value", "expected", "lower", "upper",
+               "direction", "bad", "score", "severity")
 COUNT_FLOOR = 20  # any other count metric: its own usual value
 
 
@@ -44,11 +46,13 @@ class AnomalyResult:
                 "sensitivity": self.sensitivity, "notes": self.notes}
 
     def table_rows(self) -> list[dict[str, Any]]:
-        """Flat rows (CSV): the dimension values as columns."""
+        """Flat rows (CSV of the CLI and the API): the dimension and its value as columns."""
         return [{"metric": a["metric"], "store": a["store"], "dimension": self.by,
                  "dimension_value": a["dims"].get(self.by) if self.by else None,
-                 **{k: a[k] for k in ("period", "value", "expected", "lower", "upper", "direction", "bad", "score",
-                                      "severity")}} for a in self.anomalies]
+                 **{k: a[k] for k in CSV_COLUMNS[4:]}} for a in self.anomalies]
+
+    def csv_table(self) -> tuple[list[str], list[list[Any]]]:
+        return list(CSV_COLUMNS), [list(r.values()) for r in self.table_rows()]
 
     def to_pandas(self) -> pd.DataFrame:
         return pd.DataFrame(self.table_rows())
