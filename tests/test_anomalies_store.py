@@ -140,3 +140,21 @@ def test_a_metric_the_store_lacks_is_skipped_with_a_note(tmp_path: Path) -> None
     out = run(path, "uv,gmv", None)  # type: ignore[arg-type]
     assert any(k.startswith("anomalies:uv:o1") for k in out["notes"])
     assert out["checked"]["series"] == 1 and out["checked"]["points"] == 14 and out["anomalies"] == []
+
+
+def test_a_promotion_in_the_config_file_is_not_flagged(shop: Path, tmp_path: Path) -> None:
+    """The collapse day declared a promotion in shoplens.yaml: not judged, and the CLI reads the file."""
+    config = tmp_path / "shoplens.yaml"
+    config.write_text(f"calendar:\n  before: 0\n  after: 0\n  promotions:\n    flash_sale: {CONVERSION_DAY}\n",
+                      encoding="utf-8")
+    args = [sys.executable, "-m", "shoplens", "--db", str(shop), "anomalies", "conversion_rate", "--by", "channel",
+            "--from", LAST_WEEKS["start"].isoformat(), "--to", LAST_WEEKS["end"].isoformat(), "--format", "json"]
+    out = json.loads(subprocess.run([*args, "--config", str(config)], capture_output=True, text=True,
+                                    check=True).stdout)
+    assert out["anomalies"] == [] and out["checked"]["skipped"]["promotion"] == 2  # one day, two channels
+    config.write_text("calendar:\n  promotions:\n    flash_sale: {from: 2026-05-01, to: 2026-04-01}\n",
+                      encoding="utf-8")
+    bad = subprocess.run([*args, "--config", str(config)], capture_output=True, text=True)
+    assert bad.returncode != 0 and "Traceback" not in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1
+    assert "calendar.promotions.flash_sale" in bad.stderr and "is before from" in bad.stderr
