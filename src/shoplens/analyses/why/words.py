@@ -18,7 +18,7 @@ WEEKDAYS = (("Monday", "周一"), ("Tuesday", "周二"), ("Wednesday", "周三")
 REFERENCE = {"wow": ("the same weekday a week earlier", "上周同日"), "previous": ("the previous period", "上一周期"),
              "yoy": ("a year earlier", "去年同期")}
 FACTOR_NAMES = {"orders_per_buyer": ("orders per buyer", "人均订单数")}
-HELD = 0.10  # a factor within ±10 % "held"
+HELD = 0.15  # visitors "held": they account for at most 15 % of the value's own change
 AGAINST = 0.5  # a value moving against the change by at least half of it is named
 
 
@@ -48,8 +48,7 @@ def _factor_story(catalog: Catalog, value: dict[str, Any], lang: str) -> str:
     up = (new or 0) >= (old or 0)
     a, b = _fmt(catalog, name, old, lang), _fmt(catalog, name, new, lang)
     uv = next((f for f in factors if f["factor"] == "uv" and f is not driver), None)
-    held = uv is not None and uv["reference_value"] and uv["value"] is not None and \
-        abs(uv["value"] / uv["reference_value"] - 1) <= HELD
+    held = uv is not None and abs(uv["contribution"]) <= HELD * abs(value["contribution"])
     if lang == "zh":
         text = f"其{_name(catalog, name, 'zh')}从 {a} {'升至' if up else '降至'} {b}"
         return text + ("，而访客数基本持平" if held else "")
