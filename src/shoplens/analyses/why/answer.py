@@ -62,7 +62,7 @@ def why(wh: Any, metric: str, *, day: date | None = None, start: date | None = N
                             zh_hint="请选择有数据的日期")
     change = now - before
     tree = Q.pick_tree(metric, whole)
-    factors = _factors(tree, whole.before.get("", {}), whole.now.get("", {}))
+    factors = _factors(tree, whole.before.get("", {}), whole.now.get("", {}), metric)
     dimensions = []
     for dim in dims:
         cut = Q.read(engine, Q.needed(engine, metric, dim), dim, p, the_store)
@@ -80,15 +80,22 @@ def why(wh: Any, metric: str, *, day: date | None = None, start: date | None = N
 
 
 def _factors(tree: tuple[str, ...] | None, before: dict[str, float | None],
-             now: dict[str, float | None]) -> list[dict[str, Any]]:
+             now: dict[str, float | None], metric: str = "gmv") -> list[dict[str, Any]]:
     """The factor split of one row's change. An undefined factor (AOV of a day without orders) takes the other
-    period's value: the product is 0 either way, so the split still adds up; undefined on both sides, 1."""
+    period's value: the product is 0 either way, so the split still adds up; undefined on both sides, 1.
+
+    The engine rounds ratios to 10 decimals, so the factors' product can differ from the metric in the 9th
+    digit: the split is scaled by (metric's change / product's change) so it closes on the metric exactly."""
     if tree is None:
         return []
     f0, f1 = Q.factor_values(tree, before), Q.factor_values(tree, now)
     filled0 = {f: v if v is not None else (f1[f] if f1[f] is not None else 1.0) for f, v in f0.items()}
     filled1 = {f: v if v is not None else filled0[f] for f, v in f1.items()}
     split = C.factor_split(filled0, filled1)
+    product_change = sum(split.values())
+    m0, m1 = before.get(metric) or 0.0, now.get(metric) or 0.0
+    if abs(product_change) > 1e-12 and abs((m1 - m0) / product_change - 1) < 1e-6:
+        split = {f: c * (m1 - m0) / product_change for f, c in split.items()}
     return [{"factor": f, "value": f1[f], "reference_value": f0[f], "contribution": split[f]} for f in tree]
 
 
@@ -133,7 +140,8 @@ def _dimension(dim: str, cut: Q.Cut, metric: str, ratio: tuple[str, str] | None,
                "share": e.contribution / change if abs(change) > 1e-12 else None,
                "rate_effect": e.rate_effect, "mix_effect": e.mix_effect, "surprise": surprises.get(k, 0.0),
                "explains": k in found.values,
-               "factors": _factors(value_tree, cut.before.get(k, {}), cut.now.get(k, {})) if k in detail else []}
+               "factors": _factors(value_tree, cut.before.get(k, {}), cut.now.get(k, {}), metric)
+               if k in detail else []}
         values.append(row)
     if abs(residual) > 1e-9 * max(1.0, abs(change)):
         values.append({"value": UNATTRIBUTED, "value_now": None, "value_before": None, "contribution": residual,
