@@ -168,3 +168,32 @@ def test_rest_equals_python_and_keeps_stores(demo_db: Path, incident: dict[str, 
     finally:
         srv.stop()
     shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_orders_only_store_uses_buyers_tree(tmp_path: Path) -> None:
+    """No events: GMV = paying buyers × orders per buyer × AOV.
+
+    2026-11-01: u1 100 + 50, u2 150 → GMV 300, 2 buyers, 3 orders (1.5 per buyer), AOV 100.
+    2026-11-08: u3 200, u4 200     → GMV 400, 2 buyers, 2 orders (1 per buyer),   AOV 200.
+    LMDI: L(400, 300) = 100 / ln(4/3) = 347.61; buyers 0; per buyer 347.61·ln(2/3) = −140.94;
+    AOV 347.61·ln 2 = +240.94; sum +100.
+    """
+    from shoplens import import_files
+
+    rows = [("o1", "u1", "2026-11-01T10:00:00Z", "100"), ("o2", "u1", "2026-11-01T11:00:00Z", "50"),
+            ("o3", "u2", "2026-11-01T12:00:00Z", "150"), ("o4", "u3", "2026-11-08T10:00:00Z", "200"),
+            ("o5", "u4", "2026-11-08T10:00:00Z", "200")]
+    csv_file = tmp_path / "orders.csv"
+    csv_file.write_text("order_id,user_id,created_ts,paid_ts,status,gross_amount,channel\n" + "".join(
+        f"{o},{u},{ts},{ts},paid,{amount},email\n" for o, u, ts, amount in rows))
+    db = tmp_path / "orders_only.duckdb"
+    with shoplens.connect(str(db)) as wh:
+        import_files(wh, [csv_file], table="orders", store="shop", currency="USD", timezone="UTC")
+    answer = _why(db, day=date(2026, 11, 8), by="channel,device")
+    f = {x["factor"]: x["contribution"] for x in answer["factors"]}
+    assert list(f) == ["paying_buyers", "orders_per_buyer", "aov"]
+    assert answer["change"] == pytest.approx(100)
+    assert f["paying_buyers"] == pytest.approx(0)
+    assert f["orders_per_buyer"] == pytest.approx(100 / math.log(4 / 3) * math.log(2 / 3))
+    assert f["orders_per_buyer"] == pytest.approx(-140.94, abs=0.01)
+    assert f["aov"] == pytest.approx(240.94, abs=0.01)
