@@ -197,3 +197,23 @@ def test_orders_only_store_uses_buyers_tree(tmp_path: Path) -> None:
     assert f["orders_per_buyer"] == pytest.approx(100 / math.log(4 / 3) * math.log(2 / 3))
     assert f["orders_per_buyer"] == pytest.approx(-140.94, abs=0.01)
     assert f["aov"] == pytest.approx(240.94, abs=0.01)
+
+
+def test_non_additive_metric_is_not_cut_and_overlap_is_unattributed(demo_db: Path) -> None:
+    """bounce_rate (bounced sessions / sessions: no catalog metric for the numerator) gets no dimension split,
+    with a note; uv by channel counts a visitor of two channels in both, so an (unattributed) row closes the sum."""
+    bounce = _why(demo_db, "bounce_rate", day=INCIDENT_DAY, by="channel")
+    assert bounce["dimensions"] == [] and bounce["notes"][0]["dimension"] == "channel"
+    uv = _why(demo_db, "uv", day=INCIDENT_DAY, by="channel")
+    dim = _dim(uv, "channel")
+    assert sum(v["contribution"] for v in dim["values"]) == pytest.approx(uv["change"])
+    con = duckdb.connect(str(demo_db), read_only=True)
+    try:
+        per_channel, store = con.execute(
+            f"SELECT (SELECT count(*) FROM (SELECT DISTINCT channel, user_id FROM events WHERE store_id = 'demo'"
+            f" AND {LOCAL.format(ts='ts')} = ?)), (SELECT count(DISTINCT user_id) FROM events"
+            f" WHERE store_id = 'demo' AND {LOCAL.format(ts='ts')} = ?)", [INCIDENT_DAY, INCIDENT_DAY]).fetchone()
+    finally:
+        con.close()
+    assert uv["value"] == store
+    assert sum(v["value_now"] or 0 for v in dim["values"] if v["value"] != "(unattributed)") == per_channel

@@ -160,8 +160,15 @@ def check_dims(engine: MetricsEngine, metric_id: str, by: list[str] | None) -> t
         if d not in known:
             raise ShoplensError(f"unknown dimension {d!r}", where="--by", hint=f"one of {', '.join(known)}",
                                 zh=f"未知维度 {d!r}", zh_hint=f"可选：{', '.join(known)}")
+    parts = ratio_parts(engine, metric_id)
+    if parts is None and not engine.catalog.is_additive(metric_id):
+        # neither a sum nor a plain ratio of two catalog metrics (bounce_rate, roi, retention): no value's
+        # contribution adds up to the change, so no dimension is cut rather than a wrong split
+        return [], [{"dimension": d, "en": f"{metric_id} is neither additive nor a ratio of two catalog metrics: "
+                                           f"not split by {d}",
+                     "zh": f"{metric_id} 既不可加也不是两个目录指标之比：不按 {d} 拆分"} for d in dims]
     allowed = engine.catalog.metric_dims(metric_id)
-    for part in ratio_parts(engine, metric_id) or ():
+    for part in parts or ():
         allowed = allowed & engine.catalog.metric_dims(part)
     keep = [d for d in dims if d in allowed]
     notes = [{"dimension": d, "en": f"{metric_id} cannot be cut by {d}; skipped",
