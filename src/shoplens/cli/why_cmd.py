@@ -74,6 +74,14 @@ def _show(result: Any, fmt: Format) -> None:
         console.print(rich_table(title, [t("why_value"), t("why_now"), t("why_before"), t("why_contribution"),
                                          t("why_share"), t("why_rate"), t("why_mix")], rows,
                                  numeric=(1, 2, 3, 4, 5, 6)))
+    for d in data["dimensions"][:1]:  # the best dimension's detailed values, each over its own factors
+        for v in d["values"]:
+            if v["factors"]:
+                rows = [[f["factor"], _num(f["value"], 4), _num(f["reference_value"], 4), _num(f["contribution"])]
+                        for f in v["factors"]]
+                console.print(rich_table(t("why_factors_title").format(metric=f"{d['dimension']}={v['value']}"),
+                                         [t("why_factor"), t("why_now"), t("why_before"), t("why_contribution")],
+                                         rows, numeric=(1, 2, 3)))
     console.print(t("why_explains"), highlight=False, markup=False)
     for note in data["notes"]:
         console.print(f"* {note[lang()]}", highlight=False, markup=False)

@@ -88,8 +88,11 @@ def summary(catalog: Catalog, data: dict[str, Any], p: Any) -> dict[str, str]:
         dim, v = against
         amount = _signed(catalog, metric, v["contribution"], "en")
         s_en, s_zh = _factor_story(catalog, v, "en"), _factor_story(catalog, v, "zh")
-        en.append(f"hidden under it, {dim} {v['value']} moved the other way ({amount})" + (": " + s_en if s_en else ""))
-        zh.append(f"但{dim} {v['value']} 反向变动（{_signed(catalog, metric, v['contribution'], 'zh')}）"
+        label = catalog.dimensions.get(dim)
+        dim_en, dim_zh = (label.en.lower(), label.zh) if label else (dim, dim)
+        en.append(f"hidden under it, {dim_en} {v['value']} moved the other way ({amount})"
+                  + (": " + s_en if s_en else ""))
+        zh.append(f"但{dim_zh} {v['value']} 反向变动（{_signed(catalog, metric, v['contribution'], 'zh')}）"
                   + ("：" + s_zh if s_zh else ""))
     return {"en": "; ".join(en) + ".", "zh": "；".join(zh) + "。"}
 
