@@ -148,6 +148,13 @@ def win_back(wh: Any, days: int = 90, **kwargs: Any) -> Any:
     return run(wh, days, **kwargs)
 
 
+def why(wh: Any, metric: str, **kwargs: Any) -> Any:
+    """Root cause of a metric's change: factors, dimensions, a sentence (:func:`shoplens.analyses.why.why`)."""
+    from shoplens.analyses.why import why as run
+
+    return run(wh, metric, **kwargs)
+
+
 def save_segment(wh: Any, name: str, rule: str | dict[str, Any], description: str | None = None) -> Any:
     """Save (or replace) a named segment from rule text or a JSON tree (needs a writable warehouse)."""
     from shoplens.analyses.segments import save_segment as run
@@ -206,7 +213,7 @@ def __getattr__(name: str) -> Any:
 __all__ = ["MetricsEngine", "__version__", "anomalies", "connect", "delete_store", "funnel", "funnel_dropped",
            "import_files", "info", "metrics", "paths", "rename_store", "retention", "rfm", "rfm_customers",
            "save_segment", "segment_members", "segment_profile", "segments", "store_info", "stores", "undo_import",
-           "user_timeline", "values", "win_back"]
+           "user_timeline", "values", "why", "win_back"]
 
 
 class _Package(types.ModuleType):

@@ -79,10 +79,12 @@ def register() -> None:
         store_cmd,
         user_cmd,
         values_cmd,
+        why_cmd,
     )
 
     for module in (import_cmd, info_cmd, quarantine_cmd, demo_cmd, metrics_cmd, funnel_cmd, retention_cmd, paths_cmd,
-                   segment_cmd, rfm_cmd, user_cmd, account_cmd, serve_cmd, store_cmd, values_cmd, anomalies_cmd):
+                   segment_cmd, rfm_cmd, user_cmd, account_cmd, serve_cmd, store_cmd, values_cmd, anomalies_cmd,
+                   why_cmd):
         module.register(app)
 
 

@@ -1,4 +1,4 @@
-"""Behaviour analytics over HTTP: funnels, retention, paths, RFM, one user's timeline.
+"""Behaviour analytics over HTTP: funnels, retention, paths, RFM, root cause (why), one user's timeline.
 
 Parameters are the CLI's options (``--from`` is ``from``, repeatable options repeat or take commas)
 and the JSON is the CLI's ``--format json``; ``format=csv`` answers what the CLI's ``--format csv`` prints
@@ -147,6 +147,23 @@ def anomalies(metrics: str | None = Query(None, description="ids, comma-separate
     result = s.answer(stores, run, metrics=metrics, by=by, start=start, end=end, sensitivity=sensitivity)
     if format == "csv":
         return as_csv(*result.csv_table(), "anomalies.csv", notes=result.notes)
+    return as_json(result.to_dict())
+
+
+@router.get("/why")
+def why(metric: str = Query(..., min_length=1, description="catalog metric id, e.g. gmv"),
+        date: Day | None = Query(None, description="one local day (default compare: wow)"),
+        start: Day | None = FROM, end: Day | None = TO,
+        compare: Literal["previous", "wow", "yoy"] | None = None,
+        by: list[str] | None = Query(None, description="dimensions, comma-separated or repeated"),
+        store: list[str] | None = STORE, s: Session = Depends(viewer)) -> Response:
+    """Root cause of a metric's change: factors, dimension values (Adtributor), a sentence in zh and en; the CLI's
+    ``shoplens why --format json``. One store per request (the login's only store by default)."""
+    from shoplens.analyses.why import why as run
+
+    stores = s.stores(store)
+    result = s.answer(stores, run, metric=metric, day=date, start=start, end=end, compare=compare,
+                      by=split_values(by) or None)
     return as_json(result.to_dict())
 
 

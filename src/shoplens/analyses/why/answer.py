@@ -1,0 +1,151 @@
+"""Assemble a root-cause answer (the JSON contract of ``shoplens why``, the Python API and ``/api/v1/why``).
+
+Dimension contributions are computed over the values of the dimension. Where a dimension's values do not add up
+to the store (a visitor who came by two channels on one day counts once in the store and once per channel; a
+GMV by category counts item sales), the difference is one more row, value ``(unattributed)``, so the rows of a
+dimension always add up to the store's change; it is never picked as an explanation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from shoplens.analyses.why import contributions as C
+from shoplens.analyses.why import query as Q
+from shoplens.errors import ShoplensError
+from shoplens.params import check_day
+
+UNATTRIBUTED = "(unattributed)"
+
+
+@dataclass
+class WhyResult:
+    """The answer; :meth:`to_dict` is the JSON contract."""
+
+    data: dict[str, Any]
+    notes: list[dict[str, str]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.data, "notes": self.notes}
+
+    def to_pandas(self) -> pd.DataFrame:
+        """One row per dimension value."""
+        rows = [{"dimension": d["dimension"], **{k: v for k, v in val.items() if k != "factors"}}
+                for d in self.data["dimensions"] for val in d["values"]]
+        return pd.DataFrame(rows)
+
+
+def why(wh: Any, metric: str, *, day: date | None = None, start: date | None = None, end: date | None = None,
+        compare: str | None = None, by: str | list[str] | None = None, store: Any = None,
+        threshold: float = 0.67) -> WhyResult:
+    """Why ``metric`` moved in the period (``day``, or ``start``..``end``) against its reference."""
+    from shoplens.analyses.segments import SegmentMetricsEngine
+
+    engine = SegmentMetricsEngine(wh)
+    engine.catalog.metric(metric)  # unknown metric: the catalog's own error
+    day, start, end = check_day(day, "--date"), check_day(start, "--from"), check_day(end, "--to")
+    dims, notes = Q.check_dims(engine, metric, by.split(",") if isinstance(by, str) else by)
+    the_store = Q.single_store(engine, store)
+    p = Q.periods(day, start, end, compare, Q.last_day(engine, the_store))
+    ratio = Q.ratio_parts(engine, metric)
+    whole = Q.read(engine, Q.needed(engine, metric), None, p, the_store)
+    now, before = whole.now.get("", {}).get(metric), whole.before.get("", {}).get(metric)
+    if now is None or before is None:
+        raise ShoplensError(f"{metric} has no value for {p.start}..{p.end} or its reference "
+                            f"{p.ref_start}..{p.ref_end}", where=f"store {the_store}",
+                            hint="pick dates with data (shoplens metrics shows them)",
+                            zh=f"{metric} 在 {p.start}..{p.end} 或对比期 {p.ref_start}..{p.ref_end} 没有数值",
+                            zh_hint="请选择有数据的日期")
+    change = now - before
+    tree = Q.pick_tree(metric, whole)
+    factors = _factors(tree, whole.before.get("", {}), whole.now.get("", {}), metric)
+    dimensions = []
+    for dim in dims:
+        cut = Q.read(engine, Q.needed(engine, metric, dim), dim, p, the_store)
+        dimensions.append(_dimension(dim, cut, metric, ratio, change, tree, threshold))
+    dimensions.sort(key=lambda d: d.pop("_rank"))
+    data = {"metric": metric, "store": the_store,
+            "period": {"from": p.start.isoformat(), "to": p.end.isoformat()},
+            "reference": {"from": p.ref_start.isoformat(), "to": p.ref_end.isoformat(), "kind": p.kind},
+            "value": now, "reference_value": before, "change": change,
+            "change_pct": change / before if before else None, "factors": factors, "dimensions": dimensions}
+    from shoplens.analyses.why.words import summary
+
+    data["summary"] = summary(engine.catalog, data, p)
+    return WhyResult(data, notes)
+
+
+def _factors(tree: tuple[str, ...] | None, before: dict[str, float | None],
+             now: dict[str, float | None], metric: str = "gmv") -> list[dict[str, Any]]:
+    """The factor split of one row's change. An undefined factor (AOV of a day without orders) takes the other
+    period's value: the product is 0 either way, so the split still adds up; undefined on both sides, 1.
+
+    The engine rounds ratios to 10 decimals, so the factors' product can differ from the metric in the 9th
+    digit: the split is scaled by (metric's change / product's change) so it closes on the metric exactly."""
+    if tree is None:
+        return []
+    f0, f1 = Q.factor_values(tree, before), Q.factor_values(tree, now)
+    filled0 = {f: v if v is not None else (f1[f] if f1[f] is not None else 1.0) for f, v in f0.items()}
+    filled1 = {f: v if v is not None else filled0[f] for f, v in f1.items()}
+    split = C.factor_split(filled0, filled1)
+    product_change = sum(split.values())
+    m0, m1 = before.get(metric) or 0.0, now.get(metric) or 0.0
+    if abs(product_change) > 1e-12 and abs((m1 - m0) / product_change - 1) < 1e-6:
+        split = {f: c * (m1 - m0) / product_change for f, c in split.items()}
+    return [{"factor": f, "value": f1[f], "reference_value": f0[f], "contribution": split[f]} for f in tree]
+
+
+def _dimension(dim: str, cut: Q.Cut, metric: str, ratio: tuple[str, str] | None, change: float,
+               tree: tuple[str, ...] | None, threshold: float) -> dict[str, Any]:
+    keys = list(dict.fromkeys([*cut.before, *cut.now]))
+
+    def col(side: dict[str, dict[str, float | None]], m: str) -> dict[str, float]:
+        return {k: side[k][m] or 0.0 for k in keys if k in side and side[k].get(m) is not None}
+
+    if ratio:
+        num, den = ratio
+        effects = C.ratio_contributions(col(cut.before, num), col(cut.before, den), col(cut.now, num),
+                                        col(cut.now, den))
+        s_num = C.surprise(col(cut.before, num), col(cut.now, num))
+        s_den = C.surprise(col(cut.before, den), col(cut.now, den))
+        surprises = {k: s_num.get(k, 0.0) + s_den.get(k, 0.0) for k in keys}
+    else:
+        effects = C.additive_contributions(col(cut.before, metric), col(cut.now, metric))
+        surprises = C.surprise(col(cut.before, metric), col(cut.now, metric))
+    contrib = {e.value: e.contribution for e in effects}
+    residual = change - sum(contrib.values())
+    found = C.explain_dimension(dim, contrib, surprises, threshold) if abs(change) > 1e-12 else \
+        C.Explained(dim, [], 0.0, 0.0, False)
+    # EP of the chosen values against the store's change (the dimension's own sum may differ by the residual)
+    ep = sum(contrib[v] for v in found.values) / change if abs(change) > 1e-12 else 0.0
+    order = found.values + sorted((k for k in contrib if k not in found.values), key=lambda k: -abs(contrib[k]))
+    by_value = {e.value: e for e in effects}
+    opposite = [k for k in contrib if contrib[k] * change < 0]
+    detail = set(found.values)  # values whose own change is split over the factors too
+    if opposite:
+        worst = max(opposite, key=lambda k: abs(contrib[k]))
+        if abs(contrib[worst]) >= 0.5 * abs(change):  # a move against the store's, hidden under it
+            detail.add(worst)
+    values = []
+    for k in order:
+        e = by_value[k]
+        value_tree = tree if tree and all(f == Q.PER_BUYER or f in (cut.now.get(k) or cut.before.get(k) or {})
+                                          for f in tree) else None
+        row = {"value": k, "value_now": (cut.now.get(k) or {}).get(metric),
+               "value_before": (cut.before.get(k) or {}).get(metric), "contribution": e.contribution,
+               "share": e.contribution / change if abs(change) > 1e-12 else None,
+               "rate_effect": e.rate_effect, "mix_effect": e.mix_effect, "surprise": surprises.get(k, 0.0),
+               "explains": k in found.values,
+               "factors": _factors(value_tree, cut.before.get(k, {}), cut.now.get(k, {}), metric)
+               if k in detail else []}
+        values.append(row)
+    if abs(residual) > 1e-9 * max(1.0, abs(change)):
+        values.append({"value": UNATTRIBUTED, "value_now": None, "value_before": None, "contribution": residual,
+                       "share": residual / change if abs(change) > 1e-12 else None, "rate_effect": None,
+                       "mix_effect": None, "surprise": 0.0, "explains": False, "factors": []})
+    return {"dimension": dim, "explanatory_power": ep, "surprise": found.surprise, "values": values,
+            "_rank": (not found.complete, -found.surprise, dim)}

@@ -1,0 +1,114 @@
+"""`shoplens why METRIC`: root cause of a metric's change (factors, dimensions, one bilingual sentence)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from shoplens.cli.analysis_opts import FormatOpt, FromOpt, StoreOpt, ToOpt, parse_date
+from shoplens.cli.output import Format, console, print_csv, print_json, rich_table
+from shoplens.i18n import lang, register_labels, t
+from shoplens.params import split_values
+
+HELP = """Why did a metric move? Root cause over factors and dimensions. 归因：指标为什么变了。
+
+Examples / 示例:\n
+  shoplens why gmv --date 2026-10-27 --compare wow --by channel,device\n
+  shoplens why conversion_rate --from 2026-10-01 --to 2026-10-31 --compare previous --format json
+
+The change against the reference (--compare wow: same weekday a week earlier, the default for --date;
+previous: as many days just before, the default for --from/--to; yoy) is split over the metric's factors
+(GMV = UV × payment conversion × orders per buyer × AOV, LMDI) and over each --by dimension's values
+(own change; rate + mix effect for ratios); dimensions are ranked the Adtributor way.
+与对比期（--compare wow 上周同日 / previous 上一周期 / yoy 去年同期）相比的变化，拆到因子（GMV = 访客 × 支付转化率 ×
+人均订单数 × 笔单价）和各维度取值（比率指标分为转化效应与结构效应），按 Adtributor 方法排序维度。
+"""
+
+register_labels({
+    "why_factor": ("因子", "Factor"),
+    "why_now": ("本期", "Now"),
+    "why_before": ("对比期", "Before"),
+    "why_contribution": ("贡献", "Contribution"),
+    "why_share": ("占变化", "Share of change"),
+    "why_rate": ("转化效应", "Rate effect"),
+    "why_mix": ("结构效应", "Mix effect"),
+    "why_value": ("取值", "Value"),
+    "why_factors_title": ("{metric}：因子拆分", "{metric}: factors"),
+    "why_dim_title": ("按{dim}（解释度 {ep}，意外度 {s}）", "By {dim} (explanatory power {ep}, surprise {s})"),
+    "why_explains": ("★ = 解释变化的取值", "★ = values that explain the change"),
+})
+
+TABLE_VALUES = 8  # values per dimension in the table; json/csv give them all
+
+
+def _num(value: Any, places: int = 2) -> str:
+    return "—" if value is None else f"{value:,.{places}f}"
+
+
+def _pct(value: Any) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def _show(result: Any, fmt: Format) -> None:
+    data = result.to_dict()
+    if fmt is Format.json:
+        print_json(data)
+        return
+    if fmt is Format.csv:
+        frame = result.to_pandas()
+        print_csv(list(frame.columns), frame.values.tolist())
+        return
+    console.print(data["summary"][lang()], highlight=False, markup=False)
+    if data["factors"]:
+        rows = [[f["factor"], _num(f["value"], 4), _num(f["reference_value"], 4), _num(f["contribution"])]
+                for f in data["factors"]]
+        console.print(rich_table(t("why_factors_title").format(metric=data["metric"]),
+                                 [t("why_factor"), t("why_now"), t("why_before"), t("why_contribution")],
+                                 rows, numeric=(1, 2, 3)))
+    for d in data["dimensions"]:
+        rows = [[("★ " if v["explains"] else "") + v["value"], _num(v["value_now"], 4), _num(v["value_before"], 4),
+                 _num(v["contribution"], 4), _pct(v["share"]), _num(v["rate_effect"], 4), _num(v["mix_effect"], 4)]
+                for v in d["values"][:TABLE_VALUES]]
+        title = t("why_dim_title").format(dim=d["dimension"], ep=_pct(d["explanatory_power"]), s=f"{d['surprise']:.4f}")
+        console.print(rich_table(title, [t("why_value"), t("why_now"), t("why_before"), t("why_contribution"),
+                                         t("why_share"), t("why_rate"), t("why_mix")], rows,
+                                 numeric=(1, 2, 3, 4, 5, 6)))
+    for d in data["dimensions"][:1]:  # the best dimension's detailed values, each over its own factors
+        for v in d["values"]:
+            if v["factors"]:
+                rows = [[f["factor"], _num(f["value"], 4), _num(f["reference_value"], 4), _num(f["contribution"])]
+                        for f in v["factors"]]
+                console.print(rich_table(t("why_factors_title").format(metric=f"{d['dimension']}={v['value']}"),
+                                         [t("why_factor"), t("why_now"), t("why_before"), t("why_contribution")],
+                                         rows, numeric=(1, 2, 3)))
+    console.print(t("why_explains"), highlight=False, markup=False)
+    for note in data["notes"]:
+        console.print(f"* {note[lang()]}", highlight=False, markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("why", help=HELP)
+    def why_command(
+        metric: Annotated[str, typer.Argument(metavar="METRIC", help="Catalog metric id, e.g. gmv / 指标")],
+        day: Annotated[str | None, typer.Option("--date", metavar="DATE", help="One local day / 单日")] = None,
+        start: FromOpt = None,
+        end: ToOpt = None,
+        compare: Annotated[str | None, typer.Option(
+            "--compare", metavar="previous|wow|yoy", help="Reference period / 对比期")] = None,
+        by: Annotated[list[str] | None, typer.Option(
+            "--by", metavar="DIM,...", help="Dimensions (default channel,device,country,category,"
+                                            "new_vs_returning,member_tier) / 维度")] = None,
+        store: StoreOpt = None,
+        fmt: FormatOpt = Format.table,
+    ) -> None:
+        from shoplens.analyses.why import why
+        from shoplens.cli.app import db_path
+        from shoplens.warehouse.connection import Warehouse
+
+        stores = split_values(store) or None
+        with Warehouse(db_path(), read_only=True) as wh:
+            result = why(wh, metric, day=parse_date(day, "--date"), start=parse_date(start, "--from"),
+                         end=parse_date(end, "--to"), compare=compare, by=split_values(by) or None,
+                         store=stores[0] if stores and len(stores) == 1 else stores)
+        _show(result, fmt)
