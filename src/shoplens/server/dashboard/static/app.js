@@ -11,6 +11,7 @@ import * as traffic from "./pages/traffic.js";
 import * as users from "./pages/users.js";
 import { defaultRange, fromHash, PAGES, setCatalog, state, toHash } from "./state.js";
 import { el, emptyState } from "./ui.js";
+import { closeWhy, refreshWhy } from "./why.js";
 
 const MODULES = { overview, traffic, conversion, users, products, service };
 const ICONS = { overview: "◎", traffic: "⇄", conversion: "▽", users: "☺", products: "▦", service: "✆" };
@@ -30,6 +31,7 @@ function translateStatic() {
 
 function showLogin(message = "") {
   current = null;
+  closeWhy();
   state.me = null;
   setCsrf(null);
   clearCache();
@@ -133,6 +135,7 @@ async function toggleLanguage() {
   if (!state.me) { translateStatic(); return; } // the session ended meanwhile: the login form is showing
   buildShell();
   route();
+  refreshWhy(); // the open root-cause panel in the new language
   if (failure) toast(errorText(failure));
 }
 
@@ -207,7 +210,7 @@ async function boot() {
   $("#login-form").addEventListener("submit", submitLogin);
   $("#login-lang").addEventListener("click", () => { setLang(lang() === "zh" ? "en" : "zh"); translateStatic(); });
   onUnauthorized(() => { if (state.me) showLogin(lang() === "zh" ? "会话已结束，请重新登录" : "Your session ended; log in again"); });
-  window.addEventListener("hashchange", route);
+  window.addEventListener("hashchange", () => { closeWhy(); route(); }); // new dates or page: the panel is stale
   try {
     await startApp(await api("/me"));
   } catch (exc) {

@@ -5,7 +5,8 @@ import { card, csvButton, download, el } from "./ui.js";
 
 const NS = "http://www.w3.org/2000/svg";
 export const FONT = "system-ui, -apple-system, 'PingFang SC', 'Hiragino Sans GB', 'Microsoft YaHei', sans-serif";
-export const COLORS = { main: "#2f5bea", compare: "#9aa5b8", bad: "#d93025", good: "#188038", grid: "#e6e9ef",
+export const COLORS = { main: "#2f5bea", compare: "#9aa5b8", bad: "#d93025", good: "#188038", warn: "#e8a317",
+  grid: "#e6e9ef",
   text: "#5f6b7a", strong: "#1f2937", bars: ["#2f5bea", "#f29d38", "#22a398", "#a259d9", "#e2557b", "#6b8e23"] };
 
 export function svg(tag, attrs = {}, ...children) {
@@ -44,9 +45,10 @@ export function niceTicks(min, max, count = 4) {
   return ticks;
 }
 
-// labels: x labels; series: [{name, values, color, dashed}]; marks: indices of flagged points (red dots).
+// labels: x labels; series: [{name, values, color, dashed}]; marks: flagged points of the first series, indices or
+// {i, bad, severity, period} (bad: alert red, else amber); tipExtra(i): more tooltip lines for point i.
 export function lineChart({ labels, series, fmtY = String, fmtX = String, fmtTip, marks = [], label = "",
-  width = 760, height = 260, onPoint }) {
+  width = 760, height = 260, onPoint, tipExtra }) {
   const pad = { l: 64, r: 16, t: 16, b: 30 };
   const w = width - pad.l - pad.r;
   const h = height - pad.t - pad.b;
@@ -74,10 +76,12 @@ export function lineChart({ labels, series, fmtY = String, fmtX = String, fmtTip
       "stroke-dasharray": s.dashed ? "5 4" : null, "stroke-linejoin": "round" }));
   }
   const main = series[0];
-  for (const i of marks) {
+  for (const mark of marks) {
+    const { i, bad = true, severity = null, period = null } = typeof mark === "number" ? { i: mark } : mark;
     if (main && finite(main.values[i])) {
-      node.append(svg("circle", { cx: x(i), cy: y(main.values[i]), r: 4.5, fill: COLORS.bad, stroke: "#fff",
-        "stroke-width": 1.5, class: "anomaly" }));
+      node.append(svg("circle", { cx: x(i), cy: y(main.values[i]), r: 4.5, fill: bad ? COLORS.bad : COLORS.warn,
+        stroke: "#fff", "stroke-width": 1.5, class: "anomaly", "data-period": period, "data-severity": severity,
+        "data-bad": String(Boolean(bad)) }));
     }
   }
   // hover: a guide line and an HTML tooltip
@@ -86,7 +90,8 @@ export function lineChart({ labels, series, fmtY = String, fmtX = String, fmtTip
   const guide = svg("line", { y1: pad.t, y2: pad.t + h, stroke: COLORS.text, "stroke-dasharray": "2 3",
     visibility: "hidden" });
   node.append(guide);
-  const overlay = svg("rect", { x: pad.l, y: pad.t, width: w, height: h, fill: "transparent" });
+  const overlay = svg("rect", { x: pad.l, y: pad.t, width: w, height: h, fill: "transparent",
+    cursor: onPoint ? "pointer" : null });
   node.append(overlay);
   const indexAt = (ev) => {
     const box = node.getBoundingClientRect();
@@ -104,6 +109,8 @@ export function lineChart({ labels, series, fmtY = String, fmtX = String, fmtTip
     tip.append(el("strong", { text: fmtX(labels[i], true) }),
       ...series.map((s) => el("div", {}, el("span", { class: "swatch", "data-color": s.color }), `${s.name}: `,
         (fmtTip || fmtY)(s.values[i], i, s))));
+    const extra = tipExtra ? tipExtra(i) : null;
+    if (extra) tip.append(extra);
     tip.querySelectorAll(".swatch").forEach((sw) => { sw.style.background = sw.dataset.color; });
     const box = wrap.getBoundingClientRect();
     const left = ev.clientX - box.left;
@@ -139,8 +146,9 @@ export function sparkline(values, { marks = [], color = COLORS.main, width = 140
   node.append(svg("path", { d: `${d}L${x(values.length - 1)},${height}L${x(0)},${height}Z`, fill: color,
     opacity: 0.08 }), svg("path", { d, fill: "none", stroke: color, "stroke-width": 1.6,
     "vector-effect": "non-scaling-stroke" }));
-  for (const i of marks) {
-    if (finite(values[i])) node.append(svg("circle", { cx: x(i), cy: y(values[i]), r: 2.5, fill: COLORS.bad }));
+  for (const mark of marks) {
+    const { i, bad = true } = typeof mark === "number" ? { i: mark } : mark;
+    if (finite(values[i])) node.append(svg("circle", { cx: x(i), cy: y(values[i]), r: 2.5, fill: bad ? COLORS.bad : COLORS.warn }));
   }
   return node;
 }

@@ -1,5 +1,5 @@
 // Funnel bars and the cohort heatmap (SVG, attributes only; see charts.js).
-import { COLORS, svg } from "./charts.js";
+import { COLORS, svg, textWidth } from "./charts.js";
 import { el } from "./ui.js";
 
 const finite = (v) => typeof v === "number" && Number.isFinite(v);
@@ -76,4 +76,48 @@ export function heatmap({ rows, cols, scaleMax, label = "", firstCol = "", sizeC
     node.append(g);
   });
   return el("div", { class: "chart scroll-x" }, node);
+}
+
+function short(text, room) {
+  let out = String(text);
+  if (textWidth(out, 12) <= room) return out;
+  while (out.length > 1 && textWidth(`${out}…`, 12) > room) out = out.slice(0, -1);
+  return `${out}…`;
+}
+
+// A waterfall from `start` to `end` through signed steps: [{key, label, value}], bars coloured by `tone(step)`
+// ("good"/"bad"/neutral). Each step is a g.waterfall-step[data-step] holding its bar; totals are g.waterfall-total.
+export function waterfallChart({ start, end, steps, fmt, tone = () => "", label = "", width = 640, height = 240 }) {
+  const pad = { l: 12, r: 12, t: 22, b: 40 };
+  const bars = [{ key: "__start", label: start.label, from: 0, to: start.value, total: true }];
+  let level = start.value;
+  for (const s of steps) {
+    bars.push({ key: s.key, label: s.label, from: level, to: level + s.value, value: s.value, tone: tone(s) });
+    level += s.value;
+  }
+  bars.push({ key: "__end", label: end.label, from: 0, to: end.value, total: true });
+  const all = bars.flatMap((b) => [b.from, b.to]).filter(finite);
+  const lo = Math.min(0, ...all);
+  const hi = Math.max(0, ...all) || 1;
+  const h = height - pad.t - pad.b;
+  const y = (v) => pad.t + h - ((v - lo) / (hi - lo || 1)) * h;
+  const slot = (width - pad.l - pad.r) / bars.length;
+  const node = base(width, height, label);
+  node.append(svg("line", { x1: pad.l, x2: width - pad.r, y1: y(0), y2: y(0), stroke: COLORS.grid }));
+  const fill = { good: COLORS.good, bad: COLORS.bad };
+  bars.forEach((b, i) => {
+    const x = pad.l + i * slot + slot * 0.18;
+    const bw = slot * 0.64;
+    const top = y(Math.max(b.from, b.to));
+    const g = svg("g", b.total ? { class: "waterfall-total", "data-total": b.key.slice(2) }
+      : { class: "waterfall-step", "data-step": b.key, "data-value": String(b.value), "data-tone": b.tone || "neutral" });
+    g.append(svg("rect", { x, y: top, width: bw, height: Math.max(1, Math.abs(y(b.from) - y(b.to))), rx: 2,
+      fill: b.total ? COLORS.main : fill[b.tone] || COLORS.compare }),
+    svg("text", { x: x + bw / 2, y: top - 6, "text-anchor": "middle", "font-size": 11, fill: COLORS.strong,
+      text: b.total ? fmt(b.to) : `${b.value > 0 ? "+" : ""}${fmt(b.value)}` }),
+    svg("text", { x: x + bw / 2, y: height - pad.b + 16, "text-anchor": "middle", fill: COLORS.text,
+      text: short(b.label, slot - 4) }, svg("title", { text: b.label })));
+    node.append(g);
+  });
+  return el("div", { class: "chart waterfall" }, node);
 }

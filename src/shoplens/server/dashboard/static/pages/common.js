@@ -1,12 +1,14 @@
 // What several pages share: metric queries cut to the metrics the filters allow, metric table columns with
-// benchmark colouring, metric tables with drill-down, KPI cards with change arrows, sparklines and anomaly flags.
-import { cached } from "../api.js";
+// benchmark colouring, metric tables with drill-down, KPI cards with change arrows, sparklines, anomaly flags, why?.
+import { chartMarks, loadAnomalies } from "../anomalies.js";
+import { cached, errorText } from "../api.js";
 import { sparkline } from "../charts.js";
 import { fmtChange, fmtMetric } from "../format.js";
 import { dimName, lang, metricDefinition, metricName, t, valueName } from "../i18n.js";
 import { compareParam, dataRange, hasData, metricInfo, metricParams, setFilter, state, storeInfo, usable }
   from "../state.js";
 import { el, emptyState, note, tableCard } from "../ui.js";
+import { openWhy } from "../why.js";
 
 // An empty result: "import X" when the store has no such rows at all; "pick dates within the data" when the dates
 // are outside it; "nothing matches these filters" when filters are set on dates with data (not a date problem).
@@ -95,18 +97,6 @@ export async function metricTable({ title, sub, id, name, dim, ids, ctx, drill =
   return { node, rows, data };
 }
 
-// Days far from the period's median (robust z-score > 3.5 with the MAD), as indices.
-export function anomalies(values) {
-  const vals = values.filter((v) => typeof v === "number" && Number.isFinite(v));
-  if (vals.length < 7) return [];
-  const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1;
-    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
-  const med = median(vals);
-  const mad = median(vals.map((v) => Math.abs(v - med))) * 1.4826;
-  if (!mad) return [];
-  return values.flatMap((v, i) => (typeof v === "number" && Math.abs(v - med) / mad > 3.5 ? [i] : []));
-}
-
 // The change arrow of a KPI: green when the move is good for the metric (catalog `good`), red when bad.
 export function changeNode(id, change, hasCompare) {
   const m = metricInfo(id) || {};
@@ -123,14 +113,17 @@ export function changeNode(id, change, hasCompare) {
     ` ${fmtChange(change)} `, el("span", { class: "cmp-label", text: t(`cmp.short.${state.compare}`) }));
 }
 
-// KPI cards for `ids`: totals with the comparison, a sparkline per card from the daily rows.
-export function kpiCard(id, total, daily, currency, { skipped = false, onSelect, selected = false } = {}) {
+// KPI cards for `ids`: totals with the comparison, a sparkline per card from the daily rows, the days
+// GET /api/v1/anomalies flagged (`flags`: its records for this metric) and a "why?" button (`onWhy`).
+export function kpiCard(id, total, daily, currency, { skipped = false, onSelect, selected = false, flags = [],
+  onWhy = null } = {}) {
   const m = metricInfo(id) || {};
   const cmp = compareParam();
   const raw = total ? total[id] : null;
   const series = daily.map((r) => r[id]);
-  const marks = anomalies(series);
-  const flagged = marks.map((i) => daily[i].period);
+  const marks = chartMarks(flags, daily.map((r) => r.period));
+  const flagged = flags.map((a) => a.period);
+  const bad = flags.some((a) => a.bad);
   const target = total && typeof total[`${id}__target`] === "number"
     ? el("div", { class: `kpi-target ${total[`${id}__attainment`] < 1 ? "bad" : ""}`, text: t("ov.target", {
       target: fmtMetric(total[`${id}__target`], m.unit, currency),
@@ -138,7 +131,7 @@ export function kpiCard(id, total, daily, currency, { skipped = false, onSelect,
     : (total && typeof total[`${id}__benchmark`] === "number"
       ? el("div", { class: "kpi-target", text: t("ov.benchmark", { v: fmtMetric(total[`${id}__benchmark`], m.unit, currency) }) })
       : null);
-  const card = el("div", { class: `kpi-card ${flagged.length ? "anomalous" : ""} ${selected ? "selected" : ""}`.trim(),
+  const card = el("div", { class: `kpi-card ${bad ? "anomalous" : ""} ${selected ? "selected" : ""}`.trim(),
     "data-kpi": id, "data-raw": typeof raw === "number" ? String(raw) : "",
     tabindex: onSelect ? "0" : null, role: onSelect ? "button" : null, "aria-pressed": onSelect ? String(selected) : null,
     title: skipped ? t("na.filter") : metricDefinition(id) },
@@ -148,8 +141,11 @@ export function kpiCard(id, total, daily, currency, { skipped = false, onSelect,
     : changeNode(id, total ? total[`${id}__${cmp}_change`] : null, Boolean(cmp)),
   target,
   el("div", { class: "kpi-spark" }, skipped ? null : sparkline(series, { marks })),
-  flagged.length ? el("div", { class: "kpi-flag", title: t("ov.anomalyTip", { days: flagged.join(", ") }),
-    text: `⚠ ${t("ov.anomaly", { n: flagged.length })}` }) : null);
+  flagged.length ? el("div", { class: `kpi-flag ${bad ? "bad" : ""}`.trim(), "data-days": flagged.join(","),
+    title: t("ov.anomalyTip", { days: flagged.join(", ") }), text: `⚠ ${t("ov.anomaly", { n: flagged.length })}` }) : null,
+  onWhy && !skipped ? el("button", { type: "button", class: "link why-button kpi-why", "data-kpi": id,
+    title: t("why.cardTip"), text: t("why.button"), onclick: (ev) => { ev.stopPropagation(); onWhy(id); },
+    onkeydown: (ev) => ev.stopPropagation() }) : null);
   if (onSelect) {
     card.addEventListener("click", () => onSelect(id));
     card.addEventListener("keydown", (ev) => { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); onSelect(id); } });
@@ -181,10 +177,21 @@ export function groupIds(groups, dim = null) {
     .filter((m) => groups.includes(m.group) && (!dim || (m.dimensions || []).includes(dim))).map((m) => m.id);
 }
 
+// The anomalies of `ids` for the KPI cards; a failure leaves the cards without flags (the numbers still show).
+export async function anomaliesOrNone(ids) {
+  try {
+    return await loadAnomalies(usable(ids).ok);
+  } catch (exc) {
+    console.warn(exc);
+    return { byMetric: {}, records: [], note: errorText(exc), failed: true };
+  }
+}
+
 // A grid of KPI cards (no trend selection) for `ids`, with a note for metrics the filters leave out.
 export async function kpiGrid(ids) {
-  const data = await kpiData(ids);
+  const [data, marks] = await Promise.all([kpiData(ids), anomaliesOrNone(ids)]);
   const grid = el("div", { class: "kpi-grid" }, ids.filter((id) => metricInfo(id)).map((id) =>
-    kpiCard(id, data.total, data.daily, data.currency, { skipped: data.skipped.includes(id) })));
+    kpiCard(id, data.total, data.daily, data.currency, { skipped: data.skipped.includes(id),
+      flags: marks.byMetric[id] || [], onWhy: (m) => openWhy(m, { currency: data.currency }) })));
   return el("div", {}, skippedNote(data.skipped), dataNotes(data.notes), grid);
 }
