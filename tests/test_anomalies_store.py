@@ -94,6 +94,19 @@ def test_traffic_drop_on_one_device_is_found(shop: Path) -> None:
     assert {a["period"] for a in conv["anomalies"]} <= {CONVERSION_DAY.isoformat()}
 
 
+def test_days_after_the_last_export_are_not_judged_as_zeros(shop: Path) -> None:
+    """A range running past the data's last day: those days have no value (nothing was exported yet), so no
+    "visitors fell to 0" anomaly; only the collapse inside the data is found (the dashboard once showed high,
+    bad anomalies for every day after the end)."""
+    end = START + timedelta(days=DAYS - 1)
+    with shoplens.connect(str(shop), read_only=True) as wh:
+        out = shoplens.anomalies(wh, "uv,gmv,conversion_rate", by="channel", start=LAST_WEEKS["start"],
+                                 end=end + timedelta(days=10)).to_dict()
+    assert all(a["period"] <= end.isoformat() for a in out["anomalies"]), out["anomalies"]
+    assert any(a["period"] == CONVERSION_DAY.isoformat() for a in out["anomalies"])
+    assert out["checked"]["skipped"]["no_value"] >= 10 * 3 * 2  # 10 days x 3 metrics x 2 channels
+
+
 def test_expected_value_matches_plain_sql(shop: Path) -> None:
     """The expected paid_search conversion of the collapse day = median of its 6 previous same weekdays, with
     visitors and buyers counted by plain SQL over the raw tables."""

@@ -110,7 +110,7 @@ def anomalies(wh: Any, metrics: list[str] | str | None = None, *, by: str | None
     if rows.empty:
         return AnomalyResult(span.start, span.end, ids, by, sensitivity, [], checked, notes)
     rows["_day"] = pd.to_datetime(rows["period"]).dt.date
-    all_days = [first + timedelta(days=i) for i in range((span.end - first).days + 1)]
+    covered = rows.groupby("store")["_day"].agg(["min", "max"])  # a store's days with data: no zeros beyond them
     for key, part in rows.groupby(dims, dropna=False, sort=True):
         key = key if isinstance(key, tuple) else (key,)
         store_id, dim_values = str(key[0]), dict(zip(dims[1:], key[1:], strict=True))
@@ -118,6 +118,9 @@ def anomalies(wh: Any, metrics: list[str] | str | None = None, *, by: str | None
             dim_values = {"store": store_id}
         excluded = excluded_days(calendar.spans(store_id, first, span.end), calendar.before, calendar.after)
         indexed = part.set_index("_day")
+        lo, hi = covered.loc[store_id, "min"], covered.loc[store_id, "max"]
+        all_days = [first + timedelta(days=i) for i in range((span.end - first).days + 1)]
+        all_days = [d for d in all_days if lo <= d <= hi]
         for m in ids:
             values = _series(indexed, m, all_days, engine.catalog.is_additive(m))
             if all(v is None for v in values.values()):
@@ -137,7 +140,8 @@ def _plain(value: Any) -> Any:
 
 
 def _series(indexed: pd.DataFrame, metric: str, days: list[date], additive: bool) -> dict[date, float | None]:
-    """A metric by day; a day without a row is 0 for an additive metric (nothing happened), else no value."""
+    """A metric by day; a day without a row is 0 for an additive metric (nothing happened), else no value.
+    ``days`` are the store's days with data: after its last export or before its first there is no value."""
     col = indexed[metric] if metric in indexed.columns else pd.Series(dtype="float64")
     out: dict[date, float | None] = {}
     seen = col.notna().any()
