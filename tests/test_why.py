@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
 import subprocess
 import sys
@@ -149,6 +150,11 @@ def test_cli_json_equals_python(demo_db: Path, incident: dict[str, Any]) -> None
     assert json.loads(out.stdout) == json.loads(json.dumps(incident))
     bad = subprocess.run([*args[:7], "--date", "2026-10-27", "--by", "chanel"], capture_output=True, text=True)
     assert bad.returncode != 0 and "Traceback" not in bad.stderr and "chanel" in bad.stderr + bad.stdout
+    table = subprocess.run(args[:-2], capture_output=True, text=True, check=True,
+                           env={**os.environ, "COLUMNS": "200", "SHOPLENS_LANG": "en"}).stdout
+    conv = next(f for f in incident["factors"] if f["factor"] == "conversion_rate")  # each factor in its unit
+    row = next(line for line in table.splitlines() if "Payment conversion rate" in line)
+    assert f"{conv['value'] * 100:.2f}%" in row and f"{conv['reference_value'] * 100:.2f}%" in row, row
 
 
 def test_rest_equals_python_and_keeps_stores(demo_db: Path, incident: dict[str, Any],

@@ -46,6 +46,42 @@ def _num(value: Any, places: int = 2) -> str:
     return "—" if value is None else f"{value:,.{places}f}"
 
 
+def _units() -> dict[str, str]:
+    from shoplens.metrics import load_catalog
+
+    return {m.id: m.unit for m in load_catalog().metrics.values()}
+
+
+def _in_unit(value: Any, unit: str | None, change: bool = False) -> str:
+    """A value in its metric's unit; a change of a percentage in points (``-1.20 pp``)."""
+    from shoplens.metrics.format import format_value
+
+    if value is None or unit is None:
+        return _num(value, 2 if change else 4)
+    if change and unit == "percent":
+        return f"{value * 100:+,.2f} pp"
+    return format_value(value, unit, lang())
+
+
+def _factor_name(factor: str) -> str:
+    from shoplens.analyses.why.words import FACTOR_NAMES
+    from shoplens.metrics import load_catalog
+
+    metric = load_catalog().metrics.get(factor)
+    if metric is not None:
+        return metric.zh if lang() == "zh" else metric.en
+    en, zh = FACTOR_NAMES.get(factor, (factor, factor))
+    return zh if lang() == "zh" else en
+
+
+def _print_factors(title: str, factors: list[dict[str, Any]], units: dict[str, str], metric_unit: str | None) -> None:
+    rows = [[_factor_name(f["factor"]), _in_unit(f["value"], units.get(f["factor"], "number")),
+             _in_unit(f["reference_value"], units.get(f["factor"], "number")),
+             _in_unit(f["contribution"], metric_unit, True)] for f in factors]
+    console.print(rich_table(title, [t("why_factor"), t("why_now"), t("why_before"), t("why_contribution")], rows,
+                             numeric=(1, 2, 3)))
+
+
 def _pct(value: Any) -> str:
     return "—" if value is None else f"{value:.1%}"
 
@@ -60,15 +96,14 @@ def _show(result: Any, fmt: Format) -> None:
         print_csv(list(frame.columns), frame.values.tolist())
         return
     console.print(data["summary"][lang()], highlight=False, markup=False)
+    units = _units()
+    unit = units.get(data["metric"])
     if data["factors"]:
-        rows = [[f["factor"], _num(f["value"], 4), _num(f["reference_value"], 4), _num(f["contribution"])]
-                for f in data["factors"]]
-        console.print(rich_table(t("why_factors_title").format(metric=data["metric"]),
-                                 [t("why_factor"), t("why_now"), t("why_before"), t("why_contribution")],
-                                 rows, numeric=(1, 2, 3)))
+        _print_factors(t("why_factors_title").format(metric=data["metric"]), data["factors"], units, unit)
     for d in data["dimensions"]:
-        rows = [[("★ " if v["explains"] else "") + v["value"], _num(v["value_now"], 4), _num(v["value_before"], 4),
-                 _num(v["contribution"], 4), _pct(v["share"]), _num(v["rate_effect"], 4), _num(v["mix_effect"], 4)]
+        rows = [[("★ " if v["explains"] else "") + v["value"], _in_unit(v["value_now"], unit),
+                 _in_unit(v["value_before"], unit), _in_unit(v["contribution"], unit, True), _pct(v["share"]),
+                 _in_unit(v["rate_effect"], unit, True), _in_unit(v["mix_effect"], unit, True)]
                 for v in d["values"][:TABLE_VALUES]]
         title = t("why_dim_title").format(dim=d["dimension"], ep=_pct(d["explanatory_power"]), s=f"{d['surprise']:.4f}")
         console.print(rich_table(title, [t("why_value"), t("why_now"), t("why_before"), t("why_contribution"),
@@ -77,11 +112,8 @@ def _show(result: Any, fmt: Format) -> None:
     for d in data["dimensions"][:1]:  # the best dimension's detailed values, each over its own factors
         for v in d["values"]:
             if v["factors"]:
-                rows = [[f["factor"], _num(f["value"], 4), _num(f["reference_value"], 4), _num(f["contribution"])]
-                        for f in v["factors"]]
-                console.print(rich_table(t("why_factors_title").format(metric=f"{d['dimension']}={v['value']}"),
-                                         [t("why_factor"), t("why_now"), t("why_before"), t("why_contribution")],
-                                         rows, numeric=(1, 2, 3)))
+                _print_factors(t("why_factors_title").format(metric=f"{d['dimension']}={v['value']}"), v["factors"],
+                               units, unit)
     console.print(t("why_explains"), highlight=False, markup=False)
     for note in data["notes"]:
         console.print(f"* {note[lang()]}", highlight=False, markup=False)
