@@ -7,7 +7,7 @@ DEMO_DB ?= demo.duckdb
 BENCH_EVENTS ?= 1M
 PORT ?= 8000
 
-.PHONY: demo serve test install lint docs bench bench-import bench-metrics bench-behaviour bench-api bench-memory bench-deps browser-deps clean
+.PHONY: demo serve test install lint docs bench bench-import bench-metrics bench-behaviour bench-api bench-memory bench-monitor bench-deps browser-deps clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,7 @@ bench: bench-deps
 	$(BIN)/python bench/behaviour_bench.py --events $(BENCH_EVENTS) --out docs/performance.md
 	$(BIN)/python bench/api_bench.py --events $(BENCH_EVENTS) --out docs/performance.md
 	$(BIN)/python bench/memory_bench.py --out docs/performance.md
+	$(BIN)/python bench/monitor_bench.py --events $(BENCH_EVENTS) --out docs/performance.md
 
 ## chdb (ClickHouse in-process) is only needed by the behaviour benchmark's comparison.
 bench-deps: install
@@ -84,6 +85,10 @@ bench-import: install
 
 bench-metrics: install
 	$(BIN)/python bench/metrics_bench.py --events $(BENCH_EVENTS) --out docs/performance.md
+
+## Root cause, anomalies and alerts as whole CLI processes (target: 3 s cold at 20 M events).
+bench-monitor: install
+	$(BIN)/python bench/monitor_bench.py --events $(BENCH_EVENTS) --out docs/performance.md
 
 ## Peak RSS (and time) of the biggest inputs: a 20 M-event demo build, a 3 M-row CSV, a 2 GB gzip, a 3 GB line.
 bench-memory: install
