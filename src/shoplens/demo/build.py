@@ -59,9 +59,10 @@ Design
 
 Size and time (measured on the 2-core, 24 GB dev machine, default 512 MiB memory limit)
     Default (2M events, 180 days, 1 store): ~513k sessions, ~30k orders (26k paid), ~37k
-    order lines, 376 SKUs, ~20k customers, ~127k inventory rows, ~26k shipments; 16-18 s
-    (about as much CPU: the 300k-event default it replaced took 4-5 s), peak RSS 0.57 GB, a
-    64 MB warehouse (2M rather than less: see "The incident" above). 10M events: 34 s on the
+    order lines, 376 SKUs, ~20k customers, ~127k inventory rows, ~26k shipments; 7.7 s on the
+    quiet machine (10.5 s of CPU), 16-18 s while other work shares the CPUs (the 300k-event
+    default it replaced: 2.3 s, 4-5 s shared), peak RSS 0.58 GB, a 64 MB warehouse (2M rather
+    than less: see "The incident" above). 10M events: 34 s on the
     idle machine (54 s of CPU), peak RSS 0.86 GB; 20M events: 123 s, peak RSS 1.0 GB
     (docs/performance.md, "Memory", has the bench's figures, taken while other work shared the
     CPUs: 20M in 169 s wall, 134 s CPU).
