@@ -1,8 +1,8 @@
 """The demo generator: every realism property is checked from the warehouse with SQL.
 
-The statistical checks use one default-sized build (300k events: the incident channel needs a few
-dozen purchases in its comparison window to be told apart from noise); determinism, rebuilds and
-multi-store isolation use small builds.
+The statistical checks use one 300k-event build (a seventh of the 2M default, to keep the suite fast;
+enough for the incident channel's few dozen purchases in its comparison window to be told apart from
+noise over three days pooled); determinism, rebuilds and multi-store isolation use small builds.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ def headline(wh: Any, store: str) -> Any:
 def register(app: typer.Typer) -> None:
     @app.command("demo")
     def demo_command(
-        events: Annotated[int, typer.Option("--events", help="Behaviour events per store / 每店事件数")] = 300_000,
+        events: Annotated[int, typer.Option("--events", help="Behaviour events per store / 每店事件数")] = 2_000_000,
         days: Annotated[int, typer.Option("--days", help="Days of history / 天数")] = 180,
         seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same data) / 随机种子")] = 7,
         stores: Annotated[int, typer.Option(

@@ -25,8 +25,21 @@ What it looks like
 
 The incident
     For alerting work, payment conversion on ``paid_search`` collapses for three days about
-    three weeks before the end (purchases -85 %, traffic and spend unchanged), on days clear of
-    promotions. ``DemoSummary.incident`` says where.
+    three weeks before the end (purchases -95 %, traffic and spend unchanged), on days clear of
+    promotions. ``DemoSummary.incident`` says where. The default size is chosen so that a fair
+    detector finds it: paid_search (the biggest channel, ~26 % of visitors) has a median of ~730
+    visitors and ~43 paying buyers a day, so a day's conversion (~5.9 %) varies by about
+    sqrt(43)/43 ≈ 15 % of itself; the incident days' 0.3-0.7 % score -7.6, -10.4 and -10.7
+    (``shoplens anomalies conversion_rate --by channel``: high severity, band ±3.5). At 300k
+    events (~5 buyers a day) the same collapse scores -2.4, -2.6 and -4.3: lost in the noise.
+    The store level does not collapse with it: store conversion falls 33 %, 29 % and 16 % (4.9 %
+    → 3.3 % on the first day), just inside its band (scores -3.5, -3.4, -1.8), while store GMV
+    falls out of its band on the first two days (-4.1, -5.1): the cause is found by channel.
+    False alarms (high severity, default metrics and sensitivity, 2026-07-01..11-15, incident
+    days left out; README "Anomalies / 异常检测"): store level 6 in 960 judged days (0.56 per
+    metric per 90 days; all in early July, as 618's new buyers return; 0 from August on); by
+    channel 41 in 5,208 judged channel-days (0.71 per metric and channel per 90 days; 0.23 from
+    August on). 618 and 11.11 raise none: their shapes lie inside the detector's shipped calendar.
 
 Design
     Generation is vectorised numpy, one local day at a time in batches of ≤ 50k sessions, each
@@ -45,11 +58,14 @@ Design
     refused unless ``force`` (the CLI then creates no demo login: see server.accounts).
 
 Size and time (measured on the 2-core, 24 GB dev machine, default 512 MiB memory limit)
-    Default (300k events, 180 days, 1 store): ~77k sessions, ~4.2k orders (3.6k paid),
-    ~5.2k order lines, 234 SKUs, ~2.8k customers, ~80k inventory rows, ~3.5k shipments;
-    3-5 seconds, a 13 MB warehouse. 10M events: 34 s on the idle machine (54 s of CPU), peak
-    RSS 0.86 GB; 20M events: 123 s, peak RSS 1.0 GB (docs/performance.md, "Memory", has the
-    bench's figures, taken while other work shared the CPUs: 20M in 169 s wall, 134 s CPU).
+    Default (2M events, 180 days, 1 store): ~513k sessions, ~30k orders (26k paid), ~37k
+    order lines, 376 SKUs, ~20k customers, ~127k inventory rows, ~26k shipments; 7.7 s on the
+    quiet machine (10.5 s of CPU), 16-18 s while other work shares the CPUs (the 300k-event
+    default it replaced: 2.3 s, 4-5 s shared), peak RSS 0.58 GB, a 64 MB warehouse (2M rather
+    than less: see "The incident" above). 10M events: 34 s on the
+    idle machine (54 s of CPU), peak RSS 0.86 GB; 20M events: 123 s, peak RSS 1.0 GB
+    (docs/performance.md, "Memory", has the bench's figures, taken while other work shared the
+    CPUs: 20M in 169 s wall, 134 s CPU).
     Most of the time is DuckDB writing the rows; generating them takes ~1 s per million events.
 """
 
@@ -154,7 +170,7 @@ def _delete(con: Any, store_ids: list[str]) -> None:
 
 
 @within_memory_limit(lambda wh: None)
-def build_demo(wh: Warehouse, *, events: int = 300_000, days: int = 180, seed: int = 7, stores: int = 1,
+def build_demo(wh: Warehouse, *, events: int = 2_000_000, days: int = 180, seed: int = 7, stores: int = 1,
                end_date: date = date(2026, 11, 15), progress: ProgressFactory | None = None,
                force: bool = False) -> DemoSummary:
     """(Re)build the demo store(s) in ``wh``; see the module docstring. ``events`` is per store.

@@ -1,11 +1,13 @@
 """The demo's calendar: traffic/conversion multipliers per local day and region, and the incident.
 
 Promotions are shapes around a peak day (warm-up, waves, peak, hangover) so their lift looks like
-the real thing: 618 (June 18) and 11.11 (Nov 1-11, peak on the 11th) for Chinese shoppers, Black
-Friday/Cyber Monday for the rest. A range without June 18 gets a "mid_year" promo of the same
+the real thing: 618 (June 18) and 11.11 (Oct 30 - Nov 11, peak on the 11th) for Chinese shoppers,
+Black Friday/Cyber Monday for the rest. Each shape stays inside the span the anomaly detector's shipped
+calendar marks for it (618: 06-01..06-18, 双11: 10-31..11-11, plus its day before and 3 days after), so
+a promotion raises no anomaly on the demo. A range without June 18 gets a "mid_year" promo of the same
 shape in its middle, so every demo has two big promotions to compare. The incident window is
-placed ~3 weeks before the end on days with no promotion in it or the two weeks before it, so
-its effect is not confounded with a promo.
+placed ~3 weeks before the end on days with no promotion in it, the two weeks before it or the
+two days after it, so its effect is not confounded with a promo.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ def _span(a: int, b: int, f: tuple[float, float, float, float]) -> Shape:
 SHAPE_618: Shape = {**_span(-18, -15, (1.5, 1.15, 1.15, 0.10)), **_span(-14, -3, (1.08, 1.1, 1.0, 0.03)),
                     **_span(-2, -1, (1.6, 1.3, 1.1, 0.08)), 0: (2.8, 1.25, 1.5, 0.15),
                     **_span(1, 2, (0.85, 0.9, 0.95, 0.0))}
-SHAPE_1111: Shape = {**_span(-14, -11, (1.15, 1.3, 0.9, 0.0)), **_span(-10, -8, (1.9, 1.2, 1.3, 0.12)),
+SHAPE_1111: Shape = {**_span(-12, -11, (1.15, 1.3, 0.9, 0.0)), **_span(-10, -8, (1.9, 1.2, 1.3, 0.12)),
                      **_span(-7, -1, (1.25, 1.5, 0.85, 0.05)), 0: (4.0, 1.3, 1.8, 0.18),
                      **_span(1, 3, (0.8, 0.9, 0.9, 0.0))}
 SHAPE_BF: Shape = {**_span(-7, -1, (1.2, 1.2, 1.0, 0.05)), 0: (3.0, 1.2, 1.6, 0.20),
@@ -126,9 +128,9 @@ class Calendar:
     def incident_dict(self) -> dict[str, str]:
         a, b = self.incident
         return {"channel": INCIDENT_CHANNEL, "start": self.days[a].isoformat(), "end": self.days[b].isoformat(),
-                "what": f"payment conversion on {INCIDENT_CHANNEL} collapses (purchases -85%) while its traffic "
+                "what": f"payment conversion on {INCIDENT_CHANNEL} collapses (purchases -95%) while its traffic "
                         "and ad spend continue; checkouts leave unpaid orders that get cancelled",
-                "what_zh": f"{INCIDENT_CHANNEL} 渠道的支付转化骤降（购买 -85%），但流量和广告花费照常；"
+                "what_zh": f"{INCIDENT_CHANNEL} 渠道的支付转化骤降（购买 -95%），但流量和广告花费照常；"
                            "下单后未支付的订单随后被取消"}
 
 
@@ -163,9 +165,10 @@ def build_calendar(end: date, n_days: int, tz: str) -> Calendar:
 
 
 def _place_incident(promo: list[str | None], n: int) -> tuple[int, int]:
-    """Three days ~3 weeks before the end, with a promo-free window and two promo-free weeks before."""
+    """Three days ~3 weeks before the end, promo-free with two promo-free weeks before and two days after
+    (the channel's recovery shows on ordinary days before a promotion's warm-up starts)."""
     first = max(n - 21, 0)
     for a in range(first, 14, -1):
-        if all(promo[i] is None for i in range(a - 14, min(a + 3, n))):
+        if all(promo[i] is None for i in range(a - 14, min(a + 5, n))):
             return a, min(a + 2, n - 1)
     return first, min(first + 2, n - 1)
