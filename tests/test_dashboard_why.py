@@ -34,7 +34,8 @@ from test_dashboard_browser import (
 server, dashboard, api = browser_tests.server, browser_tests.dashboard, browser_tests.api
 browser, new_tab, tab = browser_tests.browser, browser_tests.new_tab, browser_tests.tab
 
-OCTOBER = ("2026-10-01", "2026-10-31")  # the demo's payment-conversion dip of 2026-10-09 (README "Anomalies")
+OCTOBER = ("2026-10-01", "2026-10-31")  # holds the demo's incident (paid_search payment conversion, 10-25..27)
+INCIDENT_DAY = "2026-10-26"  # store GMV leaves its band that day (README "Anomalies")
 WHY_BY = "channel,device,country,category,new_vs_returning,member_tier"
 
 
@@ -65,8 +66,8 @@ def test_markers_are_the_anomalies_the_api_returns(tab: Tab, api: httpx.Client) 
     wait_ready(tab, "overview")
     set_range(tab, *OCTOBER)
     want = store_anomalies(api, *OCTOBER)
-    # the README's example day, found by the server's detector: the page must show it, bad, on its metric
-    assert any(a["metric"] == "conversion_rate" and a["period"] == "2026-10-09" and a["bad"] for a in want), want
+    # the incident, found by the server's detector at store level on GMV: the page must show it, bad
+    assert any(a["metric"] == "gmv" and a["period"] == INCIDENT_DAY and a["bad"] for a in want), want
     for kpi in KPIS:
         mine = sorted((a["period"], str(a["bad"]).lower(), a["severity"]) for a in want if a["metric"] == kpi)
         page.click(f'.kpi-card[data-kpi="{kpi}"]')
@@ -82,15 +83,15 @@ def test_markers_are_the_anomalies_the_api_returns(tab: Tab, api: httpx.Client) 
         assert sorted(filter(None, (days or "").split(","))) == sorted(p for p, _, _ in mine), (kpi, days, mine)
 
     # the tooltip of the marked day: its value, expected value, band and severity
-    page.click('.kpi-card[data-kpi="conversion_rate"]')
-    dip = next(a for a in want if a["metric"] == "conversion_rate" and a["period"] == "2026-10-09")
-    box = page.locator('#trend-chart circle.anomaly[data-period="2026-10-09"]').bounding_box()
+    page.click('.kpi-card[data-kpi="gmv"]')
+    dip = next(a for a in want if a["metric"] == "gmv" and a["period"] == INCIDENT_DAY)
+    box = page.locator(f'#trend-chart circle.anomaly[data-period="{INCIDENT_DAY}"]').bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     tip = page.locator("#trend-chart .chart-tip .tip-anomaly.bad")
     tip.wait_for(state="visible")
     text = tip.inner_text()
     for value in ("value", "expected", "lower", "upper"):
-        assert f"{dip[value] * 100:.2f}%" in text, f"{value} {dip[value]} not in the tooltip {text!r}"
+        assert f"{dip[value]:,.2f}" in text, f"{value} {dip[value]} not in the tooltip {text!r}"  # CNY, 2 places
     assert ("中" if lang(tab) == "zh-CN" else "medium") in text and dip["severity"] == "medium", text
 
     bad = sorted((a["metric"], a["period"], a["severity"]) for a in want if a["bad"])
@@ -143,16 +144,17 @@ def test_why_from_a_point_of_the_trend_chart(tab: Tab, api: httpx.Client) -> Non
     page = tab.page
     wait_ready(tab, "overview")
     set_range(tab, *OCTOBER)
-    page.click('.kpi-card[data-kpi="conversion_rate"]')
-    box = page.locator('#trend-chart circle.anomaly[data-period="2026-10-09"]').bounding_box()
+    page.click('.kpi-card[data-kpi="gmv"]')
+    box = page.locator(f'#trend-chart circle.anomaly[data-period="{INCIDENT_DAY}"]').bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    answered(tab, "/api/v1/why", metric="conversion_rate", date="2026-10-09", compare="wow")
+    answered(tab, "/api/v1/why", metric="gmv", date=INCIDENT_DAY, compare="wow")
     eventually(tab, lambda: _equal(panel_state(tab), "ready", "why panel state"))
-    want = api_json(api, "/api/v1/why", {"metric": "conversion_rate", "date": "2026-10-09", "compare": "wow",
-                                         "by": WHY_BY})
+    want = api_json(api, "/api/v1/why", {"metric": "gmv", "date": INCIDENT_DAY, "compare": "wow", "by": WHY_BY})
     key = "zh" if lang(tab) == "zh-CN" else "en"
     assert page.inner_text("#why-summary").strip() == want["summary"][key]
-    assert want["factors"] == [] and page.locator("#why-no-factors").count() == 1  # only GMV has a factor tree
+    assert "paid_search" in want["summary"]["en"]  # the incident's channel, named from the chart's point
+    steps = page.eval_on_selector_all("#why-waterfall g.waterfall-step", "els => els.map(e => e.dataset.step)")
+    assert steps == [f["factor"] for f in want["factors"]], steps
 
 
 def test_why_errors_show_inline(tab: Tab, api: httpx.Client) -> None:
