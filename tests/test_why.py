@@ -78,6 +78,10 @@ def test_incident_names_paid_search_and_its_conversion(incident: dict[str, Any])
     assert "paid_search" in incident["summary"]["en"] and "payment conversion" in incident["summary"]["en"]
     assert "visitors held" in incident["summary"]["en"]
     assert "paid_search" in incident["summary"]["zh"] and "支付转化率" in incident["summary"]["zh"]
+    # other channels rose that day: paid_search alone fell by more than the store did, said so (not "explains 155%")
+    assert top["share"] > 1 and "alone fell by more than the store" in incident["summary"]["en"]
+    assert f"({top['share'] * 100:.0f}% of the fall)" in incident["summary"]["en"]
+    assert "单独的下降就超过了全店" in incident["summary"]["zh"]
 
 
 def test_channel_values_match_plain_sql(demo_db: Path, incident: dict[str, Any]) -> None:
