@@ -1,6 +1,6 @@
 """The ``alerts`` table (migration 7) and its history: what the alert rules found, one row per rule + scope + day.
 
-``key`` = rule | store | dims (JSON, sorted keys) | day is unique: checking the same day again finds the row
+``key`` = rule | metric | store | dims (JSON, sorted keys) | day is unique: checking the same day again finds the row
 and only refreshes its numbers and message when a later import changed them (its status stays); ``alert_events``
 keeps the history (opened, updated with the old and new value, acknowledged, resolved; each with time and note).
 Ids are small whole numbers (``shoplens alerts ack 12``). Timestamps are UTC. The evaluation lives in
@@ -37,8 +37,9 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def alert_key(rule: str, store: str, dims: dict[str, Any], period: str) -> str:
-    return f"{rule}|{store}|{json.dumps(dims, sort_keys=True, ensure_ascii=False)}|{period}"
+def alert_key(rule: str, metric: str | None, store: str, dims: dict[str, Any], period: str) -> str:
+    """The identity of an alert: the metric is part of it because one anomaly rule watches several metrics."""
+    return f"{rule}|{metric}|{store}|{json.dumps(dims, sort_keys=True, ensure_ascii=False)}|{period}"
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -53,7 +54,7 @@ def save_alerts(con: Any, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
     now, out = _now(), []
     next_id = int(con.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {ALERTS}").fetchone()[0])
     for a in found:
-        key = alert_key(a["rule"], a["store"], a["dims"], a["period"])
+        key = alert_key(a["rule"], a["metric"], a["store"], a["dims"], a["period"])
         row = con.execute(f"SELECT id, value, reference, status, message_en, message_zh FROM {ALERTS} WHERE key = ?",
                           [key]).fetchone()
         cause = None if a.get("root_cause") is None else json.dumps(a["root_cause"], ensure_ascii=False)
@@ -65,7 +66,7 @@ def save_alerts(con: Any, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
                          cause, now, now])
             con.execute(f"INSERT INTO {EVENTS} VALUES (?, ?, 'opened', 'open', NULL, ?, ?)",
                         [next_id, now, a["value"], a["reference"]])
-            out.append({**a, "id": next_id, "status": "open", "stored": "new"})
+            out.append({**get_alert(con, next_id), "stored": "new"})
             next_id += 1
             continue
         alert_id, value, reference, status, en, zh = row
