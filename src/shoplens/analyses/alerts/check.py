@@ -76,10 +76,10 @@ def _all(wh: Any) -> list[StoreInfo]:
 
 
 def _no_value_note(rule: Rule, store: str, day: date) -> dict[str, str]:
-    return {"en": f"{rule.id}: store {store} has no value of {rule.metric} on {day} (it lacks the data, e.g. "
-                  "visitors need events, or the denominator is 0): skipped",
-            "zh": f"{rule.id}：店铺 {store} 在 {day} 没有 {rule.metric} 的值（缺少数据，例如访客数需要行为事件，"
-                  "或分母为 0），已跳过"}
+    return {"en": f"{rule.id}: store {store} has no value of {rule.metric} on {day} (no data for it that day, "
+                  "e.g. visitors need events, or its denominator is 0): skipped",
+            "zh": f"{rule.id}：店铺 {store} 在 {day} 没有 {rule.metric} 的值（当天没有相应数据，例如访客数需要行为"
+                  "事件，或分母为 0），已跳过"}
 
 
 def alerts_check(wh: Any, *, day: date | None = None, store: str | list[str] | None = None,

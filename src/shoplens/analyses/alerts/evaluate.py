@@ -28,6 +28,10 @@ def _ratio(value: float | None, reference: float | None) -> float | None:
     return round(value / reference - 1, 10)
 
 
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(float(x), 10)  # as the engine's rows
+
+
 def _rows(engine: Any, rule: Rule, metric: str, store: str, start: date, end: date, **opts: Any) -> list[dict]:
     where = {k: v for k, v in rule.scope.items() if k != "store"}
     by = ["store"] + ([rule.by] if rule.by else [])
@@ -62,6 +66,7 @@ def _daily(engine: Any, rule: Rule, metric: str, store: str, first: date, day: d
 def _alert(rule: Rule, engine: Any, store: str, dims: dict[str, Any], day: date, value: float | None,
            reference: float | None, metric: str | None = None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     metric = metric or rule.metric
+    value, reference = _round(value), _round(reference)
     change = _ratio(value, reference)
     out = {"rule": rule.id, "kind": rule.kind, "metric": metric, "store": store, "dims": dims,
            "period": day.isoformat(), "value": value, "reference": reference, "change": change,
