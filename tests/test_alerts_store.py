@@ -179,3 +179,55 @@ def test_a_metric_the_store_lacks_is_skipped_with_a_note(tmp_path: Path) -> None
         out = shoplens.alerts_check(wh, day=DAY)
     assert "alerts:uv_value_drop:o1" in out.notes
     assert [a["rule"] for a in out.alerts if a["rule"].startswith("gmv")] == ["gmv_dod_drop", "gmv_wow_drop"]
+
+
+def test_the_shipped_rules_on_the_generated_store(shop: Path) -> None:
+    """Worked out by hand (tests/alerts_shop.py): uv_value -40 % against its 4 Sundays, GMV -40 % day over day and
+    week over week, store conversion 3 % against a flat 5 % (a high anomaly, and uv_value the same; GMV's 10 orders
+    a day are under the detector's 20-order floor); conversion 3 % is 100 % of its 0.03 benchmark (not below
+    half); no refunds, reviews, tickets, shipments or ad spend: those rules are skipped with a note."""
+    with shoplens.connect(str(shop)) as wh:
+        out = shoplens.alerts_check(wh)  # default day: the store's last complete day, DAY
+    assert out.checked["days"] == {"s1": str(DAY)}
+    assert sorted((a["rule"], a["metric"]) for a in out.alerts) == [
+        ("anomaly_high", "conversion_rate"), ("anomaly_high", "uv_value"), ("gmv_dod_drop", "gmv"),
+        ("gmv_wow_drop", "gmv"), ("uv_value_drop", "uv_value")]
+    assert {"alerts:refund_rate_spike:s1", "alerts:dsr_service_floor:s1",
+            "alerts:first_response_ceiling:s1"} <= set(out.notes)
+
+
+def test_yoy_without_a_year_of_history_does_not_fire(shop: Path) -> None:
+    assert fired(shop, rule("yoy", kind="change", metric="gmv", baseline="yoy", drop=0.01)) == {}
+
+
+def test_the_last_complete_day_waits_for_the_store_s_midnight() -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from shoplens.analyses.alerts import last_complete_day
+
+    now = datetime(2026, 4, 5, 20, 0, tzinfo=ZoneInfo("UTC"))  # 04:00 on 04-06 in Shanghai, 16:00 on 04-05 in NY
+    assert last_complete_day(DAY, "Asia/Shanghai", now) == DAY  # 04-05 is over there
+    assert last_complete_day(DAY, "America/New_York", now) == DAY - timedelta(days=1)  # 04-05 is still running
+    assert last_complete_day(DAY - timedelta(days=3), "UTC", now) == DAY - timedelta(days=3)  # old data: its last day
+
+
+def test_a_root_cause_hook_fills_and_stores_the_answer(shop: Path) -> None:
+    from shoplens.analyses.alerts import set_root_cause
+
+    seen: list[str] = []
+
+    def why(wh: Any, alert: dict[str, Any]) -> dict[str, Any]:
+        seen.append(alert["metric"])
+        return {"metric": alert["metric"], "period": {"from": alert["period"], "to": alert["period"]}}
+
+    set_root_cause(why)
+    try:
+        with shoplens.connect(str(shop)) as wh:
+            out = shoplens.alerts_check(wh, day=DAY, rules=[rule("d", kind="change", metric="gmv", drop=0.3)])
+            listed = shoplens.alerts_list(wh).alerts
+    finally:
+        set_root_cause(None)
+    assert seen == ["gmv"] and out.alerts[0]["root_cause"] == {"metric": "gmv", "period": {"from": str(DAY),
+                                                                                            "to": str(DAY)}}
+    assert listed == out.alerts

@@ -2,7 +2,6 @@
 scope + day in the warehouse (:mod:`shoplens.warehouse.alerts_table`)."""
 
 from shoplens.analyses.alerts.check import (
-    ROOT_CAUSE,
     AlertResult,
     alerts_ack,
     alerts_check,
@@ -10,8 +9,9 @@ from shoplens.analyses.alerts.check import (
     alerts_resolve,
     alerts_rules,
     last_complete_day,
+    set_root_cause,
 )
 from shoplens.analyses.alerts.rules import Rule, load_rules, parse_rules
 
-__all__ = ["ROOT_CAUSE", "AlertResult", "Rule", "alerts_ack", "alerts_check", "alerts_list", "alerts_resolve",
-           "alerts_rules", "last_complete_day", "load_rules", "parse_rules"]
+__all__ = ["AlertResult", "Rule", "alerts_ack", "alerts_check", "alerts_list", "alerts_resolve", "alerts_rules",
+           "last_complete_day", "load_rules", "parse_rules", "set_root_cause"]

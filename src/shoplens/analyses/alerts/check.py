@@ -1,8 +1,9 @@
 """``alerts_check``: every enabled rule for one local day per store, stored in the warehouse (idempotent per rule +
 scope + day); ``alerts_list``, ``alerts_ack``, ``alerts_resolve``, ``alerts_rules``.
 
-Root cause: each fired alert's ``root_cause`` is ``root_cause(wh, alert)`` when a hook is given (or set in
-:data:`ROOT_CAUSE`), else null; the ``why`` analysis plugs in there with one assignment.
+Root cause: each fired alert's ``root_cause`` is ``root_cause(wh, alert)`` when a hook is passed, else that of
+:func:`set_root_cause` (:data:`ROOT_CAUSE`), else null; the ``why`` analysis plugs in with one call. It is
+stored with the alert, so ``list`` answers it too.
 """
 
 from __future__ import annotations
@@ -23,6 +24,13 @@ from shoplens.warehouse.scope import Scope, StoreInfo, pick_stores
 
 RootCause = Callable[[Any, dict[str, Any]], dict[str, Any] | None]
 ROOT_CAUSE: RootCause | None = None  # the `why` answer of an alert's metric and day, once that analysis exists
+
+
+def set_root_cause(hook: RootCause | None) -> None:
+    """Fill every fired alert's ``root_cause`` with ``hook(wh, alert)`` (``alert``: the issue's JSON of one alert,
+    without id and status) from now on; None switches it off."""
+    global ROOT_CAUSE
+    ROOT_CAUSE = hook
 
 
 @dataclass
@@ -60,6 +68,7 @@ def check_scopes(wh: Any, stores: list[StoreInfo], rules: list[Rule]) -> None:
     for rule in rules:
         if not rule.enabled:
             continue
+        own = [s for s in stores if rule.scope.get("store") in (None, s.store_id)]
         for dim, value in rule.scope.items():
             if dim == "store":
                 if value not in {s.store_id for s in _all(wh)}:
@@ -67,7 +76,8 @@ def check_scopes(wh: Any, stores: list[StoreInfo], rules: list[Rule]) -> None:
                                         hint=f"stores: {', '.join(sorted(ids))}", zh=f"未知店铺 {value!r}",
                                         zh_hint=f"已有店铺：{', '.join(sorted(ids))}")
                 continue
-            check_values(wh, stores, dim, [value], where=f"{rule.where}.scope.{dim}")
+            if own:  # a rule of a store outside this check is checked when that store is
+                check_values(wh, own, dim, [value], where=f"{rule.where}.scope.{dim}")
 
 
 def _all(wh: Any) -> list[StoreInfo]:
