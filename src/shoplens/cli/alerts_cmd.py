@@ -85,7 +85,7 @@ def _show(result: Any, fmt: Format, checked: bool = False) -> None:
         c = data["checked"]
         days = ", ".join(f"{s} {d}" for s, d in c["days"].items())
         console.print(t("al_checked").format(days=days, **{k: c[k] for k in ("rules", "fired", "new", "updated")}))
-    print_notes(data["notes"])
+    print_notes(data.get("notes", {}))
 
 
 def _open(read_only: bool) -> Any:

@@ -43,9 +43,9 @@ class AlertResult:
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"alerts": self.alerts}
-        if self.checked:
+        if self.checked:  # a check says what it looked at and what it skipped; a list is only the alerts
             out["checked"] = self.checked
-        out["notes"] = self.notes
+            out["notes"] = self.notes
         return out
 
 
