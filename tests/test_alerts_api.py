@@ -72,3 +72,27 @@ def test_a_day_without_data_is_a_400(env: dict[str, Any]) -> None:
     r = env["server"].client("root").post("/api/v1/alerts/check", params={"date": "2020-01-01", "store": "demo"})
     assert r.status_code == 400 and "no data on 2020-01-01" in r.json()["error"]["message"]
     assert r.json()["error"]["zh"]
+
+
+def test_demo_gmv_alerts_match_plain_sql(demo_db: Path, tmp_path: Path) -> None:
+    """The README's example day: GMV of 2026-10-27 against the day before and the same day a week before, summed
+    by plain SQL over paid orders (paid_ts, else created_ts, or a paid status; local day in Asia/Shanghai, +8 h)."""
+    import shutil
+    from datetime import date
+
+    import duckdb
+
+    con = duckdb.connect(str(demo_db), read_only=True)
+    assert con.execute("SELECT timezone FROM stores WHERE store_id = 'demo'").fetchone() == ("Asia/Shanghai",)
+    gmv = dict(con.execute("""SELECT CAST(coalesce(paid_ts, created_ts) + INTERVAL 8 HOUR AS DATE) AS d,
+        sum(gross_amount_rc) FROM orders WHERE store_id = 'demo'
+        AND (paid_ts IS NOT NULL OR status IN ('paid', 'shipped', 'delivered')) GROUP BY 1""").fetchall())
+    con.close()
+    copy = tmp_path / "demo.duckdb"
+    shutil.copy(demo_db, copy)
+    with shoplens.connect(str(copy)) as wh:
+        out = {a["rule"]: a for a in shoplens.alerts_check(wh, day=date(2026, 10, 27), store="demo").alerts}
+    assert out["gmv_dod_drop"]["value"] == pytest.approx(float(gmv[date(2026, 10, 27)]))
+    assert out["gmv_dod_drop"]["reference"] == pytest.approx(float(gmv[date(2026, 10, 26)]))
+    assert out["gmv_wow_drop"]["reference"] == pytest.approx(float(gmv[date(2026, 10, 20)]))
+    assert out["gmv_dod_drop"]["change"] <= -0.3 and out["gmv_wow_drop"]["change"] <= -0.3
