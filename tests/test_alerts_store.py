@@ -78,6 +78,9 @@ def test_threshold_is_strict_and_fans_out_with_days(shop: Path) -> None:
     assert list(out) == ['past:{"channel": "paid_search"}']
     alert = out['past:{"channel": "paid_search"}']
     assert alert["value"] == pytest.approx(0.01) and alert["reference"] == pytest.approx(0.0101)
+    above = fired(shop, rule("up_at", kind="threshold", metric="conversion_rate", by="channel", above=0.05),
+                  rule("up_past", kind="threshold", metric="conversion_rate", by="channel", above=0.0499))
+    assert list(above) == ['up_past:{"channel": "organic_search"}']  # 5 / 100 on DAY
 
 
 def test_benchmark_and_target_at_their_boundary(shop: Path) -> None:
