@@ -151,7 +151,7 @@ def events_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_an_import_onto_a_full_disk(tmp_path: Path, base: Path, events_csv: Path) -> None:
-    code, err, after = small_disk(tmp_path, "3m", ["--db", "MNT/w.duckdb", "import", "events", str(events_csv),
+    code, err, after = small_disk(tmp_path, "4m", ["--db", "MNT/w.duckdb", "import", "events", str(events_csv),
                                                    "--store", "big", "--currency", "USD", "--timezone", "UTC"],
                                   base=base)
     where = tmp_path / "mnt" / "w.duckdb"
@@ -163,7 +163,7 @@ def test_an_import_onto_a_full_disk(tmp_path: Path, base: Path, events_csv: Path
 
 
 def test_a_demo_onto_a_full_disk(tmp_path: Path, base: Path) -> None:
-    code, err, after = small_disk(tmp_path, "3m", ["--db", "MNT/w.duckdb", "--lang", "zh", "demo", "--events",
+    code, err, after = small_disk(tmp_path, "4m", ["--db", "MNT/w.duckdb", "--lang", "zh", "demo", "--events",
                                                    "150000", "--days", "40", "--force"], base=base)
     assert code == 6
     lines = err.strip().splitlines()

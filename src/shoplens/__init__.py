@@ -127,6 +127,41 @@ def anomalies(wh: Any, metrics: Any = None, **kwargs: Any) -> Any:
     return run(wh, metrics, **kwargs)
 
 
+def alerts_check(wh: Any, **kwargs: Any) -> Any:
+    """Check every enabled alert rule for a day and store what fired (:func:`shoplens.analyses.alerts.alerts_check`)."""
+    from shoplens.analyses.alerts import alerts_check as run
+
+    return run(wh, **kwargs)
+
+
+def alerts_list(wh: Any, **kwargs: Any) -> Any:
+    """Stored alerts, filtered by status, days and stores (:func:`shoplens.analyses.alerts.alerts_list`)."""
+    from shoplens.analyses.alerts import alerts_list as run
+
+    return run(wh, **kwargs)
+
+
+def alerts_ack(wh: Any, alert_id: int, note: str | None = None, **kwargs: Any) -> Any:
+    """Acknowledge an alert; the note goes into its history (:func:`shoplens.analyses.alerts.alerts_ack`)."""
+    from shoplens.analyses.alerts import alerts_ack as run
+
+    return run(wh, alert_id, note, **kwargs)
+
+
+def alerts_resolve(wh: Any, alert_id: int, note: str | None = None, **kwargs: Any) -> Any:
+    """Resolve an alert; the note goes into its history (:func:`shoplens.analyses.alerts.alerts_resolve`)."""
+    from shoplens.analyses.alerts import alerts_resolve as run
+
+    return run(wh, alert_id, note, **kwargs)
+
+
+def alerts_rules(config: Any = None) -> Any:
+    """The effective alert rules (:func:`shoplens.analyses.alerts.alerts_rules`)."""
+    from shoplens.analyses.alerts import alerts_rules as run
+
+    return run(config)
+
+
 def rfm(wh: Any, **kwargs: Any) -> Any:
     """RFM tiers with sizes and GMV shares (:func:`shoplens.analyses.rfm.rfm`; lists: ``rfm.customers``)."""
     from shoplens.analyses.rfm import rfm as run
@@ -210,7 +245,8 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
-__all__ = ["MetricsEngine", "__version__", "anomalies", "connect", "delete_store", "funnel", "funnel_dropped",
+__all__ = ["MetricsEngine", "__version__", "alerts_ack", "alerts_check", "alerts_list", "alerts_resolve",
+           "alerts_rules", "anomalies", "connect", "delete_store", "funnel", "funnel_dropped",
            "import_files", "info", "metrics", "paths", "rename_store", "retention", "rfm", "rfm_customers",
            "save_segment", "segment_members", "segment_profile", "segments", "store_info", "stores", "undo_import",
            "user_timeline", "values", "why", "win_back"]

@@ -133,7 +133,7 @@ def _row_targets(frame: pd.DataFrame, targets: list[Target], additive: bool, gra
 
 
 CONFIG_KEYS = ("settings", "targets", "benchmarks", "secret_key", "server", "warehouse",
-               "calendar")  # secret_key, server: serve; calendar: anomalies
+               "calendar", "alerts")  # secret_key, server: serve; calendar: anomalies; alerts: alerts
 
 
 def _parse(data: Any, where: str, catalog: Any, into: Targets) -> None:

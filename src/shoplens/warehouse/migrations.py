@@ -13,7 +13,7 @@ from collections.abc import Callable
 import duckdb
 
 from shoplens.errors import SchemaError
-from shoplens.warehouse import accounts_table, ddl, history, rollups, segments_table
+from shoplens.warehouse import accounts_table, alerts_table, ddl, history, rollups, segments_table
 
 Migration = tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]]
 
@@ -24,6 +24,7 @@ MIGRATIONS: list[Migration] = [
     (4, "dashboard and API logins", accounts_table.create_accounts),
     (5, "which logins see a saved segment", segments_table.add_segment_stores),
     (6, "previous versions of replaced rows (import undo)", history.create_history),
+    (7, "alerts the alert rules found, and their history", alerts_table.create_alerts),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -1,0 +1,197 @@
+"""``alerts_check``: every enabled rule for one local day per store, stored in the warehouse (idempotent per rule +
+scope + day); ``alerts_list``, ``alerts_ack``, ``alerts_resolve``, ``alerts_rules``.
+
+Root cause: each fired alert's ``root_cause`` is ``root_cause(wh, alert)`` when a hook is passed, else that of
+:func:`set_root_cause` (:data:`ROOT_CAUSE`), else the ``why`` answer for its metric and day
+(:mod:`shoplens.analyses.alerts.root_cause`; ``explain=False`` leaves it null). It is
+stored with the alert, so ``list`` answers it too.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from shoplens.analyses.alerts.evaluate import evaluate
+from shoplens.analyses.alerts.root_cause import why_root_cause
+from shoplens.analyses.alerts.rules import Rule, load_rules
+from shoplens.errors import ShoplensError
+from shoplens.params import check_day
+from shoplens.warehouse import alerts_table as T
+from shoplens.warehouse.scope import Scope, StoreInfo, pick_stores
+
+RootCause = Callable[[Any, dict[str, Any]], dict[str, Any] | None]
+ROOT_CAUSE: RootCause | None = None  # the `why` answer of an alert's metric and day, once that analysis exists
+
+
+def set_root_cause(hook: RootCause | None) -> None:
+    """Fill every fired alert's ``root_cause`` with ``hook(wh, alert)`` (``alert``: the issue's JSON of one alert,
+    without id and status) from now on; None switches it off."""
+    global ROOT_CAUSE
+    ROOT_CAUSE = hook
+
+
+@dataclass
+class AlertResult:
+    """``to_dict()`` is the JSON of the CLI, the Python API and the REST API."""
+
+    alerts: list[dict[str, Any]]
+    checked: dict[str, Any] = field(default_factory=dict)
+    notes: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"alerts": self.alerts}
+        if self.checked:  # a check says what it looked at and what it skipped; a list is only the alerts
+            out["checked"] = self.checked
+            out["notes"] = self.notes
+        return out
+
+
+def _store_days(engine: Any, stores: list[StoreInfo], version: Any) -> dict[str, tuple[date | None, date | None]]:
+    return {s.store_id: (engine._data_day(Scope((s,), None, None), version, "min"),
+                         engine._data_day(Scope((s,), None, None), version, "max")) for s in stores}
+
+
+def last_complete_day(last: date, timezone: str, now: datetime | None = None) -> date:
+    """The store's last day with data, unless that day has not ended yet in its time zone: then the day before."""
+    today = (now or datetime.now(ZoneInfo("UTC"))).astimezone(ZoneInfo(timezone)).date()
+    return min(last, today - timedelta(days=1))
+
+
+def check_scopes(wh: Any, stores: list[StoreInfo], rules: list[Rule]) -> None:
+    """A scope value nobody has (``channel: paidsearch``) is an error naming the rule, before anything runs."""
+    from shoplens.metrics.value_checks import check_values
+
+    ids = {s.store_id for s in stores}
+    for rule in rules:
+        if not rule.enabled:
+            continue
+        own = [s for s in stores if rule.scope.get("store") in (None, s.store_id)]
+        for dim, value in rule.scope.items():
+            if dim == "store":
+                if value not in {s.store_id for s in _all(wh)}:
+                    raise ShoplensError(f"unknown store {value!r}", where=f"{rule.where}.scope.store",
+                                        hint=f"stores: {', '.join(sorted(ids))}", zh=f"未知店铺 {value!r}",
+                                        zh_hint=f"已有店铺：{', '.join(sorted(ids))}")
+                continue
+            if own:  # a rule of a store outside this check is checked when that store is
+                check_values(wh, own, dim, [value], where=f"{rule.where}.scope.{dim}")
+
+
+def _all(wh: Any) -> list[StoreInfo]:
+    return [StoreInfo(*r) for r in wh.con.execute(
+        "SELECT store_id, timezone, reporting_currency FROM stores ORDER BY store_id").fetchall()]
+
+
+def _no_value_note(rule: Rule, store: str, day: date) -> dict[str, str]:
+    return {"en": f"{rule.id}: store {store} has no value of {rule.metric} on {day} (no data for it that day, "
+                  "e.g. visitors need events, or its denominator is 0): skipped",
+            "zh": f"{rule.id}：店铺 {store} 在 {day} 没有 {rule.metric} 的值（当天没有相应数据，例如访客数需要行为"
+                  "事件，或分母为 0），已跳过"}
+
+
+def alerts_check(wh: Any, *, day: date | None = None, store: str | list[str] | None = None,
+                 config: str | os.PathLike[str] | None = None, rules: list[Rule] | None = None,
+                 root_cause: RootCause | None = None, now: datetime | None = None,
+                 explain: bool = True) -> AlertResult:
+    """Evaluate every enabled rule for ``day`` (default: each store's last complete local day) and store what
+    fired. A config mistake, an unknown store or scope value, or a day without data stores nothing."""
+    from shoplens.analyses.segments import SegmentMetricsEngine
+    from shoplens.metrics.targets import load_targets
+
+    day = check_day(day, "--date")
+    rules = rules if rules is not None else load_rules(config)
+    engine = SegmentMetricsEngine(wh, targets=load_targets(config))
+    version = engine.data_version()
+    stores = pick_stores(engine.stores(version), store)
+    check_scopes(wh, stores, rules)
+    spans = _store_days(engine, stores, version)
+    notes: dict[str, dict[str, str]] = {}
+    days: dict[str, str] = {}
+    for s in stores:
+        first, last = spans[s.store_id]
+        if first is None or last is None or (day is not None and not first <= day <= last):
+            covers = f"{first}..{last}" if first else "nothing"
+            notes[f"alerts:store={s.store_id}"] = {"en": f"store {s.store_id} has no data on {day} (it covers "
+                                                   f"{covers}): not checked", "zh": f"店铺 {s.store_id} 在 {day} 没有"
+                                                   f"数据（覆盖 {covers}），未检查"}
+            continue
+        days[s.store_id] = (day or last_complete_day(last, s.timezone, now)).isoformat()
+    if not days:
+        covers = ", ".join(f"{k} {a}..{b}" for k, (a, b) in spans.items() if a)
+        raise ShoplensError(f"no data on {day} in the chosen stores" if day else "the chosen stores have no data yet",
+                            where="--date", hint=f"the data covers {covers}" if covers else "import data first",
+                            zh=f"所选店铺在 {day} 没有数据" if day else "所选店铺还没有数据",
+                            zh_hint=f"数据覆盖 {covers}" if covers else "请先导入数据")
+    found: list[dict[str, Any]] = []
+    enabled = [r for r in rules if r.enabled]
+    for store_id, text in days.items():
+        the_day = date.fromisoformat(text)
+        for rule in enabled:
+            if rule.metric and rule.kind != "anomaly" and rule.scope.get("store") in (None, store_id):
+                probe = engine.query([rule.metric], start=the_day, end=the_day, store=store_id, targets=False).rows
+                if not probe or probe[0].get(rule.metric) is None:
+                    notes[f"alerts:{rule.id}:{store_id}"] = _no_value_note(rule, store_id, the_day)
+                    continue
+            found += evaluate(engine, rule, store_id, the_day, config, notes)
+    hook = root_cause or ROOT_CAUSE
+    baselines = {r.id: r.params.get("baseline") for r in enabled}
+    answers: dict[tuple[str, ...], Any] = {}  # one `why` per metric, store, day and reference
+    for a in found:
+        if hook:
+            a["root_cause"] = hook(wh, a)
+        elif explain:
+            a["root_cause"] = why_root_cause(wh, {**a, "baseline": baselines.get(a["rule"])}, answers)
+    stored = _save(wh, found)
+    counts = {k: sum(1 for a in stored if a["stored"] == k) for k in ("new", "updated", "unchanged")}
+    for a in stored:
+        a.pop("stored")
+    return AlertResult(stored, {"days": days, "rules": len(enabled), "fired": len(stored), **counts}, notes)
+
+
+def _save(wh: Any, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    wh.con.execute("BEGIN TRANSACTION")
+    try:
+        stored = T.save_alerts(wh.con, found)
+        wh.con.execute("COMMIT")
+    except Exception:
+        wh.con.execute("ROLLBACK")
+        raise
+    return stored
+
+
+def alerts_list(wh: Any, *, status: str | None = None, start: date | None = None, end: date | None = None,
+                store: str | list[str] | None = None) -> AlertResult:
+    stores = None if store is None else [s.store_id for s in pick_stores(_all(wh), store)]
+    return AlertResult(T.list_alerts(wh.con, status=status, start=check_day(start, "--from"),
+                                     end=check_day(end, "--to"), stores=stores))
+
+
+def _set(wh: Any, alert_id: int, status: str, note: str | None, stores: list[str] | None) -> dict[str, Any]:
+    wh.con.execute("BEGIN TRANSACTION")
+    try:
+        out = T.set_status(wh.con, alert_id, status, note, stores)
+        wh.con.execute("COMMIT")
+    except Exception:
+        wh.con.execute("ROLLBACK")
+        raise
+    return {**out, "history": T.history(wh.con, alert_id)}
+
+
+def alerts_ack(wh: Any, alert_id: int, note: str | None = None, *, stores: list[str] | None = None) -> dict[str, Any]:
+    """Acknowledge an alert (someone is on it); the change and the note go into its history."""
+    return _set(wh, alert_id, "acknowledged", note, stores)
+
+
+def alerts_resolve(wh: Any, alert_id: int, note: str | None = None, *,
+                   stores: list[str] | None = None) -> dict[str, Any]:
+    return _set(wh, alert_id, "resolved", note, stores)
+
+
+def alerts_rules(config: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """The effective rules (shipped, changed by the config, switched off), as JSON."""
+    return {"rules": [r.to_dict() for r in load_rules(config)]}

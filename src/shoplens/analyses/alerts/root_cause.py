@@ -1,0 +1,35 @@
+"""Every fired alert carries its root cause: the ``why`` answer for the alert's metric, store and day.
+
+The reference follows the rule: a day-over-day rule is explained against the previous day, a yoy rule against
+a year earlier, everything else against the same weekday a week earlier (what "unusual for a Monday" means).
+Answers are shared between alerts of one check that ask the same question (several rules on GMV that day).
+A metric ``why`` cannot explain (an unknown reference, no data a week earlier) gets ``{"error": {en, zh}}``
+instead of an answer, so the alert itself is never lost.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from shoplens.errors import ShoplensError
+
+COMPARE = {"previous_day": "previous", "yoy": "yoy"}  # a change rule's baseline -> why's --compare
+
+
+def why_root_cause(wh: Any, alert: dict[str, Any], cache: dict[tuple[str, ...], Any] | None = None) -> Any:
+    """The ``why`` JSON of ``alert`` (the issue's alert JSON: metric, store, period, kind, baseline)."""
+    from shoplens.analyses.why import why
+
+    compare = COMPARE.get(str(alert.get("baseline") or ""), "wow")
+    key = (alert["metric"], alert["store"], alert["period"], compare)
+    if cache is not None and key in cache:
+        return cache[key]
+    try:
+        answer: Any = why(wh, alert["metric"], day=date.fromisoformat(alert["period"]), compare=compare,
+                          store=alert["store"]).to_dict()
+    except ShoplensError as exc:
+        answer = {"error": {"en": exc.render("en"), "zh": exc.render("zh")}}
+    if cache is not None:
+        cache[key] = answer
+    return answer

@@ -1,0 +1,98 @@
+"""Alerts over the real API server (tests/api_server.py: demo + "other", logins root/ana/vic/olga): the same JSON
+as the Python API, cut to the login's stores, roles, and ack/resolve with history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import shoplens
+from api_server import ApiServer, two_store_db
+
+DAY = "2026-10-26"  # on-time delivery 82.6 % and first response 4,501 s in the demo store (README example)
+
+
+@pytest.fixture(scope="module")
+def env(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    db = two_store_db(demo_db, tmp_path_factory.mktemp("api_alerts"))
+    srv = ApiServer(db)
+    try:
+        yield {"server": srv, "db": db}
+    finally:
+        srv.stop()
+
+
+def test_check_list_ack_resolve_over_http(env: dict[str, Any], demo_db: Path, tmp_path: Path) -> None:
+    srv = env["server"]
+    assert srv.client("vic").post("/api/v1/alerts/check", params={"date": DAY}).status_code == 403  # viewer
+    r = srv.client("ana").post("/api/v1/alerts/check", params={"date": DAY})
+    assert r.status_code == 200, r.text
+    checked = r.json()
+    assert checked["alerts"] and {a["store"] for a in checked["alerts"]} == {"demo"}
+    assert checked["checked"]["days"] == {"demo": DAY}  # ana sees only demo
+    # the same answer as the Python API on a copy of the demo store
+    import shutil
+
+    copy = tmp_path / "demo.duckdb"
+    shutil.copy(demo_db, copy)
+    with shoplens.connect(str(copy)) as wh:
+        from datetime import date
+
+        local = shoplens.alerts_check(wh, day=date.fromisoformat(DAY), store="demo").to_dict()
+    assert checked == local
+    again = srv.client("ana").post("/api/v1/alerts/check", params={"date": DAY}).json()
+    assert again["alerts"] == checked["alerts"] and again["checked"]["new"] == 0
+    listed = srv.client("vic").get("/api/v1/alerts").json()
+    assert listed["alerts"] == checked["alerts"]
+    # olga (store "other") sees none of demo's alerts and cannot touch them
+    olga = srv.client("olga")
+    assert olga.get("/api/v1/alerts").json()["alerts"] == []
+    first = checked["alerts"][0]["id"]
+    denied = olga.post(f"/api/v1/alerts/{first}/ack", json={"note": "mine?"})
+    assert denied.status_code == 404 and "error" in denied.json()
+    assert olga.get("/api/v1/alerts", params={"store": "demo"}).status_code == 404
+    acked = srv.client("ana").post(f"/api/v1/alerts/{first}/ack", json={"note": "checking the carrier"})
+    assert acked.status_code == 200, acked.text
+    assert acked.json()["status"] == "acknowledged"
+    assert [(h["event"], h["note"]) for h in acked.json()["history"]] == [("opened", None),
+                                                                        ("acknowledged", "checking the carrier")]
+    resolved = srv.client("root").post(f"/api/v1/alerts/{first}/resolve").json()
+    assert resolved["status"] == "resolved" and resolved["history"][-1]["event"] == "resolved"
+    only = srv.client("vic").get("/api/v1/alerts", params={"status": "resolved"}).json()["alerts"]
+    assert [a["id"] for a in only] == [first]
+    assert srv.client("vic").get("/api/v1/alerts", params={"status": "closed"}).status_code == 422
+    rules = srv.client("vic").get("/api/v1/alerts/rules").json()["rules"]
+    assert rules == shoplens.alerts_rules()["rules"]
+
+
+def test_a_day_without_data_is_a_400(env: dict[str, Any]) -> None:
+    r = env["server"].client("root").post("/api/v1/alerts/check", params={"date": "2020-01-01", "store": "demo"})
+    assert r.status_code == 400 and "no data on 2020-01-01" in r.json()["error"]["message"]
+    assert r.json()["error"]["zh"]
+
+
+def test_demo_gmv_alerts_match_plain_sql(demo_db: Path, tmp_path: Path) -> None:
+    """The README's example day: GMV of 2026-10-27 against the day before and the same day a week before, summed
+    by plain SQL over paid orders (paid_ts, else created_ts, or a paid status; local day in Asia/Shanghai, +8 h)."""
+    import shutil
+    from datetime import date
+
+    import duckdb
+
+    con = duckdb.connect(str(demo_db), read_only=True)
+    assert con.execute("SELECT timezone FROM stores WHERE store_id = 'demo'").fetchone() == ("Asia/Shanghai",)
+    gmv = dict(con.execute("""SELECT CAST(coalesce(paid_ts, created_ts) + INTERVAL 8 HOUR AS DATE) AS d,
+        sum(gross_amount_rc) FROM orders WHERE store_id = 'demo'
+        AND (paid_ts IS NOT NULL OR status IN ('paid', 'shipped', 'delivered')) GROUP BY 1""").fetchall())
+    con.close()
+    copy = tmp_path / "demo.duckdb"
+    shutil.copy(demo_db, copy)
+    with shoplens.connect(str(copy)) as wh:
+        out = {a["rule"]: a for a in shoplens.alerts_check(wh, day=date(2026, 10, 27), store="demo").alerts}
+    assert out["gmv_dod_drop"]["value"] == pytest.approx(float(gmv[date(2026, 10, 27)]))
+    assert out["gmv_dod_drop"]["reference"] == pytest.approx(float(gmv[date(2026, 10, 26)]))
+    assert out["gmv_wow_drop"]["reference"] == pytest.approx(float(gmv[date(2026, 10, 20)]))
+    assert out["gmv_dod_drop"]["change"] <= -0.3 and out["gmv_wow_drop"]["change"] <= -0.3
