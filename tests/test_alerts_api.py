@@ -3,6 +3,9 @@ as the Python API, cut to the login's stores, roles, and ack/resolve with histor
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -100,3 +103,7 @@ def test_demo_gmv_alerts_match_plain_sql(demo_db: Path, tmp_path: Path) -> None:
     assert ("gmv_dod_drop" in out) == (gmv[day] / gmv[day_before] - 1 <= -0.3)
     assert wow["root_cause"]["dimensions"][0]["dimension"] == "channel"
     assert "paid_search" in wow["root_cause"]["summary"]["en"]
+    listed = subprocess.run([sys.executable, "-m", "shoplens", "--db", str(copy), "alerts", "list"],
+                            capture_output=True, text=True, check=True,
+                            env={**os.environ, "COLUMNS": "400", "SHOPLENS_LANG": "en"}).stdout
+    assert f"#{wow['id']} why: {wow['root_cause']['summary']['en']}" in listed  # the table says why, in words

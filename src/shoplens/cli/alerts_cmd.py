@@ -33,6 +33,7 @@ CSV_COLUMNS = ("id", "rule", "kind", "metric", "store", "dims", "period", "value
                "status", "message")
 
 register_labels({
+    "al_why": ("#{id} 归因：{text}", "#{id} why: {text}"),
     "al_title": ("告警", "Alerts"),
     "al_id": ("编号", "ID"),
     "al_day": ("日期", "Day"),
@@ -81,11 +82,23 @@ def _show(result: Any, fmt: Format, checked: bool = False) -> None:
                                                  t("al_rule"), t("al_message")], rows, numeric=(0,)))
     else:
         console.print(f"{t('al_title')}: {t('al_none')}")
+    _print_root_causes(data["alerts"])
     if checked:
         c = data["checked"]
         days = ", ".join(f"{s} {d}" for s, d in c["days"].items())
         console.print(t("al_checked").format(days=days, **{k: c[k] for k in ("rules", "fired", "new", "updated")}))
     print_notes(data.get("notes", {}))
+
+
+def _print_root_causes(alerts: list[dict[str, Any]]) -> None:
+    """Each alert's root cause in one sentence (the same answer shared by alerts of one metric and day once)."""
+    said: set[str] = set()
+    for a in alerts:
+        cause = a.get("root_cause") or {}
+        text = (cause.get("summary") or {}).get(lang()) or (cause.get("error") or {}).get(lang())
+        if text and text not in said:
+            said.add(text)
+            console.print(t("al_why").format(id=a["id"], text=text), highlight=False, markup=False)
 
 
 def _open(read_only: bool) -> Any:
