@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import shoplens
-from csv_files import write_csv
+from csv_files import import_clean, write_csv
 from shoplens.ingest.pipeline import import_files
 
 START = date(2026, 3, 2)
@@ -55,9 +55,7 @@ def build(folder: Path) -> Path:
              "orders": write_csv(folder / "orders.csv", ORDERS_HEADER, order_rows())}
     path = folder / "shop.duckdb"
     with shoplens.connect(str(path)) as wh:
-        for table, file in files.items():
-            summary = import_files(wh, [file], table=table, store="s1", currency="USD", timezone="UTC")
-            assert summary.files[0].quarantined == 0, summary.examples
+        import_clean(wh, files, store="s1")
     return path
 
 

@@ -18,7 +18,7 @@ from statistics import median
 import pytest
 
 import shoplens
-from csv_files import write_csv
+from csv_files import import_clean, write_csv
 from shoplens.ingest.pipeline import import_files
 
 START = date(2026, 3, 2)
@@ -63,9 +63,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
     }
     path = folder / "shop.duckdb"
     with shoplens.connect(str(path)) as wh:
-        for table, file in files.items():
-            summary = import_files(wh, [file], table=table, store="s1", currency="USD", timezone="UTC")
-            assert summary.files[0].quarantined == 0, summary.examples
+        import_clean(wh, files, store="s1")
     return path
 
 

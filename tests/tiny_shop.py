@@ -10,8 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import shoplens
-from csv_files import write_csv
-from shoplens.ingest.pipeline import import_files
+from csv_files import import_clean, write_csv
 
 LONG_NAME = "Extraordinarily Long Product Name For The Pipe Check Deluxe Edition 500ml"
 DAY = ("--from", "2026-03-02", "--to", "2026-03-02")
@@ -39,7 +38,5 @@ def build_tiny_shop(folder: Path, name: str) -> Path:
     }
     path = folder / f"{name}.duckdb"
     with shoplens.connect(str(path)) as wh:
-        for table, file in files.items():
-            summary = import_files(wh, [file], table=table, store="s", currency="USD", timezone="UTC")
-            assert summary.files[0].quarantined == 0, summary.examples
+        import_clean(wh, files, store="s")
     return path
