@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from shoplens.metrics.format import format_value
+
 PLACEHOLDERS = ("name", "metric", "value", "reference", "change", "period", "scope", "baseline")
 TEMPLATES = {
     "threshold": ("{name}: {metric} was {value} on {period} ({scope}); the limit is {reference}",
@@ -22,18 +24,6 @@ TEMPLATES = {
     "anomaly": ("{name}: {metric} was {value} on {period} ({scope}), expected {reference} ({change})",
                 "{name}：{period}（{scope}）{metric}为 {value}，期望值 {reference}（{change}）"),
 }
-
-
-def number(x: float | None, unit: str) -> str:
-    if x is None:
-        return "—"
-    if unit == "percent":
-        return f"{x:.2%}"
-    if unit == "count":
-        return f"{x:,.0f}"
-    if unit == "seconds":
-        return f"{x:,.0f} s"
-    return f"{x:,.2f}"
 
 
 def signed(x: float | None) -> str:
@@ -68,7 +58,8 @@ def message(rule: Any, metric: Any, alert: dict[str, Any], extra: dict[str, Any]
     for i, lang in enumerate(("en", "zh")):
         dims = ", ".join(f"{k}={v}" for k, v in alert["dims"].items())
         values = {"name": rule.name.get(lang) or rule.id, "metric": metric.en if lang == "en" else metric.zh,
-                  "value": number(alert["value"], metric.unit), "reference": number(alert["reference"], metric.unit),
+                  "value": format_value(alert["value"], metric.unit, lang),
+                  "reference": format_value(alert["reference"], metric.unit, lang),
                   "change": signed(alert["change"]), "period": alert["period"],
                   "scope": alert["store"] + (f" · {dims}" if dims else ""), "baseline": baseline(rule.params, lang),
                   "attainment": f"{extra.get('attainment', 0):.1%}", "share": f"{extra.get('share', 0):.1%}",
