@@ -305,7 +305,8 @@ def test_admin_manages_logins_and_others_may_not(env: dict[str, Any]) -> None:
         refused = root.put("/api/v1/accounts/nina", json={"role": "boss", "password": "second-pass-2"})
         assert refused.status_code == 400  # all or nothing: the password did not change either
         assert nina.get("/api/v1/me").status_code == 200
-        assert root.put("/api/v1/accounts/nina", json={"password": "second-pass-2"}).status_code == 200
+        passwd = root.put("/api/v1/accounts/nina", json={"password": "second-pass-2"})
+        assert passwd.status_code == 200, (passwd.text, server.log.read_text(errors="replace")[-4000:])
         assert nina.get("/api/v1/me").status_code == 401  # a new password ends the sessions
         assert httpx.post(server.url + "/api/v1/login", json={"username": "nina", "password": "first-pass-1"}
                           ).status_code == 401

@@ -44,7 +44,7 @@ def db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def start(db: Path, config: str, **env: str) -> ApiServer:
     path = db.parent / f"config-{abs(hash(config))}.yaml"
     path.write_text(config, encoding="utf-8")
-    return ApiServer(db, env={"SHOPLENS_CONFIG": str(path), **env})
+    return ApiServer(db, env={"SHOPLENS_CONFIG": str(path), **env}, stderr_pipe=True)
 
 
 def computing(admin: httpx.Client) -> int:
