@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from shoplens.warehouse.rollups import USER_DAY
 from shoplens.warehouse.scope import Scope, channel_type_sql, lit
 
 PAID_ORDER = "({o}.paid_ts IS NOT NULL OR {o}.status IN ('paid', 'shipped', 'delivered'))"
@@ -61,10 +62,15 @@ def _first_visit_join(scope: Scope, alias: str) -> str:
             f" GROUP BY ALL) f ON f.store_id = {alias}.store_id AND f.user_id = {alias}.user_id")
 
 
-def _new_visitor_day(scope: Scope, alias: str, ts: str) -> str:
-    """'new' on the local day of a visitor's first visit, 'returning' after it (needs the first-visit join)."""
-    return (f"CASE WHEN CAST({scope.local(alias, ts)} AS DATE) = CAST({scope.local(alias, 'f.first_ts', bounded=False)}"
-            " AS DATE) THEN 'new' ELSE 'returning' END")
+NEW_OR_RETURNING = "CASE WHEN u.day = u.first_day THEN 'new' ELSE 'returning' END"  # needs the first-day join
+
+
+def _first_day_join(scope: Scope, alias: str, ts: str) -> str:
+    """``u``: the row's visitor-day in the rollup, which carries the visitor's first local day ever (all
+    history). A join on a few days of the rollup instead of a pass over every event of the store."""
+    return (f" JOIN {USER_DAY} u ON u.store_id = {alias}.store_id AND u.user_id = {alias}.user_id"
+            f" AND u.day = CAST({scope.local(alias, ts)} AS DATE)"
+            f" AND {scope.store_filter('u')} AND {scope.date_range('u.day')}")
 
 
 def _events(scope: Scope, needs: frozenset[str]) -> str:
@@ -74,15 +80,17 @@ def _events(scope: Scope, needs: frozenset[str]) -> str:
         "source": "e.source", "campaign": "e.campaign", "device": "e.device", "country": "e.country",
         "market": "e.country", "product": "e.product_id", "category": "p.category", "brand": "p.brand",
         "member_tier": MEMBER_TIER, "first_visit": "(e.ts = f.first_ts)",
-        "new_vs_returning": _new_visitor_day(scope, "e", "e.ts"),
+        "new_vs_returning": NEW_OR_RETURNING,
     }
     sql = f"SELECT {_select(cols, needs, ('store_id', '_ts'))} FROM events e"
     if needs & {"category", "brand"}:
         sql += PRODUCT_JOIN.format(a="e")
     if "member_tier" in needs:
         sql += CUSTOMER_JOIN.format(a="e")
-    if needs & {"first_visit", "new_vs_returning"}:
+    if "first_visit" in needs:
         sql += _first_visit_join(scope, "e")
+    if "new_vs_returning" in needs:
+        sql += _first_day_join(scope, "e", "e.ts")
     return sql + f" WHERE {scope.store_filter('e')} AND {scope.ts_range('e', 'e.ts')}" + scope.member_filter("e")
 
 
@@ -107,13 +115,13 @@ def _sessions(scope: Scope, needs: frozenset[str]) -> str:
         "source": "s.source", "campaign": "s.campaign", "device": "s.device", "country": "s.country",
         "market": "s.country", "member_tier": MEMBER_TIER, "bounced": "(s.n_events = 1)",
         "duration_seconds": "(epoch(s.end_ts) - epoch(s.start_ts))", "page_views": "s.page_views",
-        "new_vs_returning": _new_visitor_day(scope, "s", "s.start_ts"),
+        "new_vs_returning": NEW_OR_RETURNING,
     }
     sql = f"SELECT {_select(cols, needs, ('store_id', '_ts'))} FROM ({raw}) s"
     if "member_tier" in needs:
         sql += CUSTOMER_JOIN.format(a="s")
     if "new_vs_returning" in needs:
-        sql += _first_visit_join(scope, "s")
+        sql += _first_day_join(scope, "s", "s.start_ts")
     return sql + f" WHERE {scope.ts_range('s', 's.start_ts')}" + scope.member_filter("s")
 
 

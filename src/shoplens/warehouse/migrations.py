@@ -25,6 +25,7 @@ MIGRATIONS: list[Migration] = [
     (5, "which logins see a saved segment", segments_table.add_segment_stores),
     (6, "previous versions of replaced rows (import undo)", history.create_history),
     (7, "alerts the alert rules found, and their history", alerts_table.create_alerts),
+    (8, "each visitor's first day in the visitor-day rollup", rollups.add_first_days),
 ]
 
 LATEST = MIGRATIONS[-1][0]

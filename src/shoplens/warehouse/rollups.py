@@ -1,10 +1,12 @@
 """Pre-aggregated rollups, rebuilt inside the same transaction as every write to their source.
 
 ``_rollup_user_day`` holds one row per store, local day and visitor with the count of each
-standard event. Visitor counts per day become row counts over a table ~4x smaller than
-``events`` (exact, not sketches), which is what keeps the overview fast on tens of millions of
-events. Because the import pipeline, the demo builder and the migration refresh it in the
-transaction that changes ``events``, it can never disagree with the events it summarises.
+standard event, and the visitor's first local day in the store (``first_day``, all history). Visitor
+counts per day become row counts over a table ~4x smaller than ``events`` (exact, not sketches),
+which is what keeps the overview fast on tens of millions of events; ``first_day`` tells new from
+returning visitors without a pass over all events per query. Because the import pipeline, the demo
+builder and the migration refresh it in the transaction that changes ``events``, it can never
+disagree with the events it summarises.
 An import refreshes only the local days it touched: the days of the rows it wrote and the days
 that replaced events moved away from (``remember_replaced_events``, called by the merge); a
 migration or the demo rebuilds whole stores.
@@ -28,7 +30,25 @@ CHUNK_EVENTS = 4_000_000  # events per statement when a whole store's rollup is 
 def create_user_day(con: Any) -> None:
     counts = ", ".join(f"{c} BIGINT" for c in EVENT_COUNTS.values())
     con.execute(f"CREATE TABLE IF NOT EXISTS {USER_DAY} (store_id VARCHAR, day DATE, user_id VARCHAR,"
-                f" n_events BIGINT, {counts})")
+                f" n_events BIGINT, {counts}, first_day DATE)")
+
+
+def set_first_days(con: Any, store_id: str, users: str | None = None) -> None:
+    """``first_day`` of a store's visitors (only of ``users``, a query of user ids, when given): the
+    earliest day each has a row. Called after every change of the store's rows, in the same transaction."""
+    only = f" AND user_id IN ({users})" if users else ""
+    con.execute(f"UPDATE {USER_DAY} r SET first_day = f.first_day FROM (SELECT user_id, min(day) AS first_day"
+                f" FROM {USER_DAY} WHERE store_id = $1{only} GROUP BY user_id) f"
+                " WHERE r.store_id = $1 AND r.user_id = f.user_id AND r.first_day IS DISTINCT FROM f.first_day",
+                [store_id])
+
+
+def add_first_days(con: Any) -> None:
+    """Migration 8: ``first_day`` for warehouses made before it."""
+    create_user_day(con)
+    con.execute(f"ALTER TABLE {USER_DAY} ADD COLUMN IF NOT EXISTS first_day DATE")
+    for (store_id,) in con.execute(f"SELECT DISTINCT store_id FROM {USER_DAY}").fetchall():
+        set_first_days(con, store_id)
 
 
 def remember_replaced_events(con: Any, select_sql: str) -> None:
@@ -40,7 +60,8 @@ def remember_replaced_events(con: Any, select_sql: str) -> None:
 def _insert(con: Any, scope: Any, where: str, params: list[Any]) -> None:
     """Rollup rows of the events ``where`` selects (``e`` is events), local days of ``scope``'s store."""
     counts = ", ".join(f"count_if(e.event = '{e}') AS {c}" for e, c in EVENT_COUNTS.items())
-    con.execute(f"INSERT INTO {USER_DAY} SELECT e.store_id, CAST({scope.local('e', 'e.ts')} AS DATE) AS day,"
+    cols = ", ".join(["store_id", "day", "user_id", "n_events", *EVENT_COUNTS.values()])
+    con.execute(f"INSERT INTO {USER_DAY} ({cols}) SELECT e.store_id, CAST({scope.local('e', 'e.ts')} AS DATE) AS day,"
                 f" e.user_id, count(*) AS n_events, {counts} FROM events e WHERE {where} GROUP BY ALL ORDER BY day",
                 params)
 
@@ -68,10 +89,15 @@ def _refresh_days(con: Any, store_id: str, import_id: int) -> None:
     con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_days AS SELECT DISTINCT {day} AS day FROM ("
                 f"SELECT store_id, ts FROM events WHERE store_id = $1 AND _import_id = $2 UNION ALL"
                 f" SELECT store_id, ts FROM {REPLACED} WHERE store_id = $1) e", [store_id, import_id])
+    touched = f"SELECT DISTINCT user_id FROM {USER_DAY} WHERE store_id = $1 AND day IN (SELECT day FROM _rollup_days)"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_users AS {touched}", [store_id])  # rows about to go
     con.execute(f"DELETE FROM {USER_DAY} WHERE store_id = ? AND day IN (SELECT day FROM _rollup_days)", [store_id])
     lo, hi = bounds[0] - timedelta(days=2), bounds[1] + timedelta(days=2)
     _insert(con, scope, f"e.store_id = ? AND e.ts >= ? AND e.ts < ? AND {day} IN (SELECT day FROM _rollup_days)",
             [store_id, lo, hi])
+    con.execute(f"INSERT INTO _rollup_users {touched}", [store_id])  # and the rows that replaced them
+    set_first_days(con, store_id, "SELECT user_id FROM _rollup_users")
+    con.execute("DROP TABLE IF EXISTS _rollup_users")
     con.execute(f"DELETE FROM {REPLACED} WHERE store_id = ?", [store_id])
     con.execute("DROP TABLE IF EXISTS _rollup_days")
 
@@ -90,6 +116,7 @@ def refresh_user_day(con: Any, store_ids: Iterable[str]) -> None:
         tz, currency, first, last = row
         scope = Scope((StoreInfo(store_id, tz, currency),), first, last)
         _insert_by_days(con, scope, store_id, first, last)
+        set_first_days(con, store_id)
 
 
 def _insert_by_days(con: Any, scope: Any, store_id: str, first: Any, last: Any) -> None:
