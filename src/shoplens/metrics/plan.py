@@ -8,6 +8,8 @@ literals, never SQL text) before anything is aggregated.
 
 from __future__ import annotations
 
+import re
+import threading
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -22,6 +24,9 @@ from shoplens.metrics.spec import Catalog, Condition, Measure
 from shoplens.warehouse.scope import Scope, distinct_key
 
 PLAIN = ("sum", "count", "count_distinct")
+_SCHEMAS: dict[str, Any] = {}  # source SQL without its date bounds -> Ibis schema (types do not depend on dates)
+_SCHEMAS_LOCK = threading.Lock()
+_BOUNDS = re.compile(r"(TIMESTAMP|DATE) '[^']*'")
 
 
 @dataclass
@@ -94,12 +99,36 @@ class Planner:
 
     def __init__(self, ibis_con: Any, catalog: Catalog, req: Request, scope: Scope, periods: list[Period]) -> None:
         self.con, self.catalog, self.req, self.scope, self.periods = ibis_con, catalog, req, scope, periods
+        self.placeholders: dict[str, str] = {}  # table name in the Ibis expression -> the SQL it stands for
+
+    def sql_table(self, sql: str) -> Any:
+        """A table standing for ``sql``, spliced in by :meth:`to_sql`. Why not ``con.sql(sql)``: Ibis would
+        ask DuckDB for the schema and parse the source SQL on every query (about half of the compile time of
+        a query); the schema is the same for every date range, so it is asked once per process."""
+        key = _BOUNDS.sub("", sql)
+        with _SCHEMAS_LOCK:
+            schema = _SCHEMAS.get(key)
+        if schema is None:
+            schema = self.con.sql(sql).schema()
+            with _SCHEMAS_LOCK:
+                _SCHEMAS[key] = schema
+        name = f"__shoplens_source_{id(self)}_{len(self.placeholders)}"
+        self.placeholders[name] = sql
+        return ibis.table(schema, name=name)
+
+    def to_sql(self, expr: Any) -> str:
+        """DuckDB SQL of ``expr`` with each placeholder table replaced by its SQL."""
+        sql = ibis.to_sql(expr, dialect="duckdb")
+        for name, source_sql in self.placeholders.items():
+            sql = re.sub(rf'"{name}"( AS )?', lambda m, s=source_sql, n=name: f"({s})" + (m.group(1) or f' AS "{n}"'),
+                         sql)
+        return sql
 
     def source_table(self, name: str, needs: frozenset[str], scope: Scope | None = None) -> Any:
         """The source as an Ibis table, with the request's --where filters applied."""
         source = SOURCES[name]
         where_dims = frozenset(d for d in self.req.where if d in source.dims)
-        t = self.con.sql(source.sql(scope or self.scope, needs | where_dims))
+        t = self.sql_table(source.sql(scope or self.scope, needs | where_dims))
         for dim in sorted(where_dims):
             values = list(self.req.where[dim])
             t = t.filter(t[dim] == values[0] if len(values) == 1 else t[dim].isin(values))
@@ -117,7 +146,7 @@ class Planner:
                                                                  self.req.grain)
 
     def rollup_table(self) -> Any:
-        t = self.con.sql(rollup_source.rollup_sql(self.scope))
+        t = self.sql_table(rollup_source.rollup_sql(self.scope))
         if "store" in self.req.where:
             t = t.filter(t["store"].isin(list(self.req.where["store"])))
         return t
@@ -138,7 +167,7 @@ class Planner:
         group.renames = {f"m{i}": m.id for i, m in enumerate(group.measures)}
         keys = self._keys(t, group)
         expr = t.group_by(keys).aggregate(**aggs) if keys else t.aggregate(**aggs)
-        return ibis.to_sql(expr, dialect="duckdb")
+        return self.to_sql(expr)
 
     def entities_sql(self, group: Group) -> str:
         m = group.measures[0]
@@ -161,7 +190,7 @@ class Planner:
         names = [k.get_name() for k in keys]
         expr = kept.group_by(names).aggregate(m0=kept.count()) if names else kept.aggregate(m0=kept.count())
         group.renames = {"m0": m.id}
-        return ibis.to_sql(expr, dialect="duckdb")
+        return self.to_sql(expr)
 
     def builder_sql(self, group: Group) -> str:
         m = group.measures[0]
@@ -171,7 +200,7 @@ class Planner:
 
         def source(name: str, needs: frozenset[str], start: date | None, end: date | None) -> str:
             t = self.source_table(name, needs, self.scope.with_range(start, end))
-            return ibis.to_sql(t, dialect="duckdb")
+            return self.to_sql(t)
 
         ctx = BuildContext(self.scope, self.req.grain, self.periods, group.dims, params, source)
         group.renames = {"value": m.id}

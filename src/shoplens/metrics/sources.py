@@ -158,21 +158,27 @@ def _order_cols(scope: Scope) -> dict[str, str]:
     }
 
 
-def _orders_from(scope: Scope, needs: frozenset[str], alias: str = "o") -> str:
-    """FROM clause of paid orders with the joins ``needs`` asks for (customers, first order, fx)."""
+def _orders_from(scope: Scope, needs: frozenset[str], alias: str = "o", paid_in_range: bool = False) -> str:
+    """FROM clause of paid orders with the joins ``needs`` asks for (customers, first order, fx).
+
+    ``paid_in_range``: the caller keeps only orders paid in the scope's range, so first orders are looked up
+    for the buyers of those orders only (their first order may lie before the range; all history is read)."""
     sql = f"({paid_orders_sql(scope, scope.no_orders)}) {alias}"
     if needs & {"member_tier", "member"}:
         sql += CUSTOMER_JOIN.format(a=alias)
     if needs & {"first_order", "new_vs_returning"}:
         # purchase events stand in for the first order too in a store without orders
         everything = paid_orders_sql(scope, scope.no_orders)
-        sql += (f" LEFT JOIN (SELECT store_id, user_id, min(pay_ts) AS first_pay FROM ({everything})"
+        in_range = f"SELECT r.user_id FROM ({everything}) r WHERE {scope.ts_range('r', 'r.pay_ts')}"
+        buyers = f" WHERE x.user_id IN ({in_range})" if paid_in_range else ""
+        sql += (f" LEFT JOIN (SELECT store_id, user_id, min(pay_ts) AS first_pay FROM ({everything}) x{buyers}"
                 f" GROUP BY ALL) fo ON fo.store_id = {alias}.store_id AND fo.user_id = {alias}.user_id")
     return sql + scope.fx_join(alias, scope.local(alias, f"{alias}.created_ts", bounded=False))
 
 
 def _orders(scope: Scope, needs: frozenset[str]) -> str:
-    sql = f"SELECT {_select(_order_cols(scope), needs, ('store_id', '_ts'))} FROM {_orders_from(scope, needs)}"
+    sql = (f"SELECT {_select(_order_cols(scope), needs, ('store_id', '_ts'))}"
+           f" FROM {_orders_from(scope, needs, paid_in_range=True)}")
     return sql + f" WHERE {scope.ts_range('o', 'o.pay_ts')}"
 
 
