@@ -218,3 +218,120 @@ def _default_calendar() -> Any:
     from shoplens.analyses.anomalies.calendar import parse_calendar
 
     return parse_calendar(None, "calendar")
+
+
+# ---- root cause (why) -------------------------------------------------------------------------------
+def log_mean(a: float, b: float) -> float:
+    return a if a == b else (a - b) / (math.log(a) - math.log(b))
+
+
+def js_term(p: float, q: float) -> float:
+    m = (p + q) / 2
+    return 0.5 * sum(x * math.log(x / m) for x in (p, q) if x > 0)
+
+
+def day_totals(orders: pd.DataFrame, day: date) -> dict[str, float]:
+    part = orders[orders.day == day]
+    return {"gmv": float(part.amount.sum()), "orders": float(len(part)),
+            "paying_buyers": float(part.customer.dropna().nunique())}
+
+
+WHY_DAYS = [(date(2011, 11, 24), date(2011, 11, 17)), (date(2011, 10, 4), date(2011, 9, 27))]
+
+
+@pytest.mark.parametrize(("day", "ref"), WHY_DAYS)
+def test_why_gmv_by_country_equals_pandas(retail_wh: Any, orders: pd.DataFrame, day: date, ref: date) -> None:
+    got = shoplens.why(retail_wh, "gmv", day=day, compare="wow", by=["country"]).to_dict()
+    now, before = day_totals(orders, day), day_totals(orders, ref)
+    change = now["gmv"] - before["gmv"]
+    assert got["reference"] == {"from": ref.isoformat(), "to": ref.isoformat(), "kind": "wow"}
+    assert close(got["value"], now["gmv"]) and close(got["reference_value"], before["gmv"])
+    assert close(got["change"], change) and math.isclose(got["change_pct"], change / before["gmv"], rel_tol=1e-9)
+
+    # each country's own change; an order has one country, so nothing is unattributed
+    g1 = orders[orders.day == day].groupby("country").amount.sum().to_dict()
+    g0 = orders[orders.day == ref].groupby("country").amount.sum().to_dict()
+    (dim,) = got["dimensions"]
+    rows = {v["value"]: v for v in dim["values"]}
+    assert set(rows) == set(g0) | set(g1)
+    for c, row in rows.items():
+        assert (row["value_now"] is None) == (c not in g1) and (row["value_before"] is None) == (c not in g0)
+        want = g1.get(c, 0.0) - g0.get(c, 0.0)
+        assert close(row["contribution"], want), c
+        assert math.isclose(row["share"], want / change, rel_tol=1e-6, abs_tol=1e-9), c  # explanatory power
+    assert math.isclose(sum(r["contribution"] for r in rows.values()), change, rel_tol=1e-9)
+
+    # Adtributor: surprise = JS term of the country's share of GMV before and after; by surprise, values with
+    # EP > 0.1 until their EP reaches 0.67
+    t0, t1 = sum(g0.values()), sum(g1.values())
+    surprise = {c: js_term(g0.get(c, 0.0) / t0, g1.get(c, 0.0) / t1) for c in rows}
+    ep = {c: (g1.get(c, 0.0) - g0.get(c, 0.0)) / change for c in rows}
+    chosen, total = [], 0.0
+    for c in sorted(rows, key=lambda c: (-surprise[c], -ep[c], c)):
+        if ep[c] > 0.1 and total < 0.67:
+            chosen.append(c)
+            total += ep[c]
+    assert [v["value"] for v in dim["values"] if v["explains"]] == chosen and chosen
+    assert math.isclose(dim["explanatory_power"], total, rel_tol=1e-9)
+    assert math.isclose(dim["surprise"], sum(surprise[c] for c in chosen), rel_tol=1e-9)
+    for c, row in rows.items():
+        assert math.isclose(row["surprise"], surprise[c], rel_tol=1e-9, abs_tol=1e-15), c
+
+
+@pytest.mark.parametrize(("day", "ref"), WHY_DAYS)
+def test_why_gmv_factors_are_lmdi_of_buyers_orders_per_buyer_aov(retail_wh: Any, orders: pd.DataFrame,
+                                                                  day: date, ref: date) -> None:
+    got = shoplens.why(retail_wh, "gmv", day=day, compare="wow", by=["country"]).to_dict()
+    now, before = day_totals(orders, day), day_totals(orders, ref)
+
+    def factors(t: dict[str, float]) -> dict[str, float]:
+        return {"paying_buyers": t["paying_buyers"], "orders_per_buyer": t["orders"] / t["paying_buyers"],
+                "aov": t["gmv"] / t["orders"]}
+
+    f1, f0 = factors(now), factors(before)
+    assert [f["factor"] for f in got["factors"]] == list(f1)  # orders only: no visitors, so no uv x conversion
+    assert math.isclose(math.prod(f1.values()), now["gmv"], rel_tol=1e-12)
+    weight = log_mean(now["gmv"], before["gmv"])
+    for f in got["factors"]:
+        name = f["factor"]
+        assert math.isclose(f["value"], f1[name], rel_tol=1e-9) and math.isclose(f["reference_value"], f0[name],
+                                                                                 rel_tol=1e-9)
+        assert math.isclose(f["contribution"], weight * math.log(f1[name] / f0[name]), rel_tol=1e-6), name
+    assert math.isclose(sum(f["contribution"] for f in got["factors"]), now["gmv"] - before["gmv"], rel_tol=1e-9)
+
+
+@pytest.mark.parametrize(("day", "ref"), WHY_DAYS)
+def test_why_each_explaining_country_split_over_its_factors(retail_wh: Any, orders: pd.DataFrame, day: date,
+                                                            ref: date) -> None:
+    """A country that sold on both days: its own factors (LMDI) add up to its own change."""
+    got = shoplens.why(retail_wh, "gmv", day=day, compare="wow", by=["country"]).to_dict()
+    both = [v for v in got["dimensions"][0]["values"] if v["factors"] and v["value_now"] and v["value_before"]]
+    assert both or day == date(2011, 11, 24)
+    for v in both:
+        assert math.isclose(sum(f["contribution"] for f in v["factors"]), v["contribution"], rel_tol=1e-9)
+        part = orders[orders.country == v["value"]]
+        now, before = day_totals(part, day), day_totals(part, ref)
+        assert close(v["value_now"], now["gmv"]) and close(v["value_before"], before["gmv"])
+        weight = log_mean(now["gmv"], before["gmv"])
+        ratios = {"paying_buyers": now["paying_buyers"] / before["paying_buyers"],
+                  "orders_per_buyer": (now["orders"] / now["paying_buyers"])
+                  / (before["orders"] / before["paying_buyers"]),
+                  "aov": (now["gmv"] / now["orders"]) / (before["gmv"] / before["orders"])}
+        for f in v["factors"]:
+            assert math.isclose(f["contribution"], weight * math.log(ratios[f["factor"]]), rel_tol=1e-6), f
+
+
+@pytest.mark.xfail(strict=True, reason="why: a dimension value with no orders on one side (a country that bought a "
+                   "week before and not on the day) gets factors that are all None on that side and every factor "
+                   "contribution 0, so its factors do not add up to its own change (answer._factors fills a missing "
+                   "side with the other side's values, paying buyers included, instead of 0 buyers)")
+def test_why_vanished_country_factors_add_up(retail_wh: Any, orders: pd.DataFrame) -> None:
+    """2011-11-24 vs 2011-11-17: Japan, Denmark and Belgium bought only the week before (all three explain the
+    fall). Their own change is their whole GMV of 2011-11-17; the factor split must add up to it."""
+    day = WHY_DAYS[0][0]
+    got = shoplens.why(retail_wh, "gmv", day=day, compare="wow", by=["country"]).to_dict()
+    gone = [v for v in got["dimensions"][0]["values"] if v["factors"] and v["value_now"] is None]
+    assert {v["value"] for v in gone} == {"Japan", "Denmark", "Belgium"}
+    assert set(orders[orders.day == day].country).isdisjoint({"Japan", "Denmark", "Belgium"})
+    for v in gone:
+        assert math.isclose(sum(f["contribution"] for f in v["factors"]), v["contribution"], rel_tol=1e-9), v
