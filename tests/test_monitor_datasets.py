@@ -175,8 +175,10 @@ def test_retail_anomalies_equal_pandas(retail_wh: Any, series: dict[str, dict[da
 def test_uk_bank_holidays_are_found(retail_wh: Any) -> None:
     """Closed days that no calendar names (Easter, the royal wedding, bank holidays) fall to 0: each is a drop."""
     result = shoplens.anomalies(retail_wh, "gmv", start=FIRST, end=LAST, calendar=_default_calendar()).to_dict()
-    down = {a["period"] for a in result["anomalies"] if a["direction"] == "down" and a["value"] == 0}
-    assert {"2011-04-22", "2011-04-25", "2011-04-29", "2011-05-02", "2011-05-30", "2011-08-29"} <= down
+    down = {a["period"]: a["severity"] for a in result["anomalies"] if a["direction"] == "down" and a["value"] == 0}
+    closed = ("2011-04-22", "2011-04-25", "2011-04-29", "2011-05-02", "2011-05-30", "2011-08-29")
+    assert set(closed) <= set(down)
+    assert [down[d] for d in closed].count("high") == 4  # the README's figure
 
 
 def test_without_promotions_the_november_days_are_judged(retail_wh: Any, series: dict[str, dict[date, float]],
