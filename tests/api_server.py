@@ -7,6 +7,9 @@ and four logins: ``root`` (admin, all stores), ``ana`` (analyst, demo), ``vic`` 
 
 ``ApiServer``: ``python -m shoplens --db FILE serve`` in a subprocess on a free port with a real
 secret key, waited for on ``/health``; ``client(user)`` gives an httpx client with a bearer token.
+
+``two_store_server(demo_db, tmp)``: both together, stopped on exit (the ``two_store_api`` fixture of
+tests/conftest.py: one server per test module).
 """
 
 from __future__ import annotations
@@ -17,7 +20,10 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -116,3 +122,13 @@ class ApiServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+@contextmanager
+def two_store_server(demo_db: Path, tmp: Path, **kwargs: Any) -> Iterator[ApiServer]:
+    """A server over a fresh :func:`two_store_db` in ``tmp``; ``kwargs`` go to :class:`ApiServer`."""
+    server = ApiServer(two_store_db(demo_db, tmp), **kwargs)
+    try:
+        yield server
+    finally:
+        server.stop()

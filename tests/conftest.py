@@ -92,6 +92,15 @@ def taobao_db(datasets: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _imported(datasets, tmp_path_factory, TAOBAO_FILE, "taobao-userbehavior", "tb")
 
 
+@pytest.fixture(scope="module")
+def two_store_api(demo_db: Path, tmp_path_factory: pytest.TempPathFactory):
+    """A real API server over demo + "other" with four logins (tests/api_server.py), one per test module."""
+    from api_server import two_store_server
+
+    with two_store_server(demo_db, tmp_path_factory.mktemp("two_store_api")) as server:
+        yield server
+
+
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The default deterministic demo store (what `make demo` builds)."""

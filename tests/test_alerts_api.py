@@ -6,30 +6,18 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 import shoplens
-from api_server import ApiServer, two_store_db
+from api_server import ApiServer
 
 DAY = "2026-10-26"  # the demo incident's second day (README example)
 
 
-@pytest.fixture(scope="module")
-def env(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    db = two_store_db(demo_db, tmp_path_factory.mktemp("api_alerts"))
-    srv = ApiServer(db)
-    try:
-        yield {"server": srv, "db": db}
-    finally:
-        srv.stop()
-
-
-def test_check_list_ack_resolve_over_http(env: dict[str, Any], demo_db: Path, tmp_path: Path) -> None:
-    srv = env["server"]
+def test_check_list_ack_resolve_over_http(two_store_api: ApiServer, demo_db: Path, tmp_path: Path) -> None:
+    srv = two_store_api
     assert srv.client("vic").post("/api/v1/alerts/check", params={"date": DAY}).status_code == 403  # viewer
     r = srv.client("ana").post("/api/v1/alerts/check", params={"date": DAY})
     assert r.status_code == 200, r.text
@@ -71,8 +59,8 @@ def test_check_list_ack_resolve_over_http(env: dict[str, Any], demo_db: Path, tm
     assert rules == shoplens.alerts_rules()["rules"]
 
 
-def test_a_day_without_data_is_a_400(env: dict[str, Any]) -> None:
-    r = env["server"].client("root").post("/api/v1/alerts/check", params={"date": "2020-01-01", "store": "demo"})
+def test_a_day_without_data_is_a_400(two_store_api: ApiServer) -> None:
+    r = two_store_api.client("root").post("/api/v1/alerts/check", params={"date": "2020-01-01", "store": "demo"})
     assert r.status_code == 400 and "no data on 2020-01-01" in r.json()["error"]["message"]
     assert r.json()["error"]["zh"]
 

@@ -4,17 +4,14 @@ only; the demo's incident (found in its channel, not at store level) and promoti
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from statistics import median
-from typing import Any
 
 import duckdb
-import pytest
 
 import shoplens
-from api_server import ApiServer, two_store_db
+from api_server import ApiServer
 from shoplens.analyses.anomalies.calendar import load_calendar
 from shoplens.analyses.anomalies.detect import excluded_days
 from shoplens.demo.calendar import build_calendar
@@ -22,33 +19,23 @@ from shoplens.demo.calendar import build_calendar
 INCIDENT = ("2026-10-25", "2026-10-27")  # paid_search payment conversion collapses (DemoSummary.incident)
 
 
-@pytest.fixture(scope="module")
-def env(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    db = two_store_db(demo_db, tmp_path_factory.mktemp("api_anomalies"))
-    srv = ApiServer(db)
-    try:
-        yield {"server": srv, "db": db}
-    finally:
-        srv.stop()
-
-
-def test_api_answers_the_python_json_cut_to_the_login(env: dict[str, Any], demo_db: Path) -> None:
+def test_api_answers_the_python_json_cut_to_the_login(two_store_api: ApiServer, demo_db: Path) -> None:
     params = {"metrics": "conversion_rate,uv", "from": "2026-10-01", "to": "2026-10-31"}
-    r = env["server"].client("root").get("/api/v1/anomalies", params={**params, "store": "demo"})
+    r = two_store_api.client("root").get("/api/v1/anomalies", params={**params, "store": "demo"})
     assert r.status_code == 200, r.text
     with shoplens.connect(str(demo_db), read_only=True) as wh:
         local = shoplens.anomalies(wh, "conversion_rate,uv", start=date(2026, 10, 1), end=date(2026, 10, 31),
                                    store="demo").to_dict()
     assert r.json() == local
     # olga sees only the store "other": never a demo series
-    olga = env["server"].client("olga").get("/api/v1/anomalies", params=params)
+    olga = two_store_api.client("olga").get("/api/v1/anomalies", params=params)
     assert olga.status_code == 200, olga.text
     assert all(a["store"] == "other" for a in olga.json()["anomalies"])
-    denied = env["server"].client("olga").get("/api/v1/anomalies", params={**params, "store": "demo"})
+    denied = two_store_api.client("olga").get("/api/v1/anomalies", params={**params, "store": "demo"})
     assert denied.status_code in (403, 404) and "error" in denied.json()
-    bad = env["server"].client("root").get("/api/v1/anomalies", params={"metrics": "gmvv"})
+    bad = two_store_api.client("root").get("/api/v1/anomalies", params={"metrics": "gmvv"})
     assert bad.status_code == 400 and "gmv" in bad.json()["error"]["hint"]
-    csv = env["server"].client("root").get("/api/v1/anomalies", params={**params, "store": "demo", "format": "csv"})
+    csv = two_store_api.client("root").get("/api/v1/anomalies", params={**params, "store": "demo", "format": "csv"})
     assert csv.status_code == 200 and csv.text.splitlines()[0].startswith("metric,store,dimension")
     assert len(csv.text.strip().splitlines()) == len(local["anomalies"]) + 1
 
