@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from shoplens.analyses.alerts.evaluate import evaluate
+from shoplens.analyses.alerts.evaluate import Bundle, evaluate
 from shoplens.analyses.alerts.root_cause import why_root_cause
 from shoplens.analyses.alerts.rules import Rule, load_rules
 from shoplens.errors import ShoplensError
@@ -87,6 +87,19 @@ def _all(wh: Any) -> list[StoreInfo]:
         "SELECT store_id, timezone, reporting_currency FROM stores ORDER BY store_id").fetchall()]
 
 
+def _day_values(engine: Any, rules: list[Rule], store: str, day: date, bundle: Bundle) -> dict[str, Any]:
+    """Each rule metric's store-wide value on the day (None: the store lacks it, the rule is skipped), read with
+    the daily rows of the store-wide rules (:class:`Bundle`) so that the check asks the engine once for both."""
+    metrics = list(dict.fromkeys(r.metric for r in rules if r.metric and r.kind != "anomaly"))
+    if not metrics:
+        return {}
+    shared = bundle.metrics.get((None, ()), [])
+    ask = list(dict.fromkeys([*shared, *metrics]))
+    bundle.metrics[(None, ())] = ask
+    rows = engine.query(ask, by=["store"], start=bundle.first, end=day, grain="day", store=store, targets=False).rows
+    return next((r for r in rows if str(r["period"])[:10] == day.isoformat()), {})
+
+
 def _no_value_note(rule: Rule, store: str, day: date) -> dict[str, str]:
     return {"en": f"{rule.id}: store {store} has no value of {rule.metric} on {day} (no data for it that day, "
                   "e.g. visitors need events, or its denominator is 0): skipped",
@@ -131,13 +144,14 @@ def alerts_check(wh: Any, *, day: date | None = None, store: str | list[str] | N
     enabled = [r for r in rules if r.enabled]
     for store_id, text in days.items():
         the_day = date.fromisoformat(text)
-        for rule in enabled:
-            if rule.metric and rule.kind != "anomaly" and rule.scope.get("store") in (None, store_id):
-                probe = engine.query([rule.metric], start=the_day, end=the_day, store=store_id, targets=False).rows
-                if not probe or probe[0].get(rule.metric) is None:
-                    notes[f"alerts:{rule.id}:{store_id}"] = _no_value_note(rule, store_id, the_day)
-                    continue
-            found += evaluate(engine, rule, store_id, the_day, config, notes)
+        mine = [r for r in enabled if r.scope.get("store") in (None, store_id)]
+        bundle = Bundle.of(mine, the_day)
+        probe = _day_values(engine, mine, store_id, the_day, bundle)
+        for rule in mine:
+            if rule.metric and rule.kind != "anomaly" and probe.get(rule.metric) is None:
+                notes[f"alerts:{rule.id}:{store_id}"] = _no_value_note(rule, store_id, the_day)
+                continue
+            found += evaluate(engine, rule, store_id, the_day, config, notes, bundle)
     hook = root_cause or ROOT_CAUSE
     baselines = {r.id: r.params.get("baseline") for r in enabled}
     answers: dict[tuple[str, ...], Any] = {}  # one `why` per metric, store, day and reference

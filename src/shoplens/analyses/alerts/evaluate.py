@@ -13,6 +13,7 @@ definition of a KPI. Each kind answers the fired alerts as dicts of the issue's 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -32,10 +33,47 @@ def _round(x: float | None) -> float | None:
     return None if x is None else round(float(x), 10)  # as the engine's rows
 
 
-def _rows(engine: Any, rule: Rule, metric: str, store: str, start: date, end: date, **opts: Any) -> list[dict]:
+def cut_of(rule: Rule) -> tuple[Any, ...]:
+    """What a rule's daily rows are cut by: its fan-out dimension and its dimension filters."""
+    return rule.by, tuple(sorted((k, v) for k, v in rule.scope.items() if k != "store"))
+
+
+@dataclass
+class Bundle:
+    """The daily rows of every rule of a check that reads the same cut, fetched by one engine query.
+
+    Rules are evaluated one by one, but a dozen one-metric queries cost a dozen compilations; one query of all
+    their metrics over the widest window (``first``..the day) costs one. Rows outside a rule's own days are
+    dropped before the rule sees them, so each rule reads exactly what it would read alone."""
+
+    first: date
+    metrics: dict[tuple[Any, ...], list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, rules: list[Rule], day: date) -> Bundle:
+        bundle = cls(day)
+        for rule in rules:
+            if not rule.metric or rule.kind == "anomaly":
+                continue
+            bundle.metrics.setdefault(cut_of(rule), [])
+            bundle.metrics[cut_of(rule)] = list(dict.fromkeys([*bundle.metrics[cut_of(rule)], rule.metric]))
+            p = rule.params
+            back = (p.get("days", 1) - 1 if rule.kind == "threshold" else
+                    7 * p["weeks"] if rule.kind == "change" and p.get("baseline") == "same_weekday" else 0)
+            bundle.first = min(bundle.first, day - timedelta(days=back))
+        return bundle
+
+
+def _rows(engine: Any, rule: Rule, metric: str, store: str, start: date, end: date, bundle: Bundle | None = None,
+          **opts: Any) -> list[dict]:
     where = {k: v for k, v in rule.scope.items() if k != "store"}
     by = ["store"] + ([rule.by] if rule.by else [])
-    return engine.query([metric], by=by, start=start, end=end, where=where or None, store=store, **opts).rows
+    daily = opts.get("grain") == "day" and "compare" not in opts and not opts.get("targets")
+    if bundle is None or not daily or metric not in bundle.metrics.get(cut_of(rule), ()):
+        return engine.query([metric], by=by, start=start, end=end, where=where or None, store=store, **opts).rows
+    rows = engine.query(bundle.metrics[cut_of(rule)], by=by, start=min(start, bundle.first), end=end,
+                        where=where or None, store=store, **opts).rows
+    return [r for r in rows if str(r["period"])[:10] >= start.isoformat()]
 
 
 def _dims(rule: Rule, row: dict[str, Any]) -> dict[str, Any]:
@@ -45,10 +83,10 @@ def _dims(rule: Rule, row: dict[str, Any]) -> dict[str, Any]:
     return dims
 
 
-def _daily(engine: Any, rule: Rule, metric: str, store: str, first: date, day: date
+def _daily(engine: Any, rule: Rule, metric: str, store: str, first: date, day: date, bundle: Bundle | None = None
            ) -> dict[tuple[Any, ...], dict[date, float | None]]:
     """Each scope's (fan-out value's) metric by day; a day without a row is 0 for an additive metric."""
-    rows = _rows(engine, rule, metric, store, first, day, grain="day", targets=False)
+    rows = _rows(engine, rule, metric, store, first, day, bundle, grain="day", targets=False)
     out: dict[tuple[Any, ...], dict[date, float | None]] = {}
     for r in rows:
         key = tuple(sorted(_dims(rule, r).items()))
@@ -75,11 +113,11 @@ def _alert(rule: Rule, engine: Any, store: str, dims: dict[str, Any], day: date,
     return out
 
 
-def threshold(engine: Any, rule: Rule, store: str, day: date) -> list[dict[str, Any]]:
+def threshold(engine: Any, rule: Rule, store: str, day: date, bundle: Bundle | None = None) -> list[dict[str, Any]]:
     p, metric = rule.params, str(rule.metric)
     first = day - timedelta(days=p["days"] - 1)
     out = []
-    for key, series in _daily(engine, rule, metric, store, first, day).items():
+    for key, series in _daily(engine, rule, metric, store, first, day, bundle).items():
         values = [series.get(first + timedelta(days=i)) for i in range(p["days"])]
         if any(v is None for v in values):
             continue
@@ -97,11 +135,11 @@ def _fires(rule: Rule, change: float | None) -> bool:
     return ("drop" in p and change <= -p["drop"] + EPS) or ("rise" in p and change >= p["rise"] - EPS)
 
 
-def change(engine: Any, rule: Rule, store: str, day: date) -> list[dict[str, Any]]:
+def change(engine: Any, rule: Rule, store: str, day: date, bundle: Bundle | None = None) -> list[dict[str, Any]]:
     p, metric, out = rule.params, str(rule.metric), []
     if p["baseline"] == "same_weekday":
         weeks = p["weeks"]
-        for key, series in _daily(engine, rule, metric, store, day - timedelta(days=7 * weeks), day).items():
+        for key, series in _daily(engine, rule, metric, store, day - timedelta(days=7 * weeks), day, bundle).items():
             past = [series.get(day - timedelta(days=7 * k)) for k in range(1, weeks + 1)]
             value = series.get(day)
             if value is None or any(v is None for v in past):
@@ -135,7 +173,8 @@ def target(engine: Any, rule: Rule, store: str, day: date, notes: dict[str, Any]
     return out
 
 
-def benchmark(engine: Any, rule: Rule, store: str, day: date, notes: dict[str, Any]) -> list[dict[str, Any]]:
+def benchmark(engine: Any, rule: Rule, store: str, day: date, notes: dict[str, Any], bundle: Bundle | None = None
+              ) -> list[dict[str, Any]]:
     metric, p, out = str(rule.metric), rule.params, []
     bench = engine.targets.benchmarks.get(metric)
     if bench is None:
@@ -143,7 +182,7 @@ def benchmark(engine: Any, rule: Rule, store: str, day: date, notes: dict[str, A
             "en": f"{rule.id}: {metric} has no benchmark (config benchmarks:): skipped",
             "zh": f"{rule.id}：{metric} 没有基准值（配置 benchmarks:），已跳过"}
         return []
-    for r in _rows(engine, rule, metric, store, day, day, grain="day", targets=False):
+    for r in _rows(engine, rule, metric, store, day, day, bundle, grain="day", targets=False):
         value = r.get(metric)
         if value is None or not bench:
             continue
@@ -169,17 +208,17 @@ def anomaly(engine: Any, rule: Rule, store: str, day: date, config: Any, notes: 
             if SEVERITIES.index(a["severity"]) <= floor and (a["bad"] or not p["bad_only"])]
 
 
-def evaluate(engine: Any, rule: Rule, store: str, day: date, config: Any, notes: dict[str, Any]
-             ) -> list[dict[str, Any]]:
+def evaluate(engine: Any, rule: Rule, store: str, day: date, config: Any, notes: dict[str, Any],
+             bundle: Bundle | None = None) -> list[dict[str, Any]]:
     """The alerts ``rule`` raises for ``store`` on ``day`` (a rule scoped to another store raises none)."""
     if rule.scope.get("store") not in (None, store):
         return []
     if rule.kind == "threshold":
-        return threshold(engine, rule, store, day)
+        return threshold(engine, rule, store, day, bundle)
     if rule.kind == "change":
-        return change(engine, rule, store, day)
+        return change(engine, rule, store, day, bundle)
     if rule.kind == "target":
         return target(engine, rule, store, day, notes)
     if rule.kind == "benchmark":
-        return benchmark(engine, rule, store, day, notes)
+        return benchmark(engine, rule, store, day, notes, bundle)
     return anomaly(engine, rule, store, day, config, notes)
