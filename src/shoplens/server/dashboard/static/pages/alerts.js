@@ -39,6 +39,13 @@ export async function loadRules() {
   }
 }
 
+// The alert's message in the page's language without its leading "rule name: " (the cell shows the name above).
+export function details(a, name) {
+  const text = (a.message && a.message[lang()]) || "";
+  for (const sep of [": ", "："]) if (text.startsWith(`${name}${sep}`)) return text.slice(name.length + sep.length);
+  return text;
+}
+
 export function scopeText(a) {
   const dims = Object.entries(a.dims || {}).map(([k, v]) => `${dimName(k)}: ${valueName(k, v)}`);
   return [a.store, ...dims].join(" · ");
@@ -111,7 +118,7 @@ export async function render(page, ctx) {
     el("td", {}, el("span", { class: `badge sev-${a.severity}`, text: t(`an.sev.${a.severity}`) })),
     el("td", { class: "alert-rule" }, el("div", { class: "alert-rule-name", text: ruleName(rules, a.rule) }),
       el("div", { class: "alert-message muted", lang: lang() === "zh" ? "zh-CN" : "en",
-        text: (a.message && a.message[lang()]) || "" })),
+        text: details(a, ruleName(rules, a.rule)) })),
     el("td", { text: metricName(a.metric) }),
     el("td", { class: "alert-scope", text: scopeText(a) }),
     el("td", { text: fmtDate(a.period) }),
