@@ -222,6 +222,26 @@ def test_an_alert_opens_its_own_root_cause(tab: Tab, api: httpx.Client, checked:
         set_lang(tab, initial)
 
 
+def test_check_now_stores_the_day_and_lists_it(tab: Tab, api: httpx.Client, checked: list[dict[str, Any]]) -> None:
+    """"Check now" for a day before the incident (the latest alert day stays the incident's): the page lists what
+    the API then holds for that day, says how many fired; a second check of the day creates nothing new."""
+    page = tab.page
+    day = "2026-10-20"
+    open_alerts_page(tab)
+    page.fill("#alert-check-date", day)
+    page.click("#alert-check")
+    wait_ready(tab, "alerts")
+    stored = listed(api, **{"from": day, "to": day})
+    assert stored and {a["period"] for a in stored} == {day}
+    assert [r for r in rows(tab) if r[0] in {a["id"] for a in stored}] == as_rows(stored)
+    result = page.locator("#alert-check-result")
+    assert int(result.get_attribute("data-fired")) == len(stored)
+    page.click("#alert-check")
+    wait_ready(tab, "alerts")
+    eventually(tab, lambda: _equal(result.get_attribute("data-new"), "0", "new alerts of a second check"))
+    assert listed(api, **{"from": day, "to": day}) == stored
+
+
 def test_overview_card_counts_the_open_alerts_of_the_latest_day(tab: Tab, api: httpx.Client,
                                                                 checked: list[dict[str, Any]]) -> None:
     """The overview's card: as many open alerts as the API lists for its newest alert day, by severity; its link

@@ -181,6 +181,8 @@ function checkNow(ctx, errors, load) {
         }
         await load(); // with what the check stored
         const c = answer.checked || {};
+        result.dataset.fired = String(c.fired ?? 0);
+        result.dataset.new = String(c.new ?? 0);
         result.textContent = t("al.checked", { fired: c.fired ?? 0, fresh: c.new ?? 0 });
       }) }), result);
 }
