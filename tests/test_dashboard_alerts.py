@@ -203,7 +203,17 @@ def test_an_alert_opens_its_own_root_cause(tab: Tab, api: httpx.Client, checked:
     eventually(tab, lambda: _equal(page.get_attribute("#why-panel", "data-state"), "ready", "why panel state"))
     steps = page.eval_on_selector_all("#why-waterfall g.waterfall-step", "els => els.map(e => e.dataset.step)")
     assert steps == [f["factor"] for f in cause["factors"]] and steps, steps
+    # a click anywhere else on a row opens its alert's root cause too (here the paid_search ROI alert)
+    page.click("#why-close")
+    roi = next(a for a in listed(api) if a["rule"] == "paid_channel_roi_below_1")
+    page.click(f'#alerts-table tr[data-alert-id="{roi["id"]}"] td:first-child')
+    key = "zh" if lang(tab) == "zh-CN" else "en"
+    eventually(tab, lambda: _equal(page.inner_text("#why-summary").strip(), roi["root_cause"]["summary"][key],
+                                   "the ROI alert's root-cause sentence"))
+    assert page.get_attribute("#why-panel", "data-metric") == "roi"
     assert not [p for p, _, _ in tab.answers if p == "/api/v1/why"], "the root cause was fetched again"
+    page.click("#why-close")
+    page.click(f'#alerts-table tr[data-alert-id="{alert["id"]}"] button.alert-why')
     initial = lang(tab)
     try:
         for language in ("en", "zh-CN"):

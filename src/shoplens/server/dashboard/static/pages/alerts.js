@@ -114,7 +114,8 @@ export async function render(page, ctx) {
         title: t("al.whyTip"), onclick: () => openRootCause(a) }),
       a.status === "resolved" ? null : change(a, "ack"), a.status === "resolved" ? null : change(a, "resolve"));
     return el("tr", { "data-alert-id": String(a.id), "data-rule": a.rule, "data-severity": a.severity,
-      "data-status": a.status, "data-metric": a.metric, "data-period": a.period, class: `sev-${a.severity}` },
+      "data-status": a.status, "data-metric": a.metric, "data-period": a.period, class: `clickable sev-${a.severity}`,
+      title: t("al.whyTip"), onclick: (ev) => { if (!ev.target.closest("button,input,a")) openRootCause(a); } },
     el("td", {}, el("span", { class: `badge sev-${a.severity}`, text: t(`an.sev.${a.severity}`) })),
     el("td", { class: "alert-rule" }, el("div", { class: "alert-rule-name", text: ruleName(rules, a.rule) }),
       el("div", { class: "alert-message muted", lang: lang() === "zh" ? "zh-CN" : "en",
