@@ -54,6 +54,12 @@ def store_anomalies(api: httpx.Client, start: str, end: str) -> list[dict[str, A
     return [a for a in answer["anomalies"] if not a["dims"]]
 
 
+def in_view(locator: Any) -> dict[str, float]:
+    """The element's box once it is scrolled into the viewport (the mouse only reaches what is shown)."""
+    locator.scroll_into_view_if_needed()
+    return locator.bounding_box()
+
+
 def panel_state(tab: Tab) -> str | None:
     return tab.page.get_attribute("#why-panel", "data-state")
 
@@ -85,7 +91,7 @@ def test_markers_are_the_anomalies_the_api_returns(tab: Tab, api: httpx.Client) 
     # the tooltip of the marked day: its value, expected value, band and severity
     page.click('.kpi-card[data-kpi="gmv"]')
     dip = next(a for a in want if a["metric"] == "gmv" and a["period"] == INCIDENT_DAY)
-    box = page.locator(f'#trend-chart circle.anomaly[data-period="{INCIDENT_DAY}"]').bounding_box()
+    box = in_view(page.locator(f'#trend-chart circle.anomaly[data-period="{INCIDENT_DAY}"]'))
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     tip = page.locator("#trend-chart .chart-tip .tip-anomaly.bad")
     tip.wait_for(state="visible")
@@ -145,7 +151,7 @@ def test_why_from_a_point_of_the_trend_chart(tab: Tab, api: httpx.Client) -> Non
     wait_ready(tab, "overview")
     set_range(tab, *OCTOBER)
     page.click('.kpi-card[data-kpi="gmv"]')
-    box = page.locator(f'#trend-chart circle.anomaly[data-period="{INCIDENT_DAY}"]').bounding_box()
+    box = in_view(page.locator(f'#trend-chart circle.anomaly[data-period="{INCIDENT_DAY}"]'))
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     answered(tab, "/api/v1/why", metric="gmv", date=INCIDENT_DAY, compare="wow")
     eventually(tab, lambda: _equal(panel_state(tab), "ready", "why panel state"))

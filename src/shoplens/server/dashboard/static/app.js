@@ -3,6 +3,7 @@
 import { api, clearCache, errorText, onUnauthorized, setCsrf } from "./api.js";
 import { renderControls } from "./controls.js";
 import { htmlLang, initialLang, lang, setLang, t } from "./i18n.js";
+import * as alerts from "./pages/alerts.js";
 import * as conversion from "./pages/conversion.js";
 import * as overview from "./pages/overview.js";
 import * as products from "./pages/products.js";
@@ -13,8 +14,8 @@ import { defaultRange, fromHash, PAGES, setCatalog, state, toHash } from "./stat
 import { el, emptyState } from "./ui.js";
 import { closeWhy, refreshWhy } from "./why.js";
 
-const MODULES = { overview, traffic, conversion, users, products, service };
-const ICONS = { overview: "◎", traffic: "⇄", conversion: "▽", users: "☺", products: "▦", service: "✆" };
+const MODULES = { overview, traffic, conversion, users, products, service, alerts };
+const ICONS = { overview: "◎", traffic: "⇄", conversion: "▽", users: "☺", products: "▦", service: "✆", alerts: "⚑" };
 let current = null; // the context of the page being shown
 
 const $ = (sel) => document.querySelector(sel);

@@ -34,6 +34,17 @@ export async function openWhy(metric, { date = null, from = null, to = null, cur
   }
 }
 
+// An answer already at hand (an alert's `root_cause` is the same JSON as GET /why): shown without a request.
+export function showWhy(answer, { currency = null } = {}) {
+  asked += 1;
+  const period = answer.period || {};
+  const ref = answer.reference || {};
+  const date = period.from && period.from === period.to && ref.kind === "wow" ? period.from : null;
+  shown = { request: { metric: answer.metric, date, currency, params: { from: period.from, to: period.to },
+    given: true }, answer, error: null, dim: null };
+  draw();
+}
+
 export function closeWhy() {
   asked += 1;
   shown = null;
@@ -59,7 +70,7 @@ function draw() {
   clear(panel).append(el("header", { class: "why-head" },
     el("div", {}, el("h2", { text: `${t("why.title")} · ${metricName(request.metric)}` }),
       el("p", { class: "card-sub", text: request.date ? t("why.day", { day: fmtDate(request.date) })
-        : t("why.range", { from: request.params.from, to: request.params.to }) })),
+        : t(request.given ? "why.span" : "why.range", { from: request.params.from, to: request.params.to }) })),
     el("button", { id: "why-close", type: "button", class: "small", "aria-label": t("why.close"),
       onclick: closeWhy, text: "×" })));
   if (state.filters.length) panel.append(note(t("why.wholeStore"), "warn"));

@@ -1,6 +1,7 @@
-// 概览 Overview: KPI cards (value, 环比/同比 arrow, target attainment, sparkline, anomaly flag, why?), the daily trend
-// of one KPI (GMV first; click a card to chart another) against the comparison period with the days
-// GET /api/v1/anomalies flagged (a click on a day: why?), and the range's bad anomalies.
+// 概览 Overview: the open alerts of the latest alert day (pages/alerts_card.js), KPI cards (value, 环比/同比 arrow,
+// target attainment, sparkline, anomaly flag, why?), the daily trend of one KPI (GMV first; click a card to chart
+// another) against the comparison period with the days GET /api/v1/anomalies flagged (a click on a day: why?), and
+// the range's bad anomalies.
 import { anomalyTip, badList, chartMarks } from "../anomalies.js";
 import { COLORS, chartCard, lineChart, wideWidth } from "../charts.js";
 import { fmtAxis, fmtDate, fmtDayShort, fmtMetric } from "../format.js";
@@ -8,6 +9,7 @@ import { metricInfo, state } from "../state.js";
 import { metricName, t } from "../i18n.js";
 import { block, card, el, emptyState, note } from "../ui.js";
 import { openWhy } from "../why.js";
+import { alertsCard } from "./alerts_card.js";
 import { anomaliesOrNone, dataNotes, emptyText, kpiCard, kpiData, skippedNote } from "./common.js";
 
 // shoplens/server/warmup.py computes these for the landing range after every import: keep the two lists equal.
@@ -20,7 +22,8 @@ export async function render(page, ctx) {
   const trendHolder = el("div", { class: "grid-wide" });
   const listHolder = el("div", {});
   const notes = el("div", {});
-  page.append(notes, card({ title: t("ov.kpis"), sub: t("ov.clickCard"), wide: true, body: kpiHolder }), trendHolder,
+  const alertsHolder = el("div", { class: "grid-wide" });
+  page.append(notes, alertsHolder, card({ title: t("ov.kpis"), sub: t("ov.clickCard"), wide: true, body: kpiHolder }), trendHolder,
     card({ title: t("an.title"), sub: t("an.sub"), wide: true, body: listHolder }));
 
   let data = null;
@@ -38,6 +41,7 @@ export async function render(page, ctx) {
     listHolder.textContent = "";
     listHolder.append(badList(marks, { onWhy: why, currency: data.currency }));
   };
+  const openAlerts = block(alertsHolder, alertsCard, ctx); // today's open alerts, beside the KPIs
   await block(kpiHolder, async () => {
     [data, marks] = await Promise.all([kpiData(KPIS), anomaliesOrNone(KPIS)]);
     const warn = skippedNote(data.skipped);
@@ -54,6 +58,7 @@ export async function render(page, ctx) {
     return el("div", { class: "placeholder" });
   }, ctx);
   if (data && ctx.alive()) draw();
+  await openAlerts;
 }
 
 function trendCard(data, marks, why) {
