@@ -412,8 +412,9 @@ def test_login(new_tab: Callable[[], Tab], dashboard: ApiServer) -> None:
 
 def test_landing_pages_were_computed_before_anyone_asked(new_tab: Callable[[], Tab], dashboard: ApiServer,
                                                         api: httpx.Client) -> None:
-    """The server warms the overview and the default funnel of its data (shoplens.server.warmup): opening both
-    pages in the browser computes nothing new (GET /api/v1/server: the misses stay), and the funnel draws."""
+    """The server warms the overview (KPIs, trend, anomaly marks) and the default funnel of its data
+    (shoplens.server.warmup): opening both pages in the browser computes nothing new (GET /api/v1/server: the
+    misses stay), and the funnel draws."""
     dashboard.wait_warm(api)
 
     def misses() -> dict[str, int]:
@@ -426,8 +427,8 @@ def test_landing_pages_were_computed_before_anyone_asked(new_tab: Callable[[], T
     goto(tab, "conversion")
     assert tab.page.locator("#funnel-table tbody tr[data-step]").count() >= 2
     after = misses()
-    assert {k: after.get(k) for k in ("metric_query", "funnel")} == {k: before.get(k) for k in ("metric_query",
-                                                                                               "funnel")}
+    kinds = ("metric_query", "funnel", "anomalies")
+    assert {k: after.get(k) for k in kinds} == {k: before.get(k) for k in kinds}
 
 
 def test_overview_kpis_equal_the_api(tab: Tab, api: httpx.Client) -> None:

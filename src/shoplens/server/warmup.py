@@ -4,7 +4,7 @@ Without it the first people to open the dashboard after an import wait for every
 funnel over the new data (seconds at 10 M events), all at once. A background thread computes, for
 every store (the first :data:`MAX_STORES`), what the dashboard asks first: on the range it opens on
 (the last 30 local days with data), the overview's KPI totals and daily rows compared with the
-previous period, and the conversion page's default funnel. It works through the same functions and
+previous period, the anomalies of its KPI cards and trend, and the conversion page's default funnel. It works through the same functions and
 the same cache as the routes (:func:`shoplens.server.cache.answer`), taking one computing slot at a
 time, so it never crowds out people's own questions.
 
@@ -56,6 +56,7 @@ def last_local_day(row: dict[str, Any]) -> date | None:
 
 def landing_requests(store: str, last_day: date) -> list[tuple[Any, dict[str, Any]]]:
     """(function, options) of what the overview and conversion pages ask first for ``store``."""
+    from shoplens.analyses.anomalies import anomalies
     from shoplens.analyses.funnel import funnel
     from shoplens.metrics.values import list_values
     from shoplens.server.routes_metrics import metric_query
@@ -64,6 +65,7 @@ def landing_requests(store: str, last_day: date) -> list[tuple[Any, dict[str, An
     return [(metric_query, {"metrics": OVERVIEW_KPIS, "start": start, "end": end, "compare": "previous"}),
             (metric_query, {"metrics": OVERVIEW_KPIS, "start": start, "end": end, "compare": "previous",
                             "grain": "day"}),
+            (anomalies, {"metrics": OVERVIEW_KPIS, "start": start, "end": end, "sensitivity": "medium"}),
             (list_values, {"dim": "event", "start": start, "end": end}),  # the funnel builder's step picker
             (funnel, {**DEFAULT_FUNNEL, "start": start, "end": end})]
 
