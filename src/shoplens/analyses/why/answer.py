@@ -34,6 +34,11 @@ class WhyResult:
     def to_dict(self) -> dict[str, Any]:
         return {**self.data, "notes": self.notes}
 
+    def csv_table(self) -> tuple[list[str], list[list[Any]]]:
+        """The CSV of ``--format csv``: :meth:`to_pandas`'s rows."""
+        frame = self.to_pandas()
+        return list(frame.columns), frame.values.tolist()
+
     def to_pandas(self) -> pd.DataFrame:
         """One row per dimension value."""
         rows = [{"dimension": d["dimension"], **{k: v for k, v in val.items() if k != "factors"}}

@@ -17,7 +17,8 @@ WEEKDAYS = (("Monday", "周一"), ("Tuesday", "周二"), ("Wednesday", "周三")
             ("Friday", "周五"), ("Saturday", "周六"), ("Sunday", "周日"))
 REFERENCE = {"wow": ("the same weekday a week earlier", "上周同日"), "previous": ("the previous period", "上一周期"),
              "yoy": ("a year earlier", "去年同期")}  # baseline: _baseline
-FACTOR_NAMES = {"orders_per_buyer": ("orders per buyer", "人均订单数")}
+FACTOR_NAMES = {"orders_per_buyer": ("orders per buyer", "人均订单数"),
+                "buyers_per_cart_buyer": ("buyers per cart buyer", "支付买家 / 加购支付买家")}
 HELD = 0.15  # visitors "held": they account for at most 15 % of the value's own change
 AGAINST = 0.5  # a value moving against the change by at least half of it is named
 
@@ -70,7 +71,7 @@ def summary(catalog: Catalog, data: dict[str, Any], p: Any) -> dict[str, str]:
     amount_en = _signed(catalog, metric, change, "en")
     if change == 0:
         return {"en": f"{_name(catalog, metric, 'en')} did not change {en_when} against {ref_en} ({ref_when}).",
-                "zh": f"{zh_when}{_name(catalog, metric, 'zh')}与{ref_zh}（{ref_when}）{'相比' if zh_end else ''}持平。"}
+                "zh": f"{zh_when}{_name(catalog, metric, 'zh')}与{ref_zh}（{ref_when}）{zh_end and '相比'}持平。"}
     up = change > 0
     pct_en = f" {_pct(pct)}" if pct is not None else ""
     en = [f"{_name(catalog, metric, 'en')} {'rose' if up else 'fell'}{pct_en} ({amount_en}) {en_when} "
