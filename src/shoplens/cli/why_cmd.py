@@ -63,6 +63,8 @@ def _in_unit(value: Any, unit: str | None, change: bool = False) -> str:
         return _num(value, 2 if change else 4)
     if change and unit == "percent":
         return f"{value * 100:+,.2f} pp"
+    if unit == "count" and value != int(value):  # a baseline's mean count (2,727.75 visitors)
+        return f"{value:,.2f}"
     return format_value(value, unit, lang())
 
 
