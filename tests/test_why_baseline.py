@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
 from datetime import date, timedelta
@@ -268,3 +269,57 @@ def test_cli_python_and_rest_agree_on_a_baseline(demo_db: Path, tmp_path: Path) 
         assert bad.status_code == 422 and "baseline" in json.dumps(bad.json()["error"])
     finally:
         srv.stop()
+
+
+def test_cli_csv_and_table_of_a_baseline(tiny: Path) -> None:
+    """--format csv: the values on stdout, the baseline's note on stderr (print_result, as paths and anomalies);
+    the table: conversion's own factors under it, the mean visitors (30 → 15 for a channel: 2 Sundays) unrounded."""
+    base = [sys.executable, "-m", "shoplens", "--db", str(tiny), "why", "gmv", "--date", "2026-11-15",
+            "--compare", "baseline", "--by", "channel"]
+    env = {**os.environ, "COLUMNS": "200", "SHOPLENS_LANG": "en"}
+    csv_out = subprocess.run([*base, "--format", "csv"], capture_output=True, text=True, check=True, env=env)
+    lines = csv_out.stdout.splitlines()
+    assert lines[0].startswith("dimension,value,value_now,value_before,contribution")
+    assert {line.split(",")[1] for line in lines[1:]} == {"email", "social"}
+    assert "2 of the 4 reference periods" in csv_out.stderr and "2 of the 4" not in csv_out.stdout
+    table = subprocess.run(base, capture_output=True, text=True, check=True, env=env).stdout
+    assert "against the average Sunday of the previous 2 weeks (2026-11-01, 2026-11-08)" in table
+    rows = table.splitlines()
+    conv = next(i for i, line in enumerate(rows) if "Payment conversion rate" in line)
+    assert "└ Add-to-cart rate" in rows[conv + 1] and "└ Cart-to-purchase rate" in rows[conv + 2]
+    assert "└ buyers per cart buyer" in rows[conv + 3]
+    uv = next(line for line in rows if "Visitors (UV)" in line)
+    assert " 25 " in uv  # 11-01: 20 visitors, 11-08: 30 → mean 25
+    assert "* baseline: 2 of the 4 reference periods" in table
+
+
+def test_uv_value_alert_and_its_root_cause_share_the_baseline(demo_db: Path, tmp_path: Path) -> None:
+    """uv_value_drop on 2026-10-26 (demo): the rule's reference is the mean of the daily UV values of the 4 Mondays
+    before; its root cause is `why --compare baseline` over the same 4 Mondays, whose reference is their GMV over
+    their visitors (both recounted in plain SQL; local day = UTC + 8 h)."""
+    import shutil
+
+    day = date(2026, 10, 26)
+    mondays = [day - timedelta(days=7 * k) for k in (4, 3, 2, 1)]
+    con = duckdb.connect(str(demo_db), read_only=True)
+    try:
+        gmv = dict(con.execute("""SELECT CAST(coalesce(paid_ts, created_ts) + INTERVAL 8 HOUR AS DATE) AS d,
+            sum(gross_amount_rc) FROM orders WHERE store_id = 'demo'
+            AND (paid_ts IS NOT NULL OR status IN ('paid', 'shipped', 'delivered')) GROUP BY 1""").fetchall())
+        uv = dict(con.execute("""SELECT CAST(ts + INTERVAL 8 HOUR AS DATE), count(DISTINCT user_id) FROM events
+            WHERE store_id = 'demo' GROUP BY 1""").fetchall())
+    finally:
+        con.close()
+    copy = tmp_path / "demo.duckdb"
+    shutil.copy(demo_db, copy)
+    with shoplens.connect(str(copy)) as wh:
+        alerts = {a["rule"]: a for a in shoplens.alerts_check(wh, day=day, store="demo").alerts}
+    alert = alerts["uv_value_drop"]
+    assert alert["reference"] == pytest.approx(sum(float(gmv[d]) / uv[d] for d in mondays) / 4, rel=1e-8)
+    why = alert["root_cause"]
+    assert why["reference"]["kind"] == "baseline"
+    assert why["reference"]["periods"] == [{"from": str(d), "to": str(d)} for d in mondays]
+    assert why["reference_value"] == pytest.approx(sum(float(gmv[d]) for d in mondays) / sum(uv[d] for d in mondays),
+                                                   rel=1e-8)
+    assert "against the average Monday of the previous 4 weeks" in why["summary"]["en"]
+    assert alerts["gmv_wow_drop"]["root_cause"]["reference"]["kind"] == "wow"  # other rules keep theirs
