@@ -206,6 +206,10 @@ def test_bad_compare_is_one_line_with_the_choices(tiny: Path) -> None:
     assert len(lines) == 1, out.stderr
     assert "baselin" in lines[0] and "did you mean baseline" in lines[0]
     assert "previous, wow, yoy, baseline" in lines[0]
+    none = subprocess.run([sys.executable, "-m", "shoplens", "--db", str(tiny), "why", "gmv", "--date", "2026-11-01",
+                           "--compare", "baseline"], capture_output=True, text=True)
+    lines = [line for line in none.stderr.splitlines() if line.strip()]
+    assert none.returncode != 0 and len(lines) == 1 and "no baseline" in lines[0] and "--compare wow" in lines[0]
 
 
 def test_cart_tree_on_the_demo_matches_plain_sql(demo_db: Path) -> None:
@@ -323,3 +327,17 @@ def test_uv_value_alert_and_its_root_cause_share_the_baseline(demo_db: Path, tmp
                                                    rel=1e-8)
     assert "against the average Monday of the previous 4 weeks" in why["summary"]["en"]
     assert alerts["gmv_wow_drop"]["root_cause"]["reference"]["kind"] == "wow"  # other rules keep theirs
+
+
+def test_a_week_against_the_previous_weeks(tiny: Path) -> None:
+    """2026-11-23..29 (Mon–Sun): the previous 4 weeks, of which 10-26..11-01 starts before the store's first day
+    (11-01) and is left out; the other three hold one Sunday each: GMV (180 + 240 + 240) / 3 = 220 → 180."""
+    answer = _why(tiny, start=date(2026, 11, 23), end=DAY, compare="baseline", by="channel")
+    assert answer["reference"]["periods"] == [{"from": "2026-11-02", "to": "2026-11-08"},
+                                              {"from": "2026-11-09", "to": "2026-11-15"},
+                                              {"from": "2026-11-16", "to": "2026-11-22"}]
+    assert answer["reference_value"] == pytest.approx(220) and answer["change"] == pytest.approx(-40)
+    assert "1 of the 4 reference periods" in answer["notes"][0]["en"]
+    assert "against the average of the previous 3 periods of 7 days on the same weekdays (2026-11-02..2026-11-22)" \
+        in answer["summary"]["en"]
+    assert "前 3 个星期分布相同的 7 天周期均值（2026-11-02..2026-11-22）相比下降" in answer["summary"]["zh"]

@@ -114,8 +114,8 @@ def _baseline(p: Any) -> tuple[str, str, str]:
     if days == 1:
         return (f"the average {WEEKDAYS[p.start.weekday()][0]} of the previous {n} weeks", f"前 {n} 周同日均值",
                 ", ".join(str(s) for s, _ in p.refs))
-    return (f"the average of the previous {n} {days}-day periods on the same weekdays",
-            f"前 {n} 个同星期分布的 {days} 天周期均值", ", ".join(f"{s}..{e}" for s, e in p.refs))
+    return (f"the average of the previous {n} periods of {days} days on the same weekdays",
+            f"前 {n} 个星期分布相同的 {days} 天周期均值", f"{p.ref_start}..{p.ref_end}")
 
 
 def _against(data: dict[str, Any], change: float) -> tuple[str, dict[str, Any]] | None:
