@@ -124,9 +124,12 @@ def test_the_issue_acceptance_day(demo_db: Path) -> None:
 
 
 def test_ratio_metric_rate_and_mix(demo_db: Path) -> None:
-    """conversion_rate by channel: rate + mix per value, the values add up to the store's change."""
+    """conversion_rate by channel: rate + mix per value, the values add up to the store's change; its own factors
+    (add-to-cart rate × cart-to-purchase rate × buyers per cart buyer) add up to it too."""
     answer = _why(demo_db, "conversion_rate", day=INCIDENT_DAY, by="channel")
-    assert answer["factors"] == []
+    assert [f["factor"] for f in answer["factors"]] == ["add_to_cart_rate", "cart_to_purchase_rate",
+                                                        "buyers_per_cart_buyer"]
+    assert sum(f["contribution"] for f in answer["factors"]) == pytest.approx(answer["change"], abs=1e-12)
     dim = _dim(answer, "channel")
     for v in dim["values"]:
         if v["value"] != "(unattributed)":

@@ -11,6 +11,7 @@ from shoplens.analyses.why.contributions import (
     adtributor,
     factor_split,
     log_mean,
+    nested_split,
     ratio_contributions,
     surprise,
 )
@@ -140,3 +141,20 @@ def test_adtributor_hand_worked() -> None:
     assert ranked[1].values == ["Y", "X"] and ranked[1].explanatory_power == pytest.approx(1.0)
     assert ranked[1].surprise == pytest.approx(0.000420, abs=1e-6)
     assert all(e.complete for e in ranked)
+
+
+def test_nested_split_adds_up_to_its_parent() -> None:
+    """A factor c = a × b splits its contribution over a and b.
+
+    With the parent's LMDI weight (10): a 2 → 4, b 3 → 1.5 leave c at 6, so c contributes 10·ln 1 = 0, yet a gets
+    10·ln 2 = +6.93 and b 10·ln 0.5 = −6.93. Without a weight, in proportion to c's own split: a 1 → 3, b 2 → 4
+    (c 2 → 12; LMDI shares ln 3 / ln 6 and ln 2 / ln 6) of a contribution of 5 → 3.07 and 1.93. With a zero
+    (a 0 → 2, b 3 flat: Shapley gives all of c's change to a) a contribution of 12 goes to a alone.
+    """
+    moved = nested_split(0.0, {"a": 2, "b": 3}, {"a": 4, "b": 1.5}, weight=10)
+    assert moved["a"] == pytest.approx(10 * math.log(2)) and moved["a"] == pytest.approx(6.93, abs=0.01)
+    assert moved["b"] == pytest.approx(-10 * math.log(2)) and sum(moved.values()) == pytest.approx(0, abs=1e-12)
+    share = nested_split(5.0, {"a": 1, "b": 2}, {"a": 3, "b": 4})
+    assert share["a"] == pytest.approx(5 * math.log(3) / math.log(6)) and share["a"] == pytest.approx(3.07, abs=0.01)
+    assert share["b"] == pytest.approx(1.93, abs=0.01) and sum(share.values()) == pytest.approx(5)
+    assert nested_split(12.0, {"a": 0, "b": 3}, {"a": 2, "b": 3}) == {"a": pytest.approx(12), "b": 0.0}

@@ -11,10 +11,8 @@ from shoplens.cli.output import (
     Format,
     console,
     dimension_name,
-    err_console,
-    print_csv,
-    print_json,
     print_notes,
+    print_result,
     rich_table,
 )
 from shoplens.i18n import lang, register_labels, t
@@ -79,16 +77,9 @@ def _num(x: float | None, unit: str) -> str:
     return f"{x:,.0f}" if unit == "count" else f"{x:,.2f}"
 
 
-def _show(result: Any, fmt: Format) -> None:
+def _table(result: Any) -> None:
     from shoplens.value_labels import cell
 
-    if fmt is Format.json:
-        print_json(result.to_dict())
-        return
-    if fmt is Format.csv:
-        print_csv(*result.csv_table())
-        print_notes(result.notes, err_console)
-        return
     by = result.by
     title = f"{t('an_title')} · {result.start} … {result.end}" + (f" · {dimension_name(by)}" if by else "")
     header = [t("an_day"), t("an_metric"), t("an_store")] + ([dimension_name(by)] if by else []) + [
@@ -133,4 +124,4 @@ def register(app: typer.Typer) -> None:
         with Warehouse(db_path(), read_only=True) as wh:
             result = anomalies(wh, metrics, by=by, start=parse_date(start, "--from"), end=parse_date(end, "--to"),
                                store=split_values(store) or None, sensitivity=sensitivity, config=config)
-        _show(result, fmt)
+        print_result(result, fmt, _table)

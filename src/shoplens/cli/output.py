@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -64,6 +64,19 @@ def print_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     write_csv(sys.stdout, header, rows)
 
 
+def print_result(result: Any, fmt: Format, table: Callable[[Any], None]) -> None:
+    """One result in the asked format: json → ``result.to_dict()`` (the stable contract); csv →
+    ``result.csv_table()`` on stdout and ``result.notes`` on stderr (stdout stays plain CSV); table →
+    ``table(result)``, the command's own rendering."""
+    if fmt is Format.json:
+        print_json(result.to_dict())
+    elif fmt is Format.csv:
+        print_csv(*result.csv_table())
+        print_notes(result.notes, err_console)
+    else:
+        table(result)
+
+
 class TitledTable(Table):
     """A table whose title is printed on its own line, as wide as the console allows: Rich cuts a title at the
     table's width (``Values of member_tier`` / ``· demo · all dates``), so a narrow table piped to another
@@ -101,12 +114,12 @@ def fmt_cell(value: Any) -> str:
     return str(value)
 
 
-def print_notes(notes: dict[str, dict[str, Any]], out: Console | None = None) -> None:
+def print_notes(notes: dict[str, dict[str, Any]] | list[dict[str, Any]], out: Console | None = None) -> None:
     """A result's notes (why numbers are 0 or missing), one line each in the output language; CSV output puts
     them on stderr so stdout stays plain CSV."""
     from shoplens.i18n import lang
 
-    for note in notes.values():
+    for note in notes.values() if isinstance(notes, dict) else notes:
         (out or console).print(f"* {note[lang()]}", highlight=False, markup=False)
 
 

@@ -16,7 +16,7 @@ from shoplens.cli.analysis_opts import (
     analysis_context,
     split_values,
 )
-from shoplens.cli.output import Format, console, err_console, print_csv, print_json, print_notes, rich_table
+from shoplens.cli.output import Format, console, print_notes, print_result, rich_table
 from shoplens.i18n import register_labels, t
 from shoplens.value_labels import event_cell
 
@@ -64,14 +64,7 @@ def _pct(value: float | None) -> str | None:
     return None if value is None else f"{value:.1%}"
 
 
-def _show(result: Any, fmt: Format) -> None:
-    if fmt is Format.json:
-        print_json(result.to_dict())
-        return
-    if fmt is Format.csv:
-        print_csv(*result.csv_table())
-        print_notes(result.notes, err_console)
-        return
+def _table(result: Any) -> None:
     heading = t("paths_after" if result.direction == "forward" else "paths_before")
     title = f"{heading} {event_cell(result.anchor)} · {result.date_from} .. {result.date_to}"  # step 1 holds the totals
     print_notes(result.notes)
@@ -121,4 +114,4 @@ def register(app: typer.Typer) -> None:
         with analysis_context(store, start, end, where, segment) as ctx:
             result = paths(ctx.wh, start_event=start_event, end_event=end_event, depth=depth, top=top,
                            collapse_repeats=collapse_repeats, events=split_values(events) or None, context=ctx)
-        _show(result, fmt)
+        print_result(result, fmt, _table)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from shoplens.cli.analysis_opts import FormatOpt, FromOpt, StoreOpt, ToOpt, parse_date
-from shoplens.cli.output import Format, console, print_csv, print_json, rich_table
+from shoplens.cli.output import Format, console, print_notes, print_result, rich_table
 from shoplens.i18n import lang, register_labels, t
 from shoplens.params import split_values
 
@@ -18,11 +18,14 @@ Examples / 示例:\n
   shoplens why conversion_rate --from 2026-10-01 --to 2026-10-31 --compare previous --format json
 
 The change against the reference (--compare wow: same weekday a week earlier, the default for --date;
-previous: as many days just before, the default for --from/--to; yoy) is split over the metric's factors
-(GMV = UV × payment conversion × orders per buyer × AOV, LMDI) and over each --by dimension's values
-(own change; rate + mix effect for ratios); dimensions are ranked the Adtributor way.
-与对比期（--compare wow 上周同日 / previous 上一周期 / yoy 去年同期）相比的变化，拆到因子（GMV = 访客 × 支付转化率 ×
-人均订单数 × 笔单价）和各维度取值（比率指标分为转化效应与结构效应），按 Adtributor 方法排序维度。
+previous: as many days just before, the default for --from/--to; yoy; baseline: the mean of the 4 earlier
+periods on the same weekdays, e.g. the same weekday of the previous 4 weeks) is split over the metric's factors
+(GMV = UV × payment conversion × orders per buyer × AOV, conversion = add-to-cart rate × cart-to-purchase ×
+buyers per cart buyer; LMDI) and over each --by dimension's values (own change; rate + mix effect for ratios);
+dimensions are ranked the Adtributor way.
+与对比期（--compare wow 上周同日 / previous 上一周期 / yoy 去年同期 / baseline 前 4 周同日均值）相比的变化，拆到因子
+（GMV = 访客 × 支付转化率 × 人均订单数 × 笔单价，支付转化率 = 加购率 × 加购支付转化率 × 每加购支付买家对应的支付买家数）
+和各维度取值（比率指标分为转化效应与结构效应），按 Adtributor 方法排序维度。
 """
 
 register_labels({
@@ -60,6 +63,8 @@ def _in_unit(value: Any, unit: str | None, change: bool = False) -> str:
         return _num(value, 2 if change else 4)
     if change and unit == "percent":
         return f"{value * 100:+,.2f} pp"
+    if unit == "count" and value != int(value):  # a baseline's mean count (2,727.75 visitors)
+        return f"{value:,.2f}"
     return format_value(value, unit, lang())
 
 
@@ -75,9 +80,12 @@ def _factor_name(factor: str) -> str:
 
 
 def _print_factors(title: str, factors: list[dict[str, Any]], units: dict[str, str], metric_unit: str | None) -> None:
-    rows = [[_factor_name(f["factor"]), _in_unit(f["value"], units.get(f["factor"], "number")),
+    """One row per factor; a factor's own factors (gmv's conversion: add-to-cart × cart-to-purchase × …) below
+    it, indented with ``└``."""
+    rows = [[indent + _factor_name(f["factor"]), _in_unit(f["value"], units.get(f["factor"], "number")),
              _in_unit(f["reference_value"], units.get(f["factor"], "number")),
-             _in_unit(f["contribution"], metric_unit, True)] for f in factors]
+             _in_unit(f["contribution"], metric_unit, True)]
+            for top in factors for indent, f in [("", top), *(("  └ ", sub) for sub in top.get("factors") or [])]]
     console.print(rich_table(title, [t("why_factor"), t("why_now"), t("why_before"), t("why_contribution")], rows,
                              numeric=(1, 2, 3)))
 
@@ -86,15 +94,8 @@ def _pct(value: Any) -> str:
     return "—" if value is None else f"{value:.1%}"
 
 
-def _show(result: Any, fmt: Format) -> None:
+def _table(result: Any) -> None:
     data = result.to_dict()
-    if fmt is Format.json:
-        print_json(data)
-        return
-    if fmt is Format.csv:
-        frame = result.to_pandas()
-        print_csv(list(frame.columns), frame.values.tolist())
-        return
     console.print(data["summary"][lang()], highlight=False, markup=False)
     units = _units()
     unit = units.get(data["metric"])
@@ -115,8 +116,7 @@ def _show(result: Any, fmt: Format) -> None:
                 _print_factors(t("why_factors_title").format(metric=f"{d['dimension']}={v['value']}"), v["factors"],
                                units, unit)
     console.print(t("why_explains"), highlight=False, markup=False)
-    for note in data["notes"]:
-        console.print(f"* {note[lang()]}", highlight=False, markup=False)
+    print_notes(data["notes"])
 
 
 def register(app: typer.Typer) -> None:
@@ -127,7 +127,7 @@ def register(app: typer.Typer) -> None:
         start: FromOpt = None,
         end: ToOpt = None,
         compare: Annotated[str | None, typer.Option(
-            "--compare", metavar="previous|wow|yoy", help="Reference period / 对比期")] = None,
+            "--compare", metavar="previous|wow|yoy|baseline", help="Reference period / 对比期")] = None,
         by: Annotated[list[str] | None, typer.Option(
             "--by", metavar="DIM,...", help="Dimensions (default channel,device,country,category,"
                                             "new_vs_returning,member_tier) / 维度")] = None,
@@ -143,4 +143,4 @@ def register(app: typer.Typer) -> None:
             result = why(wh, metric, day=parse_date(day, "--date"), start=parse_date(start, "--from"),
                          end=parse_date(end, "--to"), compare=compare, by=split_values(by) or None,
                          store=stores[0] if stores and len(stores) == 1 else stores)
-        _show(result, fmt)
+        print_result(result, fmt, _table)

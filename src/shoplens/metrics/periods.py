@@ -141,3 +141,16 @@ def shift_for(compare: str, start: date, end: date, grain: str | None) -> Shift:
     return Shift(months=months, month_ends=True) if months else Shift(days=(end - start).days + 1)
 
 PERIOD_UNITS = ("day", "week", "month", "quarter", "year")
+
+
+BASELINE_PERIODS = 4  # "the usual": the mean over this many earlier periods
+
+
+def baseline_periods(start: date, end: date, count: int = BASELINE_PERIODS) -> list[tuple[date, date]]:
+    """The ``count`` earlier periods "the usual" means, earliest first: each covers the same days of the week.
+
+    A period of N days steps back N days rounded up to whole weeks: one day → the same weekday of each of the
+    previous ``count`` weeks (the ``same_weekday`` alert baseline); 7 or 14 days → the equal-length periods just
+    before; Fri–Sun → the Fri–Sun of the previous weeks. One definition for alerts and root cause."""
+    step = 7 * -(-((end - start).days + 1) // 7)
+    return [(start - timedelta(days=step * k), end - timedelta(days=step * k)) for k in range(count, 0, -1)]

@@ -154,7 +154,7 @@ def anomalies(metrics: str | None = Query(None, description="ids, comma-separate
 def why(metric: str = Query(..., min_length=1, description="catalog metric id, e.g. gmv"),
         date: Day | None = Query(None, description="one local day (default compare: wow)"),
         start: Day | None = FROM, end: Day | None = TO,
-        compare: Literal["previous", "wow", "yoy"] | None = None,
+        compare: Literal["previous", "wow", "yoy", "baseline"] | None = None,
         by: list[str] | None = Query(None, description="dimensions, comma-separated or repeated"),
         store: list[str] | None = STORE, s: Session = Depends(viewer)) -> Response:
     """Root cause of a metric's change: factors, dimension values (Adtributor), a sentence in zh and en; the CLI's

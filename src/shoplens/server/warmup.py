@@ -4,9 +4,10 @@ Without it the first people to open the dashboard after an import wait for every
 funnel over the new data (seconds at 10 M events), all at once. A background thread computes, for
 every store (the first :data:`MAX_STORES`), what the dashboard asks first: on the range it opens on
 (the last 30 local days with data), the overview's KPI totals and daily rows compared with the
-previous period, the anomalies of its KPI cards and trend, and the conversion page's default funnel. It works through the same functions and
-the same cache as the routes (:func:`shoplens.server.cache.answer`), taking one computing slot at a
-time, so it never crowds out people's own questions.
+previous period, the anomalies of its KPI cards and trend, and the conversion page's default funnel.
+It works through the same functions and the same cache as the routes
+(:func:`shoplens.server.cache.answer`), taking one computing slot at a time, so it never crowds out
+people's own questions.
 
 The requests mirror ``static/pages/overview.js`` (``KPIS``) and ``static/pages/conversion.js``
 (``form`` and its step picker); tests/test_dashboard_browser.py opens both pages after the warm-up and checks that the

@@ -153,13 +153,13 @@ def alerts_check(wh: Any, *, day: date | None = None, store: str | list[str] | N
                 continue
             found += evaluate(engine, rule, store_id, the_day, config, notes, bundle)
     hook = root_cause or ROOT_CAUSE
-    baselines = {r.id: r.params.get("baseline") for r in enabled}
+    baselines = {r.id: {"baseline": r.params.get("baseline"), "weeks": r.params.get("weeks")} for r in enabled}
     answers: dict[tuple[str, ...], Any] = {}  # one `why` per metric, store, day and reference
     for a in found:
         if hook:
             a["root_cause"] = hook(wh, a)
         elif explain:
-            a["root_cause"] = why_root_cause(wh, {**a, "baseline": baselines.get(a["rule"])}, answers)
+            a["root_cause"] = why_root_cause(wh, {**a, **baselines.get(a["rule"], {})}, answers)
     stored = _save(wh, found)
     counts = {k: sum(1 for a in stored if a["stored"] == k) for k in ("new", "updated", "unchanged")}
     for a in stored:

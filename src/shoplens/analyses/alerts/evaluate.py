@@ -19,6 +19,7 @@ from typing import Any
 
 from shoplens.analyses.alerts.rules import SEVERITIES, Rule
 from shoplens.analyses.alerts.words import message
+from shoplens.metrics.periods import baseline_periods
 
 EPS = 1e-9  # a change of exactly -20 % is "down 20 %" though 0.8 / 1 - 1 is -0.19999999999999996
 
@@ -139,8 +140,9 @@ def change(engine: Any, rule: Rule, store: str, day: date, bundle: Bundle | None
     p, metric, out = rule.params, str(rule.metric), []
     if p["baseline"] == "same_weekday":
         weeks = p["weeks"]
-        for key, series in _daily(engine, rule, metric, store, day - timedelta(days=7 * weeks), day, bundle).items():
-            past = [series.get(day - timedelta(days=7 * k)) for k in range(1, weeks + 1)]
+        days = [d for d, _ in baseline_periods(day, day, weeks)]  # the same weekday of the previous weeks
+        for key, series in _daily(engine, rule, metric, store, days[0], day, bundle).items():
+            past = [series.get(d) for d in days]
             value = series.get(day)
             if value is None or any(v is None for v in past):
                 continue

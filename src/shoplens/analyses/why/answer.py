@@ -8,12 +8,14 @@ dimension always add up to the store's change; it is never picked as an explanat
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import pandas as pd
 
+from shoplens.analyses.why import baseline as B
 from shoplens.analyses.why import contributions as C
 from shoplens.analyses.why import query as Q
 from shoplens.errors import ShoplensError
@@ -31,6 +33,11 @@ class WhyResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.data, "notes": self.notes}
+
+    def csv_table(self) -> tuple[list[str], list[list[Any]]]:
+        """The CSV of ``--format csv``: :meth:`to_pandas`'s rows."""
+        frame = self.to_pandas()
+        return list(frame.columns), frame.values.tolist()
 
     def to_pandas(self) -> pd.DataFrame:
         """One row per dimension value."""
@@ -50,7 +57,8 @@ def why(wh: Any, metric: str, *, day: date | None = None, start: date | None = N
     day, start, end = check_day(day, "--date"), check_day(start, "--from"), check_day(end, "--to")
     dims, notes = Q.check_dims(engine, metric, by.split(",") if isinstance(by, str) else by)
     the_store = Q.single_store(engine, store)
-    p = Q.periods(day, start, end, compare, Q.last_day(engine, the_store))
+    p, base_notes = B.usable(engine, the_store, Q.periods(day, start, end, compare, Q.last_day(engine, the_store)))
+    notes += base_notes
     ratio = Q.ratio_parts(engine, metric)
     whole = Q.read(engine, Q.needed(engine, metric), None, p, the_store)
     now, before = whole.now.get("", {}).get(metric), whole.before.get("", {}).get(metric)
@@ -70,7 +78,7 @@ def why(wh: Any, metric: str, *, day: date | None = None, start: date | None = N
     dimensions.sort(key=lambda d: d.pop("_rank"))
     data = {"metric": metric, "store": the_store,
             "period": {"from": p.start.isoformat(), "to": p.end.isoformat()},
-            "reference": {"from": p.ref_start.isoformat(), "to": p.ref_end.isoformat(), "kind": p.kind},
+            "reference": _reference(p),
             "value": now, "reference_value": before, "change": change,
             "change_pct": change / before if before else None, "factors": factors, "dimensions": dimensions}
     from shoplens.analyses.why.words import summary
@@ -79,24 +87,69 @@ def why(wh: Any, metric: str, *, day: date | None = None, start: date | None = N
     return WhyResult(data, notes)
 
 
+def _reference(p: Q.Periods) -> dict[str, Any]:
+    out: dict[str, Any] = {"from": p.ref_start.isoformat(), "to": p.ref_end.isoformat(), "kind": p.kind}
+    if p.kind == "baseline":
+        out["periods"] = [{"from": s.isoformat(), "to": e.isoformat()} for s, e in p.refs]
+    return out
+
+
+def _filled(tree: tuple[str, ...], before: dict[str, float | None], now: dict[str, float | None]
+            ) -> tuple[dict[str, float | None], dict[str, float | None], dict[str, float], dict[str, float]]:
+    """The factors of both rows as read, and filled where undefined (AOV of a day without orders takes the
+    other period's value: the product is 0 either way; undefined on both sides, 1)."""
+    f0, f1 = Q.factor_values(tree, before), Q.factor_values(tree, now)
+    filled0 = {f: v if v is not None else (f1[f] if f1[f] is not None else 1.0) for f, v in f0.items()}
+    filled1 = {f: v if v is not None else filled0[f] for f, v in f1.items()}
+    return f0, f1, filled0, filled1
+
+
+def _closes(filled: dict[str, float], value: float) -> bool:
+    """The factors multiply to the metric (a channel's buyers without an add-to-cart event of that channel do
+    not: cart_then_buyers 0, buyers 1); a tree that does not is not shown rather than split wrongly."""
+    return abs(math.prod(filled.values()) - value) <= 1e-6 * max(abs(value), 1e-9)
+
+
 def _factors(tree: tuple[str, ...] | None, before: dict[str, float | None],
              now: dict[str, float | None], metric: str = "gmv") -> list[dict[str, Any]]:
-    """The factor split of one row's change. An undefined factor (AOV of a day without orders) takes the other
-    period's value: the product is 0 either way, so the split still adds up; undefined on both sides, 1.
+    """The factor split of one row's change; a factor with its own tree (gmv's conversion_rate) carries its
+    sub-factors under ``factors``, splitting its contribution (:func:`contributions.nested_split`).
 
     The engine rounds ratios to 10 decimals, so the factors' product can differ from the metric in the 9th
     digit: the split is scaled by (metric's change / product's change) so it closes on the metric exactly."""
     if tree is None:
         return []
-    f0, f1 = Q.factor_values(tree, before), Q.factor_values(tree, now)
-    filled0 = {f: v if v is not None else (f1[f] if f1[f] is not None else 1.0) for f, v in f0.items()}
-    filled1 = {f: v if v is not None else filled0[f] for f, v in f1.items()}
+    m0, m1 = before.get(metric) or 0.0, now.get(metric) or 0.0
+    f0, f1, filled0, filled1 = _filled(tree, before, now)
+    if not (_closes(filled0, m0) and _closes(filled1, m1)):
+        return []
     split = C.factor_split(filled0, filled1)
     product_change = sum(split.values())
-    m0, m1 = before.get(metric) or 0.0, now.get(metric) or 0.0
     if abs(product_change) > 1e-12 and abs((m1 - m0) / product_change - 1) < 1e-6:
         split = {f: c * (m1 - m0) / product_change for f, c in split.items()}
-    return [{"factor": f, "value": f1[f], "reference_value": f0[f], "contribution": split[f]} for f in tree]
+    positive = all(v > 0 for v in [*filled0.values(), *filled1.values()])
+    weight = C.log_mean(math.prod(filled1.values()), math.prod(filled0.values())) if positive else None
+    if weight is not None and abs(product_change) > 1e-12:
+        weight *= (m1 - m0) / product_change if abs((m1 - m0) / product_change - 1) < 1e-6 else 1.0
+    out = []
+    for f in tree:
+        row: dict[str, Any] = {"factor": f, "value": f1[f], "reference_value": f0[f], "contribution": split[f]}
+        if f in Q.SUB_TREES:
+            row["factors"] = _sub_factors(Q.SUB_TREES[f], before, now, filled0[f], filled1[f], split[f], weight)
+        out.append(row)
+    return out
+
+
+def _sub_factors(sub: tuple[str, ...], before: dict[str, float | None], now: dict[str, float | None],
+                 v0: float, v1: float, contribution: float, weight: float | None) -> list[dict[str, Any]]:
+    """A factor's contribution over its own factors (they add up to it); [] where its tree does not close."""
+    if not (Q.has_tree(sub, before) and Q.has_tree(sub, now)):
+        return []
+    s0, s1, filled0, filled1 = _filled(sub, before, now)
+    if not (_closes(filled0, v0) and _closes(filled1, v1)):
+        return []
+    split = C.nested_split(contribution, filled0, filled1, weight)
+    return [{"factor": f, "value": s1[f], "reference_value": s0[f], "contribution": split[f]} for f in sub]
 
 
 def _dimension(dim: str, cut: Q.Cut, metric: str, ratio: tuple[str, str] | None, change: float,
@@ -133,8 +186,7 @@ def _dimension(dim: str, cut: Q.Cut, metric: str, ratio: tuple[str, str] | None,
     values = []
     for k in order:
         e = by_value[k]
-        value_tree = tree if tree and all(f == Q.PER_BUYER or f in (cut.now.get(k) or cut.before.get(k) or {})
-                                          for f in tree) else None
+        value_tree = tree if tree and Q.has_tree(tree, cut.now.get(k) or cut.before.get(k) or {}) else None
         row = {"value": k, "value_now": (cut.now.get(k) or {}).get(metric),
                "value_before": (cut.before.get(k) or {}).get(metric), "contribution": e.contribution,
                "share": e.contribution / change if abs(change) > 1e-12 else None,

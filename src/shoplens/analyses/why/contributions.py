@@ -64,6 +64,28 @@ def factor_split(before: dict[str, float], after: dict[str, float]) -> dict[str,
     return _shapley(names, b, a)
 
 
+def nested_split(contribution: float, before: dict[str, float], after: dict[str, float],
+                 weight: float | None = None) -> dict[str, float]:
+    """A factor's ``contribution`` split over its own factors (the factor = their product); they add up to it.
+
+    When the parent split was LMDI with weight ``L(V1, V0)`` and every sub-factor is > 0, each gets
+    ``L(V1, V0) · ln(s1 / s0)``: exactly what one LMDI over all the leaf factors gives (LMDI is consistent in
+    aggregation), and defined even when the parent factor did not move while its factors did. Otherwise the
+    contribution is shared in proportion to the sub-product's own split (:func:`factor_split`); a parent that did
+    not move then gives 0 to each. Rounding of the factors (1e-10) is scaled away so the sum is exact."""
+    names = list(before)
+    if weight is not None and all(before[n] > 0 and after[n] > 0 for n in names):
+        out = {n: weight * math.log(after[n] / before[n]) for n in names}
+    else:
+        own = factor_split(before, after)
+        delta = sum(own.values())
+        out = {n: contribution * c / delta if abs(delta) > _TINY else 0.0 for n, c in own.items()}
+    total = sum(out.values())
+    if abs(total) > _TINY and abs(contribution / total - 1) < 1e-6:
+        out = {n: c * contribution / total for n, c in out.items()}
+    return out
+
+
 def _shapley(names: list[str], b: list[float], a: list[float]) -> dict[str, float]:
     """Average marginal effect of switching each factor from before to after, over all switching orders."""
     n = len(names)

@@ -7,6 +7,10 @@ a list of catalog metric ids whose product *is* the metric (checked by tests on 
   aov is GMV / *orders*, so the tree needs orders per buyer (= orders / paying_buyers, two catalog metrics) to
   close exactly; a store whose buyers pay once a day has it at 1.
 * orders-only stores (no events, no visitors): gmv = paying_buyers × orders per buyer × aov.
+* conversion_rate = add_to_cart_rate × cart_to_purchase_rate × buyers per cart buyer. The first two multiply
+  to cart_then_buyers / visitors (visitors who added to cart and bought); buyers per cart buyer (= paying
+  buyers / cart_then_buyers, ≥ 1 where every buyer is seen) closes it to paying_buyers / visitors. gmv's
+  conversion_rate factor is split over the same tree one level deeper (:data:`SUB_TREES`).
 
 A ratio metric (``x / y`` of two measures that are catalog metrics themselves, e.g. conversion_rate =
 paying_buyers / uv) is cut into numerator and denominator per dimension value for its rate and mix effects.
@@ -16,18 +20,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from difflib import get_close_matches
 from typing import Any
 
 from shoplens.errors import ShoplensError
 from shoplens.metrics.engine import MetricsEngine
-from shoplens.metrics.periods import shift_for
+from shoplens.metrics.periods import baseline_periods, shift_for
 
 DEFAULT_DIMS = ("channel", "device", "country", "category", "new_vs_returning", "member_tier")
-COMPARES = ("previous", "wow", "yoy")
+COMPARES = ("previous", "wow", "yoy", "baseline")
 PER_BUYER = "orders_per_buyer"  # orders / paying_buyers: not a catalog metric, the ratio of two that are
+PER_CART_BUYER = "buyers_per_cart_buyer"  # paying_buyers / cart_then_buyers
+CART_BUYERS = "cart_then_buyers"  # a count per row: cart_to_purchase_rate × add_to_cart_users (no catalog metric)
+CART_TREE = ("add_to_cart_rate", "cart_to_purchase_rate", PER_CART_BUYER)
 FACTOR_TREES: dict[str, tuple[tuple[str, ...], ...]] = {
     "gmv": (("uv", "conversion_rate", PER_BUYER, "aov"), ("paying_buyers", PER_BUYER, "aov")),
+    "conversion_rate": (CART_TREE,),
 }
+SUB_TREES: dict[str, tuple[str, ...]] = {"conversion_rate": CART_TREE}  # a factor with factors of its own
+DERIVED = {PER_BUYER: ("orders", "paying_buyers"), PER_CART_BUYER: ("paying_buyers", CART_BUYERS)}  # num / den
+READS = {PER_BUYER: ("orders", "paying_buyers"),  # the catalog metrics a factor is computed from
+         PER_CART_BUYER: ("paying_buyers", "cart_to_purchase_rate", "add_to_cart_users"),
+         "cart_to_purchase_rate": ("cart_to_purchase_rate", "add_to_cart_users")}
 NONE_VALUE = "(none)"  # rows whose dimension value is null
 
 
@@ -38,6 +52,10 @@ class Periods:
     ref_start: date
     ref_end: date
     kind: str
+    refs: tuple[tuple[date, date], ...] = ()  # the reference periods (baseline: several, averaged)
+
+    def reference_periods(self) -> tuple[tuple[date, date], ...]:
+        return self.refs or ((self.ref_start, self.ref_end),)
 
 
 @dataclass
@@ -67,8 +85,14 @@ def periods(day: date | None, start: date | None, end: date | None, compare: str
         raise ShoplensError(f"--from {start} is after --to {end}", zh=f"--from {start} 晚于 --to {end}")
     kind = compare or ("wow" if start == end else "previous")
     if kind not in COMPARES:
-        raise ShoplensError(f"unknown comparison {kind!r}", where="--compare", hint=f"one of {', '.join(COMPARES)}",
-                            zh=f"未知的对比方式 {kind!r}", zh_hint=f"可选：{', '.join(COMPARES)}")
+        close = get_close_matches(kind, COMPARES, 1)
+        maybe, zh_maybe = (f"did you mean {close[0]}? ", f"是否想用 {close[0]}？") if close else ("", "")
+        raise ShoplensError(f"unknown comparison {kind!r}", where="--compare",
+                            hint=f"{maybe}one of {', '.join(COMPARES)}", zh=f"未知的对比方式 {kind!r}",
+                            zh_hint=f"{zh_maybe}可选：{', '.join(COMPARES)}")
+    if kind == "baseline":
+        refs = tuple(baseline_periods(start, end))
+        return Periods(start, end, refs[0][0], refs[-1][1], kind, refs)
     shift = shift_for(kind, start, end, None)
     return Periods(start, end, shift.back(start), shift.back(end), kind)
 
@@ -86,14 +110,32 @@ def ratio_parts(engine: MetricsEngine, metric_id: str) -> tuple[str, str] | None
     return (num, den) if num and den else None
 
 
+def reads(engine: MetricsEngine, factor: str) -> list[str]:
+    """The catalog metrics a factor is computed from: itself, or the counts of a derived one, and a ratio's
+    numerator and denominator (a baseline averages those, not the ratios)."""
+    ids = list(READS.get(factor, (factor,)))
+    for m in list(ids):
+        if m in engine.catalog.metrics:
+            ids += ratio_parts(engine, m) or ()
+    return ids
+
+
 def needed(engine: MetricsEngine, metric_id: str, dim: str | None = None) -> list[str]:
     """The catalog metrics one query must return: the metric, its ratio parts, and the factors of its trees
-    that can be cut by ``dim`` (a tree with a factor that cannot is left out whole)."""
-    ids = [metric_id, *(ratio_parts(engine, metric_id) or ())]
+    (and their sub-trees) that can be cut by ``dim`` (a tree with a factor that cannot is left out whole)."""
+    ids = reads(engine, metric_id)
+
+    def cuttable(parts: list[str]) -> bool:
+        return dim is None or all(dim in engine.catalog.metric_dims(f) for f in parts)
+
     for tree in FACTOR_TREES.get(metric_id, ()):
-        parts = [f for f in tree if f != PER_BUYER] + (["orders", "paying_buyers"] if PER_BUYER in tree else [])
-        if dim is None or all(dim in engine.catalog.metric_dims(f) for f in parts):
+        parts = [m for f in tree for m in reads(engine, f)]
+        if cuttable(parts):
             ids += parts
+            for f in tree:
+                sub = [m for s in SUB_TREES.get(f, ()) for m in reads(engine, s)]
+                if sub and cuttable(sub):
+                    ids += sub
     return list(dict.fromkeys(ids))
 
 
@@ -114,14 +156,29 @@ def last_day(engine: MetricsEngine, store: str) -> date | None:
 
 
 def read(engine: MetricsEngine, metric_ids: list[str], dim: str | None, p: Periods, store: str) -> Cut:
-    """The metrics per value of ``dim`` (or for the whole store) in the period and the reference."""
-    cut = Cut()
-    for target, (start, end) in ((cut.now, (p.start, p.end)), (cut.before, (p.ref_start, p.ref_end))):
+    """The metrics per value of ``dim`` (or for the whole store) in the period and the reference (a baseline's
+    periods averaged: :func:`shoplens.analyses.why.baseline.average`)."""
+    from shoplens.analyses.why.baseline import average
+
+    def one(start: date, end: date) -> dict[str, dict[str, float | None]]:
+        out = {}
         result = engine.query(metric_ids, by=[dim] if dim else [], start=start, end=end, store=store, targets=False)
         for row in result.rows:
             key = "" if dim is None else (NONE_VALUE if row.get(dim) is None else str(row[dim]))
-            target[key] = {m: _num(row.get(m)) for m in metric_ids}
-    return cut
+            out[key] = _with_cart_buyers({m: _num(row.get(m)) for m in metric_ids})
+        return out
+
+    refs = [one(s, e) for s, e in p.reference_periods()]
+    return Cut(one(p.start, p.end), average(engine, refs) if p.kind == "baseline" else refs[0])
+
+
+def _with_cart_buyers(row: dict[str, float | None]) -> dict[str, float | None]:
+    """Adds the count of visitors who added to cart and bought (cart_to_purchase_rate × add_to_cart_users;
+    the engine rounds the rate to 10 decimals, so the product is rounded back to the whole count)."""
+    rate, adders = row.get("cart_to_purchase_rate"), row.get("add_to_cart_users")
+    if adders is not None:
+        row[CART_BUYERS] = 0.0 if not adders else (float(round(rate * adders)) if rate is not None else None)
+    return row
 
 
 def _num(value: Any) -> float | None:
@@ -132,22 +189,27 @@ def _num(value: Any) -> float | None:
 
 
 def factor_values(tree: tuple[str, ...], row: dict[str, float | None]) -> dict[str, float | None]:
-    """The factors of one row; orders per buyer from the row's orders and paying buyers."""
+    """The factors of one row; a derived one (orders per buyer) from the row's counts."""
     out: dict[str, float | None] = {}
     for f in tree:
-        if f == PER_BUYER:
-            orders, buyers = row.get("orders"), row.get("paying_buyers")
-            out[f] = orders / buyers if orders is not None and buyers else None
+        if f in DERIVED:
+            num, den = (row.get(m) for m in DERIVED[f])
+            out[f] = num / den if num is not None and den else None
         else:
             out[f] = row.get(f)
     return out
+
+
+def has_tree(tree: tuple[str, ...], row: dict[str, float | None]) -> bool:
+    """The row holds what every factor of ``tree`` is computed from (a dimension value's row may not)."""
+    return all(all(m in row for m in (DERIVED.get(f) or (f,))) for f in tree)
 
 
 def pick_tree(metric_id: str, whole: Cut) -> tuple[str, ...] | None:
     """The first factor tree of the metric whose factors the store has (visitors: events were imported)."""
     for tree in FACTOR_TREES.get(metric_id, ()):
         rows = [whole.now.get("", {}), whole.before.get("", {})]
-        if any(r.get(f) for r in rows for f in tree if f not in (PER_BUYER, "aov", "conversion_rate")):
+        if any(r.get(f) for r in rows for f in tree if f not in (*DERIVED, "aov", "conversion_rate")):
             return tree
     return None
 

@@ -16,8 +16,9 @@ from shoplens.metrics.spec import Catalog
 WEEKDAYS = (("Monday", "周一"), ("Tuesday", "周二"), ("Wednesday", "周三"), ("Thursday", "周四"),
             ("Friday", "周五"), ("Saturday", "周六"), ("Sunday", "周日"))
 REFERENCE = {"wow": ("the same weekday a week earlier", "上周同日"), "previous": ("the previous period", "上一周期"),
-             "yoy": ("a year earlier", "去年同期")}
-FACTOR_NAMES = {"orders_per_buyer": ("orders per buyer", "人均订单数")}
+             "yoy": ("a year earlier", "去年同期")}  # baseline: _baseline
+FACTOR_NAMES = {"orders_per_buyer": ("orders per buyer", "人均订单数"),
+                "buyers_per_cart_buyer": ("buyers per cart buyer", "支付买家 / 加购支付买家")}
 HELD = 0.15  # visitors "held": they account for at most 15 % of the value's own change
 AGAINST = 0.5  # a value moving against the change by at least half of it is named
 
@@ -61,17 +62,21 @@ def summary(catalog: Catalog, data: dict[str, Any], p: Any) -> dict[str, str]:
     one_day = p.start == p.end
     en_when = f"on {WEEKDAYS[p.start.weekday()][0]} {p.start}" if one_day else f"in {p.start}..{p.end}"
     zh_when = f"{p.start}（{WEEKDAYS[p.start.weekday()][1]}）" if one_day else f"{p.start} 至 {p.end}"
-    ref_en, ref_zh = REFERENCE[p.kind] if one_day or p.kind != "wow" else ("the week before", "前一周")
-    ref_when = p.ref_start if p.ref_start == p.ref_end else f"{p.ref_start}..{p.ref_end}"
+    if p.kind == "baseline":
+        ref_en, ref_zh, ref_when = _baseline(p)
+    else:
+        ref_en, ref_zh = REFERENCE[p.kind] if one_day or p.kind != "wow" else ("the week before", "前一周")
+        ref_when = p.ref_start if p.ref_start == p.ref_end else f"{p.ref_start}..{p.ref_end}"
+    zh_than, zh_end = ("与", "相比") if p.kind == "baseline" else ("较", "")
     amount_en = _signed(catalog, metric, change, "en")
     if change == 0:
         return {"en": f"{_name(catalog, metric, 'en')} did not change {en_when} against {ref_en} ({ref_when}).",
-                "zh": f"{zh_when}{_name(catalog, metric, 'zh')}与{ref_zh}（{ref_when}）持平。"}
+                "zh": f"{zh_when}{_name(catalog, metric, 'zh')}与{ref_zh}（{ref_when}）{zh_end and '相比'}持平。"}
     up = change > 0
     pct_en = f" {_pct(pct)}" if pct is not None else ""
     en = [f"{_name(catalog, metric, 'en')} {'rose' if up else 'fell'}{pct_en} ({amount_en}) {en_when} "
           f"against {ref_en} ({ref_when})"]
-    zh = [f"{zh_when}{_name(catalog, metric, 'zh')}较{ref_zh}（{ref_when}）{'上升' if up else '下降'}"
+    zh = [f"{zh_when}{_name(catalog, metric, 'zh')}{zh_than}{ref_zh}（{ref_when}）{zh_end}{'上升' if up else '下降'}"
           f"{' ' + _pct(pct) if pct is not None else ''}（{_signed(catalog, metric, change, 'zh')}）"]
     best = data["dimensions"][0] if data["dimensions"] else None
     chosen = [v for v in best["values"] if v["explains"]] if best else []
@@ -101,6 +106,16 @@ def summary(catalog: Catalog, data: dict[str, Any], p: Any) -> dict[str, str]:
         zh.append(f"但{dim_zh} {v['value']} 反向变动（{_signed(catalog, metric, v['contribution'], 'zh')}）"
                   + ("：" + s_zh if s_zh else ""))
     return {"en": "; ".join(en) + ".", "zh": "；".join(zh) + "。"}
+
+
+def _baseline(p: Any) -> tuple[str, str, str]:
+    """``the average Monday of the previous 4 weeks`` / ``前 4 周同日均值`` and the days averaged."""
+    n, days = len(p.refs), (p.end - p.start).days + 1
+    if days == 1:
+        return (f"the average {WEEKDAYS[p.start.weekday()][0]} of the previous {n} weeks", f"前 {n} 周同日均值",
+                ", ".join(str(s) for s, _ in p.refs))
+    return (f"the average of the previous {n} periods of {days} days on the same weekdays",
+            f"前 {n} 个星期分布相同的 {days} 天周期均值", f"{p.ref_start}..{p.ref_end}")
 
 
 def _against(data: dict[str, Any], change: float) -> tuple[str, dict[str, Any]] | None:
