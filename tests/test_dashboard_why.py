@@ -193,3 +193,22 @@ def test_why_errors_show_inline(tab: Tab, api: httpx.Client) -> None:
         assert page.get_attribute("#why-error", "data-status") == "503"
     finally:
         page.unroute("**/api/v1/why?*")
+
+
+def test_conversion_factors_are_named_in_words(tab: Tab, api: httpx.Client) -> None:
+    """The conversion card's waterfall shows its cart-level factors by name in the page's language (no raw
+    ids such as buyers_per_cart_buyer), one bar per factor of the API's answer."""
+    page = tab.page
+    wait_ready(tab, "overview")
+    start, end = page.input_value("#date-from"), page.input_value("#date-to")
+    page.click('.kpi-why[data-kpi="conversion_rate"]')
+    eventually(tab, lambda: _equal(panel_state(tab), "ready", "why panel state"))
+    want = api_json(api, "/api/v1/why", {"metric": "conversion_rate", "from": start, "to": end,
+                                         "compare": "previous", "by": WHY_BY})
+    steps = page.eval_on_selector_all("#why-waterfall g.waterfall-step", "els => els.map(e => e.dataset.step)")
+    assert steps == [f["factor"] for f in want["factors"]] and "buyers_per_cart_buyer" in steps, steps
+    text = page.inner_text("#why-waterfall")
+    assert not any(f in text for f in steps), f"raw factor ids in the waterfall: {text!r}"
+    words = {"en": "Buyers per cart buyer", "zh-CN": "支付买家 / 加购支付买家"}[lang(tab)]
+    assert words[:8] in text, text  # long labels are cut to the bar's width ("Buyers per cart …")
+    page.click("#why-close")

@@ -126,6 +126,7 @@ const TEXT = {
   "why.factors": ["因子拆解", "Factors"],
   "why.noFactors": ["该指标没有因子拆解（只有 GMV 可拆为访客 × 转化 × 客单）", "No factor split for this metric (GMV splits into visitors × conversion × AOV)"],
   "why.ordersPerBuyer": ["人均订单数", "Orders per buyer"],
+  "why.buyersPerCartBuyer": ["支付买家 / 加购支付买家", "Buyers per cart buyer"],
   "why.before": ["对比期", "Before"],
   "why.now": ["本期", "Now"],
   "why.values": ["维度贡献", "Dimension values"],

@@ -110,7 +110,8 @@ function body(a, currency) {
 
 function factorName(id) {
   if (metricInfo(id)) return metricName(id);
-  return id === "orders_per_buyer" ? t("why.ordersPerBuyer") : id;
+  const own = { orders_per_buyer: "why.ordersPerBuyer", buyers_per_cart_buyer: "why.buyersPerCartBuyer" }[id];
+  return own ? t(own) : id;
 }
 
 // The values of one dimension (the API's best first; a select shows another), top values only.
