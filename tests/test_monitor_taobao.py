@@ -82,9 +82,6 @@ def test_conversion_rate_equals_pandas(taobao_wh: Any, events: pd.DataFrame) -> 
     assert math.isclose(value["contribution"], got["change"], abs_tol=1e-9)  # the engine rounds rates to 1e-10
 
 
-@pytest.mark.xfail(strict=True, reason="metrics: paying_buyers (hence conversion_rate) by category is null on an "
-                   "events-only store, although each purchase event names its product and so its category; why "
-                   "then puts the whole change under (unattributed)")
 def test_conversion_rate_by_category_equals_pandas(taobao_wh: Any, events: pd.DataFrame) -> None:
     """Rate and mix effects per category (buyers of the category / its visitors) add up to the change."""
     got = shoplens.why(taobao_wh, "conversion_rate", day=DAY, compare="wow", by=["category"]).to_dict()

@@ -27,7 +27,10 @@ Metric and dimension ids are a public contract. `shoplens metrics list` prints t
   for paid orders (buyers, orders, conversion) and null money; a store with only orders has null
   UV-based rates; a table never imported gives null metrics; periods before a store's first data
   day or after its last are null (e.g. a year-ago comparison that the data does not reach). A day
-  with data but no orders has GMV 0.
+  with data but no orders has GMV 0. Cut by category/brand/product, each purchase event with a
+  product is a line of its order: buyers and orders count per product bought (a buyer of two
+  categories counts in each, so categories add up to more than the store, as visitors do); units
+  and money stay null.
 - **Money** is in the store's reporting currency (`*_rc`, converted at import); `--currency CUR`
   converts with `fx_rates` of each local day (`rate_to` of CUR into the store's currency).
 - **Sessions** are `session_id`, or a 30-minute inactivity gap when the source has none.

@@ -40,7 +40,7 @@ from shoplens.metrics.plan import Group, Planner, Request, needed_measures, plan
 from shoplens.metrics.product_names import label_columns, query_stores, with_names
 from shoplens.metrics.result import MetricResult, clean_value, with_null_columns
 from shoplens.metrics.segment_scope import MembersSQL, SegmentNote, refuse_all, segment_notes
-from shoplens.metrics.sources import SOURCES
+from shoplens.metrics.sources import PURCHASE_LINE_COLUMNS, SOURCES
 from shoplens.metrics.spec import Catalog, load_catalog
 from shoplens.metrics.targets import Targets, load_targets
 from shoplens.metrics.value_checks import check_where, value_notes
@@ -157,6 +157,8 @@ class MetricsEngine:
             if m.source in ("orders", "items") and ({m.column} | {c.column for c in m.where}) & NEEDS_ORDERS:
                 tables = ("orders",)
             out[mid] = set().union(*(has.get(t, set()) for t in tables))
+            if m.source == "items" and m.agg != "builder" and m.column in PURCHASE_LINE_COLUMNS and not m.where:
+                out[mid] |= set(scope.no_orders) & has.get("events", set())  # purchase events are the lines
         return out
 
     def _parse(self, metrics: list[str] | str, by: list[str] | tuple[str, ...], where: dict[str, Any] | None,

@@ -11,7 +11,9 @@ Refinements written down here because they decide numbers:
   (``created_ts`` when missing); an order without a discount has discount 0 (so net revenue of
   a store whose orders carry no discounts is GMV - refunds, not null);
 - a store that imported no orders gets one paid order per ``purchase`` event (order id from
-  ``properties.order_id`` or the event id), with no money;
+  ``properties.order_id`` or the event id), with no money; each purchase event with a product is also
+  a line of that order (no quantity, no money), so buyers and orders cut by product/category/brand
+  count them like order lines (a buyer of two categories counts in each);
 - sessions are ``session_id`` or, when the source has none, a 30-minute inactivity gap; a session
   belongs to the period of its first event;
 - new vs returning: a visitor's first ever visit day / a buyer's first ever paid order is "new";
@@ -125,19 +127,38 @@ def _sessions(scope: Scope, needs: frozenset[str]) -> str:
     return sql + f" WHERE {scope.ts_range('s', 's.start_ts')}" + scope.member_filter("s")
 
 
+PROXY_ORDER_ID = "coalesce(json_extract_string(e.properties, '$.order_id'), e.event_id)"
+
+
 def paid_orders_sql(scope: Scope, proxy_stores: tuple[str, ...]) -> str:
     """Paid orders of the scope's stores (all time), plus purchase events of stores with no orders."""
     sql = (f"SELECT o.store_id, o.order_id, o.user_id, coalesce(o.paid_ts, o.created_ts) AS pay_ts, o.created_ts,"
            f" o.currency, o.fx_rate, o.gross_amount_rc, o.discount_rc, o.channel, o.country, o.device, o.is_member"
            f" FROM orders o WHERE {scope.store_filter('o')} AND {PAID_ORDER.format(o='o')}{scope.member_filter('o')}")
     if proxy_stores:
-        order_id = "coalesce(json_extract_string(e.properties, '$.order_id'), e.event_id)"
+        order_id = PROXY_ORDER_ID
         sql += (f" UNION ALL SELECT e.store_id, {order_id}, e.user_id, e.ts, e.ts, NULL, NULL, NULL, NULL, e.channel,"
                 " e.country, e.device, NULL"
                 f" FROM events e WHERE e.store_id IN ({', '.join(lit(s) for s in proxy_stores)})"
                 f" AND e.event = 'purchase'{scope.member_filter('e')}"  # several purchase events of one order: one
                 f" QUALIFY row_number() OVER (PARTITION BY e.store_id, {order_id} ORDER BY e.ts, e.event_id) = 1")
     return sql
+
+
+def _order_lines(scope: Scope) -> str:
+    """``order_items``, plus a line per purchase event with a product for the stores without orders (joined to
+    their stand-in orders by the same order id). No quantity or money: only who bought which product."""
+    if not scope.no_orders:
+        return "order_items"
+    return (f"(SELECT i.store_id, i.order_id, i.product_id, i.quantity, i.unit_price, i.unit_cost FROM order_items i"
+            f" WHERE {scope.store_filter('i')} UNION ALL SELECT e.store_id, {PROXY_ORDER_ID}, e.product_id, NULL, NULL,"
+            f" NULL FROM events e WHERE e.store_id IN ({', '.join(lit(s) for s in scope.no_orders)})"
+            " AND e.event = 'purchase' AND e.product_id IS NOT NULL)")
+
+
+# items measures that purchase events answer for a store without orders (who bought, which order): the
+# product-level variants of paid orders and buyers; quantity and money stay null there
+PURCHASE_LINE_COLUMNS = frozenset({"order_id", "user_id"})
 
 
 ORDER_DIMS = ("store", "channel", "channel_type", "country", "market", "device", "member_tier", "new_vs_returning")
@@ -194,7 +215,7 @@ def _items(scope: Scope, needs: frozenset[str]) -> str:
     }
     need_products = needs & {"category", "brand", "product_status", "line_cost_rc"}
     sql = (f"SELECT {_select(cols, needs, ('store_id', '_ts'))} FROM {_orders_from(scope, needs)}"
-           " JOIN order_items i ON i.store_id = o.store_id AND i.order_id = o.order_id")
+           f" JOIN {_order_lines(scope)} i ON i.store_id = o.store_id AND i.order_id = o.order_id")
     if need_products:
         sql += PRODUCT_JOIN.format(a="i")
     if "line_cost_rc" in needs:
