@@ -182,6 +182,12 @@ def test_rest_equals_python_and_keeps_stores(demo_db: Path, incident: dict[str, 
         both = srv.client("root").get("/api/v1/why", params=q)  # two stores: pick one
         assert both.status_code == 400 and both.json()["error"]["zh"]
         assert "store" in both.json()["error"]["where"]
+        sliced = srv.client("vic").get("/api/v1/why", params={**q, "where": "channel=paid_search"})
+        assert sliced.status_code == 200, sliced.text
+        with shoplens.connect(str(demo_db), read_only=True) as wh:
+            want = shoplens.why(wh, "gmv", day=INCIDENT_DAY, compare="wow", by="channel,device",
+                                where={"channel": "paid_search"}).to_dict()
+        assert sliced.json() == json.loads(json.dumps(want))
     finally:
         srv.stop()
     shutil.rmtree(tmp, ignore_errors=True)

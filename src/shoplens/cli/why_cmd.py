@@ -131,16 +131,20 @@ def register(app: typer.Typer) -> None:
         by: Annotated[list[str] | None, typer.Option(
             "--by", metavar="DIM,...", help="Dimensions (default channel,device,country,category,"
                                             "new_vs_returning,member_tier) / 维度")] = None,
+        where: Annotated[list[str] | None, typer.Option(
+            "--where", metavar="DIM=VALUE", help="Explain one slice, e.g. channel=paid_search / 限定切片")] = None,
         store: StoreOpt = None,
         fmt: FormatOpt = Format.table,
     ) -> None:
         from shoplens.analyses.why import why
         from shoplens.cli.app import db_path
+        from shoplens.params import where_pairs
         from shoplens.warehouse.connection import Warehouse
 
         stores = split_values(store) or None
         with Warehouse(db_path(), read_only=True) as wh:
             result = why(wh, metric, day=parse_date(day, "--date"), start=parse_date(start, "--from"),
                          end=parse_date(end, "--to"), compare=compare, by=split_values(by) or None,
-                         store=stores[0] if stores and len(stores) == 1 else stores)
+                         store=stores[0] if stores and len(stores) == 1 else stores,
+                         where=where_pairs(where) or None)
         print_result(result, fmt, _table)

@@ -12,7 +12,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from shoplens.params import split_values
+from shoplens.params import split_values, where_pairs
 from shoplens.server.deps import Session, viewer
 from shoplens.server.respond import as_csv, as_json, records_csv
 from shoplens.server.validation import Day
@@ -156,6 +156,7 @@ def why(metric: str = Query(..., min_length=1, description="catalog metric id, e
         start: Day | None = FROM, end: Day | None = TO,
         compare: Literal["previous", "wow", "yoy", "baseline"] | None = None,
         by: list[str] | None = Query(None, description="dimensions, comma-separated or repeated"),
+        where: list[str] | None = Query(None, description="DIM=VALUE, repeatable: explain one slice"),
         store: list[str] | None = STORE, s: Session = Depends(viewer)) -> Response:
     """Root cause of a metric's change: factors, dimension values (Adtributor), a sentence in zh and en; the CLI's
     ``shoplens why --format json``. One store per request (the login's only store by default)."""
@@ -163,7 +164,7 @@ def why(metric: str = Query(..., min_length=1, description="catalog metric id, e
 
     stores = s.stores(store)
     result = s.answer(stores, run, metric=metric, day=date, start=start, end=end, compare=compare,
-                      by=split_values(by) or None)
+                      by=split_values(by) or None, where=where_pairs(where) or None)
     return as_json(result.to_dict())
 
 

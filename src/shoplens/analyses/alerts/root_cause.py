@@ -5,6 +5,7 @@ a year earlier, everything else against the same weekday a week earlier (what "u
 rule against the mean of 4 weeks (uv_value_drop) too: ``why --compare baseline`` reads four reference days per
 dimension instead of one, which would put a check over its time budget (3 s at 20 M events), and is one command
 away for the operator who wants it.
+An alert of one slice (a rule scoped to a channel, or fanned out over channels) is explained within that slice.
 Answers are shared between alerts of one check that ask the same question (several rules on GMV that day).
 A metric ``why`` cannot explain (an unknown reference, no data a week earlier) gets ``{"error": {en, zh}}``
 instead of an answer, so the alert itself is never lost.
@@ -25,12 +26,13 @@ def why_root_cause(wh: Any, alert: dict[str, Any], cache: dict[tuple[str, ...], 
     from shoplens.analyses.why import why
 
     compare = COMPARE.get(str(alert.get("baseline") or ""), "wow")
-    key = (alert["metric"], alert["store"], alert["period"], compare)
+    where = {k: v for k, v in (alert.get("dims") or {}).items() if v is not None}  # a fanned-out or scoped alert
+    key = (alert["metric"], alert["store"], alert["period"], compare, tuple(sorted(where.items())))
     if cache is not None and key in cache:
         return cache[key]
     try:
         answer: Any = why(wh, alert["metric"], day=date.fromisoformat(alert["period"]), compare=compare,
-                          store=alert["store"]).to_dict()
+                          store=alert["store"], where=where or None).to_dict()
     except ShoplensError as exc:
         answer = {"error": {"en": exc.render("en"), "zh": exc.render("zh")}}
     if cache is not None:

@@ -48,19 +48,26 @@ class WhyResult:
 
 def why(wh: Any, metric: str, *, day: date | None = None, start: date | None = None, end: date | None = None,
         compare: str | None = None, by: str | list[str] | None = None, store: Any = None,
-        threshold: float = 0.67) -> WhyResult:
-    """Why ``metric`` moved in the period (``day``, or ``start``..``end``) against its reference."""
+        where: dict[str, Any] | None = None, threshold: float = 0.67) -> WhyResult:
+    """Why ``metric`` moved in the period (``day``, or ``start``..``end``) against its reference.
+
+    ``where`` (``{dim: value or [values]}``, as the metrics' ``--where``) explains one slice of the store, e.g. the
+    channel an alert fanned out to: every number is read within it, and its own dimensions are not cut again."""
     from shoplens.analyses.segments import SegmentMetricsEngine
 
     engine = SegmentMetricsEngine(wh)
     engine.catalog.metric(metric)  # unknown metric: the catalog's own error
     day, start, end = check_day(day, "--date"), check_day(start, "--from"), check_day(end, "--to")
     dims, notes = Q.check_dims(engine, metric, by.split(",") if isinstance(by, str) else by)
+    where = Q.check_where(engine, metric, where)
+    notes += [{"dimension": d, "en": f"the answer is within {d}={','.join(where[d])}: not split by {d}",
+               "zh": f"结果限定在 {d}={','.join(where[d])}：不按 {d} 拆分"} for d in dims if d in where]
+    dims = [d for d in dims if d not in where]
     the_store = Q.single_store(engine, store)
     p, base_notes = B.usable(engine, the_store, Q.periods(day, start, end, compare, Q.last_day(engine, the_store)))
     notes += base_notes
     ratio = Q.ratio_parts(engine, metric)
-    whole = Q.read(engine, Q.needed(engine, metric), None, p, the_store)
+    whole = Q.read(engine, Q.needed(engine, metric), None, p, the_store, where)
     now, before = whole.now.get("", {}).get(metric), whole.before.get("", {}).get(metric)
     if now is None or before is None:
         raise ShoplensError(f"{metric} has no value for {p.start}..{p.end} or its reference "
@@ -73,7 +80,7 @@ def why(wh: Any, metric: str, *, day: date | None = None, start: date | None = N
     factors = _factors(tree, whole.before.get("", {}), whole.now.get("", {}), metric)
     dimensions = []
     for dim in dims:
-        cut = Q.read(engine, Q.needed(engine, metric, dim), dim, p, the_store)
+        cut = Q.read(engine, Q.needed(engine, metric, dim), dim, p, the_store, where)
         dimensions.append(_dimension(dim, cut, metric, ratio, change, tree, threshold))
     dimensions.sort(key=lambda d: d.pop("_rank"))
     data = {"metric": metric, "store": the_store,
@@ -81,6 +88,8 @@ def why(wh: Any, metric: str, *, day: date | None = None, start: date | None = N
             "reference": _reference(p),
             "value": now, "reference_value": before, "change": change,
             "change_pct": change / before if before else None, "factors": factors, "dimensions": dimensions}
+    if where:
+        data["where"] = where
     from shoplens.analyses.why.words import summary
 
     data["summary"] = summary(engine.catalog, data, p)

@@ -172,16 +172,34 @@ def last_day(engine: MetricsEngine, store: str) -> date | None:
     return engine._last_day(engine.resolve_scope(store, None, version), version)
 
 
-def read(engine: MetricsEngine, metric_ids: list[str], dim: str | None, p: Periods, store: str) -> Cut:
+def check_where(engine: MetricsEngine, metric_id: str, where: dict[str, Any] | None) -> dict[str, list[str]]:
+    """``where`` as ``{dim: [values]}``; a dimension the metric (or its ratio parts) cannot be cut by is an error
+    (the values themselves are checked by the engine, with "did you mean")."""
+    out = {str(k): [str(x) for x in (v if isinstance(v, list | tuple | set) else [v])]
+           for k, v in (where or {}).items()}
+    allowed = engine.catalog.metric_dims(metric_id)
+    for part in ratio_parts(engine, metric_id) or ():
+        allowed = allowed & engine.catalog.metric_dims(part)
+    for d in out:
+        if d not in allowed:
+            raise ShoplensError(f"{metric_id} cannot be cut by {d}", where=f"--where {d}=",
+                                hint=f"one of {', '.join(sorted(allowed))}",
+                                zh=f"{metric_id} 不能按 {d} 筛选", zh_hint=f"可选：{', '.join(sorted(allowed))}")
+    return out
+
+
+def read(engine: MetricsEngine, metric_ids: list[str], dim: str | None, p: Periods, store: str,
+         where: dict[str, list[str]] | None = None) -> Cut:
     """The metrics per value of ``dim`` (or for the whole store) in the period and the reference (a baseline's
     periods averaged: :func:`shoplens.analyses.why.baseline.average`)."""
     from shoplens.analyses.why.baseline import average
 
-    ask = shared(engine, metric_ids, dim)
+    ask = shared(engine, metric_ids, dim) if not where else metric_ids
 
     def one(start: date, end: date) -> dict[str, dict[str, float | None]]:
         out = {}
-        result = engine.query(ask, by=[dim] if dim else [], start=start, end=end, store=store, targets=False)
+        result = engine.query(ask, by=[dim] if dim else [], start=start, end=end, store=store, targets=False,
+                              where=where or None)
         for row in result.rows:
             key = "" if dim is None else (NONE_VALUE if row.get(dim) is None else str(row[dim]))
             out[key] = _with_cart_buyers({m: _num(row.get(m)) for m in metric_ids})

@@ -69,14 +69,15 @@ def summary(catalog: Catalog, data: dict[str, Any], p: Any) -> dict[str, str]:
         ref_when = p.ref_start if p.ref_start == p.ref_end else f"{p.ref_start}..{p.ref_end}"
     zh_than, zh_end = ("与", "相比") if p.kind == "baseline" else ("较", "")
     amount_en = _signed(catalog, metric, change, "en")
+    name_en, name_zh = _scoped(catalog, metric, data.get("where") or {})
     if change == 0:
-        return {"en": f"{_name(catalog, metric, 'en')} did not change {en_when} against {ref_en} ({ref_when}).",
-                "zh": f"{zh_when}{_name(catalog, metric, 'zh')}与{ref_zh}（{ref_when}）{zh_end and '相比'}持平。"}
+        return {"en": f"{name_en} did not change {en_when} against {ref_en} ({ref_when}).",
+                "zh": f"{zh_when}{name_zh}与{ref_zh}（{ref_when}）{zh_end and '相比'}持平。"}
     up = change > 0
     pct_en = f" {_pct(pct)}" if pct is not None else ""
-    en = [f"{_name(catalog, metric, 'en')} {'rose' if up else 'fell'}{pct_en} ({amount_en}) {en_when} "
+    en = [f"{name_en} {'rose' if up else 'fell'}{pct_en} ({amount_en}) {en_when} "
           f"against {ref_en} ({ref_when})"]
-    zh = [f"{zh_when}{_name(catalog, metric, 'zh')}{zh_than}{ref_zh}（{ref_when}）{zh_end}{'上升' if up else '下降'}"
+    zh = [f"{zh_when}{name_zh}{zh_than}{ref_zh}（{ref_when}）{zh_end}{'上升' if up else '下降'}"
           f"{' ' + _pct(pct) if pct is not None else ''}（{_signed(catalog, metric, change, 'zh')}）"]
     best = data["dimensions"][0] if data["dimensions"] else None
     chosen = [v for v in best["values"] if v["explains"]] if best else []
@@ -106,6 +107,19 @@ def summary(catalog: Catalog, data: dict[str, Any], p: Any) -> dict[str, str]:
         zh.append(f"但{dim_zh} {v['value']} 反向变动（{_signed(catalog, metric, v['contribution'], 'zh')}）"
                   + ("：" + s_zh if s_zh else ""))
     return {"en": "; ".join(en) + ".", "zh": "；".join(zh) + "。"}
+
+
+def _scoped(catalog: Catalog, metric: str, where: dict[str, list[str]]) -> tuple[str, str]:
+    """The metric's name, within the answer's slice if any: "ROI of channel paid_search" / "渠道 paid_search 的ROI"."""
+    en, zh = _name(catalog, metric, "en"), _name(catalog, metric, "zh")
+    if not where:
+        return en, zh
+    parts_en, parts_zh = [], []
+    for dim, values in where.items():
+        label = catalog.dimensions.get(dim)
+        parts_en.append(f"{label.en.lower() if label else dim} {'/'.join(values)}")
+        parts_zh.append(f"{label.zh if label else dim} {'/'.join(values)}")
+    return f"{en} of {', '.join(parts_en)}", f"{'、'.join(parts_zh)} 的{zh}"
 
 
 def _baseline(p: Any) -> tuple[str, str, str]:
