@@ -323,10 +323,6 @@ def test_why_each_explaining_country_split_over_its_factors(retail_wh: Any, orde
             assert math.isclose(f["contribution"], weight * math.log(ratios[f["factor"]]), rel_tol=1e-6), f
 
 
-@pytest.mark.xfail(strict=True, reason="why: a dimension value with no orders on one side (a country that bought a "
-                   "week before and not on the day) gets factors that are all None on that side and every factor "
-                   "contribution 0, so its factors do not add up to its own change (answer._factors fills a missing "
-                   "side with the other side's values, paying buyers included, instead of 0 buyers)")
 def test_why_vanished_country_factors_add_up(retail_wh: Any, orders: pd.DataFrame) -> None:
     """2011-11-24 vs 2011-11-17: Japan, Denmark and Belgium bought only the week before (all three explain the
     fall). Their own change is their whole GMV of 2011-11-17; the factor split must add up to it."""
@@ -337,3 +333,8 @@ def test_why_vanished_country_factors_add_up(retail_wh: Any, orders: pd.DataFram
     assert set(orders[orders.day == day].country).isdisjoint({"Japan", "Denmark", "Belgium"})
     for v in gone:
         assert math.isclose(sum(f["contribution"] for f in v["factors"]), v["contribution"], rel_tol=1e-9), v
+        buyers = v["factors"][0]  # the whole change is the buyers' (1 or more -> 0), the limit of the log-mean split
+        assert buyers["factor"] == "paying_buyers" and buyers["value"] == 0
+        assert buyers["reference_value"] == orders[(orders.day == WHY_DAYS[0][1]) & (orders.country == v["value"])
+                                                   ].customer.nunique()
+        assert buyers["contribution"] == v["contribution"]

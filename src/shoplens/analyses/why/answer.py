@@ -113,6 +113,11 @@ def _filled(tree: tuple[str, ...], before: dict[str, float | None], now: dict[st
     return f0, f1, filled0, filled1
 
 
+def _absent(factors: dict[str, float | None], value: float) -> bool:
+    """No row on this side: the metric is 0 and no factor has a value other than 0."""
+    return value == 0 and all(not v for v in factors.values())
+
+
 def _closes(filled: dict[str, float], value: float) -> bool:
     """The factors multiply to the metric (a channel's buyers without an add-to-cart event of that channel do
     not: cart_then_buyers 0, buyers 1); a tree that does not is not shown rather than split wrongly."""
@@ -130,6 +135,15 @@ def _factors(tree: tuple[str, ...] | None, before: dict[str, float | None],
         return []
     m0, m1 = before.get(metric) or 0.0, now.get(metric) or 0.0
     f0, f1, filled0, filled1 = _filled(tree, before, now)
+    if m0 != m1 and (_absent(f0, m0) or _absent(f1, m1)):
+        # a value that appeared or vanished (a country that bought only one of the two days): the whole change is
+        # its volume's, the first factor (visitors or buyers) going from nothing to something; this is the limit
+        # of the log-mean split as that factor goes to 0, the others' shares going to 0 with it
+        volume = tree[0]  # a count: none on the empty side is 0 (the rates there are undefined: None)
+        f0 = {**f0, volume: f0[volume] or 0.0}
+        f1 = {**f1, volume: f1[volume] or 0.0}
+        return [{"factor": f, "value": f1[f], "reference_value": f0[f], "contribution": m1 - m0 if f == volume else 0.0}
+                for f in tree]
     if not (_closes(filled0, m0) and _closes(filled1, m1)):
         return []
     split = C.factor_split(filled0, filled1)
