@@ -11,8 +11,9 @@
         summer_sale: {from: 2026-07-01, to: 2026-07-03, stores: [s1]}   # one store only
         双11: off                                         # drop a shipped promotion
       closed:                                            # days without trade: neither judged nor learned from
-        christmas: {from: 12-24, to: 12-27, stores: [uk]}
+        christmas: {from: 12-24, to: 01-03, stores: [uk]}
         royal_wedding: {from: 2011-04-29, markets: [GB]}
+        bank_holidays: {days: [2011-05-02, 2011-05-30], stores: [uk]}
 
 An entry without ``stores``/``markets`` applies to every store. A store is in a market (:data:`MARKETS`) when its
 reporting currency is the market's currency or its time zone is one of the market's; the shipped 618 and 双11 are
@@ -194,14 +195,29 @@ def _promotion(name: str, raw: Any, where: str) -> Promotion:
     return Promotion(name, first, last, stores, markets, where)
 
 
+def _closed_entry(name: str, raw: Any, where: str) -> list[Promotion]:
+    """One closed entry: a day, {from, to, stores, markets}, or {days: [...], stores, markets}."""
+    if not (isinstance(raw, dict) and "days" in raw):
+        return [_promotion(name, raw, where)]
+    unknown = [str(k) for k in raw if k not in ("days", "stores", "store", "markets")]
+    if unknown:
+        raise _bad(where, f"unknown key {unknown[0]!r} (known: days, stores, markets)",
+                   f"未知的键 {unknown[0]!r}（可用：days、stores、markets）")
+    if not isinstance(raw["days"], list) or not raw["days"]:
+        raise _bad(f"{where}.days", "days must be a list of days, e.g. [2011-04-29, 2011-05-02]",
+                   "days 应为日期列表，例如 [2011-04-29, 2011-05-02]")
+    scope = {k: v for k, v in raw.items() if k != "days"}
+    return [_promotion(name, {"from": d, **scope}, f"{where}.days[{i + 1}]") for i, d in enumerate(raw["days"])]
+
+
 def _closed(raw: Any, where: str) -> tuple[Promotion, ...]:
-    """``closed:`` as a mapping of name: day | {from, to, stores, markets}, or a list of days and entries."""
+    """``closed:`` as a mapping of name: entry (:func:`_closed_entry`), or a list of days and entries."""
     if raw is None:
         return ()
     if isinstance(raw, list):
-        return tuple(_promotion(str(i + 1), v, f"{where}[{i + 1}]") for i, v in enumerate(raw))
+        return tuple(e for i, v in enumerate(raw) for e in _closed_entry(str(i + 1), v, f"{where}[{i + 1}]"))
     if isinstance(raw, dict):
-        return tuple(_promotion(str(k), v, f"{where}.{k}") for k, v in raw.items())
+        return tuple(e for k, v in raw.items() for e in _closed_entry(str(k), v, f"{where}.{k}"))
     raise _bad(where, "closed must be a list of days or a mapping of name: day or name: {from, to}",
                "closed 应为日期列表，或“名称: 日期”“名称: {from, to}”的映射")
 
