@@ -41,8 +41,9 @@ KEYS = ("before", "after", "promotions", "closed")
 ENTRY_KEYS = ("from", "to", "stores", "store", "markets")
 _MONTH_DAY = re.compile(r"^(\d{1,2})-(\d{1,2})$")
 # market -> (its own currency, its time zones, legacy names included): a store whose reporting currency or time zone
-# is one of them is in the market
-MARKETS: dict[str, tuple[str, tuple[str, ...]]] = {
+# is one of them is in the market. USD is the reporting currency of cross-border sellers everywhere (a Tmall Global
+# store in Shanghai reporting in dollars is not a US store), so the US market goes by time zone alone.
+MARKETS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "CN": ("CNY", ("Asia/Shanghai", "Asia/Urumqi", "Asia/Chongqing", "Asia/Chungking", "Asia/Harbin", "Asia/Kashgar",
                    "PRC")),
     "HK": ("HKD", ("Asia/Hong_Kong", "Hongkong")),
@@ -51,7 +52,7 @@ MARKETS: dict[str, tuple[str, tuple[str, ...]]] = {
     "KR": ("KRW", ("Asia/Seoul", "ROK")),
     "SG": ("SGD", ("Asia/Singapore", "Singapore")),
     "GB": ("GBP", ("Europe/London", "GB", "GB-Eire", "Europe/Belfast")),
-    "US": ("USD", ("America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
+    "US": (None, ("America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
                    "America/Anchorage", "America/Detroit", "America/Boise", "Pacific/Honolulu", "US/Eastern",
                    "US/Central", "US/Mountain", "US/Arizona", "US/Pacific", "US/Alaska", "US/Hawaii")),
 }
