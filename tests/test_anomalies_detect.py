@@ -9,6 +9,7 @@ import pytest
 from shoplens.analyses.anomalies.calendar import parse_calendar
 from shoplens.analyses.anomalies.detect import Checked, Params, Series, baseline, excluded_days, judge
 from shoplens.errors import ShoplensError
+from shoplens.warehouse.scope import StoreInfo
 
 START = date(2026, 1, 5)  # a Monday
 WEEKLY = [100.0, 90.0, 95.0, 100.0, 110.0, 150.0, 160.0]  # Mon..Sun
@@ -130,11 +131,12 @@ def test_calendar_parses_defaults_and_user_promotions() -> None:
                          "shoplens.yaml: calendar")
     names = {p.name for p in cal.promotions}
     assert names == {"618", "anniversary", "summer"} and cal.before == 2 and cal.after == 3
-    spans = cal.spans("s1", date(2026, 1, 1), date(2026, 12, 31))
+    s1, s2 = StoreInfo("s1", "Asia/Shanghai", "CNY"), StoreInfo("s2", "Asia/Shanghai", "CNY")
+    spans = cal.spans(s1, date(2026, 1, 1), date(2026, 12, 31))
     assert (date(2026, 6, 1), date(2026, 6, 18)) in spans and (date(2026, 7, 1), date(2026, 7, 3)) in spans
-    assert (date(2026, 7, 1), date(2026, 7, 3)) not in cal.spans("s2", date(2026, 1, 1), date(2026, 12, 31))
+    assert (date(2026, 7, 1), date(2026, 7, 3)) not in cal.spans(s2, date(2026, 1, 1), date(2026, 12, 31))
     default = parse_calendar(None, "calendar")
-    assert (date(2026, 10, 31), date(2026, 11, 11)) in default.spans("x", date(2026, 1, 1), date(2026, 12, 31))
+    assert (date(2026, 10, 31), date(2026, 11, 11)) in default.spans(s2, date(2026, 1, 1), date(2026, 12, 31))
 
 
 @pytest.mark.parametrize("section, words", [

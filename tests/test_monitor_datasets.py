@@ -10,9 +10,14 @@ Quantity > 0 and UnitPrice > 0, worth the sum of Quantity x UnitPrice, placed on
 The detector is written out again from its documentation (detect.py, README "Anomalies"): expected = median of
 the same weekday over the previous 6 weeks, scale = max(1.4826 x MAD of the pooled residuals, 2 % of expected),
 band = expected +- k x scale; promotion days (618, 双11 with 1 day before and 3 after) are neither judged nor
-learned from; fewer than 3 same-weekday history days: not judged; usual volume (median of the volume measure on
-those days) below the floor: not judged. A day inside the data without orders is 0 (the shop sells nothing on
-Saturdays and at Christmas); days before the first export have no value.
+learned from, but only in stores of the CN market (reporting currency CNY or a China time zone): the UK shop
+(the preset's Europe/London and GBP, docs/presets.md) has none; closed days of the config are neither judged nor
+learned from (no margin); fewer than 3 same-weekday history days: not judged; usual volume (median of the volume
+measure on those days) below the floor: not judged. A day inside the data without orders is 0 (the shop sells
+nothing on Saturdays and at Christmas); days before the first export have no value. The default range is the 30
+days up to the last complete day: the last day with data, unless its latest order is placed at an earlier time of
+day than the latest order of every one of the 28 days with orders before it (the file stops at 12:50 on
+2011-12-09, a shop that trades until 16:00 and later): then the day before.
 """
 
 from __future__ import annotations
@@ -38,7 +43,8 @@ METRICS = tuple(FLOORS)
 
 # ---- the independent computation -------------------------------------------------------------------
 def retail_orders(path: Path) -> pd.DataFrame:
-    """One row per order: invoice, day (local), amount, customer (None: guest), country."""
+    """One row per order: invoice, day (local), time placed (local, "HH:MM:SS"), amount, customer (None: guest),
+    country."""
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     df.columns = ["invoice", "stock", "description", "quantity", "date", "price", "customer", "country"]
     inv = df.invoice.str.strip()
@@ -46,7 +52,8 @@ def retail_orders(path: Path) -> pd.DataFrame:
     lines = df[sale].assign(invoice=inv[sale], amount=df.quantity[sale].astype(int) * df.price[sale].astype(float),
                             customer=df.customer[sale].str.strip().replace("", None))
     return lines.groupby("invoice", sort=False).agg(
-        day=("date", lambda s: date.fromisoformat(min(s)[:10])), amount=("amount", "sum"),
+        day=("date", lambda s: date.fromisoformat(min(s)[:10])), placed=("date", lambda s: min(s)[11:19]),
+        amount=("amount", "sum"),
         customer=("customer", "first"), country=("country", "first")).reset_index()
 
 
@@ -71,15 +78,45 @@ def promotion_days(promotions: list[tuple[str, str]]) -> set[date]:
 
 
 DEFAULT_PROMOTIONS = [("06-01", "06-18"), ("10-31", "11-11")]
+CHINA_ZONES = ("Asia/Shanghai", "Asia/Urumqi", "Asia/Chongqing", "Asia/Chungking", "Asia/Harbin", "Asia/Kashgar", "PRC")
+UK_CURRENCY, UK_ZONE = "GBP", "Europe/London"  # the online-retail preset's store defaults (docs/presets.md)
+
+
+def shipped_promotion_days(currency: str, zone: str) -> set[date]:
+    """The shipped 618 and 双11 belong to the CN market: a store reporting in CNY or in a China time zone."""
+    return promotion_days(DEFAULT_PROMOTIONS) if currency == "CNY" or zone in CHINA_ZONES else set()
+
+
+# the README's closed days of the UK shop (calendar closed:), written out day by day
+UK_CLOSED = ({date(2010, 12, 24) + timedelta(days=i) for i in range(11)}  # christmas: 12-24 .. 01-03
+             | {date(2011, 12, 24) + timedelta(days=i) for i in range(11)}
+             | {date(2011, 4, 22), date(2011, 4, 23), date(2011, 4, 24), date(2011, 4, 25), date(2011, 4, 29),
+                date(2011, 5, 2), date(2011, 5, 30), date(2011, 8, 29)})
+UK_CLOSED_YAML = """calendar:
+  closed:
+    christmas: {from: 12-24, to: 01-03, stores: [uk]}
+    easter_2011: {from: 2011-04-22, to: 2011-04-25, stores: [uk]}
+    bank_holidays_2011: {days: [2011-04-29, 2011-05-02, 2011-05-30, 2011-08-29], stores: [uk]}
+"""
+
+
+def last_complete_day(orders: pd.DataFrame) -> tuple[date, str]:
+    """(last complete day, the time the data stops on the last day) by the documented rule."""
+    ends = orders.groupby("day").placed.max().sort_index()
+    last, stops = ends.index[-1], ends.iloc[-1]
+    usual = ends.iloc[-29:-1].min()  # the 28 days with orders before the last
+    return (last - timedelta(days=1) if stops < usual else last), stops
 
 
 def reference(values: dict[date, float], volume: dict[date, float], floor: float, excluded: set[date],
-              day: date, k: float) -> tuple[float, float, float] | str:
+              day: date, k: float, closed: frozenset[date] = frozenset()) -> tuple[float, float, float] | str:
     """(expected, lower, upper) of ``day`` or why it is not judged: the README's rule written out."""
     if day in excluded:
         return "promotion"
+    if day in closed:
+        return "closed"
     window = [day - timedelta(days=i) for i in range(1, 43)]
-    usable = [d for d in window if d in values and d not in excluded]
+    usable = [d for d in window if d in values and d not in excluded and d not in closed]
     same = [d for d in usable if d.weekday() == day.weekday()]
     if len(same) < 3:
         return "history"
@@ -93,16 +130,17 @@ def reference(values: dict[date, float], volume: dict[date, float], floor: float
     return expected, expected - k * scale, expected + k * scale
 
 
-def expected_anomalies(series: dict[str, dict[date, float]], excluded: set[date], k: float,
-                       start: date) -> tuple[dict[tuple[str, str], dict[str, Any]], dict[str, int]]:
+def expected_anomalies(series: dict[str, dict[date, float]], excluded: set[date], k: float, start: date,
+                       end: date = LAST, closed: frozenset[date] = frozenset(),
+                       ) -> tuple[dict[tuple[str, str], dict[str, Any]], dict[str, int]]:
     """The flagged (metric, day) with their numbers, and how many days were judged / skipped per reason."""
     flagged: dict[tuple[str, str], dict[str, Any]] = {}
-    counts = {"points": 0, "promotion": 0, "history": 0, "volume": 0, "no_value": 0}
+    counts = {"points": 0, "promotion": 0, "closed": 0, "history": 0, "volume": 0, "no_value": 0}
     for m in METRICS:
         vol_metric, floor = FLOORS[m]
         day = start
-        while day <= LAST:
-            ref = reference(series[m], series[vol_metric], floor, excluded, day, k)
+        while day <= end:
+            ref = reference(series[m], series[vol_metric], floor, excluded, day, k, closed)
             if isinstance(ref, str):
                 counts[ref] += 1
             else:
@@ -153,12 +191,25 @@ def test_daily_series_match_the_engine(retail_wh: Any, series: dict[str, dict[da
     assert sum(series["orders"].values()) == 19959 and sum(1 for v in series["orders"].values() if v == 0) > 50
 
 
+def test_the_last_day_is_incomplete(orders: pd.DataFrame) -> None:
+    """The file stops at 12:50 on Friday 2011-12-09; the 28 days with orders before it all ran to 16:00 or later."""
+    assert last_complete_day(orders) == (date(2011, 12, 8), "12:50:00")
+
+
 @pytest.mark.parametrize("sensitivity", ["medium", "high", "low"])
 def test_retail_anomalies_equal_pandas(retail_wh: Any, series: dict[str, dict[date, float]],
                                        sensitivity: str) -> None:
-    want, counts = expected_anomalies(series, promotion_days(DEFAULT_PROMOTIONS), K[sensitivity], FIRST)
+    """The whole file, the half last day asked for (judged, with a note); the UK shop has no shipped promotion."""
+    want, counts = expected_anomalies(series, shipped_promotion_days(UK_CURRENCY, UK_ZONE), K[sensitivity], FIRST)
     result = shoplens.anomalies(retail_wh, list(METRICS), start=FIRST, end=LAST, sensitivity=sensitivity,
                                 calendar=_default_calendar()).to_dict()
+    _same(result, want, counts)
+    assert len(want) > 20 and counts["volume"] > 100  # Saturdays (no trade) are never judged
+    assert counts["promotion"] == 0 and any(p.startswith("2011-11-0") for _, p in want)  # November judged
+    assert "data stops at 12:50 local" in result["notes"]["anomalies:incomplete:uk"]["en"]
+
+
+def _same(result: dict[str, Any], want: dict[tuple[str, str], dict[str, Any]], counts: dict[str, int]) -> None:
     got = {(a["metric"], a["period"]): a for a in result["anomalies"]}
     assert sorted(got) == sorted(want)
     for key, w in want.items():
@@ -167,9 +218,20 @@ def test_retail_anomalies_equal_pandas(retail_wh: Any, series: dict[str, dict[da
             assert close(g[field], w[field]), (key, field, g[field], w[field])
         assert g["direction"] == w["direction"] and g["bad"] == (w["direction"] == "down")
         assert math.isclose(g["score"], w["score"], abs_tol=0.006), key
-    assert result["checked"] == {"series": 3, "points": counts["points"],
-                                 "skipped": {r: counts[r] for r in ("promotion", "history", "volume", "no_value")}}
-    assert len(want) > 20 and counts["volume"] > 100  # Saturdays (no trade) are never judged
+    assert result["checked"] == {"series": 3, "points": counts["points"], "skipped": {
+        r: counts[r] for r in ("promotion", "closed", "history", "volume", "no_value")}}
+
+
+def test_the_default_range_ends_on_the_last_complete_day(retail_wh: Any, orders: pd.DataFrame,
+                                                         series: dict[str, dict[date, float]]) -> None:
+    end, _ = last_complete_day(orders)
+    start = end - timedelta(days=29)
+    want, counts = expected_anomalies(series, shipped_promotion_days(UK_CURRENCY, UK_ZONE), K["medium"], start, end)
+    result = shoplens.anomalies(retail_wh, list(METRICS), calendar=_default_calendar()).to_dict()
+    assert (result["from"], result["to"]) == (start.isoformat(), end.isoformat())
+    _same(result, want, counts)
+    assert not [p for _, p in want if p == LAST.isoformat()]
+    assert "the last day, 2011-12-09, is incomplete" in result["notes"]["anomalies:incomplete:uk"]["en"]
 
 
 def test_uk_bank_holidays_are_found(retail_wh: Any) -> None:
@@ -181,16 +243,30 @@ def test_uk_bank_holidays_are_found(retail_wh: Any) -> None:
     assert [down[d] for d in closed].count("high") == 4  # the README's figure
 
 
-def test_without_promotions_the_november_days_are_judged(retail_wh: Any, series: dict[str, dict[date, float]],
-                                                         tmp_path: Path) -> None:
-    """A config that turns the shipped promotions off: the same comparison with nothing excluded."""
+@pytest.mark.parametrize("sensitivity", ["medium", "high"])
+def test_closed_days_of_the_readme_equal_pandas(retail_wh: Any, series: dict[str, dict[date, float]],
+                                                tmp_path: Path, sensitivity: str) -> None:
+    """The README's closed days of the UK shop: neither judged nor learned from; no zero is flagged any more."""
     config = tmp_path / "shoplens.yaml"
-    config.write_text('calendar:\n  promotions:\n    "618": off\n    双11: off\n', encoding="utf-8")
-    want, counts = expected_anomalies(series, set(), K["medium"], FIRST)
+    config.write_text(UK_CLOSED_YAML, encoding="utf-8")
+    want, counts = expected_anomalies(series, set(), K[sensitivity], FIRST, closed=frozenset(UK_CLOSED))
+    result = shoplens.anomalies(retail_wh, list(METRICS), start=FIRST, end=LAST, sensitivity=sensitivity,
+                                config=config).to_dict()
+    _same(result, want, counts)
+    assert counts["closed"] == 3 * (11 + 4 + 4)  # 3 metrics x (christmas 2010, easter, 4 bank holidays)
+    assert not [a for a in result["anomalies"] if a["value"] == 0 and date.fromisoformat(a["period"]).weekday() < 5]
+
+
+def test_an_unscoped_double_11_applies_to_the_uk_shop(retail_wh: Any, series: dict[str, dict[date, float]],
+                                                      tmp_path: Path) -> None:
+    """A user's 双11 without a scope replaces the shipped one and applies to every store, the UK one too."""
+    config = tmp_path / "shoplens.yaml"
+    config.write_text('calendar:\n  promotions:\n    "618": {from: 06-01, to: 06-18}\n'
+                      '    双11: {from: 10-31, to: 11-11}\n', encoding="utf-8")
+    want, counts = expected_anomalies(series, promotion_days(DEFAULT_PROMOTIONS), K["medium"], FIRST)
     result = shoplens.anomalies(retail_wh, list(METRICS), start=FIRST, end=LAST, config=config).to_dict()
-    assert sorted((a["metric"], a["period"]) for a in result["anomalies"]) == sorted(want)
-    assert result["checked"]["skipped"]["promotion"] == 0 and result["checked"]["points"] == counts["points"]
-    assert any(p.startswith("2011-11-0") for _, p in want)  # judged now, and some flagged
+    _same(result, want, counts)
+    assert counts["promotion"] > 0 and not any("2011-10-30" <= p <= "2011-11-14" for _, p in want)
 
 
 def test_detector_baseline_on_every_retail_day(series: dict[str, dict[date, float]]) -> None:

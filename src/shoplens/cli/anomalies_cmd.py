@@ -26,12 +26,15 @@ Examples / 示例:\n
   shoplens anomalies gmv,uv --from 2026-10-01 --to 2026-10-31 --sensitivity high --format json
 
 Default metrics: gmv, uv, conversion_rate, aov, uv_value, add_to_cart_rate, refund_rate, roi; default range:
-the last 30 days with data. Expected value = median of the same weekday over the 6 weeks before; band =
+the 30 days up to the last complete day (as alerts check: a day whose data stops early, e.g. an export
+cut at noon, is not complete). Expected value = median of the same weekday over the 6 weeks before; band =
 expected ± k × 1.4826 × MAD of the history's residuals (k: low 4.5, medium 3.5, high 2.5). Promotion days
-(config calendar:, 618 and 双11 shipped) and the days around them are neither judged nor learned from; a
-series with too little volume (e.g. < 100 visitors a day for a rate per visitor) is not judged.
-默认指标见上；期望值 = 前 6 周同星期几的中位数；区间 = 期望值 ± k × 1.4826 × 残差 MAD；
-大促日（配置 calendar:，内置 618 和双11）及其前后几天不判断也不参与学习；量太小的序列不判断。
+(config calendar:, 618 and 双11 shipped for China stores) and the days around them, and closed days (calendar
+closed:), are neither judged nor learned from; a series with too little volume (e.g. < 100 visitors a day
+for a rate per visitor) is not judged.
+默认范围：截至最后一个完整日的 30 天；期望值 = 前 6 周同星期几的中位数；区间 = 期望值 ± k × 1.4826 × 残差 MAD；
+大促日（配置 calendar:，内置 618 和双11，适用于中国店铺）及其前后几天、歇业日（closed:）不判断也不参与学习；
+量太小的序列不判断。
 """
 
 register_labels({
@@ -54,9 +57,9 @@ register_labels({
     "an_medium": ("中", "medium"),
     "an_low": ("低", "low"),
     "an_none": ("没有异常", "no anomalies"),
-    "an_checked": ("检查了 {series} 个序列、{points} 个数据点；未判断：大促 {promotion}，历史不足 {history}，"
-                   "量太小 {volume}，无值 {no_value}",
-                   "checked {series} series, {points} points; not judged: promotion {promotion}, "
+    "an_checked": ("检查了 {series} 个序列、{points} 个数据点；未判断：大促 {promotion}，歇业 {closed}，"
+                   "历史不足 {history}，量太小 {volume}，无值 {no_value}",
+                   "checked {series} series, {points} points; not judged: promotion {promotion}, closed {closed}, "
                    "too little history {history}, too little volume {volume}, no value {no_value}"),
 })
 

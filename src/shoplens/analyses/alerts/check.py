@@ -12,13 +12,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from shoplens.analyses.alerts.evaluate import Bundle, evaluate
 from shoplens.analyses.alerts.root_cause import why_root_cause
 from shoplens.analyses.alerts.rules import Rule, load_rules
+from shoplens.analyses.complete_day import data_ends, incomplete_note, last_complete_day
 from shoplens.errors import ShoplensError
 from shoplens.params import check_day
 from shoplens.warehouse import alerts_table as T
@@ -54,12 +54,6 @@ class AlertResult:
 def _store_days(engine: Any, stores: list[StoreInfo], version: Any) -> dict[str, tuple[date | None, date | None]]:
     return {s.store_id: (engine._data_day(Scope((s,), None, None), version, "min"),
                          engine._data_day(Scope((s,), None, None), version, "max")) for s in stores}
-
-
-def last_complete_day(last: date, timezone: str, now: datetime | None = None) -> date:
-    """The store's last day with data, unless that day has not ended yet in its time zone: then the day before."""
-    today = (now or datetime.now(ZoneInfo("UTC"))).astimezone(ZoneInfo(timezone)).date()
-    return min(last, today - timedelta(days=1))
 
 
 def check_scopes(wh: Any, stores: list[StoreInfo], rules: list[Rule]) -> None:
@@ -125,6 +119,7 @@ def alerts_check(wh: Any, *, day: date | None = None, store: str | list[str] | N
     spans = _store_days(engine, stores, version)
     notes: dict[str, dict[str, str]] = {}
     days: dict[str, str] = {}
+    ends = data_ends(wh, stores)
     for s in stores:
         first, last = spans[s.store_id]
         if first is None or last is None or (day is not None and not first <= day <= last):
@@ -133,7 +128,11 @@ def alerts_check(wh: Any, *, day: date | None = None, store: str | list[str] | N
                                                    f"{covers}): not checked", "zh": f"店铺 {s.store_id} 在 {day} 没有"
                                                    f"数据（覆盖 {covers}），未检查"}
             continue
-        days[s.store_id] = (day or last_complete_day(last, s.timezone, now)).isoformat()
+        end = ends.get(s.store_id)
+        days[s.store_id] = (day or last_complete_day(last, s.timezone, now, end)).isoformat()
+        note = incomplete_note(s.store_id, s.timezone, end, now) if end and end.last == last else None
+        if note and (day == last or (day is None and end.cut_early)):  # today running is no news
+            notes[f"alerts:incomplete:{s.store_id}"] = note
     if not days:
         covers = ", ".join(f"{k} {a}..{b}" for k, (a, b) in spans.items() if a)
         raise ShoplensError(f"no data on {day} in the chosen stores" if day else "the chosen stores have no data yet",

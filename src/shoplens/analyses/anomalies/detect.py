@@ -4,7 +4,7 @@ The method (docs: README "Anomalies / 异常检测"), for each day ``t`` of a se
 value), learned from the series' own past only:
 
 * **history** = the ``weeks`` x 7 days before ``t`` (default 6 weeks), minus promotion days and the days
-  around them (the calendar) and days without a value;
+  around them, the store's closed days (the calendar) and days without a value;
 * **expected** = the median of the history days on ``t``'s weekday (day-of-week seasonality; a median, so
   one outlier in the history barely moves it);
 * **scale** = 1.4826 x MAD of the history's residuals (each history day minus the median of its weekday):
@@ -15,10 +15,10 @@ value), learned from the series' own past only:
   / scale; a day outside the band is an anomaly, its severity from |score| (``SEVERITY``).
 
 A day is not judged (and is counted in ``checked.skipped`` with the reason) when it is a promotion day or
-around one (``promotion``), when fewer than ``min_points`` history days share its weekday (``history``),
-when the series usually has too little volume (``volume``: the median of its volume measure over those
-same-weekday history days is below the metric's floor, e.g. fewer than 100 visitors for a conversion
-rate) or when it has no value (``no_value``, e.g. a rate whose denominator is 0 that day).
+around one (``promotion``), a day the store is closed (``closed``), when fewer than ``min_points`` history days
+share its weekday (``history``), when the series usually has too little volume (``volume``: the median of its
+volume measure over those same-weekday history days is below the metric's floor, e.g. fewer than 100 visitors for
+a conversion rate) or when it has no value (``no_value``, e.g. a rate whose denominator is 0 that day).
 Whether a move is bad follows the catalog's ``good`` direction: up-is-good metrics are bad when they fall,
 down-is-good ones (refund rate) when they rise, neutral ones never.
 """
@@ -36,7 +36,7 @@ SENSITIVITY = {"low": 4.5, "medium": 3.5, "high": 2.5}  # band half-width in rob
 SEVERITY = ((7.0, "high"), (5.0, "medium"), (0.0, "low"))  # |score| at least -> severity (outside the band)
 MAD_TO_SD = 1.4826  # a normal distribution's standard deviation per MAD
 MIN_REL_SCALE = 0.02  # the scale is at least 2 % of the expected value
-SKIP_REASONS = ("promotion", "history", "volume", "no_value")
+SKIP_REASONS = ("promotion", "closed", "history", "volume", "no_value")
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,7 @@ class Series:
     volume: dict[date, float | None] = field(default_factory=dict)  # e.g. visitors for conversion_rate
     floor: float = 0.0  # usual volume below this: not judged
     excluded: frozenset[date] = frozenset()  # promotion days and the days around them (this series' store)
+    closed: frozenset[date] = frozenset()  # days the store is closed (calendar closed:): real zeros, not news
 
 
 @dataclass
@@ -100,7 +101,8 @@ def _mad_scale(residuals: list[float]) -> float:
 def baseline(series: Series, day: date, params: Params) -> tuple[float, float, list[date]] | str:
     """(expected, scale, same-weekday history days) of ``day``, or the reason it cannot be judged."""
     history = [day - timedelta(days=i) for i in range(1, params.history_days + 1)]
-    usable = [d for d in history if d not in series.excluded and _num(series.values.get(d)) is not None]
+    usable = [d for d in history if d not in series.excluded and d not in series.closed
+              and _num(series.values.get(d)) is not None]
     by_weekday: dict[int, list[date]] = {}
     for d in usable:
         by_weekday.setdefault(d.weekday(), []).append(d)
@@ -132,6 +134,9 @@ def judge(series: Series, days: list[date], params: Params, checked: Checked) ->
     for day in days:
         if day in series.excluded:
             checked.skipped["promotion"] += 1
+            continue
+        if day in series.closed:
+            checked.skipped["closed"] += 1
             continue
         value = _num(series.values.get(day))
         if value is None:

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
 
 from shoplens.analyses.anomalies.calendar import StoreCalendar, load_calendar
 from shoplens.analyses.anomalies.detect import SENSITIVITY, Checked, Params, Series, excluded_days, judge
+from shoplens.analyses.complete_day import data_ends, incomplete_note, last_complete_day
 from shoplens.errors import ShoplensError
 from shoplens.params import check_day
+from shoplens.warehouse.scope import StoreInfo, pick_stores
 
 DEFAULT_METRICS = ("gmv", "uv", "conversion_rate", "aov", "uv_value", "add_to_cart_rate", "refund_rate", "roi")
 # metric -> (volume metric, floor): a series whose usual daily volume is below the floor is not judged
@@ -84,9 +86,11 @@ def _guard(catalog: Any, metric: str) -> tuple[str | None, float]:
 def anomalies(wh: Any, metrics: list[str] | str | None = None, *, by: str | None = None, start: date | None = None,
               end: date | None = None, store: str | list[str] | None = None, sensitivity: str = "medium",
               weeks: int = 6, config: str | os.PathLike[str] | None = None,
-              calendar: StoreCalendar | None = None, engine: Any = None) -> AnomalyResult:
-    """Days of ``start``..``end`` (default: the engine's default range, the last 30 days with data) on which a
-    metric left its expected band; see :mod:`shoplens.analyses.anomalies.detect` for the method."""
+              calendar: StoreCalendar | None = None, engine: Any = None, now: datetime | None = None) -> AnomalyResult:
+    """Days of ``start``..``end`` on which a metric left its expected band; see
+    :mod:`shoplens.analyses.anomalies.detect` for the method. Default range: the 30 days up to the last complete day
+    (:mod:`shoplens.analyses.complete_day`, what alerts check) of the chosen stores; a store's incomplete last day
+    is judged only when ``end`` names it, with a note."""
     from shoplens.analyses.segments import SegmentMetricsEngine
     from shoplens.metrics.targets import load_targets
 
@@ -97,6 +101,14 @@ def anomalies(wh: Any, metrics: list[str] | str | None = None, *, by: str | None
     calendar = calendar or load_calendar(config)
     engine = engine or SegmentMetricsEngine(wh, targets=load_targets(config))
     guards = {m: _guard(engine.catalog, m) for m in ids} if all(m in engine.catalog.metrics for m in ids) else {}
+    known = engine.stores(engine.data_version())
+    calendar.check_stores(s.store_id for s in known)
+    chosen = {s.store_id: s for s in pick_stores(known, store)}
+    ends = data_ends(wh, list(chosen.values()))
+    complete = {k: last_complete_day(e.last, chosen[k].timezone, now, e) for k, e in ends.items()}
+    defaulted = end is None
+    if defaulted and complete and (start is None or start <= max(complete.values())):
+        end = max(complete.values())
     extra = [v for v, _ in guards.values() if v and v not in ids]
     dims = ["store"] + ([by] if by and by != "store" else [])
     span = engine.query(ids[:1], start=start, end=end, store=store, targets=False)  # the engine's own default range
@@ -107,6 +119,10 @@ def anomalies(wh: Any, metrics: list[str] | str | None = None, *, by: str | None
     rows = pd.DataFrame(result.rows)
     days = [span.start + timedelta(days=i) for i in range((span.end - span.start).days + 1)]
     checked, found, notes = Checked(), [], dict(result.notes)
+    for k, e in ends.items():  # an incomplete last day in the range (judged: asked for) or cut early (outage?)
+        note = incomplete_note(k, chosen[k].timezone, e, now)
+        if note and ((span.start <= e.last <= span.end and not defaulted) or (defaulted and e.cut_early)):
+            notes[f"anomalies:incomplete:{k}"] = note
     if rows.empty:
         return AnomalyResult(span.start, span.end, ids, by, sensitivity, [], checked, notes)
     rows["_day"] = pd.to_datetime(rows["period"]).dt.date
@@ -116,7 +132,11 @@ def anomalies(wh: Any, metrics: list[str] | str | None = None, *, by: str | None
         store_id, dim_values = str(key[0]), dict(zip(dims[1:], key[1:], strict=True))
         if by == "store":
             dim_values = {"store": store_id}
-        excluded = excluded_days(calendar.spans(store_id, first, span.end), calendar.before, calendar.after)
+        info = chosen.get(store_id, StoreInfo(store_id, "UTC", ""))
+        excluded = excluded_days(calendar.spans(info, first, span.end), calendar.before, calendar.after)
+        closed = calendar.closed_days(info, first, span.end)
+        cut = (complete[store_id], ends[store_id].last) if defaulted and store_id in complete else None
+        mine = [d for d in days if not (cut and cut[0] < d <= cut[1])]  # a default range skips an incomplete day
         indexed = part.set_index("_day")
         lo, hi = covered.loc[store_id, "min"], covered.loc[store_id, "max"]
         all_days = [first + timedelta(days=i) for i in range((span.end - first).days + 1)]
@@ -129,8 +149,8 @@ def anomalies(wh: Any, metrics: list[str] | str | None = None, *, by: str | None
             vol_metric, floor = guards.get(m, (None, 0.0))
             volume = _series(indexed, vol_metric, all_days, True) if vol_metric else {}
             series = Series(m, store_id, {k: _plain(v) for k, v in dim_values.items()}, engine.catalog.metrics[m].good,
-                            values, volume, float(floor), excluded)
-            found += judge(series, days, params, checked)
+                            values, volume, float(floor), excluded, closed)
+            found += judge(series, mine, params, checked)
     found.sort(key=lambda a: (a["period"], -abs(a["score"]), a["metric"]))
     return AnomalyResult(span.start, span.end, ids, by, sensitivity, found, checked, notes)
 
