@@ -19,6 +19,7 @@ from shoplens.analyses.alerts.evaluate import Bundle, evaluate
 from shoplens.analyses.alerts.root_cause import why_root_cause
 from shoplens.analyses.alerts.rules import Rule, load_rules
 from shoplens.analyses.complete_day import data_ends, incomplete_note, last_complete_day
+from shoplens.analyses.why.query import ALSO_READ
 from shoplens.errors import ShoplensError
 from shoplens.params import check_day
 from shoplens.warehouse import alerts_table as T
@@ -119,7 +120,8 @@ def alerts_check(wh: Any, *, day: date | None = None, store: str | list[str] | N
     spans = _store_days(engine, stores, version)
     notes: dict[str, dict[str, str]] = {}
     days: dict[str, str] = {}
-    ends = data_ends(wh, stores)
+    # where data stops matters only for a store whose last day is the day checked (or by default)
+    ends = data_ends(wh, [s for s in stores if day is None or day == spans[s.store_id][1]])
     for s in stores:
         first, last = spans[s.store_id]
         if first is None or last is None or (day is not None and not first <= day <= last):
@@ -154,11 +156,15 @@ def alerts_check(wh: Any, *, day: date | None = None, store: str | list[str] | N
     hook = root_cause or ROOT_CAUSE
     baselines = {r.id: {"baseline": r.params.get("baseline"), "weeks": r.params.get("weeks")} for r in enabled}
     answers: dict[tuple[str, ...], Any] = {}  # one `why` per metric, store, day and reference
-    for a in found:
-        if hook:
-            a["root_cause"] = hook(wh, a)
-        elif explain:
-            a["root_cause"] = why_root_cause(wh, {**a, **baselines.get(a["rule"], {})}, answers)
+    together = ALSO_READ.set(tuple(sorted({a["metric"] for a in found})))  # their store-wide reads: one query
+    try:
+        for a in found:
+            if hook:
+                a["root_cause"] = hook(wh, a)
+            elif explain:
+                a["root_cause"] = why_root_cause(wh, {**a, **baselines.get(a["rule"], {})}, answers)
+    finally:
+        ALSO_READ.reset(together)
     stored = _save(wh, found)
     counts = {k: sum(1 for a in stored if a["stored"] == k) for k in ("new", "updated", "unchanged")}
     for a in stored:

@@ -17,7 +17,7 @@ from shoplens.analyses.anomalies.detect import SENSITIVITY, Checked, Params, Ser
 from shoplens.analyses.complete_day import data_ends, incomplete_note, last_complete_day
 from shoplens.errors import ShoplensError
 from shoplens.params import check_day
-from shoplens.warehouse.scope import StoreInfo, pick_stores
+from shoplens.warehouse.scope import Scope, StoreInfo, pick_stores
 
 DEFAULT_METRICS = ("gmv", "uv", "conversion_rate", "aov", "uv_value", "add_to_cart_rate", "refund_rate", "roi")
 # metric -> (volume metric, floor): a series whose usual daily volume is below the floor is not judged
@@ -104,7 +104,9 @@ def anomalies(wh: Any, metrics: list[str] | str | None = None, *, by: str | None
     known = engine.stores(engine.data_version())
     calendar.check_stores(s.store_id for s in known)
     chosen = {s.store_id: s for s in pick_stores(known, store)}
-    ends = data_ends(wh, list(chosen.values()))
+    version = engine.data_version()
+    # where data stops matters only when the range reaches a store's last day (always, by default)
+    ends = data_ends(wh, [s for s in chosen.values() if end is None or _last_day(engine, s, version) <= end])
     complete = {k: last_complete_day(e.last, chosen[k].timezone, now, e) for k, e in ends.items()}
     defaulted = end is None
     if defaulted and complete and (start is None or start <= max(complete.values())):
@@ -174,3 +176,7 @@ def _series(indexed: pd.DataFrame, metric: str, days: list[date], additive: bool
 def _no_data_note(metric: str, store: str) -> dict[str, str]:
     return {"en": f"{metric}: store {store} has no data for it (e.g. visitors need events): skipped",
             "zh": f"{metric}：店铺 {store} 没有该指标的数据（例如访客数需要行为事件），已跳过"}
+
+
+def _last_day(engine: Any, store: StoreInfo, version: Any) -> date:
+    return engine._last_day(Scope((store,), None, None), version) or date.min

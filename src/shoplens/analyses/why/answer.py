@@ -78,10 +78,8 @@ def why(wh: Any, metric: str, *, day: date | None = None, start: date | None = N
     change = now - before
     tree = Q.pick_tree(metric, whole)
     factors = _factors(tree, whole.before.get("", {}), whole.now.get("", {}), metric)
-    dimensions = []
-    for dim in dims:
-        cut = Q.read(engine, Q.needed(engine, metric, dim), dim, p, the_store, where)
-        dimensions.append(_dimension(dim, cut, metric, ratio, change, tree, threshold))
+    cuts = Q.read_cuts(engine, wh, metric, dims, p, the_store, where)
+    dimensions = [_dimension(dim, cuts[dim], metric, ratio, change, tree, threshold) for dim in dims]
     dimensions.sort(key=lambda d: d.pop("_rank"))
     data = {"metric": metric, "store": the_store,
             "period": {"from": p.start.isoformat(), "to": p.end.isoformat()},
