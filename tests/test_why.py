@@ -21,18 +21,12 @@ import pytest
 
 import shoplens
 from api_server import ApiServer, two_store_db
+from demo_sql import LOCAL, PAID
+from demo_sql import why_json as _why
 from shoplens.errors import ShoplensError
 
 INCIDENT_DAY = date(2026, 10, 27)
 REFERENCE_DAY = date(2026, 10, 20)  # wow: same weekday one week earlier
-# the demo store is Asia/Shanghai (UTC+8 all year, no daylight saving): its local day is UTC + 8 h
-LOCAL = "CAST(({ts}) + INTERVAL 8 HOUR AS DATE)"
-PAID = "(paid_ts IS NOT NULL OR status IN ('paid', 'shipped', 'delivered'))"
-
-
-def _why(db: Path, metric: str = "gmv", **kw: Any) -> dict[str, Any]:
-    with shoplens.connect(str(db), read_only=True) as wh:
-        return shoplens.why(wh, metric, **kw).to_dict()
 
 
 @pytest.fixture(scope="module")

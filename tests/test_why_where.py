@@ -17,16 +17,11 @@ import duckdb
 import pytest
 
 import shoplens
+from demo_sql import LOCAL, PAID
+from demo_sql import why_json as _why
 from shoplens.errors import ShoplensError
 
 DAY, BEFORE = date(2026, 10, 26), date(2026, 10, 19)  # an incident day of the demo and the same weekday before
-LOCAL = "CAST(({ts}) + INTERVAL 8 HOUR AS DATE)"  # the demo store is Asia/Shanghai (UTC+8, no DST)
-PAID = "(paid_ts IS NOT NULL OR status IN ('paid', 'shipped', 'delivered'))"
-
-
-def _why(db: Path, metric: str = "gmv", **kw: Any) -> dict[str, Any]:
-    with shoplens.connect(str(db), read_only=True) as wh:
-        return shoplens.why(wh, metric, **kw).to_dict()
 
 
 @pytest.fixture(scope="module")

@@ -20,10 +20,8 @@ from shoplens.cli.output import (
     Format,
     console,
     dimension_name,
-    err_console,
-    print_csv,
-    print_json,
     print_notes,
+    print_result,
     rich_table,
 )
 from shoplens.i18n import register_labels, t
@@ -125,11 +123,8 @@ def register(app: typer.Typer) -> None:
             result = run_retention(ctx, cohort_event=cohort_event, return_event=return_event, period=period,
                                    first_time=first_time, periods=periods, by=by,
                                    start=parse_date(start, "--from"), end=parse_date(end, "--to"))
-        if fmt is Format.json:
-            print_json(result.to_dict())
-        elif fmt is Format.csv:
-            print_csv(*result.csv_table())
-            print_notes(result.notes, err_console)
-        else:
-            _show_table(result, percent)
-            print_notes(result.notes)
+        def table(r: Any) -> None:
+            _show_table(r, percent)
+            print_notes(r.notes)
+
+        print_result(result, fmt, table)
