@@ -9,6 +9,7 @@ import pytest
 from shoplens.analyses.why.contributions import (
     additive_contributions,
     adtributor,
+    explain_dimension,
     factor_split,
     log_mean,
     nested_split,
@@ -158,3 +159,15 @@ def test_nested_split_adds_up_to_its_parent() -> None:
     assert share["a"] == pytest.approx(5 * math.log(3) / math.log(6)) and share["a"] == pytest.approx(3.07, abs=0.01)
     assert share["b"] == pytest.approx(1.93, abs=0.01) and sum(share.values()) == pytest.approx(5)
     assert nested_split(12.0, {"a": 0, "b": 3}, {"a": 2, "b": 3}) == {"a": pytest.approx(12), "b": 0.0}
+
+
+def test_overlapping_values_never_explain_a_move_they_went_against() -> None:
+    """Visitors by category overlap (one visitor of two categories counts in both): the store's visitors rose by
+    10 while the categories' own changes sum to −40 (a: −50, b: +10). Against the values' own sum, a would
+    "explain" 125 % of the change; against the store's change (+10) a moved the other way (−500 %) and only b,
+    which rose, can explain the rise: b explains 100 %."""
+    contributions, surprises = {"a": -50.0, "b": 10.0}, {"a": 0.3, "b": 0.1}
+    own = explain_dimension("category", contributions, surprises)
+    assert own.values == ["a"] and own.explanatory_power == pytest.approx(1.25)
+    store = explain_dimension("category", contributions, surprises, total=10.0)
+    assert store.values == ["b"] and store.explanatory_power == pytest.approx(1.0) and store.complete

@@ -192,7 +192,7 @@ def _dimension(dim: str, cut: Q.Cut, metric: str, ratio: tuple[str, str] | None,
         surprises = C.surprise(col(cut.before, metric), col(cut.now, metric))
     contrib = {e.value: e.contribution for e in effects}
     residual = change - sum(contrib.values())
-    found = C.explain_dimension(dim, contrib, surprises, threshold) if abs(change) > 1e-12 else \
+    found = C.explain_dimension(dim, contrib, surprises, threshold, total=change) if abs(change) > 1e-12 else \
         C.Explained(dim, [], 0.0, 0.0, False)
     # EP of the chosen values against the store's change (the dimension's own sum may differ by the residual)
     ep = sum(contrib[v] for v in found.values) / change if abs(change) > 1e-12 else 0.0

@@ -179,9 +179,13 @@ def surprise(before: dict[str, float], after: dict[str, float]) -> dict[str, flo
 
 
 def explain_dimension(dimension: str, contributions: dict[str, float], surprises: dict[str, float],
-                      threshold: float = 0.67, min_value_ep: float = 0.1) -> Explained:
-    """The smallest set of values, taken by surprise, whose explanatory power reaches ``threshold``."""
-    change = sum(contributions.values())
+                      threshold: float = 0.67, min_value_ep: float = 0.1, total: float | None = None) -> Explained:
+    """The smallest set of values, taken by surprise, whose explanatory power reaches ``threshold``.
+
+    ``total``: the change the values explain a share of (default: their sum). Root cause passes the store's change:
+    where values overlap (a visitor of two categories counts in both) their sum can even have the other sign, and
+    a value moving against the store must not be said to explain its move."""
+    change = sum(contributions.values()) if total is None else total
     if abs(change) <= _TINY:
         return Explained(dimension, [], 0.0, 0.0, False)
     ep = {k: c / change for k, c in contributions.items()}
