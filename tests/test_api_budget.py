@@ -123,14 +123,15 @@ def test_a_disconnected_clients_computation_stops(server: ApiServer) -> None:
 def test_a_shared_computation_goes_on_while_someone_still_waits(server: ApiServer) -> None:
     admin = server.client("root")
     token = server.token("vic")
-    query = "&".join(f"{k}={v}" for k, v in slow(3, "2023-01-02").items())  # ~200 weeks: a few seconds
+    # ~360 weeks: several seconds (far more than the 2.5 s this test waits; ~200 weeks became too fast)
+    query = "&".join(f"{k}={v}" for k, v in slow(3, "2019-01-07").items())
     leaving = socket.create_connection(("127.0.0.1", server.port))
     leaving.sendall(f"GET /api/v1/metrics?{query} HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {token}\r\n\r\n"
                     .encode())
     wait_until(lambda: computing(admin) == 1, 10)
     result: dict[str, httpx.Response] = {}
     staying = threading.Thread(target=lambda: result.update(r=server.client("ana").get(
-        "/api/v1/metrics", params=slow(3, "2023-01-02"))))
+        "/api/v1/metrics", params=slow(3, "2019-01-07"))))
     staying.start()
     time.sleep(1)
     leaving.close()
@@ -138,7 +139,7 @@ def test_a_shared_computation_goes_on_while_someone_still_waits(server: ApiServe
     assert computing(admin) == 1  # ana still waits for the same answer: not cancelled
     staying.join(BUDGET)
     assert result["r"].status_code == 200
-    assert len(result["r"].json()["rows"]) > 150  # the weeks from 2023-01-02 on
+    assert len(result["r"].json()["rows"]) > 350  # the weeks from 2019-01-07 on
 
 
 def test_one_login_cannot_block_another(server: ApiServer) -> None:
