@@ -13,7 +13,7 @@ from collections.abc import Callable
 import duckdb
 
 from shoplens.errors import SchemaError
-from shoplens.warehouse import accounts_table, alerts_table, ddl, history, rollups, segments_table
+from shoplens.warehouse import accounts_table, alerts_table, ddl, deliveries_table, history, rollups, segments_table
 
 Migration = tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]]
 
@@ -26,6 +26,7 @@ MIGRATIONS: list[Migration] = [
     (6, "previous versions of replaced rows (import undo)", history.create_history),
     (7, "alerts the alert rules found, and their history", alerts_table.create_alerts),
     (8, "each visitor's first day in the visitor-day rollup", rollups.add_first_days),
+    (9, "the delivery log of alert notifications", deliveries_table.create_deliveries),
 ]
 
 LATEST = MIGRATIONS[-1][0]
