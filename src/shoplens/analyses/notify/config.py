@@ -125,7 +125,7 @@ def bad(where: str, message: str, zh: str, hint: str | None = None, zh_hint: str
 def _close(word: str, known: tuple[str, ...] | list[str]) -> tuple[str, str]:
     from difflib import get_close_matches
 
-    close = get_close_matches(word, list(known), n=2)
+    close = get_close_matches(word, list(known), n=2, cutoff=0.5)
     listed = ", ".join(known)
     return ((f"did you mean {', '.join(close)}?", f"是否想用 {', '.join(close)}？") if close
             else (f"known: {listed}", f"可用：{listed}"))
