@@ -38,13 +38,15 @@ def test_defaults_and_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (cfg.cooldown, cfg.digest_over, cfg.retries, cfg.backoff) == (6 * 3600, 5, 3, 1.0)
     assert cfg.channels_for({"rule": "x", "severity": "low", "store": "s"}) == ["ops", "hook"], "no routes: all"
     assert ops.shown() == "dingtalk https://oapi.dingtalk.com/***"
-    assert parse_notify({"cooldown": "30m"}, "n").cooldown == 1800 and parse_notify({"cooldown": 2}, "n").cooldown == 7200
+    assert parse_notify({"cooldown": "30m"}, "n").cooldown == 1800
+    assert parse_notify({"cooldown": 2}, "n").cooldown == 7200, "a bare number is hours"
 
 
 @pytest.mark.parametrize(("section", "where", "words"), [
     ({"channels": {"ops": DING}, "routes": [{"channels": ["opz"]}]}, "notify.routes[0].channels[0]",
      ["unknown channel 'opz'", "did you mean ops?"]),
-    ({"channels": {"ops": {**DING, "secert": "x"}}}, "notify.channels.ops.secert", ["unknown key", "did you mean secret?"]),
+    ({"channels": {"ops": {**DING, "secert": "x"}}}, "notify.channels.ops.secert",
+     ["unknown key", "did you mean secret?"]),
     ({"channels": {"ops": {**DING, "type": "dingding"}}}, "notify.channels.ops.type", ["did you mean dingtalk?"]),
     ({"channels": {"ops": {**DING, "url": "ftp://x.example.com/h"}}}, "notify.channels.ops.url", ["https://"]),
     ({"channels": {"ops": {**DING, "url": "oapi.dingtalk.com/robot"}}}, "notify.channels.ops.url", ["no scheme"]),

@@ -63,7 +63,7 @@ def test_wrong_password_is_one_clear_line_and_the_alert_stays_unsent(tmp_path: P
 def test_mail_test_message(tmp_path: Path) -> None:
     with smtp_server() as box:
         where, out = notify_test("mail", notify=mail_config(box.port))
-    assert out.ok and where == "email 127.0.0.1:%d -> ops@example.com, boss@example.com" % box.port
+    assert out.ok and where == f"email 127.0.0.1:{box.port} -> ops@example.com, boss@example.com"
     assert box.message()["Subject"] == "shoplens alert · test message"
     assert "this channel is set up right" in box.message().get_body(("plain",)).get_content()
 
