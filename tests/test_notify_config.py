@@ -107,3 +107,17 @@ def test_cli_without_channels_says_so(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "shoplens", "--lang", "en", "notify", "test", "ops", "--config",
                            str(cfg)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "no delivery channels are configured" in proc.stderr
+
+
+def test_secrets_of_robot_urls_are_masked_and_plain_words_are_not() -> None:
+    cfg = parse_notify({"channels": {
+        "ding": {**DING, "secret": "SECsigning"},
+        "fs": {"type": "feishu", "url": "https://open.feishu.cn/open-apis/bot/v2/hook/0f1e2d3c-4b5a-6978-8a9b-abcdef"},
+        "sl": {"type": "slack", "url": "https://hooks.slack.com/services/T01ABC/B02DEF/xyzSecretPart"},
+        "hook": {"type": "webhook", "url": "https://ops.example.com/alerts?token=hooktoken",
+                 "headers": {"Authorization": "Bearer abc-def"}}}}, "notify")
+    ch = cfg.channels
+    assert ch["ding"].scrub("abc123 and SECsigning in the alerts") == "*** and *** in the alerts"
+    assert ch["fs"].scrub("hook 0f1e2d3c-4b5a-6978-8a9b-abcdef unknown") == "hook *** unknown"
+    assert ch["sl"].scrub("T01ABC/B02DEF/xyzSecretPart: no_service") == "***/***/***: no_service"
+    assert ch["hook"].scrub("no alerts for hooktoken, Bearer abc-def") == "no alerts for ***, ***"

@@ -70,9 +70,11 @@ class Channel:
     def secrets(self) -> list[str]:
         """Every text that must never be printed: signing secret, password, header values, the URL's token parts."""
         out = [s for s in (self.secret, self.password, *self.headers.values()) if s]
-        if self.url:
+        if self.url:  # query values (access_token=, key=), long path tokens (Feishu), Slack's T/B/secret triple
             parts = urlsplit(self.url)
-            out += [p for p in re.split(r"[/?&=]", f"{parts.path}?{parts.query}") if len(p) >= 6]
+            segments = parts.path.split("/")
+            out += [v for q in parts.query.split("&") if len(v := q.partition("=")[2]) >= 4]
+            out += [p for i, p in enumerate(segments) if len(p) >= 16 or (self.type == "slack" and p and i > 1)]
         return sorted(set(out), key=len, reverse=True)
 
     def scrub(self, text: str) -> str:
