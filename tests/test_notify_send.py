@@ -256,3 +256,14 @@ def test_feishu_error_codes(tmp_path: Path, answer: str) -> None:
     code = json.loads(answer)
     key = "code" if "code" in code else "StatusCode"
     assert out.failed["fs"].startswith(f"{key} {code[key]}: ") and len(rec.requests) == 1
+
+
+def test_a_wecom_digest_stays_under_the_robot_s_4096_bytes(tmp_path: Path) -> None:
+    path = warehouse(tmp_path, *[alert(dims={"channel": f"c{i:02d}"}) for i in range(40)])
+    with http_receiver() as rec:
+        out = send(path, config({"wx": {"type": "wecom", "url": rec.url()}}))
+    content = rec.requests[0]["json"]["markdown"]["content"]
+    shown = content.count("[高] GMV 下跌")
+    assert len(rec.requests) == 1 and len(content.encode()) <= 4096 and 0 < shown < 40
+    assert content.endswith(f"……另有 {40 - shown} 条") and content.startswith("### shoplens · 40 条告警")
+    assert len(out.deliveries) == 40 and all(d["status"] == "sent" for d in out.deliveries)

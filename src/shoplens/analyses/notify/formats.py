@@ -26,7 +26,7 @@ WORDS = {"zh": {"alert": "告警", "alerts": "{n} 条告警", "why": "归因", "
                 "test_text": "shoplens 告警推送测试：此渠道已配置正确。", "more": "……另有 {n} 条"},
          "en": {"alert": "alert", "alerts": "{n} alerts", "why": "Why", "store": "store", "test": "test message",
                 "test_text": "shoplens alert delivery test: this channel is set up right.", "more": "... and {n} more"}}
-WECOM_LIMIT = 4096  # bytes of markdown content the group robot takes
+WECOM_LIMIT = 4096 - 64  # bytes of markdown content the group robot takes, less room for "... and N more"
 CARD_COLOR = {"high": "red", "medium": "orange", "low": "blue"}
 
 
@@ -79,23 +79,27 @@ def lines(alert: dict[str, Any], names: dict[str, dict[str, str]], lang: str, bo
     return [x for x in out if x]
 
 
+def blocks(alerts: list[dict[str, Any]], names: dict[str, dict[str, str]], lang: str, bold: str = "**",
+           test: bool = False) -> list[str]:
+    """One markdown block per alert (lines apart by a blank line: robots' markdown needs it for a break)."""
+    if test:
+        return [WORDS[lang]["test_text"]]
+    return ["\n\n".join(lines(a, names, lang, bold)) for a in alerts]
+
+
 def markdown(alerts: list[dict[str, Any]], names: dict[str, dict[str, str]], lang: str, bold: str = "**",
              test: bool = False) -> str:
-    if test:
-        return WORDS[lang]["test_text"]
-    return "\n\n".join("\n\n".join(lines(a, names, lang, bold)) for a in alerts)
+    return "\n\n".join(blocks(alerts, names, lang, bold, test))
 
 
-def _fit(text: str, limit: int, lang: str) -> str:
-    """Cut at an alert boundary so that the text stays under ``limit`` bytes."""
-    if len(text.encode()) <= limit:
-        return text
-    parts, out = text.split("\n\n"), ""
+def _fit(head: str, parts: list[str], limit: int, lang: str) -> str:
+    """``head`` and as many whole alert blocks as fit in ``limit`` bytes, then "... and N more" (the caller leaves
+    room for that line)."""
+    out = head
     for i, part in enumerate(parts):
-        more = "\n\n" + WORDS[lang]["more"].format(n=len(parts) - i)
-        if len((out + "\n\n" + part + more).encode()) > limit:
-            return out + more
-        out = f"{out}\n\n{part}" if out else part
+        if len(f"{out}\n\n{part}".encode()) > limit:
+            return f"{out}\n\n{WORDS[lang]['more'].format(n=len(parts) - i)}"
+        out = f"{out}\n\n{part}"
     return out
 
 
@@ -128,7 +132,7 @@ def request(channel: Channel, alerts: list[dict[str, Any]], names: dict[str, dic
             body = {"timestamp": str(stamp), "sign": feishu_sign(channel.secret, stamp), **body}
     elif channel.type == "wecom":
         body = {"msgtype": "markdown", "markdown": {
-            "content": _fit(f"### {head}\n\n{markdown(alerts, names, lang, test=test)}", WECOM_LIMIT, lang)}}
+            "content": _fit(f"### {head}", blocks(alerts, names, lang, test=test), WECOM_LIMIT, lang)}}
     else:  # slack: mrkdwn bolds with one star; a message takes 50 blocks of 3000 characters
         parts = [WORDS[lang]["test_text"]] if test else ["\n".join(lines(a, names, lang, "*")) for a in alerts[:49]]
         body = {"text": head, "blocks": [{"type": "header", "text": {"type": "plain_text", "text": head[:150]}},
