@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -86,9 +88,22 @@ class Mailbox:
         return self.mails[i]["message"]
 
 
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 (and its key), made by the openssl command: (cert.pem, key.pem)."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    return cert, key
+
+
 @contextmanager
-def smtp_server(login: str = "bot@example.com", password: str = "right-password") -> Iterator[Mailbox]:
-    """aiosmtpd on loopback that takes AUTH PLAIN/LOGIN with this one login (without TLS: loopback only)."""
+def smtp_server(login: str = "bot@example.com", password: str = "right-password", tls: str | None = None,
+                cert: tuple[Path, Path] | None = None) -> Iterator[Mailbox]:
+    """aiosmtpd on loopback that takes AUTH PLAIN/LOGIN with this one login; ``tls``: None (plain, loopback only),
+    ``starttls`` (required before AUTH) or ``ssl`` (TLS from the first byte), with ``cert``."""
+    import ssl
+
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult, LoginPassword
 
@@ -104,8 +119,15 @@ def smtp_server(login: str = "bot@example.com", password: str = "right-password"
         ok = isinstance(data, LoginPassword) and data.login.decode() == login and data.password.decode() == password
         return AuthResult(success=ok, handled=False)
 
+    extra: dict[str, Any] = {"auth_require_tls": False}
+    if tls is not None:
+        assert cert is not None
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*map(str, cert))
+        extra = ({"tls_context": context, "require_starttls": True, "auth_require_tls": True} if tls == "starttls"
+                 else {"ssl_context": context, "auth_require_tls": False})  # aiosmtpd sees TLS only after STARTTLS
     controller = Controller(Handler(), hostname="127.0.0.1", port=box.port, authenticator=authenticator,
-                            auth_require_tls=False, auth_required=True)
+                            auth_required=True, **extra)
     controller.start()
     try:
         yield box

@@ -62,6 +62,8 @@ def test_defaults_and_environment(monkeypatch: pytest.MonkeyPatch) -> None:
      ["mail addresses"]),
     ({"channels": {"m": {"type": "email", "host": "h", "from": "a@b.c", "to": ["x@y.z"], "port": "25x"}}},
      "notify.channels.m.port", ["whole number"]),
+    ({"channels": {"m": {"type": "email", "host": "h", "from": "a@b.c", "to": ["x@y.z"], "ca_file": "/no/such.pem"}}},
+     "notify.channels.m.ca_file", ["no file /no/such.pem"]),
     ({"cooldown": "six hours"}, "notify.cooldown", ["not a duration"]),
     ({"retries": -1}, "notify.retries", ["whole number from 0"]),
     ({"chanels": {}}, "notify.chanels", ["did you mean channels?"]),

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import shoplens
-from notify_servers import smtp_server
+from notify_servers import self_signed, smtp_server
 from shoplens.analyses.notify import alerts_send, notify_test, parse_notify
 from test_notify_send import NAMES, NOW, alert, warehouse
 
@@ -74,3 +74,18 @@ def test_starttls_against_a_server_without_it_says_so(tmp_path: Path) -> None:
         out = send(path, mail_config(box.port, security="starttls"))
     assert out.failed["mail"] == "SMTP: STARTTLS extension not supported by server. (check security: starttls|ssl|none)"
     assert box.mails == []
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_tls_with_the_server_s_ca_delivers_and_without_it_says_so(tmp_path: Path, security: str) -> None:
+    """A real TLS handshake (self-signed certificate for 127.0.0.1 made by openssl): trusted through ca_file it
+    delivers; without it the certificate is refused in one line, not retried."""
+    cert = self_signed(tmp_path)
+    path = warehouse(tmp_path, alert())
+    with smtp_server(tls=security, cert=cert) as box:
+        untrusted = send(path, mail_config(box.port, security=security))
+        trusted = send(path, mail_config(box.port, security=security, ca_file=str(cert[0])))
+    assert untrusted.failed["mail"].startswith(f"the TLS certificate of 127.0.0.1:{box.port} is not trusted: ")
+    assert untrusted.failed["mail"].endswith("(give its CA as ca_file)") and untrusted.deliveries[0]["attempts"] == 1
+    assert [d["status"] for d in trusted.deliveries] == ["sent"] and len(box.mails) == 1, trusted.failed
+    assert box.message()["Subject"] == "shoplens alert · HIGH · GMV drop"

@@ -41,7 +41,8 @@ LANGS = ("zh", "en")
 HTTP_KEYS = ("type", "url", "lang", "timeout")
 KEYS = {"webhook": (*HTTP_KEYS, "headers"), "dingtalk": (*HTTP_KEYS, "secret", "keyword"),
         "feishu": (*HTTP_KEYS, "secret", "keyword"), "wecom": HTTP_KEYS, "slack": HTTP_KEYS,
-        "email": ("type", "host", "port", "security", "username", "password", "from", "to", "lang", "timeout")}
+        "email": ("type", "host", "port", "security", "username", "password", "from", "to", "lang", "timeout",
+                  "ca_file")}
 TOP_KEYS = ("channels", "routes", "cooldown", "digest_over", "retries", "backoff", "timeout")
 ROUTE_KEYS = ("channels", "rules", "min_severity", "stores")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -65,6 +66,7 @@ class Channel:
     password: str | None = None
     sender: str | None = None
     to: tuple[str, ...] = ()
+    ca_file: str | None = None  # a private CA's certificates (PEM) for the SMTP server's TLS certificate
     timeout: float = 10.0
 
     def secrets(self) -> list[str]:
@@ -236,11 +238,16 @@ def parse_channel(name: str, raw: Any, where: str) -> Channel:
     sender = _text(raw, "from", where, required=True) or ""
     if "@" not in sender:
         raise bad(f"{where}.from", f"{sender!r} is not a mail address", f"{sender!r} 不是邮件地址")
+    ca_file = _text(raw, "ca_file", where)
+    if ca_file is not None and not Path(ca_file).is_file():
+        raise bad(f"{where}.ca_file", f"no file {ca_file}", f"文件 {ca_file} 不存在", "a PEM file of CA certificates",
+                  "PEM 格式的 CA 证书文件")
     username, password = _text(raw, "username", where), _text(raw, "password", where)
     if (username is None) != (password is None):
         raise bad(where, "username and password go together", "username 与 password 须同时给出")
     return Channel(name, kind, lang, host=_text(raw, "host", where, required=True), port=port, security=security,
-                   username=username, password=password, sender=sender, to=tuple(to), timeout=timeout)
+                   username=username, password=password, sender=sender, to=tuple(to), ca_file=ca_file,
+                   timeout=timeout)
 
 
 def parse_route(raw: Any, where: str, channels: dict[str, Channel]) -> Route:

@@ -81,7 +81,7 @@ def urlsplit_host(url: str) -> str:
 
 
 def _mail(channel: Channel, message: Any) -> str:
-    context = ssl.create_default_context()
+    context = ssl.create_default_context(cafile=channel.ca_file)
     try:
         if channel.security == "ssl":
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(channel.host or "", channel.port or 465, timeout=channel.timeout,
@@ -106,6 +106,9 @@ def _mail(channel: Channel, message: Any) -> str:
         raise RuntimeError(line) from None
     except smtplib.SMTPNotSupportedError as exc:
         raise RuntimeError(f"SMTP: {exc} (check security: starttls|ssl|none)") from None
+    except ssl.SSLCertVerificationError as exc:  # the same next time: final
+        raise RuntimeError(f"the TLS certificate of {channel.host}:{channel.port} is not trusted: "
+                           f"{exc.verify_message} (give its CA as ca_file)") from None
     except (smtplib.SMTPException, OSError) as exc:  # refused, unreachable, disconnected, TLS failed
         raise _Retry(f"cannot reach {channel.host}:{channel.port}: {exc}") from None
     if refused:
