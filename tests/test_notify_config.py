@@ -123,3 +123,13 @@ def test_secrets_of_robot_urls_are_masked_and_plain_words_are_not() -> None:
     assert ch["fs"].scrub("hook 0f1e2d3c-4b5a-6978-8a9b-abcdef unknown") == "hook *** unknown"
     assert ch["sl"].scrub("T01ABC/B02DEF/xyzSecretPart: no_service") == "***/***/***: no_service"
     assert ch["hook"].scrub("no alerts for hooktoken, Bearer abc-def") == "no alerts for ***, ***"
+
+
+def test_notify_test_of_an_unknown_channel_suggests_the_close_one() -> None:
+    from shoplens.analyses.notify import notify_test
+    from shoplens.errors import NotFoundError
+
+    cfg = parse_notify({"channels": {"ops": DING}}, "notify")
+    with pytest.raises(NotFoundError) as info:
+        notify_test("opz", notify=cfg)
+    assert str(info.value) == "CHANNEL: no channel 'opz' (hint: did you mean ops?)"

@@ -267,3 +267,15 @@ def test_a_wecom_digest_stays_under_the_robot_s_4096_bytes(tmp_path: Path) -> No
     assert len(rec.requests) == 1 and len(content.encode()) <= 4096 and 0 < shown < 40
     assert content.endswith(f"……另有 {40 - shown} 条") and content.startswith("### shoplens · 40 条告警")
     assert len(out.deliveries) == 40 and all(d["status"] == "sent" for d in out.deliveries)
+
+
+def test_the_robot_keyword_is_in_the_title_and_text(tmp_path: Path) -> None:
+    """A DingTalk/Feishu robot with a custom keyword drops messages without it."""
+    path = warehouse(tmp_path, alert())
+    with http_receiver() as rec, http_receiver(default=(200, '{"code": 0}')) as fs:
+        send(path, config({"ding": {"type": "dingtalk", "url": rec.url(), "keyword": "运营监控"},
+                           "fs": {"type": "feishu", "url": fs.url(), "keyword": "告警"}}))
+    md = rec.requests[0]["json"]["markdown"]
+    assert md["title"] == "运营监控 shoplens 告警 · 高 · GMV 下跌" and "运营监控" in md["text"]
+    title = fs.requests[0]["json"]["card"]["header"]["title"]["content"]
+    assert title == "shoplens 告警 · 高 · GMV 下跌", "the keyword is already there: not added twice"
