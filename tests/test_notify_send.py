@@ -279,3 +279,21 @@ def test_the_robot_keyword_is_in_the_title_and_text(tmp_path: Path) -> None:
     assert md["title"] == "运营监控 shoplens 告警 · 高 · GMV 下跌" and "运营监控" in md["text"]
     title = fs.requests[0]["json"]["card"]["header"]["title"]["content"]
     assert title == "shoplens 告警 · 高 · GMV 下跌", "the keyword is already there: not added twice"
+
+
+def test_top_level_python_api_reads_the_config_file(tmp_path: Path) -> None:
+    """`shoplens.alerts_send(wh, config=FILE)` and `shoplens.notify_test(CHANNEL, FILE)`: the same delivery as the
+    CLI, from the `notify:` section of a config file."""
+    path = warehouse(tmp_path, alert())
+    with http_receiver(default=(200, "ok")) as rec:
+        cfg = tmp_path / "shoplens.yaml"
+        cfg.write_text(f"notify:\n  backoff: 0.01\n  channels:\n    hook: {{type: webhook, url: '{rec.url()}'}}\n",
+                       encoding="utf-8")
+        with shoplens.connect(str(path)) as wh:
+            first = shoplens.alerts_send(wh, config=cfg, now=NOW)
+            again = shoplens.alerts_send(wh, config=cfg, now=NOW)
+        where, outcome = shoplens.notify_test("hook", cfg)
+    assert [(d["channel"], d["alert_id"], d["status"]) for d in first.deliveries] == [("hook", 1, "sent")]
+    assert again.deliveries == [] and len(rec.requests) == 2  # the alert once, then the test message
+    assert rec.requests[1]["json"]["kind"] == "test" and rec.requests[1]["json"]["alerts"] == []
+    assert outcome.ok and outcome.answer == "ok" and where.startswith("webhook")

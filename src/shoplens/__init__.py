@@ -155,6 +155,20 @@ def alerts_resolve(wh: Any, alert_id: int, note: str | None = None, **kwargs: An
     return run(wh, alert_id, note, **kwargs)
 
 
+def alerts_send(wh: Any, **kwargs: Any) -> Any:
+    """Deliver the open alerts not yet delivered to their channels (:func:`shoplens.analyses.notify.alerts_send`)."""
+    from shoplens.analyses.notify import alerts_send as run
+
+    return run(wh, **kwargs)
+
+
+def notify_test(channel: str, config: Any = None) -> Any:
+    """Send a test message to one ``notify:`` channel: (where it went, the outcome with the platform's answer)."""
+    from shoplens.analyses.notify import notify_test as run
+
+    return run(channel, config)
+
+
 def alerts_rules(config: Any = None) -> Any:
     """The effective alert rules (:func:`shoplens.analyses.alerts.alerts_rules`)."""
     from shoplens.analyses.alerts import alerts_rules as run
@@ -246,8 +260,9 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = ["MetricsEngine", "__version__", "alerts_ack", "alerts_check", "alerts_list", "alerts_resolve",
-           "alerts_rules", "anomalies", "connect", "delete_store", "funnel", "funnel_dropped",
-           "import_files", "info", "metrics", "paths", "rename_store", "retention", "rfm", "rfm_customers",
+           "alerts_rules", "alerts_send", "anomalies", "connect", "delete_store", "funnel", "funnel_dropped",
+           "import_files", "info", "metrics", "notify_test", "paths", "rename_store", "retention", "rfm",
+           "rfm_customers",
            "save_segment", "segment_members", "segment_profile", "segments", "store_info", "stores", "undo_import",
            "user_timeline", "values", "why", "win_back"]
 
