@@ -22,6 +22,7 @@ from typing import Any
 
 from shoplens.analyses.schedule.config import Job
 from shoplens.errors import ShoplensError
+from shoplens.interrupts import pause_point
 from shoplens.warehouse import schedule_table as S
 
 OpenWarehouse = Callable[[], AbstractContextManager[Any]]
@@ -149,6 +150,7 @@ def run_forever(open_wh: OpenWarehouse, jobs: list[Job], config: str | os.PathLi
         wake = next_due(jobs, clock())
         if wake is None:
             return
+        pause_point("schedule_wait")
         while (left := (wake - clock()).total_seconds()) > 0:
             sleep(min(left, 60.0))
 
