@@ -135,3 +135,13 @@ def test_signal_stops_the_scheduler(db: Path, tmp_path: Path, sig: int, code: in
     assert stopped.stderr.strip().splitlines()[-1] == "interrupted; nothing was written"
     assert "Traceback" not in stopped.stderr
     assert "scheduler started: 1 jobs" in stopped.stdout
+
+
+def test_now_needs_once_and_jobs_are_needed(db: Path, tmp_path: Path) -> None:
+    cfg = config(tmp_path, '  morning: {cron: "0 9 * * *", run: alerts}\n')
+    out = cli(db, "schedule", "run", "--now", NOW, "--config", str(cfg))
+    assert out.returncode == 2 and "--now: --now goes with --once (hint: add --once)" in out.stderr
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("alerts: {}\n", encoding="utf-8")
+    out = cli(db, "schedule", "list", "--config", str(empty))
+    assert out.returncode == 2 and "schedule: no scheduled jobs are configured" in out.stderr
