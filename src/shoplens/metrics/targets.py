@@ -133,7 +133,8 @@ def _row_targets(frame: pd.DataFrame, targets: list[Target], additive: bool, gra
 
 
 CONFIG_KEYS = ("settings", "targets", "benchmarks", "secret_key", "server", "warehouse",
-               "calendar", "alerts")  # secret_key, server: serve; calendar: anomalies; alerts: alerts
+               "calendar", "alerts", "notify", "schedule")  # secret_key, server: serve; calendar: anomalies;
+# alerts: alerts; notify: alerts send; schedule: schedule run
 
 
 def _parse(data: Any, where: str, catalog: Any, into: Targets) -> None:

@@ -13,7 +13,16 @@ from collections.abc import Callable
 import duckdb
 
 from shoplens.errors import SchemaError
-from shoplens.warehouse import accounts_table, alerts_table, ddl, deliveries_table, history, rollups, segments_table
+from shoplens.warehouse import (
+    accounts_table,
+    alerts_table,
+    ddl,
+    deliveries_table,
+    history,
+    rollups,
+    schedule_table,
+    segments_table,
+)
 
 Migration = tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]]
 
@@ -27,6 +36,7 @@ MIGRATIONS: list[Migration] = [
     (7, "alerts the alert rules found, and their history", alerts_table.create_alerts),
     (8, "each visitor's first day in the visitor-day rollup", rollups.add_first_days),
     (9, "the delivery log of alert notifications", deliveries_table.create_deliveries),
+    (10, "the runs of scheduled jobs", schedule_table.create_schedule_runs),
 ]
 
 LATEST = MIGRATIONS[-1][0]
