@@ -59,3 +59,13 @@ class SchemaError(ShoplensError):
 
 class FxRateMissingError(ShoplensError):
     """Money in a foreign currency on a date with no exchange rate."""
+
+
+def close_hint(word: str, known: tuple[str, ...] | list[str], cutoff: float = 0.6) -> tuple[str, str]:
+    """(en, zh) hint for a word that is not one of ``known``: "did you mean …?" when one is close, else the list."""
+    from difflib import get_close_matches
+
+    close = get_close_matches(word, list(known), n=2, cutoff=cutoff)
+    listed = ", ".join(known)
+    return ((f"did you mean {', '.join(close)}?", f"是否想用 {', '.join(close)}？") if close
+            else (f"known: {listed}", f"可用：{listed}"))

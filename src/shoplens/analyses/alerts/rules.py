@@ -29,7 +29,7 @@ import yaml
 
 from shoplens.analyses.alerts.words import PLACEHOLDERS, check_template
 from shoplens.config import config_path, read_config
-from shoplens.errors import ShoplensError
+from shoplens.errors import ShoplensError, close_hint
 
 KINDS = ("threshold", "change", "target", "benchmark", "anomaly")
 BASELINES = ("previous_day", "same_weekday", "previous_period", "yoy")
@@ -68,15 +68,6 @@ def bad(where: str, message: str, zh: str, hint: str | None = None, zh_hint: str
                          zh=f"配置文件有误：{zh}", zh_hint=zh_hint or "参见 README 的“告警”一节")
 
 
-def _close(word: str, known: tuple[str, ...] | list[str]) -> tuple[str, str]:
-    from difflib import get_close_matches
-
-    close = get_close_matches(word, list(known), n=2)
-    listed = ", ".join(known)
-    return ((f"did you mean {', '.join(close)}?", f"是否想用 {', '.join(close)}？") if close
-            else (f"known: {listed}", f"可用：{listed}"))
-
-
 def _number(raw: dict[str, Any], key: str, where: str, *, positive: bool = False) -> float | None:
     value = raw.get(key)
     if value is None:
@@ -99,7 +90,7 @@ def _whole(raw: dict[str, Any], key: str, where: str, default: int, top: int) ->
 def _choice(raw: dict[str, Any], key: str, where: str, known: tuple[str, ...], default: str) -> str:
     value = raw.get(key, default)
     if value not in known:
-        hint, zh_hint = _close(str(value), known)
+        hint, zh_hint = close_hint(str(value), known)
         raise bad(f"{where}.{key}", f"{key} {value!r} is not one of {', '.join(known)}", f"{key} {value!r} 无效",
                   hint, zh_hint)
     return str(value)
@@ -158,7 +149,7 @@ def parse_rule(rule_id: str, raw: Any, where: str, catalog: Any, shipped: bool =
     known = COMMON + PARAMS[kind]
     for key in raw:
         if key not in known:
-            hint, zh_hint = _close(str(key), known)
+            hint, zh_hint = close_hint(str(key), known)
             raise bad(f"{where}.{key}", f"unknown key {key!r} for a {kind} rule", f"{kind} 规则没有键 {key!r}",
                       hint, zh_hint)
     metric = raw.get("metric")
@@ -181,7 +172,7 @@ def parse_rule(rule_id: str, raw: Any, where: str, catalog: Any, shipped: bool =
     for dim in dims:
         if dim not in allowed:
             at = f"{where}.by" if by is not None and dim == str(by) else f"{where}.scope.{dim}"
-            hint, zh_hint = _close(dim, allowed)
+            hint, zh_hint = close_hint(dim, allowed)
             known_dim = dim in catalog.dimensions
             raise bad(at, f"{metric or 'the anomaly metrics'} cannot be cut by {dim!r}" if known_dim else
                       f"unknown dimension {dim!r}", f"{metric or ''} 不能按 {dim!r} 拆分" if known_dim else

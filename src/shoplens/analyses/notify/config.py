@@ -32,7 +32,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from shoplens.config import config_path, read_config
-from shoplens.errors import ShoplensError
+from shoplens.errors import ShoplensError, close_hint
 
 TYPES = ("webhook", "dingtalk", "feishu", "wecom", "slack", "email")
 SEVERITIES = ("high", "medium", "low")
@@ -126,19 +126,10 @@ def bad(where: str, message: str, zh: str, hint: str | None = None, zh_hint: str
                          zh=f"配置文件有误：{zh}", zh_hint=zh_hint or "参见 README 的“告警推送”一节")
 
 
-def _close(word: str, known: tuple[str, ...] | list[str]) -> tuple[str, str]:
-    from difflib import get_close_matches
-
-    close = get_close_matches(word, list(known), n=2, cutoff=0.5)
-    listed = ", ".join(known)
-    return ((f"did you mean {', '.join(close)}?", f"是否想用 {', '.join(close)}？") if close
-            else (f"known: {listed}", f"可用：{listed}"))
-
-
-def _keys(raw: dict[str, Any], known: tuple[str, ...], where: str, what: str) -> None:
+def check_keys(raw: dict[str, Any], known: tuple[str, ...], where: str, what: str) -> None:
     for key in raw:
         if key not in known:
-            hint, zh_hint = _close(str(key), known)
+            hint, zh_hint = close_hint(str(key), known, cutoff=0.5)
             raise bad(f"{where}.{key}", f"unknown key {key!r} for {what}", f"{what} 没有键 {key!r}", hint, zh_hint)
 
 
@@ -207,10 +198,10 @@ def parse_channel(name: str, raw: Any, where: str) -> Channel:
         raise bad(where, "a channel must be a mapping (type, url, ...)", "渠道应为键值映射（type、url 等）")
     kind = raw.get("type")
     if kind not in TYPES:
-        hint, zh_hint = _close(str(kind), TYPES)
+        hint, zh_hint = close_hint(str(kind), TYPES, cutoff=0.5)
         raise bad(f"{where}.type", f"channel type {kind!r} is not one of {', '.join(TYPES)}",
                   f"渠道类型 {kind!r} 无效", hint, zh_hint)
-    _keys(raw, KEYS[kind], where, f"a {kind} channel")
+    check_keys(raw, KEYS[kind], where, f"a {kind} channel")
     raw = expand(raw, where)
     lang = raw.get("lang", "zh" if kind in ("dingtalk", "feishu", "wecom") else "en")
     if lang not in LANGS:
@@ -225,7 +216,7 @@ def parse_channel(name: str, raw: Any, where: str) -> Channel:
                        timeout=timeout)
     security = raw.get("security", "starttls")
     if security not in SECURITY:
-        hint, zh_hint = _close(str(security), SECURITY)
+        hint, zh_hint = close_hint(str(security), SECURITY, cutoff=0.5)
         raise bad(f"{where}.security", f"security {security!r} is not one of {', '.join(SECURITY)}",
                   f"security {security!r} 无效", hint, zh_hint)
     port = int(_number(raw.get("port", {"ssl": 465, "starttls": 587, "none": 25}[security]), f"{where}.port",
@@ -254,7 +245,7 @@ def parse_route(raw: Any, where: str, channels: dict[str, Channel]) -> Route:
     if not isinstance(raw, dict):
         raise bad(where, "a route must be a mapping {channels: [...], rules, min_severity, stores}",
                   "路由应为键值映射 {channels: [...], rules, min_severity, stores}")
-    _keys(raw, ROUTE_KEYS, where, "a route")
+    check_keys(raw, ROUTE_KEYS, where, "a route")
 
     def names(key: str) -> tuple[str, ...] | None:
         value = raw.get(key)
@@ -270,11 +261,11 @@ def parse_route(raw: Any, where: str, channels: dict[str, Channel]) -> Route:
         raise bad(where, "the route needs channels", "路由缺少 channels")
     for i, name in enumerate(picked):
         if name not in channels:
-            hint, zh_hint = _close(name, list(channels))
+            hint, zh_hint = close_hint(name, list(channels), cutoff=0.5)
             raise bad(f"{where}.channels[{i}]", f"unknown channel {name!r}", f"未知渠道 {name!r}", hint, zh_hint)
     severity = raw.get("min_severity", "low")
     if severity not in SEVERITIES:
-        hint, zh_hint = _close(str(severity), SEVERITIES)
+        hint, zh_hint = close_hint(str(severity), SEVERITIES, cutoff=0.5)
         raise bad(f"{where}.min_severity", f"min_severity {severity!r} is not one of {', '.join(SEVERITIES)}",
                   f"min_severity {severity!r} 无效", hint, zh_hint)
     return Route(picked, names("rules"), severity, names("stores"))
@@ -286,7 +277,7 @@ def parse_notify(section: Any, where: str) -> NotifyConfig:
     if not isinstance(section, dict):
         raise bad(where, "the notify section must be a mapping (channels, routes, ...)",
                   "notify 部分应为键值映射（channels、routes 等）")
-    _keys(section, TOP_KEYS, where, "notify")
+    check_keys(section, TOP_KEYS, where, "notify")
     raw_channels = section.get("channels") or {}
     if not isinstance(raw_channels, dict):
         raise bad(f"{where}.channels", "channels must map names to channels", "channels 应为“名称: 渠道”的映射")

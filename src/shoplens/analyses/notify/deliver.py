@@ -19,7 +19,7 @@ from typing import Any
 
 from shoplens.analyses.notify.config import NotifyConfig, load_notify
 from shoplens.analyses.notify.send import Outcome, deliver
-from shoplens.errors import NotFoundError
+from shoplens.errors import NotFoundError, close_hint
 from shoplens.params import check_day
 from shoplens.warehouse import alerts_table as A
 from shoplens.warehouse import deliveries_table as D
@@ -110,9 +110,7 @@ def notify_test(channel_name: str, config: str | os.PathLike[str] | None = None,
     notify = notify or load_notify(config)
     channel = notify.channels.get(channel_name)
     if channel is None:
-        from shoplens.analyses.notify.config import _close
-
-        hint, zh_hint = _close(channel_name, list(notify.channels)) if notify.channels else (
+        hint, zh_hint = close_hint(channel_name, list(notify.channels), cutoff=0.5) if notify.channels else (
             "add it under notify.channels in shoplens.yaml", "在 shoplens.yaml 的 notify.channels 下添加")
         raise NotFoundError(f"no channel {channel_name!r}", where="CHANNEL", hint=hint,
                             zh=f"没有名为 {channel_name!r} 的渠道", zh_hint=zh_hint)

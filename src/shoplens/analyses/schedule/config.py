@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from shoplens.analyses.notify.config import _close, _keys
+from shoplens.analyses.notify.config import check_keys
 from shoplens.analyses.schedule.cron import EXAMPLE, Cron, CronError, parse_cron
 from shoplens.config import config_path, read_config
-from shoplens.errors import ShoplensError
+from shoplens.errors import ShoplensError, close_hint
 
 RUNS = ("alerts", "alerts_check", "alerts_send")
 JOB_KEYS = ("cron", "run", "timezone", "enabled")
@@ -54,7 +54,7 @@ def _zone(value: Any, where: str) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        hint, zh_hint = _close(value, sorted(available_timezones()))
+        hint, zh_hint = close_hint(value, sorted(available_timezones()), cutoff=0.5)
         if hint.startswith("known"):
             hint, zh_hint = "e.g. Asia/Shanghai or UTC", "例如 Asia/Shanghai 或 UTC"
         raise bad(where, f"unknown time zone {value!r}", f"未知时区 {value!r}", hint, zh_hint) from None
@@ -65,7 +65,7 @@ def parse_job(name: str, raw: Any, where: str) -> Job:
     if not isinstance(raw, dict):
         raise bad(where, "a job must be a mapping {cron, run, timezone, enabled}",
                   "任务应为键值映射 {cron, run, timezone, enabled}")
-    _keys(raw, JOB_KEYS, where, "a schedule job")
+    check_keys(raw, JOB_KEYS, where, "a schedule job")
     if "cron" not in raw:
         raise bad(where, "the job needs cron", "任务缺少 cron", f"e.g. cron: {EXAMPLE.split(' (')[0]}")
     try:
@@ -75,7 +75,7 @@ def parse_job(name: str, raw: Any, where: str) -> Job:
                   '例如 "*/30 * * * *"（每 30 分钟）或 "0 9 * * mon-fri"（工作日 09:00）') from None
     run = raw.get("run")
     if run not in RUNS:
-        hint, zh_hint = _close(str(run), RUNS)
+        hint, zh_hint = close_hint(str(run), RUNS, cutoff=0.5)
         raise bad(f"{where}.run", f"run {run!r} is not one of {', '.join(RUNS)}", f"run {run!r} 无效", hint,
                   zh_hint)
     enabled = raw.get("enabled", True)
