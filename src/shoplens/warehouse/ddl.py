@@ -42,3 +42,28 @@ def create_all(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(create_table_sql(table))
     for sql in SYSTEM_TABLES.values():
         con.execute(sql)
+
+
+def drop_key_index(con: duckdb.DuckDBPyConnection, table: str, key: str) -> None:
+    """Rebuild ``table`` with the same columns and NOT NULLs but without its PRIMARY KEY index.
+
+    Why: DuckDB rewrites a row whose LIST column changes as delete + insert, and on a keyed table a second such
+    rewrite of the same key fails at COMMIT ("write-write conflict on key") while any older reader is still open,
+    which a server always has. Tables whose list columns change (logins' and segments' stores) therefore carry no
+    index; the single writer (the CLI, or the server's write lock) checks ``key`` is unique before it inserts.
+    """
+    columns = con.execute("SELECT column_name, data_type, is_nullable FROM information_schema.columns "
+                          "WHERE table_name = ? ORDER BY ordinal_position", [table]).fetchall()
+    spec = ", ".join(f"{quote(name)} {kind}{' NOT NULL' if nullable == 'NO' or name == key else ''}"
+                     for name, kind, nullable in columns)
+    scratch = f"{table}__rebuilt"
+    con.execute(f"CREATE TABLE {quote(scratch)} ({spec})")
+    con.execute(f"INSERT INTO {quote(scratch)} SELECT * FROM {quote(table)}")
+    con.execute(f"DROP TABLE {quote(table)}")
+    con.execute(f"ALTER TABLE {quote(scratch)} RENAME TO {quote(table)}")
+
+
+def drop_key_indexes(con: duckdb.DuckDBPyConnection) -> None:
+    """Migration 11: see :func:`drop_key_index`."""
+    drop_key_index(con, "app_users", "username")
+    drop_key_index(con, "segments", "name")

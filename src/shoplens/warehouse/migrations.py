@@ -37,6 +37,7 @@ MIGRATIONS: list[Migration] = [
     (8, "each visitor's first day in the visitor-day rollup", rollups.add_first_days),
     (9, "the delivery log of alert notifications", deliveries_table.create_deliveries),
     (10, "the runs of scheduled jobs", schedule_table.create_schedule_runs),
+    (11, "logins and segments without a key index (their store lists change)", ddl.drop_key_indexes),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -200,11 +200,14 @@ def save_segment(wh: Any, name: str, rule: str | dict[str, Any], description: st
     now = datetime.now(UTC).replace(tzinfo=None)
     existed = wh.con.execute(f"SELECT count(*) FROM {SEGMENTS} WHERE name = ?", [name]).fetchone()[0]
     scope = sorted({check_literal(s, "store", 200) for s in stores}) if stores is not None else None
-    wh.con.execute(
-        f"INSERT INTO {SEGMENTS} ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET"
-        " definition = excluded.definition, description = coalesce(excluded.description, segments.description),"
-        " updated_at = excluded.updated_at, stores = coalesce(excluded.stores, segments.stores)",
-        [name, json.dumps(definition, ensure_ascii=False), description, now, now, scope])
+    text = json.dumps(definition, ensure_ascii=False)
+    if existed:  # the table has no key index (see warehouse.ddl.drop_key_index): update or insert, one writer
+        wh.con.execute(f"UPDATE {SEGMENTS} SET definition = ?, description = coalesce(?, description),"
+                       " updated_at = ?, stores = coalesce(?, stores) WHERE name = ?",
+                       [text, description, now, scope, name])
+    else:
+        wh.con.execute(f"INSERT INTO {SEGMENTS} ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+                       [name, text, description, now, now, scope])
     return get_segment(wh, name), not existed
 
 
