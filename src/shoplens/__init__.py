@@ -176,6 +176,14 @@ def alerts_rules(config: Any = None) -> Any:
     return run(config)
 
 
+def brief(wh: Any, **kwargs: Any) -> Any:
+    """The daily brief of one store (``day=``, ``store=``) as a report: ``.to_dict()`` its JSON,
+    ``.render("markdown" | "html" | "pdf", lang)`` the text or PDF bytes (:func:`shoplens.analyses.brief.brief`)."""
+    from shoplens.analyses.brief import brief as run
+
+    return run(wh, **kwargs)
+
+
 def rfm(wh: Any, **kwargs: Any) -> Any:
     """RFM tiers with sizes and GMV shares (:func:`shoplens.analyses.rfm.rfm`; lists: ``rfm.customers``)."""
     from shoplens.analyses.rfm import rfm as run
@@ -260,7 +268,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = ["MetricsEngine", "__version__", "alerts_ack", "alerts_check", "alerts_list", "alerts_resolve",
-           "alerts_rules", "alerts_send", "anomalies", "connect", "delete_store", "funnel", "funnel_dropped",
+           "alerts_rules", "alerts_send", "anomalies", "brief", "connect", "delete_store", "funnel", "funnel_dropped",
            "import_files", "info", "metrics", "notify_test", "paths", "rename_store", "retention", "rfm",
            "rfm_customers",
            "save_segment", "segment_members", "segment_profile", "segments", "store_info", "stores", "undo_import",

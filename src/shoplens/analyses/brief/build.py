@@ -31,7 +31,8 @@ from shoplens.params import check_day, parse_day
 MOVERS = 3
 
 
-def brief(wh: Any, *, day: date | str | None = None, store: str | None = None) -> Report:
+def brief(wh: Any, *, day: date | str | None = None, store: str | list[str] | None = None) -> Report:
+    """The brief of ``store`` (the only store when None) for ``day`` (default: its last complete day)."""
     from shoplens.analyses.segments import SegmentMetricsEngine
     from shoplens.analyses.why.query import single_store
 
@@ -79,7 +80,7 @@ def _pick_day(wh: Any, engine: Any, info: Any, day: date | None) -> date:
         return last_complete_day(last, info.timezone, None, data_ends(wh, [info]).get(info.store_id))
     if not first <= day <= last:
         raise ShoplensError(f"--date {day} has no data: store {info.store_id} covers {first}..{last}",
-                            where="--date", hint=f"pick a day in {first}..{last}",
+                            hint=f"pick a day in {first}..{last}",
                             zh=f"--date {day} 没有数据：店铺 {info.store_id} 的数据范围是 {first}..{last}",
                             zh_hint=f"请选择 {first}..{last} 之间的日期")
     return day

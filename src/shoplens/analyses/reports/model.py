@@ -128,3 +128,9 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def render(self, fmt: str = "markdown", lang: str = "zh") -> str | bytes:
+        """The report as markdown, html, json (text) or pdf (bytes): :func:`shoplens.analyses.reports.render`."""
+        from shoplens.analyses.reports.render import render
+
+        return render(self, fmt, lang)

@@ -1,0 +1,35 @@
+"""Reports over HTTP: the daily brief (``GET /api/v1/brief``) as JSON, or as the HTML / markdown text the CLI
+writes. PDF stays with the CLI (``shoplens brief --format pdf``): it starts a browser, too heavy per request."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from shoplens.server.deps import Session, viewer
+from shoplens.server.respond import as_json
+from shoplens.server.validation import Day
+
+router = APIRouter(tags=["reports"])
+MEDIA = {"html": "text/html; charset=utf-8", "markdown": "text/markdown; charset=utf-8"}
+
+
+@router.get("/brief")
+def brief(date: Day | None = Query(None, description="the local day (default: the store's last complete day)"),
+          store: list[str] | None = Query(None, description="one store id (default: the login's only store)"),
+          format: Literal["json", "html", "markdown"] = "json",
+          lang: Literal["zh", "en"] | None = Query(None, description="html/markdown language (default: the login's, "
+                                                                      "else English)"),
+          s: Session = Depends(viewer)) -> Response:
+    """The daily brief of one store: ``shoplens brief --format json`` (numbers and both languages' labels), or
+    ``format=html`` (one self-contained page) / ``format=markdown`` (robot text) in ``lang``."""
+    from shoplens.analyses.brief import brief as run
+    from shoplens.analyses.reports import render
+
+    stores = s.stores(store)
+    report = s.answer(stores, run, day=date)
+    if format == "json":
+        return as_json(report.to_dict())
+    body = render(report, format, lang or s.account.language or "en")
+    return Response(body, media_type=MEDIA[format])
