@@ -49,7 +49,7 @@ def to_html(report: Report, lang: str) -> str:
     body = [f"<h1>{escape(text(report.title, lang))}</h1>", f"<p class='sub'>{escape(text(report.subtitle, lang))}</p>"]
     for section in report.sections:
         body.append(_section(section, lang, currency))
-    body += [f"<p class='note'>{escape(text(n, lang))}</p>" for n in report.notes]
+    body += [f"<p class='note'>{escape(text(n, lang))}</p>" for n in report.remarks]
     html_lang = "zh-CN" if lang == "zh" else "en"
     return (f"<!DOCTYPE html>\n<html lang='{html_lang}'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"

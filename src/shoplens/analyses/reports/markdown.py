@@ -26,7 +26,7 @@ def to_markdown(report: Report, lang: str) -> str:
         part = _section(section, lang, report.meta.get("currency"))
         if part:
             lines += [*part, ""]
-    lines += [f"> {text(n, lang)}" for n in report.notes]
+    lines += [f"> {text(n, lang)}" for n in report.remarks]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -6,6 +6,7 @@ score, seconds), which tells the renderers how to print a number. ``to_dict`` is
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -117,17 +118,18 @@ Section = KpiSection | RankedSection | TableSection | AlertSection | Chart
 @dataclass
 class Report:
     """A report: ``kind`` (brief, review), title, a subtitle (store, period), the sections, and ``meta`` (the
-    machine-readable facts: store, date, currency, references), plus notes (data caveats) in both languages."""
+    machine-readable facts: store, date, currency, references), plus remarks (data caveats) in both languages."""
 
     kind: str
     title: Label
     subtitle: Label
     sections: list[Section]
     meta: dict[str, Any] = field(default_factory=dict)
-    notes: list[Label] = field(default_factory=list)
+    remarks: list[Label] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Plain JSON values (tuples as lists, dates as text): what ``--format json`` and the API answer."""
+        return json.loads(json.dumps(asdict(self), ensure_ascii=False, default=str))
 
     def render(self, fmt: str = "markdown", lang: str = "zh") -> str | bytes:
         """The report as markdown, html, json (text) or pdf (bytes): :func:`shoplens.analyses.reports.render`."""
