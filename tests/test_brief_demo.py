@@ -54,16 +54,18 @@ def test_kpis_equal_the_engine_and_plain_sql(demo_db: Path, brief_json: dict) ->
     for m in KPIS:
         assert kpis[m]["value"] == row[m], m
         refs = {c["key"]: c for c in kpis[m]["comparisons"]}
-        assert (refs["dod"]["reference"], refs["dod"]["change"]) == (dod[f"{m}__previous"], dod[f"{m}__previous_change"])
+        assert (refs["dod"]["reference"], refs["dod"]["change"]) == (dod[f"{m}__previous"],
+                                                                      dod[f"{m}__previous_change"])
         assert (refs["wow"]["reference"], refs["wow"]["change"]) == (wow[f"{m}__wow"], wow[f"{m}__wow_change"])
         assert refs["target"]["change"] == row.get(f"{m}__attainment")
     con = duckdb.connect(str(demo_db), read_only=True)
     try:
-        today, before, week = _sql_day(con, DAY), _sql_day(con, date(2026, 10, 25)), _sql_day(con, date(2026, 10, 19))
+        today, before = _sql_day(con, DAY), _sql_day(con, date(2026, 10, 25))
+        week = _sql_day(con, date(2026, 10, 19))
     finally:
         con.close()
-    for m, expected in today.items():
-        assert kpis[m]["value"] == pytest.approx(expected, rel=1e-9, abs=1e-9), m  # the engine rounds ratios to 10 decimals
+    for m, expected in today.items():  # abs: the engine rounds ratios to 10 decimals
+        assert kpis[m]["value"] == pytest.approx(expected, rel=1e-9, abs=1e-9), m
         refs = {c["key"]: c for c in kpis[m]["comparisons"]}
         assert refs["dod"]["reference"] == pytest.approx(before[m], rel=1e-9, abs=1e-9), m
         assert refs["wow"]["reference"] == pytest.approx(week[m], rel=1e-9, abs=1e-9), m

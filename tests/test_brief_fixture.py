@@ -84,7 +84,7 @@ def test_movers_are_the_largest_wow_changes(store_db: Path) -> None:
         data = shoplens.brief(wh, day=DAY).to_dict()
         sentence = shoplens.why(wh, "gmv", day=DAY, compare="wow", store="t").to_dict()["summary"]
     movers = next(s for s in data["sections"] if s["title"]["en"] == "Biggest movers")["items"]
-    assert [m["label"]["en"] for m in movers][0] == "Value per visitor"
+    assert next(m["label"]["en"] for m in movers) == "Value per visitor"
     assert {m["label"]["en"] for m in movers[1:]} == {"GMV", "Average order value (AOV)"}
     gmv = next(m for m in movers if m["label"]["en"] == "GMV")
     assert gmv["reason"] == sentence and gmv["change"] == pytest.approx(2.0)
