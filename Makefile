@@ -59,6 +59,10 @@ docs: install
 	$(BIN)/shoplens schema > docs/data-model.md
 	$(BIN)/python -m shoplens.metrics.docs > docs/metrics.md
 
+## Regenerate docs/img/brief-en.png and brief-zh.png: the demo's daily brief at a phone's width (Chromium)
+brief-img: install
+	$(BIN)/python tests/brief_screenshots.py
+
 ## Benchmarks (not part of `make test`): import, then the metrics overview query at BENCH_EVENTS
 ## (default 1M; `make bench-metrics BENCH_EVENTS=1M,10M,20M` for the full table; demo stores are cached
 ## in .bench/). Each bench rewrites its own section of docs/performance.md.

@@ -71,7 +71,7 @@ def _section(s: Section, lang: str, currency: str | None) -> str:
 
 
 def _change_td(value: float | None, good: str) -> str:
-    return f"<td style='color:{TONE[fmt.tone(value, good)]}'>{escape(fmt.change(value))}</td>"
+    return f"<td style='color:{TONE[fmt.tone(value, good)]};white-space:nowrap'>{escape(fmt.change(value))}</td>"
 
 
 def _kpis(s: KpiSection, lang: str, currency: str | None) -> str:

@@ -36,6 +36,15 @@ def to_pdf(report: Report, lang: str) -> bytes:
 
 def html_to_pdf(html: str) -> bytes:
     """A4 PDF bytes of ``html`` (self-contained: nothing is fetched, every request is refused)."""
+    return _in_browser(html, None)
+
+
+def screenshot(html: str, width: int = 390) -> bytes:
+    """A full-page PNG of ``html`` at a phone's width (390 CSS px, an iPhone 12-15), for docs and tests."""
+    return _in_browser(html, width)
+
+
+def _in_browser(html: str, width: int | None) -> bytes:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -46,9 +55,12 @@ def html_to_pdf(html: str) -> bytes:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page()
+            page = browser.new_page(viewport={"width": width or 800, "height": 800},
+                                    device_scale_factor=2 if width else 1)
             page.route("**/*", lambda route: route.abort())  # a self-contained page asks for nothing
             page.set_content(html, wait_until="load")
+            if width:
+                return page.screenshot(full_page=True)
             return page.pdf(format="A4", print_background=True,
                             margin={"top": "12mm", "bottom": "12mm", "left": "10mm", "right": "10mm"})
         finally:
