@@ -60,6 +60,7 @@ docs: install
 	$(BIN)/python -m shoplens.metrics.docs > docs/metrics.md
 
 ## Regenerate docs/img/brief-en.png and brief-zh.png: the demo's daily brief at a phone's width (Chromium)
+.PHONY: brief-img
 brief-img: install
 	$(BIN)/python tests/brief_screenshots.py
 

@@ -20,6 +20,7 @@ def main(out: Path) -> None:
         db = Path(tmp) / "demo.duckdb"
         with shoplens.connect(str(db)) as wh:
             build_demo(wh)
+            shoplens.alerts_check(wh, day=DAY, store="demo")  # the brief lists the open alerts of the day
         with shoplens.connect(str(db), read_only=True) as wh:
             report = shoplens.brief(wh, day=DAY, store="demo")
     for lang in ("en", "zh"):

@@ -118,6 +118,23 @@ def test_stock_risk_rule(demo_db: Path) -> None:
     assert all(r["product"] in ids for r in risks)
 
 
+def test_open_alerts_are_listed(demo_db: Path, tmp_path: Path) -> None:
+    """After `alerts check`, the brief lists every alert of the store still open, high severity first."""
+    import shutil
+
+    copy = tmp_path / "demo.duckdb"
+    shutil.copy(demo_db, copy)
+    with shoplens.connect(str(copy)) as wh:
+        fired = shoplens.alerts_check(wh, day=DAY, store="demo").alerts
+        shoplens.alerts_resolve(wh, fired[-1]["id"], "handled")
+        listed = next(s for s in shoplens.brief(wh, day=DAY).to_dict()["sections"] if s["kind"] == "alerts")
+    assert len(fired) >= 2
+    expected = [a["message"] for a in fired[:-1]]
+    assert sorted(a["message"]["en"] for a in listed["alerts"]) == sorted(m["en"] for m in expected)
+    ranks = [{"high": 0, "medium": 1, "low": 2}[a["severity"]] for a in listed["alerts"]]
+    assert ranks == sorted(ranks)
+
+
 def test_api_brief(two_store_api: ApiServer, brief_json: dict) -> None:
     root = two_store_api.client("root")
     r = root.get("/api/v1/brief", params={"date": "2026-10-26", "store": "demo"})
