@@ -13,9 +13,10 @@ from shoplens.server.validation import Day
 
 router = APIRouter(tags=["reports"])
 MEDIA = {"html": "text/html; charset=utf-8", "markdown": "text/markdown; charset=utf-8"}
+TEXT = {"schema": {"type": "string"}}
 
 
-@router.get("/brief")
+@router.get("/brief", responses={200: {"content": {"application/json": {}, "text/html": TEXT, "text/markdown": TEXT}}})
 def brief(date: Day | None = Query(None, description="the local day (default: the store's last complete day)"),
           store: list[str] | None = Query(None, description="one store id (default: the login's only store)"),
           format: Literal["json", "html", "markdown"] = "json",
