@@ -97,9 +97,6 @@ def _movers(wh: Any, kpis: list[Kpi], store: str, day: date) -> RankedSection:
             reason = why(wh, k.metric, day=day, compare="wow", store=store).to_dict()["summary"]
         except ShoplensError as exc:  # why cannot explain it (e.g. no data a week earlier): say so, keep the mover
             reason = {"en": exc.render("en"), "zh": exc.render("zh")}
-        except ValueError:  # why's split refuses a ratio without a denominator on one side in some dimension
-            reason = {"en": "no root cause: a part of the ratio is zero on one of the two days",
-                      "zh": "无法归因：两天中有一天该比率的分母为零"}
         items.append(Ranked(k.label, k.value, k.unit, k.comparisons[1].change, reason, k.good))
     return RankedSection(label("brief.movers"), items, note=label("brief.movers_note"))
 

@@ -180,7 +180,11 @@ def _dimension(dim: str, cut: Q.Cut, metric: str, ratio: tuple[str, str] | None,
     def col(side: dict[str, dict[str, float | None]], m: str) -> dict[str, float]:
         return {k: side[k][m] or 0.0 for k in keys if k in side and side[k].get(m) is not None}
 
-    if ratio:
+    if ratio and not (sum(col(cut.before, ratio[1]).values()) > 0 and sum(col(cut.now, ratio[1]).values()) > 0):
+        # no value of this dimension carries the denominator on one side (orders without a device, say): the
+        # dimension cannot split the change, which stays whole on the unattributed row
+        effects, surprises = [], {}
+    elif ratio:
         num, den = ratio
         effects = C.ratio_contributions(col(cut.before, num), col(cut.before, den), col(cut.now, num),
                                         col(cut.now, den))
