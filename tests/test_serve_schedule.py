@@ -72,6 +72,8 @@ def test_serve_delivers_scheduled_alerts_without_a_cli_call(db: Path) -> None:
             admin = srv.client("root")
             first = wait_for(lambda: runs_of(admin, "push"))[-1]  # the oldest: the run at start
             assert first["status"] == "ok", first
+            assert "sent" in first["message"]["en"] and "已发送" in first["message"]["zh"]
+            assert runs_of(srv.client("ana"), "push")[-1]["message"] is None  # it names every store checked
             deliveries = admin.get("/api/v1/deliveries", params={"limit": 0}).json()
         finally:
             code, out = stop_and_output(srv)
@@ -132,10 +134,15 @@ def test_no_schedule_leaves_the_jobs_alone(db: Path) -> None:
         admin = srv.client("root")
         time.sleep(3)
         listed = admin.get("/api/v1/schedule").json()
+        unsent = admin.post("/api/v1/alerts/send")
     finally:
         code, out = stop_and_output(srv)
     assert code == 0 and "schedule runs in this server" not in out
     assert listed["running"] is False and listed["jobs"][0]["job"] == "check"
+    assert unsent.status_code == 400 and unsent.json()["error"] == {
+        "message": "no delivery channels are configured", "zh": "没有配置推送渠道", "where": "notify.channels",
+        "hint": "add channels under notify: in the server's config file (README, Alert delivery)",
+        "zh_hint": "在服务器配置文件的 notify: 下添加渠道（参见 README 的“告警推送”一节）"}
     assert sql(db, "SELECT count(*) FROM schedule_runs") == [(0,)]
 
 
