@@ -49,6 +49,13 @@ def _local(at: datetime, zone: str) -> str:
     return local_text(at.replace(tzinfo=UTC), zone)
 
 
+def _run(r: dict[str, Any], zone: str, show: bool) -> dict[str, Any]:
+    """One recorded run as JSON: the due time in the job's zone, UTC times, the {en, zh} message when ``show``."""
+    utc = {k: r[k].isoformat(timespec="seconds") + "Z" for k in ("started", "finished")}
+    return dict(due=_local(r["due"], zone), **utc, status=r["status"],
+                message=json.loads(r["message"]) if r["message"] and show else None)
+
+
 @router.get("/schedule")
 def schedule(request: Request, s: Session = Depends(viewer)) -> Response:
     """The config's scheduled jobs: cron, time zone, enabled, the next due time (in the job's zone) and the latest
@@ -63,10 +70,7 @@ def schedule(request: Request, s: Session = Depends(viewer)) -> Response:
     everything = s.account.all_stores
     jobs = []
     for job, row in zip(state["jobs"], plan(state["jobs"]), strict=True):
-        row["last_runs"] = [{"due": _local(r["due"], job.timezone), "started": r["started"].isoformat(
-            timespec="seconds") + "Z", "finished": r["finished"].isoformat(timespec="seconds") + "Z",
-            "status": r["status"], "message": json.loads(r["message"]) if r["message"] and everything else None}
-            for r in runs.get(job.name, [])]
+        row["last_runs"] = [_run(r, job.timezone, everything) for r in runs.get(job.name, [])]
         jobs.append(row)
     return as_json({"running": state["running"], "jobs": jobs})
 
