@@ -1,7 +1,8 @@
 """Delivery and schedule over HTTP: the delivery log, the scheduled jobs with their runs, and sending now.
 
 The delivery log is cut to the login's stores through each row's alert. The schedule is the server's own (its
-config's ``schedule:``); a run's message names the stores it checked, so only a login of every store sees it.
+config's ``schedule:``); a run's message names the stores it checked, so only a login that may see every store of
+the warehouse sees it.
 ``POST /alerts/send`` is `shoplens alerts send` for the login's stores, under the write lock. Nothing here shows a
 channel's address or secret: only its name, the status and the platform's answer.
 """
@@ -15,7 +16,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from shoplens.errors import ShoplensError
-from shoplens.server.deps import Session, analyst, viewer
+from shoplens.server.deps import Session, analyst, known_stores, viewer
 from shoplens.server.respond import as_json
 from shoplens.server.validation import Day
 
@@ -59,7 +60,7 @@ def _run(r: dict[str, Any], zone: str, show: bool) -> dict[str, Any]:
 @router.get("/schedule")
 def schedule(request: Request, s: Session = Depends(viewer)) -> Response:
     """The config's scheduled jobs: cron, time zone, enabled, the next due time (in the job's zone) and the latest
-    runs with their status (the message only for a login of every store). ``running``: this server runs them
+    runs with their status (the message only for a login that may see every store). ``running``: this server runs them
     (false with `serve --no-schedule`)."""
     from shoplens.server.scheduler import plan
     from shoplens.warehouse.schedule_table import recent_runs
@@ -67,7 +68,7 @@ def schedule(request: Request, s: Session = Depends(viewer)) -> Response:
     state = request.app.state.schedule
     with s.reading() as wh:
         runs = recent_runs(wh.con, RECENT)
-    everything = s.account.all_stores
+    everything = set(s.allowed_stores()) == set(known_stores(s.state))
     jobs = []
     for job, row in zip(state["jobs"], plan(state["jobs"]), strict=True):
         row["last_runs"] = [_run(r, job.timezone, everything) for r in runs.get(job.name, [])]
