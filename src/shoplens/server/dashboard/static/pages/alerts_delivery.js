@@ -3,14 +3,21 @@
 // (not from the GET cache): a send or a scheduled run changes them. No channel address or secret is ever sent.
 import { api } from "../api.js";
 import { t } from "../i18n.js";
-import { card, el, emptyState } from "../ui.js";
+import { card, el, emptyState, errorBox } from "../ui.js";
 
 // "2026-12-07T02:31:05Z" -> "2026-12-07 02:31 UTC"
 export const utcText = (at) => (at ? `${at.slice(0, 10)} ${at.slice(11, 16)} UTC` : "");
 
 // {alert id: [{channel, status, at}]}: each channel's latest attempt (the API lists newest first).
+// A log that cannot be read leaves the cells empty rather than the alert list (said in the console).
 export async function loadDeliveries(store) {
-  const answer = await api("/deliveries", { params: { store, limit: 0 } });
+  let answer;
+  try {
+    answer = await api("/deliveries", { params: { store, limit: 0 } });
+  } catch (exc) {
+    console.warn(exc);
+    return {};
+  }
   const out = {};
   for (const d of answer.deliveries || []) {
     const rows = (out[d.alert_id] ||= []);
@@ -30,7 +37,12 @@ export function deliveryCell(rows) {
 }
 
 export async function schedulePanel() {
-  const answer = await api("/schedule");
+  let answer;
+  try {
+    answer = await api("/schedule");
+  } catch (exc) {
+    return card({ title: t("sch.title"), wide: true, cls: "schedule-card", body: errorBox(exc) });
+  }
   const jobs = answer.jobs || [];
   const cols = ["sch.col.job", "sch.col.run", "sch.col.cron", "sch.col.next", "sch.col.last"];
   const body = jobs.length ? el("div", { class: "table-wrap" }, el("table", { id: "schedule-table",
