@@ -131,3 +131,11 @@ def test_bad_filters_are_bilingual(world: dict[str, Any]) -> None:
 
 def test_schedule_without_jobs(world: dict[str, Any]) -> None:
     assert world["clients"]["ana"].get("/api/v1/schedule").json() == {"running": False, "jobs": []}
+
+
+def test_send_to_a_hidden_store_is_a_missing_store(world: dict[str, Any]) -> None:
+    root = world["clients"]["root"]
+    before = deliveries(root)["total"]
+    r = world["clients"]["olga"].post("/api/v1/alerts/send", params={"store": "demo"})
+    assert r.status_code == 404 and r.json()["error"]["message"] == "unknown store 'demo'"
+    assert deliveries(root)["total"] == before  # nothing was tried

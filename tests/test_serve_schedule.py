@@ -164,6 +164,30 @@ def test_signal_stops_server_and_scheduler(db: Path, sig: int) -> None:
     assert "Traceback" not in err and "Exception" not in err
 
 
+def test_a_running_job_finishes_and_is_recorded_when_the_server_stops(db: Path) -> None:
+    """SIGTERM while the job holds the write lock (held there 3 s by the test hook): the server waits for it, the
+    run is recorded ok, and nothing else starts; exit 0 without a traceback."""
+    from test_api_stop import wait_for_line
+
+    cfg = db.parent / "shoplens.yaml"
+    cfg.write_text(f"schedule:\n  check: {{cron: {EVERY_MINUTE}, run: alerts_check}}\n", encoding="utf-8")
+    srv = ApiServer(db, env={"SHOPLENS_CONFIG": str(cfg), "SHOPLENS_LANG": "en",
+                             "SHOPLENS_TEST_PAUSE_AT": "schedule_job=3"}, stderr_pipe=True)
+    try:
+        wait_for_line(srv, "shoplens-test-pause: schedule_job")
+        began = time.monotonic()
+        srv.proc.terminate()
+        out, err = srv.proc.communicate(timeout=60)
+        took = time.monotonic() - began
+    finally:
+        srv.stop()
+    assert srv.proc.returncode == 0 and "Traceback" not in err and "Exception" not in err, err
+    assert took > 2, took  # it waited for the job
+    assert "schedule: job check (alerts_check, due " in out and "): ok: checked " in out
+    assert [r[0] for r in sql(db, "SELECT status FROM schedule_runs")] == ["ok"]
+    assert sql(db, "SELECT count(*) FROM alerts")[0][0] > 0  # what it checked was stored
+
+
 def test_schedule_mistake_stops_serve_before_it_listens(db: Path, tmp_path: Path) -> None:
     import subprocess
     import sys

@@ -21,6 +21,7 @@ from typing import Any
 from shoplens.analyses.schedule import Job, Run, next_due, run_forever
 from shoplens.analyses.schedule.runner import local_text
 from shoplens.i18n import register_labels
+from shoplens.interrupts import pause_point
 
 LOG = logging.getLogger("shoplens.server")
 RETRY_SECONDS = 60.0  # after an unexpected error of the loop itself (a job's own errors are recorded, not raised)
@@ -67,6 +68,7 @@ class Scheduler:
         if self._stop.is_set():
             raise Stop
         with self.state.writing() as wh:
+            pause_point("schedule_job")  # test hook: a job holds the lock when the server is told to stop
             yield wh
 
     def _sleep(self, seconds: float) -> None:
