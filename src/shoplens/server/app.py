@@ -202,6 +202,9 @@ def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = 
     _install_docs(app)
     openapi.install(app)
     app.add_middleware(Guard, settings=settings)
+    from shoplens.server import routes_schedule  # the delivery log, the schedule, sending now (issue #13)
+
+    app.include_router(routes_schedule.router, prefix="/api/v1")
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, Any]:
@@ -229,13 +232,12 @@ def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = 
         routes_auth,
         routes_data,
         routes_metrics,
-        routes_schedule,
         routes_segments,
         routes_values,
     )
 
     for module in (routes_auth, routes_metrics, routes_analyses, routes_segments, routes_data, routes_accounts,
-                   routes_values, routes_alerts, routes_schedule):
+                   routes_values, routes_alerts):
         app.include_router(module.router, prefix="/api/v1")
 
     from shoplens.server import dashboard
