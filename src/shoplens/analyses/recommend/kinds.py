@@ -34,7 +34,7 @@ KINDS: dict[str, Kind] = {
                              ("change", "better", "visitors"), ("uv_value",)),
     "channel_roi": Kind({"by": ("dim", "channel"), "days": ("days", 7), "max_roi": ("number", 1.0)},
                         ("spend", "campaigns"), ("roi", "ad_spend")),
-    "win_back": Kind({"segment": ("text", "rfm=at_risk"), "save_as": ("text", "win_back"),
+    "win_back": Kind({"segment": ("text", "rfm=at_risk|lost"), "save_as": ("text", "win_back"),
                       "min_members": ("count", 20), "min_value_ratio": ("number", 1.0),
                       "reactivation": ("share", 0.05)}, ("members", "segment")),
     "slow_stock": Kind({"days": ("days", 30), "min_units": ("count", 1)}, ("count", "units")),

@@ -118,7 +118,7 @@ def product_refunds(ctx: Ctx, p: dict[str, Any], _: Any) -> list[Finding]:
                             ev("refund_amount", r["refund_amount"], None), ev("orders", r["orders"], p["min_orders"])],
                            {"product": (r.get("product_name") or r["product"], "text"), "value": (rate, "percent"),
                             "reference": (own, "percent")},
-                           (rate - (own or store_rate)) * gmv,
+                           (rate - (own if own is not None else store_rate)) * gmv,
                            {"product": str(r["product"]),
                             "refunds_command": f"shoplens metrics refund_rate,refund_amount --by product --where "
                                                f"product={r['product']} --from {span[0]} --to {span[1]} "
