@@ -51,7 +51,8 @@ def slow_stock(ctx: Ctx, p: dict[str, Any], _: Any) -> list[Finding]:
     on_sale = {r["product"] for r in ctx.rows(["sku_count"], ["product"], (ctx.day, ctx.day)) if r["sku_count"]}
     sold = {r["product"] for r in ctx.rows(["paid_units"], ["product"], span) if (r["paid_units"] or 0) > 0}
     stock = {r["product"]: r["stock_units"] or 0 for r in ctx.rows(["stock_units"], ["product"], (ctx.day, ctx.day))}
-    slow = sorted((k for k in on_sale - sold if stock.get(k, 0) >= max(p["min_units"], 1)), key=lambda k: -stock[k])
+    slow = [k for k in on_sale - sold if stock.get(k, 0) >= max(p["min_units"], 1)]
+    slow.sort(key=lambda k: (-stock[k], str(k)))  # most stock first; ties by id, the same order in every run
     if not slow:
         return []
     units = sum(stock[k] for k in slow)

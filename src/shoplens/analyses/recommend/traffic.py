@@ -103,8 +103,8 @@ def channel_uv_value(ctx: Ctx, p: dict[str, Any], _: Any) -> list[Finding]:
         ref = _num(b["uv_value"]) if b else None
         if v is None or not ref or (r["uv"] or 0) < p["min_visitors"] or v > (1 - p["drop"]) * ref:
             continue
-        better = sorted(((k, _num(x["uv_value"])) for k, x in now.items() if k != value and
-                         (_num(x["uv_value"]) or 0) > v), key=lambda kv: -(kv[1] or 0))[:3]
+        better = sorted(((k, _num(x["uv_value"]) or 0.0) for k, x in now.items() if k != value and
+                         (_num(x["uv_value"]) or 0) > v), key=lambda kv: (-kv[1], str(kv[0])))[:3]
         if not better:
             continue
         names = ", ".join(str(k) for k, _ in better)
