@@ -114,3 +114,30 @@ def test_the_cli_says_a_config_mistake_in_one_line_in_both_languages(healthy: Pa
         assert proc.returncode != 0 and "Traceback" not in proc.stderr
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 1 and words in lines[0] and "recommend.slow_movers.days" in lines[0], proc.stderr
+
+
+def test_win_back_to_a_saved_segment_links_its_member_export(tmp_path: Path,
+                                                             tmp_path_factory: pytest.TempPathFactory) -> None:
+    import shoplens
+
+    shop = build(tmp_path_factory.mktemp("dormant"), Shop(dormant=30))
+    with shoplens.connect(str(shop)) as wh:
+        shoplens.save_segment(wh, "lapsed", "orders>=3")  # the 30 planted customers, nobody else buys twice
+    cfg = config(tmp_path, "recommend:\n  dormant_high_value: {segment: lapsed, min_members: 30}\n")
+    found = recommendations(shop, "dormant_high_value", config=cfg)
+    assert len(found) == 1 and found[0]["scope"] == {"store": "s1", "segment": "lapsed"}
+    links = found[0]["links"]
+    assert links == {"segment": "lapsed", "export": "/api/v1/segments/lapsed/members?store=s1&as_of=2026-04-12",
+                     "export_command": "shoplens segment export lapsed --store s1 --as-of 2026-04-12"}
+    assert found[0]["evidence"][0] == {"metric": "segment_members", "value": 30, "reference": 30}
+    # the command the link gives exports exactly those members
+    env = {k: v for k, v in os.environ.items() if k != "SHOPLENS_CONFIG"}
+    args = links["export_command"].split()[1:]
+    proc = subprocess.run([sys.executable, "-m", "shoplens", "--db", str(shop), *args], capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert lines[0] == "store_id,user_id" and sorted(lines[1:]) == sorted(f"s1,d{n}" for n in range(30))
+    # one member fewer than asked for: nothing to recommend
+    cfg = config(tmp_path, "recommend:\n  dormant_high_value: {segment: lapsed, min_members: 31}\n")
+    assert recommendations(shop, "dormant_high_value", config=cfg) == []

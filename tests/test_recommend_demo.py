@@ -99,6 +99,13 @@ def test_a_stocked_out_top_seller_is_reordered(demo_db: Path) -> None:
     assert set(by_product) <= top
 
 
+def test_the_default_day_is_the_last_complete_one(demo_db: Path) -> None:
+    # the demo ends on 2026-11-15 (a day long past) with data to the end of the day: that day is complete
+    last = sql(demo_db, f"SELECT max({LOCAL.format(ts='ts')}) FROM events WHERE store_id = 'demo'")[0][0]
+    with shoplens.connect(str(demo_db), read_only=True) as wh:
+        assert shoplens.recommend(wh).to_dict()["days"] == {"demo": last.isoformat()} == {"demo": "2026-11-15"}
+
+
 def cli_json(db: Path, *args: str) -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items() if k != "SHOPLENS_CONFIG"}
     proc = subprocess.run([sys.executable, "-m", "shoplens", "--db", str(db), "recommend", "--format", "json", *args],
