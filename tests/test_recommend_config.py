@@ -141,3 +141,13 @@ def test_win_back_to_a_saved_segment_links_its_member_export(tmp_path: Path,
     # one member fewer than asked for: nothing to recommend
     cfg = config(tmp_path, "recommend:\n  dormant_high_value: {segment: lapsed, min_members: 31}\n")
     assert recommendations(shop, "dormant_high_value", config=cfg) == []
+
+
+def test_a_day_without_data_is_one_line_saying_what_the_data_covers(healthy: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "SHOPLENS_CONFIG"}
+    for lang, words in (("en", "no data on 2020-01-01"), ("zh", "所选店铺在 2020-01-01 没有数据")):
+        proc = subprocess.run([sys.executable, "-m", "shoplens", "--db", str(healthy), "--lang", lang, "recommend",
+                               "--date", "2020-01-01"], capture_output=True, text=True, env=env, timeout=120)
+        lines = proc.stderr.strip().splitlines()
+        assert proc.returncode != 0 and len(lines) == 1, proc.stderr
+        assert words in lines[0] and "s1 2026-03-02..2026-04-12" in lines[0]

@@ -79,21 +79,24 @@ def _days(engine: Any, wh: Any, stores: list[Any], day: date | None, now: dateti
 
     version = engine.data_version()
     out: dict[str, date] = {}
+    spans: list[str] = []
     for s in stores:
         scope = Scope((s,), None, None)
         first, last = engine._data_day(scope, version, "min"), engine._data_day(scope, version, "max")
         if first is None or last is None or (day is not None and not first <= day <= last):
             covers = f"{first}..{last}" if first else "nothing"
+            spans += [f"{s.store_id} {covers}"] if first else []
             notes[f"recommend:store={s.store_id}"] = {
                 "en": f"store {s.store_id} has no data on {day} (it covers {covers}): not looked at",
                 "zh": f"店铺 {s.store_id} 在 {day} 没有数据（覆盖 {covers}），未分析"}
             continue
         out[s.store_id] = day or last_complete_day(last, s.timezone, now, data_ends(wh, [s]).get(s.store_id))
     if not out:
+        covered = ", ".join(spans)
         raise ShoplensError(f"no data on {day} in the chosen stores" if day else "the chosen stores have no data yet",
-                            where="--date", hint="pick a day the data covers" if day else "import data first",
+                            where="--date", hint=f"the data covers {covered}" if spans else "import data first",
                             zh=f"所选店铺在 {day} 没有数据" if day else "所选店铺还没有数据",
-                            zh_hint="请选择数据覆盖的日期" if day else "请先导入数据")
+                            zh_hint=f"数据覆盖 {covered}" if spans else "请先导入数据")
     return out
 
 
