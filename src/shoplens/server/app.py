@@ -232,13 +232,14 @@ def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = 
         routes_auth,
         routes_data,
         routes_metrics,
+        routes_recommend,
         routes_reports,
         routes_segments,
         routes_values,
     )
 
     for module in (routes_auth, routes_metrics, routes_analyses, routes_segments, routes_data, routes_accounts,
-                   routes_values, routes_alerts, routes_reports):
+                   routes_values, routes_alerts, routes_reports, routes_recommend):
         app.include_router(module.router, prefix="/api/v1")
 
     from shoplens.server import dashboard
