@@ -19,6 +19,7 @@ from shoplens.warehouse import (
     ddl,
     deliveries_table,
     history,
+    report_deliveries_table,
     rollups,
     schedule_table,
     segments_table,
@@ -38,6 +39,8 @@ MIGRATIONS: list[Migration] = [
     (9, "the delivery log of alert notifications", deliveries_table.create_deliveries),
     (10, "the runs of scheduled jobs", schedule_table.create_schedule_runs),
     (11, "logins and segments without a key index (their store lists change)", ddl.drop_key_indexes),
+    # 12: the action log (another branch)
+    (13, "the delivery log of reports sent to channels", report_deliveries_table.create_report_deliveries),
 ]
 
 LATEST = MIGRATIONS[-1][0]

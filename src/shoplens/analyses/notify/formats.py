@@ -92,6 +92,17 @@ def markdown(alerts: list[dict[str, Any]], names: dict[str, dict[str, str]], lan
     return "\n\n".join(blocks(alerts, names, lang, bold, test))
 
 
+def fit(head: str, parts: list[str], limit: int, tail: str) -> str:
+    """As many whole ``parts`` (joined by a blank line) as fit in ``limit`` bytes after ``head``, then ``tail``
+    when some were left out (the caller leaves room for it in ``limit``). ``head`` itself is not in the answer."""
+    out: list[str] = []
+    for part in parts:
+        if len("\n\n".join([head, *out, part]).encode()) > limit:
+            return "\n\n".join([*out, tail])
+        out.append(part)
+    return "\n\n".join(out)
+
+
 def _fit(head: str, parts: list[str], limit: int, lang: str) -> str:
     """``head`` and as many whole alert blocks as fit in ``limit`` bytes, then "... and N more" (the caller leaves
     room for that line)."""
@@ -103,42 +114,55 @@ def _fit(head: str, parts: list[str], limit: int, lang: str) -> str:
     return out
 
 
-def request(channel: Channel, alerts: list[dict[str, Any]], names: dict[str, dict[str, str]],
-            now: float | None = None, test: bool = False) -> tuple[str, dict[str, str], bytes]:
-    """(url, headers, body) of the POST that carries ``alerts`` (one message) to a robot or webhook."""
+def robot(channel: Channel, head: str, text: str, *, slack: list[str] | None = None,
+          webhook: dict[str, Any] | None = None, color: str = "blue",
+          now: float | None = None) -> tuple[str, dict[str, str], bytes]:
+    """(url, headers, body) of one robot message: ``head`` (the title, keyword included) and the markdown ``text``
+    already cut to the platform's size; ``slack`` the mrkdwn section texts (default: ``text``); ``webhook`` the
+    generic JSON body (default: source, title, text); ``color`` the Feishu card header. Signs DingTalk and Feishu."""
     now = time.time() if now is None else now
-    lang, url = channel.lang, channel.url or ""
-    head = title(alerts, names, lang, channel.keyword, test)
+    url = channel.url or ""
     headers = {"Content-Type": "application/json; charset=utf-8", **channel.headers}
     body: dict[str, Any]
     if channel.type == "webhook":
-        body = {"source": "shoplens", "kind": "test" if test else "alerts", "title": head,
-                "text": markdown(alerts, names, lang, test=test), "alerts": alerts}
+        body = webhook if webhook is not None else {"source": "shoplens", "title": head, "text": text}
     elif channel.type == "dingtalk":
-        text = f"#### {head}\n\n{markdown(alerts, names, lang, test=test)}"
-        body = {"msgtype": "markdown", "markdown": {"title": head, "text": text}}
+        body = {"msgtype": "markdown", "markdown": {"title": head, "text": f"#### {head}\n\n{text}"}}
         if channel.secret:
             stamp = int(now * 1000)
             url += f"{'&' if '?' in url else '?'}timestamp={stamp}&sign={dingtalk_sign(channel.secret, stamp)}"
     elif channel.type == "feishu":
-        severity = min((a["severity"] for a in alerts), key=("high", "medium", "low").index, default="low")
         body = {"msg_type": "interactive", "card": {
             "config": {"wide_screen_mode": True},
-            "header": {"title": {"tag": "plain_text", "content": head}, "template": CARD_COLOR[severity]},
-            "elements": [{"tag": "div", "text": {"tag": "lark_md",
-                                                  "content": markdown(alerts, names, lang, test=test)}}]}}
+            "header": {"title": {"tag": "plain_text", "content": head}, "template": color},
+            "elements": [{"tag": "div", "text": {"tag": "lark_md", "content": text}}]}}
         if channel.secret:
             stamp = int(now)
             body = {"timestamp": str(stamp), "sign": feishu_sign(channel.secret, stamp), **body}
     elif channel.type == "wecom":
-        body = {"msgtype": "markdown", "markdown": {
-            "content": _fit(f"### {head}", blocks(alerts, names, lang, test=test), WECOM_LIMIT, lang)}}
+        body = {"msgtype": "markdown", "markdown": {"content": f"### {head}\n\n{text}" if text else f"### {head}"}}
     else:  # slack: mrkdwn bolds with one star; a message takes 50 blocks of 3000 characters
-        parts = [WORDS[lang]["test_text"]] if test else ["\n".join(lines(a, names, lang, "*")) for a in alerts[:49]]
+        parts = [text] if slack is None else slack
         body = {"text": head, "blocks": [{"type": "header", "text": {"type": "plain_text", "text": head[:150]}},
                                          *({"type": "section", "text": {"type": "mrkdwn", "text": p[:3000]}}
-                                           for p in parts)]}
+                                           for p in parts[:49])]}
     return url, headers, json.dumps(body, ensure_ascii=False, default=str).encode()
+
+
+def request(channel: Channel, alerts: list[dict[str, Any]], names: dict[str, dict[str, str]],
+            now: float | None = None, test: bool = False) -> tuple[str, dict[str, str], bytes]:
+    """(url, headers, body) of the POST that carries ``alerts`` (one message) to a robot or webhook."""
+    lang = channel.lang
+    head = title(alerts, names, lang, channel.keyword, test)
+    text = markdown(alerts, names, lang, test=test)
+    if channel.type == "wecom":
+        text = _fit(f"### {head}", blocks(alerts, names, lang, test=test), WECOM_LIMIT, lang)
+        text = text[len(f"### {head}\n\n"):]
+    severity = min((a["severity"] for a in alerts), key=("high", "medium", "low").index, default="low")
+    slack = [WORDS[lang]["test_text"]] if test else ["\n".join(lines(a, names, lang, "*")) for a in alerts]
+    webhook = {"source": "shoplens", "kind": "test" if test else "alerts", "title": head, "text": text,
+               "alerts": alerts}
+    return robot(channel, head, text, slack=slack, webhook=webhook, color=CARD_COLOR[severity], now=now)
 
 
 def email(channel: Channel, alerts: list[dict[str, Any]], names: dict[str, dict[str, str]],

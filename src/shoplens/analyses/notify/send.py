@@ -123,14 +123,22 @@ def _smtp_text(raw: Any) -> str:
 def deliver(channel: Channel, alerts: list[dict[str, Any]], names: dict[str, dict[str, str]], *, retries: int = 3,
             backoff: float = 1.0, test: bool = False, sleep: Callable[[float], None] = time.sleep) -> Outcome:
     """Send ``alerts`` as one message; the body is built again on each attempt (a fresh signature)."""
+    if channel.type == "email":
+        return attempt(channel, lambda: formats.email(channel, alerts, names, test=test), retries=retries,
+                       backoff=backoff, sleep=sleep)
+    return attempt(channel, lambda: formats.request(channel, alerts, names, test=test), retries=retries,
+                   backoff=backoff, sleep=sleep)
+
+
+def attempt(channel: Channel, build: Callable[[], Any], *, retries: int = 3, backoff: float = 1.0,
+            sleep: Callable[[float], None] = time.sleep) -> Outcome:
+    """Send what ``build()`` makes (a mail for an email channel, else the (url, headers, body) of a POST), with
+    retries and backoff; ``build`` runs again on each attempt so a signature is fresh."""
     attempts, wait = 0, backoff
     while True:
         attempts += 1
         try:
-            if channel.type == "email":
-                answer = _mail(channel, formats.email(channel, alerts, names, test=test))
-            else:
-                answer = _post(channel, *formats.request(channel, alerts, names, test=test))
+            answer = _mail(channel, build()) if channel.type == "email" else _post(channel, *build())
             return Outcome(True, channel.scrub(answer), attempts)
         except _Retry as exc:
             if attempts > retries:
