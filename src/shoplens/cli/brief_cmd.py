@@ -7,7 +7,9 @@ from typing import Annotated
 
 import typer
 
+from shoplens.cli.alerts_cmd import ConfigOpt
 from shoplens.cli.analysis_opts import StoreOpt, parse_date
+from shoplens.cli.report_send import ForceOpt, SendOpt, notify_for, send_and_report
 from shoplens.errors import ShoplensError
 
 HELP = """The daily brief: yesterday's KPIs vs the day before, the same weekday last week and the target; the
@@ -17,12 +19,18 @@ biggest movers with their root cause; open alerts; top and falling products; cha
 Examples / 示例:\n
   shoplens brief\n
   shoplens brief --date 2026-10-26 --lang en --format html -o brief.html\n
-  shoplens brief --format pdf -o brief.pdf
+  shoplens brief --format pdf -o brief.pdf\n
+  shoplens brief --send ops,mail
 
 --date defaults to the store's last complete day. markdown suits chat robots (DingTalk, Feishu), html is one
 self-contained file for e-mail, pdf is that page printed by Chromium, json carries the numbers.
 --date 默认为店铺最后一个完整日。markdown 适合钉钉/飞书机器人，html 是可直接作为邮件正文的单个文件，pdf 由
 Chromium 打印同一页面，json 为机器可读的数字。
+
+--send sends the brief to channels of notify: in shoplens.yaml (robots get the markdown, e-mail the HTML with the
+PDF attached), once per channel and day unless --force; without --lang each channel's own language.
+--send 推送到 shoplens.yaml 中 notify: 的渠道（机器人收 markdown，邮件收 HTML 并附 PDF），同一天同一渠道只发一次，
+除非加 --force；不给 --lang 时用各渠道自己的语言。
 """
 
 
@@ -51,6 +59,9 @@ def register(app: typer.Typer) -> None:
                                          help="Output format / 输出格式")] = "markdown",
         output: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE",
                                                    help="Write to FILE (needed for pdf) / 输出文件")] = None,
+        send: SendOpt = None,
+        force: ForceOpt = False,
+        config: ConfigOpt = None,
     ) -> None:
         from shoplens import i18n
         from shoplens.analyses.brief import brief
@@ -75,14 +86,26 @@ def register(app: typer.Typer) -> None:
         if len(stores) > 1:
             raise ShoplensError("the brief reads one store at a time", where="--store", hint="give one --store",
                                 zh="日报一次只针对一个店铺", zh_hint="只给一个 --store")
+        if send is not None:
+            notify, channels = notify_for(send, config)
+            with Warehouse(db_path()) as wh:
+                report = brief(wh, day=parse_date(day, "--date"), store=stores[0] if stores else None)
+                if out is not None:
+                    _write(out, render(report, fmt, i18n.lang()))
+                send_and_report(wh, report, notify, channels, lang=lang, force=force)
+            return
         with Warehouse(db_path(), read_only=True) as wh:
             report = brief(wh, day=parse_date(day, "--date"), store=stores[0] if stores else None)
         body = render(report, fmt, i18n.lang())
         if out is None:
             typer.echo(body, nl=False)
             return
-        if isinstance(body, bytes):
-            out.write_bytes(body)
-        else:
-            out.write_text(body, encoding="utf-8")
-        typer.echo(f"{out} ({out.stat().st_size:,} bytes)", err=True)
+        _write(out, body)
+
+
+def _write(out: Path, body: str | bytes) -> None:
+    if isinstance(body, bytes):
+        out.write_bytes(body)
+    else:
+        out.write_text(body, encoding="utf-8")
+    typer.echo(f"{out} ({out.stat().st_size:,} bytes)", err=True)
