@@ -8,7 +8,7 @@ alert's root cause asks), never a second explanation.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from shoplens.analyses.brief import data as D
@@ -31,15 +31,18 @@ from shoplens.params import check_day, parse_day
 MOVERS = 3
 
 
-def brief(wh: Any, *, day: date | str | None = None, store: str | list[str] | None = None) -> Report:
-    """The brief of ``store`` (the only store when None) for ``day`` (default: its last complete day)."""
+def brief(wh: Any, *, day: date | str | None = None, store: str | list[str] | None = None,
+          now: datetime | None = None) -> Report:
+    """The brief of ``store`` (the only store when None) for ``day`` (default: its last complete day as of ``now``,
+    default the clock: a scheduled run passes its own time)."""
     from shoplens.analyses.segments import SegmentMetricsEngine
     from shoplens.analyses.why.query import single_store
 
     engine = SegmentMetricsEngine(wh)
     the_store = single_store(engine, store)
     info = next(s for s in engine.stores(engine.data_version()) if s.store_id == the_store)
-    day = _pick_day(wh, engine, info, check_day(parse_day(day, "--date") if isinstance(day, str) else day, "--date"))
+    day = _pick_day(wh, engine, info, check_day(parse_day(day, "--date") if isinstance(day, str) else day, "--date"),
+                    now)
     row = D.kpis(engine, the_store, day)
     trend = D.trend(engine, the_store, day)
     cat = engine.catalog
@@ -64,7 +67,7 @@ def brief(wh: Any, *, day: date | str | None = None, store: str | list[str] | No
     return Report("brief", label("brief.title"), subtitle, sections, meta)
 
 
-def _pick_day(wh: Any, engine: Any, info: Any, day: date | None) -> date:
+def _pick_day(wh: Any, engine: Any, info: Any, day: date | None, now: datetime | None = None) -> date:
     """The asked day (it must have data), else the store's last complete day."""
     from shoplens.analyses.complete_day import data_ends, last_complete_day
     from shoplens.warehouse.scope import Scope
@@ -77,7 +80,7 @@ def _pick_day(wh: Any, engine: Any, info: Any, day: date | None) -> date:
                             hint="import orders or events first", zh=f"店铺 {info.store_id} 还没有数据",
                             zh_hint="请先导入订单或行为数据")
     if day is None:
-        return last_complete_day(last, info.timezone, None, data_ends(wh, [info]).get(info.store_id))
+        return last_complete_day(last, info.timezone, now, data_ends(wh, [info]).get(info.store_id))
     if not first <= day <= last:
         raise ShoplensError(f"--date {day} has no data: store {info.store_id} covers {first}..{last}",
                             hint=f"pick a day in {first}..{last}",

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shoplens.analyses.schedule.config import Job
+from shoplens.analyses.schedule.config import REPORT_RUNS, Job
 from shoplens.errors import ShoplensError
 from shoplens.interrupts import pause_point
 from shoplens.warehouse import schedule_table as S
@@ -109,10 +109,43 @@ def run_job(wh: Any, job: Job, now: datetime, config: str | os.PathLike[str] | N
                 zh.append(f"渠道 {channel}（{where}）发送失败：{answer}")
             if result.failed:
                 return Run(job, now, "failed", {"en": "; ".join(en), "zh": "；".join(zh)})
+        if job.run in REPORT_RUNS and not _send_reports(wh, job, now, config, en, zh):
+            return Run(job, now, "failed", {"en": "; ".join(en), "zh": "；".join(zh)})
     except Exception as exc:  # a job's failure is recorded; the others still run
         err = _error(exc)
         return Run(job, now, "failed", {"en": "; ".join([*en, err["en"]]), "zh": "；".join([*zh, err["zh"]])})
     return Run(job, now, "ok", {"en": "; ".join(en), "zh": "；".join(zh)})
+
+
+def _send_reports(wh: Any, job: Job, now: datetime, config: str | os.PathLike[str] | None, en: list[str],
+                  zh: list[str]) -> bool:
+    """Each store's report of its last complete period as of ``now``, to the job's channels: whether all went."""
+    from shoplens.analyses.brief import brief
+    from shoplens.analyses.notify import load_notify
+    from shoplens.analyses.notify.reports import period_of, send_report
+    from shoplens.warehouse.stores import list_stores
+
+    notify = load_notify(config)
+    at = now.astimezone(UTC).replace(tzinfo=None)
+    ok = True
+    for store in list_stores(wh.con):
+        try:
+            report = brief(wh, store=store.store_id, now=now)
+        except ShoplensError as exc:  # e.g. a store without data yet: say so, the other stores still get theirs
+            en.append(f"{job.run} {store.store_id}: {exc.render('en')}")
+            zh.append(f"{job.run} {store.store_id}：{exc.render('zh')}")
+            ok = False
+            continue
+        result = send_report(wh, report, list(job.channels), notify, lang=job.lang, now=at)
+        n = result.to_dict()["counts"]
+        what = f"{job.run} {store.store_id} {period_of(report)}"
+        en.append(f"{what}: sent {n['sent']}, already sent {n['already_sent']}, failed {n['failed']}")
+        zh.append(f"{what}：已发送 {n['sent']}，此前已发送 {n['already_sent']}，失败 {n['failed']}")
+        for channel, answer in result.failed.items():
+            en.append(f"channel {channel} ({result.channels[channel]}) failed: {answer}")
+            zh.append(f"渠道 {channel}（{result.channels[channel]}）发送失败：{answer}")
+        ok = ok and not result.failed
+    return ok
 
 
 def _clock() -> datetime:
