@@ -163,8 +163,8 @@ def test_a_long_report_is_cut_at_a_section_boundary(kind: str, wh_path: Path) ->
         shown = [t.replace("*", "") for t in texts[:-1]]
         assert shown == [p.replace("**", "").replace("## ", "") for p in full.split("\n\n")[:len(shown)]]
         return
-    text = {"dingtalk": lambda b: b["markdown"]["text"], "feishu": lambda b: b["card"]["elements"][0]["text"]["content"],
-            "wecom": lambda b: b["markdown"]["content"]}[kind](body)
+    text = {"dingtalk": lambda b: b["markdown"]["text"], "wecom": lambda b: b["markdown"]["content"],
+            "feishu": lambda b: b["card"]["elements"][0]["text"]["content"]}[kind](body)
     assert text.endswith(f"\n\n{tail}")
     kept = text[:-len(tail)].rstrip("\n")
     if kind != "feishu":
@@ -202,7 +202,7 @@ def test_failing_channels_leave_the_others_delivered(report: Report, wh_path: Pa
     assert len(down.requests) == 3 * 2 and len(ding.requests) == 2 and len(hook.requests) == 1
     assert out.failed["down"] == "HTTP 500: busy (after 3 attempts)"
     assert out.failed["ding"] == "errcode 310000: keywords not in content", "the platform's own code and words"
-    assert out.failed["gone"].startswith(f"cannot reach 127.0.0.1:") and "after 3 attempts" in out.failed["gone"]
+    assert out.failed["gone"].startswith("cannot reach 127.0.0.1:") and "after 3 attempts" in out.failed["gone"]
     assert out.waits == [0.01, 0.02] * 2, "backoff doubles, per channel"
     assert [d["status"] for d in retry.deliveries] == ["failed", "failed", "failed", "already_sent"], \
         "failed channels are tried again next time, the delivered one is not"
