@@ -67,8 +67,8 @@ def test_brief_by_mail_with_pdf_and_to_dingtalk_once(db: Path, tmp_path: Path) -
         expected = cli(db, "brief", "--date", LAST_DAY, "--lang", "zh", "--format", "html").stdout
     assert first.returncode == 0, first.stderr
     lines = first.stdout.splitlines()
-    assert lines[0] == "渠道 mail（email 127.0.0.1:%d -> ops@example.com）：已发送，平台应答：250 accepted for 1 " \
-                       "recipient(s)" % box.port
+    assert lines[0] == (f"渠道 mail（email 127.0.0.1:{box.port} -> ops@example.com）：已发送，平台应答：250 accepted "
+                        "for 1 recipient(s)")
     assert lines[1].startswith("渠道 ding（dingtalk http://127.0.0.1:") and len(lines) == 2
     assert "tok9876" not in first.stdout + first.stderr and "SECabc123" not in first.stdout + first.stderr
     assert (mails, posts) == (1, 2), "the second send is a no-op; --force sends the robot message again"
@@ -86,8 +86,8 @@ def test_brief_by_mail_with_pdf_and_to_dingtalk_once(db: Path, tmp_path: Path) -
     reader = PdfReader(io.BytesIO(pdf.get_content()))
     assert len(reader.pages) >= 1 and "运营日报" in reader.pages[0].extract_text(), "CJK text extractable"
     rows = sql(db, "SELECT channel, kind, store, period, lang, status FROM report_deliveries ORDER BY rowid")
-    assert rows == [("mail", "brief", "demo", LAST_DAY, "zh", "sent"), ("ding", "brief", "demo", LAST_DAY, "zh", "sent"),
-                    ("ding", "brief", "demo", LAST_DAY, "zh", "sent")]
+    assert rows == [("mail", "brief", "demo", LAST_DAY, "zh", "sent"),
+                    ("ding", "brief", "demo", LAST_DAY, "zh", "sent"), ("ding", "brief", "demo", LAST_DAY, "zh", "sent")]
 
 
 def test_a_failing_channel_exits_1_and_the_others_deliver(db: Path, tmp_path: Path) -> None:
