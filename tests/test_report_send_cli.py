@@ -86,8 +86,8 @@ def test_brief_by_mail_with_pdf_and_to_dingtalk_once(db: Path, tmp_path: Path) -
     reader = PdfReader(io.BytesIO(pdf.get_content()))
     assert len(reader.pages) >= 1 and "运营日报" in reader.pages[0].extract_text(), "CJK text extractable"
     rows = sql(db, "SELECT channel, kind, store, period, lang, status FROM report_deliveries ORDER BY rowid")
-    assert rows == [("mail", "brief", "demo", LAST_DAY, "zh", "sent"),
-                    ("ding", "brief", "demo", LAST_DAY, "zh", "sent"), ("ding", "brief", "demo", LAST_DAY, "zh", "sent")]
+    ding = ("ding", "brief", "demo", LAST_DAY, "zh", "sent")
+    assert rows == [("mail", "brief", "demo", LAST_DAY, "zh", "sent"), ding, ding]
 
 
 def test_a_failing_channel_exits_1_and_the_others_deliver(db: Path, tmp_path: Path) -> None:
