@@ -117,10 +117,16 @@ def run_job(wh: Any, job: Job, now: datetime, config: str | os.PathLike[str] | N
     return Run(job, now, "ok", {"en": "; ".join(en), "zh": "；".join(zh)})
 
 
+def _build(run: str, wh: Any, store: str, now: datetime) -> Any:
+    """The report a job sends: the store's last complete day (brief) as of ``now``."""
+    from shoplens.analyses.brief import brief
+
+    return brief(wh, store=store, now=now)
+
+
 def _send_reports(wh: Any, job: Job, now: datetime, config: str | os.PathLike[str] | None, en: list[str],
                   zh: list[str]) -> bool:
     """Each store's report of its last complete period as of ``now``, to the job's channels: whether all went."""
-    from shoplens.analyses.brief import brief
     from shoplens.analyses.notify import load_notify
     from shoplens.analyses.notify.reports import period_of, send_report
     from shoplens.warehouse.stores import list_stores
@@ -130,7 +136,7 @@ def _send_reports(wh: Any, job: Job, now: datetime, config: str | os.PathLike[st
     ok = True
     for store in list_stores(wh.con):
         try:
-            report = brief(wh, store=store.store_id, now=now)
+            report = _build(job.run, wh, store.store_id, now)
         except ShoplensError as exc:  # e.g. a store without data yet: say so, the other stores still get theirs
             en.append(f"{job.run} {store.store_id}: {exc.render('en')}")
             zh.append(f"{job.run} {store.store_id}：{exc.render('zh')}")
