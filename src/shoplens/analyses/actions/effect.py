@@ -115,16 +115,18 @@ def _check_data(action_id: int, a: date, days: int, first: date | None, last: da
         raise ShoplensError(f"action {action_id}: its store has no data yet", zh=f"行动 {action_id}：店铺还没有数据")
     have = max(0, (last - a).days)
     if have < days:
+        short = have >= MIN_DAYS
         raise ShoplensError(f"action {action_id} of {a}: only {have} of the {days} days after it have data (the "
-                            f"data ends {last})", where="--days", hint=f"wait, or use --days {have}" if have >= MIN_DAYS
-                            else "wait for more data", zh=f"行动 {action_id}（{a}）：之后的 {days} 天中只有 {have} 天有数据"
-                            f"（数据截至 {last}）", zh_hint=f"请等待，或使用 --days {have}" if have >= MIN_DAYS
-                            else "请等待更多数据")
+                            f"data ends {last})", where="--days",
+                            hint=f"wait, or use --days {have}" if short else "wait for more data",
+                            zh=f"行动 {action_id}（{a}）：之后的 {days} 天中只有 {have} 天有数据（数据截至 {last}）",
+                            zh_hint=f"请等待，或使用 --days {have}" if short else "请等待更多数据")
     if start < first:
         have = (a - first).days
         raise ShoplensError(f"action {action_id} of {a}: only {have} of the {days} days before it have data (the "
                             f"data starts {first})", where="--days", hint="use fewer --days",
-                            zh=f"行动 {action_id}（{a}）：之前的 {days} 天中只有 {have} 天有数据（数据从 {first} 开始）",
+                            zh=f"行动 {action_id}（{a}）：之前的 {days} 天中只有 {have} 天有数据"
+                            f"（数据从 {first} 开始）",
                             zh_hint="减少 --days")
 
 

@@ -46,7 +46,8 @@ def parse_scope(text: str | dict[str, str] | None) -> tuple[str | None, str | No
 def _scope_error(text: str) -> ShoplensError:
     return ShoplensError(f"--scope {text!r} is not one dimension=value (or 'store' for the whole store)",
                          where="--scope", hint="e.g. --scope channel=paid_search",
-                         zh=f"--scope {text!r} 不是「维度=取值」（整店用 store）", zh_hint="例如 --scope channel=paid_search")
+                         zh=f"--scope {text!r} 不是「维度=取值」（整店用 store）",
+                         zh_hint="例如 --scope channel=paid_search")
 
 
 def _engine(wh: Any) -> Any:

@@ -37,10 +37,12 @@ def sentence(action: dict[str, Any], metric: Any, r: DiD, comparison: dict[str, 
     rel_zh = f"（相对预期水平 {r.relative:+.1%}）" if r.relative is not None else ""
     level = round(r.level * 100)
     en = (f"{metric.en} on {scope} {'rose' if up else 'fell'} {en_size} relative to "
-          f"{comparison['label']['en']} in the {days} days after {action['date']}, against the {days} days before{rel_en}; "
+          f"{comparison['label']['en']} in the {days} days after {action['date']}, against the {days} days "
+          f"before{rel_en}; "
           f"{level} % interval {lo_en} to {hi_en}: the change is "
           f"{'distinguishable' if r.significant else 'not distinguishable'} from noise.")
-    zh = (f"{action['date']} 之后 {days} 天（对比之前 {days} 天），{scope_zh}的{metric.zh}相对{comparison['label']['zh']}"
+    zh = (f"{action['date']} 之后 {days} 天（对比之前 {days} 天），{scope_zh}的{metric.zh}"
+          f"相对{comparison['label']['zh']}"
           f"{'上升' if up else '下降'} {zh_size}{rel_zh}，{level}% 区间 {lo_zh} 至 {hi_zh}；"
           f"{'可以与随机波动区分' if r.significant else '无法与随机波动区分'}。")
     return {"en": en, "zh": zh}
