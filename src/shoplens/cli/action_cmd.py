@@ -136,6 +136,11 @@ def _diff(x: float, unit: str) -> str:
     return f"{x * 100:+.2f} pp" if unit == "percent" else f"{x:+,.2f}"
 
 
+def _bound(x: float, unit: str) -> str:
+    """An interval's end, in the estimate's unit without repeating it."""
+    return f"{x * 100:+.2f}" if unit == "percent" else f"{x:+,.0f}"
+
+
 @action_app.command("effect")
 def effect_command(action_id: Annotated[int, typer.Argument(metavar="ID", help="The action's id / 行动编号")],
                    days: Annotated[int, typer.Option("--days", metavar="N",
@@ -157,7 +162,8 @@ def effect_command(action_id: Annotated[int, typer.Argument(metavar="ID", help="
              _diff(e["treated_change"], unit)],
             [f"{t('ac_control')}: {data['comparison']['label'][lang()]}", _num(e["control_before"], unit),
              _num(e["control_after"], unit), _diff(e["control_change"], unit)],
-            [t("ac_did"), "", "", f"{_diff(e['estimate'], unit)}  [{_diff(e['low'], unit)}, {_diff(e['high'], unit)}]"]]
+            [t("ac_did"), "", "",
+             f"{_diff(e['estimate'], unit)} [{_bound(e['low'], unit)}, {_bound(e['high'], unit)}]"]]
     title = t("ac_effect").format(id=a["id"], metric=data["metric"][lang()], scope=_scope(a))
     console.print(rich_table(title, [t("ac_group"), f"{t('ac_before')} {data['windows']['before']['from']}.."
                                      f"{data['windows']['before']['to']}", f"{t('ac_after')} "
