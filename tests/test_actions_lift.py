@@ -102,6 +102,13 @@ def test_clear_errors(lifted: Path) -> None:
             shoplens.action_add(wh, title="x", metric="conversion_rate", scope="colour=red")
         with pytest.raises(ShoplensError, match="dimension=value"):
             shoplens.action_add(wh, title="x", metric="conversion_rate", scope="channel")
+        with pytest.raises(ShoplensError, match="not a scope: an action belongs to one store"):
+            shoplens.action_add(wh, title="x", metric="conversion_rate", scope="store=gen")
+        with pytest.raises(ShoplensError, match="NUL"):
+            shoplens.action_add(wh, title="a\x00b", metric="conversion_rate")
+        assert shoplens.action_add(wh, title="x", metric="gmv", scope={})["scope"] == {}
+        assert shoplens.action_add(wh, title="x", metric="gmv", scope={"channel": "email"})["scope_text"] == \
+            "channel=email"
         with pytest.raises(ShoplensError, match="--title is empty"):
             shoplens.action_add(wh, title=" ", metric="conversion_rate")
         late = shoplens.action_add(wh, title="late", metric="conversion_rate", scope="channel=email",

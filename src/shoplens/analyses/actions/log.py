@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from shoplens.errors import ShoplensError
+from shoplens.metrics.options import no_nul
 from shoplens.params import check_day
 from shoplens.warehouse import actions_table as T
 from shoplens.warehouse.scope import StoreInfo, pick_stores
@@ -33,20 +34,25 @@ def parse_scope(text: str | dict[str, str] | None) -> tuple[str | None, str | No
     if isinstance(text, dict):
         if len(text) > 1:
             raise _scope_error(str(text))
-        return next(iter(text.items()), (None, None))
+        text = "=".join(str(x) for x in next(iter(text.items()))) if text else None
     text = (text or "").strip()
     if text in ("", "store"):
         return None, None
-    dim, sep, value = text.partition("=")
+    dim, sep, value = no_nul(text, "--scope").partition("=")
     if not sep or not dim.strip() or not value.strip() or "," in value or "=" in value:
         raise _scope_error(text)
+    if dim.strip() == "store":
+        raise ShoplensError("store=… is not a scope: an action belongs to one store", where="--scope",
+                            hint="use --store ID (and no --scope for the whole store)",
+                            zh="store=… 不是范围：一条行动只属于一个店铺",
+                            zh_hint="请用 --store 店铺（整店不写 --scope）")
     return dim.strip(), value.strip()
 
 
 def _scope_error(text: str) -> ShoplensError:
-    return ShoplensError(f"--scope {text!r} is not one dimension=value (or 'store' for the whole store)",
+    return ShoplensError(f"{text!r} is not one dimension=value (or 'store' for the whole store)",
                          where="--scope", hint="e.g. --scope channel=paid_search",
-                         zh=f"--scope {text!r} 不是「维度=取值」（整店用 store）",
+                         zh=f"{text!r} 不是「维度=取值」（整店用 store）",
                          zh_hint="例如 --scope channel=paid_search")
 
 
@@ -76,7 +82,7 @@ def check_action(engine: Any, store: StoreInfo, metric: str, dim: str | None, va
 
 
 def _text(value: str | None, option: str, required: bool = False) -> str | None:
-    value = None if value is None else value.strip()
+    value = None if value is None else no_nul(value.strip(), option)
     if required and not value:
         raise ShoplensError(f"{option} is empty", where=option, hint="say what was done, e.g. --title \"fix payment\"",
                             zh=f"{option} 为空", zh_hint="写明做了什么，例如 --title \"修复支付\"")
