@@ -100,3 +100,8 @@ def test_migration_from_v11_keeps_data(tmp_path: Path) -> None:
     added = cli(path, "action", "add", "--title", "x", "--metric", "conversion_rate", "--scope", "channel=email",
                 "--date", "2026-02-25", "--format", "json")
     assert added.returncode == 0 and json.loads(added.stdout)["id"] == 1
+    # a store's actions follow it when it is renamed and go with it when it is deleted (found by store_id)
+    assert cli(path, "store", "rename", "gen", "gen2").returncode == 0
+    moved = json.loads(cli(path, "action", "list", "--format", "json").stdout)["actions"]
+    assert [(a["id"], a["store"]) for a in moved] == [(1, "gen2")]
+    assert cli(path, "action", "effect", "1", "--days", "7", "--format", "json").returncode == 0
