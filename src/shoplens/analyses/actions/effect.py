@@ -44,9 +44,15 @@ def _daily(engine: Any, metric: str, store: str, start: date, end: date, where: 
 
 
 def _other_values(wh: Any, store: str, dim: str, value: str, start: date, end: date) -> list[str]:
-    from shoplens.metrics.values import list_values
+    from shoplens.metrics.values import MAX_LIMIT, list_values
 
-    listed = list_values(wh, store=store, dim=dim, start=start, end=end, limit=10_000)
+    listed = list_values(wh, store=store, dim=dim, start=start, end=end, limit=MAX_LIMIT)
+    if listed.distinct > len(listed.values):  # never compare against a silently cut list
+        raise ShoplensError(f"{dim} has more than {MAX_LIMIT:,} values in {start}..{end}: too many to compare "
+                            "against together", where="--scope", hint="log the action on a coarser dimension "
+                            "(e.g. category)",
+                            zh=f"{dim} 在 {start}..{end} 有超过 {MAX_LIMIT:,} 个取值，无法合并作为对照组",
+                            zh_hint="请在更粗的维度上记录行动（例如 category）")
     return sorted(r["value"] for r in listed.values if r["value"] != value and r.get("rows") != 0)
 
 
