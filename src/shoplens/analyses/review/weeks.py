@@ -31,7 +31,7 @@ def parse_week(value: str | date | None) -> date | None:
             raise ValueError
         return date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
     except ValueError:
-        raise ShoplensError(f"--week {value!r} is not an ISO week", where="--week",
+        raise ShoplensError(f"--week {value!r} is not an ISO week",
                             hint="write YEAR-Wnn, e.g. 2026-W43 (weeks 01..52, 53 in long years)",
                             zh=f"--week {value!r} 不是 ISO 周",
                             zh_hint="格式为 年-W周，例如 2026-W43（01..52 周，长年有第 53 周）") from None
@@ -63,12 +63,12 @@ def pick_week(monday: date | None, first: date, complete: date, store: str) -> d
     asked = label(monday)
     if sunday < first:
         raise ShoplensError(f"--week {asked} ({monday}..{sunday}) is before the data of store {store}, which starts "
-                            f"on {first}", where="--week", hint=f"pick a week in {oldest}..{newest}",
+                            f"on {first}", hint=f"pick a week in {oldest}..{newest}",
                             zh=f"--week {asked}（{monday}..{sunday}）早于店铺 {store} 的数据（从 {first} 开始）",
                             zh_hint=f"请选择 {oldest}..{newest} 之间的周")
     if sunday > last_sunday:
         raise ShoplensError(f"--week {asked} ({monday}..{sunday}) is not complete: store {store}'s last complete "
-                            f"day is {complete}", where="--week",
+                            f"day is {complete}",
                             hint=f"the last complete week is {newest}; pick a week in {oldest}..{newest}",
                             zh=f"--week {asked}（{monday}..{sunday}）尚未结束：店铺 {store} 最后一个完整日是 "
                                f"{complete}",
