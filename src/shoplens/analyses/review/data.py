@@ -16,6 +16,7 @@ import pandas as pd
 
 from shoplens.analyses.brief.data import KPIS
 from shoplens.metrics.assemble import relative_change
+from shoplens.metrics.result import clean_value
 
 TREND_WEEKS = 8  # the sparkline: the week and the 7 before
 DIMENSIONS = ("channel", "category", "product", "country")
@@ -29,30 +30,30 @@ def change(value: float | None, reference: float | None) -> float | None:
     if value is None or reference is None:
         return None
     got = relative_change(pd.Series([value], dtype="float64"), pd.Series([reference], dtype="float64")).iloc[0]
-    return None if pd.isna(got) else float(got)
-
-
-def week_row(engine: Any, store: str, monday: date, targets: bool = True) -> dict[str, Any]:
-    """The KPIs of the week starting ``monday`` (one weekly row of the engine), with target and attainment."""
-    rows = engine.query(list(KPIS), grain="week", start=monday, end=monday + timedelta(days=6), store=store,
-                        targets=targets).rows
-    return rows[0] if rows else {}
+    return None if pd.isna(got) else clean_value(float(got))  # rounded as the engine rounds its changes
 
 
 def kpis(engine: Any, store: str, monday: date, first: date, last_year: date | None) -> dict[str, Any]:
-    """The week's KPIs, the previous week's and last year's (None where that week is not in the data)."""
-    row = week_row(engine, store, monday)
-    refs = {"prev_week": monday - timedelta(days=7), "last_year": last_year}
-    out: dict[str, Any] = {}
-    for key, ref_monday in refs.items():
-        ref = week_row(engine, store, ref_monday, targets=False) if ref_monday and ref_monday >= first else None
-        for m in KPIS:
-            out[m] = row.get(m)
-            out[f"{m}__{key}"] = None if ref is None else ref.get(m)
-            out[f"{m}__{key}_change"] = None if ref is None else change(row.get(m), ref.get(m))
-            out[f"{m}__target"] = row.get(f"{m}__target")
-            out[f"{m}__attainment"] = row.get(f"{m}__attainment")
-        out[f"has_{key}"] = ref is not None
+    """The week's KPIs with target and attainment (one weekly row of the engine), the previous week's (the engine's
+    ``previous`` comparison) and last year's (None where that week is not in the data)."""
+    end = monday + timedelta(days=6)
+    got = engine.query(list(KPIS), grain="week", start=monday, end=end, compare="previous", store=store).rows
+    row = got[0] if got else {}
+    ly_row = None
+    if last_year is not None and last_year >= first:
+        rows = engine.query(list(KPIS), grain="week", start=last_year, end=last_year + timedelta(days=6),
+                            store=store, targets=False).rows
+        ly_row = rows[0] if rows else {}
+    has_prev = monday - timedelta(days=7) >= first
+    out: dict[str, Any] = {"has_prev_week": has_prev, "has_last_year": ly_row is not None}
+    for m in KPIS:
+        out[m] = row.get(m)
+        out[f"{m}__target"] = row.get(f"{m}__target")
+        out[f"{m}__attainment"] = row.get(f"{m}__attainment")
+        out[f"{m}__prev_week"] = row.get(f"{m}__previous") if has_prev else None
+        out[f"{m}__prev_week_change"] = row.get(f"{m}__previous_change") if has_prev else None
+        out[f"{m}__last_year"] = None if ly_row is None else ly_row.get(m)
+        out[f"{m}__last_year_change"] = None if ly_row is None else change(row.get(m), ly_row.get(m))
     return out
 
 

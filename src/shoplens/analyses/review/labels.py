@@ -24,7 +24,7 @@ register_labels({
     "review.this_week": ("本周", "This week"),
     "review.previous_week": ("上周", "Previous week"),
     "review.change": ("变化", "Change"),
-    "review.funnel_note": ("默认漏斗：商品浏览 → 加购 → 支付（14 天窗口，按顺序）；"
+    "review.funnel_note": ("默认漏斗：浏览商品 → 加入购物车 → 支付（14 天窗口，按顺序）；"
                            "数值为每一步相对上一步的转化率，以及整个漏斗的转化率",
                            "default funnel: product view → add to cart → purchase (14-day window, ordered); "
                            "each step's conversion from the one before, and the whole funnel's"),
