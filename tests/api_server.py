@@ -72,17 +72,17 @@ class ApiServer:
     """``shoplens serve`` in a child process; stop() ends it (the warehouse lock goes with it)."""
 
     def __init__(self, db: Path, *, env: dict[str, str] | None = None, demo: bool = False,
-                 stderr_pipe: bool = False) -> None:
+                 stderr_pipe: bool = False, args: tuple[str, ...] = ()) -> None:
         self.db, self.port = db, free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         full_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "SHOPLENS_SECRET_KEY": SECRET,
                     "SHOPLENS_LOCK_WAIT": "1", "COLUMNS": "200", **(env or {})}
-        args = [sys.executable, "-m", "shoplens", "--db", str(db), "serve", "--port", str(self.port)]
+        cmd = [sys.executable, "-m", "shoplens", "--db", str(db), "serve", "--port", str(self.port)]
         # stderr (its errors and tracebacks) goes to a file beside the warehouse, to read after a failure; a
         # test that follows the server's lines as they come asks for a pipe (``stderr_pipe``)
         self.log = db.parent / f"server-{self.port}.err"
         err = subprocess.PIPE if stderr_pipe else self.log.open("w")
-        self.proc = subprocess.Popen([*args, *(["--demo"] if demo else [])], env=full_env,
+        self.proc = subprocess.Popen([*cmd, *(["--demo"] if demo else []), *args], env=full_env,
                                      stdout=subprocess.PIPE, stderr=err, text=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

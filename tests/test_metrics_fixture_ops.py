@@ -34,6 +34,7 @@ EXPECTED = {
     # = 41 over 3 snapshot days; 14 units sold over the 7 days
     "inventory_turnover_days": (41 / 3) / (14 / 7),
     "stockout_sku_share": 2 / 6,  # p2 on 03-02 and 03-03 / 6 SKU-days
+    "stock_units": 41 / 3,  # the same 41 units on hand over 3 snapshot days: the daily average
     "dsr_description": (5 + 4) / 2,  # v1 5, v2 4; v4 has none; v3 was posted 03-09 00:30 local
     "dsr_service": (4 + 3) / 2,  # v1 4, v4 3; v2 has none
     "dsr_logistics": (3 + 5 + 4) / 3,  # v1 v2 v4
@@ -114,6 +115,13 @@ def test_inventory_by_product(engine):
         {"product": "p2", "stockout_sku_share": 2 / 3, "inventory_turnover_days": ((0 + 0 + 6) / 3) / (4 / 7)},
         {"product": "p3", "stockout_sku_share": None, "inventory_turnover_days": None},
         {"product": "p4", "stockout_sku_share": None, "inventory_turnover_days": None},
+    ])
+
+
+def test_stock_units_by_product_on_one_day(engine):
+    # one day's snapshot is that day's stock (p1's two warehouses summed); p3 p4 have no snapshot that day
+    check(rows(engine, ["stock_units"], by=["product"], start=date(2026, 3, 2), end=date(2026, 3, 2)), [
+        {"product": "p1", "stock_units": 15}, {"product": "p2", "stock_units": 0},
     ])
 
 

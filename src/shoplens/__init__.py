@@ -192,6 +192,13 @@ def review(wh: Any, **kwargs: Any) -> Any:
     return run(wh, **kwargs)
 
 
+def recommend(wh: Any, **kwargs: Any) -> Any:
+    """Recommendations for a day from the rule catalog (:func:`shoplens.analyses.recommend.recommend`)."""
+    from shoplens.analyses.recommend import recommend as run
+
+    return run(wh, **kwargs)
+
+
 def rfm(wh: Any, **kwargs: Any) -> Any:
     """RFM tiers with sizes and GMV shares (:func:`shoplens.analyses.rfm.rfm`; lists: ``rfm.customers``)."""
     from shoplens.analyses.rfm import rfm as run
@@ -277,7 +284,8 @@ def __getattr__(name: str) -> Any:
 
 __all__ = ["MetricsEngine", "__version__", "alerts_ack", "alerts_check", "alerts_list", "alerts_resolve",
            "alerts_rules", "alerts_send", "anomalies", "brief", "connect", "delete_store", "funnel", "funnel_dropped",
-           "import_files", "info", "metrics", "notify_test", "paths", "rename_store", "retention", "review", "rfm",
+           "import_files", "info", "metrics", "notify_test", "paths", "recommend", "rename_store", "retention",
+           "review", "rfm",
            "rfm_customers",
            "save_segment", "segment_members", "segment_profile", "segments", "store_info", "stores", "undo_import",
            "user_timeline", "values", "why", "win_back"]

@@ -26,6 +26,8 @@ The server owns the warehouse while it runs (DuckDB allows one writer): imports 
 API (POST /api/v1/imports), and a CLI import started beside it waits, then stops with a clear
 message. Outside --demo it refuses to start without SHOPLENS_SECRET_KEY (or secret_key in the
 file named by SHOPLENS_CONFIG). Logins: `shoplens account add NAME --role analyst --stores ID`.
+When the config has a schedule: section, the server runs its jobs too (one process owns the
+warehouse); --no-schedule leaves them to `shoplens schedule run`.
 """
 
 
@@ -35,7 +37,10 @@ def register(app: typer.Typer) -> None:
         host: Annotated[str, typer.Option("--host", help="Address to listen on / 监听地址")] = "127.0.0.1",
         port: Annotated[int, typer.Option("--port", help="Port / 端口")] = 8000,
         demo: Annotated[bool, typer.Option("--demo", help="Demo mode: a random secret key / 演示模式")] = False,
+        no_schedule: Annotated[bool, typer.Option("--no-schedule", help="Do not run the config's schedule: jobs "
+                                                  "/ 不运行配置中的定时任务")] = False,
     ) -> None:
+        from shoplens.analyses.schedule import load_schedule
         from shoplens.cli.app import db_path
         from shoplens.cli.output import console
         from shoplens.server import settings as server_settings
@@ -43,13 +48,19 @@ def register(app: typer.Typer) -> None:
         from shoplens.warehouse.connection import default_db_path
 
         settings = server_settings.load()
-        application = create_app(db_path() or default_db_path(), demo=demo, settings=settings)
+        jobs = load_schedule()  # a mistake in schedule: stops here, before the port opens
+        application = create_app(db_path() or default_db_path(), demo=demo, settings=settings, jobs=jobs,
+                                 run_jobs=not no_schedule)
         console.print(f"{t('serve_at')} http://{host}:{port}  ·  {t('serve_docs')} http://{host}:{port}/docs")
         if demo:
             from shoplens.server.accounts import DEMO_LOGIN
 
             console.print("[bold yellow]" + t("serve_demo_warning").format(login=DEMO_LOGIN[0], password=DEMO_LOGIN[1])
                           + "[/]", highlight=False, soft_wrap=True)
+        if jobs and not no_schedule:
+            from shoplens.server.scheduler import start_line
+
+            console.print(start_line(jobs), highlight=False, markup=False, soft_wrap=True)
         from shoplens.cli import signals
 
         signals.serving()  # Ctrl-C / SIGTERM from here on: a clean stop, exit 0

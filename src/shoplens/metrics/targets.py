@@ -133,8 +133,8 @@ def _row_targets(frame: pd.DataFrame, targets: list[Target], additive: bool, gra
 
 
 CONFIG_KEYS = ("settings", "targets", "benchmarks", "secret_key", "server", "warehouse",
-               "calendar", "alerts", "notify", "schedule")  # secret_key, server: serve; calendar: anomalies;
-# alerts: alerts; notify: alerts send; schedule: schedule run
+               "calendar", "alerts", "notify", "schedule", "recommend")  # secret_key, server: serve; calendar:
+# anomalies; alerts: alerts; notify: alerts send; schedule: schedule run; recommend: recommend
 
 
 def _parse(data: Any, where: str, catalog: Any, into: Targets) -> None:

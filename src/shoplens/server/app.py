@@ -135,11 +135,14 @@ def remove_orphan_uploads(db_path: str | Path) -> None:
 
 
 def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = None, warm: bool = True,
-               settings: ServerSettings | None = None) -> FastAPI:
+               settings: ServerSettings | None = None, jobs: list[Any] | None = None,
+               run_jobs: bool = True) -> FastAPI:
     """The API over the warehouse at ``db_path`` (opened when the server starts, closed when it stops).
 
     ``warm``: compute the dashboard's landing pages in the background at start and after new data
-    (:mod:`shoplens.server.warmup`). ``settings``: the limits (default: the config file's ``server:``)."""
+    (:mod:`shoplens.server.warmup`). ``settings``: the limits (default: the config file's ``server:``).
+    ``jobs``: the config's ``schedule:`` jobs, run by a thread of the server when ``run_jobs``
+    (:mod:`shoplens.server.scheduler`) and shown by ``GET /api/v1/schedule`` either way."""
     from shoplens.server import settings as server_settings
     from shoplens.server.cache import RESULTS
     from shoplens.server.guard import Guard
@@ -171,10 +174,18 @@ def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = 
         state.after_write.append(warmer.poke)
         if warm:
             warmer.start()
+        scheduler = None
+        if jobs and run_jobs:
+            from shoplens.server.scheduler import Scheduler
+
+            scheduler = Scheduler(state, jobs, None)
+            scheduler.start()
         try:
             yield
         finally:
             RESULTS.stop_all()  # (SIGTERM did already) nothing new starts, every waiter (the warm-up too) leaves
+            if scheduler is not None:
+                scheduler.stop()  # a job that runs ends first (its run is recorded); none starts
             if warm:
                 warmer.stop()
             RESULTS.release_all()  # no interrupt may reach a cursor that closing the warehouse closes
@@ -185,11 +196,15 @@ def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = 
                   description="Operations analytics for cross-border e-commerce sellers (跨境电商精细化运营分析). "
                   "Log in with POST /api/v1/login, then send `Authorization: Bearer <token>`.")
     app.state.settings = settings
+    app.state.schedule = {"jobs": list(jobs or []), "running": bool(jobs and run_jobs)}
     app.state.demo_mode = demo  # only then does the demo login (accounts.DEMO_LOGIN) log in
     _install_error_handlers(app)
     _install_docs(app)
     openapi.install(app)
     app.add_middleware(Guard, settings=settings)
+    from shoplens.server import routes_schedule  # the delivery log, the schedule, sending now (issue #13)
+
+    app.include_router(routes_schedule.router, prefix="/api/v1")
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, Any]:
@@ -217,13 +232,14 @@ def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = 
         routes_auth,
         routes_data,
         routes_metrics,
+        routes_recommend,
         routes_reports,
         routes_segments,
         routes_values,
     )
 
     for module in (routes_auth, routes_metrics, routes_analyses, routes_segments, routes_data, routes_accounts,
-                   routes_values, routes_alerts, routes_reports):
+                   routes_values, routes_alerts, routes_reports, routes_recommend):
         app.include_router(module.router, prefix="/api/v1")
 
     from shoplens.server import dashboard

@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from shoplens.warehouse.alerts_table import ALERTS
+
 DELIVERIES = "alert_deliveries"
 DONE = ("sent", "skipped_cooldown")
 
@@ -55,3 +57,31 @@ def deliveries(con: Any, alert_id: int | None = None) -> list[dict[str, Any]]:
                        f"FROM {DELIVERIES} {cond} ORDER BY sent_at, rowid", params).fetchall()
     return [{"channel": c, "alert_id": int(a), "scope": s, "at": at.isoformat(timespec="seconds") + "Z",
              "status": st, "attempts": n, "digest": d, "answer": ans} for c, a, s, at, st, n, d, ans in rows]
+
+
+def find(con: Any, *, stores: list[str], alert_id: int | None = None, channel: str | None = None,
+         status: str | None = None, day: Any = None, limit: int | None = 100,
+         offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """Log rows of alerts of ``stores`` (newest first), filtered, one page, and how many match in all. ``day``: the
+    UTC day of the attempt. The store comes from the alert (a row of a deleted alert has none and is not shown)."""
+    cond, params = ["list_contains(?, a.store_id)"], [stores]
+    for sql, value in (("d.alert_id = ?", alert_id), ("d.channel = ?", channel), ("d.status = ?", status),
+                       ("CAST(d.sent_at AS DATE) = ?", day)):
+        if value is not None:
+            cond.append(sql)
+            params.append(value)
+    where = " AND ".join(cond)
+    base = f"FROM {DELIVERIES} d JOIN {ALERTS} a ON a.id = d.alert_id WHERE {where}"
+    total = con.execute(f"SELECT count(*) {base}", params).fetchone()[0]
+    page = "" if limit is None else f" LIMIT {int(limit)}"
+    rows = con.execute(f"SELECT d.channel, d.alert_id, a.store_id, a.rule, a.period, d.sent_at, d.status, d.attempts,"
+                       f" d.digest, d.answer {base} ORDER BY d.sent_at DESC, d.rowid DESC{page} OFFSET {int(offset)}",
+                       params).fetchall()
+    keys = ("channel", "alert_id", "store", "rule", "period", "at", "status", "attempts", "digest", "answer")
+    out = []
+    for r in rows:
+        row = dict(zip(keys, r, strict=True))
+        row["alert_id"], row["period"] = int(row["alert_id"]), row["period"].isoformat()
+        row["at"] = row["at"].isoformat(timespec="seconds") + "Z"
+        out.append(row)
+    return out, int(total)

@@ -42,3 +42,15 @@ def last_runs(con: Any) -> dict[str, dict[str, Any]]:
     rows = con.execute(f"SELECT job, due, started, finished, status, message FROM {RUNS} "
                        "QUALIFY row_number() OVER (PARTITION BY job ORDER BY due DESC, finished DESC) = 1").fetchall()
     return {r[0]: dict(zip(("due", "started", "finished", "status", "message"), r[1:], strict=True)) for r in rows}
+
+
+def recent_runs(con: Any, per_job: int = 5) -> dict[str, list[dict[str, Any]]]:
+    """Each job's latest ``per_job`` runs, newest first: {due, started, finished, status, message} (naive UTC)."""
+    rows = con.execute(f"SELECT job, due, started, finished, status, message FROM {RUNS} QUALIFY row_number() "
+                       "OVER (PARTITION BY job ORDER BY due DESC, finished DESC) <= ? ORDER BY job, due DESC, "
+                       "finished DESC", [per_job]).fetchall()
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        out.setdefault(r[0], []).append(dict(zip(("due", "started", "finished", "status", "message"), r[1:],
+                                                 strict=True)))
+    return out

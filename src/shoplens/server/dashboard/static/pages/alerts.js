@@ -3,13 +3,15 @@
 // (asked of the API), severity (the API has none: cut here) and dates (the range above, or all days); acknowledge /
 // resolve with a note (analysts and admins: a viewer's buttons are disabled, and a refusal is shown in words);
 // "why?" shows the alert's own root cause (its `root_cause` is the GET /why answer: no new request); "check now"
-// POSTs /alerts/check for a day. Alerts are never read from the 30-second GET cache: a status changes under it.
+// POSTs /alerts/check for a day. Each alert shows where it was delivered, and a panel lists the scheduled jobs
+// (pages/alerts_delivery.js). Alerts are never read from the 30-second GET cache: a status changes under it.
 import { api, cached } from "../api.js";
 import { fmtChange, fmtDate, fmtMetric } from "../format.js";
 import { dimName, lang, metricName, t, valueName } from "../i18n.js";
 import { dataRange, metricInfo, state, storeInfo } from "../state.js";
 import { card, clear, el, emptyState, errorBox, note } from "../ui.js";
 import { openWhy, showWhy } from "../why.js";
+import { deliveryCell, loadDeliveries, schedulePanel } from "./alerts_delivery.js";
 
 export const STATUSES = ["open", "acknowledged", "resolved", "all"];
 export const SEVERITIES = ["all", "high", "medium", "low"];
@@ -72,8 +74,11 @@ export async function render(page, ctx) {
   if (state.filters.length) page.append(note(t("al.noFilters"), "warn"));
   page.append(card({ title: t("al.title"), sub: t("al.sub"), wide: true,
     body: el("div", {}, filters, summary, errors, list) }));
+  const schedule = el("div", { id: "schedule-slot" });
+  page.append(schedule);
 
   let rules = {};
+  let delivered = {};
   // the list again; an API error is shown above it in words (never an uncaught rejection)
   async function load() {
     try {
@@ -91,16 +96,19 @@ export async function render(page, ctx) {
     const params = { store: state.store, status: view.status === "all" ? null : view.status,
       from: view.allDays ? null : state.from, to: view.allDays ? null : state.to };
     let answer;
-    [answer, rules] = await Promise.all([api("/alerts", { params }), loadRules()]);
+    let panel;
+    [answer, rules, delivered, panel] = await Promise.all([api("/alerts", { params }), loadRules(),
+      loadDeliveries(state.store), schedulePanel()]);
     if (!ctx.alive()) return;
     const alerts = (answer.alerts || []).filter((a) => view.severity === "all" || a.severity === view.severity);
     summary.textContent = t("al.count", { n: alerts.length });
     clear(list).append(alerts.length ? table(alerts) : emptyState(t("al.none")));
+    clear(schedule).append(panel);
   }
 
   function table(alerts) {
     const cols = ["al.col.severity", "al.col.rule", "al.col.metric", "al.col.scope", "al.col.day", "al.col.value",
-      "al.col.change", "al.col.status", "al.col.actions"];
+      "al.col.change", "al.col.status", "al.col.delivery", "al.col.actions"];
     return el("div", { class: "table-wrap" }, el("table", { id: "alerts-table", class: "data-table" },
       el("thead", {}, el("tr", {}, cols.map((c) => el("th", { scope: "col", text: t(c) })))),
       el("tbody", {}, alerts.map(row))));
@@ -126,7 +134,7 @@ export async function render(page, ctx) {
     el("td", { class: "num", text: t("al.vs", { value: f(a.value), reference: f(a.reference) }) }),
     el("td", { class: "num", "data-raw": String(a.change ?? ""), text: fmtChange(a.change) }),
     el("td", {}, el("span", { class: `badge status-${a.status}`, text: t(`al.status.${a.status}`) })),
-    actions);
+    deliveryCell(delivered[a.id]), actions);
   }
 
   // ack / resolve: a note field and a confirm button appear under the row; a viewer sees the buttons disabled.
@@ -139,7 +147,7 @@ export async function render(page, ctx) {
         if (old && old.classList.contains("alert-form")) old.remove();
         const input = el("input", { type: "text", class: "alert-note", maxlength: "2000",
           placeholder: t("al.notePlaceholder"), "aria-label": t("al.note") });
-        const form = el("tr", { class: "alert-form", "data-for": String(a.id) }, el("td", { colspan: "9" },
+        const form = el("tr", { class: "alert-form", "data-for": String(a.id) }, el("td", { colspan: "10" },
           el("div", { class: "alert-form-row" }, input,
             el("button", { type: "button", class: "small primary alert-confirm", text: t(`al.${action}`),
               onclick: () => ctx.reload(async () => {

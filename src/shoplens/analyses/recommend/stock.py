@@ -1,0 +1,127 @@
+"""Evaluators over customers, stock and refunds: dormant high-value customers (a segment), slow movers with stock,
+top sellers running out, and a product's refund spike. Each returns the :class:`Finding` s of one store and day."""
+
+from __future__ import annotations
+
+import math
+import shlex
+from datetime import timedelta
+from typing import Any
+
+from shoplens.analyses.recommend.evidence import Ctx, Finding, ev
+
+
+def _num(x: Any) -> float | None:
+    return None if x is None else float(x)
+
+
+def win_back(ctx: Ctx, p: dict[str, Any], _: Any) -> list[Finding]:
+    """The members of ``segment`` (as of the day), when there are ``min_members`` and their LTV to date is at
+    least ``min_value_ratio`` x the store's: a win-back offer to that segment."""
+    from shoplens.analyses.context import open_context
+    from shoplens.analyses.segments import resolve, size
+
+    store, day, segment = ctx.store.store_id, ctx.day, p["segment"]
+    name = resolve(ctx.wh, segment)[0]
+    members = size(open_context(ctx.wh, store=[store]), segment, as_of=day)
+    if members < max(p["min_members"], 1):
+        return []
+    theirs = _num(ctx.total(["ltv_to_date"], (day, day), segment=segment).get("ltv_to_date"))
+    overall = ctx.total(["ltv_to_date"], (day, day)).get("ltv_to_date")
+    per_buyer = _num(ctx.total(["customer_unit_price"], ctx.window(90)).get("customer_unit_price"))
+    if theirs is None or not overall or theirs < p["min_value_ratio"] * overall:
+        return []
+    target = name or p["save_as"]
+    links = {"segment": target, "export": f"/api/v1/segments/{target}/members?store={store}&as_of={day}",
+             "export_command": f"shoplens segment export {target} --store {store} --as-of {day}"}
+    if name is None:  # rule text: save it first under the suggested name
+        links |= {"segment_rule": segment,
+                  "save_command": f"shoplens segment save {target} --rule {shlex.quote(segment)} --store {store}"}
+    effect = members * p["reactivation"] * per_buyer if per_buyer else None
+    return [Finding({"segment": target}, [ev("segment_members", members, p["min_members"]),
+                                          ev("ltv_to_date", theirs, overall)],
+                    {"members": (members, "count"), "segment": (target, "text"), "value": (theirs, "currency"),
+                     "reference": (overall, "currency")},
+                    effect, links)]
+
+
+def slow_stock(ctx: Ctx, p: dict[str, Any], _: Any) -> list[Finding]:
+    """On-sale products with no paid unit in the ``days`` up to the day that still hold ``min_units`` or more."""
+    span = ctx.window(p["days"])
+    on_sale = {r["product"] for r in ctx.rows(["sku_count"], ["product"], (ctx.day, ctx.day)) if r["sku_count"]}
+    sold = {r["product"] for r in ctx.rows(["paid_units"], ["product"], span) if (r["paid_units"] or 0) > 0}
+    stock = {r["product"]: r["stock_units"] or 0 for r in ctx.rows(["stock_units"], ["product"], (ctx.day, ctx.day))}
+    slow = [k for k in on_sale - sold if stock.get(k, 0) >= max(p["min_units"], 1)]
+    slow.sort(key=lambda k: (-stock[k], str(k)))  # most stock first; ties by id, the same order in every run
+    if not slow:
+        return []
+    units = sum(stock[k] for k in slow)
+    share = ctx.total(["slow_moving_sku_share"], (ctx.day, ctx.day)).get("slow_moving_sku_share")
+    return [Finding({}, [ev("slow_moving_skus_with_stock", len(slow), None), ev("stock_units", units, None),
+                         ev("slow_moving_sku_share", share, None)],
+                    {"count": (len(slow), "count"), "units": (units, "count"), "value": (len(slow), "count"),
+                     "reference": (share, "percent")},
+                    None, {"products": slow[:100], "products_total": len(slow)})]
+
+
+def stock_cover(ctx: Ctx, p: dict[str, Any], _: Any) -> list[Finding]:
+    """Top sellers (the first ``top_share`` of the products with sales by sales over ``sales_days``) whose stock on
+    the day covers fewer days than ``lead_time_days`` at their average daily units (stocked out: 0 days)."""
+    span, lead = ctx.window(p["sales_days"]), p["lead_time_days"]
+    sales = [r for r in ctx.rows(["gmv", "paid_units"], ["product"], span, sort="gmv") if (r["gmv"] or 0) > 0]
+    top = sales[:math.ceil(len(sales) * p["top_share"])]
+    stock = {r["product"]: r["stock_units"] for r in ctx.rows(["stock_units"], ["product"], (ctx.day, ctx.day))}
+    out = []
+    for rank, r in enumerate(top, 1):
+        units = stock.get(r["product"])
+        daily = (r["paid_units"] or 0) / p["sales_days"]
+        if units is None or daily <= 0:  # no snapshot of it on the day: nothing to judge
+            continue
+        cover = units / daily
+        if cover >= lead:
+            continue
+        price = float(r["gmv"]) / r["paid_units"]
+        out.append(Finding({"product": str(r["product"])},
+                           [ev("days_of_cover", cover, lead), ev("stock_units", units, daily * lead),
+                            ev("paid_units", r["paid_units"], None, days=p["sales_days"]),
+                            ev("gmv", r["gmv"], None, days=p["sales_days"], rank=rank)],
+                           {"product": (r.get("product_name") or r["product"], "text"), "units": (units, "count"),
+                            "cover": (cover, "days"), "daily": (daily, "number"), "value": (cover, "days"),
+                            "reference": (lead, "count")},
+                           (lead - cover) * daily * price,
+                           {"product": str(r["product"]),
+                            "reorder_units": math.ceil(max(0.0, daily * 2 * lead - units)),
+                            "stock_command": f"shoplens metrics stock_units,stockout_sku_share --by product --where "
+                                             f"product={r['product']} --store {ctx.store.store_id}"},
+                           "high" if units <= 0 else None))
+    return out
+
+
+def product_refunds(ctx: Ctx, p: dict[str, Any], _: Any) -> list[Finding]:
+    """Products with ``min_orders`` paid orders in the window whose refund rate is at least ``min_rate`` and
+    ``ratio`` x both their own rate over the ``reference_days`` before and the store's rate in the window."""
+    span = ctx.window(p["window_days"])
+    before = ctx.window(p["reference_days"], span[0] - timedelta(days=1))
+    store_rate = _num(ctx.total(["refund_rate"], span).get("refund_rate")) or 0.0
+    metrics = ["refund_rate", "refund_amount", "orders", "gmv"]
+    past = {r["product"]: r for r in ctx.rows(metrics, ["product"], before)}
+    out = []
+    for r in ctx.rows(metrics, ["product"], span):
+        rate = _num(r["refund_rate"])
+        if rate is None or (r["orders"] or 0) < p["min_orders"] or rate < p["min_rate"]:
+            continue
+        own = _num(past[r["product"]]["refund_rate"]) if r["product"] in past else None
+        if rate < p["ratio"] * max(own or 0.0, store_rate):
+            continue
+        gmv = float(r["gmv"] or 0)
+        out.append(Finding({"product": str(r["product"])},
+                           [ev("refund_rate", rate, own), ev("refund_rate", store_rate, None, scope="store"),
+                            ev("refund_amount", r["refund_amount"], None), ev("orders", r["orders"], p["min_orders"])],
+                           {"product": (r.get("product_name") or r["product"], "text"), "value": (rate, "percent"),
+                            "reference": (own, "percent")},
+                           (rate - (own if own is not None else store_rate)) * gmv,
+                           {"product": str(r["product"]),
+                            "refunds_command": f"shoplens metrics refund_rate,refund_amount --by product --where "
+                                               f"product={r['product']} --from {span[0]} --to {span[1]} "
+                                               f"--store {ctx.store.store_id}"}))
+    return out
