@@ -143,3 +143,18 @@ def test_api_review(two_store_api: ApiServer, review_json: dict) -> None:
     for week in ("2026-W47", "soon"):
         bad = root.get("/api/v1/review", params={"store": "demo", "week": week})
         assert bad.status_code == 400 and bad.json()["error"]["zh"], bad.text
+
+
+def test_recommendations_for_next_week(demo_db: Path, review_json: dict) -> None:
+    """The rule catalog on the week's Sunday, highest priority first, each line with its id (to log it as an
+    action) and its expected effect."""
+    from shoplens.analyses.review.loop import MAX_RECOMMENDATIONS
+
+    section = next(s for s in review_json["sections"] if s["title"]["en"] == "Recommendations for next week")
+    with shoplens.connect(str(demo_db), read_only=True) as wh:
+        found = shoplens.recommend(wh, day=MONDAY + timedelta(days=6), store="demo").recommendations
+    assert found and len(section["items"]) == min(len(found), MAX_RECOMMENDATIONS)
+    for item, rec in zip(section["items"], found, strict=False):
+        assert item["label"] == rec["action"]
+        assert rec["id"] in item["reason"]["en"] and rec["id"] in item["reason"]["zh"]
+        assert item["value"] == (rec["expected_effect"] or {}).get("value")

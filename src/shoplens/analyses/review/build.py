@@ -17,6 +17,7 @@ from shoplens.analyses.brief.labels import label, value_label
 from shoplens.analyses.reports import Comparison, Kpi, KpiSection, Ranked, RankedSection, Report, TableSection, text
 from shoplens.analyses.review import data as D
 from shoplens.analyses.review import labels as _labels  # noqa: F401  (registers the words)
+from shoplens.analyses.review import loop
 from shoplens.analyses.review.weeks import label as week_label
 from shoplens.analyses.review.weeks import last_year, parse_week, pick_week
 from shoplens.errors import ShoplensError
@@ -47,6 +48,7 @@ def review(wh: Any, *, week: str | date | None = None, store: str | list[str] | 
     sections += [_movers(wh, engine, the_store, monday, dim) for dim in D.DIMENSIONS]
     sections.append(_funnel(wh, the_store, monday))
     sections.append(_retention(wh, the_store, monday))
+    sections.append(loop.recommendations(wh, the_store, sunday))
     name = week_label(monday)
     subtitle = {"en": f"store {the_store} · {name} ({monday}..{sunday}) · {info.currency}",
                 "zh": f"店铺 {the_store} · {name}（{monday} 至 {sunday}）· {info.currency}"}

@@ -41,5 +41,10 @@ register_labels({
                               "week's own cohort completes next week"),
     "review.no_retention": ("没有新访客数据（店铺没有页面浏览事件）",
                             "No new-visitor data (the store has no page views)"),
+    "review.recommend": ("下周建议", "Recommendations for next week"),
+    "review.no_recommend": ("没有触发任何建议规则", "No recommendation rule fired"),
+    "review.recommend_note": ("按规则库（shoplens recommend）在本周日的数据生成；数值为可估算的预期效果（成交额）",
+                              "from the rule catalog (shoplens recommend) on the week's Sunday; the number is the "
+                              "expected effect (GMV) where it can be estimated"),
     "review.retention_change": ("次周留存变化", "Week-1 retention change"),
 })
