@@ -13,6 +13,7 @@ import pytest
 import shoplens
 from api_server import ApiServer
 from demo_sql import LOCAL, PAID
+from shoplens.analyses.review.data import MOVERS
 
 WEEK, MONDAY = "2026-W44", date(2026, 10, 26)  # the demo incident starts on Monday 2026-10-26
 KPIS = ("gmv", "uv", "conversion_rate", "aov", "uv_value", "refund_rate", "ad_spend", "roi")
@@ -79,9 +80,9 @@ def test_kpis_equal_the_engine_and_plain_sql(demo_db: Path, review_json: dict) -
 
 
 def test_movers_are_the_engines_and_carry_whys_sentence(demo_db: Path, review_json: dict) -> None:
-    """Channels: the 3 largest GMV rises then the 3 largest falls against the previous week, as the engine counts
-    them (the incident of 2026-10-25..27 straddles two weeks; the week's paid_search GMV still rose); each line's
-    reason is why's sentence for that channel and week, e.g. referral, the largest fall."""
+    """Channels: the largest GMV rises then the largest falls (MOVERS each) against the previous week, as the
+    engine counts them (the incident of 2026-10-25..27 straddles two weeks; the week's paid_search GMV still
+    rose); each line's reason is why's sentence for that channel and week, e.g. referral, the largest fall."""
     from shoplens.analyses.brief.labels import value_label
 
     sunday = MONDAY + timedelta(days=6)
@@ -93,15 +94,15 @@ def test_movers_are_the_engines_and_carry_whys_sentence(demo_db: Path, review_js
         sentence = shoplens.why(wh, "gmv", start=MONDAY, end=sunday, compare="previous", store="demo",
                                 where={"channel": fell_most}).to_dict()["summary"]
     deltas = {r["channel"]: r["gmv"] - r["gmv__previous"] for r in rows}
-    grew = sorted((c for c, v in deltas.items() if v > 0), key=lambda c: -deltas[c])[:3]
-    fell = sorted((c for c, v in deltas.items() if v < 0), key=lambda c: deltas[c])[:3]
+    grew = sorted((c for c, v in deltas.items() if v > 0), key=lambda c: -deltas[c])[:MOVERS]
+    fell = sorted((c for c, v in deltas.items() if v < 0), key=lambda c: deltas[c])[:MOVERS]
     assert [i["label"] for i in channels["items"]] == [value_label("channel", c) for c in grew + fell]
     first_fall = channels["items"][len(grew)]
     assert first_fall["reason"] == sentence and first_fall["change"] < 0
     assert "2026-10-19..2026-10-25" in sentence["en"]  # why's reference for a 7-day period: the week before
     for dim in ("Categories", "Products", "Countries"):
         section = next(s for s in review_json["sections"] if s["title"]["en"].startswith(dim))
-        assert 1 <= len(section["items"]) <= 6 and all(i["reason"]["en"] and i["reason"]["zh"]
+        assert 1 <= len(section["items"]) <= 2 * MOVERS and all(i["reason"]["en"] and i["reason"]["zh"]
                                                        for i in section["items"])
 
 

@@ -9,6 +9,8 @@ reference for a 7-day period is the 7 days just before, i.e. the previous week),
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from datetime import date, timedelta
 from typing import Any
 
@@ -45,7 +47,7 @@ def review(wh: Any, *, week: str | date | None = None, store: str | list[str] | 
     ly = last_year(monday)
     row = D.kpis(engine, the_store, monday, first, ly)
     sections: list[Any] = [_kpis(engine, row, D.trend(engine, the_store, monday), info.currency)]
-    sections += [_movers(wh, engine, the_store, monday, dim) for dim in D.DIMENSIONS]
+    sections += _movers(wh, engine, the_store, monday)
     sections.append(_funnel(wh, the_store, monday))
     sections.append(_retention(wh, the_store, monday))
     sections.append(loop.recommendations(wh, the_store, sunday))
@@ -99,12 +101,35 @@ def _reason(wh: Any, store: str, monday: date, dim: str, value: Any) -> dict[str
         return {"en": exc.render("en"), "zh": exc.render("zh")}
 
 
-def _movers(wh: Any, engine: Any, store: str, monday: date, dim: str) -> RankedSection:
-    grew, fell = D.movers(engine, store, monday, dim)
-    items = [Ranked(_name(dim, r), r.get("gmv") or 0.0, "currency", r.get("gmv__previous_change"),
-                    _reason(wh, store, monday, dim, r[dim])) for r in grew + fell]
-    return RankedSection(label(f"review.dim.{dim}"), items, empty=label("review.no_movers"),
-                         note=label("review.movers_note"))
+def _reasons(wh: Any, store: str, monday: date, asks: list[tuple[str, Any]]) -> list[dict[str, str]]:
+    """why's sentence for each (dimension, value), ``REASON_THREADS`` at a time on cursors of their own (DuckDB
+    releases the GIL while it runs a query); in order."""
+    if not hasattr(wh, "cursor") or len(asks) < 2:
+        return [_reason(wh, store, monday, d, v) for d, v in asks]
+
+    def one(ask: tuple[str, Any]) -> dict[str, str]:
+        view = wh.cursor()
+        try:
+            return _reason(view, store, monday, *ask)
+        finally:
+            view.close()
+
+    with ThreadPoolExecutor(max_workers=D.REASON_THREADS, thread_name_prefix="shoplens-review") as pool:
+        return list(pool.map(lambda ask: copy_context().run(one, ask), asks))
+
+
+def _movers(wh: Any, engine: Any, store: str, monday: date) -> list[RankedSection]:
+    found = {dim: D.movers(engine, store, monday, dim) for dim in D.DIMENSIONS}
+    asks = [(dim, r[dim]) for dim in D.DIMENSIONS for r in found[dim][0] + found[dim][1]]
+    reasons = iter(_reasons(wh, store, monday, asks))
+    sections = []
+    for dim in D.DIMENSIONS:
+        grew, fell = found[dim]
+        items = [Ranked(_name(dim, r), r.get("gmv") or 0.0, "currency", r.get("gmv__previous_change"), next(reasons))
+                 for r in grew + fell]
+        sections.append(RankedSection(label(f"review.dim.{dim}"), items, empty=label("review.no_movers"),
+                                      note=label("review.movers_note")))
+    return sections
 
 
 def _funnel(wh: Any, store: str, monday: date) -> TableSection:

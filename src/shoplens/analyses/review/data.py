@@ -20,7 +20,8 @@ from shoplens.metrics.result import clean_value
 
 TREND_WEEKS = 8  # the sparkline: the week and the 7 before
 DIMENSIONS = ("channel", "category", "product", "country")
-MOVERS = 3  # per dimension: the 3 values that grew most and the 3 that fell most (GMV, absolute)
+MOVERS = 2  # per dimension: the 2 values that grew most and the 2 that fell most (GMV, absolute); each costs a why
+REASON_THREADS = 2  # why answers computed at once, each on a cursor of its own (as why reads its cuts)
 # the dashboard's default funnel (server/warmup.py DEFAULT_FUNNEL; a test keeps them equal)
 FUNNEL = {"steps": "product_view,add_to_cart,purchase", "window": "14d", "mode": "ordered"}
 
