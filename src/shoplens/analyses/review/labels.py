@@ -18,7 +18,7 @@ register_labels({
     "review.dim.category": ("品类：增长与下滑", "Categories: what grew and what fell"),
     "review.dim.product": ("商品：增长与下滑", "Products: what grew and what fell"),
     "review.dim.country": ("国家/地区：增长与下滑", "Countries: what grew and what fell"),
-    "review.no_movers": ("与上周相比没有变化", "Nothing changed vs the previous week"),
+    "review.no_movers": ("没有较上周增长或下滑的取值", "No value grew or fell vs the previous week"),
     "review.funnel": ("漏斗变化", "Funnel changes"),
     "review.step": ("步骤", "Step"),
     "review.this_week": ("本周", "This week"),
