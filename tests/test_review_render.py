@@ -40,3 +40,15 @@ def test_pdf_opens_with_chinese_text(report) -> None:
     text = "".join(page.extract_text() for page in reader.pages)
     for words in ("运营周报", "成交总额", "较上周", "较去年同周", "漏斗变化", "留存变化", "$300.00"):
         assert words in text, words
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_phone_width(report, lang: str) -> None:
+    """At 390 px nothing is wider than the screen (the KPI table has three comparison columns)."""
+    html = report.render("html", lang)
+    with launched_chromium() as browser:
+        page = browser.new_page(viewport={"width": 390, "height": 800})
+        page.route("**/*", lambda route: route.abort())
+        page.set_content(html)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert page.inner_text("h1") == ("运营周报（周复盘）" if lang == "zh" else "Weekly review")
