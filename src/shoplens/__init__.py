@@ -176,6 +176,35 @@ def alerts_rules(config: Any = None) -> Any:
     return run(config)
 
 
+def action_add(wh: Any, **kwargs: Any) -> Any:
+    """Log an action (title, metric, scope ``dim=value``, day, …) (:func:`shoplens.analyses.actions.action_add`)."""
+    from shoplens.analyses.actions import action_add as run
+
+    return run(wh, **kwargs)
+
+
+def action_list(wh: Any, **kwargs: Any) -> Any:
+    """Logged actions, newest day first (:func:`shoplens.analyses.actions.action_list`)."""
+    from shoplens.analyses.actions import action_list as run
+
+    return run(wh, **kwargs)
+
+
+def action_effect(wh: Any, action_id: int, **kwargs: Any) -> Any:
+    """An action's measured effect: difference-in-differences with an interval, in words
+    (:func:`shoplens.analyses.actions.action_effect`)."""
+    from shoplens.analyses.actions import action_effect as run
+
+    return run(wh, action_id, **kwargs)
+
+
+def action_remove(wh: Any, action_id: int, **kwargs: Any) -> Any:
+    """Mark an action removed (:func:`shoplens.analyses.actions.action_remove`)."""
+    from shoplens.analyses.actions import action_remove as run
+
+    return run(wh, action_id, **kwargs)
+
+
 def brief(wh: Any, **kwargs: Any) -> Any:
     """The daily brief of one store (``day=``, ``store=``) as a report: ``.to_dict()`` its JSON,
     ``.render("markdown" | "html" | "pdf", lang)`` the text or PDF bytes (:func:`shoplens.analyses.brief.brief`)."""
@@ -282,7 +311,8 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
-__all__ = ["MetricsEngine", "__version__", "alerts_ack", "alerts_check", "alerts_list", "alerts_resolve",
+__all__ = ["MetricsEngine", "__version__", "action_add", "action_effect", "action_list", "action_remove",
+           "alerts_ack", "alerts_check", "alerts_list", "alerts_resolve",
            "alerts_rules", "alerts_send", "anomalies", "brief", "connect", "delete_store", "funnel", "funnel_dropped",
            "import_files", "info", "metrics", "notify_test", "paths", "recommend", "rename_store", "retention",
            "review", "rfm",

@@ -64,6 +64,7 @@ def db_path() -> str | None:
 def register() -> None:
     from shoplens.cli import (
         account_cmd,
+        action_cmd,
         alerts_cmd,
         anomalies_cmd,
         brief_cmd,
@@ -90,7 +91,7 @@ def register() -> None:
 
     for module in (import_cmd, info_cmd, quarantine_cmd, demo_cmd, metrics_cmd, funnel_cmd, retention_cmd, paths_cmd,
                    segment_cmd, rfm_cmd, user_cmd, account_cmd, serve_cmd, store_cmd, values_cmd, anomalies_cmd,
-                   why_cmd, alerts_cmd, notify_cmd, schedule_cmd, brief_cmd, recommend_cmd,
+                   why_cmd, alerts_cmd, notify_cmd, schedule_cmd, brief_cmd, recommend_cmd, action_cmd,
                    review_cmd):
         module.register(app)
 

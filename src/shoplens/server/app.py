@@ -227,6 +227,7 @@ def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = 
 
     from shoplens.server import (
         routes_accounts,
+        routes_actions,
         routes_alerts,
         routes_analyses,
         routes_auth,
@@ -239,7 +240,7 @@ def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = 
     )
 
     for module in (routes_auth, routes_metrics, routes_analyses, routes_segments, routes_data, routes_accounts,
-                   routes_values, routes_alerts, routes_reports, routes_recommend):
+                   routes_values, routes_alerts, routes_reports, routes_recommend, routes_actions):
         app.include_router(module.router, prefix="/api/v1")
 
     from shoplens.server import dashboard

@@ -15,6 +15,7 @@ import duckdb
 from shoplens.errors import SchemaError
 from shoplens.warehouse import (
     accounts_table,
+    actions_table,
     alerts_table,
     ddl,
     deliveries_table,
@@ -38,6 +39,7 @@ MIGRATIONS: list[Migration] = [
     (9, "the delivery log of alert notifications", deliveries_table.create_deliveries),
     (10, "the runs of scheduled jobs", schedule_table.create_schedule_runs),
     (11, "logins and segments without a key index (their store lists change)", ddl.drop_key_indexes),
+    (12, "the action log (what the team did, for its measured effect)", actions_table.create_actions),
 ]
 
 LATEST = MIGRATIONS[-1][0]
