@@ -41,6 +41,14 @@ register_labels({
                               "week's own cohort completes next week"),
     "review.no_retention": ("没有新访客数据（店铺没有页面浏览事件）",
                             "No new-visitor data (the store has no page views)"),
+    "review.actions": ("本周行动及效果", "Actions logged this week and their effect"),
+    "review.no_actions": ("本周没有记录行动（shoplens action add）",
+                          "No action logged this week (shoplens action add)"),
+    "review.actions_note": ("效果 = 双重差分（行动前后对比对照组），取行动后已有数据的天数（最多 14 天），含置信区间；"
+                            "数值为效果估计（指标单位）",
+                            "effect = difference-in-differences against a comparison group over the days after the "
+                            "action the data has (at most 14), with its interval; the number is the estimate in the "
+                            "metric's unit"),
     "review.recommend": ("下周建议", "Recommendations for next week"),
     "review.no_recommend": ("没有触发任何建议规则", "No recommendation rule fired"),
     "review.recommend_note": ("按规则库（shoplens recommend）在本周日的数据生成；数值为可估算的预期效果（成交额）",
