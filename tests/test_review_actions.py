@@ -39,7 +39,10 @@ def test_week_actions_with_their_effect(logged: tuple) -> None:
     assert len(items) == 1
     assert f"#{early['id']} fix paid_search checkout" in items[0]["label"]["en"]
     assert items[0]["reason"] == effect["sentence"]
-    assert items[0]["value"] == effect["effect"]["estimate"] and items[0]["unit"] == "percent"
+    with shoplens.connect(str(db), read_only=True) as wh:
+        md = shoplens.review(wh, week="2026-W44", store="demo").render("markdown", "en")
+    assert f"{effect['effect']['estimate'] * 100:.2f} pp\n" in md  # a rate's effect in percentage points
+    assert items[0]["value"] == effect["effect"]["estimate"] and items[0]["unit"] == "pp"
 
 
 def test_too_recent_action_says_so(logged: tuple) -> None:

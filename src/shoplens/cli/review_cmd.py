@@ -11,8 +11,10 @@ from shoplens.cli.brief_cmd import _output
 from shoplens.errors import ShoplensError
 
 HELP = """The weekly review: the ISO week's KPIs vs the previous week, the same week last year and the target; what
-grew and what fell by channel, category, product and country with the reason; funnel and retention changes.
-周复盘：本周核心指标对比上周、去年同周与目标；按渠道、品类、商品、国家列出增长与下滑及原因；漏斗与留存变化。
+grew and what fell by channel, category, product and country with the reason; funnel and retention changes; the
+week's actions with their measured effect; recommendations for next week.
+周复盘：本周核心指标对比上周、去年同周与目标；按渠道、品类、商品、国家列出增长与下滑及原因；漏斗与留存变化；
+本周行动及其效果；下周建议。
 
 Examples / 示例:\n
   shoplens review\n

@@ -54,7 +54,8 @@ def actions(wh: Any, store: str, monday: date, last: date) -> RankedSection:
                 "zh": f"#{a['id']} {a['title']}（{a['date']}，{a['metric']}{'，' + where if where else ''}）"}
         try:
             got = action_effect(wh, a["id"], days=days, stores=[store]).to_dict()
-            items.append(Ranked(name, got["effect"]["estimate"], got["metric"]["unit"], None, got["sentence"]))
+            unit = "pp" if got["metric"]["unit"] == "percent" else got["metric"]["unit"]  # a rate's effect: points
+            items.append(Ranked(name, got["effect"]["estimate"], unit, None, got["sentence"]))
         except ShoplensError as exc:  # too recent, or too little data before it: say so, keep the line
             items.append(Ranked(name, None, "count", None, {"en": exc.render("en"), "zh": exc.render("zh")}))
     return RankedSection(label("review.actions"), items, empty=label("review.no_actions"),
