@@ -213,6 +213,14 @@ def brief(wh: Any, **kwargs: Any) -> Any:
     return run(wh, **kwargs)
 
 
+def review(wh: Any, **kwargs: Any) -> Any:
+    """The weekly review of one store (``week="2026-W43"`` or a date in it, ``store=``) as a report, like
+    :func:`brief` (:func:`shoplens.analyses.review.review`)."""
+    from shoplens.analyses.review import review as run
+
+    return run(wh, **kwargs)
+
+
 def recommend(wh: Any, **kwargs: Any) -> Any:
     """Recommendations for a day from the rule catalog (:func:`shoplens.analyses.recommend.recommend`)."""
     from shoplens.analyses.recommend import recommend as run
@@ -306,7 +314,8 @@ def __getattr__(name: str) -> Any:
 __all__ = ["MetricsEngine", "__version__", "action_add", "action_effect", "action_list", "action_remove",
            "alerts_ack", "alerts_check", "alerts_list", "alerts_resolve",
            "alerts_rules", "alerts_send", "anomalies", "brief", "connect", "delete_store", "funnel", "funnel_dropped",
-           "import_files", "info", "metrics", "notify_test", "paths", "recommend", "rename_store", "retention", "rfm",
+           "import_files", "info", "metrics", "notify_test", "paths", "recommend", "rename_store", "retention",
+           "review", "rfm",
            "rfm_customers",
            "save_segment", "segment_members", "segment_profile", "segments", "store_info", "stores", "undo_import",
            "user_timeline", "values", "why", "win_back"]

@@ -29,7 +29,8 @@ WHY = {
     504: "the analysis took longer than the server's time budget and was stopped",
 }
 COMPUTING = {f"{API}/{p}" for p in ("metrics", "funnel", "funnel/dropped", "retention", "paths", "rfm",
-                                    "rfm/customers", "stores", "anomalies", "why", "brief")}
+                                    "rfm/customers", "stores", "anomalies", "why", "brief",
+                                    "review")}
 BUSY = {429, 503, 504}
 EXTRA = {("post", f"{API}/segments"): {409}, ("post", f"{API}/login"): {429}, ("post", f"{API}/segments/preview"): BUSY,
          ("get", f"{API}/segments/{{name}}"): BUSY}

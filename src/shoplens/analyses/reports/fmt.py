@@ -21,6 +21,8 @@ def number(value: Any, unit: str | None, currency: str | None = None) -> str:
         return f"{sign}{sym}{abs(v):,.0f}" if abs(v) >= 1000 else f"{sign}{sym}{abs(v):,.2f}"
     if unit == "percent":
         return f"{v * 100:.2f}%" if abs(v) < 0.1 else f"{v * 100:.1f}%"
+    if unit == "pp":  # a difference of two rates, in percentage points
+        return f"{v * 100:.2f} pp"
     if unit == "count":
         return f"{v:,.0f}"
     if unit == "days":

@@ -1,7 +1,8 @@
 """The report object: what a report says, as numbers and bilingual labels (no formatting, no markup).
 
 ``Label`` is ``{"en": ..., "zh": ...}``; ``unit`` is the catalog's unit (currency, percent, count, ratio, days,
-score, seconds), which tells the renderers how to print a number. ``to_dict`` is the JSON format.
+score, seconds; ``pp`` for a difference of two rates), which tells the renderers how to print a number.
+``to_dict`` is the JSON format.
 """
 
 from __future__ import annotations
