@@ -6,8 +6,10 @@ from typing import Annotated
 
 import typer
 
+from shoplens.cli.alerts_cmd import ConfigOpt
 from shoplens.cli.analysis_opts import StoreOpt
-from shoplens.cli.brief_cmd import _output
+from shoplens.cli.brief_cmd import _output, _write
+from shoplens.cli.report_send import ForceOpt, SendOpt, notify_for, send_and_report
 from shoplens.errors import ShoplensError
 
 HELP = """The weekly review: the ISO week's KPIs vs the previous week, the same week last year and the target; what
@@ -19,10 +21,14 @@ week's actions with their measured effect; recommendations for next week.
 Examples / 示例:\n
   shoplens review\n
   shoplens review --week 2026-W45 --lang en --format html -o review.html\n
-  shoplens review --format pdf -o review.pdf
+  shoplens review --format pdf -o review.pdf\n
+  shoplens review --send ops,mail
 
 --week (YEAR-Wnn, Monday to Sunday in the store's time zone) defaults to the store's last complete week.
 --week（年-W周，按店铺时区的周一至周日）默认为店铺最后一个完整周。
+
+--send sends the review to channels of notify: (as `brief --send`: markdown to robots, HTML + PDF by e-mail), once
+per channel and week unless --force. --send 推送到 notify: 的渠道（同 `brief --send`），同一周同一渠道只发一次。
 """
 
 
@@ -38,6 +44,9 @@ def register(app: typer.Typer) -> None:
                                          help="Output format / 输出格式")] = "markdown",
         output: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE",
                                                    help="Write to FILE (needed for pdf) / 输出文件")] = None,
+        send: SendOpt = None,
+        force: ForceOpt = False,
+        config: ConfigOpt = None,
     ) -> None:
         from shoplens import i18n
         from shoplens.analyses.reports.render import FORMATS, LANGS, render
@@ -64,14 +73,18 @@ def register(app: typer.Typer) -> None:
         if len(stores) > 1:
             raise ShoplensError("the review reads one store at a time", where="--store", hint="give one --store",
                                 zh="周复盘一次只针对一个店铺", zh_hint="只给一个 --store")
+        if send is not None:
+            notify, channels = notify_for(send, config)
+            with Warehouse(db_path()) as wh:
+                report = review(wh, week=monday, store=stores[0] if stores else None)
+                if out is not None:
+                    _write(out, render(report, fmt, i18n.lang()))
+                send_and_report(wh, report, notify, channels, lang=lang, force=force)
+            return
         with Warehouse(db_path(), read_only=True) as wh:
             report = review(wh, week=monday, store=stores[0] if stores else None)
         body = render(report, fmt, i18n.lang())
         if out is None:
             typer.echo(body, nl=False)
             return
-        if isinstance(body, bytes):
-            out.write_bytes(body)
-        else:
-            out.write_text(body, encoding="utf-8")
-        typer.echo(f"{out} ({out.stat().st_size:,} bytes)", err=True)
+        _write(out, body)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import copy_context
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from shoplens.analyses.brief.data import KPIS
@@ -25,8 +25,10 @@ from shoplens.analyses.review.weeks import last_year, parse_week, pick_week
 from shoplens.errors import ShoplensError
 
 
-def review(wh: Any, *, week: str | date | None = None, store: str | list[str] | None = None) -> Report:
-    """The review of ``store`` (the only store when None) for ``week`` (``2026-W43``; default: the last complete)."""
+def review(wh: Any, *, week: str | date | None = None, store: str | list[str] | None = None,
+           now: datetime | None = None) -> Report:
+    """The review of ``store`` (the only store when None) for ``week`` (``2026-W43``; default: the last complete as of
+    ``now``, default the clock: a scheduled run passes its own time)."""
     from shoplens.analyses.complete_day import data_ends, last_complete_day
     from shoplens.analyses.segments import SegmentMetricsEngine
     from shoplens.analyses.why.query import single_store
@@ -41,7 +43,7 @@ def review(wh: Any, *, week: str | date | None = None, store: str | list[str] | 
     if last is None:
         raise ShoplensError(f"store {the_store} has no data yet", where="--store", hint="import orders or events first",
                             zh=f"店铺 {the_store} 还没有数据", zh_hint="请先导入订单或行为数据")
-    complete = last_complete_day(last, info.timezone, None, data_ends(wh, [info]).get(the_store))
+    complete = last_complete_day(last, info.timezone, now, data_ends(wh, [info]).get(the_store))
     monday = pick_week(asked, first, complete, the_store)
     sunday = monday + timedelta(days=6)
     ly = last_year(monday)

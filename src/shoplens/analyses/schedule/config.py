@@ -7,10 +7,12 @@
       resend:   {cron: "*/30 * * * *", run: alerts_send}
       weekly:   {cron: "0 8 * * mon", run: alerts_check, enabled: false}
       brief:    {cron: "0 9 * * *", run: brief, timezone: Asia/Shanghai, channels: [ops, mail], lang: zh}
+      review:   {cron: "0 10 * * mon", run: review, timezone: Asia/Shanghai, channels: [mail]}
 
-``run`` is ``alerts`` (check the last complete day, then send), ``alerts_check``, ``alerts_send`` or ``brief``
-(each store's daily brief of its last complete day, sent to ``channels`` of ``notify:``, in ``lang`` or each
-channel's own language; a brief already sent to a channel is not sent again). ``timezone``
+``run`` is ``alerts`` (check the last complete day, then send), ``alerts_check``, ``alerts_send``, ``brief`` (each
+store's daily brief of its last complete day) or ``review`` (each store's weekly review of its last complete ISO
+week); a report job sends to ``channels`` of ``notify:``, in ``lang`` or each channel's own language, and a report
+already sent to a channel is not sent again. ``timezone``
 (an IANA name) is the zone the cron times are read in; without it, UTC. Jobs due at the same time run in the order
 written. Every mistake is one line naming the place (``shoplens.yaml: schedule.morning.cron``).
 """
@@ -28,8 +30,8 @@ from shoplens.analyses.schedule.cron import EXAMPLE, Cron, CronError, parse_cron
 from shoplens.config import config_path, read_config
 from shoplens.errors import ShoplensError, close_hint
 
-RUNS = ("alerts", "alerts_check", "alerts_send", "brief")
-REPORT_RUNS = ("brief",)  # jobs that send a report: they take channels and lang
+RUNS = ("alerts", "alerts_check", "alerts_send", "brief", "review")
+REPORT_RUNS = ("brief", "review")  # jobs that send a report: they take channels and lang
 JOB_KEYS = ("cron", "run", "timezone", "enabled", "channels", "lang")
 
 

@@ -118,7 +118,11 @@ def run_job(wh: Any, job: Job, now: datetime, config: str | os.PathLike[str] | N
 
 
 def _build(run: str, wh: Any, store: str, now: datetime) -> Any:
-    """The report a job sends: the store's last complete day (brief) as of ``now``."""
+    """The report a job sends: the store's last complete day (brief) or ISO week (review) as of ``now``."""
+    if run == "review":
+        from shoplens.analyses.review import review
+
+        return review(wh, store=store, now=now)
     from shoplens.analyses.brief import brief
 
     return brief(wh, store=store, now=now)

@@ -201,6 +201,7 @@ const TEXT = {
   "sch.run.alerts_check": ["检查告警", "Check alerts"],
   "sch.run.alerts_send": ["推送告警", "Send alerts"],
   "sch.run.brief": ["推送日报", "Send the daily brief"],
+  "sch.run.review": ["推送周复盘", "Send the weekly review"],
   "sch.status.ok": ["成功", "OK"],
   "sch.status.failed": ["失败", "Failed"],
   "sch.disabled": ["已停用", "Disabled"],
