@@ -303,3 +303,22 @@ def test_readme_shows_the_actions_page() -> None:
     for key in ("en", "zh"):
         assert f"docs/img/actions-{key}.png" in section
         assert (REPO / "docs" / "img" / f"actions-{key}.png").stat().st_size > 10_000
+
+
+def test_the_day_follows_the_controls(tab: Tab, api: httpx.Client) -> None:
+    """Opened with the default range, the page asks for the server's default day (the last complete day); with
+    the range's end changed above, for that day."""
+    page = tab.page
+    page.click('a[data-page="actions"]')
+    wait_ready(tab, "actions")
+    default = api_json(api, "/api/v1/recommendations", {})["days"]["demo"]
+    answered(tab, "/api/v1/recommendations", date=None)
+    assert page.get_attribute("#rec-summary", "data-day") == default == page.input_value("#rec-day")
+    page.fill("#date-to", "2026-10-26")
+    eventually(tab, lambda: _equal(page.input_value("#date-to"), "2026-10-26", "date controls"))
+    wait_ready(tab, "actions")
+    answered(tab, "/api/v1/recommendations", date="2026-10-26")
+    eventually(tab, lambda: _equal(page.get_attribute("#rec-summary", "data-day"), "2026-10-26", "asked day"))
+    want = [r["id"] for r in recs(api, "2026-10-26")]
+    shown = page.eval_on_selector_all("#rec-list .rec-card", "els => els.map(e => e.dataset.recId)")
+    assert shown == want and want, shown
