@@ -135,9 +135,9 @@ def test_cards_equal_the_api_in_both_languages(tab: Tab, api: httpx.Client) -> N
 
 
 def test_one_click_logs_exactly_one_action(tab: Tab, api: httpx.Client) -> None:
-    """"Log action" on the incident card and on a refund card: the API then holds one action per card with the
-    recommendation's id, its metric and scope, its day and its text; the cards say Logged (also after a reload)
-    and the log lists them."""
+    """"Log action" on the incident card, a refund card and the win-back card: the API then holds one action per
+    card with the recommendation's id, its metric and scope, its day and its text; the cards say Logged (also after
+    a reload) and the log lists them."""
     page = tab.page
     catalog = api_json(api, "/api/v1/metrics/catalog", {})
     open_actions(tab)
@@ -145,7 +145,8 @@ def test_one_click_logs_exactly_one_action(tab: Tab, api: httpx.Client) -> None:
     before = {a["id"] for a in actions(api)}
     incident = recs(api)[0]
     refund = next(r for r in recs(api) if r["rule"] == "refund_spike")
-    for rec in (incident, refund):
+    win_back = next(r for r in recs(api) if r["rule"] == "dormant_high_value")
+    for rec in (incident, refund, win_back):
         card = f'#rec-list .rec-card[data-rec-id="{rec["id"]}"]'
         assert page.get_attribute(card, "data-logged") == "false"
         page.click(f"{card} button.rec-log")
@@ -156,12 +157,14 @@ def test_one_click_logs_exactly_one_action(tab: Tab, api: httpx.Client) -> None:
     new = [a for a in actions(api) if a["id"] not in before]
     got = sorted(({k: a[k] for k in ("title", "metric", "scope_text", "date", "recommendation", "store")}
                   for a in new), key=lambda a: a["recommendation"])
-    want = sorted((expected_post(r, catalog, key) for r in (incident, refund)), key=lambda a: a["recommendation"])
+    want = sorted((expected_post(r, catalog, key) for r in (incident, refund, win_back)),
+                  key=lambda a: a["recommendation"])
     assert got == want, got
     # the incident's: payment conversion after add-to-cart on paid_search; the refund card's store-wide evidence
-    # (the store's refund rate) is not its scope
+    # (the store's refund rate) is not its scope; a segment is no dimension of the catalog: GMV, store-wide
     assert {(a["metric"], a["scope_text"]) for a in new} == {("cart_to_purchase_rate", "channel=paid_search"),
-                                                             ("refund_rate", f"product={refund['scope']['product']}")}
+                                                             ("refund_rate", f"product={refund['scope']['product']}"),
+                                                             ("gmv", "store")}
     rows = page.eval_on_selector_all("#actions-table tr[data-action-id]",
                                      "els => els.map(e => e.dataset.recommendation)")
     assert {incident["id"], refund["id"]} <= set(rows)
