@@ -84,13 +84,16 @@ def summary(catalog: Catalog, data: dict[str, Any], p: Any) -> dict[str, str]:
     if chosen:
         top = chosen[0]
         share, move, zh_move = top["share"] * 100, "rise" if up else "fall", "上升" if up else "下降"
+        label = catalog.dimensions.get(best["dimension"])  # "channel paid_search", not a bare "paid_search"
+        who_en = f"{label.en.lower() if label else best['dimension']} {top['value']}"
+        who_zh = f"{label.zh if label else best['dimension']} {top['value']}"
         if share > 100:  # other values moved the other way: this one alone moved more than the store
-            en.append(f"{top['value']} alone {'rose' if up else 'fell'} by more than the store ({share:.0f}% of the "
+            en.append(f"{who_en} alone {'rose' if up else 'fell'} by more than the store ({share:.0f}% of the "
                       f"{move})")
-            zh.append(f"{top['value']} 单独的{zh_move}就超过了全店（占{zh_move}的 {share:.0f}%）")
+            zh.append(f"{who_zh} 单独的{zh_move}就超过了全店（占{zh_move}的 {share:.0f}%）")
         else:
-            en.append(f"{top['value']} explains {share:.0f}% of the {move}")
-            zh.append(f"{top['value']} 解释了{zh_move}的 {share:.0f}%")
+            en.append(f"{who_en} explains {share:.0f}% of the {move}")
+            zh.append(f"{who_zh} 解释了{zh_move}的 {share:.0f}%")
         story_en, story_zh = _factor_story(catalog, top, "en"), _factor_story(catalog, top, "zh")
         if story_en:
             en[-1] += ": " + story_en

@@ -3,6 +3,7 @@
 import { api, clearCache, errorText, onUnauthorized, setCsrf } from "./api.js";
 import { renderControls } from "./controls.js";
 import { htmlLang, initialLang, lang, setLang, t } from "./i18n.js";
+import * as actions from "./pages/actions.js";
 import * as alerts from "./pages/alerts.js";
 import * as conversion from "./pages/conversion.js";
 import * as overview from "./pages/overview.js";
@@ -14,8 +15,9 @@ import { defaultRange, fromHash, PAGES, setCatalog, state, toHash } from "./stat
 import { el, emptyState } from "./ui.js";
 import { closeWhy, refreshWhy } from "./why.js";
 
-const MODULES = { overview, traffic, conversion, users, products, service, alerts };
-const ICONS = { overview: "◎", traffic: "⇄", conversion: "▽", users: "☺", products: "▦", service: "✆", alerts: "⚑" };
+const MODULES = { overview, traffic, conversion, users, products, service, alerts, actions };
+const ICONS = { overview: "◎", traffic: "⇄", conversion: "▽", users: "☺", products: "▦", service: "✆", alerts: "⚑",
+  actions: "✓" };
 let current = null; // the context of the page being shown
 
 const $ = (sel) => document.querySelector(sel);

@@ -2,7 +2,7 @@
 // query parameters every page sends. Filters apply to every query that can take them: a metric that cannot be cut
 // by a filter's dimension is left out (shown as "—" with a note) rather than failing the whole query.
 
-export const PAGES = ["overview", "traffic", "conversion", "users", "products", "service", "alerts"];
+export const PAGES = ["overview", "traffic", "conversion", "users", "products", "service", "alerts", "actions"];
 export const FILTER_DIMS = ["channel", "country", "device", "category"];
 export const EVENT_KEYS = new Set(["channel", "device", "country"]); // keys behaviour analyses accept in where=
 

@@ -22,6 +22,9 @@ export function showOpenAlerts(day) {
   Object.assign(view, { status: "open", severity: "all", allDays: Boolean(day && (day < state.from || day > state.to)) });
 }
 
+// A recommendation's alerts link: every alert of the dates above (the caller sets them to the day).
+export function showAlertsOf() { Object.assign(view, { status: "all", severity: "all", allDays: false }); }
+
 export const canChange = () => ["analyst", "admin"].includes(state.me && state.me.user && state.me.user.role);
 const currency = () => (storeInfo() || {}).reporting_currency || null;
 
