@@ -8,9 +8,16 @@ import typer
 
 from shoplens.cli.alerts_cmd import ConfigOpt
 from shoplens.cli.analysis_opts import StoreOpt
-from shoplens.cli.brief_cmd import _output, _write
-from shoplens.cli.report_send import ForceOpt, SendOpt, notify_for, send_and_report
-from shoplens.errors import ShoplensError
+from shoplens.cli.report_opts import (
+    ForceOpt,
+    FormatOpt,
+    LangOpt,
+    OutputOpt,
+    SendOpt,
+    check_options,
+    one_store,
+    run_report,
+)
 
 HELP = """The weekly review: the ISO week's KPIs vs the previous week, the same week last year and the target; what
 grew and what fell by channel, category, product and country with the reason; funnel and retention changes; the
@@ -38,53 +45,18 @@ def register(app: typer.Typer) -> None:
         week: Annotated[str | None, typer.Option("--week", metavar="YEAR-Wnn",
                                                  help="The ISO week (default: last complete week) / 周")] = None,
         store: StoreOpt = None,
-        lang: Annotated[str | None, typer.Option("--lang", metavar="zh|en",
-                                                 help="Language of the review (default: the CLI's) / 语言")] = None,
-        fmt: Annotated[str, typer.Option("--format", "-f", metavar="markdown|html|pdf|json",
-                                         help="Output format / 输出格式")] = "markdown",
-        output: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE",
-                                                   help="Write to FILE (needed for pdf) / 输出文件")] = None,
+        lang: LangOpt = None,
+        fmt: FormatOpt = "markdown",
+        output: OutputOpt = None,
         send: SendOpt = None,
         force: ForceOpt = False,
         config: ConfigOpt = None,
     ) -> None:
-        from shoplens import i18n
-        from shoplens.analyses.reports.render import FORMATS, LANGS, render
         from shoplens.analyses.review import review
         from shoplens.analyses.review.weeks import parse_week
-        from shoplens.cli.app import db_path
-        from shoplens.warehouse.connection import Warehouse
 
-        if lang is not None:
-            if lang not in LANGS:
-                raise ShoplensError(f"--lang {lang!r} is not one of zh, en", hint="--lang zh or en",
-                                    zh=f"--lang {lang!r} 无效", zh_hint="可选 zh 或 en")
-            i18n.set_lang(lang)
-        if fmt not in FORMATS:
-            raise ShoplensError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}",
-                                hint=f"one of {', '.join(FORMATS)}", zh=f"--format {fmt!r} 无效",
-                                zh_hint=f"可选：{'、'.join(FORMATS)}")
-        if fmt == "pdf" and output is None:
-            raise ShoplensError("--format pdf writes a file: give -o FILE", hint="e.g. -o review.pdf",
-                                zh="--format pdf 需要输出文件：请加 -o FILE", zh_hint="例如 -o review.pdf")
-        out = _output(output) if output else None
+        out = check_options("review", lang, fmt, output)
         monday = parse_week(week)  # bad text fails before the warehouse opens
-        stores = store or []
-        if len(stores) > 1:
-            raise ShoplensError("the review reads one store at a time", where="--store", hint="give one --store",
-                                zh="周复盘一次只针对一个店铺", zh_hint="只给一个 --store")
-        if send is not None:
-            notify, channels = notify_for(send, config)
-            with Warehouse(db_path()) as wh:
-                report = review(wh, week=monday, store=stores[0] if stores else None)
-                if out is not None:
-                    _write(out, render(report, fmt, i18n.lang()))
-                send_and_report(wh, report, notify, channels, lang=lang, force=force)
-            return
-        with Warehouse(db_path(), read_only=True) as wh:
-            report = review(wh, week=monday, store=stores[0] if stores else None)
-        body = render(report, fmt, i18n.lang())
-        if out is None:
-            typer.echo(body, nl=False)
-            return
-        _write(out, body)
+        the_store = one_store(store, ("review", "周复盘"))
+        run_report(lambda wh: review(wh, week=monday, store=the_store), lang=lang, fmt=fmt, out=out, send=send,
+                   force=force, config=config)
