@@ -19,6 +19,8 @@ import pytest
 
 from notify_servers import http_receiver, smtp_server
 
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # loopback only
+
 NOW = "2026-11-16T09:00+08:00"  # the morning after the demo's last day in the store's zone
 LAST_DAY = "2026-11-15"
 
