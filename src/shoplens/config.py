@@ -75,6 +75,16 @@ def read_config(path: Path) -> Any:
                             zh=f"无法读取配置文件：{exc}", zh_hint="请检查该值") from None
 
 
+def config_section(explicit: str | os.PathLike[str] | None, key: str) -> tuple[Any, str]:
+    """The raw ``key:`` section of the config file (None without a file or section) and the place to name in
+    errors (``shoplens.yaml: alerts``); each section's own parser checks what is inside."""
+    path = config_path(explicit)
+    if path is None:
+        return None, key
+    data = read_config(path)
+    return (data.get(key) if isinstance(data, dict) else None), f"{path}: {key}"
+
+
 def ram_bytes() -> int:
     """Physical memory of the machine (0 when the OS does not say)."""
     try:

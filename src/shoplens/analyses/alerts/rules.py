@@ -28,7 +28,7 @@ from typing import Any
 import yaml
 
 from shoplens.analyses.alerts.words import PLACEHOLDERS, check_template
-from shoplens.config import config_path, read_config
+from shoplens.config import config_section
 from shoplens.errors import ShoplensError, close_hint
 
 KINDS = ("threshold", "change", "target", "benchmark", "anomaly")
@@ -232,9 +232,4 @@ def load_rules(explicit: str | os.PathLike[str] | None = None, catalog: Any = No
     shipped rules."""
     from shoplens.metrics.spec import load_catalog
 
-    catalog = catalog or load_catalog()
-    path = config_path(explicit)
-    if path is None:
-        return parse_rules(None, "alerts", catalog)
-    data = read_config(path)
-    return parse_rules(data.get("alerts") if isinstance(data, dict) else None, f"{path}: alerts", catalog)
+    return parse_rules(*config_section(explicit, "alerts"), catalog or load_catalog())

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from shoplens.config import config_path, read_config
+from shoplens.config import config_section
 from shoplens.errors import ShoplensError
 from shoplens.warehouse.scope import StoreInfo
 
@@ -253,8 +253,4 @@ def parse_calendar(section: Any, where: str) -> StoreCalendar:
 
 def load_calendar(explicit: str | os.PathLike[str] | None = None) -> StoreCalendar:
     """The ``calendar:`` section of the config file (``--config``, $SHOPLENS_CONFIG, ./shoplens.yaml)."""
-    path = config_path(explicit)
-    if path is None:
-        return parse_calendar(None, "calendar")
-    data = read_config(path)
-    return parse_calendar(data.get("calendar") if isinstance(data, dict) else None, f"{path}: calendar")
+    return parse_calendar(*config_section(explicit, "calendar"))

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from shoplens.config import config_path, read_config
+from shoplens.config import config_section
 from shoplens.errors import ShoplensError, close_hint
 
 TYPES = ("webhook", "dingtalk", "feishu", "wecom", "slack", "email")
@@ -294,8 +294,4 @@ def parse_notify(section: Any, where: str) -> NotifyConfig:
 
 def load_notify(explicit: str | os.PathLike[str] | None = None) -> NotifyConfig:
     """The ``notify:`` section of the config file (``--config``, $SHOPLENS_CONFIG, ./shoplens.yaml)."""
-    path: Path | None = config_path(explicit)
-    if path is None:
-        return parse_notify(None, "notify")
-    data = read_config(path)
-    return parse_notify(data.get("notify") if isinstance(data, dict) else None, f"{path}: notify")
+    return parse_notify(*config_section(explicit, "notify"))

@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 
 from shoplens.analyses.recommend.kinds import KINDS, placeholders
-from shoplens.config import config_path, read_config
+from shoplens.config import config_section
 from shoplens.errors import ShoplensError, close_hint
 
 PRIORITIES = ("high", "medium", "low")
@@ -178,9 +178,4 @@ def load_rules(explicit: str | os.PathLike[str] | None = None, catalog: Any = No
     shipped rules."""
     from shoplens.metrics.spec import load_catalog
 
-    catalog = catalog or load_catalog()
-    path = config_path(explicit)
-    if path is None:
-        return parse_rules(None, "recommend", catalog)
-    data = read_config(path)
-    return parse_rules(data.get("recommend") if isinstance(data, dict) else None, f"{path}: recommend", catalog)
+    return parse_rules(*config_section(explicit, "recommend"), catalog or load_catalog())
