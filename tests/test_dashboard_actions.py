@@ -41,7 +41,8 @@ VIEWER, VIEWER_PASSWORD = "vera", "viewer-pass-7"
 REPO = Path(__file__).resolve().parents[1]
 CARDS = """els => els.map(e => [e.dataset.recId, e.dataset.rule, e.dataset.priority,
   e.querySelector('.rec-action').textContent,
-  [...e.querySelectorAll('.rec-evidence-item')].map(i => [i.dataset.metric, i.dataset.value, i.dataset.reference]),
+  [...e.querySelectorAll('.rec-evidence-item')].map(i => [i.dataset.metric, i.dataset.value, i.dataset.reference,
+    i.querySelector('.rec-evidence-reference') ? i.querySelector('.rec-evidence-reference').dataset.kind : null]),
   e.querySelector('.rec-effect') ? e.querySelector('.rec-effect').dataset.value : null,
   [...e.querySelectorAll('.rec-links li')].map(l => l.dataset.link)])"""
 
@@ -116,9 +117,10 @@ def test_cards_equal_the_api_in_both_languages(tab: Tab, api: httpx.Client) -> N
             def same(key: str = key) -> None:
                 shown = page.eval_on_selector_all("#rec-list .rec-card", CARDS)
                 expect = [[r["id"], r["rule"], r["priority"], r["action"][key],
-                           [[e["metric"], e["value"], e["reference"]] for e in r["evidence"]],
+                           [[e["metric"], e["value"], e["reference"], e["reference_kind"]] for e in r["evidence"]],
                            (r["expected_effect"] or {}).get("value"), list(r["links"])] for r in want]
-                got = [[c[0], c[1], c[2], c[3], [[m, num(v), num(ref)] for m, v, ref in c[4]], num(c[5]), c[6]]
+                got = [[c[0], c[1], c[2], c[3], [[m, num(v), num(ref), kind] for m, v, ref, kind in c[4]], num(c[5]),
+                        c[6]]
                        for c in shown]
                 _equal(got, expect, f"cards ({key})")
 

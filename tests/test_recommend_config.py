@@ -129,7 +129,8 @@ def test_win_back_to_a_saved_segment_links_its_member_export(tmp_path: Path,
     links = found[0]["links"]
     assert links == {"segment": "lapsed", "export": "/api/v1/segments/lapsed/members?store=s1&as_of=2026-04-12",
                      "export_command": "shoplens segment export lapsed --store s1 --as-of 2026-04-12"}
-    assert found[0]["evidence"][0] == {"metric": "segment_members", "value": 30, "reference": 30}
+    assert found[0]["evidence"][0] == {"metric": "segment_members", "value": 30, "reference": 30,
+                                       "reference_kind": "minimum"}  # the least members the rule needs
     # the command the link gives exports exactly those members
     env = {k: v for k, v in os.environ.items() if k != "SHOPLENS_CONFIG"}
     args = links["export_command"].split()[1:]

@@ -114,8 +114,11 @@ def test_channel_uv_value_down_shifts_budget(shops: Shops) -> None:
     assert r["scope"] == {"store": "s1", "channel": "marketplace_ads"}
     # 5 orders of 50 a day over 100 visitors, against 5 x 100 the 7 days before; paid_search keeps 5.00
     assert values(r)[:2] == [("uv_value", 2.5, 5.0), ("uv", 700, 200)]
-    better = {"metric": "uv_value", "value": 5.0, "reference": 2.5, "scope": {"channel": "paid_search"}}
+    better = {"metric": "uv_value", "value": 5.0, "reference": 2.5, "reference_kind": "compared",
+              "scope": {"channel": "paid_search"}}
     assert r["evidence"][2] == better
+    # what each reference is: the channel's own 7 days before; the least visitors the rule needs
+    assert [e["reference_kind"] for e in r["evidence"][:2]] == ["history", "minimum"]
     assert r["links"]["shift_to"] == ["paid_search"] and "paid_search" in r["action"]["en"]
     assert r["expected_effect"]["value"] == pytest.approx(700 * 2.5)
 

@@ -66,8 +66,18 @@ EFFECTS = {
 }
 
 
-def ev(metric: str, value: Any, reference: Any, **extra: Any) -> dict[str, Any]:
-    return {"metric": metric, "value": _clean(value), "reference": _clean(reference), **extra}
+# what an evidence item's ``reference`` is: the scope's own earlier level, the store's level, the configured
+# benchmark, the rule's limit, the least sample the rule needs before it speaks, or the scope the rule compares to
+REFERENCE_KINDS = ("history", "store", "benchmark", "threshold", "minimum", "compared")
+
+
+def ev(metric: str, value: Any, reference: Any, kind: str | None = None, **extra: Any) -> dict[str, Any]:
+    """One evidence number; ``kind`` (one of REFERENCE_KINDS) says what its reference is, so a reader never takes a
+    minimum sample size for a comparison value."""
+    if reference is not None and kind not in REFERENCE_KINDS:
+        raise ValueError(f"evidence {metric}: reference kind {kind!r} is not one of {REFERENCE_KINDS}")
+    return {"metric": metric, "value": _clean(value), "reference": _clean(reference),
+            "reference_kind": kind if reference is not None else None, **extra}
 
 
 def _clean(value: Any) -> Any:

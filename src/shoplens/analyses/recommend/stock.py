@@ -38,8 +38,8 @@ def win_back(ctx: Ctx, p: dict[str, Any], _: Any) -> list[Finding]:
         links |= {"segment_rule": segment,
                   "save_command": f"shoplens segment save {target} --rule {shlex.quote(segment)} --store {store}"}
     effect = members * p["reactivation"] * per_buyer if per_buyer else None
-    return [Finding({"segment": target}, [ev("segment_members", members, p["min_members"]),
-                                          ev("ltv_to_date", theirs, overall)],
+    return [Finding({"segment": target}, [ev("segment_members", members, p["min_members"], "minimum"),
+                                          ev("ltv_to_date", theirs, overall, "store")],
                     {"members": (members, "count"), "segment": (target, "text"), "value": (theirs, "currency"),
                      "reference": (overall, "currency")},
                     effect, links)]
@@ -82,7 +82,8 @@ def stock_cover(ctx: Ctx, p: dict[str, Any], _: Any) -> list[Finding]:
             continue
         price = float(r["gmv"]) / r["paid_units"]
         out.append(Finding({"product": str(r["product"])},
-                           [ev("days_of_cover", cover, lead), ev("stock_units", units, daily * lead),
+                           [ev("days_of_cover", cover, lead, "threshold"),
+                            ev("stock_units", units, daily * lead, "threshold"),
                             ev("paid_units", r["paid_units"], None, days=p["sales_days"]),
                             ev("gmv", r["gmv"], None, days=p["sales_days"], rank=rank)],
                            {"product": (r.get("product_name") or r["product"], "text"), "units": (units, "count"),
@@ -115,8 +116,9 @@ def product_refunds(ctx: Ctx, p: dict[str, Any], _: Any) -> list[Finding]:
             continue
         gmv = float(r["gmv"] or 0)
         out.append(Finding({"product": str(r["product"])},
-                           [ev("refund_rate", rate, own), ev("refund_rate", store_rate, None, scope="store"),
-                            ev("refund_amount", r["refund_amount"], None), ev("orders", r["orders"], p["min_orders"])],
+                           [ev("refund_rate", rate, own, "history"), ev("refund_rate", store_rate, None, scope="store"),
+                            ev("refund_amount", r["refund_amount"], None),
+                            ev("orders", r["orders"], p["min_orders"], "minimum")],
                            {"product": (r.get("product_name") or r["product"], "text"), "value": (rate, "percent"),
                             "reference": (own, "percent")},
                            (rate - (own if own is not None else store_rate)) * gmv,

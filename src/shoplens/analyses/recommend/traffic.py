@@ -29,7 +29,7 @@ def product_conversion(ctx: Ctx, p: dict[str, Any], _: Any) -> list[Finding]:
             continue
         effect = uv * (store_cr - cr) * per_buyer if per_buyer else None
         out.append(Finding({"product": str(r["product"])},
-                           [ev("uv", uv, p["min_visitors"]), ev("conversion_rate", cr, store_cr)],
+                           [ev("uv", uv, p["min_visitors"], "minimum"), ev("conversion_rate", cr, store_cr, "store")],
                            {"product": (r.get("product_name") or r["product"], "text"), "visitors": (uv, "count"),
                             "value": (cr, "percent"), "reference": (store_cr, "percent")},
                            effect, {"product": str(r["product"]),
@@ -57,8 +57,9 @@ def cart_payment(ctx: Ctx, p: dict[str, Any], _: Any) -> list[Finding]:
         per_buyer = _num(b["customer_unit_price"])
         effect = adders * (ctp_ref - ctp) * per_buyer if per_buyer else None
         out.append(Finding({by: str(value)},
-                           [ev("cart_to_purchase_rate", ctp, ctp_ref), ev("add_to_cart_rate", atc, atc_ref),
-                            ev("add_to_cart_users", adders, p["min_cart_adders"])],
+                           [ev("cart_to_purchase_rate", ctp, ctp_ref, "history"),
+                            ev("add_to_cart_rate", atc, atc_ref, "history"),
+                            ev("add_to_cart_users", adders, p["min_cart_adders"], "minimum")],
                            {"value": (ctp, "percent"), "reference": (ctp_ref, "percent"),
                             "cart_rate": (atc, "percent"), "cart_reference": (atc_ref, "percent"),
                             "cart_adders": (adders, "count")},
@@ -82,7 +83,8 @@ def benchmark_conversion(ctx: Ctx, p: dict[str, Any], _: Any) -> list[Finding]:
             continue
         per_buyer = _num(r["customer_unit_price"]) or _num(store.get("customer_unit_price"))
         effect = uv * (p["share"] * benchmark - cr) * per_buyer if per_buyer else None
-        out.append(Finding({by: str(r[by])}, [ev("conversion_rate", cr, benchmark), ev("uv", uv, p["min_visitors"])],
+        out.append(Finding({by: str(r[by])}, [ev("conversion_rate", cr, benchmark, "benchmark"),
+                                              ev("uv", uv, p["min_visitors"], "minimum")],
                            {"value": (cr, "percent"), "reference": (benchmark, "percent"), "visitors": (uv, "count")},
                            effect, {"benchmarks": "shoplens.yaml benchmarks: conversion_rate"}))
     return out
@@ -109,8 +111,8 @@ def channel_uv_value(ctx: Ctx, p: dict[str, Any], _: Any) -> list[Finding]:
             continue
         names = ", ".join(str(k) for k, _ in better)
         out.append(Finding({by: str(value)},
-                           [ev("uv_value", v, ref), ev("uv", r["uv"], p["min_visitors"]),
-                            *(ev("uv_value", x, v, scope={by: str(k)}) for k, x in better)],
+                           [ev("uv_value", v, ref, "history"), ev("uv", r["uv"], p["min_visitors"], "minimum"),
+                            *(ev("uv_value", x, v, "compared", scope={by: str(k)}) for k, x in better)],
                            {"value": (v, "currency"), "reference": (ref, "currency"),
                             "change": (v / ref - 1, "signed"), "better": (names, "text"),
                             "visitors": (r["uv"], "count")},
@@ -136,8 +138,8 @@ def channel_roi(ctx: Ctx, p: dict[str, Any], _: Any) -> list[Finding]:
         campaigns = [str(r["campaign"]) for r in ctx.rows(["ad_spend"], ["campaign"], span, where={by: value},
                                                           sort="ad_spend") if (r["ad_spend"] or 0) > 0]
         out.append(Finding({by: str(value)},
-                           [ev("roi", roi, p["max_roi"]), ev("ad_spend", spend, None),
-                            ev("days_below", len(spent), p["days"])],
+                           [ev("roi", roi, p["max_roi"], "threshold"), ev("ad_spend", spend, None),
+                            ev("days_below", len(spent), p["days"], "threshold")],
                            {"value": (roi, "number"), "reference": (p["max_roi"], "number"),
                             "spend": (spend, "currency"), "campaigns": (", ".join(campaigns) or "—", "text")},
                            spend * (1 - roi), {"campaigns": campaigns}))

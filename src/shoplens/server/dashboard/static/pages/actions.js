@@ -61,7 +61,8 @@ function evidenceItem(e) {
   el("span", { class: "rec-evidence-metric", text: evidenceName(e.metric) }), other ? ` (${other})` : "", ": ",
   el("strong", { class: "rec-evidence-value", text: f(e.value) }),
   e.reference === null || e.reference === undefined ? null
-    : el("span", { class: "muted rec-evidence-reference", text: ` ${t("act.reference", { v: f(e.reference) })}` }));
+    : el("span", { class: "muted rec-evidence-reference", "data-kind": e.reference_kind || "",
+      text: ` ${t(`act.reference.${e.reference_kind || "other"}`, { v: f(e.reference) })}` }));
 }
 
 // Links: the alerts of the day open the Alerts page on that day; API addresses open; commands are shown to copy.
