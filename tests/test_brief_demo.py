@@ -149,3 +149,24 @@ def test_api_brief(two_store_api: ApiServer, brief_json: dict) -> None:
     assert denied.status_code in (403, 404) and "error" in denied.json()
     bad = root.get("/api/v1/brief", params={"store": "demo", "date": "2031-01-01"})
     assert bad.status_code == 400 and bad.json()["error"]["zh"], bad.text
+
+
+def test_api_brief_follows_alert_checks_without_an_import(two_store_api: ApiServer) -> None:
+    """The server keeps answers until the data changes; the brief also reads the alerts, so an alert check (no
+    import) must give a new brief, not the kept one."""
+    root = two_store_api.client("root")
+    params = {"date": "2026-10-25", "store": "demo"}  # a day no other test of this module checks
+
+    def listed() -> list[str]:
+        r = root.get("/api/v1/brief", params=params)
+        assert r.status_code == 200, r.text
+        section = next(s for s in r.json()["sections"] if s["kind"] == "alerts")
+        return sorted(a["message"]["en"] for a in section["alerts"])
+
+    before = listed()  # this answer is now kept by the server
+    checked = root.post("/api/v1/alerts/check", params=params)
+    assert checked.status_code == 200, checked.text
+    stored = root.get("/api/v1/alerts", params={"to": "2026-10-25", "store": "demo"}).json()["alerts"]
+    expected = sorted(a["message"]["en"] for a in stored if a["status"] in ("open", "acknowledged"))
+    assert len(expected) > len(before)  # the incident's first day fires alerts
+    assert listed() == expected

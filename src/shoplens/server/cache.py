@@ -82,6 +82,18 @@ def segments_version(wh: Any) -> tuple[Any, ...]:
     return tuple(wh.con.execute("SELECT count(*), max(updated_at) FROM segments").fetchone() or ())
 
 
+def loop_version(wh: Any) -> tuple[Any, ...]:
+    """The alerts and the action log as they stand: the brief lists the open alerts and the review the week's
+    actions, so a check, an acknowledgement or a logged action changes those answers without an import."""
+    alerts = wh.con.execute("SELECT count(*), max(happened_at) FROM alert_events").fetchone() or ()
+    actions = wh.con.execute("SELECT count(*), max(created_at), max(removed_at) FROM actions").fetchone() or ()
+    return (*alerts, *actions)
+
+
+# answers that read the alerts or the action log besides the data (see loop_version)
+LOOP_READERS = ("shoplens.analyses.brief", "shoplens.analyses.review")
+
+
 def import_version(state: Any) -> tuple[Any, ...]:
     """The warehouse's latest import (``Warehouse.data_version``), read once per write of the server."""
     return state.memo("import_version", lambda wh: wh.data_version())
@@ -259,10 +271,13 @@ def given(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def answer_key(state: Any, stores: list[str], run: Callable[..., Any], options: dict[str, Any]) -> tuple[Any, ...]:
-    """(import version, segments version or None, function, stores, options): what was asked, of which data."""
+    """(import version, segments version or None, function, stores, options, alerts/actions version or None):
+    what was asked, of which data."""
     options = given(options)
     segments = state.memo("segments_version", segments_version) if "segment" in options else None
-    return (import_version(state), segments, f"{run.__module__}.{run.__qualname__}", tuple(stores), _frozen(options))
+    loop = state.memo("loop_version", loop_version) if run.__module__.startswith(LOOP_READERS) else None
+    return (import_version(state), segments, f"{run.__module__}.{run.__qualname__}", tuple(stores), _frozen(options),
+            loop)
 
 
 def answer(state: Any, stores: list[str], run: Callable[..., Any], *, keep: bool = True, who: str | None = None,
