@@ -105,3 +105,11 @@ def test_migration_from_v11_keeps_data(tmp_path: Path) -> None:
     moved = json.loads(cli(path, "action", "list", "--format", "json").stdout)["actions"]
     assert [(a["id"], a["store"]) for a in moved] == [(1, "gen2")]
     assert cli(path, "action", "effect", "1", "--days", "7", "--format", "json").returncode == 0
+
+
+def test_interval_ends_keep_the_estimates_precision() -> None:
+    """An effect of -0.80 on a currency or score metric reads [-1.60, -0.00], not [-2, -0]."""
+    from shoplens.cli.action_cmd import _bound, _diff
+
+    assert (_diff(-0.8, "currency"), _bound(-1.6, "currency"), _bound(-0.001, "score")) == ("-0.80", "-1.60", "-0.00")
+    assert (_diff(-0.0165, "percent"), _bound(-0.0249, "percent")) == ("-1.65 pp", "-2.49")

@@ -152,3 +152,14 @@ def test_a_day_without_data_is_one_line_saying_what_the_data_covers(healthy: Pat
         lines = proc.stderr.strip().splitlines()
         assert proc.returncode != 0 and len(lines) == 1, proc.stderr
         assert words in lines[0] and "s1 2026-03-02..2026-04-12" in lines[0]
+
+
+def test_links_quote_what_they_carry() -> None:
+    """A store id with a space or a shell character stays one argument of the command and one query value."""
+    from datetime import date
+
+    from shoplens.analyses.recommend.evidence import alert_links
+
+    links = alert_links("eu shop;x", date(2026, 3, 1))
+    assert links["alerts_command"] == "shoplens alerts list --store 'eu shop;x' --from 2026-03-01 --to 2026-03-01"
+    assert links["alerts"] == "/api/v1/alerts?store=eu%20shop%3Bx&from=2026-03-01&to=2026-03-01"

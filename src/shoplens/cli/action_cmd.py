@@ -138,7 +138,7 @@ def _diff(x: float, unit: str) -> str:
 
 def _bound(x: float, unit: str) -> str:
     """An interval's end, in the estimate's unit without repeating it."""
-    return f"{x * 100:+.2f}" if unit == "percent" else f"{x:+,.0f}"
+    return f"{x * 100:+.2f}" if unit == "percent" else f"{x:+,.2f}"
 
 
 @action_app.command("effect")

@@ -4,9 +4,11 @@ compares them with its rule's thresholds."""
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from shoplens.metrics.format import format_value
 from shoplens.warehouse.scope import StoreInfo
@@ -111,5 +113,5 @@ def scope_words(store: str, scope: dict[str, str]) -> str:
 
 
 def alert_links(store: str, day: date) -> dict[str, str]:
-    return {"alerts": f"/api/v1/alerts?store={store}&from={day}&to={day}",
-            "alerts_command": f"shoplens alerts list --store {store} --from {day} --to {day}"}
+    return {"alerts": f"/api/v1/alerts?store={quote(store, safe='')}&from={day}&to={day}",
+            "alerts_command": f"shoplens alerts list --store {shlex.quote(store)} --from {day} --to {day}"}

@@ -93,7 +93,8 @@ def stock_cover(ctx: Ctx, p: dict[str, Any], _: Any) -> list[Finding]:
                            {"product": str(r["product"]),
                             "reorder_units": math.ceil(max(0.0, daily * 2 * lead - units)),
                             "stock_command": f"shoplens metrics stock_units,stockout_sku_share --by product --where "
-                                             f"product={r['product']} --store {ctx.store.store_id}"},
+                                             f"{shlex.quote('product=' + str(r['product']))} --store "
+                                             f"{shlex.quote(ctx.store.store_id)}"},
                            "high" if units <= 0 else None))
     return out
 
@@ -124,6 +125,6 @@ def product_refunds(ctx: Ctx, p: dict[str, Any], _: Any) -> list[Finding]:
                            (rate - (own if own is not None else store_rate)) * gmv,
                            {"product": str(r["product"]),
                             "refunds_command": f"shoplens metrics refund_rate,refund_amount --by product --where "
-                                               f"product={r['product']} --from {span[0]} --to {span[1]} "
-                                               f"--store {ctx.store.store_id}"}))
+                                               f"{shlex.quote('product=' + str(r['product']))} --from {span[0]} "
+                                               f"--to {span[1]} --store {shlex.quote(ctx.store.store_id)}"}))
     return out

@@ -3,6 +3,7 @@ its benchmark, a channel's value per visitor and its ROI. Each returns the :clas
 
 from __future__ import annotations
 
+import shlex
 from datetime import timedelta
 from typing import Any
 
@@ -34,7 +35,7 @@ def product_conversion(ctx: Ctx, p: dict[str, Any], _: Any) -> list[Finding]:
                             "value": (cr, "percent"), "reference": (store_cr, "percent")},
                            effect, {"product": str(r["product"]),
                             "metrics": f"shoplens metrics uv,conversion_rate --by product --from {span[0]} "
-                                       f"--to {span[1]} --store {ctx.store.store_id}"}))
+                                       f"--to {span[1]} --store {shlex.quote(ctx.store.store_id)}"}))
     return out
 
 
