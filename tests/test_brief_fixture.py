@@ -130,3 +130,20 @@ def test_cli_writes_json_and_markdown(store_db: Path, tmp_path: Path) -> None:
     assert data["sections"][0]["kpis"][0]["value"] == pytest.approx(300)
     md = _cli(store_db, "brief", "--date", "2026-03-10", "--lang", "zh")
     assert md.returncode == 0 and md.stdout.startswith("# 运营日报"), md.stderr
+
+
+def test_config_gives_the_targets(store_db: Path, tmp_path: Path) -> None:
+    """`brief --config FILE` reads its targets from FILE (the file its channels come from), not ./shoplens.yaml."""
+    config = tmp_path / "ops.yaml"
+    config.write_text("targets:\n  - {metric: gmv, value: 600, per: day}\n", encoding="utf-8")
+    with shoplens.connect(str(store_db), read_only=True) as wh:
+        data = shoplens.brief(wh, day=DAY, config=str(config)).to_dict()
+    gmv = next(k for k in data["sections"][0]["kpis"] if k["metric"] == "gmv")
+    target = next(c for c in gmv["comparisons"] if c["key"] == "target")
+    assert (target["reference"], target["change"]) == (600.0, 0.5)  # 300 of 600
+    out = subprocess.run([sys.executable, "-m", "shoplens", "--db", str(store_db), "brief", "--date", str(DAY),
+                          "--format", "json", "--config", str(config)], capture_output=True, text=True,
+                         env={**os.environ, "SHOPLENS_LANG": "en"}, timeout=120)
+    assert out.returncode == 0, out.stderr
+    kpi = next(k for k in json.loads(out.stdout)["sections"][0]["kpis"] if k["metric"] == "gmv")
+    assert next(c for c in kpi["comparisons"] if c["key"] == "target")["change"] == 0.5

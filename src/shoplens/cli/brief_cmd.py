@@ -59,5 +59,5 @@ def register(app: typer.Typer) -> None:
         out = check_options("brief", lang, fmt, output)
         the_store = one_store(store, ("brief", "日报"))
         the_day = parse_date(day, "--date")
-        run_report(lambda wh: brief(wh, day=the_day, store=the_store), lang=lang, fmt=fmt, out=out, send=send,
-                   force=force, config=config)
+        run_report(lambda wh: brief(wh, day=the_day, store=the_store, config=config), lang=lang, fmt=fmt, out=out,
+                   send=send, force=force, config=config)

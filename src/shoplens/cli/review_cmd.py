@@ -58,5 +58,5 @@ def register(app: typer.Typer) -> None:
         out = check_options("review", lang, fmt, output)
         monday = parse_week(week)  # bad text fails before the warehouse opens
         the_store = one_store(store, ("review", "周复盘"))
-        run_report(lambda wh: review(wh, week=monday, store=the_store), lang=lang, fmt=fmt, out=out, send=send,
-                   force=force, config=config)
+        run_report(lambda wh: review(wh, week=monday, store=the_store, config=config), lang=lang, fmt=fmt, out=out,
+                   send=send, force=force, config=config)

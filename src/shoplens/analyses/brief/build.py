@@ -8,6 +8,7 @@ alert's root cause asks), never a second explanation.
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -32,13 +33,15 @@ MOVERS = 3
 
 
 def brief(wh: Any, *, day: date | str | None = None, store: str | list[str] | None = None,
-          now: datetime | None = None) -> Report:
+          now: datetime | None = None, config: str | os.PathLike[str] | None = None) -> Report:
     """The brief of ``store`` (the only store when None) for ``day`` (default: its last complete day as of ``now``,
-    default the clock: a scheduled run passes its own time)."""
+    default the clock: a scheduled run passes its own time). Targets come from ``config`` (``--config``,
+    $SHOPLENS_CONFIG, ./shoplens.yaml), the file the sending channels come from."""
     from shoplens.analyses.segments import SegmentMetricsEngine
     from shoplens.analyses.why.query import single_store
+    from shoplens.metrics.targets import load_targets
 
-    engine = SegmentMetricsEngine(wh)
+    engine = SegmentMetricsEngine(wh, targets=load_targets(config))
     the_store = single_store(engine, store)
     info = next(s for s in engine.stores(engine.data_version()) if s.store_id == the_store)
     day = _pick_day(wh, engine, info, check_day(parse_day(day, "--date") if isinstance(day, str) else day, "--date"),

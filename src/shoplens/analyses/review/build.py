@@ -9,6 +9,7 @@ reference for a 7-day period is the 7 days just before, i.e. the previous week),
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import copy_context
 from datetime import date, datetime, timedelta
@@ -26,16 +27,18 @@ from shoplens.errors import ShoplensError
 
 
 def review(wh: Any, *, week: str | date | None = None, store: str | list[str] | None = None,
-           now: datetime | None = None) -> Report:
+           now: datetime | None = None, config: str | os.PathLike[str] | None = None) -> Report:
     """The review of ``store`` (the only store when None) for ``week`` (``2026-W43``; default: the last complete as of
-    ``now``, default the clock: a scheduled run passes its own time)."""
+    ``now``, default the clock: a scheduled run passes its own time). Targets and recommendation rules come from
+    ``config`` (``--config``, $SHOPLENS_CONFIG, ./shoplens.yaml)."""
     from shoplens.analyses.complete_day import data_ends, last_complete_day
     from shoplens.analyses.segments import SegmentMetricsEngine
     from shoplens.analyses.why.query import single_store
+    from shoplens.metrics.targets import load_targets
     from shoplens.warehouse.scope import Scope
 
     asked = parse_week(week)
-    engine = SegmentMetricsEngine(wh)
+    engine = SegmentMetricsEngine(wh, targets=load_targets(config))
     the_store = single_store(engine, store)
     info = next(s for s in engine.stores(engine.data_version()) if s.store_id == the_store)
     version, scope = engine.data_version(), Scope((info,), None, None)
@@ -53,7 +56,7 @@ def review(wh: Any, *, week: str | date | None = None, store: str | list[str] | 
     sections.append(_funnel(wh, the_store, monday))
     sections.append(_retention(wh, the_store, monday))
     sections.append(loop.actions(wh, the_store, monday, last))
-    sections.append(loop.recommendations(wh, the_store, sunday))
+    sections.append(loop.recommendations(wh, the_store, sunday, config))
     name = week_label(monday)
     subtitle = {"en": f"store {the_store} · {name} ({monday}..{sunday}) · {info.currency}",
                 "zh": f"店铺 {the_store} · {name}（{monday} 至 {sunday}）· {info.currency}"}

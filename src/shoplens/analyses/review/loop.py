@@ -4,6 +4,7 @@ the actions logged during the week with their measured effect (:mod:`shoplens.an
 
 from __future__ import annotations
 
+import os
 from datetime import date, timedelta
 from typing import Any
 
@@ -16,12 +17,12 @@ MAX_RECOMMENDATIONS = 10  # the highest-priority ones; the rest: `shoplens recom
 PRIORITY = {"high": ("高", "high"), "medium": ("中", "medium"), "low": ("低", "low")}
 
 
-def recommendations(wh: Any, store: str, sunday: date) -> RankedSection:
+def recommendations(wh: Any, store: str, sunday: date, config: str | os.PathLike[str] | None = None) -> RankedSection:
     """One line per recommendation: its action, expected effect (GMV, where the rule can estimate it), priority and
     id (``shoplens action add --recommendation ID`` logs it)."""
     from shoplens.analyses.recommend import recommend
 
-    found = recommend(wh, day=sunday, store=store).recommendations
+    found = recommend(wh, day=sunday, store=store, config=config).recommendations
     items = []
     for r in found[:MAX_RECOMMENDATIONS]:
         zh_p, en_p = PRIORITY.get(r["priority"], (r["priority"], r["priority"]))

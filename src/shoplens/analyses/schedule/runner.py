@@ -117,15 +117,16 @@ def run_job(wh: Any, job: Job, now: datetime, config: str | os.PathLike[str] | N
     return Run(job, now, "ok", {"en": "; ".join(en), "zh": "；".join(zh)})
 
 
-def _build(run: str, wh: Any, store: str, now: datetime) -> Any:
-    """The report a job sends: the store's last complete day (brief) or ISO week (review) as of ``now``."""
+def _build(run: str, wh: Any, store: str, now: datetime, config: str | os.PathLike[str] | None) -> Any:
+    """The report a job sends: the store's last complete day (brief) or ISO week (review) as of ``now``, with the
+    targets and rules of the schedule's own config file."""
     if run == "review":
         from shoplens.analyses.review import review
 
-        return review(wh, store=store, now=now)
+        return review(wh, store=store, now=now, config=config)
     from shoplens.analyses.brief import brief
 
-    return brief(wh, store=store, now=now)
+    return brief(wh, store=store, now=now, config=config)
 
 
 def _send_reports(wh: Any, job: Job, now: datetime, config: str | os.PathLike[str] | None, en: list[str],
@@ -140,7 +141,7 @@ def _send_reports(wh: Any, job: Job, now: datetime, config: str | os.PathLike[st
     ok = True
     for store in list_stores(wh.con):
         try:
-            report = _build(job.run, wh, store.store_id, now)
+            report = _build(job.run, wh, store.store_id, now, config)
         except ShoplensError as exc:  # e.g. a store without data yet: say so, the other stores still get theirs
             en.append(f"{job.run} {store.store_id}: {exc.render('en')}")
             zh.append(f"{job.run} {store.store_id}：{exc.render('zh')}")
