@@ -170,8 +170,8 @@ def _cli(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
     (["--week", "2026-W12"], "--week 2026-W12 (2026-03-16..2026-03-22) is not complete: store t's last complete "
                              "day is 2026-03-15", "尚未结束"),
     (["--week", "2030-W01"], "is not complete", "最后一个完整周是 2026-W11"),
-    (["--week", "2024-W50"], "--week 2024-W50 (2024-12-09..2024-12-15) is before the data of store t, which starts "
-                             "on 2025-03-03", "早于店铺 t 的数据"),
+    (["--week", "2024-W50"], "--week 2024-W50 (2024-12-09..2024-12-15) is not covered by the data of store t, "
+                             "which starts on 2025-03-03", "不在店铺 t 的完整数据范围内"),
 ])
 def test_week_errors_are_one_line(store_db: Path, args: list[str], en: str, zh: str) -> None:
     for lang, words in (("en", en), ("zh", zh)):
@@ -188,3 +188,21 @@ def test_cli_writes_json_and_markdown(store_db: Path, tmp_path: Path) -> None:
     assert data["kind"] == "review" and data["sections"][0]["kpis"][0]["value"] == pytest.approx(300)
     md = _cli(store_db, "review", "--lang", "zh")
     assert md.returncode == 0 and md.stdout.startswith("# 运营周报（周复盘）"), md.stderr
+
+
+def test_a_partly_covered_first_week_is_refused() -> None:
+    """Data from Thursday 2026-10-01: its week 2026-W40 has 4 days, which would be compared with a 7-day target and
+    a whole previous week; the first week a review reads is 2026-W41 (10-05..10-11)."""
+    from datetime import date
+
+    from shoplens.analyses.review.weeks import pick_week
+    from shoplens.errors import ShoplensError
+
+    first, complete = date(2026, 10, 1), date(2026, 10, 25)
+    with pytest.raises(ShoplensError, match=r"pick a week in 2026-W41\.\.2026-W43") as info:
+        pick_week(date(2026, 9, 28), first, complete, "t")
+    assert "not covered by the data" in str(info.value)
+    assert pick_week(date(2026, 10, 5), first, complete, "t") == date(2026, 10, 5)
+    assert pick_week(None, first, complete, "t") == date(2026, 10, 19)
+    with pytest.raises(ShoplensError, match="no complete week yet"):
+        pick_week(None, first, date(2026, 10, 4), "t")  # only the partial week

@@ -50,9 +50,10 @@ def pick_week(monday: date | None, first: date, complete: date, store: str) -> d
     """The asked week's Monday, checked against the data (``first`` day, last ``complete`` day); default: the last
     complete week."""
     last_sunday = complete - timedelta(days=(complete.weekday() + 1) % 7)
+    first_monday = first + timedelta(days=-first.weekday() % 7)  # the first week the data covers whole
     newest = label(last_sunday - timedelta(days=6))
-    oldest = label(first - timedelta(days=first.weekday()))
-    if last_sunday < first:
+    oldest = label(first_monday)
+    if last_sunday < first_monday + timedelta(days=6):
         raise ShoplensError(f"store {store} has no complete week yet: its data covers {first}..{complete}",
                             where="--week", hint="a review needs a whole Monday-Sunday week of data",
                             zh=f"店铺 {store} 还没有完整的一周：数据范围是 {first}..{complete}",
@@ -61,11 +62,11 @@ def pick_week(monday: date | None, first: date, complete: date, store: str) -> d
         return last_sunday - timedelta(days=6)
     sunday = monday + timedelta(days=6)
     asked = label(monday)
-    if sunday < first:
-        raise ShoplensError(f"--week {asked} ({monday}..{sunday}) is before the data of store {store}, which starts "
-                            f"on {first}", hint=f"pick a week in {oldest}..{newest}",
-                            zh=f"--week {asked}（{monday}..{sunday}）早于店铺 {store} 的数据（从 {first} 开始）",
-                            zh_hint=f"请选择 {oldest}..{newest} 之间的周")
+    if monday < first_monday:  # before the data, or its first days only (4 days against a 7-day target)
+        raise ShoplensError(f"--week {asked} ({monday}..{sunday}) is not covered by the data of store {store}, which "
+                            f"starts on {first}", hint=f"pick a week in {oldest}..{newest}",
+                            zh=f"--week {asked}（{monday}..{sunday}）不在店铺 {store} 的完整数据范围内（数据从 {first} "
+                               "开始）", zh_hint=f"请选择 {oldest}..{newest} 之间的周")
     if sunday > last_sunday:
         raise ShoplensError(f"--week {asked} ({monday}..{sunday}) is not complete: store {store}'s last complete "
                             f"day is {complete}",
