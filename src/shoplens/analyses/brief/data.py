@@ -1,8 +1,9 @@
 """What the daily brief reads, every number from the metrics engine (no KPI is defined here).
 
 Stock risk rule (documented in the README): the store's top sellers are its ``TOP_SELLERS`` products with the
-highest GMV over the ``SELLER_DAYS`` days ending on the brief's day. One of them is at risk when its stock was zero
-that day (``stockout_sku_share`` of the day > 0) or its days of cover are below the lead time: days of cover is the
+highest GMV over the ``SELLER_DAYS`` days ending on the brief's day. One of them is at risk when one of its SKUs was
+out of stock that day (``stockout_sku_share`` of the day > 0: a sold-out size already loses sales) or its days of
+cover are below the lead time: days of cover is the
 catalog's ``inventory_turnover_days`` over the ``COVER_DAYS`` days ending on the day (average units on hand /
 average units sold a day). The warehouse holds no supplier lead times, so the lead time is ``LEAD_TIME_DAYS`` (the
 threshold of the shipped ``days_of_cover_below_lead_time`` alert rule).

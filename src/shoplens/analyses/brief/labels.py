@@ -29,7 +29,7 @@ register_labels({
     "brief.product": ("商品", "Product"),
     "brief.cover": ("可售天数", "Days of cover"),
     "brief.risk": ("风险", "Risk"),
-    "brief.out_of_stock": ("当天库存为零", "zero stock that day"),
+    "brief.out_of_stock": ("当天有 SKU 缺货", "a SKU out of stock that day"),
     "brief.below_lead": ("低于补货周期", "below lead time"),
 })
 
