@@ -5,7 +5,7 @@ checked against plain SQL over the events table; the store-wide comparison (same
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -116,6 +116,10 @@ def test_clear_errors(lifted: Path) -> None:
         with pytest.raises(ShoplensError, match=r"only 6 of the 14 days after it have data \(the data ends 2026-03-11"):
             shoplens.action_effect(wh, late["id"])
         assert shoplens.action_effect(wh, late["id"], days=6).to_dict()["effect"]["days_after"] == 6
+        # while 2026-03-11 is still running (the store's today), it is not an after-day yet: 5 complete days
+        running = datetime(2026, 3, 11, 15, 0, tzinfo=UTC)
+        with pytest.raises(ShoplensError, match=r"only 5 of the 6 days after it have data \(the data ends 2026-03-10"):
+            shoplens.action_effect(wh, late["id"], days=6, now=running)
         early = shoplens.action_add(wh, title="early", metric="conversion_rate", day=date(2026, 1, 20))
         with pytest.raises(ShoplensError, match="needs data from"):
             shoplens.action_effect(wh, early["id"], days=10)

@@ -16,7 +16,7 @@ The statistics are in :mod:`shoplens.analyses.actions.stats`. The weekly review 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from shoplens.analyses.actions.log import _engine, action_get
@@ -65,9 +65,12 @@ def _check_days(days: int) -> int:
 
 
 def action_effect(wh: Any, action_id: int, *, days: int = 14, level: float = 0.95,
-                  stores: list[str] | None = None) -> ActionEffect:
+                  stores: list[str] | None = None, now: datetime | None = None) -> ActionEffect:
     """The effect of action ``action_id`` over ``days`` days before and after its day (``stores``: the caller may
-    see only these; another store's action is a missing one)."""
+    see only these; another store's action is a missing one). The after-window ends by the store's last complete
+    day as of ``now`` (default the clock): a day still being imported would read as a fall."""
+    from shoplens.analyses.complete_day import data_ends, last_complete_day
+
     days = _check_days(days)
     action = action_get(wh, action_id, stores)
     engine = _engine(wh)
@@ -79,6 +82,8 @@ def action_effect(wh: Any, action_id: int, *, days: int = 14, level: float = 0.9
     before, after = (a - timedelta(days=days), a - timedelta(days=1)), (a + timedelta(days=1), a + timedelta(days=days))
     first = engine._data_day(Scope((info,), None, None), version, "min")
     last = engine._data_day(Scope((info,), None, None), version, "max")
+    if last is not None:
+        last = last_complete_day(last, info.timezone, now, data_ends(wh, [info]).get(info.store_id))
     _check_data(action_id, a, days, first, last, before[0])
     others = _other_values(wh, info.store_id, dim, value, before[0], after[1]) if dim else []
     treated_where = {dim: [value]} if dim else None

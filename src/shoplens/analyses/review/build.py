@@ -55,7 +55,7 @@ def review(wh: Any, *, week: str | date | None = None, store: str | list[str] | 
     sections += _movers(wh, engine, the_store, monday)
     sections.append(_funnel(wh, the_store, monday))
     sections.append(_retention(wh, the_store, monday))
-    sections.append(loop.actions(wh, the_store, monday, last))
+    sections.append(loop.actions(wh, the_store, monday, complete))
     sections.append(loop.recommendations(wh, the_store, sunday, config))
     name = week_label(monday)
     subtitle = {"en": f"store {the_store} · {name} ({monday}..{sunday}) · {info.currency}",
