@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import shoplens
-from csv_files import import_clean, write_csv
+from csv_files import small_shop
 
 DAY = date(2026, 3, 10)  # a Tuesday; the day before 2026-03-09, a week earlier 2026-03-03
 # visitors: 4 on 03-03, 2 on 03-09, 3 on 03-10; orders (all paid): 100 on 03-03, 80 + 120 on 03-09, 300 on 03-10;
@@ -26,22 +26,9 @@ ORDERS = [("o1", "u1", "2026-03-03T10:00:00Z", 100, "organic_search"), ("o2", "u
 
 @pytest.fixture(scope="module")
 def store_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("brief_fixture")
-    events = [(f"e{d}{u}", f"{d}T09:00:00Z", u, f"s{d}{u}", "page_view", "organic_search")
-              for d, users in VISITS.items() for u in users]
-    files = {
-        "events": write_csv(folder / "events.csv", "event_id,ts,user_id,session_id,event,channel", events),
-        "orders": write_csv(folder / "orders.csv", "order_id,user_id,created_ts,paid_ts,gross_amount,channel",
-                            [(o, u, ts, ts, amount, ch) for o, u, ts, amount, ch in ORDERS]),
-        "refunds": write_csv(folder / "refunds.csv", "refund_id,order_id,user_id,ts,amount",
-                             [("r1", "o4", "u3", "2026-03-10T15:00:00Z", 30)]),
-        "ad_spend": write_csv(folder / "ad_spend.csv", "date,channel,campaign,spend",
-                              [("2026-03-10", "paid_search", "c1", 50)]),
-    }
-    path = folder / "w.duckdb"
-    with shoplens.connect(str(path)) as wh:
-        import_clean(wh, files, store="t", currency="USD", timezone="UTC")
-    return path
+    return small_shop(tmp_path_factory.mktemp("brief_fixture"), VISITS, ORDERS,
+                      [("r1", "o4", "u3", "2026-03-10T15:00:00Z", 30)],
+                      [("2026-03-10", "paid_search", "c1", 50)])
 
 
 def _kpis(db: Path) -> dict[str, dict]:

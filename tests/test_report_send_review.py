@@ -5,42 +5,16 @@ no-op, `--force` sends again."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
-
-import duckdb
-import pytest
 
 from notify_servers import http_receiver
+from test_report_send_cli import cli, db, sql  # noqa: F401  (db: the demo copy fixture)
 
 NOW = "2026-11-16T10:00+08:00"  # Monday after the demo's last day, in the store's zone
 
 
-def cli(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SHOPLENS_LANG": "en", "COLUMNS": "200"}
-    env.pop("SHOPLENS_CONFIG", None)
-    return subprocess.run([sys.executable, "-m", "shoplens", "--db", str(db), *args], capture_output=True, text=True,
-                          env=env, timeout=300)
-
-
-def sql(db: Path, query: str) -> list[tuple[Any, ...]]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        return con.execute(query).fetchall()
-
-
-@pytest.fixture
-def db(demo_db: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "demo.duckdb"
-    shutil.copy(demo_db, path)
-    return path
-
-
-def last_complete_week(db: Path) -> str:
+def last_complete_week(db: Path) -> str:  # noqa: F811
     """The ISO week of the store's last local order day if that day is a Sunday, else the week before (plain SQL)."""
     ((day,),) = sql(db, "SELECT max(CAST(timezone(s.timezone, o.created_ts) AS DATE)) FROM orders o "
                         "JOIN stores s USING (store_id)")
@@ -49,7 +23,7 @@ def last_complete_week(db: Path) -> str:
     return f"{year}-W{week:02d}"
 
 
-def test_review_job_then_send_is_a_no_op(db: Path, tmp_path: Path) -> None:
+def test_review_job_then_send_is_a_no_op(db: Path, tmp_path: Path) -> None:  # noqa: F811
     week = last_complete_week(db)
     assert week == "2026-W46"
     with http_receiver(default=(200, "ok")) as hook, http_receiver() as wecom:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import shoplens
-from csv_files import import_clean, write_csv
+from csv_files import small_shop
 
 # 2025-W10 = 2025-03-03..09 (the store's first week), 2025-W11 = 2025-03-10..16, 2026-W10 = 2026-03-02..08,
 # 2026-W11 = 2026-03-09..15 (the last complete week: the data ends on Sunday 2026-03-15)
@@ -29,22 +29,10 @@ CONFIG = "targets:\n  - {metric: gmv, value: 3100, per: month}\n"  # March: 100 
 
 @pytest.fixture(scope="module")
 def store_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("review_fixture")
-    events = [(f"e{d}{u}", f"{d}T09:00:00Z", u, f"s{d}{u}", "page_view", "organic_search")
-              for d, users in VISITS.items() for u in users]
-    files = {
-        "events": write_csv(folder / "events.csv", "event_id,ts,user_id,session_id,event,channel", events),
-        "orders": write_csv(folder / "orders.csv", "order_id,user_id,created_ts,paid_ts,gross_amount,channel",
-                            [(o, u, ts, ts, amount, ch) for o, u, ts, amount, ch in ORDERS]),
-        "refunds": write_csv(folder / "refunds.csv", "refund_id,order_id,user_id,ts,amount",
-                             [("r1", "o5", "u3", "2026-03-09T15:00:00Z", 30)]),
-        "ad_spend": write_csv(folder / "ad_spend.csv", "date,channel,campaign,spend",
-                              [("2026-03-09", "paid_search", "c1", 50)]),
-    }
-    path = folder / "w.duckdb"
-    with shoplens.connect(str(path)) as wh:
-        import_clean(wh, files, store="t", currency="USD", timezone="UTC")
-    (folder / "shoplens.yaml").write_text(CONFIG, encoding="utf-8")
+    path = small_shop(tmp_path_factory.mktemp("review_fixture"), VISITS, ORDERS,
+                      [("r1", "o5", "u3", "2026-03-09T15:00:00Z", 30)],
+                      [("2026-03-09", "paid_search", "c1", 50)])
+    (path.parent / "shoplens.yaml").write_text(CONFIG, encoding="utf-8")
     return path
 
 
