@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from shoplens.warehouse.alerts_table import ALERTS
+from shoplens.warehouse.stores import transaction
 
 DELIVERIES = "alert_deliveries"
 DONE = ("sent", "skipped_cooldown")
@@ -42,13 +43,8 @@ def log(con: Any, rows: list[tuple[str, int, str, datetime, str, int, bool, str 
     """Append rows (channel, alert id, scope, at, status, attempts, digest, answer) in one transaction."""
     if not rows:
         return
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.executemany(f"INSERT INTO {DELIVERIES} VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
 
 
 def deliveries(con: Any, alert_id: int | None = None) -> list[dict[str, Any]]:

@@ -14,6 +14,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from shoplens.warehouse.stores import transaction
+
 REPORT_DELIVERIES = "report_deliveries"
 COLUMNS = ("kind", "store", "period", "channel", "lang", "sent_at", "status", "attempts", "answer", "note")
 
@@ -37,13 +39,8 @@ def log(con: Any, rows: list[tuple[str, str, str, str, str, datetime, str, int, 
     """Append rows (kind, store, period, channel, lang, at, status, attempts, answer, note) in one transaction."""
     if not rows:
         return
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.executemany(f"INSERT INTO {REPORT_DELIVERIES} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
 
 
 def report_deliveries(con: Any, kind: str | None = None) -> list[dict[str, Any]]:

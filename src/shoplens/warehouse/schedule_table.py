@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from shoplens.warehouse.stores import transaction
+
 RUNS = "schedule_runs"
 
 
@@ -28,13 +30,8 @@ def last_due(con: Any) -> dict[str, datetime]:
 def record(con: Any, job: str, due: datetime, started: datetime, finished: datetime, status: str,
            message: str) -> None:
     """One finished run (naive UTC times), in its own transaction."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(f"INSERT INTO {RUNS} VALUES (?, ?, ?, ?, ?, ?)", [job, due, started, finished, status, message])
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
 
 
 def last_runs(con: Any) -> dict[str, dict[str, Any]]:

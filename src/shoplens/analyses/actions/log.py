@@ -15,6 +15,7 @@ from shoplens.metrics.options import no_nul
 from shoplens.params import check_day
 from shoplens.warehouse import actions_table as T
 from shoplens.warehouse.scope import StoreInfo, pick_stores
+from shoplens.warehouse.stores import transaction
 
 MAX_TEXT = 2000
 
@@ -103,15 +104,10 @@ def action_add(wh: Any, *, title: str, metric: str, scope: str | dict[str, str] 
     info = one_store(engine, store)
     check_action(engine, info, metric, dim, value)
     day = check_day(day, "--date") or datetime.now(UTC).astimezone(ZoneInfo(info.timezone)).date()
-    wh.con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(wh.con):
         out = T.insert_action(wh.con, store=info.store_id, title=title, metric=metric, dimension=dim, value=value,
                               day=day, recommendation=_text(recommendation, "--recommendation"),
                               note=_text(note, "--note"), created_by=created_by or _user())
-        wh.con.execute("COMMIT")
-    except Exception:
-        wh.con.execute("ROLLBACK")
-        raise
     return out
 
 
@@ -137,11 +133,6 @@ def action_get(wh: Any, action_id: int, stores: list[str] | None = None) -> dict
 
 def action_remove(wh: Any, action_id: int, stores: list[str] | None = None) -> dict[str, Any]:
     """Mark an action removed (kept for the record, left out of the list and the review)."""
-    wh.con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(wh.con):
         out = T.remove_action(wh.con, action_id, stores)
-        wh.con.execute("COMMIT")
-    except Exception:
-        wh.con.execute("ROLLBACK")
-        raise
     return out
