@@ -68,3 +68,17 @@ def test_a_range_at_the_first_day_compares_with_the_year_before(engine: Any) -> 
     # the fixture has no data in 1970: the shifted range (1969) is computed, not an overflow, and GMV is 0
     r = engine.query("gmv", start=DATE_MIN, end=date(1970, 1, 31), compare="yoy", targets=False)
     assert r.rows[0]["gmv"] in (0, None)
+
+
+def test_the_python_api_takes_a_day_as_text_or_datetime() -> None:
+    """`shoplens.action_add(wh, day="2011-10-04")` failed with a TypeError: every API day goes through check_day,
+    which now reads text as --date does (and a datetime as its day)."""
+    from datetime import datetime
+
+    from shoplens.params import check_day
+
+    assert check_day("2026/10/01", "--date") == check_day(datetime(2026, 10, 1, 15, 30), "--date") == date(2026, 10, 1)
+    with pytest.raises(ShoplensError, match="--date '1 Oct' is not a date"):
+        check_day("1 Oct", "--date")
+    with pytest.raises(ShoplensError, match="outside"):
+        check_day("1969-12-31", "--date")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from datetime import date
+from datetime import date, datetime
 
 from shoplens.errors import ShoplensError
 
@@ -51,8 +51,13 @@ DATE_MIN = date(1970, 1, 1)
 DATE_MAX = date(2099, 12, 31)
 
 
-def check_day(day: date | None, option: str) -> date | None:
-    """``day`` if it lies within DATE_MIN .. DATE_MAX (None stays None), else a clear error naming ``option``."""
+def check_day(day: date | str | None, option: str) -> date | None:
+    """``day`` if it lies within DATE_MIN .. DATE_MAX (None stays None), else a clear error naming ``option``; text
+    (the Python API's ``day="2026-10-26"``) is read as :func:`parse_day` reads it."""
+    if isinstance(day, str):
+        return parse_day(day, option)
+    if isinstance(day, datetime):  # a datetime is a date too: its day, not an instant, is meant
+        day = day.date()
     if day is not None and not DATE_MIN <= day <= DATE_MAX:
         raise ShoplensError(f"{option} {day} is outside {DATE_MIN} .. {DATE_MAX}", hint="give a real date",
                             zh=f"{option} {day} 不在 {DATE_MIN} 至 {DATE_MAX} 之间", zh_hint="请给出实际日期")

@@ -27,7 +27,7 @@ from shoplens.analyses.reports import (
     TableSection,
 )
 from shoplens.errors import ShoplensError
-from shoplens.params import check_day, parse_day
+from shoplens.params import check_day
 
 MOVERS = 3
 
@@ -44,7 +44,7 @@ def brief(wh: Any, *, day: date | str | None = None, store: str | list[str] | No
     engine = SegmentMetricsEngine(wh, targets=load_targets(config))
     the_store = single_store(engine, store)
     info = next(s for s in engine.stores(engine.data_version()) if s.store_id == the_store)
-    day = _pick_day(wh, engine, info, check_day(parse_day(day, "--date") if isinstance(day, str) else day, "--date"),
+    day = _pick_day(wh, engine, info, check_day(day, "--date"),
                     now)
     row = D.kpis(engine, the_store, day)
     trend = D.trend(engine, the_store, day)
