@@ -45,11 +45,11 @@ export function niceTicks(min, max, count = 4) {
   return ticks;
 }
 
-// labels: x labels; series: [{name, values, color, dashed}]; marks: flagged points of the first series, indices or
+// labels: x labels; series: [{name, values, color, dashed, dotted}]; yTitle: the axis unit ("GMV (CNY)"); marks: flagged points of the first series, indices or
 // {i, bad, severity, period} (bad: alert red, else amber); tipExtra(i): more tooltip lines for point i.
 export function lineChart({ labels, series, fmtY = String, fmtX = String, fmtTip, marks = [], label = "",
-  width = 760, height = 260, onPoint, tipExtra }) {
-  const pad = { l: 64, r: 16, t: 16, b: 30 };
+  width = 760, height = 260, onPoint, tipExtra, yTitle = "" }) {
+  const pad = { l: 64, r: 16, t: yTitle ? 28 : 16, b: 30 };
   const w = width - pad.l - pad.r;
   const h = height - pad.t - pad.b;
   const all = series.flatMap((s) => s.values).filter(finite);
@@ -59,6 +59,7 @@ export function lineChart({ labels, series, fmtY = String, fmtX = String, fmtTip
   const x = (i) => pad.l + (n <= 1 ? w / 2 : (i * w) / (n - 1));
   const y = (v) => pad.t + h - ((v - y0) / (y1 - y0 || 1)) * h;
   const node = root(width, height, label);
+  if (yTitle) node.append(svg("text", { x: 4, y: 14, fill: COLORS.text, class: "y-title", "font-weight": 600, text: yTitle }));
   for (const tv of ticks) {
     node.append(svg("line", { x1: pad.l, x2: width - pad.r, y1: y(tv), y2: y(tv), stroke: COLORS.grid }),
       svg("text", { x: pad.l - 8, y: y(tv) + 4, "text-anchor": "end", fill: COLORS.text, text: fmtY(tv) }));
@@ -72,8 +73,10 @@ export function lineChart({ labels, series, fmtY = String, fmtX = String, fmtTip
   for (const s of [...series].reverse()) {
     let d = "";
     s.values.forEach((v, i) => { if (finite(v)) d += `${d && finite(s.values[i - 1]) ? "L" : "M"}${x(i)},${y(v)}`; });
-    node.append(svg("path", { d, fill: "none", stroke: s.color, "stroke-width": s.dashed ? 1.5 : 2.2,
-      "stroke-dasharray": s.dashed ? "5 4" : null, "stroke-linejoin": "round" }));
+    node.append(svg("path", { d, fill: "none", stroke: s.color, "stroke-width": s.dashed || s.dotted ? 1.5 : 2.2,
+      "stroke-dasharray": s.dotted ? "1.5 3" : s.dashed ? "5 4" : null, "stroke-linejoin": "round",
+      "stroke-linecap": s.dotted ? "round" : null, class: "series", "data-series": s.key || null,
+      "data-values": JSON.stringify(s.values.map((v) => (finite(v) ? v : null))) }));
   }
   const main = series[0];
   for (const mark of marks) {
@@ -125,10 +128,10 @@ export function lineChart({ labels, series, fmtY = String, fmtX = String, fmtTip
 
 function legend(series) {
   return el("div", { class: "legend" }, series.map((s) => {
-    const sw = el("span", { class: `swatch ${s.dashed ? "dashed" : ""}` });
+    const sw = el("span", { class: `swatch ${s.dotted ? "dotted" : s.dashed ? "dashed" : ""}`.trim() });
     sw.style.borderColor = s.color;
-    sw.style.background = s.dashed ? "transparent" : s.color;
-    return el("span", { class: "legend-item" }, sw, s.name);
+    sw.style.background = s.dashed || s.dotted ? "transparent" : s.color;
+    return el("span", { class: "legend-item", "data-series": s.key || null }, sw, s.name);
   }));
 }
 

@@ -3,7 +3,10 @@
 import { cached, errorText } from "./api.js";
 import { fmtInt } from "./format.js";
 import { dimName, t, valueName } from "./i18n.js";
-import { addDays, addFilter, dataRange, defaultRange, FILTER_DIMS, removeFilter, state, storeInfo } from "./state.js";
+import { compareOptions } from "./compare.js";
+import { activePresets, PRESETS, presetRange } from "./dates.js";
+import { addFilter, dataRange, defaultRange, FILTER_DIMS, fitCompare, removeFilter, state, storeInfo, toHash }
+  from "./state.js";
 import { el } from "./ui.js";
 
 export function renderControls(container, { navigate }) {
@@ -31,19 +34,17 @@ export function renderControls(container, { navigate }) {
       navigate();
     } });
 
-  const presets = el("div", { class: "presets", role: "group" }, [7, 30, 90].map((n) => el("button", {
-    type: "button", class: "small preset", "data-days": n, onclick: () => {
-      const end = max || state.to;
-      state.to = end;
-      state.from = addDays(end, -(n - 1));
-      navigate();
-    } }, t("ctl.lastDays", { n }))));
+  const presets = presetButtons(max, navigate);
 
+  const dropped = fitCompare();
+  if (dropped) history.replaceState(null, "", toHash());
   const compare = el("select", { id: "compare-select", "aria-label": t("ctl.compare"), onchange: (ev) => {
     state.compare = ev.target.value;
     navigate();
-  } }, ["previous", "yoy", "none"].map((v) => el("option", { value: v, selected: v === state.compare,
-    text: t(`cmp.${v}`) })));
+  } }, compareOptions().map((o) => el("option", { value: o.value, selected: o.value === state.compare, text: o.text,
+    title: o.title, disabled: o.disabled })));
+  const fellBack = dropped ? el("span", { class: "control-note", id: "compare-note", role: "status",
+    "data-dropped": dropped, text: t("cmp.fellBack", { name: t(`cmp.${dropped}`), first: min }) }) : null;
 
   const chipErrors = el("div", { id: "filter-errors", class: "chip-errors" });
   const chips = el("div", { id: "filter-chips", class: "chips", "aria-label": t("ctl.filters") },
@@ -79,11 +80,30 @@ export function renderControls(container, { navigate }) {
       el("label", { class: "control" }, el("span", { text: t("ctl.to") }), dateInput("date-to", "to")),
       presets,
       el("label", { class: "control" }, el("span", { text: t("ctl.compare") }), compare),
-      range, message),
+      range, message, fellBack),
     el("div", { class: "control-row filters" }, el("span", { class: "filters-label", text: t("ctl.filters") }),
       chips, add, picker),
     chipErrors);
 }
+
+// Quick ranges relative to the store's last day with data (the demo's "today" is its last data day), the active
+// one(s) marked (aria-pressed); weeks start on Monday.
+function presetButtons(last, navigate) {
+  const info = storeInfo() || {};
+  const active = new Set(activePresets(state.from, state.to, last));
+  const tip = t("preset.tip", { last: last || "—", tz: info.timezone || "UTC" });
+  return el("div", { class: "presets", role: "group", title: tip, "aria-label": tip }, PRESETS.map((p) => {
+    const days = { last7: 7, last30: 30, last90: 90 }[p];
+    return el("button", { type: "button", class: `small preset ${active.has(p) ? "active" : ""}`.trim(),
+      "data-preset": p, "data-days": days || null, "aria-pressed": String(active.has(p)), disabled: last ? null : true,
+      title: last ? `${t(`preset.${p}`)}: ${rangeText(presetRange(p, last))} · ${tip}` : tip, onclick: () => {
+        Object.assign(state, presetRange(p, last));
+        navigate();
+      } }, t(`preset.${p}`));
+  }));
+}
+
+const rangeText = (r) => (r.from === r.to ? r.from : `${r.from} – ${r.to}`);
 
 // A filter value the store does not know (typed into the URL, or a store switched under it) is marked on its chip,
 // with the server's message ("unknown channel 'paidsearch' — did you mean paid_search?") beside the filters.

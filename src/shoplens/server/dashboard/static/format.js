@@ -68,6 +68,23 @@ export function fmtMetric(v, unit, currency) {
   }
 }
 
+// A KPI card's headline: the full value up to 6 integer digits, compact beyond, so a card never
+// overflows (CN¥2.7M / ¥270.14万); the caller puts the full value (fmtMetric) in the title.
+export function fmtKpi(v, unit, currency) {
+  if (missing(v) || Math.abs(v) < 1_000_000 || !["currency", "count", "number"].includes(unit)) {
+    return fmtMetric(v, unit, currency);
+  }
+  const compact = { notation: "compact", maximumFractionDigits: 2 };
+  if (unit === "currency" && currency) {
+    try {
+      return nf({ ...compact, style: "currency", currency }).format(v); // the symbol of fmtCurrency (CN¥ in en)
+    } catch {
+      return `${nf(compact).format(v)} ${currency}`;
+    }
+  }
+  return nf(compact).format(v);
+}
+
 // Short axis form of a metric value (money without its symbol: the card title names the metric).
 export function fmtAxis(v, unit) {
   if (missing(v)) return "";

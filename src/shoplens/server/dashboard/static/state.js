@@ -1,6 +1,7 @@
 // The dashboard's global state (store, dates, comparison, filters, page), its URL form (#/page?store=…) and the
 // query parameters every page sends. Filters apply to every query that can take them: a metric that cannot be cut
 // by a filter's dimension is left out (shown as "—" with a note) rather than failing the whole query.
+import { COMPARES, compareSupported } from "./dates.js";
 
 export const PAGES = ["overview", "traffic", "conversion", "users", "products", "service", "alerts", "actions"];
 export const FILTER_DIMS = ["channel", "country", "device", "category"];
@@ -122,6 +123,18 @@ export function defaultRange() {
   return { from: addDays(to, -29), to };
 }
 
+// A comparison the data cannot support (yoy on a store without a year of history, wow before the 8th day) falls
+// back to the previous period; returns the comparison dropped (for a note), or null.
+export function fitCompare() {
+  const { min } = dataRange(storeInfo());
+  if (compareSupported(state.compare, state.from, state.to, min).ok) return null;
+  const dropped = state.compare;
+  state.compare = "previous";
+  return dropped;
+}
+
+export const isOneDay = () => Boolean(state.from) && state.from === state.to;
+
 // ---- URL ---------------------------------------------------------------------------------------------------
 
 export function toHash(page = state.page) {
@@ -145,7 +158,7 @@ export function fromHash(hash) {
   const day = /^\d{4}-\d{2}-\d{2}$/;
   if (day.test(qs.get("from") || "")) state.from = qs.get("from");
   if (day.test(qs.get("to") || "")) state.to = qs.get("to");
-  if (["previous", "yoy", "none"].includes(qs.get("compare"))) state.compare = qs.get("compare");
+  if (COMPARES.includes(qs.get("compare"))) state.compare = qs.get("compare");
   state.filters = [];
   for (const f of qs.getAll("f")) {
     const i = f.indexOf("=");

@@ -3,10 +3,12 @@
 import { chartMarks, loadAnomalies } from "../anomalies.js";
 import { cached, errorText } from "../api.js";
 import { sparkline } from "../charts.js";
-import { fmtChange, fmtMetric } from "../format.js";
+import { compareLabel } from "../compare.js";
+import { compareSupported } from "../dates.js";
+import { fmtChange, fmtKpi, fmtMetric, fmtNumber } from "../format.js";
 import { dimName, lang, metricDefinition, metricName, t, valueName } from "../i18n.js";
-import { compareParam, dataRange, hasData, metricInfo, metricParams, setFilter, state, storeInfo, usable }
-  from "../state.js";
+import { compareParam, dataRange, hasData, hasMetric, isOneDay, metricInfo, metricParams, setFilter, state, storeInfo,
+  usable } from "../state.js";
 import { el, emptyState, note, tableCard } from "../ui.js";
 import { openWhy } from "../why.js";
 
@@ -97,49 +99,88 @@ export async function metricTable({ title, sub, id, name, dim, ids, ctx, drill =
   return { node, rows, data };
 }
 
-// The change arrow of a KPI: green when the move is good for the metric (catalog `good`), red when bad.
-export function changeNode(id, change, hasCompare) {
+// The change arrow of a KPI against comparison `cmp`: green when the move is good for the metric (catalog `good`),
+// red when bad; the label names the compared dates ("vs 2026-11-14"), not "vs prev.".
+export function changeNode(id, change, hasCompare, cmp = state.compare) {
   const m = metricInfo(id) || {};
   if (!hasCompare) return el("div", { class: "kpi-change none", "data-raw": "" });
+  const label = el("span", { class: "cmp-label", text: compareLabel(cmp), title: t(`cmp.${cmp}`) });
   if (typeof change !== "number" || !Number.isFinite(change)) {
-    return el("div", { class: "kpi-change none", "data-raw": "", title: t("ov.noCompare") },
-      el("span", { class: "arrow", text: "–" }), " ", el("span", { class: "cmp-label", text: t(`cmp.short.${state.compare}`) }),
-      el("span", { class: "muted", text: ` ${t("ov.noCompare")}` }));
+    return el("div", { class: "kpi-change none", "data-raw": "", "data-compare": cmp, title: t("ov.noCompare") },
+      el("span", { class: "arrow", text: "–" }), " ", label, el("span", { class: "muted", text: ` ${t("ov.noCompare")}` }));
   }
   const direction = change > 0 ? "up" : change < 0 ? "down" : "flat";
   const tone = m.good === "neutral" || direction === "flat" ? "neutral" : (m.good === direction ? "good" : "bad");
-  return el("div", { class: `kpi-change ${tone}`, "data-raw": String(change), "data-direction": direction },
-    el("span", { class: "arrow", "aria-hidden": "true", text: direction === "up" ? "▲" : direction === "down" ? "▼" : "■" }),
-    ` ${fmtChange(change)} `, el("span", { class: "cmp-label", text: t(`cmp.short.${state.compare}`) }));
+  return el("div", { class: `kpi-change ${tone}`, "data-raw": String(change), "data-direction": direction,
+    "data-compare": cmp },
+  el("span", { class: "arrow", "aria-hidden": "true", text: direction === "up" ? "▲" : direction === "down" ? "▼" : "■" }),
+  ` ${fmtChange(change)} `, label);
+}
+
+// The comparisons a KPI card shows: the selected one and, for a one-day range, also the day before and the same
+// weekday last week (an operator's "today vs yesterday and last week"), each only when the data supports it.
+export function cardCompares() {
+  const cmp = compareParam();
+  if (!cmp) return [];
+  if (!isOneDay()) return [cmp];
+  const { min } = dataRange(storeInfo());
+  return [cmp, "previous", "wow"].filter((c, i, all) => all.indexOf(c) === i
+    && compareSupported(c, state.from, state.to, min).ok);
+}
+
+// The target line. Higher is better: "Target 3.00% · 217.92% attained" (value / target). Lower is better (refund
+// rate, CAC, …): a target is a ceiling, so "% attained" would read backwards (the API's target / value is 122 %
+// when the rate is under it): "Target ≤ 5.00% · met, 0.93 pp below" or "… · above target by 0.43 pp" (bad).
+function targetNode(id, total, currency) {
+  const m = metricInfo(id) || {};
+  const target = total && total[`${id}__target`];
+  const value = total && total[id];
+  if (typeof target !== "number") {
+    return total && typeof total[`${id}__benchmark`] === "number"
+      ? el("div", { class: "kpi-target", text: t("ov.benchmark", { v: fmtMetric(total[`${id}__benchmark`], m.unit, currency) }) })
+      : null;
+  }
+  const targetText = fmtMetric(target, m.unit, currency);
+  if (m.good === "down" && typeof value === "number") {
+    const gap = Math.abs(value - target);
+    const by = m.unit === "percent" ? t("ov.pp", { v: fmtNumber(gap * 100, 2, 2) }) : fmtMetric(gap, m.unit, currency);
+    const above = value > target;
+    return el("div", { class: `kpi-target ${above ? "bad" : "good"}`, "data-target": String(target),
+      "data-state": above ? "above" : "met", text: t(above ? "ov.targetMax" : "ov.targetMet", { target: targetText, by }) });
+  }
+  const att = total[`${id}__attainment`];
+  return el("div", { class: `kpi-target ${att < 1 ? "bad" : ""}`.trim(), "data-target": String(target),
+    "data-state": att < 1 ? "below" : "met", text: t("ov.target", { target: targetText, att: fmtMetric(att, "percent") }) });
 }
 
 // KPI cards for `ids`: totals with the comparison, a sparkline per card from the daily rows, the days
 // GET /api/v1/anomalies flagged (`flags`: its records for this metric) and a "why?" button (`onWhy`).
+// noAdSpend: ROI without any ad spend under the filters says so instead of "no data in the comparison period".
 export function kpiCard(id, total, daily, currency, { skipped = false, onSelect, selected = false, flags = [],
-  onWhy = null } = {}) {
+  onWhy = null, noAdSpend = false } = {}) {
   const m = metricInfo(id) || {};
-  const cmp = compareParam();
   const raw = total ? total[id] : null;
   const series = daily.map((r) => r[id]);
   const marks = chartMarks(flags, daily.map((r) => r.period));
   const flagged = flags.map((a) => a.period);
   const bad = flags.some((a) => a.bad);
-  const target = total && typeof total[`${id}__target`] === "number"
-    ? el("div", { class: `kpi-target ${total[`${id}__attainment`] < 1 ? "bad" : ""}`, text: t("ov.target", {
-      target: fmtMetric(total[`${id}__target`], m.unit, currency),
-      att: fmtMetric(total[`${id}__attainment`], "percent") }) })
-    : (total && typeof total[`${id}__benchmark`] === "number"
-      ? el("div", { class: "kpi-target", text: t("ov.benchmark", { v: fmtMetric(total[`${id}__benchmark`], m.unit, currency) }) })
-      : null);
+  const noSpend = noAdSpend && id === "roi" && (raw === null || raw === undefined);
+  const compares = cardCompares();
+  const changes = skipped ? el("div", { class: "kpi-change none", "data-raw": "", text: t("na.filter") })
+    : noSpend ? el("div", { class: "kpi-change none no-spend", "data-raw": "", text: t("ov.noAdSpend"),
+      title: t("ov.noAdSpendTip") })
+      : compares.length ? compares.map((c) => changeNode(id, total ? total[`${id}__${c}_change`] : null, true, c))
+        : changeNode(id, null, false);
+  const full = fmtMetric(raw, m.unit, currency);
   const card = el("div", { class: `kpi-card ${bad ? "anomalous" : ""} ${selected ? "selected" : ""}`.trim(),
     "data-kpi": id, "data-raw": typeof raw === "number" ? String(raw) : "",
     tabindex: onSelect ? "0" : null, role: onSelect ? "button" : null, "aria-pressed": onSelect ? String(selected) : null,
     title: skipped ? t("na.filter") : metricDefinition(id) },
   el("div", { class: "kpi-name", text: metricName(id) }),
-  el("div", { class: "kpi-value", text: skipped ? "—" : fmtMetric(raw, m.unit, currency) }),
-  skipped ? el("div", { class: "kpi-change none", "data-raw": "", text: t("na.filter") })
-    : changeNode(id, total ? total[`${id}__${cmp}_change`] : null, Boolean(cmp)),
-  target,
+  el("div", { class: "kpi-value", title: skipped ? null : full,
+    text: skipped || noSpend ? "—" : fmtKpi(raw, m.unit, currency) }),
+  el("div", { class: "kpi-changes" }, changes),
+  noSpend ? null : targetNode(id, total, currency),
   el("div", { class: "kpi-spark" }, skipped ? null : sparkline(series, { marks })),
   flagged.length ? el("div", { class: `kpi-flag ${bad ? "bad" : ""}`.trim(), "data-days": flagged.join(","),
     title: t("ov.anomalyTip", { days: flagged.join(", ") }), text: `⚠ ${t("ov.anomaly", { n: flagged.length })}` }) : null,
@@ -159,16 +200,28 @@ export function grainFor(from, to) {
   return days > 185 ? "week" : "day";
 }
 
-// Totals (with comparison) and daily rows for KPI cards: {total, daily, currency, ok, skipped}.
+// Totals (with comparison) and daily rows for KPI cards: {total, daily, currency, ok, skipped, noAdSpend}. A one-day
+// range also asks the totals of the other card comparisons (day before, same weekday last week); an ROI without a
+// value asks whether there was any ad spend (only then: the landing page's queries stay those warmup.py computes).
 export async function kpiData(ids) {
   const cmp = compareParam();
   const grain = grainFor(state.from, state.to);
-  const [totals, days] = await Promise.all([
+  const more = cardCompares().filter((c) => c !== cmp);
+  const [totals, days, ...others] = await Promise.all([
     queryMetrics(ids, { compare: cmp }),
     queryMetrics(ids, { compare: cmp, grain }),
+    ...more.map((c) => queryMetrics(ids, { compare: c })),
   ]);
-  return { total: (totals.data.rows || [])[0] || null, daily: days.data.rows || [], currency: totals.data.currency,
-    ok: totals.ok, skipped: totals.skipped, grain, notes: totals.data.notes || {} };
+  const first = (totals.data.rows || [])[0] || null;
+  const total = first ? Object.assign({}, ...others.map((o) => (o.data.rows || [])[0] || {}), first) : null;
+  let noAdSpend = false;
+  if (total && totals.ok.includes("roi") && typeof total.roi !== "number" && hasMetric("ad_spend")) {
+    const spend = await queryMetrics(["ad_spend"]);
+    const row = (spend.data.rows || [])[0] || {};
+    noAdSpend = spend.ok.includes("ad_spend") && !(row.ad_spend > 0);
+  }
+  return { total, daily: days.data.rows || [], currency: totals.data.currency,
+    ok: totals.ok, skipped: totals.skipped, grain, notes: totals.data.notes || {}, noAdSpend };
 }
 
 // Catalog metric ids of the given groups (catalog order), optionally only those that can be cut by `dim`.
@@ -192,6 +245,6 @@ export async function kpiGrid(ids) {
   const [data, marks] = await Promise.all([kpiData(ids), anomaliesOrNone(ids)]);
   const grid = el("div", { class: "kpi-grid" }, ids.filter((id) => metricInfo(id)).map((id) =>
     kpiCard(id, data.total, data.daily, data.currency, { skipped: data.skipped.includes(id),
-      flags: marks.byMetric[id] || [], onWhy: (m) => openWhy(m, { currency: data.currency }) })));
+      noAdSpend: data.noAdSpend, flags: marks.byMetric[id] || [], onWhy: (m) => openWhy(m, { currency: data.currency }) })));
   return el("div", {}, skippedNote(data.skipped), dataNotes(data.notes), grid);
 }

@@ -1,16 +1,20 @@
-// 概览 Overview: the open alerts of the latest alert day (pages/alerts_card.js), KPI cards (value, 环比/同比 arrow,
-// target attainment, sparkline, anomaly flag, why?), the daily trend of one KPI (GMV first; click a card to chart
-// another) against the comparison period with the days GET /api/v1/anomalies flagged (a click on a day: why?), and
-// the range's bad anomalies.
+// 概览 Overview: the open alerts of the latest alert day (pages/alerts_card.js), KPI cards (value, changes vs the
+// named compared dates, target attainment, sparkline, anomaly flag, why?), the trend of one KPI (GMV first; click a
+// card to chart another) and the range's bad anomalies. The trend is daily against the comparison period with the
+// days GET /api/v1/anomalies flagged (a click on a day: why?); a one-day range charts the day by hour against the
+// day before and the same weekday last week, so "how is today going vs yesterday and last week" is one glance.
 import { anomalyTip, badList, chartMarks } from "../anomalies.js";
+import { isAbort } from "../api.js";
 import { COLORS, chartCard, lineChart, wideWidth } from "../charts.js";
+import { compareLabel } from "../compare.js";
+import { compareDates, compareSupported } from "../dates.js";
 import { fmtAxis, fmtDate, fmtDayShort, fmtMetric } from "../format.js";
-import { metricInfo, state } from "../state.js";
-import { metricName, t } from "../i18n.js";
+import { dataRange, isOneDay, metricInfo, state, storeInfo } from "../state.js";
+import { lang, metricName, t } from "../i18n.js";
 import { block, card, el, emptyState, note } from "../ui.js";
 import { openWhy } from "../why.js";
 import { alertsCard } from "./alerts_card.js";
-import { anomaliesOrNone, dataNotes, emptyText, kpiCard, kpiData, skippedNote } from "./common.js";
+import { anomaliesOrNone, dataNotes, emptyText, kpiCard, kpiData, queryMetrics, skippedNote } from "./common.js";
 
 // shoplens/server/warmup.py computes these for the landing range after every import: keep the two lists equal.
 export const KPIS = ["gmv", "uv", "paying_buyers", "conversion_rate", "customer_unit_price", "uv_value", "refund_rate",
@@ -29,17 +33,21 @@ export async function render(page, ctx) {
   let data = null;
   let marks = { byMetric: {}, records: [], note: null };
   const why = (metric, when = {}) => openWhy(metric, { ...when, currency: data && data.currency });
-  const draw = () => {
+  const pick = (chosen) => { trendMetric = chosen; ctx.reload(draw); };
+  const draw = async () => {
     kpiHolder.textContent = "";
     for (const id of KPIS.filter((k) => metricInfo(k))) {
       kpiHolder.append(kpiCard(id, data.total, data.daily, data.currency, {
         skipped: data.skipped.includes(id), selected: id === trendMetric, flags: marks.byMetric[id] || [],
-        onSelect: (chosen) => { trendMetric = chosen; draw(); }, onWhy: (m) => why(m) }));
+        noAdSpend: data.noAdSpend, onSelect: pick, onWhy: (m) => why(m) }));
     }
-    trendHolder.textContent = "";
-    trendHolder.append(trendCard(data, marks, why));
     listHolder.textContent = "";
     listHolder.append(badList(marks, { onWhy: why, currency: data.currency }));
+    if (isOneDay()) await block(trendHolder, () => hourlyCard(data, pick), ctx);
+    else {
+      trendHolder.textContent = "";
+      trendHolder.append(trendCard(data, marks, why, pick));
+    }
   };
   const openAlerts = block(alertsHolder, alertsCard, ctx); // today's open alerts, beside the KPIs
   await block(kpiHolder, async () => {
@@ -57,19 +65,31 @@ export async function render(page, ctx) {
     if (!data.ok.includes(trendMetric)) trendMetric = data.ok[0] || "gmv";
     return el("div", { class: "placeholder" });
   }, ctx);
-  if (data && ctx.alive()) draw();
+  if (data && ctx.alive()) await draw();
   await openAlerts;
 }
 
-function trendCard(data, marks, why) {
+// The trend axis names its unit: "GMV (CNY)" for money, the metric's name otherwise.
+function axisTitle(id, currency) {
+  const m = metricInfo(id) || {};
+  return m.unit === "currency" && currency ? t("ov.axisMoney", { metric: metricName(id), currency }) : metricName(id);
+}
+
+function metricPicker(data, id, pick) {
+  return el("select", { id: "trend-metric", class: "small", "aria-label": t("ov.trend"),
+    onchange: (ev) => pick(ev.target.value) },
+  data.ok.map((k) => el("option", { value: k, selected: k === id, text: metricName(k) })));
+}
+
+function trendCard(data, marks, why, pick) {
   const id = trendMetric;
   const m = metricInfo(id) || {};
   const cmp = state.compare === "none" ? null : state.compare;
   const labels = data.daily.map((r) => r.period);
   const values = data.daily.map((r) => r[id] ?? null);
-  const series = [{ name: `${metricName(id)} · ${t("ov.current")}`, values, color: COLORS.main }];
+  const series = [{ key: "current", name: `${metricName(id)} · ${t("ov.current")}`, values, color: COLORS.main }];
   if (cmp) {
-    series.push({ name: `${t("ov.compared")} (${t(`cmp.short.${cmp}`)})`, values: data.daily.map((r) => r[`${id}__${cmp}`] ?? null),
+    series.push({ key: cmp, name: `${t("ov.compared")} (${compareLabel(cmp)})`, values: data.daily.map((r) => r[`${id}__${cmp}`] ?? null),
       color: COLORS.compare, dashed: true });
   }
   const fmtY = (v) => fmtAxis(v, m.unit);
@@ -81,21 +101,54 @@ function trendCard(data, marks, why) {
       fmtX: (d, long) => (long ? (daily ? fmtDate(d) : d) : fmtDayShort(d)), marks: chartMarks(flags, labels),
       tipExtra: (i) => (flagAt.has(labels[i]) ? anomalyTip(flagAt.get(labels[i]), data.currency)
         : daily ? el("div", { class: "muted", text: t("why.clickPoint") }) : null),
-      onPoint: daily ? (i) => why(id, { date: labels[i] }) : null,
+      onPoint: daily ? (i) => why(id, { date: labels[i] }) : null, yTitle: axisTitle(id, data.currency),
       label: `${metricName(id)} ${t("ov.trend")}`, width: wideWidth() })
     : note(t("na.filter"), "warn");
-  const picker = el("select", { id: "trend-metric", class: "small", "aria-label": t("ov.trend"), onchange: (ev) => {
-    trendMetric = ev.target.value;
-    document.querySelectorAll(".kpi-card").forEach((c) => {
-      c.classList.toggle("selected", c.dataset.kpi === trendMetric);
-      c.setAttribute("aria-pressed", String(c.dataset.kpi === trendMetric));
-    });
-    const holder = ev.target.closest(".grid-wide");
-    holder.textContent = "";
-    holder.append(trendCard(data, marks, why));
-  } }, data.ok.map((k) => el("option", { value: k, selected: k === id, text: metricName(k) })));
   const csv = () => ({ header: [t("col.date"), metricName(id), ...(cmp ? [t("ov.compared")] : [])],
     rows: data.daily.map((r) => [r.period, r[id], ...(cmp ? [r[`${id}__${cmp}`]] : [])]) });
   return chartCard({ title: `${t("ov.trend")} · ${metricName(id)}`, sub: t("ov.trendSub"), id: "trend-chart",
-    name: `trend_${id}`, chart, csv, wide: true, extra: [picker] });
+    name: `trend_${id}`, chart, csv, wide: true, extra: [metricPicker(data, id, pick)] });
+}
+
+// One day by hour (GET /metrics grain=hour) against the day before (compare=previous) and the same weekday last
+// week (compare=wow), the comparisons the data supports. A metric from daily records (ad spend, stock) has no
+// hours: the API refuses it (metrics/checks.py check_hourly) and the card says so instead of an empty chart.
+async function hourlyCard(data, pick) {
+  const id = trendMetric;
+  const m = metricInfo(id) || {};
+  const { min } = dataRange(storeInfo());
+  const compares = ["previous", "wow"].filter((c) => compareSupported(c, state.from, state.to, min).ok);
+  const head = { title: `${t("ov.trend")} · ${metricName(id)} · ${t("day.hourly", { day: state.from })}`,
+    sub: t("day.hourlySub"), id: "trend-chart", wide: true, extra: [metricPicker(data, id, pick)] };
+  const plain = (body) => chartCard({ ...head, name: `hourly_${id}`, chart: body });
+  if (!data.ok.includes(id)) return plain(note(t("na.filter"), "warn"));
+  let answers;
+  try {
+    answers = await Promise.all((compares.length ? compares : [null]).map((c) =>
+      queryMetrics([id], { grain: "hour", compare: c })));
+  } catch (exc) {
+    if (isAbort(exc) || !exc || exc.status !== 400) throw exc;
+    const holder = plain(note(t("day.noHourly", { metric: metricName(id) }), "info"));
+    holder.querySelector("#trend-chart").dataset.hourly = "refused";
+    return holder;
+  }
+  const rows = answers[0].data.rows || [];
+  const labels = rows.map((r) => r.period);
+  const series = [{ key: "current", name: `${metricName(id)} · ${state.from}`, values: rows.map((r) => r[id] ?? null),
+    color: COLORS.main }];
+  compares.forEach((c, i) => {
+    const byPeriod = new Map((answers[i].data.rows || []).map((r) => [r.period, r[`${id}__${c}`] ?? null]));
+    series.push({ key: c, name: t(c === "wow" ? "day.wow" : "day.prev", { day: compareDates(c, state.from, state.to, lang()) }),
+      values: labels.map((p) => byPeriod.get(p) ?? null), color: c === "wow" ? COLORS.bars[1] : COLORS.compare,
+      dashed: c === "previous", dotted: c === "wow" });
+  });
+  const currency = answers[0].data.currency || data.currency;
+  const chart = lineChart({ labels, series, fmtY: (v) => fmtAxis(v, m.unit), fmtTip: (v) => fmtMetric(v, m.unit, currency),
+    fmtX: (d, long) => (long ? d : String(d).slice(11, 16)), yTitle: axisTitle(id, currency),
+    label: `${metricName(id)} ${t("day.hourly", { day: state.from })}`, width: wideWidth() });
+  const csv = () => ({ header: [t("col.hour"), metricName(id), ...series.slice(1).map((s) => s.name)],
+    rows: rows.map((r, i) => [r.period, ...series.map((s) => s.values[i])]) });
+  const node = chartCard({ ...head, name: `hourly_${id}`, chart, csv });
+  node.querySelector("#trend-chart").dataset.hourly = "shown";
+  return node;
 }
