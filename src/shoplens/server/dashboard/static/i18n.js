@@ -382,6 +382,12 @@ const TEXT = {
   "act.ev.slow_moving_skus_with_stock": ["有库存的滞销商品数", "Slow movers with stock"],
   "act.ev.days_below": ["低于阈值的天数", "Days below the threshold"],
   "act.ev.days_of_cover": ["库存可售天数", "Days of cover"],
+  // ---- mobile shell and scroll cues (#14)
+  "shell.menu": ["页面菜单", "Pages menu"],
+  "shell.role.admin": ["管理员", "Admin"],
+  "shell.role.analyst": ["分析师", "Analyst"],
+  "shell.role.viewer": ["只读", "Viewer"],
+  "shell.scrollHint": ["← 滑动查看更多 →", "← swipe to see more →"],
 };
 
 export function t(key, vars = {}) {
