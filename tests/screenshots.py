@@ -1,6 +1,6 @@
-"""Regenerate docs/img/<page>-<lang>.png (`make screenshots`): every dashboard page of the demo store in both
-languages at a laptop's width (1440 px), plus <page>-<lang>-mobile.png at a phone's width (390 px) for a few
-pages. Not part of `make test`.
+"""Regenerate docs/img/dashboard-<page>-<lang>.png (`make screenshots`): every dashboard page of the demo store in
+both languages at a laptop's width (1440 px), plus dashboard-<page>-<lang>-mobile.png at a phone's width (390 px)
+for a few pages. Not part of `make test`. (actions-<lang>.png, a state after logging an action, is another shot.)
 
 The demo store is built in a temporary directory (or ``--db FILE``: an existing demo store, copied first),
 served by ``shoplens serve --demo`` on loopback and opened in Debian's Chromium with the demo login. A shot
@@ -26,7 +26,7 @@ from test_dashboard_browser import CHROMIUM_ARGS, PASSWORD, USER, chromium_path 
 PAGES = ("overview", "traffic", "conversion", "users", "products", "service", "alerts", "actions")
 MOBILE_PAGES = ("overview", "traffic", "products")
 LANGS = {"zh": "zh-CN", "en": "en"}
-MAX_HEIGHT = {1440: 2400, 390: 3000}
+MAX_HEIGHT = {1440: 1800, 390: 2600}
 
 
 def build_store(tmp: Path, source: Path | None) -> Path:
@@ -89,7 +89,7 @@ def main(out: Path, source: Path | None, pages: tuple[str, ...]) -> None:
                             open_page(page, name)
                             wait_ready(page, name)
                             suffix = "-mobile" if width == 390 else ""
-                            shoot(page, out / f"{name}-{short}{suffix}.png", width)
+                            shoot(page, out / f"dashboard-{name}-{short}{suffix}.png", width)
                     context.close()
                 browser.close()
         finally:
