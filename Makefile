@@ -64,6 +64,12 @@ docs: install
 brief-img: install
 	$(BIN)/python tests/brief_screenshots.py
 
+## Regenerate docs/img/dashboard-<page>-<lang>.png (1440 px) and a few -mobile.png (390 px): every dashboard page of
+## a fresh demo store in both languages (Chromium; not part of `make test`)
+.PHONY: screenshots
+screenshots: install
+	$(BIN)/python tests/screenshots.py
+
 ## Benchmarks (not part of `make test`): import, then the metrics overview query at BENCH_EVENTS
 ## (default 1M; `make bench-metrics BENCH_EVENTS=1M,10M,20M` for the full table; demo stores are cached
 ## in .bench/). Each bench rewrites its own section of docs/performance.md.

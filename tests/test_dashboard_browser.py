@@ -215,7 +215,11 @@ def login(tab: Tab, password: str = PASSWORD) -> None:
 
 
 def goto(tab: Tab, name: str) -> None:
-    """Open a dashboard page through its nav link and wait until its data has loaded."""
+    """Open a dashboard page through its nav link (behind #menu-toggle at <= 900 px) and wait until its data has
+    loaded."""
+    menu = tab.page.locator("#menu-toggle")
+    if menu.is_visible() and menu.get_attribute("aria-expanded") != "true":
+        menu.click()
     tab.page.click(f'a[data-page="{name}"]')
     wait_ready(tab, name)
 

@@ -2,6 +2,7 @@
 // (#/page?store=…&from=…&to=…&compare=…&f=dim=value) and the page lifecycle (#page[data-ready]).
 import { api, clearCache, errorText, onUnauthorized, setCsrf } from "./api.js";
 import { renderControls } from "./controls.js";
+import { watchFit } from "./fit.js";
 import { htmlLang, initialLang, lang, setLang, t } from "./i18n.js";
 import * as actions from "./pages/actions.js";
 import * as alerts from "./pages/alerts.js";
@@ -95,22 +96,46 @@ function buildShell() {
     href: toHash(p), "data-page": p, class: p === state.page ? "active" : null,
     "aria-current": p === state.page ? "page" : null },
   el("span", { class: "nav-icon", "aria-hidden": "true", text: ICONS[p] }), el("span", { text: t(`page.${p}`) }))));
+  nav.id = "main-nav";
+  nav.addEventListener("click", (ev) => { if (ev.target.closest("a")) setMenu(false); }); // the same page too
   const user = state.me.user || {};
+  const role = user.role ? t(`shell.role.${user.role}`) : "";
   const app = el("div", { id: "app", class: "app" },
     el("aside", { class: "sidebar" },
-      el("div", { class: "brand" }, el("span", { class: "brand-mark", "aria-hidden": "true" }), "shoplens"), nav),
+      el("div", { class: "brand" }, el("span", { class: "brand-mark", "aria-hidden": "true" }), "shoplens"),
+      menuButton(), nav),
     el("div", { class: "main" },
       el("header", { class: "topbar" },
         el("h1", { class: "page-title", text: t(`page.${state.page}`) }),
         el("div", { class: "user-box" },
-          el("span", { class: "user-name", title: user.role || "", text: `${user.username || ""} · ${user.role || ""}` }),
+          el("span", { class: "user-name", title: role },
+            el("span", { "data-raw-id": "user", text: user.username || "" }), role ? ` · ${role}` : ""),
           el("button", { id: "lang-toggle", type: "button", class: "small", title: t("lang.toggleTitle"),
+            lang: lang() === "zh" ? "en" : "zh-CN", // the other language, named in itself
             onclick: toggleLanguage, text: t("lang.toggle") }),
           el("button", { id: "logout", type: "button", class: "small", onclick: logout, text: t("logout") }))),
       el("div", { id: "controls", class: "controls" }),
       el("div", { id: "page", "data-page": state.page, class: "page" })),
     el("div", { id: "toast", class: "toast", role: "status", hidden: true }));
   document.body.append(app);
+  watchFit(app);
+}
+
+// At a phone's width (styles.css: max-width 900px) the page list folds behind this button; wider, it is hidden
+// and the sidebar shows the list. It closes on navigation (route) and on Escape.
+function menuButton() {
+  return el("button", { id: "menu-toggle", type: "button", class: "menu-toggle", "aria-expanded": "false",
+    "aria-controls": "main-nav", title: t("shell.menu"), onclick: () => setMenu(!menuOpen()) },
+  el("span", { "aria-hidden": "true", text: "☰" }), el("span", { class: "menu-label", text: t(`page.${state.page}`) }));
+}
+
+const menuOpen = () => $("#menu-toggle")?.getAttribute("aria-expanded") === "true";
+
+function setMenu(open) {
+  const button = $("#menu-toggle");
+  if (!button) return;
+  button.setAttribute("aria-expanded", String(open));
+  $("#app").classList.toggle("menu-open", open);
 }
 
 export function toast(text) {
@@ -166,6 +191,9 @@ function route() {
     a.setAttribute("href", toHash(a.dataset.page));
   });
   $(".page-title").textContent = t(`page.${state.page}`);
+  setMenu(false);
+  const label = $("#menu-toggle .menu-label");
+  if (label) label.textContent = t(`page.${state.page}`);
   renderControls($("#controls"), { navigate });
   renderPage();
 }
@@ -214,6 +242,9 @@ async function boot() {
   $("#login-lang").addEventListener("click", () => { setLang(lang() === "zh" ? "en" : "zh"); translateStatic(); });
   onUnauthorized(() => { if (state.me) showLogin(lang() === "zh" ? "会话已结束，请重新登录" : "Your session ended; log in again"); });
   window.addEventListener("hashchange", () => { closeWhy(); route(); }); // new dates or page: the panel is stale
+  document.addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape" && menuOpen()) { setMenu(false); $("#menu-toggle").focus(); }
+  });
   try {
     await startApp(await api("/me"));
   } catch (exc) {

@@ -29,8 +29,18 @@ function root(width, height, label) {
 
 const finite = (v) => typeof v === "number" && Number.isFinite(v);
 
+// The room of a chart when the layout has one column (styles.css: <= 1100 px, the sidebar folds at <= 900 px):
+// the window less the sidebar, the page's and the card's paddings. A chart drawn at the room it has keeps its
+// 11-12 px text at that size on a phone (drawn at 560 and scaled down it was 7 px). Wider layouts: `width`.
+export function fitWidth(width) {
+  const vw = document.documentElement.clientWidth || window.innerWidth;
+  if (vw > 1100) return width;
+  const room = vw > 900 ? vw - 208 - 48 - 34 : vw - 24 - 26;
+  return Math.max(260, Math.min(width, room));
+}
+
 // The drawing width of a chart in a full-width card: about its size on screen, so its text stays ~12px.
-export const wideWidth = () => Math.max(560, Math.min(1100, window.innerWidth - 280));
+export const wideWidth = () => fitWidth(Math.max(560, Math.min(1100, window.innerWidth - 280)));
 
 export function niceTicks(min, max, count = 4) {
   if (!finite(min) || !finite(max)) return [0, 1];
@@ -181,8 +191,9 @@ function valueLabel(text, end, y, limit) {
 // Horizontal bars. rows: data; series: [{key, name, color, fmt}]; label(row), key(row); onClick(row) drills down.
 export function barChart({ rows, series, label, key, onClick, title = "", width = 520, max = null,
   dataAttr = "key" }) {
+  width = fitWidth(width);
   const rowH = series.length > 1 ? 14 * series.length + 12 : 26;
-  const pad = { l: 150, r: 12, t: 8, b: 8 };
+  const pad = { l: Math.min(150, Math.round(width * 0.34)), r: 12, t: 8, b: 8 };
   const height = pad.t + pad.b + rows.length * rowH;
   const w = width - pad.l - pad.r;
   const top = max ?? Math.max(0, ...rows.flatMap((r) => series.map((s) => r[s.key])).filter(finite));

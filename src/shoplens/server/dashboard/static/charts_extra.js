@@ -1,5 +1,5 @@
 // Funnel bars and the cohort heatmap (SVG, attributes only; see charts.js).
-import { COLORS, svg, textWidth } from "./charts.js";
+import { COLORS, fitWidth, svg, textWidth } from "./charts.js";
 import { el } from "./ui.js";
 
 const finite = (v) => typeof v === "number" && Number.isFinite(v);
@@ -12,9 +12,10 @@ function base(width, height, label) {
 
 // steps: [{label, count, conversion, step_conversion, dropped}]; fmt: {count, pct}; between-step notes via `gap`.
 export function funnelChart(steps, { fmtCount, fmtPct, gap, label = "", width = 760 }) {
+  width = fitWidth(width);
   const rowH = 44;
   const gapH = 22;
-  const pad = { l: 170, r: 20, t: 10 };
+  const pad = { l: Math.min(170, Math.round(width * 0.4)), r: 20, t: 10 };
   const w = width - pad.l - pad.r;
   const height = pad.t * 2 + steps.length * rowH + Math.max(0, steps.length - 1) * gapH;
   const top = Math.max(1, ...steps.map((s) => s.count).filter(finite));
@@ -53,6 +54,7 @@ export function heatmap({ rows, cols, scaleMax, label = "", firstCol = "", sizeC
   const width = pad.l + cols.length * cellW + 10;
   const height = pad.t + rows.length * cellH + 10;
   const node = base(Math.max(width, 320), height, label);
+  node.setAttribute("width", Math.max(width, 320)); // never scaled down: its box scrolls (.scroll-x)
   node.append(svg("text", { x: 8, y: 20, fill: COLORS.text, "font-weight": 600, text: firstCol }),
     svg("text", { x: pad.l - 10, y: 20, "text-anchor": "end", fill: COLORS.text, "font-weight": 600, text: sizeCol }));
   cols.forEach((c, j) => node.append(svg("text", { x: pad.l + j * cellW + cellW / 2, y: 20, "text-anchor": "middle",
@@ -88,6 +90,7 @@ function short(text, room) {
 // A waterfall from `start` to `end` through signed steps: [{key, label, value}], bars coloured by `tone(step)`
 // ("good"/"bad"/neutral). Each step is a g.waterfall-step[data-step] holding its bar; totals are g.waterfall-total.
 export function waterfallChart({ start, end, steps, fmt, tone = () => "", label = "", width = 640, height = 240 }) {
+  width = fitWidth(width);
   const pad = { l: 12, r: 12, t: 22, b: 40 };
   const bars = [{ key: "__start", label: start.label, from: 0, to: start.value, total: true }];
   let level = start.value;

@@ -412,6 +412,12 @@ const TEXT = {
   "ov.noAdSpendTip": ["所选筛选下没有推广花费，ROI 无意义", "No ad spend under the current filters: ROI does not apply"],
   "col.hour": ["小时", "Hour"],
   "ov.axisMoney": ["{metric}（{currency}）", "{metric} ({currency})"],
+  // ---- mobile shell and scroll cues (#14)
+  "shell.menu": ["页面菜单", "Pages menu"],
+  "shell.role.admin": ["管理员", "Admin"],
+  "shell.role.analyst": ["分析师", "Analyst"],
+  "shell.role.viewer": ["只读", "Viewer"],
+  "shell.scrollHint": ["← 滑动查看更多 →", "← swipe to see more →"],
 };
 
 export function t(key, vars = {}) {
