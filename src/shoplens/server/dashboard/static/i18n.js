@@ -382,6 +382,25 @@ const TEXT = {
   "act.ev.slow_moving_skus_with_stock": ["有库存的滞销商品数", "Slow movers with stock"],
   "act.ev.days_below": ["低于阈值的天数", "Days below the threshold"],
   "act.ev.days_of_cover": ["库存可售天数", "Days of cover"],
+  // ---- scorecard tables and metric picker (#14)
+  "sc.total": ["合计", "Total"],
+  "sc.sortTip": ["点击排序（先降序，再升序）", "Click to sort (descending, then ascending)"],
+  "sc.change": ["{cmp}变化", "Δ {cmp}"],
+  "sc.casesTip": ["样本：{base} {n}", "Sample: {base} {n}"],
+  "sc.fewTip": ["样本少：{base} 仅 {n}（少于 {min}），结论仅供参考", "Few cases: {base} only {n} (under {min}); read with care"],
+  "sc.benchTip": ["行业基准 {v}", "Benchmark {v}"],
+  "mp.button": ["指标", "Metrics"],
+  "mp.tip": ["选择要显示的指标（悬停查看定义）", "Choose the metrics to show (hover for definitions)"],
+  "mp.defaults": ["恢复默认", "Defaults"],
+  "mp.cancel": ["取消", "Cancel"],
+  "mp.apply": ["应用", "Apply"],
+  "grp.traffic": ["流量", "Traffic"],
+  "grp.conversion": ["转化", "Conversion"],
+  "grp.retention": ["留存", "Retention"],
+  "grp.value": ["价值", "Value"],
+  "grp.product": ["商品", "Product"],
+  "grp.service": ["服务", "Service"],
+  "grp.logistics": ["物流", "Logistics"],
 };
 
 export function t(key, vars = {}) {

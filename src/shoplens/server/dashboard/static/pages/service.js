@@ -21,7 +21,8 @@ export async function render(page, ctx) {
       groups: ["logistics"], drill: true },
   ];
   await Promise.all([
-    block(kpis, async () => card({ title: t("sv.kpis"), wide: true, body: await kpiGrid(groupIds(["service", "logistics"])) }),
+    block(kpis, async () => card({ title: t("sv.kpis"), wide: true, body: await kpiGrid(groupIds(["service", "logistics"]),
+      { pick: "service_kpis", ctx }) }),
       ctx),
     ...tables.map((spec, i) => block(slots[i], async () => (await metricTable({ ...spec, ctx,
       ids: groupIds(spec.groups, spec.dim), sub: spec.drill ? t("ctl.drill") : null,
