@@ -157,9 +157,11 @@ def test_change_columns_are_the_api_changes_coloured_by_good_direction(tab: Tab,
     info.value.save_as(path)
     lines = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     header = lines[0]
-    assert header[0].endswith("(id)") and len([h for h in header if "Δ" in h or "变化" in h]) >= 2, header
+    assert header[0] in ("Channel", "渠道") and header[1] in ("Channel name", "渠道名称"), header
+    assert len([h for h in header if "Δ" in h or "变化" in h]) >= 2, header
     ids = {line[0] for line in lines[1:-1]}
-    assert ids == set(want)
+    assert ids == set(want)  # raw ids, and beside them the names the page shows
+    assert all(line[1] and line[1] != line[0] for line in lines[1:-1] if line[0] in ("paid_search", "organic_search"))
     col = next(i for i, h in enumerate(header) if ("Δ" in h or "变化" in h) and h.startswith(("Bounce", "跳出")))
     for line in lines[1:-1]:
         assert same_number(float(line[col]) if line[col] else None, want[line[0]])

@@ -384,6 +384,7 @@ const TEXT = {
   "act.ev.days_of_cover": ["库存可售天数", "Days of cover"],
   // ---- scorecard tables and metric picker (#14)
   "sc.total": ["合计", "Total"],
+  "sc.label": ["{dim}名称", "{dim} name"],
   "sc.sortTip": ["点击排序（先降序，再升序）", "Click to sort (descending, then ascending)"],
   "sc.change": ["{cmp}变化", "Δ {cmp}"],
   "sc.casesTip": ["样本：{base} {n}", "Sample: {base} {n}"],

@@ -87,10 +87,11 @@ export function scoreColumns(ids, currency, { cmp = null } = {}) {
   return ids.flatMap((id) => (cmp ? [valueColumn(id, currency), changeColumn(id, cmp)] : [valueColumn(id, currency)]));
 }
 
-// A dimension column: the shown label (sorted by it) and, in the CSV, the raw id and the label.
+// A dimension column: the shown label (sorted by it) and, in the CSV, the raw id (headed by the dimension's name,
+// as before) and the label.
 export function labelColumn(dim) {
   return { key: dim, label: dimName(dim), text: (row) => valueName(dim, row[dim]), sort: (row) => valueName(dim, row[dim]),
     raw: (row) => row[dim],
-    csv: [{ label: `${dimName(dim)} (id)`, raw: (row) => row[dim] },
-      { label: dimName(dim), raw: (row) => (row[dim] === undefined ? null : valueName(dim, row[dim])) }] };
+    csv: [{ label: dimName(dim), raw: (row) => row[dim] },
+      { label: t("sc.label", { dim: dimName(dim) }), raw: (row) => (row[dim] === undefined ? null : valueName(dim, row[dim])) }] };
 }
