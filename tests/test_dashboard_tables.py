@@ -262,3 +262,31 @@ def _same(got: list[float | None], want: list[float | None]) -> None:
 
 def _true(ok: bool, what: object) -> None:
     assert ok, what
+
+
+def test_rfm_total_row_is_all_customers(tab: Tab, api: httpx.Client) -> None:  # noqa: F811
+    """The RFM tiers split the customers: the total row is GET /rfm's customer count, the tiers' GMV summed and the
+    average spend of all customers (GMV / customers), not an average of the tiers' averages."""
+    open_page(tab, "users")
+    tab.page.locator("#rfm-table tr[data-total]").wait_for()
+    data = api_json(api, "/api/v1/rfm", {"store": "demo", "as_of": controls(tab)["to"]})
+    gmv = sum(t["gmv"] for t in data["tiers"])
+    got = {k: column_values(tab, "rfm-table", k, total=True)[0] for k in ("customers", "gmv", "avg_monetary")}
+    assert got["customers"] == data["customers"]
+    assert same_number(round(got["gmv"], 6), round(gmv, 6))
+    assert abs(got["avg_monetary"] - gmv / data["customers"]) < 1e-6
+    averages = [t["avg_monetary"] for t in data["tiers"] if t["customers"]]
+    assert abs(got["avg_monetary"] - sum(averages) / len(averages)) > 1
+
+
+def test_every_table_is_sortable_with_a_total_or_a_reason(tab: Tab) -> None:  # noqa: F811
+    for page in ("traffic", "conversion", "users", "products", "service"):
+        open_page(tab, page)
+        tables = tab.page.eval_on_selector_all("table.data-table", """ts => ts.map(t => ({id: t.id,
+            sortable: t.querySelectorAll('th.sortable[aria-sort]').length, rows: t.tBodies.length ?
+              t.querySelectorAll('tbody tr:not([data-total])').length : 0,
+            total: t.querySelectorAll('tr[data-total]').length, reason: t.dataset.noTotal || null}))""")
+        assert tables, page
+        for t in tables:
+            assert t["sortable"], (page, t)
+            assert t["total"] == 1 or t["reason"] or not t["rows"], (page, t)
