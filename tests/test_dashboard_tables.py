@@ -275,6 +275,9 @@ def test_rfm_total_row_is_all_customers(tab: Tab, api: httpx.Client) -> None:  #
     assert got["customers"] == data["customers"]
     assert same_number(round(got["gmv"], 6), round(gmv, 6))
     assert abs(got["avg_monetary"] - gmv / data["customers"]) < 1e-6
+    links = tab.page.eval_on_selector_all("#rfm-table tbody tr[data-tier]",
+                                          "rs => rs.map(r => [r.dataset.tier, r.querySelector('a.tier-export')?.href])")
+    assert links and all(href and f"tier={tier}" in href for tier, href in links), links
     averages = [t["avg_monetary"] for t in data["tiers"] if t["customers"]]
     assert abs(got["avg_monetary"] - sum(averages) / len(averages)) > 1
 
@@ -290,3 +293,26 @@ def test_every_table_is_sortable_with_a_total_or_a_reason(tab: Tab) -> None:  # 
         for t in tables:
             assert t["sortable"], (page, t)
             assert t["total"] == 1 or t["reason"] or not t["rows"], (page, t)
+
+
+def test_benchmark_colour_marks_only_the_rows_that_matter(tab: Tab, api: httpx.Client) -> None:  # noqa: F811
+    """DSR by category against the 4.80 benchmark: a row is red only when more than 5 % below it and, the store
+    itself being that far below, below the store too (red on every row said nothing); the tooltip names the
+    benchmark."""
+    open_page(tab, "service")
+    params = controls(tab)
+    ans = api_json(api, "/api/v1/metrics", {"metrics": "dsr_description", "by": "category", **params})
+    total = api_json(api, "/api/v1/metrics", {"metrics": "dsr_description", **params})["rows"][0]["dsr_description"]
+    rows = {r["category"]: r for r in ans["rows"] if r["category"] is not None}
+    bench = next(iter(rows.values()))["dsr_description__benchmark"]
+    floor = bench * 0.95
+    want = {c for c, r in rows.items()
+            if r["dsr_description"] is not None and r["dsr_description"] < floor
+            and not (total < floor and r["dsr_description"] >= total)}
+    cells = eventually(tab, lambda: cell_info(tab, "dsr-table", "category", "dsr_description"))
+    red = {c for c, cell in cells.items() if "bad" in cell["cls"].split()}
+    assert red == want
+    assert red != set(rows)  # the colour picks some rows out
+    tips = tab.page.eval_on_selector_all("#dsr-table tbody tr:not([data-total]) td:nth-child(2)",
+                                         "ts => ts.map(t => t.title)")
+    assert all(f"{bench:.2f}" in tip for tip in tips), tips

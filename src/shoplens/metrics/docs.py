@@ -43,7 +43,8 @@ Metric and dimension ids are a public contract. `shoplens metrics list` prints t
 - **Sample sizes**: a ratio's `base` is the count metric of its denominator (conversion_rate: uv;
   on_time_delivery_rate: promised_parcels). The dashboard shows that count beside a rate resting on
   fewer than 30 cases and greys it (no good/bad colour), and colours a value against a benchmark
-  only when it is more than 5 % worse than the benchmark.
+  only when it is more than 5 % worse than the benchmark (and, when the store's total is that far
+  below as well, worse than the total).
 - **Several stores**: visitors, buyers, orders and products are distinct per store (u1 of store A
   is not u1 of store B). A ratio over stores where only some have the data (e.g. UV of an
   orders-only store) mixes them: query such stores separately.

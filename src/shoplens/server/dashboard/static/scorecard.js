@@ -4,7 +4,9 @@
 // Sample sizes: a rate's catalog `base` is the count metric of its denominator (conversion_rate: uv). Below
 // MIN_CASES cases the cell is muted (never coloured) and shows the count, "100 % (6)": a rate on 6 parcels is a
 // hint, not a verdict. Benchmarks: a cell turns red only when the value is worse than the catalog benchmark by
-// more than BENCH_TOLERANCE of it (4.78 against a 4.80 DSR is not news); the benchmark is in every cell's tooltip.
+// more than BENCH_TOLERANCE of it (4.78 against a 4.80 DSR is not news) and, when the whole store (the total row)
+// is itself that far below, only when the row is worse than the store too: a colour on every row says nothing,
+// the rows that pull the store down do. The benchmark is in every cell's tooltip.
 import { fmtChange, fmtInt, fmtMetric } from "./format.js";
 import { dimName, metricDefinition, metricName, t, valueName } from "./i18n.js";
 import { metricInfo, usable } from "./state.js";
@@ -30,15 +32,19 @@ export function cases(id, row) {
 
 export const isFew = (id, row) => { const n = cases(id, row); return n !== null && n < MIN_CASES; };
 
-// "bad" when the value is worse than the benchmark by more than the tolerance (by the metric's good direction).
-export function benchTone(id, row) {
+// "bad" when the value is worse than the benchmark by more than the tolerance (by the metric's good direction)
+// and, if the store's `total` is that bad as well, worse than the total.
+export function benchTone(id, row, total = null) {
   const m = metricInfo(id);
   const v = row[id];
   const b = row[`${id}__benchmark`];
   if (!m || typeof v !== "number" || typeof b !== "number" || isFew(id, row)) return "";
-  const gap = (v - b) / (Math.abs(b) || 1);
-  if ((m.good === "up" && gap < -BENCH_TOLERANCE) || (m.good === "down" && gap > BENCH_TOLERANCE)) return "bad";
-  return "";
+  const worse = (x, ref) => (m.good === "up" ? x < ref : m.good === "down" ? x > ref : false);
+  const tolerated = m.good === "up" ? b - BENCH_TOLERANCE * Math.abs(b) : b + BENCH_TOLERANCE * Math.abs(b);
+  if (!worse(v, tolerated)) return "";
+  const tv = total && total !== row ? total[id] : null;
+  if (typeof tv === "number" && worse(tv, tolerated) && !worse(v, tv)) return "";
+  return "bad";
 }
 
 // good / bad / neutral for a change of metric `id` (catalog good: up, down or neutral).
@@ -48,7 +54,7 @@ export function changeTone(id, change) {
   return (change > 0) === (m.good === "up") ? "good" : "bad";
 }
 
-function valueTip(id, row, currency) {
+function valueTip(id, row, currency, total) {
   const m = metricInfo(id) || {};
   const parts = [];
   const n = cases(id, row);
@@ -56,12 +62,12 @@ function valueTip(id, row, currency) {
     min: MIN_CASES }));
   if (typeof row[`${id}__benchmark`] === "number") {
     const b = fmtMetric(row[`${id}__benchmark`], m.unit, currency);
-    parts.push(benchTone(id, row) ? t("bench.worse", { v: b }) : t("sc.benchTip", { v: b }));
+    parts.push(benchTone(id, row, total) ? t("bench.worse", { v: b }) : t("sc.benchTip", { v: b }));
   }
   return parts.length ? parts.join("\n") : null;
 }
 
-function valueColumn(id, currency) {
+function valueColumn(id, currency, total) {
   const m = metricInfo(id) || {};
   return { key: id, label: metricName(id), num: true, title: metricDefinition(id),
     node: (row) => {
@@ -69,8 +75,8 @@ function valueColumn(id, currency) {
       return isFew(id, row) ? [text, el("span", { class: "cases", text: ` (${fmtInt(cases(id, row))})` })] : text;
     },
     raw: (row) => row[id],
-    cls: (row) => [isFew(id, row) ? "few" : "", benchTone(id, row)].join(" ").trim(),
-    tip: (row) => valueTip(id, row, currency) };
+    cls: (row) => [isFew(id, row) ? "few" : "", benchTone(id, row, total)].join(" ").trim(),
+    tip: (row) => valueTip(id, row, currency, total) };
 }
 
 function changeColumn(id, cmp) {
@@ -82,9 +88,11 @@ function changeColumn(id, cmp) {
     csv: [{ label: `${metricName(id)} ${label}`, raw: (row) => row[key] }] };
 }
 
-// Columns of metric `ids`: value (+ change when `cmp` names a comparison). The CSV keeps the raw numbers.
-export function scoreColumns(ids, currency, { cmp = null } = {}) {
-  return ids.flatMap((id) => (cmp ? [valueColumn(id, currency), changeColumn(id, cmp)] : [valueColumn(id, currency)]));
+// Columns of metric `ids`: value (+ change when `cmp` names a comparison); `total`: the table's total row (for the
+// benchmark colour). The CSV keeps the raw numbers.
+export function scoreColumns(ids, currency, { cmp = null, total = null } = {}) {
+  return ids.flatMap((id) => (cmp ? [valueColumn(id, currency, total), changeColumn(id, cmp)]
+    : [valueColumn(id, currency, total)]));
 }
 
 // A dimension column: the shown label (sorted by it) and, in the CSV, the raw id (headed by the dimension's name,

@@ -83,9 +83,9 @@ export async function metricTable({ title, sub, id, name, dim, ids, ctx, drill =
   ]);
   const cols = ok.filter((m) => shown.includes(m));
   const rows = (data.rows || []).filter((r) => r[dim] !== null && r[dim] !== undefined);
-  const columns = [dimColumn(dim), ...metricColumns(cols, data.currency, { cmp })];
-  const canDrill = drill && !state.filters.some((f) => f.dim === dim);
   const totalRow = totals ? (totals.data.rows || [])[0] || null : null;
+  const columns = [dimColumn(dim), ...metricColumns(cols, data.currency, { cmp, total: totalRow })];
+  const canDrill = drill && !state.filters.some((f) => f.dim === dim);
   const picker = pick ? metricPicker({ key: pick, defaults: ids, dims: [dim], onChange: () => ctx.navigate() }) : null;
   const node = tableCard({ title, sub, id, name, columns, rows, extra: picker ? [picker] : [],
     empty: emptyState(empty || t("empty.rows")),

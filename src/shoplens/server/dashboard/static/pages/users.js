@@ -95,10 +95,11 @@ function rfmTableCard(data, where) {
     { key: "avg_recency_days", label: t("us.recency"), num: true, text: (r) => fmtNumber(r.avg_recency_days, 1) },
     { key: "avg_frequency", label: t("us.frequency"), num: true, text: (r) => fmtNumber(r.avg_frequency, 2) },
     { key: "avg_monetary", label: t("us.monetary"), num: true, text: (r) => fmtCurrency(r.avg_monetary, currency) },
-    { key: "list", label: t("us.customerList"), raw: () => "", nosort: true, node: (r) => (r.tier === null ? "" : listLink(r)) },
+    { key: "list", label: t("us.customerList"), raw: () => "", nosort: true,
+      node: (r) => (r.tier === null ? "" : listLink(r)) },
   ];
   function listLink(r) {
-    return (r) => el("a", { class: "tier-export",
+    return el("a", { class: "tier-export",
       href: apiUrl("/rfm/customers", { tier: r.tier, store: state.store, as_of: data.as_of, where, format: "csv" }),
       download: `rfm_${r.tier}.csv`, text: "CSV" });
   }
