@@ -47,6 +47,9 @@ EXPECTED = {
     "shipped_within_48h_rate": 3 / 4,
     "shipping_cost_per_order": (10 + 8 + 12 + 6 + 4) / 3,  # all parcels' cost / shipped orders o21 o22 o23
     "lost_parcel_rate": 1 / 5,  # sh3 / 5 parcels
+    "parcels": 5,  # sh1..sh5
+    "delivered_parcels": 3,  # sh1 sh2 sh4 (the denominator of avg_delivery_days above)
+    "promised_parcels": 2,  # sh1 sh2 (the denominator of on_time_delivery_rate above)
 }
 
 

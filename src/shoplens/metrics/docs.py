@@ -40,6 +40,11 @@ Metric and dimension ids are a public contract. `shoplens metrics list` prints t
   null when the comparison is 0 or null. Each period is compared with its own days shifted back
   (a 2-day edge week with 2 days); a dimension value present on one side only is 0 on the other
   for counts and amounts.
+- **Sample sizes**: a ratio's `base` is the count metric of its denominator (conversion_rate: uv;
+  on_time_delivery_rate: promised_parcels). The dashboard shows that count beside a rate resting on
+  fewer than 30 cases and greys it (no good/bad colour), and colours a value against a benchmark
+  only when it is more than 5 % worse than the benchmark (and, when the store's total is that far
+  below as well, worse than the total).
 - **Several stores**: visitors, buyers, orders and products are distinct per store (u1 of store A
   is not u1 of store B). A ratio over stores where only some have the data (e.g. UV of an
   orders-only store) mixes them: query such stores separately.

@@ -7,6 +7,7 @@ wrong number later. Which dimensions a metric supports follows from the sources 
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -87,6 +88,7 @@ class Metric:
     formula: Formula
     def_zh: str
     def_en: str
+    base: str | None = None  # the count metric a ratio divides by (its sample size; see denominator())
 
     def name(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
@@ -193,7 +195,7 @@ def _metric(raw: dict[str, Any], measures: dict[str, Measure]) -> Metric:
     if not isinstance(mid, str) or not mid.isidentifier():
         raise CatalogError(f"metric {mid!r}: id must be snake_case")
     where = f"metric {mid}"
-    unknown = set(raw) - {"id", "group", "zh", "en", "unit", "good", "formula", "def_zh", "def_en"}
+    unknown = set(raw) - {"id", "group", "zh", "en", "unit", "good", "formula", "def_zh", "def_en", "base"}
     if unknown:  # usually an unquoted comma in a {…} entry that split a text
         raise CatalogError(f"{where}: unknown keys {sorted(unknown)} (quote texts that contain commas)")
     for key in ("group", "zh", "en", "unit", "good", "formula", "def_zh", "def_en"):
@@ -209,7 +211,27 @@ def _metric(raw: dict[str, Any], measures: dict[str, Measure]) -> Metric:
         if name not in measures:
             raise CatalogError(f"{where}: formula uses unknown measure {name!r}")
     return Metric(mid, raw["group"], str(raw["zh"]), str(raw["en"]), raw["unit"], raw["good"], formula,
-                  str(raw["def_zh"]), str(raw["def_en"]))
+                  str(raw["def_zh"]), str(raw["def_en"]), raw.get("base"))
+
+
+def denominator(formula: Formula) -> str | None:
+    """The measure a ratio ``… / m`` divides by at its top level (None for other shapes)."""
+    tree = formula.tree
+    if isinstance(tree, ast.BinOp) and isinstance(tree.op, ast.Div) and isinstance(tree.right, ast.Name):
+        return tree.right.id
+    return None
+
+
+def _check_base(metric: Metric, metrics: dict[str, Metric]) -> None:
+    """A rate's `base` must be the count metric of exactly its denominator, so "100 % (6)" shows the 6 cases the
+    rate rests on (the dashboard mutes rates on few cases)."""
+    where = f"metric {metric.id}: base {metric.base!r}"
+    base = metrics.get(metric.base or "")
+    if base is None:
+        raise CatalogError(f"{where} is not a catalog metric")
+    den = denominator(metric.formula)
+    if base.unit != "count" or den is None or base.formula.text.strip() != den:
+        raise CatalogError(f"{where} must be a count metric whose formula is the denominator ({den})")
 
 
 def parse_catalog(data: dict[str, Any]) -> Catalog:
@@ -227,6 +249,9 @@ def parse_catalog(data: dict[str, Any]) -> Catalog:
         if metric.id in metrics:
             raise CatalogError(f"metric {metric.id}: defined twice")
         metrics[metric.id] = metric
+    for metric in metrics.values():
+        if metric.base:
+            _check_base(metric, metrics)
     return Catalog(dimensions, measures, metrics)
 
 
@@ -246,4 +271,4 @@ def catalog_rows(catalog: Any) -> list[dict[str, Any]]:
     """One row per metric, as `shoplens metrics list --format json` and the API's catalog give it."""
     return [{"id": m.id, "group": m.group, "name_zh": m.zh, "name_en": m.en, "unit": m.unit, "good": m.good,
              "definition_zh": m.def_zh, "definition_en": m.def_en, "formula": m.formula.text,
-             "dimensions": sorted(catalog.metric_dims(m.id))} for m in catalog.metrics.values()]
+             "dimensions": sorted(catalog.metric_dims(m.id)), "base": m.base} for m in catalog.metrics.values()]

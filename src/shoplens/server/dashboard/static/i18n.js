@@ -418,6 +418,26 @@ const TEXT = {
   "shell.role.analyst": ["分析师", "Analyst"],
   "shell.role.viewer": ["只读", "Viewer"],
   "shell.scrollHint": ["← 滑动查看更多 →", "← swipe to see more →"],
+  // ---- scorecard tables and metric picker (#14)
+  "sc.total": ["合计", "Total"],
+  "sc.label": ["{dim}名称", "{dim} name"],
+  "sc.sortTip": ["点击排序（先降序，再升序）", "Click to sort (descending, then ascending)"],
+  "sc.change": ["{cmp}变化", "Δ {cmp}"],
+  "sc.casesTip": ["样本：{base} {n}", "Sample: {base} {n}"],
+  "sc.fewTip": ["样本少：{base} 仅 {n}（少于 {min}），结论仅供参考", "Few cases: {base} only {n} (under {min}); read with care"],
+  "sc.benchTip": ["行业基准 {v}", "Benchmark {v}"],
+  "mp.button": ["指标", "Metrics"],
+  "mp.tip": ["选择要显示的指标（悬停查看定义）", "Choose the metrics to show (hover for definitions)"],
+  "mp.defaults": ["恢复默认", "Defaults"],
+  "mp.cancel": ["取消", "Cancel"],
+  "mp.apply": ["应用", "Apply"],
+  "grp.traffic": ["流量", "Traffic"],
+  "grp.conversion": ["转化", "Conversion"],
+  "grp.retention": ["留存", "Retention"],
+  "grp.value": ["价值", "Value"],
+  "grp.product": ["商品", "Product"],
+  "grp.service": ["服务", "Service"],
+  "grp.logistics": ["物流", "Logistics"],
 };
 
 export function t(key, vars = {}) {

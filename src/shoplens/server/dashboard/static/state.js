@@ -17,6 +17,7 @@ export const state = {
   compare: "previous",
   filters: [],       // [{dim, value}]: values of one dimension mean any of them, different dimensions all
   page: "overview",
+  picks: {},         // {table or card key: [metric ids]} chosen in a metric picker (URL: m.<key>=a,b)
 };
 
 export function setCatalog(data) {
@@ -144,6 +145,7 @@ export function toHash(page = state.page) {
   if (state.to) qs.set("to", state.to);
   qs.set("compare", state.compare);
   for (const f of state.filters) qs.append("f", `${f.dim}=${f.value}`);
+  for (const [key, ids] of Object.entries(state.picks)) if (ids.length) qs.set(`m.${key}`, ids.join(","));
   return `#/${page}?${qs.toString()}`;
 }
 
@@ -163,6 +165,10 @@ export function fromHash(hash) {
   for (const f of qs.getAll("f")) {
     const i = f.indexOf("=");
     if (i > 0 && FILTER_DIMS.includes(f.slice(0, i))) addFilter(f.slice(0, i), f.slice(i + 1));
+  }
+  state.picks = {};
+  for (const [key, value] of qs) {
+    if (/^m\.[a-z0-9_]+$/.test(key)) state.picks[key.slice(2)] = value.split(",").filter((id) => /^[a-z0-9_]+$/.test(id));
   }
   return true;
 }

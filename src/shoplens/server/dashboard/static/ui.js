@@ -3,6 +3,7 @@
 import { errorText, isAbort } from "./api.js";
 import { toCsv } from "./csv.js";
 import { t } from "./i18n.js";
+import { makeSortable, shownOrder } from "./table_sort.js";
 
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -97,40 +98,59 @@ export function csvButton(name, data, forId) {
 // ---- tables ------------------------------------------------------------------------------------------------
 
 // columns: [{key, label, text(row) -> shown text, raw(row) -> CSV value, cls(row), num,
-//   csv: [{label, raw(row)}] -> CSV columns in place of this one (a cell showing two values)}]
-export function dataTable({ id, columns, rows, rowAttrs, onRowClick, rowTitle }) {
+//   csv: [{label, raw(row)}] -> CSV columns in place of this one (a cell showing two values),
+//   sort(row) -> sort value (default: raw for numbers, the shown text otherwise), nosort: not sortable}]
+// total: a row object shown first as tr[data-total] (never sorted; its first cell says "Total");
+// noTotal: why the table has none (data-no-total); sort: {key, direction} applied at build (table_sort.js).
+export function dataTable({ id, columns, rows, rowAttrs, onRowClick, rowTitle, total = null, noTotal = null,
+  sort = null }) {
   const head = el("thead", {}, el("tr", {}, columns.map((c) => el("th", {
-    class: c.num ? "num" : "", scope: "col", title: c.title || null, text: c.label }))));
-  const body = el("tbody", {}, rows.map((row) => {
+    class: c.num ? "num" : "", scope: "col", title: c.title || null, text: c.label, "data-key": c.key,
+    "data-nosort": c.nosort || null }))));
+  const cells = (row, tr, isTotal) => {
+    columns.forEach((c, k) => {
+      const content = isTotal && k === 0 ? t("sc.total")
+        : (c.node ? c.node(row) : (c.text ? c.text(row) : row[c.key]));
+      const sortValue = c.sort ? c.sort(row) : (c.num ? (c.raw ? c.raw(row) : row[c.key]) : null);
+      tr.append(el("td", { class: [c.num ? "num" : "", c.cls ? c.cls(row) || "" : ""].join(" ").trim() || null,
+        title: c.tip ? c.tip(row) : null,
+        "data-sort": typeof sortValue === "number" && Number.isFinite(sortValue) ? String(sortValue)
+          : (typeof sortValue === "string" ? sortValue : null) }, content ?? "—"));
+    });
+    return tr;
+  };
+  const body = el("tbody", {}, rows.map((row, i) => {
     const attrs = rowAttrs ? rowAttrs(row) : {};
-    const tr = el("tr", { ...attrs, class: onRowClick ? "clickable" : null, tabindex: onRowClick ? "0" : null,
+    const tr = el("tr", { ...attrs, "data-i": i, class: onRowClick ? "clickable" : null, tabindex: onRowClick ? "0" : null,
       title: rowTitle || null });
     if (onRowClick) {
       tr.addEventListener("click", (ev) => { if (!ev.target.closest("a,button")) onRowClick(row); });
       tr.addEventListener("keydown", (ev) => { if (ev.key === "Enter") onRowClick(row); });
     }
-    for (const c of columns) {
-      const content = c.node ? c.node(row) : (c.text ? c.text(row) : row[c.key]);
-      tr.append(el("td", { class: [c.num ? "num" : "", c.cls ? c.cls(row) || "" : ""].join(" ").trim() || null,
-        title: c.tip ? c.tip(row) : null }, content ?? "—"));
-    }
-    return tr;
+    return cells(row, tr, false);
   }));
-  return el("table", { id, class: "data-table" }, head, body);
+  const foot = total && rows.length
+    ? el("tbody", { class: "total-body" }, cells(total, el("tr", { class: "total-row", "data-total": "" }), true)) : null;
+  const table = el("table", { id, class: "data-table", "data-no-total": total ? null : noTotal }, head, foot, body);
+  const index = sort ? columns.findIndex((c) => c.key === sort.key) : -1;
+  return makeSortable(table, index >= 0 ? { index, direction: sort.direction || "descending" } : null);
 }
 
-export function tableCsv(columns, rows) {
+export function tableCsv(columns, rows, total = null) {
   const cols = columns.flatMap((c) => c.csv || [c]);
-  return { header: cols.map((c) => c.label),
-    rows: rows.map((r) => cols.map((c) => (c.raw ? c.raw(r) : r[c.key]))) };
+  const line = (r) => cols.map((c) => (c.raw ? c.raw(r) : r[c.key]));
+  const totalLine = total ? [t("sc.total"), ...line(total).slice(1)] : null;
+  return { header: cols.map((c) => c.label), rows: [...rows.map(line), ...(totalLine ? [totalLine] : [])] };
 }
 
-// A card holding a table, its CSV export and an empty state when there are no rows.
+// A card holding a table, its CSV export (rows in the order shown, the total last) and an empty state when there
+// are no rows.
 export function tableCard({ title, sub, id, name, columns, rows, empty, rowAttrs, onRowClick, rowTitle, wide = true,
-  extra = [] }) {
+  extra = [], total = null, noTotal = null, sort = null }) {
+  const table = dataTable({ id, columns, rows, rowAttrs, onRowClick, rowTitle, total, noTotal, sort });
   const body = rows.length
-    ? el("div", { class: "table-wrap" }, dataTable({ id, columns, rows, rowAttrs, onRowClick, rowTitle }))
-    : el("div", {}, dataTable({ id, columns, rows: [] }), empty || emptyState(t("empty.rows")));
+    ? el("div", { class: "table-wrap" }, table)
+    : el("div", {}, dataTable({ id, columns, rows: [], noTotal }), empty || emptyState(t("empty.rows")));
   return card({ title, sub, wide, body,
-    actions: [...extra, csvButton(name, () => tableCsv(columns, rows), id)] });
+    actions: [...extra, csvButton(name, () => tableCsv(columns, shownOrder(table, rows), total), id)] });
 }

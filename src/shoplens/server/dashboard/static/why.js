@@ -7,6 +7,7 @@ import { waterfallChart } from "./charts_extra.js";
 import { fmtChange, fmtDate, fmtMetric, fmtPct } from "./format.js";
 import { dimName, lang, metricName, t, valueName } from "./i18n.js";
 import { metricInfo, state } from "./state.js";
+import { makeSortable } from "./table_sort.js";
 import { clear, el, note, spinner } from "./ui.js";
 
 export const WHY_DIMS = ["channel", "device", "country", "category", "new_vs_returning", "member_tier"];
@@ -131,9 +132,10 @@ function dimensionBlock(a, f) {
   el("td", { class: "num", text: f(v.value_before) }), el("td", { class: "num", text: f(v.value_now) }),
   el("td", { class: "num", "data-raw": String(v.contribution), text: f(v.contribution) }),
   el("td", { class: "num", text: fmtPct(v.share, 1) })));
-  holder.append(select, el("div", { class: "table-wrap" }, el("table", { id: "why-values", class: "data-table" },
-    el("thead", {}, el("tr", {}, cols.map((c, i) => el("th", { scope: "col", class: i ? "num" : null, text: c })))),
-    el("tbody", {}, rows))), el("p", { class: "muted", text: t("why.explainsNote") }));
+  holder.append(select, el("div", { class: "table-wrap" }, makeSortable(el("table", { id: "why-values", class: "data-table",
+    "data-no-total": "contributions to one change, shown with the change" },
+  el("thead", {}, el("tr", {}, cols.map((c, i) => el("th", { scope: "col", class: i ? "num" : null, text: c })))),
+  el("tbody", {}, rows)))), el("p", { class: "muted", text: t("why.explainsNote") }));
   return holder;
 }
 

@@ -7,6 +7,7 @@ import { fmtDate, fmtDayShort, fmtMetric, fmtNumber } from "../format.js";
 import { lang, t } from "../i18n.js";
 import { COLORS, lineChart, wideWidth } from "../charts.js";
 import { storeInfo } from "../state.js";
+import { makeSortable } from "../table_sort.js";
 import { card, clear, el, errorBox } from "../ui.js";
 
 export const EFFECT_DAYS = [7, 14, 28];
@@ -73,7 +74,8 @@ function content(answer) {
   el("span", { class: "muted", text: ` ${t("act.interval")}` }),
   el("span", { class: `badge ${e.significant ? "status-resolved" : ""}`,
     text: t(e.significant ? "act.sig" : "act.nosig") }));
-  const means = el("table", { id: "effect-means", class: "data-table compact" },
+  const means = makeSortable(el("table", { id: "effect-means", class: "data-table compact",
+    "data-no-total": "treated vs comparison: two groups, not parts of a whole" },
     el("thead", {}, el("tr", {}, el("th", { text: "" }),
       el("th", { class: "num", text: `${t("act.before")} ${w.before ? `${w.before.from}..${w.before.to}` : ""}` }),
       el("th", { class: "num", text: `${t("act.after")} ${w.after ? `${w.after.from}..${w.after.to}` : ""}` }),
@@ -86,7 +88,7 @@ function content(answer) {
       el("tr", { "data-group": "control" }, el("td", { text: `${t("act.control")}: ${comparison}` }),
         el("td", { class: "num", text: fmtEffect(e.control_before, unit) }),
         el("td", { class: "num", text: fmtEffect(e.control_after, unit) }),
-        el("td", { class: "num", text: fmtEffect(e.control_change, unit, true) }))));
+        el("td", { class: "num", text: fmtEffect(e.control_change, unit, true) })))));
   const daily = answer.daily || [];
   const chart = lineChart({ labels: daily.map((d) => d.date), width: wideWidth(), height: 220,
     label: `${name} ${t("act.chart")}`,

@@ -6,6 +6,7 @@ import { api } from "../api.js";
 import { fmtDate } from "../format.js";
 import { lang, metricName, t } from "../i18n.js";
 import { state } from "../state.js";
+import { makeSortable } from "../table_sort.js";
 import { card, clear, el, emptyState, errorBox } from "../ui.js";
 import { canChange } from "./alerts.js";
 import { effectPanel } from "./actions_effect.js";
@@ -35,9 +36,10 @@ export function actionLog(ctx, reloadAll) {
   function table(actions) {
     const cols = ["act.col.day", "act.col.title", "act.col.metric", "act.col.scope", "act.col.rec", "act.col.who",
       "act.col.actions"];
-    return el("div", { class: "table-wrap" }, el("table", { id: "actions-table", class: "data-table" },
-      el("thead", {}, el("tr", {}, cols.map((c) => el("th", { scope: "col", text: t(c) })))),
-      el("tbody", {}, actions.map(row))));
+    return el("div", { class: "table-wrap" }, makeSortable(el("table", { id: "actions-table", class: "data-table",
+      "data-no-total": "a log of actions" },
+    el("thead", {}, el("tr", {}, cols.map((c) => el("th", { scope: "col", text: t(c) })))),
+    el("tbody", {}, actions.map(row)))));
   }
 
   function row(a) {

@@ -9,6 +9,7 @@ import { api, cached } from "../api.js";
 import { fmtChange, fmtDate, fmtMetric } from "../format.js";
 import { dimName, lang, metricName, t, valueName } from "../i18n.js";
 import { dataRange, metricInfo, state, storeInfo } from "../state.js";
+import { makeSortable } from "../table_sort.js";
 import { card, clear, el, emptyState, errorBox, note } from "../ui.js";
 import { openWhy, showWhy } from "../why.js";
 import { deliveryCell, loadDeliveries, schedulePanel } from "./alerts_delivery.js";
@@ -112,9 +113,10 @@ export async function render(page, ctx) {
   function table(alerts) {
     const cols = ["al.col.severity", "al.col.rule", "al.col.metric", "al.col.scope", "al.col.day", "al.col.value",
       "al.col.change", "al.col.status", "al.col.delivery", "al.col.actions"];
-    return el("div", { class: "table-wrap" }, el("table", { id: "alerts-table", class: "data-table" },
-      el("thead", {}, el("tr", {}, cols.map((c) => el("th", { scope: "col", text: t(c) })))),
-      el("tbody", {}, alerts.map(row))));
+    return el("div", { class: "table-wrap" }, makeSortable(el("table", { id: "alerts-table", class: "data-table",
+      "data-no-total": "a log of alerts" },
+    el("thead", {}, el("tr", {}, cols.map((c) => el("th", { scope: "col", text: t(c) })))),
+    el("tbody", {}, alerts.map(row)))));
   }
 
   function row(a) {

@@ -3,6 +3,7 @@
 // (not from the GET cache): a send or a scheduled run changes them. No channel address or secret is ever sent.
 import { api } from "../api.js";
 import { t } from "../i18n.js";
+import { makeSortable } from "../table_sort.js";
 import { card, el, emptyState, errorBox } from "../ui.js";
 
 // "2026-12-07T02:31:05Z" -> "2026-12-07 02:31 UTC"
@@ -45,8 +46,8 @@ export async function schedulePanel() {
   }
   const jobs = answer.jobs || [];
   const cols = ["sch.col.job", "sch.col.run", "sch.col.cron", "sch.col.next", "sch.col.last"];
-  const body = jobs.length ? el("div", { class: "table-wrap" }, el("table", { id: "schedule-table",
-    class: "data-table" }, el("thead", {}, el("tr", {}, cols.map((c) => el("th", { scope: "col", text: t(c) })))),
+  const body = jobs.length ? el("div", { class: "table-wrap" }, makeSortable(el("table", { id: "schedule-table",
+    class: "data-table", "data-no-total": "a list of jobs" }, el("thead", {}, el("tr", {}, cols.map((c) => el("th", { scope: "col", text: t(c) })))),
   el("tbody", {}, jobs.map((j) => {
     const last = (j.last_runs || [])[0];
     return el("tr", { "data-job": j.job, "data-next": j.next_due || "", "data-last-status": last ? last.status : "",
@@ -57,7 +58,7 @@ export async function schedulePanel() {
     el("td", { class: "schedule-last" }, last ? [el("span", { class: `badge delivery-${last.status}`,
       text: t(`sch.status.${last.status}`) }), " ", el("span", { class: "muted", text: last.due })]
       : el("span", { class: "muted", text: t("sch.never") })));
-  })))) : emptyState(t("sch.none"));
+  }))))) : emptyState(t("sch.none"));
   const sub = jobs.length ? t(answer.running ? "sch.running" : "sch.notRunning") : null;
   return card({ title: t("sch.title"), sub, wide: true, cls: "schedule-card", body: el("div", {
     id: "schedule-panel", "data-running": String(Boolean(answer.running)), "data-count": String(jobs.length) }, body) });

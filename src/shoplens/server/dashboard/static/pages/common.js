@@ -9,6 +9,8 @@ import { fmtChange, fmtKpi, fmtMetric, fmtNumber } from "../format.js";
 import { dimName, lang, metricDefinition, metricName, t, valueName } from "../i18n.js";
 import { compareParam, dataRange, hasData, hasMetric, isOneDay, metricInfo, metricParams, setFilter, state, storeInfo,
   usable } from "../state.js";
+import { metricPicker, pickedIds } from "../metric_picker.js";
+import { baseIds, benchTone, labelColumn, scoreColumns } from "../scorecard.js";
 import { el, emptyState, note, tableCard } from "../ui.js";
 import { openWhy } from "../why.js";
 
@@ -44,36 +46,21 @@ export function skippedNote(skipped) {
   return skipped.length ? note(t("note.skipped", { list: skipped.map(metricName).join("、") }), "warn") : null;
 }
 
-// "bad" when the value is worse than the catalog benchmark (by the metric's good direction).
-export function benchmarkClass(id, row) {
-  const m = metricInfo(id);
-  const v = row[id];
-  const b = row[`${id}__benchmark`];
-  if (!m || typeof v !== "number" || typeof b !== "number") return "";
-  if ((m.good === "up" && v < b) || (m.good === "down" && v > b)) return "bad";
-  return "";
-}
+// "bad" when the value is worse than the catalog benchmark by more than a tolerance (scorecard.js).
+export function benchmarkClass(id, row) { return benchTone(id, row); }
 
-export function metricColumns(ids, currency) {
-  return ids.map((id) => {
-    const m = metricInfo(id) || {};
-    return { key: id, label: metricName(id), num: true, title: metricDefinition(id),
-      text: (row) => fmtMetric(row[id], m.unit, currency), raw: (row) => row[id],
-      cls: (row) => benchmarkClass(id, row),
-      tip: (row) => (benchmarkClass(id, row) ? t("bench.worse", {
-        v: fmtMetric(row[`${id}__benchmark`], m.unit, currency) }) : null) };
-  });
-}
+// Value columns of metric tables (scorecard.js); opts.cmp adds the change columns of that comparison.
+export function metricColumns(ids, currency, opts = {}) { return scoreColumns(ids, currency, opts); }
 
 export function dimColumn(dim) {
   if (dim === "product") return productColumn();
-  return { key: dim, label: dimName(dim), text: (row) => valueName(dim, row[dim]), raw: (row) => row[dim] };
+  return labelColumn(dim);
 }
 
 // Sellers know products by name: the API's product_name, with the SKU id underneath in a muted line (the id
 // alone when the catalog has no name). The CSV keeps the id and the name as columns of their own.
 export function productColumn() {
-  return { key: "product", label: dimName("product"),
+  return { key: "product", label: dimName("product"), sort: (row) => row.product_name || row.product,
     node: (row) => el("div", { class: "product-cell" }, row.product_name
       ? [el("div", { class: "product-name", text: row.product_name }),
         el("div", { class: "product-id muted", text: row.product })]
@@ -83,20 +70,34 @@ export function productColumn() {
       { label: t("pr.productName"), raw: (row) => row.product_name }] };
 }
 
-// A table of metrics by one dimension; drill=true: a click on a row filters the page by its value.
-export async function metricTable({ title, sub, id, name, dim, ids, ctx, drill = false, sort, limit, empty }) {
-  const { data, ok, skipped } = await queryMetrics(ids, { by: [dim], sort, limit });
+// A scorecard table of metrics by one dimension (scorecard.js): a metric picker (key `pick`, default `name`;
+// pick=false: none) whose defaults are `ids`, sortable columns (first metric descending), the total row (the same
+// query without `by`: a rate's total is the store's rate, never a sum of rates), change columns for the selected
+// comparison, sample sizes of rates. drill=true: a click on a row filters the page by its value.
+export async function metricTable({ title, sub, id, name, dim, ids, ctx, drill = false, sort, limit, empty,
+  pick = name, total = true }) {
+  const shown = pick ? pickedIds(pick, ids, [dim]) : ids;
+  const cmp = compareParam();
+  const bases = baseIds(usable(shown, [dim]).ok, [dim]);
+  const [{ data, ok, skipped }, totals] = await Promise.all([
+    queryMetrics([...shown, ...bases], { by: [dim], sort, limit, compare: cmp }),
+    total ? queryMetrics([...shown, ...bases], { compare: cmp }) : null,
+  ]);
+  const cols = ok.filter((m) => shown.includes(m));
   const rows = (data.rows || []).filter((r) => r[dim] !== null && r[dim] !== undefined);
-  const columns = [dimColumn(dim), ...metricColumns(ok, data.currency)];
+  const totalRow = totals ? (totals.data.rows || [])[0] || null : null;
+  const columns = [dimColumn(dim), ...metricColumns(cols, data.currency, { cmp, total: totalRow })];
   const canDrill = drill && !state.filters.some((f) => f.dim === dim);
-  const node = tableCard({ title, sub, id, name, columns, rows,
+  const picker = pick ? metricPicker({ key: pick, defaults: ids, dims: [dim], onChange: () => ctx.navigate() }) : null;
+  const node = tableCard({ title, sub, id, name, columns, rows, extra: picker ? [picker] : [],
     empty: emptyState(empty || t("empty.rows")),
     rowAttrs: (row) => ({ [`data-${dim}`]: row[dim] }),
     onRowClick: canDrill ? (row) => { setFilter(dim, row[dim]); ctx.navigate(); } : null,
-    rowTitle: canDrill ? t("ctl.drill") : null });
-  const warn = skippedNote(skipped);
+    rowTitle: canDrill ? t("ctl.drill") : null,
+    total: totalRow, sort: cols.length ? { key: cols[0], direction: "descending" } : null });
+  const warn = skippedNote(skipped.filter((m) => shown.includes(m)));
   if (warn) node.querySelector(".card-body").prepend(warn);
-  return { node, rows, data };
+  return { node, rows, data, total: totalRow };
 }
 
 // The change arrow of a KPI against comparison `cmp`: green when the move is good for the metric (catalog `good`),
@@ -241,10 +242,14 @@ export async function anomaliesOrNone(ids) {
 }
 
 // A grid of KPI cards (no trend selection) for `ids`, with a note for metrics the filters leave out.
-export async function kpiGrid(ids) {
+// opts.pick: a metric picker key (the cards then show the picked metrics, `ids` being the defaults).
+export async function kpiGrid(defaults, { pick = null, ctx = null } = {}) {
+  const ids = pick ? pickedIds(pick, defaults) : defaults;
   const [data, marks] = await Promise.all([kpiData(ids), anomaliesOrNone(ids)]);
   const grid = el("div", { class: "kpi-grid" }, ids.filter((id) => metricInfo(id)).map((id) =>
     kpiCard(id, data.total, data.daily, data.currency, { skipped: data.skipped.includes(id),
       noAdSpend: data.noAdSpend, flags: marks.byMetric[id] || [], onWhy: (m) => openWhy(m, { currency: data.currency }) })));
-  return el("div", {}, skippedNote(data.skipped), dataNotes(data.notes), grid);
+  const picker = pick ? el("div", { class: "kpi-picker" }, metricPicker({ key: pick, defaults,
+    onChange: () => (ctx ? ctx.navigate() : null) })) : null;
+  return el("div", {}, picker, skippedNote(data.skipped), dataNotes(data.notes), grid);
 }

@@ -126,6 +126,7 @@ async function funnelResults(ctx, where, onStepError) {
       csv: () => ({ header: [t("cv.step"), t("cv.event"), t("cv.count"), t("cv.conversion")],
         rows: rows.map((s) => [s.n, s.event, s.count, s.conversion]) }) }),
     tableCard({ title: t("cv.table"), id: "funnel-table", name: "funnel_steps", columns, rows,
+      noTotal: "funnel steps: each step counts the users of the step before, step 1 is the total",
       rowAttrs: (s) => ({ "data-step": s.n }) }));
   if (data.breakdown && data.breakdown.groups) out.append(breakdownCard(ctx, data.breakdown, steps));
   if ((data.trend || []).length) out.append(trendCard(data.trend));
@@ -145,7 +146,7 @@ function breakdownCard(ctx, breakdown, steps) {
       raw: (r) => r.steps[last] && r.steps[last].conversion },
   ];
   return tableCard({ title: t("cv.breakdown", { dim: dimName(dim) }), id: "funnel-breakdown", name: `funnel_by_${dim}`,
-    columns, rows, rowAttrs: (r) => ({ "data-value": r.value }),
+    columns, rows, rowAttrs: (r) => ({ "data-value": r.value }), noTotal: "the funnel table above is the total",
     onRowClick: canDrill ? (r) => { setFilter(dim, r.value); ctx.navigate(); } : null,
     rowTitle: canDrill ? t("ctl.drill") : null });
 }

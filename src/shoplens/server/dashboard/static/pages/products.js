@@ -18,7 +18,7 @@ export async function render(page, ctx) {
   page.append(el("div", { class: "grid" }, kpis, chart, categories, products));
   const productKpis = groupIds(["product"]);
   await Promise.all([
-    block(kpis, async () => card({ title: t("page.products"), wide: true, body: await kpiGrid(productKpis) }), ctx),
+    block(kpis, async () => card({ title: t("page.products"), wide: true, body: await kpiGrid(productKpis, { pick: "product_kpis", ctx }) }), ctx),
     block(categories, async () => {
       const { node, rows, data } = await metricTable({ title: t("pr.categories"), sub: t("pr.categoriesSub"),
         id: "category-table", name: "categories", dim: "category", ids: [...SALES, ...groupIds(["product"], "category")],

@@ -5,6 +5,10 @@ import { hasData, state, storeInfo } from "../state.js";
 import { block, card, el, emptyState } from "../ui.js";
 import { emptyText, groupIds, kpiGrid, metricTable } from "./common.js";
 
+// Bases of rates (shown beside a rate on few cases, and in its tooltip): pickable, not shown by default.
+const BASES = new Set(["delivered_parcels", "promised_parcels"]);
+const core = (ids) => ids.filter((id) => !BASES.has(id));
+
 export async function render(page, ctx) {
   const info = storeInfo();
   const kpis = el("div", { class: "slot wide" });
@@ -21,10 +25,11 @@ export async function render(page, ctx) {
       groups: ["logistics"], drill: true },
   ];
   await Promise.all([
-    block(kpis, async () => card({ title: t("sv.kpis"), wide: true, body: await kpiGrid(groupIds(["service", "logistics"])) }),
+    block(kpis, async () => card({ title: t("sv.kpis"), wide: true, body: await kpiGrid(core(groupIds(["service", "logistics"])),
+      { pick: "service_kpis", ctx }) }),
       ctx),
     ...tables.map((spec, i) => block(slots[i], async () => (await metricTable({ ...spec, ctx,
-      ids: groupIds(spec.groups, spec.dim), sub: spec.drill ? t("ctl.drill") : null,
+      ids: core(groupIds(spec.groups, spec.dim)), sub: spec.drill ? t("ctl.drill") : null,
       empty: emptyText(spec.groups[0] === "logistics" ? "shipments" : "service") })).node, ctx)),
   ]);
 }

@@ -95,13 +95,27 @@ function rfmTableCard(data, where) {
     { key: "avg_recency_days", label: t("us.recency"), num: true, text: (r) => fmtNumber(r.avg_recency_days, 1) },
     { key: "avg_frequency", label: t("us.frequency"), num: true, text: (r) => fmtNumber(r.avg_frequency, 2) },
     { key: "avg_monetary", label: t("us.monetary"), num: true, text: (r) => fmtCurrency(r.avg_monetary, currency) },
-    { key: "list", label: t("us.customerList"), raw: () => "", node: (r) => el("a", { class: "tier-export",
-      href: apiUrl("/rfm/customers", { tier: r.tier, store: state.store, as_of: data.as_of, where, format: "csv" }),
-      download: `rfm_${r.tier}.csv`, text: "CSV" }) },
+    { key: "list", label: t("us.customerList"), raw: () => "", nosort: true,
+      node: (r) => (r.tier === null ? "" : listLink(r)) },
   ];
+  function listLink(r) {
+    return el("a", { class: "tier-export",
+      href: apiUrl("/rfm/customers", { tier: r.tier, store: state.store, as_of: data.as_of, where, format: "csv" }),
+      download: `rfm_${r.tier}.csv`, text: "CSV" });
+  }
   return tableCard({ title: t("us.rfm"), sub: t("us.rfmSub", { as_of: data.as_of || state.to, n: fmtInt(data.customers) }),
     id: "rfm-table", name: "rfm_tiers", columns, rows, rowAttrs: (r) => ({ "data-tier": r.tier }),
-    empty: emptyFor("empty.rfm") });
+    empty: emptyFor("empty.rfm"), total: rows.length ? rfmTotal(rows) : null });
+}
+
+// All customers: the tiers split them, so counts and GMV add up and each average is the customer-weighted mean.
+function rfmTotal(rows) {
+  const n = rows.reduce((s, r) => s + r.customers, 0);
+  const mean = (key) => (n ? rows.reduce((s, r) => s + r.customers * (r[key] ?? 0), 0) / n : null);
+  const gmv = rows.reduce((s, r) => s + (r.gmv ?? 0), 0);
+  return { tier: null, customers: n, share: rows.reduce((s, r) => s + (r.share ?? 0), 0), gmv,
+    gmv_share: rows.reduce((s, r) => s + (r.gmv_share ?? 0), 0), avg_recency_days: mean("avg_recency_days"),
+    avg_frequency: mean("avg_frequency"), avg_monetary: n ? gmv / n : null };
 }
 
 function rfmMapCard(data) {
