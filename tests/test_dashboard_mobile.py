@@ -92,14 +92,24 @@ def scroll_state(tab: Tab, table: str) -> dict[str, Any]:  # noqa: F811
           mask: getComputedStyle(box).maskImage }; }""", table)
 
 
+def _cue_shown(got: dict[str, Any]) -> None:
+    assert got["more"] and got["hint"] and "more-right" in got["cls"], got
+
+
 def test_a_wide_table_scrolls_with_a_cue(tab: Tab) -> None:  # noqa: F811
     """390 px, traffic: the channel table is wider than its card: a hint above it (in the page's language), a fade
-    at the right edge; scrolled to the end, the fade moves to the left. 1440 px: the table fits, no cue."""
+    at the right edge; scrolled to the end, the fade moves to the left. 1440 px without a comparison: the table
+    fits, no cue; with one, each metric gains a change column and the wider table scrolls with the cue."""
     page = tab.page
     tab.page.click('a[data-page="traffic"]')
     wait_ready(tab, "traffic")
+    page.select_option("#compare-select", "none")
+    wait_ready(tab, "traffic")
     wide = scroll_state(tab, "#channel-table")
     assert not wide["more"] and wide["hint"] is None and "more-right" not in wide["cls"], wide
+    page.select_option("#compare-select", "previous")
+    wait_ready(tab, "traffic")
+    eventually(tab, lambda: _cue_shown(scroll_state(tab, "#channel-table")))
     phone(tab)
     for lang in ("zh-CN", "en"):
         set_lang(tab, lang)

@@ -213,10 +213,31 @@ def test_a_picked_metric_stays_in_the_url_across_reload(tab: Tab, api: httpx.Cli
     eventually(tab, lambda: _true("m.channels" not in page.url, page.url))
 
 
+def test_overview_cards_follow_the_picker(tab: Tab, api: httpx.Client) -> None:  # noqa: F811
+    """The overview's KPI cards are the core set until the picker chooses others; the choice is in the URL."""
+    open_page(tab, "overview")
+    page = tab.page
+    assert page.locator('.kpi-card[data-kpi="pv"]').count() == 0
+    page.click('.metric-picker-button[data-picker="overview"]')
+    page.check('.metric-picker[data-picker="overview"] input[data-metric="pv"]')
+    page.click('.metric-picker[data-picker="overview"] .mp-apply')
+    eventually(tab, lambda: _true("m.overview=" in page.url and "pv" in page.url.split("m.overview=")[1], page.url))
+    page.reload()
+    wait_ready(tab, "overview")
+    card = page.locator('.kpi-card[data-kpi="pv"]')
+    card.wait_for()
+    want = api_json(api, "/api/v1/metrics", {"metrics": "pv", **controls(tab)})["rows"][0]["pv"]
+    assert same_number(float(card.get_attribute("data-raw")), want)
+    page.click('.metric-picker-button[data-picker="overview"]')
+    page.click('.metric-picker[data-picker="overview"] .mp-reset')
+    page.click('.metric-picker[data-picker="overview"] .mp-apply')
+    eventually(tab, lambda: _true("m.overview" not in page.url, page.url))
+
+
 def test_every_catalog_metric_can_be_picked_on_some_page(tab: Tab, api: httpx.Client) -> None:  # noqa: F811
     catalog = [m["id"] for m in api_json(api, "/api/v1/metrics/catalog", {})["metrics"]]
     offered: dict[str, set[str]] = {}
-    for page in ("traffic", "products", "service"):
+    for page in ("overview", "traffic", "products", "service"):
         open_page(tab, page)
         boxes = tab.page.eval_on_selector_all(
             ".metric-picker input[data-metric]",

@@ -13,6 +13,7 @@ import { dataRange, isOneDay, metricInfo, state, storeInfo } from "../state.js";
 import { lang, metricName, t } from "../i18n.js";
 import { block, card, el, emptyState, note } from "../ui.js";
 import { openWhy } from "../why.js";
+import { metricPicker as cardPicker, pickedIds } from "../metric_picker.js";
 import { alertsCard } from "./alerts_card.js";
 import { anomaliesOrNone, dataNotes, emptyText, kpiCard, kpiData, queryMetrics, skippedNote } from "./common.js";
 
@@ -27,7 +28,11 @@ export async function render(page, ctx) {
   const listHolder = el("div", {});
   const notes = el("div", {});
   const alertsHolder = el("div", { class: "grid-wide" });
-  page.append(notes, alertsHolder, card({ title: t("ov.kpis"), sub: t("ov.clickCard"), wide: true, body: kpiHolder }), trendHolder,
+  // the cards: the operators' core set (KPIS) unless the picker chose others (#/overview?…&m.overview=…)
+  const ids = pickedIds("overview", KPIS);
+  const picker = cardPicker({ key: "overview", defaults: KPIS, onChange: () => ctx.navigate() });
+  page.append(notes, alertsHolder, card({ title: t("ov.kpis"), sub: t("ov.clickCard"), wide: true, body: kpiHolder,
+    actions: [picker] }), trendHolder,
     card({ title: t("an.title"), sub: t("an.sub"), wide: true, body: listHolder }));
 
   let data = null;
@@ -36,7 +41,7 @@ export async function render(page, ctx) {
   const pick = (chosen) => { trendMetric = chosen; ctx.reload(draw); };
   const draw = async () => {
     kpiHolder.textContent = "";
-    for (const id of KPIS.filter((k) => metricInfo(k))) {
+    for (const id of ids.filter((k) => metricInfo(k))) {
       kpiHolder.append(kpiCard(id, data.total, data.daily, data.currency, {
         skipped: data.skipped.includes(id), selected: id === trendMetric, flags: marks.byMetric[id] || [],
         noAdSpend: data.noAdSpend, onSelect: pick, onWhy: (m) => why(m) }));
@@ -51,7 +56,7 @@ export async function render(page, ctx) {
   };
   const openAlerts = block(alertsHolder, alertsCard, ctx); // today's open alerts, beside the KPIs
   await block(kpiHolder, async () => {
-    [data, marks] = await Promise.all([kpiData(KPIS), anomaliesOrNone(KPIS)]);
+    [data, marks] = await Promise.all([kpiData(ids), anomaliesOrNone(ids)]);
     const warn = skippedNote(data.skipped);
     if (warn) notes.append(warn);
     const total = data.total || {};
