@@ -82,14 +82,16 @@ export function productColumn() {
 }
 
 // A table of metrics by one dimension; drill=true: a click on a row filters the page by its value.
-export async function metricTable({ title, sub, id, name, dim, ids, ctx, drill = false, sort, limit, empty }) {
+// attrs: more attributes of every row (the drill-down's parent levels, e.g. data-channel on a source row).
+export async function metricTable({ title, sub, id, name, dim, ids, ctx, drill = false, sort, limit, empty,
+  attrs = {} }) {
   const { data, ok, skipped } = await queryMetrics(ids, { by: [dim], sort, limit });
   const rows = (data.rows || []).filter((r) => r[dim] !== null && r[dim] !== undefined);
   const columns = [dimColumn(dim), ...metricColumns(ok, data.currency)];
   const canDrill = drill && !state.filters.some((f) => f.dim === dim);
   const node = tableCard({ title, sub, id, name, columns, rows,
     empty: emptyState(empty || t("empty.rows")),
-    rowAttrs: (row) => ({ [`data-${dim}`]: row[dim] }),
+    rowAttrs: (row) => ({ ...attrs, [`data-${dim}`]: row[dim] }),
     onRowClick: canDrill ? (row) => { setFilter(dim, row[dim]); ctx.navigate(); } : null,
     rowTitle: canDrill ? t("ctl.drill") : null });
   const warn = skippedNote(skipped);
