@@ -39,6 +39,9 @@ EXPECTED = {
     "dsr_description": (5 + 4) / 2,  # v1 5, v2 4; v4 has none; v3 was posted 03-09 00:30 local
     "dsr_service": (4 + 3) / 2,  # v1 4, v4 3; v2 has none
     "dsr_logistics": (3 + 5 + 4) / 3,  # v1 v2 v4
+    "reviews": 3,  # posted in W10: v1 v2 v4 (v3 is 03-09 00:30 local)
+    "tickets": 3,  # opened in W10: t1 t2 t3 (t4 opened 03-01 23:00 local: W09)
+    "shipments": 5,  # shipped in W10: sh1 .. sh5 (sh5 without an order counts too)
     "complaint_rate": 2 / 6,  # complaints opened in W10: t1 t3 (t4 opened 03-01 23:00 local) / 6 paid orders
     "avg_first_response_time": (600 + 3600) / 2,  # t1 10 min, t2 1 h; t3 never answered
     "refund_order_share": 3 / 6,  # orders refunded in W10: o23 (r1) o21 (r2) o12 (r4) / 6 paid orders
