@@ -83,12 +83,14 @@ export function productColumn() {
 
 // A table of metrics by one dimension; drill=true: a click on a row filters the page by its value.
 // attrs: more attributes of every row (the drill-down's parent levels, e.g. data-channel on a source row);
-// more: columns after the metric columns (the product table's GMV rank).
+// more: columns after the metric columns (the product table's GMV rank); bench=false: no benchmark colour (the
+// table shows the gap as numbers instead).
 export async function metricTable({ title, sub, id, name, dim, ids, ctx, drill = false, sort, limit, empty,
-  attrs = {}, more = [] }) {
+  attrs = {}, more = [], bench = true }) {
   const { data, ok, skipped } = await queryMetrics(ids, { by: [dim], sort, limit });
   const rows = (data.rows || []).filter((r) => r[dim] !== null && r[dim] !== undefined);
-  const columns = [dimColumn(dim), ...metricColumns(ok, data.currency), ...more];
+  const metricCols = metricColumns(ok, data.currency).map((c) => (bench ? c : { ...c, cls: null, tip: null }));
+  const columns = [dimColumn(dim), ...metricCols, ...(typeof more === "function" ? more(ok, data) : more)];
   const canDrill = drill && !state.filters.some((f) => f.dim === dim);
   const node = tableCard({ title, sub, id, name, columns, rows,
     empty: emptyState(empty || t("empty.rows")),

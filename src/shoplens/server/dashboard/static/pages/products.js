@@ -49,10 +49,8 @@ async function kpiBlock() {
   const { ok, skipped } = usable(ids);
   const body = ok.length ? await kpiGrid(ok) : emptyState(t("na.filter"));
   return card({ title: t("page.products"), wide: true, body: el("div", {},
-    skipped.length ? note(t("pr.kpisCut", { list: skipped.map(metricName).join(lang3()) }), "info") : null, body) });
+    skipped.length ? note(t("pr.kpisCut", { list: skipped.map(metricName).join(t("sv.sep")) }), "info") : null, body) });
 }
-
-const lang3 = () => (t("list.sep") === "list.sep" ? ", " : t("list.sep"));
 
 // GMV rank among the products sold in the period (1 = most GMV; ties share a rank) and in the comparison period.
 export function ranks(rows, key) {
