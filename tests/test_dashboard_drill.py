@@ -16,27 +16,26 @@ from urllib.parse import unquote
 import duckdb
 import httpx
 import pytest
-from test_dashboard_browser import (  # noqa: F401  (fixtures)
+
+import test_dashboard_browser as browser_tests
+from test_dashboard_browser import (
     Tab,
-    api,
     api_json,
-    browser,
     controls,
     csv_rows,
-    dashboard,
     eventually,
     goto,
-    login,
     near,
-    new_tab,
     same_number,
     save_download,
     screenshot,
-    server,
     set_lang,
-    tab,
     wait_ready,
 )
+
+# the browser fixtures of test_dashboard_browser.py (one server and browser for this module)
+server, dashboard, api = browser_tests.server, browser_tests.dashboard, browser_tests.api
+browser, new_tab, tab = browser_tests.browser, browser_tests.new_tab, browser_tests.tab
 
 TZ = "Asia/Shanghai"
 
@@ -169,8 +168,8 @@ def test_category_brand_product_drill(tab: Tab, api: httpx.Client) -> None:
     eventually(tab, lambda: _is(set(rows_of(tab, "category-table", "brand")), brands, "brands of the category"))
     brand = sorted(brands)[0]
     # the brand's products with sales or stock in the dates (the table shows both)
-    products = {r["product"] for r in api_json(api, "/api/v1/metrics", {
-        "metrics": "gmv,stock_units", "by": "product", "where": [f"category={category}", f"brand={brand}"], **params})["rows"]}
+    query = {"metrics": "gmv,stock_units", "by": "product", "where": [f"category={category}", f"brand={brand}"]}
+    products = {r["product"] for r in api_json(api, "/api/v1/metrics", {**query, **params})["rows"]}
     assert len(products) >= 2
     page.click(f'#category-table tbody tr[data-brand="{brand}"]')
     wait_level(tab, "products", "category", "product")
@@ -275,8 +274,8 @@ def test_channel_filter_keeps_the_product_kpis_that_can_be_cut(tab: Tab, api: ht
     open_hash(tab, "products", range_query(params) + "&f=channel=paid_search")
     cards = page.eval_on_selector_all(".kpi-card[data-kpi]", "els => Object.fromEntries(els.map(e => "
                                       "[e.dataset.kpi, e.dataset.raw]))")
-    want = api_json(api, "/api/v1/metrics", {"metrics": "gmv,paid_units,conversion_rate", "where": "channel=paid_search",
-                                             **params})["rows"][0]
+    want = api_json(api, "/api/v1/metrics", {"metrics": "gmv,paid_units,conversion_rate",
+                                             "where": "channel=paid_search", **params})["rows"][0]
     for k in ("gmv", "paid_units", "conversion_rate"):
         assert same_number(float(cards[k]), want[k]), (k, cards.get(k), want[k])
     assert "sku_count" not in cards and "stock_units" not in cards  # cannot be cut by channel: named in a note
