@@ -3,8 +3,11 @@
 import { cached, errorText } from "./api.js";
 import { fmtInt } from "./format.js";
 import { dimName, t, valueName } from "./i18n.js";
-import { addDays, addFilter, dataRange, defaultRange, FILTER_DIMS, removeFilter, state, storeInfo } from "./state.js";
+import { addDays, addFilter, dataRange, defaultRange, DRILL_DIMS, FILTER_DIMS, removeFilter, state, storeInfo }
+  from "./state.js";
 import { el } from "./ui.js";
+
+const CHIP_ORDER = [...FILTER_DIMS, ...DRILL_DIMS]; // channel before its source, category before its brand
 
 export function renderControls(container, { navigate }) {
   container.textContent = "";
@@ -47,7 +50,7 @@ export function renderControls(container, { navigate }) {
 
   const chipErrors = el("div", { id: "filter-errors", class: "chip-errors" });
   const chips = el("div", { id: "filter-chips", class: "chips", "aria-label": t("ctl.filters") },
-    [...state.filters].sort((a, b) => FILTER_DIMS.indexOf(a.dim) - FILTER_DIMS.indexOf(b.dim)).map((f) => {
+    [...state.filters].sort((a, b) => CHIP_ORDER.indexOf(a.dim) - CHIP_ORDER.indexOf(b.dim)).map((f) => {
       const name = `${dimName(f.dim)}: ${valueName(f.dim, f.value)}`;
       const chip = el("span", { class: "chip", "data-filter": f.dim, "data-value": f.value, title: `${f.dim}=${f.value}` },
         el("span", { class: "chip-text", text: name }),

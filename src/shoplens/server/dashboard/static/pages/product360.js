@@ -3,9 +3,9 @@
 // its funnel (product_view → add_to_cart → purchase of this product, GET /funnel where=product_id=ID), stock facts
 // and review / refund details (GET /products/{id}/detail). Everything through the REST API.
 import { cached } from "../api.js";
-import { chartCard, lineChart, wideWidth } from "../charts.js";
+import { chartCard, COLORS, lineChart, wideWidth } from "../charts.js";
 import { funnelChart } from "../charts_extra.js";
-import { fmtDate, fmtDayShort, fmtInt, fmtMetric, fmtNumber, fmtPct } from "../format.js";
+import { fmtAxis, fmtDate, fmtDayShort, fmtInt, fmtMetric, fmtNumber, fmtPct } from "../format.js";
 import { eventName, metricName, t, valueName } from "../i18n.js";
 import { eventWhere, rangeParams, removeFilter, state } from "../state.js";
 import { block, card, el, emptyState, note, tableCard } from "../ui.js";
@@ -26,8 +26,8 @@ export async function render(page, ctx, sku) {
   const head = el("div", { class: "slot wide" });
   const kpis = el("div", { class: "slot wide" });
   const trend = el("div", { class: "slot wide" });
-  const sources = el("div", { class: "slot" });
-  const funnel = el("div", { class: "slot" });
+  const sources = el("div", { class: "slot wide" });
+  const funnel = el("div", { class: "slot wide" });
   const detail = el("div", { class: "slot wide" });
   page.append(el("div", { class: "grid", id: "product-360", "data-product": sku }, head, kpis, trend, sources, funnel,
     detail));
@@ -57,8 +57,8 @@ async function trendCard() {
   const labels = data.daily.map((r) => r.period);
   const chart = labels.length
     ? lineChart({ labels, width: wideWidth(), label: t("p360.trend"),
-      series: [{ name: metricName("gmv"), values: data.daily.map((r) => r.gmv ?? null) }],
-      fmtY: (v) => fmtMetric(v, "currency", data.currency), fmtTip: (v) => fmtMetric(v, "currency", data.currency),
+      series: [{ name: metricName("gmv"), values: data.daily.map((r) => r.gmv ?? null), color: COLORS.main }],
+      fmtY: (v) => fmtAxis(v, "currency"), fmtTip: (v) => fmtMetric(v, "currency", data.currency),
       fmtX: (d, long) => (long ? fmtDate(d) : fmtDayShort(d)) })
     : emptyState(emptyText("orders"));
   return chartCard({ title: t("p360.trend"), sub: metricName("gmv"), id: "product-trend", name: "product_trend", chart,
@@ -76,7 +76,7 @@ async function funnelCard(sku) {
     return card({ title: t("p360.funnel"), body: emptyState(t("empty.rows")) });
   }
   const chart = funnelChart(steps, { fmtCount: fmtInt, fmtPct: (v) => fmtPct(v, 1), label: t("p360.funnel"),
-    width: 520, gap: (s) => `↓ ${fmtPct(s.step_conversion, 1)}` });
+    width: wideWidth(), gap: (s) => `↓ ${fmtPct(s.step_conversion, 1)}` });
   return el("div", { id: "product-funnel", "data-counts": steps.map((s) => s.count).join(",") },
     chartCard({ title: t("p360.funnel"), sub: t("p360.funnelSub"), id: "product-funnel-chart", name: "product_funnel",
       chart, csv: () => ({ header: ["step", "event", "count"], rows: steps.map((s) => [s.n, s.event, s.count]) }) }));
@@ -95,7 +95,7 @@ async function detailCard(sku) {
   const reasons = tableCard({ title: t("p360.reasons"), id: "product-refund-reasons", name: `product_${sku}_refunds`,
     wide: false, rows: f.reasons || [],
     columns: [
-      { key: "reason", label: t("p360.reason"), text: (x) => valueName("reason", x.reason), raw: (x) => x.reason },
+      { key: "reason", label: t("p360.reason"), text: (x) => reasonName(x.reason), raw: (x) => x.reason },
       { key: "count", label: t("p360.refunds"), num: true, text: (x) => fmtInt(x.count), raw: (x) => x.count },
       { key: "amount", label: t("p360.refundAmount"), num: true, text: (x) => fmtMetric(x.amount, "currency", data.currency),
         raw: (x) => x.amount },
@@ -104,13 +104,21 @@ async function detailCard(sku) {
   const ratings = tableCard({ title: t("p360.ratings"), id: "product-ratings", name: `product_${sku}_ratings`,
     wide: false, rows: r.by_rating || [],
     columns: [
-      { key: "rating", label: t("p360.rating"), num: true, text: (x) => "★".repeat(x.rating), raw: (x) => x.rating },
+      { key: "rating", label: t("p360.stars"), num: true, text: (x) => "★".repeat(x.rating), raw: (x) => x.rating },
       { key: "count", label: t("p360.reviews"), num: true, text: (x) => fmtInt(x.count), raw: (x) => x.count },
     ],
     rowAttrs: (x) => ({ "data-rating": x.rating }) });
   return card({ title: t("p360.detail"), wide: true,
     body: el("div", {}, state.filters.length > 1 ? note(t("p360.detailAll"), "info") : null, facts,
       el("div", { class: "grid" }, ratings, reasons)) });
+}
+
+// A refund reason in the page's language: the shared value labels when they know it, else this page's own.
+function reasonName(reason) {
+  const shared = valueName("refund_reason", reason);
+  if (shared !== String(reason)) return shared;
+  const own = t(`p360.rr.${reason}`);
+  return own === `p360.rr.${reason}` ? valueName("reason", reason) : own;
 }
 
 function fact(key, label, text, value) {

@@ -42,14 +42,17 @@ export async function render(page, ctx) {
   return null;
 }
 
-// The product KPI cards the filters allow; the others are named in one note (a channel filter cannot cut stock,
-// the catalog or reviews), not shown as a row of "—".
 async function kpiBlock() {
-  const ids = [...SALES, ...groupIds(["product"])];
+  return card({ title: t("page.products"), wide: true, body: await cutKpiGrid([...SALES, ...groupIds(["product"])]) });
+}
+
+// The KPI cards the filters allow; the others are named in one note (a channel filter cannot cut stock, the
+// catalog or reviews), not shown as a row of "—".
+export async function cutKpiGrid(ids) {
   const { ok, skipped } = usable(ids);
-  const body = ok.length ? await kpiGrid(ok) : emptyState(t("na.filter"));
-  return card({ title: t("page.products"), wide: true, body: el("div", {},
-    skipped.length ? note(t("pr.kpisCut", { list: skipped.map(metricName).join(t("sv.sep")) }), "info") : null, body) });
+  return el("div", { class: "kpi-cut" },
+    skipped.length ? note(t("pr.kpisCut", { list: skipped.map(metricName).join(t("sv.sep")) }), "info") : null,
+    ok.length ? await kpiGrid(ok) : emptyState(t("na.filter")));
 }
 
 // GMV rank among the products sold in the period (1 = most GMV; ties share a rank) and in the comparison period.

@@ -6,7 +6,8 @@ import { fmtInt, fmtNumber } from "../format.js";
 import { dimName, metricName, t, valueName } from "../i18n.js";
 import { hasData, rangeParams, state, storeInfo, usable } from "../state.js";
 import { block, card, el, emptyState, note, tableCard } from "../ui.js";
-import { emptyText, groupIds, kpiGrid, metricTable } from "./common.js";
+import { emptyText, groupIds, metricTable } from "./common.js";
+import { cutKpiGrid } from "./products.js";
 
 const DSR = ["dsr_description", "dsr_service", "dsr_logistics"];
 // a DSR gap is coloured from 0.1 points on (scores are shown to 0.01; a 0.05 gap to 4.80 is noise for most stores)
@@ -30,8 +31,8 @@ export async function render(page, ctx) {
       groups: ["logistics"], drill: true },
   ];
   await Promise.all([
-    block(kpis, async () => card({ title: t("sv.kpis"), wide: true, body: await kpiGrid(groupIds(["service", "logistics"])) }),
-      ctx),
+    block(kpis, async () => card({ title: t("sv.kpis"), wide: true,
+      body: await cutKpiGrid(groupIds(["service", "logistics"])) }), ctx),
     block(slots[0], () => dsrTable(ctx), ctx),
     ...tables.map((spec, i) => block(slots[i + 1], async () => (await metricTable({ ...spec, ctx,
       ids: countsFirst(groupIds(spec.groups, spec.dim)), sub: spec.drill ? t("ctl.drill") : null,

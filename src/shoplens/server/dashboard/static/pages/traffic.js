@@ -11,9 +11,9 @@ import { emptyText, metricTable, queryMetrics } from "./common.js";
 
 const CHANNEL_METRICS = ["uv", "new_visitors", "bounce_rate", "avg_session_duration", "add_to_cart_rate",
   "conversion_rate", "uv_value", "gmv", "ad_spend", "roi"];
-// below a channel: orders carry no source or campaign, so the visit metrics (and ad spend by campaign)
+// below a channel: orders carry no source or campaign and ad spend no source, so the visit metrics
 const SOURCE_METRICS = ["uv", "sessions", "new_visitors", "bounce_rate", "avg_session_duration", "add_to_cart_rate",
-  "cart_to_purchase_rate", "ad_spend", "cpc"];
+  "cart_to_purchase_rate"];
 
 const drillable = (dim) => !state.filters.some((f) => f.dim === dim);
 
@@ -32,7 +32,8 @@ export async function render(page, ctx) {
 
   const channels = block(table, async () => {
     const level = drillLevel("channel");
-    const { node, rows, data } = await metricTable({ title: t(`drill.title.${level}`), sub: t("tr.channelsSub"),
+    const { node, rows, data } = await metricTable({ title: t(`drill.title.${level}`),
+      sub: level === "channel" ? t("tr.channelsSub") : t("drill.click"),
       id: "channel-table", name: `traffic_by_${level}`, dim: level,
       ids: level === "channel" ? CHANNEL_METRICS : SOURCE_METRICS, ctx, drill: true, attrs: parentAttrs("channel"),
       empty: emptyText("events") });
@@ -62,7 +63,8 @@ function channelBars(rows, data, ctx, dim) {
     label: (r) => valueName(dim, r[dim]), key: (r) => r[dim], dataAttr: dim,
     onClick: click, title: t("tr.channelChart") })
     : emptyState(emptyText("events"));
-  return chartCard({ title: `${t("tr.channelChart")} · ${dimName(dim)}`, sub: click ? t("tr.channelsSub") : null,
+  const title = dim === "channel" ? t("tr.channelChart") : `${metricName("uv")} · ${dimName(dim)}`;
+  return chartCard({ title, sub: click ? t("drill.click") : null,
     id: "channel-chart", name: `${dim}_uv`, chart,
     csv: () => ({ header: [dimName(dim), metricName("uv"), metricName(second)],
       rows: sorted.map((r) => [r[dim], r.uv, r[second]]) }) });
