@@ -174,7 +174,7 @@ def test_every_date_parameter_is_bounded_in_the_schema_and_refused_beyond(env: d
     found = list(date_parameters(schema))
     assert {("/api/v1/values/{dim}", "from"), ("/api/v1/values/{dim}", "to")} <= {(p, n) for p, n, _ in found}
     required = {"steps": "product_view,purchase", "step": "2", "metrics": "gmv", "user_id": "ox1", "dim": "channel",
-                "name": "nobody", "metric": "gmv"}
+                "name": "nobody", "metric": "gmv", "product_id": "SKU100001"}
     for path, name, date_schema in found:
         assert (date_schema.get("formatMinimum"), date_schema.get("formatMaximum")) == ("1970-01-01", "2099-12-31")
         assert "1970-01-01" in date_schema["description"], (path, name)

@@ -35,9 +35,12 @@ EXPECTED = {
     "inventory_turnover_days": (41 / 3) / (14 / 7),
     "stockout_sku_share": 2 / 6,  # p2 on 03-02 and 03-03 / 6 SKU-days
     "stock_units": 41 / 3,  # the same 41 units on hand over 3 snapshot days: the daily average
+    "stockout_days": 2,  # p2 had 0 on hand on 03-02 and 03-03 (SKU-days summed over the store)
     "dsr_description": (5 + 4) / 2,  # v1 5, v2 4; v4 has none; v3 was posted 03-09 00:30 local
     "dsr_service": (4 + 3) / 2,  # v1 4, v4 3; v2 has none
     "dsr_logistics": (3 + 5 + 4) / 3,  # v1 v2 v4
+    "reviews": 3,  # posted in W10: v1 v2 v4 (v3 is 03-09 00:30 local)
+    "tickets": 3,  # opened in W10: t1 t2 t3 (t4 opened 03-01 23:00 local: W09)
     "complaint_rate": 2 / 6,  # complaints opened in W10: t1 t3 (t4 opened 03-01 23:00 local) / 6 paid orders
     "avg_first_response_time": (600 + 3600) / 2,  # t1 10 min, t2 1 h; t3 never answered
     "refund_order_share": 3 / 6,  # orders refunded in W10: o23 (r1) o21 (r2) o12 (r4) / 6 paid orders
@@ -118,6 +121,15 @@ def test_inventory_by_product(engine):
         {"product": "p2", "stockout_sku_share": 2 / 3, "inventory_turnover_days": ((0 + 0 + 6) / 3) / (4 / 7)},
         {"product": "p3", "stockout_sku_share": None, "inventory_turnover_days": None},
         {"product": "p4", "stockout_sku_share": None, "inventory_turnover_days": None},
+    ])
+
+
+def test_stockout_days_by_product(engine):
+    # per SKU the days its snapshot (warehouses summed) was 0: p2 on 03-02 and 03-03; p1 never (p3 p4: no snapshot,
+    # no row)
+    check(rows(engine, ["stockout_days", "stock_units"], by=["product"]), [
+        {"product": "p1", "stockout_days": 0, "stock_units": (15 + 12 + 8) / 3},
+        {"product": "p2", "stockout_days": 2, "stock_units": (0 + 0 + 6) / 3},
     ])
 
 

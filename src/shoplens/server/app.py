@@ -232,6 +232,7 @@ def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = 
         routes_analyses,
         routes_auth,
         routes_data,
+        routes_drill,
         routes_metrics,
         routes_recommend,
         routes_reports,
@@ -240,7 +241,7 @@ def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = 
     )
 
     for module in (routes_auth, routes_metrics, routes_analyses, routes_segments, routes_data, routes_accounts,
-                   routes_values, routes_alerts, routes_reports, routes_recommend, routes_actions):
+                   routes_values, routes_alerts, routes_reports, routes_recommend, routes_actions, routes_drill):
         app.include_router(module.router, prefix="/api/v1")
 
     from shoplens.server import dashboard

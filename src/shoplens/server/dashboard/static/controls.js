@@ -5,9 +5,12 @@ import { fmtInt } from "./format.js";
 import { dimName, t, valueName } from "./i18n.js";
 import { compareOptions } from "./compare.js";
 import { activePresets, PRESETS, presetRange } from "./dates.js";
-import { addFilter, dataRange, defaultRange, FILTER_DIMS, fitCompare, removeFilter, state, storeInfo, toHash }
+import { addFilter, dataRange, defaultRange, DRILL_DIMS, FILTER_DIMS, fitCompare, removeFilter, state, storeInfo,
+  toHash }
   from "./state.js";
 import { el } from "./ui.js";
+
+const CHIP_ORDER = [...FILTER_DIMS, ...DRILL_DIMS]; // channel before its source, category before its brand
 
 export function renderControls(container, { navigate }) {
   container.textContent = "";
@@ -48,7 +51,7 @@ export function renderControls(container, { navigate }) {
 
   const chipErrors = el("div", { id: "filter-errors", class: "chip-errors" });
   const chips = el("div", { id: "filter-chips", class: "chips", "aria-label": t("ctl.filters") },
-    [...state.filters].sort((a, b) => FILTER_DIMS.indexOf(a.dim) - FILTER_DIMS.indexOf(b.dim)).map((f) => {
+    [...state.filters].sort((a, b) => CHIP_ORDER.indexOf(a.dim) - CHIP_ORDER.indexOf(b.dim)).map((f) => {
       const name = `${dimName(f.dim)}: ${valueName(f.dim, f.value)}`;
       const chip = el("span", { class: "chip", "data-filter": f.dim, "data-value": f.value, title: `${f.dim}=${f.value}` },
         el("span", { class: "chip-text", text: name }),

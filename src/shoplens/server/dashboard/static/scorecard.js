@@ -54,20 +54,20 @@ export function changeTone(id, change) {
   return (change > 0) === (m.good === "up") ? "good" : "bad";
 }
 
-function valueTip(id, row, currency, total) {
+function valueTip(id, row, currency, total, bench = true) {
   const m = metricInfo(id) || {};
   const parts = [];
   const n = cases(id, row);
   if (n !== null) parts.push(t(n < MIN_CASES ? "sc.fewTip" : "sc.casesTip", { n: fmtInt(n), base: metricName(baseOf(id)),
     min: MIN_CASES }));
-  if (typeof row[`${id}__benchmark`] === "number") {
+  if (bench && typeof row[`${id}__benchmark`] === "number") {
     const b = fmtMetric(row[`${id}__benchmark`], m.unit, currency);
     parts.push(benchTone(id, row, total) ? t("bench.worse", { v: b }) : t("sc.benchTip", { v: b }));
   }
   return parts.length ? parts.join("\n") : null;
 }
 
-function valueColumn(id, currency, total) {
+function valueColumn(id, currency, total, bench = true) {
   const m = metricInfo(id) || {};
   return { key: id, label: metricName(id), num: true, title: metricDefinition(id),
     node: (row) => {
@@ -75,8 +75,8 @@ function valueColumn(id, currency, total) {
       return isFew(id, row) ? [text, el("span", { class: "cases", text: ` (${fmtInt(cases(id, row))})` })] : text;
     },
     raw: (row) => row[id],
-    cls: (row) => [isFew(id, row) ? "few" : "", benchTone(id, row, total)].join(" ").trim(),
-    tip: (row) => valueTip(id, row, currency, total) };
+    cls: (row) => [isFew(id, row) ? "few" : "", bench ? benchTone(id, row, total) : ""].join(" ").trim(),
+    tip: (row) => valueTip(id, row, currency, total, bench) };
 }
 
 function changeColumn(id, cmp) {
@@ -90,9 +90,10 @@ function changeColumn(id, cmp) {
 
 // Columns of metric `ids`: value (+ change when `cmp` names a comparison); `total`: the table's total row (for the
 // benchmark colour). The CSV keeps the raw numbers.
-export function scoreColumns(ids, currency, { cmp = null, total = null } = {}) {
-  return ids.flatMap((id) => (cmp ? [valueColumn(id, currency, total), changeColumn(id, cmp)]
-    : [valueColumn(id, currency, total)]));
+// bench=false: no benchmark colour or tooltip (a table showing the gap as numbers instead).
+export function scoreColumns(ids, currency, { cmp = null, total = null, bench = true } = {}) {
+  return ids.flatMap((id) => (cmp ? [valueColumn(id, currency, total, bench), changeColumn(id, cmp)]
+    : [valueColumn(id, currency, total, bench)]));
 }
 
 // A dimension column: the shown label (sorted by it) and, in the CSV, the raw id (headed by the dimension's name,

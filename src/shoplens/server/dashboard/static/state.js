@@ -5,6 +5,8 @@ import { COMPARES, compareSupported } from "./dates.js";
 
 export const PAGES = ["overview", "traffic", "conversion", "users", "products", "service", "alerts", "actions"];
 export const FILTER_DIMS = ["channel", "country", "device", "category"];
+// the lower levels of the drill-down hierarchies (drill.js): filters the URL keeps, not offered in the picker
+export const DRILL_DIMS = ["source", "campaign", "brand", "product"];
 export const EVENT_KEYS = new Set(["channel", "device", "country"]); // keys behaviour analyses accept in where=
 
 export const state = {
@@ -164,7 +166,7 @@ export function fromHash(hash) {
   state.filters = [];
   for (const f of qs.getAll("f")) {
     const i = f.indexOf("=");
-    if (i > 0 && FILTER_DIMS.includes(f.slice(0, i))) addFilter(f.slice(0, i), f.slice(i + 1));
+    if (i > 0 && [...FILTER_DIMS, ...DRILL_DIMS].includes(f.slice(0, i))) addFilter(f.slice(0, i), f.slice(i + 1));
   }
   state.picks = {};
   for (const [key, value] of qs) {

@@ -74,8 +74,11 @@ export function productColumn() {
 // pick=false: none) whose defaults are `ids`, sortable columns (first metric descending), the total row (the same
 // query without `by`: a rate's total is the store's rate, never a sum of rates), change columns for the selected
 // comparison, sample sizes of rates. drill=true: a click on a row filters the page by its value.
+// attrs: more attributes of every row (the drill-down's parent levels, e.g. data-channel on a source row);
+// more: columns after the metric columns (the product table's GMV rank; a function (ids, data) -> columns);
+// bench=false: no benchmark colour (the table shows the gap as numbers instead).
 export async function metricTable({ title, sub, id, name, dim, ids, ctx, drill = false, sort, limit, empty,
-  pick = name, total = true }) {
+  pick = name, total = true, attrs = {}, more = [], bench = true }) {
   const shown = pick ? pickedIds(pick, ids, [dim]) : ids;
   const cmp = compareParam();
   const bases = baseIds(usable(shown, [dim]).ok, [dim]);
@@ -86,12 +89,13 @@ export async function metricTable({ title, sub, id, name, dim, ids, ctx, drill =
   const cols = ok.filter((m) => shown.includes(m));
   const rows = (data.rows || []).filter((r) => r[dim] !== null && r[dim] !== undefined);
   const totalRow = totals ? (totals.data.rows || [])[0] || null : null;
-  const columns = [dimColumn(dim), ...metricColumns(cols, data.currency, { cmp, total: totalRow })];
+  const columns = [dimColumn(dim), ...metricColumns(cols, data.currency, { cmp, total: totalRow, bench }),
+    ...(typeof more === "function" ? more(cols, data) : more)];
   const canDrill = drill && !state.filters.some((f) => f.dim === dim);
   const picker = pick ? metricPicker({ key: pick, defaults: ids, dims: [dim], onChange: () => ctx.navigate() }) : null;
   const node = tableCard({ title, sub, id, name, columns, rows, extra: picker ? [picker] : [],
     empty: emptyState(empty || t("empty.rows")),
-    rowAttrs: (row) => ({ [`data-${dim}`]: row[dim] }),
+    rowAttrs: (row) => ({ ...attrs, [`data-${dim}`]: row[dim] }),
     onRowClick: canDrill ? (row) => { setFilter(dim, row[dim]); ctx.navigate(); } : null,
     rowTitle: canDrill ? t("ctl.drill") : null,
     total: totalRow, sort: cols.length ? { key: cols[0], direction: "descending" } : null });
@@ -244,12 +248,15 @@ export async function anomaliesOrNone(ids) {
 // A grid of KPI cards (no trend selection) for `ids`, with a note for metrics the filters leave out.
 // opts.pick: a metric picker key (the cards then show the picked metrics, `ids` being the defaults).
 export async function kpiGrid(defaults, { pick = null, ctx = null } = {}) {
-  const ids = pick ? pickedIds(pick, defaults) : defaults;
-  const [data, marks] = await Promise.all([kpiData(ids), anomaliesOrNone(ids)]);
-  const grid = el("div", { class: "kpi-grid" }, ids.filter((id) => metricInfo(id)).map((id) =>
-    kpiCard(id, data.total, data.daily, data.currency, { skipped: data.skipped.includes(id),
-      noAdSpend: data.noAdSpend, flags: marks.byMetric[id] || [], onWhy: (m) => openWhy(m, { currency: data.currency }) })));
+  const ids = (pick ? pickedIds(pick, defaults) : defaults).filter((id) => metricInfo(id));
+  // cards the filters cannot cut are named in one note, not shown as a row of "—" (a channel cannot cut stock)
+  const { ok, skipped } = usable(ids);
   const picker = pick ? el("div", { class: "kpi-picker" }, metricPicker({ key: pick, defaults,
     onChange: () => (ctx ? ctx.navigate() : null) })) : null;
-  return el("div", {}, picker, skippedNote(data.skipped), dataNotes(data.notes), grid);
+  if (!ok.length) return el("div", { class: "kpi-cut" }, picker, skippedNote(skipped), emptyState(t("na.filter")));
+  const [data, marks] = await Promise.all([kpiData(ok), anomaliesOrNone(ok)]);
+  const grid = el("div", { class: "kpi-grid" }, ok.map((id) =>
+    kpiCard(id, data.total, data.daily, data.currency, { skipped: data.skipped.includes(id),
+      noAdSpend: data.noAdSpend, flags: marks.byMetric[id] || [], onWhy: (m) => openWhy(m, { currency: data.currency }) })));
+  return el("div", { class: "kpi-cut" }, picker, skippedNote(skipped), dataNotes(data.notes), grid);
 }

@@ -1,14 +1,19 @@
-// 流量 Traffic: free vs paid mix, the channel table (click a row or bar to drill into a channel), device and country
-// splits. Every drill-down adds a filter chip and re-queries the page.
+// 流量 Traffic: free vs paid mix, the channel table (click a row or bar to drill down channel → source → campaign,
+// breadcrumbs go back up), device and country splits (country → device). Every drill-down adds a filter chip and
+// re-queries the page (drill.js).
 import { barChart, chartCard, COLORS } from "../charts.js";
 import { fmtInt, fmtMetric, fmtPct } from "../format.js";
 import { dimName, metricName, t, valueName } from "../i18n.js";
+import { breadcrumbs, drillInto, drillLevel, parentAttrs } from "../drill.js";
 import { hasData, metricInfo, setFilter, state, storeInfo } from "../state.js";
 import { block, el, emptyState, note } from "../ui.js";
 import { emptyText, metricTable, queryMetrics } from "./common.js";
 
 const CHANNEL_METRICS = ["uv", "new_visitors", "bounce_rate", "avg_session_duration", "add_to_cart_rate",
   "conversion_rate", "uv_value", "gmv", "ad_spend", "roi"];
+// below a channel: orders carry no source or campaign and ad spend no source, so the visit metrics
+const SOURCE_METRICS = ["uv", "sessions", "new_visitors", "bounce_rate", "avg_session_duration", "add_to_cart_rate",
+  "cart_to_purchase_rate"];
 
 const drillable = (dim) => !state.filters.some((f) => f.dim === dim);
 
@@ -26,34 +31,43 @@ export async function render(page, ctx) {
   if (!hasData(storeInfo(), "events")) page.prepend(emptyState(t("empty.events", { store: state.store })));
 
   const channels = block(table, async () => {
-    const { node, rows, data } = await metricTable({ title: t("tr.channels"), sub: t("tr.channelsSub"),
-      id: "channel-table", name: "channels", dim: "channel", ids: CHANNEL_METRICS, ctx, drill: true,
+    const level = drillLevel("channel");
+    const { node, rows, data } = await metricTable({ title: t(`drill.title.${level}`),
+      sub: level === "channel" ? t("tr.channelsSub") : t("drill.click"),
+      id: "channel-table", name: `traffic_by_${level}`, dim: level,
+      ids: level === "channel" ? CHANNEL_METRICS : SOURCE_METRICS, ctx, drill: true, attrs: parentAttrs("channel"),
       empty: emptyText("events") });
-    if (!hasData(storeInfo(), "ad_spend")) node.querySelector(".card-body").append(note(t("empty.ads")));
-    await block(channelChart, async () => channelBars(rows, data, ctx), ctx);
+    const body = node.querySelector(".card-body");
+    body.prepend(breadcrumbs("channel", ctx));
+    if (level !== "channel") body.append(note(t("drill.noOrders")));
+    if (!hasData(storeInfo(), "ad_spend")) body.append(note(t("empty.ads")));
+    await block(channelChart, async () => channelBars(rows, data, ctx, level), ctx);
     return node;
   }, ctx);
   await Promise.all([
     channels,
     block(mix, () => mixCard(), ctx),
     block(device, () => splitCard(ctx, "device", ["uv", "conversion_rate", "gmv"], "device-chart", t("tr.device")), ctx),
-    block(country, () => splitCard(ctx, "country", ["uv", "gmv", "conversion_rate"], "country-chart", t("tr.country"),
-      12), ctx),
+    block(country, () => splitCard(ctx, drillLevel("country"), ["uv", "gmv", "conversion_rate"], "country-chart",
+      t("tr.country"), 12, "country"), ctx),
   ]);
 }
 
-function channelBars(rows, data, ctx) {
+function channelBars(rows, data, ctx, dim) {
   const sorted = [...rows].sort((a, b) => (b.uv ?? 0) - (a.uv ?? 0));
+  const click = drillInto("channel", ctx);
+  const second = dim === "channel" ? "gmv" : "sessions";
   const chart = sorted.length
     ? barChart({ rows: sorted, series: [{ key: "uv", name: metricName("uv"), color: COLORS.main,
-      fmt: (v, r) => `${fmtInt(v)} · ${fmtMetric(r.gmv, "currency", data.currency)}` }],
-    label: (r) => valueName("channel", r.channel), key: (r) => r.channel, dataAttr: "channel",
-    onClick: drill(ctx, "channel"), title: t("tr.channelChart") })
+      fmt: (v, r) => `${fmtInt(v)} · ${second === "gmv" ? fmtMetric(r.gmv, "currency", data.currency) : fmtInt(r[second])}` }],
+    label: (r) => valueName(dim, r[dim]), key: (r) => r[dim], dataAttr: dim,
+    onClick: click, title: t("tr.channelChart") })
     : emptyState(emptyText("events"));
-  return chartCard({ title: t("tr.channelChart"), sub: drillable("channel") ? t("tr.channelsSub") : null,
-    id: "channel-chart", name: "channels_uv", chart,
-    csv: () => ({ header: [dimName("channel"), metricName("uv"), metricName("gmv")],
-      rows: sorted.map((r) => [r.channel, r.uv, r.gmv]) }) });
+  const title = dim === "channel" ? t("tr.channelChart") : `${metricName("uv")} · ${dimName(dim)}`;
+  return chartCard({ title, sub: click ? t("drill.click") : null,
+    id: "channel-chart", name: `${dim}_uv`, chart,
+    csv: () => ({ header: [dimName(dim), metricName("uv"), metricName(second)],
+      rows: sorted.map((r) => [r[dim], r.uv, r[second]]) }) });
 }
 
 // Free vs paid: share of visitors (catalog free/paid_traffic_share) next to the share of GMV.
@@ -80,7 +94,8 @@ async function mixCard() {
       rows: rows.map((r) => [r.channel_type, r.uv, r.share, r.gmv, r.gmv_share]) }) });
 }
 
-async function splitCard(ctx, dim, ids, id, title, top = null) {
+// A bar chart of `dim`; root: the hierarchy it belongs to (the country card drills country → device).
+async function splitCard(ctx, dim, ids, id, title, top = null, root = null) {
   const { data, ok } = await queryMetrics(ids, { by: [dim], sort: "uv" });
   const rows = (data.rows || []).filter((r) => r[dim] !== null && r[dim] !== undefined)
     .sort((a, b) => (b.uv ?? 0) - (a.uv ?? 0)).slice(0, top || undefined);
@@ -89,9 +104,13 @@ async function splitCard(ctx, dim, ids, id, title, top = null) {
     ? barChart({ rows, series: [{ key: first, name: metricName(first), color: COLORS.main,
       fmt: (v, r) => (second ? `${fmtInt(v)} · ${fmtMetric(r[second], metricInfo(second).unit, data.currency)}`
         : fmtInt(v)) }],
-    label: (r) => valueName(dim, r[dim]), key: (r) => r[dim], dataAttr: dim, onClick: drill(ctx, dim), title })
+    label: (r) => valueName(dim, r[dim]), key: (r) => r[dim], dataAttr: dim,
+    onClick: root ? drillInto(root, ctx) : drill(ctx, dim), title })
     : (ok.length ? emptyState(emptyText("events")) : note(t("na.filter"), "warn"));
   const legend = ok.slice(0, 2).map(metricName).join(" · ");
-  return chartCard({ title, sub: drillable(dim) ? `${legend} — ${t("ctl.drill")}` : legend, id, name: `${dim}_split`, chart,
+  const node = chartCard({ title, sub: drillable(dim) ? `${legend} — ${t("ctl.drill")}` : legend, id,
+    name: `${dim}_split`, chart,
     csv: () => ({ header: [dimName(dim), ...ok.map(metricName)], rows: rows.map((r) => [r[dim], ...ok.map((k) => r[k])]) }) });
+  if (root) node.querySelector(".card-body").prepend(breadcrumbs(root, ctx));
+  return node;
 }
