@@ -100,14 +100,14 @@ async function detailCard(sku) {
       { key: "amount", label: t("p360.refundAmount"), num: true, text: (x) => fmtMetric(x.amount, "currency", data.currency),
         raw: (x) => x.amount },
     ],
-    rowAttrs: (x) => ({ "data-reason": x.reason }) });
+    rowAttrs: (x) => ({ "data-reason": x.reason }), total: { count: f.count, amount: f.amount } });
   const ratings = tableCard({ title: t("p360.ratings"), id: "product-ratings", name: `product_${sku}_ratings`,
     wide: false, rows: r.by_rating || [],
     columns: [
       { key: "rating", label: t("p360.stars"), num: true, text: (x) => "★".repeat(x.rating), raw: (x) => x.rating },
       { key: "count", label: t("p360.reviews"), num: true, text: (x) => fmtInt(x.count), raw: (x) => x.count },
     ],
-    rowAttrs: (x) => ({ "data-rating": x.rating }) });
+    rowAttrs: (x) => ({ "data-rating": x.rating }), total: { count: r.count } });
   return card({ title: t("p360.detail"), wide: true,
     body: el("div", {}, state.filters.length > 1 ? note(t("p360.detailAll"), "info") : null, facts,
       el("div", { class: "grid" }, ratings, reasons)) });

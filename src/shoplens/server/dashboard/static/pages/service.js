@@ -96,7 +96,8 @@ async function exceptionLists() {
     raw: (r) => r.promised_days };
   const list = (id, name, title, rows, total, columns, key) => tableCard({ id, name, wide: false,
     title: `${title} (${fmtInt(total)})`, sub: total > rows.length ? t("sv.newest", { n: rows.length }) : null,
-    rows, columns, rowAttrs: (r) => ({ [`data-${key.replace(/_/g, "-")}`]: r[key] }), empty: emptyState(t("sv.noExceptions")) });
+    rows, columns, rowAttrs: (r) => ({ [`data-${key.replace(/_/g, "-")}`]: r[key] }), empty: emptyState(t("sv.noExceptions")),
+    noTotal: "a list of cases: their number is in the title" });
   const late = data.late || { rows: [], total: 0 };
   const lost = data.lost || { rows: [], total: 0 };
   const slow = data.slow_tickets || { rows: [], total: 0 };
