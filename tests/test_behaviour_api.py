@@ -231,7 +231,7 @@ def test_rfm(wh: Any, cli_json: Callable[[str], Any]) -> None:
     assert isinstance(r, RfmResult)
     assert (r.as_of, r.bins, r.currency, r.stores) == (AS_OF, 5, "CNY", ("demo",))
     frame = r.to_pandas()
-    assert frame.tier.tolist() == ["core", "dormant", "potential", "champions", "loyal", "new", "lost", "at_risk",
+    assert frame.tier.tolist() == ["core", "dormant", "potential", "rising", "loyal", "new", "lost", "at_risk",
                                    "hibernating", "others"]
     assert roundtrip(r.to_dict()) == cli_json("rfm")
     # independent: the tiers split the paying customers, and their GMV is the customers' GMV

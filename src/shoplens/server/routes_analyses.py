@@ -8,7 +8,7 @@ is cut to the login's stores.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
@@ -127,8 +127,15 @@ def rfm_customers(tier: str | None = None, win_back: int | None = Query(None, ge
     result = s.answer(stores, customers, keep=False, tier=tier, as_of=as_of, bins=bins, where=where, segment=segment,
                       min_recency_days=win_back, limit=limit)
     if format == "csv":
-        return records_csv(result.table_rows(), "customers.csv")
+        return records_csv(result.table_rows(), rfm_filename(result.tier, result.min_recency_days, result.as_of))
     return as_json(result.to_dict())
+
+
+def rfm_filename(tier: str | None, win_back: int | None, as_of: Any) -> str:
+    """``rfm_<tier>_<as_of>.csv`` (``all`` for every tier; ``win_back_<days>`` before the tier of a win-back list):
+    the file says which list and which day it is, not just ``customers.csv``."""
+    parts = ["rfm", *([f"win_back_{win_back}"] if win_back is not None else []), tier or "all", str(as_of)]
+    return "_".join(parts) + ".csv"
 
 
 @router.get("/anomalies")
