@@ -9,6 +9,7 @@ import { compareParam, dataRange, hasData, metricInfo, metricParams, setFilter, 
   from "../state.js";
 import { el, emptyState, note, tableCard } from "../ui.js";
 import { openWhy } from "../why.js";
+import { csvIdName, csvLabel } from "../exports.js";
 
 // An empty result: "import X" when the store has no such rows at all; "pick dates within the data" when the dates
 // are outside it; "nothing matches these filters" when filters are set on dates with data (not a date problem).
@@ -39,7 +40,7 @@ export function dataNotes(notes) {
 }
 
 export function skippedNote(skipped) {
-  return skipped.length ? note(t("note.skipped", { list: skipped.map(metricName).join("、") }), "warn") : null;
+  return skipped.length ? note(t("note.skipped", { list: skipped.map(metricName).join(t("list.sep")) }), "warn") : null;
 }
 
 // "bad" when the value is worse than the catalog benchmark (by the metric's good direction).
@@ -57,6 +58,7 @@ export function metricColumns(ids, currency) {
     const m = metricInfo(id) || {};
     return { key: id, label: metricName(id), num: true, title: metricDefinition(id),
       text: (row) => fmtMetric(row[id], m.unit, currency), raw: (row) => row[id],
+      csv: [{ label: csvLabel(metricName(id), m.unit, currency), raw: (row) => row[id] }], // unit in the header (#14)
       cls: (row) => benchmarkClass(id, row),
       tip: (row) => (benchmarkClass(id, row) ? t("bench.worse", {
         v: fmtMetric(row[`${id}__benchmark`], m.unit, currency) }) : null) };
@@ -65,7 +67,8 @@ export function metricColumns(ids, currency) {
 
 export function dimColumn(dim) {
   if (dim === "product") return productColumn();
-  return { key: dim, label: dimName(dim), text: (row) => valueName(dim, row[dim]), raw: (row) => row[dim] };
+  return { key: dim, label: dimName(dim), text: (row) => valueName(dim, row[dim]), raw: (row) => row[dim],
+    csv: csvIdName(dim, (row) => row[dim]) };
 }
 
 // Sellers know products by name: the API's product_name, with the SKU id underneath in a muted line (the id

@@ -6,6 +6,7 @@ import { dimName, metricName, t, valueName } from "../i18n.js";
 import { hasData, metricInfo, setFilter, state, storeInfo } from "../state.js";
 import { block, el, emptyState, note } from "../ui.js";
 import { emptyText, metricTable, queryMetrics } from "./common.js";
+import { ruleHint } from "../rules.js";
 
 const CHANNEL_METRICS = ["uv", "new_visitors", "bounce_rate", "avg_session_duration", "add_to_cart_rate",
   "conversion_rate", "uv_value", "gmv", "ad_spend", "roi"];
@@ -30,6 +31,7 @@ export async function render(page, ctx) {
       id: "channel-table", name: "channels", dim: "channel", ids: CHANNEL_METRICS, ctx, drill: true,
       empty: emptyText("events") });
     if (!hasData(storeInfo(), "ad_spend")) node.querySelector(".card-body").append(note(t("empty.ads")));
+    node.querySelector(".card-head h2").append(" ", ruleHint("rule.channelTable")); // how channels count (#14)
     await block(channelChart, async () => channelBars(rows, data, ctx), ctx);
     return node;
   }, ctx);

@@ -25,7 +25,7 @@ export async function render(page, ctx) {
   const rfmMap = el("div", { class: "slot" });
   const segments = el("div", { class: "slot" });
   const timeline = el("div", { class: "slot wide" });
-  if (ignored.length) page.append(note(t("note.ignored", { list: ignored.map((f) => dimName(f.dim)).join("、") }), "warn"));
+  if (ignored.length) page.append(note(t("note.ignored", { list: ignored.map((f) => dimName(f.dim)).join(t("list.sep")) }), "warn"));
   page.append(el("div", { class: "grid" }, retention, rfmTable, rfmMap, segments, timeline));
   const timelineNode = timelineCard(ctx);
   timeline.append(timelineNode);
