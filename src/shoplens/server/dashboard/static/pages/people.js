@@ -140,7 +140,7 @@ async function timeline(userId) {
     class: `tl-item kind-${it.kind}`, "data-kind": it.kind, "data-id": it.id },
   el("time", { datetime: it.ts, text: it.local_time || it.ts }),
   el("span", { class: "badge", text: valueName("kind", it.kind) }),
-  ...itemText(it, currency)))));
+  ...itemText(it, currency))));
   return el("div", {}, profile, el("p", { class: "muted", text: t("us.items", { total: fmtInt(data.total), more }) }),
     items.length ? list : emptyState(t("empty.rows")));
 }
