@@ -99,7 +99,8 @@ def enum_ids(demo_db: Path) -> dict[str, set[str]]:
 
 
 def raw_ids_in(text: str, ids: dict[str, set[str]]) -> list[str]:
-    return sorted({i for group in ids.values() for i in group if re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", text)})
+    found = {i for group in ids.values() for i in group if re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", text)}
+    return sorted(found)
 
 
 def test_zh_pages_show_names_not_ids(tab: Tab, api: httpx.Client, demo_db: Path) -> None:  # noqa: F811

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -50,7 +50,8 @@ def test_catalog_serves_every_value_name(ana: Any, demo_db: Path) -> None:
     try:
         for dim, sql in {"carrier": "SELECT carrier FROM shipments", "status": "SELECT status FROM orders",
                          "shipment_status": "SELECT status FROM shipments", "device": "SELECT device FROM events",
-                         "member_tier": "SELECT member_tier FROM customers", "refund_reason": "SELECT reason FROM refunds",
+                         "member_tier": "SELECT member_tier FROM customers",
+                         "refund_reason": "SELECT reason FROM refunds",
                          "payment_method": "SELECT payment_method FROM orders",
                          "page_type": "SELECT page_type FROM events"}.items():
             ids = {r[0] for r in con.execute(f"SELECT DISTINCT v FROM ({sql}) t(v) WHERE v IS NOT NULL").fetchall()}
@@ -94,7 +95,7 @@ def test_dropoff_csv_says_its_time_zones(ana: Any) -> None:
     shanghai = ZoneInfo("Asia/Shanghai")
     for row in got[:50]:
         for col in ("first_step_at", "last_step_at"):
-            utc = datetime.fromisoformat(row[f"{col} (UTC)"]).replace(tzinfo=timezone.utc)
+            utc = datetime.fromisoformat(row[f"{col} (UTC)"]).replace(tzinfo=UTC)
             assert row[f"{col} (Asia/Shanghai)"] == utc.astimezone(shanghai).strftime("%Y-%m-%d %H:%M:%S")
             assert utc.astimezone(shanghai).utcoffset() == timedelta(hours=8)
     j = ana.get("/api/v1/funnel/dropped", params={"steps": STEPS, "step": 3, **RANGE}).json()
