@@ -9,7 +9,7 @@ export function csvLabel(label, unit, currency) {
   return label;
 }
 
-// [id column, name column] for the CSV of a table cut by `dim`.
+// [id column (headed by the dimension id, what --by / where= take), name column] for the CSV of a table cut by `dim`.
 export function csvIdName(dim, get) {
-  return [{ label: `${dim}_id`, raw: get }, { label: dimName(dim), raw: (row) => valueName(dim, get(row)) }];
+  return [{ label: dim, raw: get }, { label: dimName(dim), raw: (row) => valueName(dim, get(row)) }];
 }
