@@ -175,3 +175,18 @@ def test_channel_csv_has_ids_names_and_units(tab: Tab) -> None:  # noqa: F811
     assert page.locator('#channel-table').count() == 1
     hint = page.locator('.rule-hint[data-rule="rule.channelTable"]')
     assert "任一行为" in (hint.get_attribute("title") or "")
+
+
+def test_conversion_and_users_at_phone_width(tab: Tab) -> None:  # noqa: F811
+    """390 px, zh: the chosen steps wrap instead of widening the page; screenshots for a human reader."""
+    page = tab.page
+    set_lang(tab, "zh-CN")
+    page.set_viewport_size({"width": 390, "height": 844})
+    goto(tab, "conversion")
+    page.fill("#funnel-steps", "product_view,add_to_cart[channel=paid_search],purchase")
+    page.locator('#funnel-step-list li[data-step="3"]').wait_for(state="visible")
+    wide = page.locator("#funnel-step-list").evaluate("e => e.scrollWidth > e.clientWidth + 1")
+    assert not wide, "the chosen steps overflow at 390 px"
+    screenshot(tab, "zh14-conversion-390-zh")
+    goto(tab, "users")
+    screenshot(tab, "zh14-users-390-zh")
