@@ -154,7 +154,11 @@ def test_funnel_dropped(wh: Any, cli_json: Callable[[str], Any]) -> None:
     assert isinstance(d, DroppedUsers)
     assert (d.step, d.event) == (3, "purchase")
     frame = d.to_pandas()
-    assert list(frame.columns) == ["user_id", "first_step_at", "last_step_at"]
+    assert list(frame.columns) == ["user_id", "first_step_at", "last_step_at", "first_step_local", "last_step_local"]
+    # #14: store time beside UTC (the demo store is Asia/Shanghai, UTC+8 all year)
+    for col in ("first_step", "last_step"):
+        assert (pd.to_datetime(frame[f"{col}_at"]) + pd.Timedelta(hours=8)).dt.strftime("%Y-%m-%d %H:%M:%S").tolist() \
+            == frame[f"{col}_local"].tolist()
     assert len(frame) == len(d.users) and frame.user_id.is_unique
     assert roundtrip(d.to_dict()) == cli_json("funnel_dropped")
     # consistent with the funnel: the users who reached add_to_cart but not purchase
@@ -231,7 +235,7 @@ def test_rfm(wh: Any, cli_json: Callable[[str], Any]) -> None:
     assert isinstance(r, RfmResult)
     assert (r.as_of, r.bins, r.currency, r.stores) == (AS_OF, 5, "CNY", ("demo",))
     frame = r.to_pandas()
-    assert frame.tier.tolist() == ["core", "dormant", "potential", "champions", "loyal", "new", "lost", "at_risk",
+    assert frame.tier.tolist() == ["core", "dormant", "potential", "rising", "loyal", "new", "lost", "at_risk",
                                    "hibernating", "others"]
     assert roundtrip(r.to_dict()) == cli_json("rfm")
     # independent: the tiers split the paying customers, and their GMV is the customers' GMV

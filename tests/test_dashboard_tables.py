@@ -157,7 +157,7 @@ def test_change_columns_are_the_api_changes_coloured_by_good_direction(tab: Tab,
     info.value.save_as(path)
     lines = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     header = lines[0]
-    assert header[0] in ("Channel", "渠道") and header[1] in ("Channel name", "渠道名称"), header
+    assert header[0] == "channel" and header[1] in ("Channel", "渠道"), header  # id (for where=), then name
     assert len([h for h in header if "Δ" in h or "变化" in h]) >= 2, header
     ids = {line[0] for line in lines[1:-1]}
     assert ids == set(want)  # raw ids, and beside them the names the page shows

@@ -7,7 +7,7 @@ customer's score is ``1 + floor(below / 2)`` (``below`` = customers with a stric
     c01   2026-03-31    0  4  1000  5 5 5        H H H   core
     c02   2026-03-31    0  1   800  5 1 4        H L H   potential (low F, high M)
     c03   2026-03-26    5  1    50  4 1 1        H L L   new
-    c04   2026-03-11   20  3   300  4 4 3        H H M   champions
+    c04   2026-03-11   20  3   300  4 4 3        H H M   rising (was champions: R high, F M not low, not core)
     c05   2026-02-14   45  2   300  3 3 3        M M M   others
     c06   2025-12-26   95  1   120  2 1 2        L L L   dormant
     c07   2025-12-26   95  5   100  2 5 2        L H L   potential (high F, low M; before at_risk)
@@ -106,7 +106,7 @@ A_EXPECTED = {
     "c01": ("2026-03-31", 0, 4, 1000, 5, 5, 5, "core"),
     "c02": ("2026-03-31", 0, 1, 800, 5, 1, 4, "potential"),
     "c03": ("2026-03-26", 5, 1, 50, 4, 1, 1, "new"),
-    "c04": ("2026-03-11", 20, 3, 300, 4, 4, 3, "champions"),
+    "c04": ("2026-03-11", 20, 3, 300, 4, 4, 3, "rising"),
     "c05": ("2026-02-14", 45, 2, 300, 3, 3, 3, "others"),
     "c06": ("2025-12-26", 95, 1, 120, 2, 1, 2, "dormant"),
     "c07": ("2025-12-26", 95, 5, 100, 2, 5, 2, "potential"),
@@ -252,7 +252,7 @@ def test_tier_table(wh: Any) -> None:
     # tier: (customers, GMV, avg R, avg F, avg M)
     empty = (0, 0, None, None, None)
     expected = {"core": (1, 1000, 0, 4, 1000), "dormant": (3, 880, 695 / 3, 1, 880 / 3),
-                "potential": (2, 900, 47.5, 3, 450), "champions": (1, 300, 20, 3, 300), "loyal": empty,
+                "potential": (2, 900, 47.5, 3, 450), "rising": (1, 300, 20, 3, 300), "loyal": empty,
                 "new": (1, 50, 5, 1, 50), "lost": empty, "at_risk": (1, 900, 120, 2, 900), "hibernating": empty,
                 "others": (1, 300, 45, 2, 300)}
     for tier, (n, gmv, r, f, m) in expected.items():
@@ -341,6 +341,33 @@ def test_before_the_first_order(wh: Any) -> None:
 def test_unknown_tier(wh: Any) -> None:
     with pytest.raises(ShoplensError, match="unknown RFM tier 'vip'"):
         rfm_mod.customers(wh, "vip", store="a")
+
+
+def test_tables_list_tiers_in_value_order(wh: Any) -> None:
+    """#14: the table shows the most valuable tier first. Store a by hand (test_tier_table): average M core 1000,
+    at_risk 900, potential 450, rising 300 (3 orders), dormant 880/3, new 50; others (300) after the named tiers;
+    the empty tiers last, in rule order."""
+    from shoplens.analyses.rfm_tiers import value_order
+
+    order = [t.tier for t in value_order(list(rfm_mod.rfm(wh, store="a", as_of=AS_OF).tiers))]
+    assert order == ["core", "at_risk", "potential", "rising", "dormant", "new", "others", "loyal", "lost",
+                     "hibernating"]
+    # an empty catch-all is left out; a store without amounts is ordered by average orders
+    rows = [{"tier": "others", "customers": 0, "avg_monetary": None, "avg_frequency": None},
+            {"tier": "new", "customers": 4, "avg_monetary": None, "avg_frequency": 1.0},
+            {"tier": "core", "customers": 1, "avg_monetary": None, "avg_frequency": 6.5}]
+    assert [r["tier"] for r in value_order(rows)] == ["core", "new"]
+
+
+def test_renamed_tier_keeps_its_old_id() -> None:
+    """``champions`` named a second tier (recent repeat buyers who are not core): it is ``rising`` now; the old
+    id and names still find it, in lists and in segment rules saved before."""
+    from shoplens.analyses.rfm_tiers import TIERS, find_tier
+    from shoplens.analyses.segments.rules import normalise
+
+    assert "champions" not in TIERS and TIERS["rising"] == ("成长用户", "Rising")
+    assert {find_tier(x) for x in ("champions", "Champions", "冠军用户", "rising", "成长用户")} == {"rising"}
+    assert normalise({"rfm": ["Champions", "core"]}) == {"rfm": ["rising", "core"]}
 
 
 # ---- the command -------------------------------------------------------------------------------------

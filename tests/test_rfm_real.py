@@ -74,7 +74,7 @@ def tier(r: int, f: int, m: int | None, bins: int) -> str:
     if (high(f) and low(m)) or (low(f) and high(m)):
         return "potential"
     if high(r) and not low(f) and not low(m):
-        return "champions"
+        return "rising"
     if mid(r) and high(f):
         return "loyal"
     if high(r) and low(f):
@@ -194,3 +194,28 @@ def test_demo_tiers_add_up(demo_db: Path) -> None:
     assert result.gmv == pytest.approx(float(gmv))
     assert all(t.customers > 0 for t in result.tiers if t.tier in ("core", "potential", "dormant"))
     assert 0 <= result.win_back["180"] <= result.win_back["90"] <= result.customers
+
+
+# ---- #14: the tier named best is the best ------------------------------------------------------------
+@pytest.mark.parametrize(("as_of", "bins"), [(date(2011, 12, 9), 5), (date(2011, 6, 30), 5), (date(2011, 9, 30), 4)])
+def test_retail_best_tier_has_the_highest_value(retail: pd.DataFrame, retail_wh: Any, as_of: date, bins: int) -> None:
+    """Average monetary and frequency per tier from the raw file (pandas, the documented rules written out again):
+    核心 core, the tier named best, has the highest of both; the tables list it first, in value order."""
+    from shoplens.analyses.rfm_tiers import value_order
+
+    want = pd.DataFrame([(v[-1], float(v[3]), v[2]) for v in expected_rfm(retail, as_of, bins).values()],
+                        columns=["tier", "m", "f"]).groupby("tier").mean()
+    assert want.m.idxmax() == "core" and want.f.idxmax() == "core", want
+    assert want.m["core"] > 2 * want.m["rising"]  # the old "champions" is a second tier, as its new name says
+    shown = value_order(list(rfm_mod.rfm(retail_wh, as_of=as_of, bins=bins).tiers))
+    assert [t.tier for t in shown if t.customers] == list(want.m.drop("others", errors="ignore")
+                                                          .sort_values(ascending=False).index) + (
+        ["others"] if "others" in want.index else [])
+
+
+def test_retail_cli_table_starts_with_core(retail_db: Path) -> None:
+    out = subprocess.run([sys.executable, "-m", "shoplens.cli", "--db", str(retail_db), "rfm"], capture_output=True,
+                         text=True, timeout=120, env={**os.environ, "SHOPLENS_LANG": "en", "COLUMNS": "200"})
+    assert out.returncode == 0, out.stderr
+    rows = [line.split("│")[1].strip() for line in out.stdout.splitlines() if line.startswith("│")]
+    assert rows[:3] == ["Core", "Loyal", "Potential"] and "Others" in rows and "Champions" not in rows, rows

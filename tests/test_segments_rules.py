@@ -30,7 +30,7 @@ PARSED = [
     ("member_tier=Gold", {"property": "member_tier", "in": ["gold"]}),
     ("first_channel=直播", {"property": "first_channel", "in": ["live_stream"]}),
     ("device=Mobile|mobile", {"property": "device", "in": ["mobile"]}),
-    ("rfm=Core|champions", {"rfm": ["core", "champions"]}),
+    ("rfm=Core|champions", {"rfm": ["core", "rising"]}),  # champions: the old id of rising (#14)
     ("rfm!=lost", {"not": {"rfm": ["lost"]}}),
     ("orders>=1 or orders<1 and not did(purchase)",
      {"or": [{"metric": "orders", ">=": 1},
@@ -62,7 +62,7 @@ def test_written_text() -> None:
             '(country="United Kingdom" or rfm=core|champions) and did(buy[channel=直播], min=2)')
     assert to_text(parse_rule(rule)) == (
         'orders>=3 and lifetime_gmv>=500 and not did(purchase, last_days=90) and '
-        '(country="United Kingdom" or rfm=core|champions) and did(purchase[channel=live_stream], min=2)')
+        '(country="United Kingdom" or rfm=core|rising) and did(purchase[channel=live_stream], min=2)')
 
 
 ERRORS = [

@@ -274,9 +274,13 @@ def funnel_dropped(wh: Any, steps: str | list[str], step: int, *, window: str | 
     last = f"t{step - 1}"
     cols = ctx.user_cols()
     dim = ", d AS " + "breakdown" if by else ""
+    tz = ctx.scope.tz_sql("u")  # store time beside UTC: the dashboard shows store time (#14)
+    local = "strftime(timezone({tz}, timezone('UTC', make_timestamp({t}))), '%Y-%m-%d %H:%M:%S')"
     with _users_table(req) as table:
         rows = ctx.run(f"SELECT {cols}, make_timestamp(t1) AS first_step_at, make_timestamp({last}) AS"
-                       f" last_step_at{dim} FROM {table} WHERE NOT excluded AND level = {step - 1}"
+                       f" last_step_at, {local.format(tz=tz, t='t1')} AS first_step_local,"
+                       f" {local.format(tz=tz, t=last)} AS last_step_local{dim}"
+                       f" FROM {table} u WHERE NOT excluded AND level = {step - 1}"
                        f" ORDER BY {last} DESC, {cols}" + (f" LIMIT {int(limit)}" if limit else ""))
     users = [{k: (v.isoformat(sep=" ") if isinstance(v, pd.Timestamp) else v) for k, v in r.items()}
              for r in rows.to_dict("records")]

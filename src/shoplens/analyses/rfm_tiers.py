@@ -15,12 +15,22 @@ The operators' own tiers come first and follow their definitions: 核心用户 (
 沉睡用户 (low R and low F) and 潜力用户 (high F low M, or low F high M). Low R low F high M
 customers match both 沉睡 and 潜力: they are 沉睡 (dormant) — recency predicts the next order
 best, and a customer whose one big order is long past needs waking up, not nurturing.
+
+``rising`` (成长用户) was called ``champions`` (冠军用户) before #14: with 核心 taking every high-R-F-M
+customer first, the tier holds the recent repeat buyers who are *not* the best (mid spend or mid
+frequency), so its old name promised the top and showed a second tier. ``find_tier`` and segment
+rules still accept the old id and names (``RENAMED``).
+
+Tables list tiers in **value order** (``value_order``): highest average monetary first (average
+frequency where a store has no amounts), ``others`` last and left out when empty; JSON keeps the
+rule order above.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from shoplens.errors import ShoplensError
 
@@ -39,7 +49,7 @@ RULES: tuple[TierRule, ...] = (  # meanings: docs/behaviour.md#rfm-tiers
     TierRule("core", "核心用户", "Core", "R=H F=H M=H"),
     TierRule("dormant", "沉睡用户", "Dormant", "R=L F=L"),
     TierRule("potential", "潜力用户", "Potential", "F=H M=L | F=L M=H"),
-    TierRule("champions", "冠军用户", "Champions", "R=H F!=L M!=L"),
+    TierRule("rising", "成长用户", "Rising", "R=H F!=L M!=L"),
     TierRule("loyal", "忠诚用户", "Loyal", "R=M F=H"),
     TierRule("new", "新用户", "New", "R=H F=L"),
     TierRule("lost", "流失用户", "Lost", "R=1 F!=L"),
@@ -49,6 +59,8 @@ RULES: tuple[TierRule, ...] = (  # meanings: docs/behaviour.md#rfm-tiers
 )
 
 TIERS: dict[str, tuple[str, str]] = {r.tier: (r.zh, r.en) for r in RULES}
+RENAMED: dict[str, str] = {"champions": "rising", "冠军用户": "rising"}  # old id / name -> tier id (#14)
+FALLBACK = "others"
 
 _COND = re.compile(r"^([RFM])(=|!=)([LMH1])$")
 _SCORE_COLUMN = {"R": "r_score", "F": "f_score", "M": "m_score"}
@@ -98,8 +110,25 @@ def tier_case_sql(bins: int, alias: str) -> str:
 def find_tier(text: str) -> str:
     """A tier id from its id, English or Chinese name (case-insensitive)."""
     wanted = text.strip().lower().replace("-", "_").replace(" ", "_")
+    if wanted in RENAMED:
+        return RENAMED[wanted]
     for r in RULES:
         if wanted in (r.tier, r.en.lower().replace(" ", "_"), r.zh):
             return r.tier
     raise ShoplensError(f"unknown RFM tier {text!r}", hint=f"one of {', '.join(TIERS)} (or all)",
                         zh=f"未知的 RFM 分层 {text!r}", zh_hint=f"可用：{', '.join(TIERS)}（或 all）")
+
+
+def value_order(rows: list[Any], *, tier: str = "tier", customers: str = "customers") -> list[Any]:
+    """Tier rows (objects or dicts) for a table, most valuable first: average monetary, then average
+    frequency, descending; empty tiers after the others, ``others`` (the catch-all) last and only when
+    someone is in it. The names promise an order (核心 best); this shows whether the data keeps it."""
+    def get(row: Any, key: str) -> Any:
+        return row.get(key) if isinstance(row, dict) else getattr(row, key)
+
+    def key(row: Any) -> tuple[Any, ...]:
+        m, f = get(row, "avg_monetary"), get(row, "avg_frequency")
+        return (not get(row, customers), get(row, tier) == FALLBACK, -(m if m is not None else -1.0),
+                -(f if f is not None else -1.0))
+
+    return sorted((r for r in rows if get(r, tier) != FALLBACK or get(r, customers)), key=key)

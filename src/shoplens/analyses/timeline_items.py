@@ -205,8 +205,8 @@ def describe(r: dict[str, Any], tz: ZoneInfo, currency: str) -> str:
     elif kind == "shipment":
         delivery = t("tl_d_delivery").format(days=r["delivery_days"]) if r.get("delivery_days") is not None else None
         promised = t("tl_d_promised").format(n=int(r["promised_days"])) if r.get("promised_days") is not None else None
-        parts = [t("tl_d_shipment").format(order=r["order_id"]), r.get("carrier"), _label("tl_ship_", r["status"]),
-                 delivery, promised]
+        parts = [t("tl_d_shipment").format(order=r["order_id"]), cell("carrier", r.get("carrier")),
+                 _label("tl_ship_", r["status"]), delivery, promised]
     elif kind == "refund":
         parts = [t("tl_d_refund").format(amount=money(r.get("amount"), currency)),
                  r.get("order_id") and t("tl_d_of_order").format(order=r["order_id"]), product,

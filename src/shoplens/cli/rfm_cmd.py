@@ -23,7 +23,8 @@ Examples / 示例:\n
 
 Customers = users with a paid order up to --as-of (default: the last data day). R = days since the
 last paid order (store's local days), F = paid orders, M = their GMV. Scores 1..bins per store by
-quantile, ties share a score. Tiers: core 核心用户, dormant 沉睡用户, potential 潜力用户, champions,
+quantile, ties share a score. Tiers: core 核心用户, dormant 沉睡用户, potential 潜力用户,
+rising 成长用户 (was champions),
 loyal, new, lost, at_risk, hibernating, others (rules: docs/behaviour.md#rfm-tiers).
 --export writes the selected list (default: every customer) to CSV.
 客户 = 截至 --as-of 有支付订单的用户；R = 距最近一次支付的天数，F = 支付订单数，M = 成交额；
@@ -111,12 +112,15 @@ def _show_summary(result: Any, fmt: Format) -> None:
 
 
 def _summary_table(result: Any, which: str | None) -> None:
+    from shoplens.analyses.rfm_tiers import value_order
+
     title = (f"{t('rfm_title')} · {t('rfm_as_of')} {result.as_of} · {t('rfm_customers')} {result.customers:,}"
              + (f" · {which}" if which else "") + (f" · {result.currency}" if result.currency else ""))
     header = [t("rfm_tier"), "id", t("rfm_customers"), t("rfm_share"), t("rfm_gmv"), t("rfm_gmv_share"),
               t("rfm_avg_r"), t("rfm_avg_f"), t("rfm_avg_m")]
     cells = [[_tier_name(r.tier), r.tier, r.customers, _pct(r.share), _money(r.gmv), _pct(r.gmv_share),
-              _dec(r.avg_recency_days), _dec(r.avg_frequency, 2), _money(r.avg_monetary)] for r in result.tiers]
+              _dec(r.avg_recency_days), _dec(r.avg_frequency, 2), _money(r.avg_monetary)]
+             for r in value_order(list(result.tiers))]  # most valuable first, no empty "others" row
     console.print(rich_table(title, header, cells, numeric=tuple(range(2, len(header)))))
 
 

@@ -21,7 +21,7 @@ HELP = """Behavioural segments: save rules about users, list them, profile and e
 Examples / 示例:\n
   shoplens segment save vip --rule "orders>=3 and lifetime_gmv>=500 and not did(purchase, last_days=90)"\n
   shoplens segment save live_fans --rule "did(purchase[channel=live_stream], min=2)" --description "直播复购"\n
-  shoplens segment save tiers --json '{"rfm": ["core", "champions"]}'\n
+  shoplens segment save tiers --json '{"rfm": ["core", "rising"]}'\n
   shoplens segment preview --rule "country=GB|FR and device=mobile"\n
   shoplens segment show vip\n
   shoplens segment export vip --out vip.csv\n
@@ -29,7 +29,7 @@ Examples / 示例:\n
 
 Conditions: did(EVENT[KEY=V], min=N, max=N, last_days=N | from=DATE, to=DATE), orders>=N,
 lifetime_gmv>=X, country=A|B, member_tier=gold, first_channel=live_stream, device=mobile,
-rfm=core|champions; combine with and / or / not and ( ). "last N days" ends on each store's last
+rfm=core|rising; combine with and / or / not and ( ). "last N days" ends on each store's last
 data day (or --as-of), so a saved segment is evaluated fresh every time. Definitions:
 docs/behaviour.md#behavioural-segments.
 条件可用 and / or / not 组合；“最近 N 天”截至各店铺最后一个有数据的日期（或 --as-of），每次使用时重新计算。

@@ -100,12 +100,38 @@ better) and `<m>__benchmark`.
 """
 
 
+ATTRIBUTION = """## Channel of a visitor or buyer: two rules / 渠道归属：两种口径
+
+The same words ("paid_search buyers", "organic visitors", "email conversion") count different people on the
+metric pages and in the funnel breakdown; both are right, for different questions. The dashboard says which rule
+a table uses (tooltip on the channel table and on the funnel's breakdown).
+
+- **metrics** (`--by channel`; Overview, Traffic): a *visitor* of channel X is a distinct user with **any
+  event** whose `channel` is X in the dates (`uv`); a *buyer* of X is a distinct user with a **paid order**
+  whose own `channel` is X, paid in the dates (`paying_buyers`). Rows do not add up to the total: a user who
+  came through two channels counts in both.
+- **funnel breakdown** (`funnel --by channel`; Conversion): each user counts once, under the channel of the
+  **first-step event** of the attempt the funnel counts (the furthest attempt, then the latest start); they
+  *complete* when that attempt reaches the last step within the window, whatever channel the purchase came
+  through. Rows add up to the total.
+
+A visitor touching paid search and email in the month counts once in each metric row; in the funnel they count
+once, under the channel of the product view that began the attempt they got furthest with. So on the demo store
+(2026-10-17..11-15) paid_search has 24,789 visitors and 1,530 paying buyers in `metrics`, and 15,127 users entering
+and 1,463 completing the funnel product_view → add_to_cart → purchase (14 days) by channel
+(tests/test_attribution_rules.py rebuilds both with plain SQL).
+
+同一个词（“付费搜索买家”“自然搜索访客”“邮件转化率”）在指标页与漏斗拆分中统计的人不同：指标按**任一行为的渠道**计访客、按**订单自身渠道**计买家，
+一人可计入多个渠道；漏斗拆分按用户计入的那次尝试的**第一步事件的渠道**计，每人只计一次，各组相加等于总数。
+"""
+
+
 def render(catalog: Catalog | None = None) -> str:
     catalog = catalog or load_catalog()
     notes = segment_notes(catalog, list(catalog.metrics), (), {})
     mixed = ", ".join(f"`{m}`" for m, n in notes.items() if n.reason == MIXED)
     store = ", ".join(f"`{m}`" for m, n in notes.items() if n.reason != MIXED)
-    out = [INTRO.replace("@MIXED@", mixed).replace("@STORE@", store)]
+    out = [INTRO.replace("@MIXED@", mixed).replace("@STORE@", store), ATTRIBUTION]
     out.append("## Dimensions / 维度\n\n| id | 中文 | English |\n|---|---|---|")
     out += [f"| `{d.id}` | {d.zh} | {d.en} |" for d in catalog.dimensions.values()]
     for group, (zh, en) in GROUPS.items():

@@ -8,7 +8,7 @@ is cut to the login's stores.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
@@ -61,7 +61,8 @@ def funnel_dropped(steps: str = Query(..., min_length=1, description="E1,E2[k=v]
     result = s.answer(stores, run, keep=False, steps=steps, step=step, window=window, mode=mode, exclude=exclude, by=by,
                       start=start, end=end, where=where, segment=segment, limit=limit)
     if format == "csv":
-        return records_csv(result.users, f"dropped_at_step_{step}.csv")
+        zones = store_zones(s, stores)
+        return records_csv([dropped_csv_row(r, zones) for r in result.users], f"dropped_at_step_{step}.csv")
     return as_json(result.to_dict())
 
 
@@ -127,8 +128,32 @@ def rfm_customers(tier: str | None = None, win_back: int | None = Query(None, ge
     result = s.answer(stores, customers, keep=False, tier=tier, as_of=as_of, bins=bins, where=where, segment=segment,
                       min_recency_days=win_back, limit=limit)
     if format == "csv":
-        return records_csv(result.table_rows(), "customers.csv")
+        return records_csv(result.table_rows(), rfm_filename(result.tier, result.min_recency_days, result.as_of))
     return as_json(result.to_dict())
+
+
+def store_zones(s: Session, stores: list[str]) -> list[str]:
+    """The time zones of the chosen stores (all the login's when none is named)."""
+    ids = stores or list(s.allowed_stores())
+    with s.reading() as wh:
+        return sorted({r[0] for r in wh.con.execute(
+            "SELECT DISTINCT timezone FROM stores WHERE list_contains(?, store_id)", [ids]).fetchall()})
+
+
+def dropped_csv_row(row: dict[str, Any], zones: list[str]) -> dict[str, Any]:
+    """A drop-off CSV row whose time columns name their zone: ``first_step_at (UTC)`` and ``first_step_at
+    (Asia/Shanghai)`` (the store time the dashboard shows; ``store time`` over stores in several zones)."""
+    zone = zones[0] if len(zones) == 1 else "store time"
+    names = {"first_step_at": "first_step_at (UTC)", "last_step_at": "last_step_at (UTC)",
+             "first_step_local": f"first_step_at ({zone})", "last_step_local": f"last_step_at ({zone})"}
+    return {names.get(k, k): v for k, v in row.items()}
+
+
+def rfm_filename(tier: str | None, win_back: int | None, as_of: Any) -> str:
+    """``rfm_<tier>_<as_of>.csv`` (``all`` for every tier; ``win_back_<days>`` before the tier of a win-back list):
+    the file says which list and which day it is, not just ``customers.csv``."""
+    parts = ["rfm", *([f"win_back_{win_back}"] if win_back is not None else []), tier or "all", str(as_of)]
+    return "_".join(parts) + ".csv"
 
 
 @router.get("/anomalies")

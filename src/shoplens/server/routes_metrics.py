@@ -23,7 +23,17 @@ def catalog(s: Session = Depends(viewer)) -> Response:
 
     cat = load_catalog()
     return as_json({"metrics": catalog_rows(cat),
-                    "dimensions": {d.id: {"zh": d.zh, "en": d.en} for d in cat.dimensions.values()}})
+                    "dimensions": {d.id: {"zh": d.zh, "en": d.en} for d in cat.dimensions.values()},
+                    "values": value_names()})
+
+
+def value_names() -> dict[str, dict[str, list[str]]]:
+    """The names of enumerated values (``shoplens.value_labels``: carriers, statuses, tiers, ...), one table per
+    dimension, aliases included (``first_channel`` reads channel's): the dashboard's one source for them."""
+    from shoplens.value_labels import ALIASES, VALUES
+
+    tables = {dim: {v: list(names) for v, names in values.items()} for dim, values in VALUES.items()}
+    return tables | {alias: tables[dim] for alias, dim in ALIASES.items() if dim in tables}
 
 
 def metric_query(wh: Any, **options: Any) -> Any:

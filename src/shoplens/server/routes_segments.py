@@ -32,7 +32,7 @@ class Rule(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
     rule: str | None = Field(None, max_length=20_000, description='e.g. "orders>=3 and not did(purchase, '
                              'last_days=90)"')
-    tree: Any = Field(None, alias="json", description='e.g. {"rfm": ["core", "champions"]}')
+    tree: Any = Field(None, alias="json", description='e.g. {"rfm": ["core", "rising"]}')
 
 
 class SaveBody(Rule):

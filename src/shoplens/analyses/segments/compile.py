@@ -25,6 +25,7 @@ from typing import Any
 
 from shoplens.analyses.context import FIRST_DAY, LAST_DAY, Context, as_date
 from shoplens.analyses.filters import parse_condition
+from shoplens.analyses.rfm_tiers import RENAMED
 from shoplens.errors import ShoplensError
 from shoplens.metrics.sources import MEMBER_TIER, paid_orders_sql
 from shoplens.warehouse.rollups import USER_DAY
@@ -231,7 +232,8 @@ class _Compiler:
         if "property" in node:
             return self.property(node["property"], node["in"])
         name = self.relation("_rfm", rfm_sql(self.f))
-        return f"coalesce({name}.v IN ({', '.join(lit(t) for t in node['rfm'])}), FALSE)"
+        tiers = [RENAMED.get(t, t) for t in node["rfm"]]  # rules saved before a tier was renamed
+        return f"coalesce({name}.v IN ({', '.join(lit(t) for t in tiers)}), FALSE)"
 
     def event(self, leaf: dict[str, Any]) -> str:
         low, high = leaf.get("min", 1 if "max" not in leaf else 0), leaf.get("max")

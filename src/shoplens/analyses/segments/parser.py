@@ -271,9 +271,9 @@ class _Parser:
 
 
 CONDITIONS_EN = ("conditions: did(EVENT, min=N, last_days=N), orders>=N, lifetime_gmv>=X, country=GB|FR, "
-                 "member_tier=gold, first_channel=live_stream, device=mobile, rfm=champions, not/and/or, ( )")
+                 "member_tier=gold, first_channel=live_stream, device=mobile, rfm=rising, not/and/or, ( )")
 CONDITIONS_ZH = ("可用条件：did(事件, min=N, last_days=N)、orders>=N、lifetime_gmv>=X、country=GB|FR、"
-                 "member_tier=gold、first_channel=live_stream、device=mobile、rfm=champions、not/and/or、( )")
+                 "member_tier=gold、first_channel=live_stream、device=mobile、rfm=rising、not/and/or、( )")
 
 
 def normalise_leaf(leaf: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ Nodes (exactly one key of ``and``/``or``/``not``/``event``/``property``/``metric
     {"event": "purchase", "from": "2011-11-01", "to": "2011-11-30"}
     {"property": "country", "in": ["GB", "FR"]}        # country, member_tier, first_channel, device
     {"metric": "lifetime_gmv", ">=": 500}              # lifetime_gmv, orders; one of >= > <= < = !=
-    {"rfm": ["champions", "core"]}
+    {"rfm": ["rising", "core"]}
 
 ``normalise`` returns the canonical tree (event aliases resolved, channel/device/tier values read
 like imports, empty options dropped) or raises :class:`RuleError` naming the offending key, which
@@ -221,7 +221,7 @@ def _metric(node: dict[str, Any]) -> dict[str, Any]:
 
 def _rfm(node: dict[str, Any]) -> dict[str, Any]:
     _unknown_keys(node, ("rfm",), "rfm condition")
-    tiers = [v.lower() for v in _values(node["rfm"], "rfm")]
+    tiers = [_renamed_tier(v.lower()) for v in _values(node["rfm"], "rfm")]
     known = rfm_tiers()
     if known is not None:
         bad = [v for v in tiers if v not in known]
@@ -229,6 +229,15 @@ def _rfm(node: dict[str, Any]) -> dict[str, Any]:
             raise RuleError(f"unknown RFM tier {bad[0]!r}", hint=f"one of {', '.join(known)}", key="rfm",
                             zh=f"未知的 RFM 分层 {bad[0]!r}", zh_hint=f"可选：{', '.join(known)}")
     return {"rfm": list(dict.fromkeys(tiers))}
+
+
+def _renamed_tier(tier: str) -> str:
+    """A tier id renamed since a rule was written (``champions`` -> ``rising``, #14), else the text itself."""
+    try:
+        from shoplens.analyses.rfm_tiers import RENAMED
+    except ImportError:
+        return tier
+    return RENAMED.get(tier, tier)
 
 
 def rfm_tiers() -> tuple[str, ...] | None:

@@ -15,7 +15,10 @@ export function funnelChart(steps, { fmtCount, fmtPct, gap, label = "", width = 
   width = fitWidth(width);
   const rowH = 44;
   const gapH = 22;
-  const pad = { l: Math.min(170, Math.round(width * 0.4)), r: 20, t: 10 };
+  // the label column fits the longest step label (a step condition such as "加入购物车 · 渠道=付费搜索" is not cut, #14)
+  const textW = (s) => [...s].reduce((n, c) => n + (/[\u2e80-\uffff]/.test(c) ? 13 : 7.2), 0);
+  const longest = Math.max(0, ...steps.map((s, i) => textW(`${i + 1}. ${s.label}`)));
+  const pad = { l: Math.round(Math.min(width * 0.45, Math.max(170, longest + 20))), r: 20, t: 10 };
   const w = width - pad.l - pad.r;
   const height = pad.t * 2 + steps.length * rowH + Math.max(0, steps.length - 1) * gapH;
   const top = Math.max(1, ...steps.map((s) => s.count).filter(finite));

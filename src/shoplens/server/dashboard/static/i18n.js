@@ -513,6 +513,19 @@ const TEXT = {
   "sv.opened": ["创建时间", "Opened"],
   "sv.responseHours": ["首次响应（小时）", "First response (h)"],
   "sv.noResponse": ["未响应", "not answered"],
+  // ---- labels, funnel builder, RFM, exports (#14: one meaning per label)
+  "list.sep": ["、", ", "],
+  "cv.stepsPicked": ["漏斗步骤（从下方事件中选择）", "Funnel steps (pick from the events below)"],
+  "cv.stepsAdvanced": ["高级：直接输入事件 id", "Advanced: type event ids"],
+  "cv.stepList": ["已选步骤", "Chosen steps"],
+  "cv.removeStep": ["移除步骤", "Remove step"],
+  "rule.funnelBy": ["拆分口径：每位用户只计一次，归入漏斗所计那次尝试的第一步事件的取值（如渠道），各组相加等于总数。概览/流量页口径不同：访客按其任一行为的渠道计（一人可计入多个渠道），支付买家按订单自身的渠道计，因此数字会不同。",
+  "How users are grouped: each user once, by the value (e.g. channel) of the first-step event of the attempt the funnel counts, so the groups add up to the total. Overview and Traffic count differently: a visitor in every channel they had any event from, a paying buyer by the channel of the paid order, so the numbers differ."],
+  "rule.channelTable": ["口径：访客 = 所选日期内在该渠道有任一行为的去重用户（一人可计入多个渠道，合计可大于总访客）；支付买家 = 该渠道支付订单（订单自身的渠道）的去重买家。转化页“按渠道拆分”按第一步事件的渠道计，数字会不同。",
+  "How channels count: visitors = distinct users with any event from the channel in the dates (one user can count in several channels, so the rows can add up to more than all visitors); paying buyers = distinct buyers of paid orders of the channel (the order's own channel). The funnel's breakdown by channel uses the first step's event, so its numbers differ."],
+  "ex.storeTime": ["店铺时间 {tz}", "store time {tz}"],
+  "ex.seconds": ["秒", "seconds"],
+  "ex.ratio": ["比例 0–1", "ratio 0–1"],
 };
 
 export function t(key, vars = {}) {
@@ -567,7 +580,8 @@ export const KNOWN_EVENTS = Object.keys(VALUES.event);
 // A dimension value for people: "paid_search" -> "付费搜索", "US" -> "美国"; unknown values as they are.
 export function valueName(dim, value) {
   if (value === null || value === undefined || value === "") return t("none.value");
-  const names = VALUES[dim] && VALUES[dim][value];
+  const served = (state.catalog.values || {})[dim]; // the server's label table (shoplens.value_labels), #14
+  const names = (VALUES[dim] && VALUES[dim][value]) || (served && served[value]);
   if (names) return names[current === "zh" ? 0 : 1];
   if ((dim === "country" || dim === "market") && /^[A-Z]{2}$/.test(value)) {
     try { return new Intl.DisplayNames([htmlLang()], { type: "region" }).of(value) || value; } catch { return value; }

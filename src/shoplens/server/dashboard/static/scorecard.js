@@ -8,6 +8,7 @@
 // is itself that far below, only when the row is worse than the store too: a colour on every row says nothing,
 // the rows that pull the store down do. The benchmark is in every cell's tooltip.
 import { fmtChange, fmtInt, fmtMetric } from "./format.js";
+import { csvIdName, csvLabel } from "./exports.js";
 import { dimName, metricDefinition, metricName, t, valueName } from "./i18n.js";
 import { metricInfo, usable } from "./state.js";
 import { el } from "./ui.js";
@@ -75,6 +76,7 @@ function valueColumn(id, currency, total, bench = true) {
       return isFew(id, row) ? [text, el("span", { class: "cases", text: ` (${fmtInt(cases(id, row))})` })] : text;
     },
     raw: (row) => row[id],
+    csv: [{ label: csvLabel(metricName(id), m.unit, currency), raw: (row) => row[id] }], // the unit in the header
     cls: (row) => [isFew(id, row) ? "few" : "", bench ? benchTone(id, row, total) : ""].join(" ").trim(),
     tip: (row) => valueTip(id, row, currency, total, bench) };
 }
@@ -96,11 +98,9 @@ export function scoreColumns(ids, currency, { cmp = null, total = null, bench = 
     : [valueColumn(id, currency, total, bench)]));
 }
 
-// A dimension column: the shown label (sorted by it) and, in the CSV, the raw id (headed by the dimension's name,
-// as before) and the label.
+// A dimension column: the shown label (sorted by it) and, in the CSV, the raw id (headed by the dimension id, what
+// --by / where= take) and the label (headed by the dimension's name): exports.js csvIdName.
 export function labelColumn(dim) {
   return { key: dim, label: dimName(dim), text: (row) => valueName(dim, row[dim]), sort: (row) => valueName(dim, row[dim]),
-    raw: (row) => row[dim],
-    csv: [{ label: dimName(dim), raw: (row) => row[dim] },
-      { label: t("sc.label", { dim: dimName(dim) }), raw: (row) => (row[dim] === undefined ? null : valueName(dim, row[dim])) }] };
+    raw: (row) => row[dim], csv: csvIdName(dim, (row) => row[dim]) };
 }

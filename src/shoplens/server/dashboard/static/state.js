@@ -25,7 +25,7 @@ export const state = {
 export function setCatalog(data) {
   const metrics = {};
   for (const m of data.metrics || []) metrics[m.id] = m;
-  state.catalog = { metrics, dimensions: data.dimensions || {} };
+  state.catalog = { metrics, dimensions: data.dimensions || {}, values: data.values || {} }; // values: #14
 }
 
 export const metricInfo = (id) => state.catalog.metrics[id] || null;

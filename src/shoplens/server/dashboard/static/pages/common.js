@@ -43,7 +43,7 @@ export function dataNotes(notes) {
 }
 
 export function skippedNote(skipped) {
-  return skipped.length ? note(t("note.skipped", { list: skipped.map(metricName).join("、") }), "warn") : null;
+  return skipped.length ? note(t("note.skipped", { list: skipped.map(metricName).join(t("list.sep")) }), "warn") : null;
 }
 
 // "bad" when the value is worse than the catalog benchmark by more than a tolerance (scorecard.js).

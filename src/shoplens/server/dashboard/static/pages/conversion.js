@@ -8,6 +8,8 @@ import { dimName, eventName, KNOWN_EVENTS, t, valueName } from "../i18n.js";
 import { eventWhere, FILTER_DIMS, rangeParams, setFilter, state } from "../state.js";
 import { block, el, emptyState, note, tableCard } from "../ui.js";
 import { dataNotes } from "./common.js";
+import { ruleHint } from "../rules.js";
+import { parseSteps, stepLabel } from "../steps.js";
 
 const WINDOWS = ["1h", "1d", "3d", "7d", "14d", "30d"];
 const MODES = ["ordered", "strict", "unordered"];
@@ -30,9 +32,17 @@ export async function render(page, ctx) {
   const windowSel = select("funnel-window", WINDOWS, form.window, windowLabel);
   const modeSel = select("funnel-mode", MODES, form.mode, (m) => t(`cv.mode.${m}`));
   const bySel = select("funnel-by", BREAKDOWNS, form.by, (d) => (d ? dimName(d) : t("cv.byNone")));
+  bySel.title = t("rule.funnelBy"); // one meaning per label (#14): how a user is put in a group
+  const chosen = el("ol", { id: "funnel-step-list", class: "step-list", "aria-label": t("cv.stepList") });
+  const showSteps = () => chosen.replaceChildren(...parseSteps(steps.value).map((s, i, all) => el("li", {
+    class: "step-chip", "data-step": i + 1, title: s }, `${i + 1}. ${stepLabel(s)}`,
+  el("button", { type: "button", class: "link small step-remove", "aria-label": `${t("cv.removeStep")} ${i + 1}`,
+    text: "×", onclick: () => { steps.value = all.filter((_, k) => k !== i).join(","); showSteps(); } }))));
+  steps.addEventListener("input", showSteps);
+  showSteps();
   const stepsError = el("p", { id: "funnel-steps-error", class: "field-error", role: "alert", hidden: true });
   const chips = el("div", { class: "event-chips", id: "funnel-step-picker", "aria-label": t("cv.pickStep"),
-    title: t("cv.pickStep") }, await stepChoices(steps));
+    title: t("cv.pickStep") }, await stepChoices(steps, showSteps));
   const run = async () => {
     Object.assign(form, { steps: steps.value.replace(/\s+/g, ""), window: windowSel.value, mode: modeSel.value,
       by: bySel.value });
@@ -51,15 +61,16 @@ export async function render(page, ctx) {
   } },
   el("header", { class: "card-head" }, el("h2", { text: t("cv.builder") })),
   el("div", { class: "card-body form-grid" },
-    el("label", { class: "field grow" }, el("span", { text: t("cv.steps") }), steps, stepsError,
-      el("small", { id: "funnel-steps-hint", class: "muted", text: t("cv.stepsHint") }), chips),
+    el("div", { class: "field grow" }, el("span", { text: t("cv.stepsPicked") }), chosen, chips,
+      el("label", { class: "field advanced-steps" }, el("span", { class: "muted small", text: t("cv.stepsAdvanced") }),
+        steps, stepsError, el("small", { id: "funnel-steps-hint", class: "muted", text: t("cv.stepsHint") }))),
     el("label", { class: "field" }, el("span", { text: t("cv.window") }), windowSel),
     el("label", { class: "field" }, el("span", { text: t("cv.mode") }), modeSel),
-    el("label", { class: "field" }, el("span", { text: t("cv.by") }), bySel),
+    el("label", { class: "field" }, el("span", { text: `${t("cv.by")} ` }, ruleHint("rule.funnelBy")), bySel),
     el("div", { class: "field" }, el("span", { text: "\u00a0" }),
       el("button", { id: "funnel-run", type: "submit", class: "primary", text: t("cv.run") }))));
   page.append(builder);
-  if (ignored.length) page.append(note(t("note.ignored", { list: ignored.map((f) => dimName(f.dim)).join("、") }), "warn"));
+  if (ignored.length) page.append(note(t("note.ignored", { list: ignored.map((f) => dimName(f.dim)).join(t("list.sep")) }), "warn"));
   page.append(results);
   await run();
 }
@@ -69,7 +80,7 @@ function funnelParams(where) {
 }
 
 // The step picker: the store's events in the selected dates (GET /values/event, most first), custom ones too.
-async function stepChoices(input) {
+async function stepChoices(input, changed) {
   let events = KNOWN_EVENTS.map((e) => ({ value: e, rows: null }));
   try {
     const data = await cached("/values/event", rangeParams());
@@ -80,7 +91,7 @@ async function stepChoices(input) {
   return events.map((r) => el("button", { type: "button", class: "small link step-choice", title: r.value,
     "data-event": r.value, onclick: () => {
       input.value = input.value.trim() ? `${input.value.replace(/,\s*$/, "")},${r.value}` : r.value;
-      input.focus();
+      changed();
     } }, `+ ${eventName(r.value)}${r.rows === null || r.rows === undefined ? "" : ` (${fmtInt(r.rows)})`}`));
 }
 
@@ -98,7 +109,7 @@ async function funnelResults(ctx, where, onStepError) {
     onStepError(exc);
     return el("div", { class: "wide" }, note(t("cv.fixSteps"), "warn"));
   }
-  const steps = (data.steps || []).map((s) => ({ ...s, label: eventName(s.event) }));
+  const steps = (data.steps || []).map((s) => ({ ...s, label: stepLabel(s.event) }));
   const out = el("div", { class: "grid" });
   const explained = dataNotes(data.notes);
   if (explained) out.append(el("div", { class: "wide" }, explained));
@@ -109,7 +120,7 @@ async function funnelResults(ctx, where, onStepError) {
     { key: "n", label: t("cv.step"), text: (s) => String(s.n), raw: (s) => s.n, num: true },
     { key: "event", label: t("cv.event"), node: (s) => el("span", {}, s.label, " ", el("code", { class: "muted", text: s.event })),
       raw: (s) => s.event },
-    { key: "count", label: t("cv.count"), num: true, cls: () => "count", text: (s) => String(s.count), raw: (s) => s.count },
+    { key: "count", label: t("cv.count"), num: true, cls: () => "count", text: (s) => fmtInt(s.count), raw: (s) => s.count },
     { key: "conversion", label: t("cv.conversion"), num: true, text: (s) => fmtPct(s.conversion), raw: (s) => s.conversion },
     { key: "step_conversion", label: t("cv.stepConversion"), num: true, text: (s) => fmtPct(s.step_conversion),
       raw: (s) => s.step_conversion },
@@ -145,7 +156,8 @@ function breakdownCard(ctx, breakdown, steps) {
     { key: "conversion", label: t("cv.conversion"), num: true, text: (r) => fmtPct(r.steps[last] && r.steps[last].conversion),
       raw: (r) => r.steps[last] && r.steps[last].conversion },
   ];
-  return tableCard({ title: t("cv.breakdown", { dim: dimName(dim) }), id: "funnel-breakdown", name: `funnel_by_${dim}`,
+  return tableCard({ title: t("cv.breakdown", { dim: dimName(dim) }), sub: t("rule.funnelBy"), id: "funnel-breakdown",
+    name: `funnel_by_${dim}`,
     columns, rows, rowAttrs: (r) => ({ "data-value": r.value }), noTotal: "the funnel table above is the total",
     onRowClick: canDrill ? (r) => { setFilter(dim, r.value); ctx.navigate(); } : null,
     rowTitle: canDrill ? t("ctl.drill") : null });

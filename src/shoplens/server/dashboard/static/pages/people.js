@@ -113,17 +113,18 @@ export function timelineCard(ctx) {
 function kv(label, value) { return el("div", { class: "kv" }, el("dt", { text: label }), el("dd", { text: value ?? "—" })); }
 
 async function timeline(userId) {
-  const data = await cached(`/users/${encodeURIComponent(userId)}/timeline`, { store: state.store, limit: 200 });
+  const data = await cached(`/users/${encodeURIComponent(userId)}/timeline`, { store: state.store, limit: 200, lang: lang() });
   const p = data.profile || {};
   const currency = p.currency || (storeInfo() || {}).reporting_currency;
   const zh = lang() === "zh";
   const rfm = data.rfm ? `${zh ? data.rfm.name_zh : data.rfm.name_en} (R${data.rfm.r_score} F${data.rfm.f_score} M${data.rfm.m_score})` : "—";
   const profile = el("div", { id: "timeline-profile", class: "timeline-profile", "data-user": data.user_id },
     el("h3", { text: `${data.user_id}` }, el("span", { class: `badge stage-${data.lifecycle && data.lifecycle.stage}`,
-      title: data.lifecycle && data.lifecycle.rule, text: data.lifecycle ? data.lifecycle.stage : "" })),
+      title: data.lifecycle && data.lifecycle.rule, "data-stage": data.lifecycle ? data.lifecycle.stage : "",
+      text: data.lifecycle ? valueName("lifecycle", data.lifecycle.stage) : "" })),
     el("dl", { class: "kv-grid" },
       kv(zh ? "国家/市场" : "Country", valueName("country", p.country)),
-      kv(zh ? "会员等级" : "Member tier", p.member_tier),
+      kv(zh ? "会员等级" : "Member tier", valueName("member_tier", p.member_tier)),
       kv(zh ? "首次来源" : "First channel", valueName("channel", p.first_channel)),
       kv(zh ? "设备" : "Devices", (p.devices || []).map((d) => valueName("device", d)).join(", ")),
       kv(zh ? "首次访问" : "First seen", p.first_seen), kv(zh ? "最近访问" : "Last seen", p.last_seen),
@@ -139,19 +140,29 @@ async function timeline(userId) {
     class: `tl-item kind-${it.kind}`, "data-kind": it.kind, "data-id": it.id },
   el("time", { datetime: it.ts, text: it.local_time || it.ts }),
   el("span", { class: "badge", text: valueName("kind", it.kind) }),
-  el("div", { class: "tl-main" }, el("strong", { text: headline(it, currency) }),
-    el("span", { class: "muted tl-desc", text: it.description || "" })))));
+  ...itemText(it, currency))));
   return el("div", {}, profile, el("p", { class: "muted", text: t("us.items", { total: fmtInt(data.total), more }) }),
     items.length ? list : emptyState(t("empty.rows")));
+}
+
+// The server's description is the whole line in the page's language ("下单 O1-13379 · 已签收 · … "): its first part
+// is the headline and the rest the details below it, so nothing is said twice (#14); without one, the fields.
+function itemText(it, currency) {
+  const parts = String(it.description || "").split(" · ").filter(Boolean);
+  const [head, ...rest] = parts.length ? parts : [headline(it, currency)];
+  return [el("div", { class: "tl-main" }, el("strong", { class: "tl-head", text: head }),
+    rest.length ? el("span", { class: "muted tl-desc", text: rest.join(" · ") }) : null)];
 }
 
 function headline(it, currency) {
   switch (it.kind) {
     case "event": return [eventName(it.event), valueName("channel", it.channel), valueName("device", it.device)]
       .filter(Boolean).join(" · ");
-    case "order": case "refund": return [it.order_id, it.status, fmtCurrency(it.amount, currency)].filter(Boolean).join(" · ");
+    case "order": case "refund": return [it.order_id, valueName("status", it.status), fmtCurrency(it.amount, currency)]
+      .filter(Boolean).join(" · ");
     case "review": return `${"★".repeat(Math.max(0, Math.min(5, it.rating || 0)))} ${it.product_name || it.product_id || ""}`;
-    case "shipment": return [it.order_id, it.carrier, it.status].filter(Boolean).join(" · ");
-    default: return it.ticket_kind || it.kind;
+    case "shipment": return [it.order_id, valueName("carrier", it.carrier), valueName("shipment_status", it.status)]
+      .filter(Boolean).join(" · ");
+    default: return it.ticket_kind ? valueName("ticket_kind", it.ticket_kind) : valueName("kind", it.kind);
   }
 }

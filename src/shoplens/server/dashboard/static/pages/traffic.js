@@ -8,6 +8,7 @@ import { breadcrumbs, drillInto, drillLevel, parentAttrs } from "../drill.js";
 import { hasData, metricInfo, setFilter, state, storeInfo } from "../state.js";
 import { block, el, emptyState, note } from "../ui.js";
 import { emptyText, metricTable, queryMetrics } from "./common.js";
+import { ruleHint } from "../rules.js";
 
 const CHANNEL_METRICS = ["uv", "new_visitors", "bounce_rate", "avg_session_duration", "add_to_cart_rate",
   "conversion_rate", "uv_value", "gmv", "ad_spend", "roi"];
@@ -41,6 +42,7 @@ export async function render(page, ctx) {
     body.prepend(breadcrumbs("channel", ctx));
     if (level !== "channel") body.append(note(t("drill.noOrders")));
     if (!hasData(storeInfo(), "ad_spend")) body.append(note(t("empty.ads")));
+    node.querySelector(".card-head h2").append(" ", ruleHint("rule.channelTable")); // how channels count (#14)
     await block(channelChart, async () => channelBars(rows, data, ctx, level), ctx);
     return node;
   }, ctx);

@@ -10,8 +10,6 @@ import { block, el, emptyState, note, tableCard } from "../ui.js";
 import { segmentsCard, timelineCard } from "./people.js";
 
 const SPAN = { week: 12 * 7, month: 183 }; // cohorts shown: at least the last 12 weeks / 6 months up to `to`
-const TIER_ORDER = ["champions", "core", "loyal", "potential", "new", "at_risk", "hibernating", "dormant", "lost",
-  "others"];
 let period = "week";
 
 // No cohorts / tiers: "pick other dates" when the store has orders, else what to import.
@@ -27,7 +25,7 @@ export async function render(page, ctx) {
   const rfmMap = el("div", { class: "slot" });
   const segments = el("div", { class: "slot" });
   const timeline = el("div", { class: "slot wide" });
-  if (ignored.length) page.append(note(t("note.ignored", { list: ignored.map((f) => dimName(f.dim)).join("、") }), "warn"));
+  if (ignored.length) page.append(note(t("note.ignored", { list: ignored.map((f) => dimName(f.dim)).join(t("list.sep")) }), "warn"));
   page.append(el("div", { class: "grid" }, retention, rfmTable, rfmMap, segments, timeline));
   const timelineNode = timelineCard(ctx);
   timeline.append(timelineNode);
@@ -78,9 +76,13 @@ async function retentionCard(ctx, where, holder) {
 
 function tierName(tier) { return lang() === "zh" ? tier.name_zh : tier.name_en; }
 
+// Value order, as shoplens.analyses.rfm_tiers.value_order: highest average monetary (then frequency) first, empty
+// tiers after, the catch-all "others" last and only when someone is in it.
 function sortedTiers(data) {
-  const rank = (tier) => { const i = TIER_ORDER.indexOf(tier.tier); return i < 0 ? 99 : i; };
-  return [...(data.tiers || [])].sort((a, b) => rank(a) - rank(b));
+  const num = (v) => (v === null || v === undefined ? -1 : v);
+  const key = (r) => [r.customers ? 0 : 1, r.tier === "others" ? 1 : 0, -num(r.avg_monetary), -num(r.avg_frequency)];
+  const cmp = (a, b) => { const x = key(a); const y = key(b); return x.map((v, i) => v - y[i]).find((d) => d) || 0; };
+  return (data.tiers || []).filter((r) => r.tier !== "others" || r.customers).sort(cmp);
 }
 
 function rfmTableCard(data, where) {
@@ -101,7 +103,7 @@ function rfmTableCard(data, where) {
   function listLink(r) {
     return el("a", { class: "tier-export",
       href: apiUrl("/rfm/customers", { tier: r.tier, store: state.store, as_of: data.as_of, where, format: "csv" }),
-      download: `rfm_${r.tier}.csv`, text: "CSV" });
+      download: `rfm_${r.tier}_${data.as_of}.csv`, text: "CSV" });
   }
   return tableCard({ title: t("us.rfm"), sub: t("us.rfmSub", { as_of: data.as_of || state.to, n: fmtInt(data.customers) }),
     id: "rfm-table", name: "rfm_tiers", columns, rows, rowAttrs: (r) => ({ "data-tier": r.tier }),
