@@ -269,18 +269,13 @@ def test_chart_text_is_legible(walk: Walk) -> None:
     assert not walk.chart_text, report(walk.chart_text, f"charts with text below {MIN_CHART_PX}px")
 
 
-@pytest.mark.xfail(strict=False, reason="the zh labels of carriers, funnel hints and recommendations land with the "
-                   "scorecard/zh branches")
 def test_no_raw_enum_id_in_zh_pages(walk: Walk) -> None:
     assert not walk.raw_ids, report(walk.raw_ids, "raw ids in zh pages")
 
 
-@pytest.mark.xfail(strict=False, reason="the zh texts of the funnel, users and actions pages land with the "
-                   "scorecard/zh branches")
 def test_no_english_word_in_zh_pages(walk: Walk) -> None:
     assert not walk.english, report(walk.english, "English words in zh pages")
 
 
-@pytest.mark.xfail(strict=False, reason="sortable tables with a total row land with the scorecard branch")
 def test_every_table_is_a_scorecard(walk: Walk) -> None:
     assert not walk.tables, report(walk.tables, "tables that are not sortable or have no total row")

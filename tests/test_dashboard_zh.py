@@ -169,6 +169,8 @@ def test_channel_csv_has_ids_names_and_units(tab: Tab) -> None:  # noqa: F811
     _, data = save_download(tab, near(table, "button.export-csv").click, "channels-zh")
     header, *body = [r for r in csv_rows(data) if r]
     assert header[:2] == ["channel", "渠道"], header  # the id (what where=channel= takes), then the name
+    assert body[-1][0] == "合计"  # the scorecard's total line comes last
+    body = body[:-1]
     assert [r[0] for r in body] == channels and "付费搜索" in {r[1] for r in body}
     seconds = [h for h in header if "时长" in h]
     assert seconds and all(h.endswith("(秒)") for h in seconds), header

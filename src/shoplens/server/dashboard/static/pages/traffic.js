@@ -36,6 +36,7 @@ export async function render(page, ctx) {
     const { node, rows, data } = await metricTable({ title: t(`drill.title.${level}`),
       sub: level === "channel" ? t("tr.channelsSub") : t("drill.click"),
       id: "channel-table", name: `traffic_by_${level}`, dim: level,
+      pick: level === "channel" ? "channels" : `channels_${level}`, // the picker's key in the URL (m.channels=…)
       ids: level === "channel" ? CHANNEL_METRICS : SOURCE_METRICS, ctx, drill: true, attrs: parentAttrs("channel"),
       empty: emptyText("events") });
     const body = node.querySelector(".card-body");
