@@ -35,9 +35,15 @@ export function spinner() {
     el("div", { class: "skeleton" }), el("div", { class: "skeleton short" }));
 }
 
+// Text whose `backticked` parts are ids or commands to type as they are: those parts become <code> (shown in a
+// monospace font, and not words of the page's language).
+export function withCode(text) {
+  return String(text).split("`").map((part, i) => (i % 2 ? el("code", { text: part }) : part)).filter((p) => p !== "");
+}
+
 export function emptyState(message, hint) {
   return el("div", { class: "empty" }, el("div", { class: "empty-icon", "aria-hidden": "true", text: "∅" }),
-    el("p", { class: "empty-message", text: message }), hint ? el("p", { class: "empty-hint", text: hint }) : null);
+    el("p", { class: "empty-message" }, withCode(message)), hint ? el("p", { class: "empty-hint", text: hint }) : null);
 }
 
 export function errorBox(exc) { return el("div", { class: "error-box", role: "alert", text: errorText(exc) }); }

@@ -6,7 +6,7 @@ import { funnelChart } from "../charts_extra.js";
 import { fmtDate, fmtDayShort, fmtInt, fmtPct, fmtSeconds } from "../format.js";
 import { dimName, eventName, KNOWN_EVENTS, t, valueName } from "../i18n.js";
 import { eventWhere, FILTER_DIMS, rangeParams, setFilter, state } from "../state.js";
-import { block, el, emptyState, note, tableCard } from "../ui.js";
+import { block, el, emptyState, note, tableCard, withCode } from "../ui.js";
 import { dataNotes } from "./common.js";
 import { ruleHint } from "../rules.js";
 import { parseSteps, stepLabel } from "../steps.js";
@@ -63,7 +63,7 @@ export async function render(page, ctx) {
   el("div", { class: "card-body form-grid" },
     el("div", { class: "field grow" }, el("span", { text: t("cv.stepsPicked") }), chosen, chips,
       el("label", { class: "field advanced-steps" }, el("span", { class: "muted small", text: t("cv.stepsAdvanced") }),
-        steps, stepsError, el("small", { id: "funnel-steps-hint", class: "muted", text: t("cv.stepsHint") }))),
+        steps, stepsError, el("small", { id: "funnel-steps-hint", class: "muted" }, withCode(t("cv.stepsHint"))))),
     el("label", { class: "field" }, el("span", { text: t("cv.window") }), windowSel),
     el("label", { class: "field" }, el("span", { text: t("cv.mode") }), modeSel),
     el("label", { class: "field" }, el("span", { text: `${t("cv.by")} ` }, ruleHint("rule.funnelBy")), bySel),
