@@ -8,6 +8,7 @@ time zone, Asia/Shanghai).
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -233,6 +234,24 @@ def test_product_360_equals_the_api_and_sql(tab: Tab, api: httpx.Client, db: Any
 
 
 # ---------------------------------------------------------------- product table: stock facts, no store ratios
+
+
+def test_product_360_of_one_day_is_an_hourly_curve(tab: Tab, api: httpx.Client) -> None:
+    """A one-day range: the product's trend has the day's 24 hours (never a single dot), and they add up to the
+    product's GMV of that day."""
+    page = tab.page
+    goto(tab, "products")
+    params = controls(tab)
+    sku = rows_of(tab, "product-table", "product")[0]
+    day = params["to"]
+    open_hash(tab, "products", f"store={params.get('store', 'demo')}&from={day}&to={day}&compare=previous"
+              f"&f=product={sku}")
+    page.locator(f'#product-360[data-product="{sku}"]').wait_for(state="attached")
+    values = json.loads(page.get_attribute("#product-trend path.series", "data-values") or "[]")
+    assert len(values) == 24, values
+    want = api_json(api, "/api/v1/metrics", {"metrics": "gmv", "where": f"product={sku}", "store": params["store"],
+                                             "from": day, "to": day})["rows"][0]["gmv"]
+    assert want and same_number(sum(v or 0 for v in values), want), (values, want)
 
 
 def test_product_table_has_stock_facts_not_store_ratios(tab: Tab, api: httpx.Client, db: Any) -> None:

@@ -7,9 +7,9 @@ import { chartCard, COLORS, lineChart, wideWidth } from "../charts.js";
 import { funnelChart } from "../charts_extra.js";
 import { fmtAxis, fmtDate, fmtDayShort, fmtInt, fmtMetric, fmtNumber, fmtPct } from "../format.js";
 import { eventName, metricName, t, valueName } from "../i18n.js";
-import { eventWhere, rangeParams, removeFilter, state } from "../state.js";
+import { eventWhere, isOneDay, rangeParams, removeFilter, state } from "../state.js";
 import { block, card, el, emptyState, note, tableCard } from "../ui.js";
-import { emptyText, kpiData, kpiGrid, metricTable, queryMetrics } from "./common.js";
+import { emptyText, grainFor, kpiGrid, metricTable, queryMetrics } from "./common.js";
 
 export const P360_KPIS = ["gmv", "paid_units", "uv", "conversion_rate", "add_to_cart_rate", "refund_rate",
   "gross_margin", "refund_amount", "stock_units", "inventory_turnover_days", "stockout_days", "dsr_description",
@@ -52,18 +52,23 @@ async function header(sku, ctx) {
     body: el("nav", { class: "breadcrumbs" }, back) });
 }
 
+// The product's GMV over the range: by day (weeks beyond half a year), by hour for a one-day range (never one dot).
 async function trendCard() {
-  const data = await kpiData(["gmv", "uv"]);
-  const labels = data.daily.map((r) => r.period);
+  const hourly = isOneDay();
+  const { data } = await queryMetrics(["gmv", "uv"], { grain: hourly ? "hour" : grainFor(state.from, state.to) });
+  const rows = data.rows || [];
+  const labels = rows.map((r) => r.period);
+  const fmtX = hourly ? (d, long) => (long ? d : String(d).slice(11, 16))
+    : (d, long) => (long ? fmtDate(d) : fmtDayShort(d));
   const chart = labels.length
     ? lineChart({ labels, width: wideWidth(), label: t("p360.trend"),
-      series: [{ name: metricName("gmv"), values: data.daily.map((r) => r.gmv ?? null), color: COLORS.main }],
-      fmtY: (v) => fmtAxis(v, "currency"), fmtTip: (v) => fmtMetric(v, "currency", data.currency),
-      fmtX: (d, long) => (long ? fmtDate(d) : fmtDayShort(d)) })
+      series: [{ name: metricName("gmv"), values: rows.map((r) => r.gmv ?? null), color: COLORS.main }],
+      fmtY: (v) => fmtAxis(v, "currency"), fmtTip: (v) => fmtMetric(v, "currency", data.currency), fmtX })
     : emptyState(emptyText("orders"));
-  return chartCard({ title: t("p360.trend"), sub: metricName("gmv"), id: "product-trend", name: "product_trend", chart,
-    wide: true, csv: () => ({ header: ["period", metricName("gmv"), metricName("uv")],
-      rows: data.daily.map((r) => [r.period, r.gmv, r.uv]) }) });
+  return chartCard({ title: t("p360.trend"), sub: hourly ? `${metricName("gmv")} · ${t("col.hour")}` : metricName("gmv"),
+    id: "product-trend", name: "product_trend", chart, wide: true,
+    csv: () => ({ header: [hourly ? t("col.hour") : t("col.date"), metricName("gmv"), metricName("uv")],
+      rows: rows.map((r) => [r.period, r.gmv, r.uv]) }) });
 }
 
 // The product's own funnel: every step is an event of this product (product_id on the event).
