@@ -27,6 +27,12 @@ PAGES = ("overview", "traffic", "conversion", "users", "products", "service", "a
 MOBILE_PAGES = ("overview", "traffic", "products")
 LANGS = {"zh": "zh-CN", "en": "en"}
 MAX_HEIGHT = {1440: 1800, 390: 2600}
+# states worth a picture besides each page's landing (1440 px, both languages): name -> (page, what to click)
+EXTRAS = {
+    "overview-yesterday": ("overview", 'button[data-preset="yesterday"]'),  # the one-day view: hourly curve
+    "traffic-drill": ("traffic", '#channel-table tbody tr[data-channel="kol"]'),  # channel -> its sources
+    "product360": ("products", "#product-table tbody tr[data-product]"),  # a SKU's 360 view
+}
 
 
 def build_store(tmp: Path, source: Path | None) -> Path:
@@ -66,6 +72,18 @@ def shoot(page, path: Path, width: int) -> None:
     print(path, path.stat().st_size)
 
 
+def shoot_extras(page, out: Path, short: str) -> None:
+    home = page.evaluate("location.hash")
+    for name, (start, click) in EXTRAS.items():
+        open_page(page, start)
+        page.locator(click).first.click()
+        page.wait_for_timeout(200)
+        wait_ready(page, start)
+        shoot(page, out / f"dashboard-{name}-{short}.png", 1440)
+        page.evaluate("h => { location.hash = h; }", home)
+        wait_ready(page, home.split("?")[0].removeprefix("#/"))
+
+
 def main(out: Path, source: Path | None, pages: tuple[str, ...]) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -90,6 +108,8 @@ def main(out: Path, source: Path | None, pages: tuple[str, ...]) -> None:
                             wait_ready(page, name)
                             suffix = "-mobile" if width == 390 else ""
                             shoot(page, out / f"dashboard-{name}-{short}{suffix}.png", width)
+                        if width == 1440:
+                            shoot_extras(page, out, short)
                     context.close()
                 browser.close()
         finally:
