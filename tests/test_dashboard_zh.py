@@ -172,7 +172,7 @@ def test_channel_csv_has_ids_names_and_units(tab: Tab) -> None:  # noqa: F811
     assert body[-1][0] == "合计"  # the scorecard's total line comes last
     body = body[:-1]
     assert [r[0] for r in body] == channels and "付费搜索" in {r[1] for r in body}
-    seconds = [h for h in header if "时长" in h]
+    seconds = [h for h in header if "时长" in h and "变化" not in h]  # (a change column is a ratio)
     assert seconds and all(h.endswith("(秒)") for h in seconds), header
     assert page.locator('#channel-table').count() == 1
     hint = page.locator('.rule-hint[data-rule="rule.channelTable"]')
