@@ -376,5 +376,6 @@ def test_zh_cards_name_values_and_mark_names(tab: Tab, api: httpx.Client) -> Non
             if r["rule"] == "uv_value_drop":
                 shown = card.locator('.rec-links li[data-link="shift_to"] > span:not(.muted)').text_content()
                 assert shown == "、".join(zh_name[c] for c in r["links"]["shift_to"])
+        screenshot(tab, "actions-zh-names")
     finally:
         set_lang(tab, initial)
