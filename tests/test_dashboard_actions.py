@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -327,3 +328,54 @@ def test_the_day_follows_the_controls(tab: Tab, api: httpx.Client) -> None:
     want = [r["id"] for r in recs(api, "2026-10-26")]
     shown = page.eval_on_selector_all("#rec-list .rec-card", "els => els.map(e => e.dataset.recId)")
     assert shown == want and want, shown
+
+
+OUTSIDE_NAMES = """e => { const c = e.cloneNode(true); c.querySelectorAll('[data-raw-id]').forEach(n => n.remove());
+  return c.textContent; }"""
+
+
+def test_zh_cards_name_values_and_mark_names(tab: Tab, api: httpx.Client) -> None:
+    """On the demo's default day (a paid channel's UV value drop, top sellers to reorder, the win-back segment) the
+    zh cards name channels in Chinese (value_labels) and show the seller's own names (the API's ``names``: store id,
+    product names, segment) inside [data-raw-id]; outside them no channel id and no Latin word but acronyms and the
+    currency code; every link has a label, not its key."""
+    from shoplens.value_labels import VALUES
+    from test_dashboard_walk import ACRONYMS, CURRENCIES
+
+    answer = api_json(api, "/api/v1/recommendations", {})
+    want = answer["recommendations"]
+    day = answer["days"]["demo"]
+    drops = [r for r in want if r["rule"] == "uv_value_drop"]
+    assert drops and any(r["rule"] == "top_seller_reorder" for r in want), [r["rule"] for r in want]
+    zh_name = {k: zh for k, (zh, _) in VALUES["channel"].items()}
+    for r in drops:  # the API's zh text: the catalog's 渠道 and the channels' Chinese names; English keeps the ids
+        better = r["links"]["shift_to"]
+        assert r["action"]["zh"].startswith(f"demo · 渠道 {zh_name[r['scope']['channel']]}：")
+        assert r["action"]["zh"].endswith("把预算转向 " + "、".join(zh_name[c] for c in better))
+        assert r["action"]["en"].startswith(f"demo · channel={r['scope']['channel']}: ")
+        assert r["action"]["en"].endswith("shift budget to " + ", ".join(better))
+    page = tab.page
+    open_actions(tab, day)
+    initial = lang(tab)
+    try:
+        set_lang(tab, "zh-CN")
+        wait_ready(tab, "actions")
+        for r in want:
+            card = page.locator(f'#rec-list .rec-card[data-rec-id="{r["id"]}"]')
+            action = card.locator(".rec-action")
+            eventually(tab, lambda action=action, r=r: _equal(action.text_content(), r["action"]["zh"], "zh text"))
+            marked = action.locator("[data-raw-id]").all_text_contents()
+            assert sorted(set(marked)) == sorted(n for n in r["names"] if n in r["action"]["zh"]), (marked, r)
+            rest = action.evaluate(OUTSIDE_NAMES) + card.locator(".rec-scope").evaluate(OUTSIDE_NAMES)
+            latin = set(re.findall(r"[A-Za-z_]{2,}", rest)) - ACRONYMS - CURRENCIES  # the walk's allow-list
+            assert not latin, (latin, rest)
+            assert card.locator(".rec-scope [data-raw-id]").first.text_content() == "demo"
+            for li in card.locator(".rec-links li").all():
+                key = li.get_attribute("data-link")
+                assert li.locator("span.muted").first.text_content() != f"{key}: ", key
+            if r["rule"] == "uv_value_drop":
+                shown = card.locator('.rec-links li[data-link="shift_to"] > span:not(.muted)').text_content()
+                assert shown == "、".join(zh_name[c] for c in r["links"]["shift_to"])
+        screenshot(tab, "actions-zh-names")
+    finally:
+        set_lang(tab, initial)

@@ -42,7 +42,9 @@ def test_a_changed_parameter_priority_and_text(small_dip: Path, tmp_path: Path) 
     found = recommendations(small_dip, "cart_payment_gap", config=cfg)
     assert len(found) == 1 and found[0]["priority"] == "medium"
     assert found[0]["action"] == {"en": "s1 · channel=paid_search pays 5.00% of carts, usually 8.33%",
-                                  "zh": "s1 · channel=paid_search 加购支付 5.00%，平时 8.33%"}
+                                  "zh": "s1 · 渠道 付费搜索 加购支付 5.00%，平时 8.33%"}
+    # zh names the cut: the catalog's 渠道 and value_labels' 付费搜索; the store id is the seller's own name
+    assert found[0]["names"] == ["s1"] and found[0]["scope"] == {"store": "s1", "channel": "paid_search"}
     rules = {r.id: r for r in load_rules(cfg)}
     assert rules["cart_payment_gap"].params["drop"] == 0.3 and rules["cart_payment_gap"].params["baseline_days"] == 7
 

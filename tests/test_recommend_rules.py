@@ -121,6 +121,14 @@ def test_channel_uv_value_down_shifts_budget(shops: Shops) -> None:
     assert [e["reference_kind"] for e in r["evidence"][:2]] == ["history", "minimum"]
     assert r["links"]["shift_to"] == ["paid_search"] and "paid_search" in r["action"]["en"]
     assert r["expected_effect"]["value"] == pytest.approx(700 * 2.5)
+    # English keeps the ids (what --where takes); Chinese names the dimension (the catalog's 渠道) and the channels
+    # (value_labels: marketplace_ads 平台广告, paid_search 付费搜索); only the store id is the seller's own name
+    en, zh = r["action"]["en"], r["action"]["zh"]
+    assert en.startswith("s1 · channel=marketplace_ads: value per visitor ") and en.endswith(
+        ": shift budget to paid_search"), en
+    assert zh.startswith("s1 · 渠道 平台广告：近 7 天 UV 价值 ") and zh.endswith("：把预算转向 付费搜索"), zh
+    assert not any(raw in zh for raw in ("channel", "marketplace_ads", "paid_search")), zh
+    assert r["names"] == ["s1"]
 
 
 def test_roi_under_one_for_seven_days(shops: Shops) -> None:
@@ -130,6 +138,10 @@ def test_roi_under_one_for_seven_days(shops: Shops) -> None:
     assert values(r) == [("roi", pytest.approx(3500 / 4200), 1.0), ("ad_spend", 4200.0, None), ("days_below", 7, 7)]
     assert r["expected_effect"]["value"] == pytest.approx(700.0)
     assert r["links"]["campaigns"] == ["c1"]
+    # the campaign is the seller's own name: shown as it is in both languages, listed among the names
+    assert r["action"]["en"].startswith("s1 · channel=paid_search: ROI ") and r["action"]["en"].endswith("(c1)")
+    assert r["action"]["zh"].startswith("s1 · 渠道 付费搜索：近 7 天 ROI ") and r["action"]["zh"].endswith("（c1）")
+    assert r["names"] == ["s1", "c1"]
 
 
 def test_dormant_high_value_customers(shops: Shops) -> None:
@@ -158,6 +170,9 @@ def test_top_seller_below_lead_time(shops: Shops, shop: str, units: int) -> None
     assert values(r)[:3] == [("days_of_cover", pytest.approx(units / 6), 14), ("stock_units", units, 84.0),
                              ("paid_units", 168, None)]
     assert r["expected_effect"]["value"] == pytest.approx((14 - units / 6) * 6 * 100, abs=0.01)
+    name = r["names"][0]  # the product's name (or its id when it has none), in both texts
+    assert r["names"] == [name] and f"爆款 {name} 在库" in r["action"]["zh"] and f"Top seller {name} " in \
+        r["action"]["en"]
 
 
 def test_refund_spike_on_one_product(shops: Shops) -> None:

@@ -103,10 +103,10 @@ def _names(dim: str, value: object) -> tuple[str, str] | None:
     return VALUES.get(ALIASES.get(dim, dim), {}).get(str(value))
 
 
-def name(dim: str, value: object) -> object:
-    """The value's name in the current language (prose); unknown values as they are."""
+def name(dim: str, value: object, language: str | None = None) -> object:
+    """The value's name in ``language`` (default: the current one) for prose; unknown values as they are."""
     names = _names(dim, value)
-    return value if names is None else names[0 if lang() == "zh" else 1]
+    return value if names is None else names[0 if (language or lang()) == "zh" else 1]
 
 
 def cell(dim: str, value: object) -> object:

@@ -5,15 +5,22 @@ compares them with its rule's thresholds."""
 from __future__ import annotations
 
 import shlex
+import string
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote
 
 from shoplens.metrics.format import format_value
+from shoplens.value_labels import VALUES, name
 from shoplens.warehouse.scope import StoreInfo
 
-Var = tuple[Any, str]  # a placeholder's value and its unit (count, percent, currency, number, days, text)
+# a placeholder's value and its unit: count, percent, currency, number, days, signed, text, words ((en, zh)),
+# name (one of the seller's own names: a product, store, segment), names (a list of them: campaigns),
+# values ((dim, [ids]): enumerated values, named in zh through shoplens.value_labels), scope ((store, {dim: id}))
+Var = tuple[Any, str]
+NAMED_UNITS = ("name", "names", "values", "scope")
+_DIM_ZH = {"segment": "人群"}  # scopes the metrics catalog has no dimension for
 
 
 @dataclass
@@ -95,8 +102,16 @@ def window_words(days: int) -> tuple[str, str]:
 def fill(template: str, values: dict[str, Var], lang: str, currency: str | None) -> str:
     shown = {}
     for key, (value, unit) in values.items():
-        if unit == "text":
+        if unit in ("text", "name"):
             shown[key] = str(value)
+        elif unit == "names":  # English keeps its ", " (the texts the tests pin); Chinese lists with 、
+            shown[key] = (", " if lang == "en" else "、").join(str(v) for v in value) or "—"
+        elif unit == "values":
+            dim, ids = value
+            shown[key] = ", ".join(str(v) for v in ids) if lang == "en" else \
+                "、".join(str(name(dim, v, "zh")) for v in ids) or "—"
+        elif unit == "scope":
+            shown[key] = scope_words(*value, lang=lang)
         elif unit == "words":  # (en, zh)
             shown[key] = value[0] if lang == "en" else value[1]
         elif unit == "signed":
@@ -108,8 +123,42 @@ def fill(template: str, values: dict[str, Var], lang: str, currency: str | None)
     return template.format(**shown)
 
 
-def scope_words(store: str, scope: dict[str, str]) -> str:
-    return " · ".join([store, *(f"{k}={v}" for k, v in scope.items())])
+def dim_zh(dim: str) -> str:
+    """A dimension's Chinese name: the metrics catalog's, else value_labels' ``dimension`` table's, else the id."""
+    from shoplens.metrics.spec import load_catalog
+
+    known = load_catalog().dimensions.get(dim)
+    if known is not None:
+        return known.zh
+    return _DIM_ZH.get(dim) or VALUES["dimension"].get(dim, (dim, dim))[0]
+
+
+def scope_words(store: str, scope: dict[str, str], lang: str = "en") -> str:
+    """``demo · channel=paid_search`` in English (what ``--where`` takes), ``demo · 渠道 付费搜索`` in Chinese."""
+    if lang == "en":
+        return " · ".join([store, *(f"{k}={v}" for k, v in scope.items())])
+    return " · ".join([store, *(f"{dim_zh(k)} {name(k, v, 'zh')}" for k, v in scope.items())])
+
+
+def raw_names(values: dict[str, Var], templates: list[str]) -> list[str]:
+    """The seller's own names (and ids without a label) the texts show verbatim, in order of first use: what a
+    reader sees untranslated on purpose (the dashboard marks them as names)."""
+    used = [f for text in templates for _, f, _, _ in string.Formatter().parse(text) if f]
+    out: list[str] = []
+    for key in dict.fromkeys(used):
+        value, unit = values.get(key, (None, ""))
+        if unit == "name":
+            found = [value]
+        elif unit == "names":
+            found = list(value)
+        elif unit == "values":
+            found = [v for v in value[1] if name(value[0], v, "zh") == v]
+        elif unit == "scope":
+            found = [value[0], *(v for k, v in value[1].items() if name(k, v, "zh") == v)]
+        else:
+            continue
+        out += [str(v) for v in found if v not in (None, "", "—") and str(v) not in out]
+    return out
 
 
 def alert_links(store: str, day: date) -> dict[str, str]:

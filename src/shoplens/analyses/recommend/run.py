@@ -16,7 +16,7 @@ from typing import Any
 
 from shoplens.analyses.recommend import stock, traffic
 from shoplens.analyses.recommend.catalog import PRIORITIES, Rule, load_rules
-from shoplens.analyses.recommend.evidence import EFFECTS, Ctx, Finding, fill, scope_words, window_words
+from shoplens.analyses.recommend.evidence import EFFECTS, Ctx, Finding, fill, raw_names, window_words
 from shoplens.errors import ShoplensError
 from shoplens.params import check_day
 from shoplens.warehouse.scope import Scope, pick_stores
@@ -54,7 +54,7 @@ def _item(rule: Rule, ctx: Ctx, f: Finding) -> dict[str, Any]:
     store, day = ctx.store.store_id, ctx.day.isoformat()
     scope = {"store": store, **f.scope}
     window = window_words(rule.params[WINDOW[rule.kind]]) if rule.kind in WINDOW else window_words(1)
-    values = {**f.vars, "scope": (scope_words(store, f.scope), "text"), "store": (store, "text"),
+    values = {**f.vars, "scope": ((store, f.scope), "scope"), "store": (store, "name"),
               "day": (day, "text"), "window": (window, "words")}
     currency = ctx.store.currency
     action = {lang: fill(rule.action[lang], values, lang, currency) for lang in ("en", "zh")}
@@ -64,7 +64,8 @@ def _item(rule: Rule, ctx: Ctx, f: Finding) -> dict[str, Any]:
         effect = {"metric": "gmv", "value": round(max(f.effect, 0.0), 2), "currency": currency, "en": en, "zh": zh}
     return {"id": recommendation_id(day, rule.id, scope), "rule": rule.id, "kind": rule.kind,
             "priority": f.priority or rule.priority, "day": day, "scope": scope, "evidence": f.evidence,
-            "action": action, "expected_effect": effect, "links": f.links}
+            "action": action, "names": raw_names(values, [rule.action["en"], rule.action["zh"]]),
+            "expected_effect": effect, "links": f.links}
 
 
 def _order(item: dict[str, Any]) -> tuple[int, float, str]:

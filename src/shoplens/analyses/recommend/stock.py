@@ -40,7 +40,7 @@ def win_back(ctx: Ctx, p: dict[str, Any], _: Any) -> list[Finding]:
     effect = members * p["reactivation"] * per_buyer if per_buyer else None
     return [Finding({"segment": target}, [ev("segment_members", members, p["min_members"], "minimum"),
                                           ev("ltv_to_date", theirs, overall, "store")],
-                    {"members": (members, "count"), "segment": (target, "text"), "value": (theirs, "currency"),
+                    {"members": (members, "count"), "segment": (target, "name"), "value": (theirs, "currency"),
                      "reference": (overall, "currency")},
                     effect, links)]
 
@@ -86,7 +86,7 @@ def stock_cover(ctx: Ctx, p: dict[str, Any], _: Any) -> list[Finding]:
                             ev("stock_units", units, daily * lead, "threshold"),
                             ev("paid_units", r["paid_units"], None, days=p["sales_days"]),
                             ev("gmv", r["gmv"], None, days=p["sales_days"], rank=rank)],
-                           {"product": (r.get("product_name") or r["product"], "text"), "units": (units, "count"),
+                           {"product": (r.get("product_name") or r["product"], "name"), "units": (units, "count"),
                             "cover": (cover, "days"), "daily": (daily, "number"), "value": (cover, "days"),
                             "reference": (lead, "count")},
                            (lead - cover) * daily * price,
@@ -120,7 +120,7 @@ def product_refunds(ctx: Ctx, p: dict[str, Any], _: Any) -> list[Finding]:
                            [ev("refund_rate", rate, own, "history"), ev("refund_rate", store_rate, None, scope="store"),
                             ev("refund_amount", r["refund_amount"], None),
                             ev("orders", r["orders"], p["min_orders"], "minimum")],
-                           {"product": (r.get("product_name") or r["product"], "text"), "value": (rate, "percent"),
+                           {"product": (r.get("product_name") or r["product"], "name"), "value": (rate, "percent"),
                             "reference": (own, "percent")},
                            (rate - (own if own is not None else store_rate)) * gmv,
                            {"product": str(r["product"]),

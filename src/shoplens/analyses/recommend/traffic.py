@@ -31,7 +31,7 @@ def product_conversion(ctx: Ctx, p: dict[str, Any], _: Any) -> list[Finding]:
         effect = uv * (store_cr - cr) * per_buyer if per_buyer else None
         out.append(Finding({"product": str(r["product"])},
                            [ev("uv", uv, p["min_visitors"], "minimum"), ev("conversion_rate", cr, store_cr, "store")],
-                           {"product": (r.get("product_name") or r["product"], "text"), "visitors": (uv, "count"),
+                           {"product": (r.get("product_name") or r["product"], "name"), "visitors": (uv, "count"),
                             "value": (cr, "percent"), "reference": (store_cr, "percent")},
                            effect, {"product": str(r["product"]),
                             "metrics": f"shoplens metrics uv,conversion_rate --by product --from {span[0]} "
@@ -110,12 +110,11 @@ def channel_uv_value(ctx: Ctx, p: dict[str, Any], _: Any) -> list[Finding]:
                          (_num(x["uv_value"]) or 0) > v), key=lambda kv: (-kv[1], str(kv[0])))[:3]
         if not better:
             continue
-        names = ", ".join(str(k) for k, _ in better)
         out.append(Finding({by: str(value)},
                            [ev("uv_value", v, ref, "history"), ev("uv", r["uv"], p["min_visitors"], "minimum"),
                             *(ev("uv_value", x, v, "compared", scope={by: str(k)}) for k, x in better)],
                            {"value": (v, "currency"), "reference": (ref, "currency"),
-                            "change": (v / ref - 1, "signed"), "better": (names, "text"),
+                            "change": (v / ref - 1, "signed"), "better": ((by, [str(k) for k, _ in better]), "values"),
                             "visitors": (r["uv"], "count")},
                            r["uv"] * (ref - v), {"shift_to": [str(k) for k, _ in better]}))
     return out
@@ -142,6 +141,6 @@ def channel_roi(ctx: Ctx, p: dict[str, Any], _: Any) -> list[Finding]:
                            [ev("roi", roi, p["max_roi"], "threshold"), ev("ad_spend", spend, None),
                             ev("days_below", len(spent), p["days"], "threshold")],
                            {"value": (roi, "number"), "reference": (p["max_roi"], "number"),
-                            "spend": (spend, "currency"), "campaigns": (", ".join(campaigns) or "—", "text")},
+                            "spend": (spend, "currency"), "campaigns": (campaigns, "names")},
                            spend * (1 - roi), {"campaigns": campaigns}))
     return out

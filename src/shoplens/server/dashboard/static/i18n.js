@@ -526,6 +526,10 @@ const TEXT = {
   "ex.storeTime": ["店铺时间 {tz}", "store time {tz}"],
   "ex.seconds": ["秒", "seconds"],
   "ex.ratio": ["比例 0–1", "ratio 0–1"],
+  // ---- recommendations in zh (#14)
+  "act.link.reorder_units": ["建议补货件数", "Units to reorder"],
+  "act.link.stock_command": ["库存查询命令", "Stock command"],
+  "act.dim.segment": ["人群", "Segment"],
 };
 
 export function t(key, vars = {}) {

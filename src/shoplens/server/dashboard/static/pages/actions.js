@@ -40,10 +40,36 @@ export function actionFrom(rec) {
 
 const currency = () => (storeInfo() || {}).reporting_currency || null;
 
-function scopeText(scope) {
-  const dims = Object.entries(scope || {}).filter(([k]) => k !== "store")
-    .map(([k, v]) => `${dimName(k)}: ${valueName(k, v)}`);
-  return [(scope || {}).store, ...(dims.length ? dims : [t("act.wholeStore")])].filter(Boolean).join(" · ");
+// The seller's own names (store id, SKU id, product name, campaign, segment) stay as they are, marked as names
+// (data-raw-id): they are not untranslated words. A value with a zh/en label shows the label.
+const rawName = (text) => el("span", { "data-raw-id": "", text: String(text) });
+
+function scopeDim(k) {
+  return dimName(k) !== k || t(`act.dim.${k}`) === `act.dim.${k}` ? dimName(k) : t(`act.dim.${k}`);
+}
+
+function scopeValue(k, v) {
+  const shown = valueName(k, v);
+  return shown === String(v) ? rawName(v) : shown;
+}
+
+function scopeNodes(scope) {
+  const parts = Object.entries(scope || {}).filter(([k]) => k !== "store")
+    .map(([k, v]) => [`${scopeDim(k)}: `, scopeValue(k, v)]);
+  const all = [(scope || {}).store ? [rawName(scope.store)] : null, ...(parts.length ? parts : [[t("act.wholeStore")]])]
+    .filter(Boolean);
+  return all.flatMap((p, i) => (i ? [" · ", ...p] : p));
+}
+
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+// The action text with the names the API lists (`names`) wrapped as names; the longest first, so a name that
+// holds another is kept whole.
+export function actionNodes(text, names) {
+  const found = (names || []).filter((n) => n && text.includes(n)).sort((a, b) => b.length - a.length);
+  if (!found.length) return [text];
+  const pattern = new RegExp(`(${found.map(escapeRegExp).join("|")})`);
+  return text.split(pattern).filter((p) => p !== "").map((p) => (found.includes(p) ? rawName(p) : p));
 }
 
 // A catalog metric's name; the few evidence numbers outside the catalog (counts of a rule) have labels here.
@@ -79,9 +105,13 @@ function links(rec, ctx) {
         ctx.navigate("alerts");
       }, text: t("act.openAlerts") });
     } else if (typeof value === "string" && value.startsWith("/api/v1/")) {
-      node = el("a", { href: value, target: "_blank", rel: "noopener", class: "mono rec-link-url", text: value });
-    } else if (Array.isArray(value)) {
-      node = el("span", { class: "mono", text: value.join(", ") });
+      node = el("a", { href: value, target: "_blank", rel: "noopener", class: "mono rec-link-url",
+        "data-raw-id": "url", text: value }); // an address, like a command, is not prose
+    } else if (Array.isArray(value) && key === "shift_to") { // values of the recommendation's own dimension
+      const dim = Object.keys(rec.scope || {}).find((k) => k !== "store");
+      node = el("span", {}, value.flatMap((v, i) => [i ? t("list.sep") : "", scopeValue(dim, v)]));
+    } else if (Array.isArray(value)) { // campaigns, products: the seller's own names and ids
+      node = el("span", { class: "mono", "data-raw-id": key, text: value.join(", ") });
     } else {
       node = el("code", { class: "rec-link-command", text: String(value) });
     }
@@ -99,10 +129,11 @@ function recCard(rec, logged, ctx, onLog) {
     "data-priority": rec.priority, "data-logged": String(Boolean(done)) },
   el("div", { class: "rec-head" },
     el("span", { class: `badge sev-${rec.priority}`, text: t(`act.pri.${rec.priority}`) }),
-    el("span", { class: "rec-scope muted", text: scopeText(rec.scope) }),
+    el("span", { class: "rec-scope muted" }, scopeNodes(rec.scope)),
     done ? el("span", { class: "badge status-resolved rec-logged", "data-action-id": String(done),
       text: t("act.logged") }) : button),
-  el("p", { class: "rec-action", lang: lang() === "zh" ? "zh-CN" : "en", text: (rec.action || {})[lang()] || "" }),
+  el("p", { class: "rec-action", lang: lang() === "zh" ? "zh-CN" : "en" },
+    actionNodes((rec.action || {})[lang()] || "", rec.names)),
   el("ul", { class: "rec-evidence" }, (rec.evidence || []).map(evidenceItem)),
   effect ? el("p", { class: "rec-effect", "data-value": String(effect.value ?? "") },
     el("span", { class: "muted", text: `${t("act.expected")}: ` }),
