@@ -191,14 +191,26 @@ def test_rates_on_few_parcels_are_muted_with_their_count(tab: Tab, demo_db: Path
             assert "few" not in cls and "(" not in cells[carrier]["text"], (carrier, n, cells[carrier])
 
 
+def pick(tb: Tab, key: str, metric: str | None) -> None:
+    """Tick `metric` in the picker `key` and apply (None: back to the defaults); the URL follows."""
+    page = tb.page
+    page.click(f'.metric-picker-button[data-picker="{key}"]')
+    if metric:
+        page.check(f'.metric-picker[data-picker="{key}"] input[data-metric="{metric}"]')
+    else:
+        page.click(f'.metric-picker[data-picker="{key}"] .mp-reset')
+    page.click(f'.metric-picker[data-picker="{key}"] .mp-apply')
+    if metric:
+        eventually(tb, lambda: _true(f"m.{key}=" in page.url and metric in page.url.split(f"m.{key}=")[1], page.url))
+    else:
+        eventually(tb, lambda: _true(f"m.{key}" not in page.url, page.url))
+
+
 def test_a_picked_metric_stays_in_the_url_across_reload(tab: Tab, api: httpx.Client) -> None:  # noqa: F811
     open_page(tab, "traffic")
     page = tab.page
     assert page.locator('#channel-table th[data-key="orders"]').count() == 0
-    page.click('.metric-picker-button[data-picker="channels"]')
-    page.check('.metric-picker[data-picker="channels"] input[data-metric="orders"]')
-    page.click('.metric-picker[data-picker="channels"] .mp-apply')
-    eventually(tab, lambda: _true("m.channels=" in page.url and "orders" in page.url.split("m.channels=")[1], page.url))
+    pick(tab, "channels", "orders")
     page.locator('#channel-table th[data-key="orders"]').wait_for()
     page.reload()
     wait_ready(tab, "traffic")
@@ -206,11 +218,7 @@ def test_a_picked_metric_stays_in_the_url_across_reload(tab: Tab, api: httpx.Cli
     params = controls(tab)
     total = api_json(api, "/api/v1/metrics", {"metrics": "orders", **params})["rows"][0]["orders"]
     assert same_number(column_values(tab, "channel-table", "orders", total=True)[0], total)
-    # defaults again: the parameter leaves the URL
-    page.click('.metric-picker-button[data-picker="channels"]')
-    page.click('.metric-picker[data-picker="channels"] .mp-reset')
-    page.click('.metric-picker[data-picker="channels"] .mp-apply')
-    eventually(tab, lambda: _true("m.channels" not in page.url, page.url))
+    pick(tab, "channels", None)  # defaults again: the parameter leaves the URL
 
 
 def test_overview_cards_follow_the_picker(tab: Tab, api: httpx.Client) -> None:  # noqa: F811
@@ -218,20 +226,14 @@ def test_overview_cards_follow_the_picker(tab: Tab, api: httpx.Client) -> None: 
     open_page(tab, "overview")
     page = tab.page
     assert page.locator('.kpi-card[data-kpi="pv"]').count() == 0
-    page.click('.metric-picker-button[data-picker="overview"]')
-    page.check('.metric-picker[data-picker="overview"] input[data-metric="pv"]')
-    page.click('.metric-picker[data-picker="overview"] .mp-apply')
-    eventually(tab, lambda: _true("m.overview=" in page.url and "pv" in page.url.split("m.overview=")[1], page.url))
+    pick(tab, "overview", "pv")
     page.reload()
     wait_ready(tab, "overview")
     card = page.locator('.kpi-card[data-kpi="pv"]')
     card.wait_for()
     want = api_json(api, "/api/v1/metrics", {"metrics": "pv", **controls(tab)})["rows"][0]["pv"]
     assert same_number(float(card.get_attribute("data-raw")), want)
-    page.click('.metric-picker-button[data-picker="overview"]')
-    page.click('.metric-picker[data-picker="overview"] .mp-reset')
-    page.click('.metric-picker[data-picker="overview"] .mp-apply')
-    eventually(tab, lambda: _true("m.overview" not in page.url, page.url))
+    pick(tab, "overview", None)
 
 
 def test_every_catalog_metric_can_be_picked_on_some_page(tab: Tab, api: httpx.Client) -> None:  # noqa: F811
