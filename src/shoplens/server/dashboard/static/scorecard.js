@@ -8,6 +8,7 @@
 // is itself that far below, only when the row is worse than the store too: a colour on every row says nothing,
 // the rows that pull the store down do. The benchmark is in every cell's tooltip.
 import { fmtChange, fmtInt, fmtMetric } from "./format.js";
+import { compareLabel } from "./compare.js";
 import { csvIdName, csvLabel } from "./exports.js";
 import { dimName, metricDefinition, metricName, t, valueName } from "./i18n.js";
 import { metricInfo, usable } from "./state.js";
@@ -84,7 +85,7 @@ function valueColumn(id, currency, total, bench = true) {
 function changeColumn(id, cmp) {
   const key = `${id}__${cmp}_change`;
   const label = t("sc.change", { cmp: t(`cmp.short.${cmp}`) });
-  return { key, label, num: true, title: `${metricName(id)} · ${label}`,
+  return { key, label, num: true, title: `${metricName(id)} · ${label} · ${compareLabel(cmp)}`, // names the dates
     text: (row) => fmtChange(row[key]), raw: (row) => row[key],
     cls: (row) => `chg ${isFew(id, row) ? "few" : changeTone(id, row[key])}`,
     csv: [{ label: `${metricName(id)} ${label}`, raw: (row) => row[key] }] };
