@@ -79,6 +79,10 @@ def test_funnel_step_condition_reads_as_words(tab: Tab, api: httpx.Client) -> No
     by = page.locator("#funnel-by")
     hint = page.locator('.rule-hint[data-rule="rule.funnelBy"]')
     assert by.get_attribute("title") and hint.get_attribute("title") == by.get_attribute("title")
+    # a condition on an event property names the property, not its raw key (properties.page_type)
+    prop = page.evaluate("import('/static/dashboard/steps.js')"
+                         ".then((m) => m.stepLabel('page_view[properties.page_type=home]'))")
+    assert prop == "浏览页面 · 页面类型=首页", prop
     screenshot(tab, "zh14-funnel-condition-zh")
 
 
@@ -169,7 +173,7 @@ def test_channel_csv_has_ids_names_and_units(tab: Tab) -> None:  # noqa: F811
     _, data = save_download(tab, near(table, "button.export-csv").click, "channels-zh")
     header, *body = [r for r in csv_rows(data) if r]
     assert header[:2] == ["channel", "渠道"], header  # the id (what where=channel= takes), then the name
-    assert body[-1][0] == "合计"  # the scorecard's total line comes last
+    assert body[-1][:2] == ["合计", ""]  # the scorecard's total line comes last (no name under the id's "合计")
     body = body[:-1]
     assert [r[0] for r in body] == channels and "付费搜索" in {r[1] for r in body}
     seconds = [h for h in header if "时长" in h and "变化" not in h]  # (a change column is a ratio)

@@ -16,7 +16,7 @@ from typing import Any
 
 from shoplens.analyses.context import open_context
 from shoplens.analyses.filters import check_literal
-from shoplens.errors import ShoplensError
+from shoplens.errors import NotFoundError, ShoplensError
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def product_detail(wh: Any, *, store: str | list[str] | None = None, product: st
     known = wh.con.execute("SELECT count(*) FROM products WHERE store_id = ? AND product_id = ?",
                            [info.store_id, product]).fetchone()[0]
     if not known:
-        raise ShoplensError(f"unknown product {product!r} in store {info.store_id}", where="product",
+        raise NotFoundError(f"unknown product {product!r} in store {info.store_id}", where="product",
                             hint="pick a product id from the product table (GET /api/v1/values/product)",
                             zh=f"店铺 {info.store_id} 中没有商品 {product!r}", zh_hint="请从商品表中选择商品 ID")
     where_v = f"{scope.store_filter('v')} AND {scope.ts_range('v', 'v.ts')} AND v.product_id = ?"

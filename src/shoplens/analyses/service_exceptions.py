@@ -7,7 +7,8 @@ act on. Rules (the catalog's ``on_time_delivery_rate`` and ``lost_parcel_rate`` 
   (delivered_ts - shipped_ts) in days - promised_days, > 0. Parcels without a promise are never late.
 - **lost**: a parcel with status ``lost``.
 - **slow first response**: a ticket answered more than ``response_hours`` (default 8) after it was
-  opened, or not answered at all (``response_hours`` None on the row).
+  opened, or not answered at all once ``response_hours`` have passed by the end of the store's ticket data
+  (``response_hours`` None on the row): a ticket opened an hour before the data ends is not late yet.
 
 Parcels count by the local date they were shipped, tickets by the local date they were opened (as
 the metrics do); newest first, at most ``limit`` rows per list, ``total`` says how many there are.
@@ -26,6 +27,10 @@ DEFAULT_RESPONSE_HOURS = 8
 DEFAULT_LIMIT = 50
 DAYS = "((epoch(s.delivered_ts) - epoch(s.shipped_ts)) / 86400.0)"
 HOURS = "((epoch(t.first_response_ts) - epoch(t.opened_ts)) / 3600.0)"
+# the store's last moment in its ticket data: an unanswered ticket is late only once the ceiling has passed by then
+# (one opened an hour before the export ends is not "past an 8-hour ceiling" yet)
+DATA_END = ("(SELECT max(greatest(x.opened_ts, coalesce(x.first_response_ts, x.opened_ts))) FROM service_tickets x"
+            " WHERE x.store_id = t.store_id)")
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,7 @@ def service_exceptions(wh: Any, *, store: str | list[str] | None = None, start: 
     tickets = _rows(wh, "SELECT t.opened_ts AS ts, t.ticket_id AS id, t.store_id AS store, t.ticket_id, t.order_id,"
                         f" t.kind, CAST(t.opened_ts AS VARCHAR) || 'Z' AS opened_utc, round({HOURS}, 2) AS"
                         f" response_hours FROM service_tickets t WHERE {scope.store_filter('t')} AND"
-                        f" {scope.ts_range('t', 't.opened_ts')} AND (t.first_response_ts IS NULL OR"
-                        f" {HOURS} > {float(response_hours)})", limit)
+                        f" {scope.ts_range('t', 't.opened_ts')} AND ((t.first_response_ts IS NULL AND"
+                        f" epoch({DATA_END}) - epoch(t.opened_ts) > {float(response_hours) * 3600})"
+                        f" OR {HOURS} > {float(response_hours)})", limit)
     return ServiceExceptions(ctx.start, ctx.end, float(response_hours), late, lost, tickets)

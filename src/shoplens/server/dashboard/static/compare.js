@@ -1,6 +1,6 @@
 // The comparison in words: "vs 2026-11-14" / "对比 11月14日" (the compared dates, not "vs prev."), the compare
 // select's option texts (a comparison the data cannot support says why) and the legend names of the trends.
-import { compareDates, compareRange, compareSupported } from "./dates.js";
+import { compareDates, compareSupported } from "./dates.js";
 import { lang, t } from "./i18n.js";
 import { dataRange, state, storeInfo } from "./state.js";
 
@@ -9,8 +9,6 @@ export function compareLabel(cmp, from = state.from, to = state.to) {
   const dates = compareDates(cmp, from, to, lang());
   return dates ? t("cmp.vs", { dates }) : "";
 }
-
-export function compareRangeOf(cmp, from = state.from, to = state.to) { return compareRange(cmp, from, to); }
 
 // [{value, text, title, disabled}] of the compare select for the current range and store.
 export function compareOptions() {

@@ -8,6 +8,7 @@ import { activePresets, PRESETS, presetRange } from "./dates.js";
 import { addFilter, dataRange, defaultRange, DRILL_DIMS, FILTER_DIMS, fitCompare, removeFilter, state, storeInfo,
   toHash }
   from "./state.js";
+import { HIERARCHIES } from "./drill.js";
 import { el } from "./ui.js";
 
 const CHIP_ORDER = [...FILTER_DIMS, ...DRILL_DIMS]; // channel before its source, category before its brand
@@ -56,7 +57,7 @@ export function renderControls(container, { navigate }) {
       const chip = el("span", { class: "chip", "data-filter": f.dim, "data-value": f.value, title: `${f.dim}=${f.value}` },
         el("span", { class: "chip-text", text: name }),
         el("button", { type: "button", class: "chip-remove", "aria-label": t("ctl.removeFilter", { name }),
-          title: t("ctl.removeFilter", { name }), onclick: () => { removeFilter(f.dim, f.value); navigate(); } },
+          title: t("ctl.removeFilter", { name }), onclick: () => { removeChip(f); navigate(); } },
         "×"));
       checkFilter(f, chip, chipErrors);
       return chip;
@@ -175,4 +176,15 @@ function buildPicker(picker, navigate, close) {
   picker.append(dim, values, typed, apply, el("button", { type: "button", class: "small", text: t("ctl.cancel"),
     onclick: close }), el("small", { class: "muted picker-hint", text: t("ctl.valueCounts") }), status);
   load();
+}
+
+// A chip's value goes; when it was the last value of a drill level (channel in channel → source → campaign), the
+// levels below it go too: a source left without its channel would cut the channel table silently.
+function removeChip(f) {
+  removeFilter(f.dim, f.value);
+  if (state.filters.some((x) => x.dim === f.dim)) return;
+  for (const chain of Object.values(HIERARCHIES)) {
+    const at = chain.indexOf(f.dim);
+    if (at >= 0) for (const below of chain.slice(at + 1)) removeFilter(below);
+  }
 }

@@ -37,7 +37,9 @@ export function drillInto(root, ctx) {
   const dim = drillLevel(root);
   const chain = HIERARCHIES[root];
   const leaf = dim === chain[chain.length - 1];
-  if (leaf && filtered(dim).length && dim !== "product") return null; // nothing below a filtered leaf
+  // nothing below a leaf (campaign, device): a click would only filter the table to one row. A product opens its
+  // 360 view instead.
+  if (leaf && dim !== "product") return null;
   return (row) => {
     if (row[dim] === null || row[dim] === undefined) return;
     setFilter(dim, row[dim]);

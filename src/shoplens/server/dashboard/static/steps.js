@@ -33,7 +33,7 @@ function conditionLabel(text) {
   const [, key, op, values] = m;
   const dim = key.replace(/^(properties|prop)\./, "");
   const names = values.split("|").map((v) => valueName(dim, v.trim())).join("|");
-  return `${keyName(key)}${op === "!=" ? "≠" : "="}${names}`;
+  return `${keyName(dim)}${op === "!=" ? "≠" : "="}${names}`;
 }
 
 export function stepLabel(step) {

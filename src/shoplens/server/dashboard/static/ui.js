@@ -145,7 +145,9 @@ export function dataTable({ id, columns, rows, rowAttrs, onRowClick, rowTitle, t
 export function tableCsv(columns, rows, total = null) {
   const cols = columns.flatMap((c) => c.csv || [c]);
   const line = (r) => cols.map((c) => (c.raw ? c.raw(r) : r[c.key]));
-  const totalLine = total ? [t("sc.total"), ...line(total).slice(1)] : null;
+  // the first column's CSV cells (id and name of a dimension) say "Total" once, then stay empty
+  const first = columns.length ? (columns[0].csv || [columns[0]]).length : 1;
+  const totalLine = total ? [t("sc.total"), ...Array(first - 1).fill(""), ...line(total).slice(first)] : null;
   return { header: cols.map((c) => c.label), rows: [...rows.map(line), ...(totalLine ? [totalLine] : [])] };
 }
 

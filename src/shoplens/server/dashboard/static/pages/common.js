@@ -10,7 +10,7 @@ import { dimName, lang, metricDefinition, metricName, t, valueName } from "../i1
 import { compareParam, dataRange, hasData, hasMetric, isOneDay, metricInfo, metricParams, setFilter, state, storeInfo,
   usable } from "../state.js";
 import { metricPicker, pickedIds } from "../metric_picker.js";
-import { baseIds, benchTone, labelColumn, scoreColumns } from "../scorecard.js";
+import { baseIds, labelColumn, scoreColumns } from "../scorecard.js";
 import { el, emptyState, note, tableCard } from "../ui.js";
 import { openWhy } from "../why.js";
 
@@ -46,9 +46,6 @@ export function skippedNote(skipped) {
   return skipped.length ? note(t("note.skipped", { list: skipped.map(metricName).join(t("list.sep")) }), "warn") : null;
 }
 
-// "bad" when the value is worse than the catalog benchmark by more than a tolerance (scorecard.js).
-export function benchmarkClass(id, row) { return benchTone(id, row); }
-
 // Value columns of metric tables (scorecard.js); opts.cmp adds the change columns of that comparison.
 export function metricColumns(ids, currency, opts = {}) { return scoreColumns(ids, currency, opts); }
 
@@ -77,14 +74,17 @@ export function productColumn() {
 // attrs: more attributes of every row (the drill-down's parent levels, e.g. data-channel on a source row);
 // more: columns after the metric columns (the product table's GMV rank; a function (ids, data) -> columns);
 // bench=false: no benchmark colour (the table shows the gap as numbers instead).
+// also: metrics fetched with the rows but not shown as columns (what a chart beside the table draws, whatever the
+// picker chose).
 export async function metricTable({ title, sub, id, name, dim, ids, ctx, drill = false, sort, limit, empty,
-  pick = name, total = true, attrs = {}, more = [], bench = true }) {
+  pick = name, total = true, attrs = {}, more = [], bench = true, also = [] }) {
   const shown = pick ? pickedIds(pick, ids, [dim]) : ids;
   const cmp = compareParam();
-  const bases = baseIds(usable(shown, [dim]).ok, [dim]);
+  const extra = [...new Set([...baseIds(usable(shown, [dim]).ok, [dim]), ...usable(also, [dim]).ok])]
+    .filter((m) => !shown.includes(m));
   const [{ data, ok, skipped }, totals] = await Promise.all([
-    queryMetrics([...shown, ...bases], { by: [dim], sort, limit, compare: cmp }),
-    total ? queryMetrics([...shown, ...bases], { compare: cmp }) : null,
+    queryMetrics([...shown, ...extra], { by: [dim], sort, limit, compare: cmp }),
+    total ? queryMetrics([...shown, ...extra], { compare: cmp }) : null,
   ]);
   const cols = ok.filter((m) => shown.includes(m));
   const rows = (data.rows || []).filter((r) => r[dim] !== null && r[dim] !== undefined);

@@ -33,11 +33,11 @@ export async function render(page, ctx, sku) {
     detail));
   await Promise.all([
     block(head, () => header(sku, ctx), ctx),
-    block(kpis, async () => card({ title: t("p360.kpis"), wide: true, body: await kpiGrid(P360_KPIS) }), ctx),
+    block(kpis, async () => card({ title: t("p360.kpis"), wide: true, body: await kpiGrid(P360_KPIS, { pick: "product360_kpis", ctx }) }), ctx),
     block(trend, () => trendCard(), ctx),
     block(sources, async () => (await metricTable({ title: t("p360.sources"), sub: t("p360.sourcesSub"),
       id: "product-channel-table", name: `product_${sku}_channels`, dim: "channel", ids: SOURCE_METRICS, ctx,
-      sort: "uv", empty: emptyText("events") })).node, ctx),
+      pick: "product_channels", sort: "uv", empty: emptyText("events") })).node, ctx),
     block(funnel, () => funnelCard(sku), ctx),
     block(detail, () => detailCard(sku), ctx),
   ]);
@@ -61,11 +61,11 @@ async function trendCard() {
   const fmtX = hourly ? (d, long) => (long ? d : String(d).slice(11, 16))
     : (d, long) => (long ? fmtDate(d) : fmtDayShort(d));
   const chart = labels.length
-    ? lineChart({ labels, width: wideWidth(), label: t("p360.trend"),
+    ? lineChart({ labels, width: wideWidth(), label: t(hourly ? "p360.trendHourly" : "p360.trend"),
       series: [{ name: metricName("gmv"), values: rows.map((r) => r.gmv ?? null), color: COLORS.main }],
       fmtY: (v) => fmtAxis(v, "currency"), fmtTip: (v) => fmtMetric(v, "currency", data.currency), fmtX })
     : emptyState(emptyText("orders"));
-  return chartCard({ title: t("p360.trend"), sub: hourly ? `${metricName("gmv")} · ${t("col.hour")}` : metricName("gmv"),
+  return chartCard({ title: t(hourly ? "p360.trendHourly" : "p360.trend"), sub: hourly ? state.from : metricName("gmv"),
     id: "product-trend", name: "product_trend", chart, wide: true,
     csv: () => ({ header: [hourly ? t("col.hour") : t("col.date"), metricName("gmv"), metricName("uv")],
       rows: rows.map((r) => [r.period, r.gmv, r.uv]) }) });
@@ -100,7 +100,7 @@ async function detailCard(sku) {
   const reasons = tableCard({ title: t("p360.reasons"), id: "product-refund-reasons", name: `product_${sku}_refunds`,
     wide: false, rows: f.reasons || [],
     columns: [
-      { key: "reason", label: t("p360.reason"), text: (x) => reasonName(x.reason), raw: (x) => x.reason },
+      { key: "reason", label: t("p360.reason"), text: (x) => valueName("refund_reason", x.reason), raw: (x) => x.reason },
       { key: "count", label: t("p360.refunds"), num: true, text: (x) => fmtInt(x.count), raw: (x) => x.count },
       { key: "amount", label: t("p360.refundAmount"), num: true, text: (x) => fmtMetric(x.amount, "currency", data.currency),
         raw: (x) => x.amount },
@@ -112,18 +112,12 @@ async function detailCard(sku) {
       { key: "rating", label: t("p360.stars"), num: true, text: (x) => "★".repeat(x.rating), raw: (x) => x.rating },
       { key: "count", label: t("p360.reviews"), num: true, text: (x) => fmtInt(x.count), raw: (x) => x.count },
     ],
-    rowAttrs: (x) => ({ "data-rating": x.rating }), total: { count: r.count } });
+    // the stars' total: rated reviews (a review without a rating counts in the review count above, not here)
+    rowAttrs: (x) => ({ "data-rating": x.rating }),
+    total: { count: (r.by_rating || []).reduce((n, x) => n + x.count, 0) } });
   return card({ title: t("p360.detail"), wide: true,
     body: el("div", {}, state.filters.length > 1 ? note(t("p360.detailAll"), "info") : null, facts,
       el("div", { class: "grid" }, ratings, reasons)) });
-}
-
-// A refund reason in the page's language: the shared value labels when they know it, else this page's own.
-function reasonName(reason) {
-  const shared = valueName("refund_reason", reason);
-  if (shared !== String(reason)) return shared;
-  const own = t(`p360.rr.${reason}`);
-  return own === `p360.rr.${reason}` ? valueName("reason", reason) : own;
 }
 
 function fact(key, label, text, value) {

@@ -27,11 +27,10 @@ export async function render(page, ctx) {
   if (!hasData(info, "shipments")) page.append(emptyState(t("empty.shipments", { store: state.store })));
   page.append(el("div", { class: "grid" }, kpis, ...slots, exceptions));
   const tables = [
-    { title: t("sv.service"), id: "service-table", name: "service_by_channel", dim: "channel", groups: ["service"],
-      drill: true },
+    { title: t("sv.service"), id: "service-table", name: "service_by_channel", dim: "channel", groups: ["service"] },
     { title: t("sv.carrier"), id: "logistics-table", name: "carriers", dim: "carrier", groups: ["logistics"] },
     { title: t("sv.country"), id: "logistics-country-table", name: "logistics_by_country", dim: "country",
-      groups: ["logistics"], drill: true },
+      groups: ["logistics"] },
   ];
   await Promise.all([
     block(kpis, async () => card({ title: t("sv.kpis"), wide: true,
@@ -61,7 +60,7 @@ async function dsrTable(ctx) {
     cls: (r) => { const g = gap(r, id); return g === null ? "" : g <= -DSR_GAP ? "bad" : g >= DSR_GAP ? "good" : ""; },
   }));
   const { node } = await metricTable({ title: t("sv.dsr"), sub: t("sv.dsrSub", { gap: fmtNumber(DSR_GAP, 1) }),
-    id: "dsr-table", name: "dsr_by_category", dim: "category", ids, ctx, drill: true, bench: false, more: gaps,
+    id: "dsr-table", name: "dsr_by_category", dim: "category", ids, ctx, bench: false, more: gaps,
     empty: emptyText("service") });
   return node;
 }
@@ -112,7 +111,7 @@ async function exceptionLists() {
           "shipment_id"),
         list("slow-tickets", "slow_tickets", t("sv.slow", { h: fmtInt(data.response_hours) }), slow.rows, slow.total, [
           { key: "ticket_id", label: t("sv.ticketId"), raw: (r) => r.ticket_id }, order,
-          { key: "kind", label: t("sv.kind"), text: (r) => (["inquiry", "complaint", "return"].includes(r.kind) ? t(`sv.kind.${r.kind}`) : r.kind), raw: (r) => r.kind },
+          { key: "kind", label: t("sv.kind"), text: (r) => valueName("ticket_kind", r.kind), raw: (r) => r.kind },
           { key: "opened_utc", label: t("sv.opened"), text: (r) => localTime(r.opened_utc), raw: (r) => r.opened_utc },
           { key: "response_hours", label: t("sv.responseHours"), num: true,
             text: (r) => (r.response_hours === null ? t("sv.noResponse") : fmtNumber(r.response_hours, 1, 1)),

@@ -37,7 +37,9 @@ export async function render(page, ctx) {
       sub: level === "channel" ? t("tr.channelsSub") : t("drill.click"),
       id: "channel-table", name: `traffic_by_${level}`, dim: level,
       pick: level === "channel" ? "channels" : `channels_${level}`, // the picker's key in the URL (m.channels=…)
-      ids: level === "channel" ? CHANNEL_METRICS : SOURCE_METRICS, ctx, drill: true, attrs: parentAttrs("channel"),
+      ids: level === "channel" ? CHANNEL_METRICS : SOURCE_METRICS, ctx, attrs: parentAttrs("channel"),
+      drill: Boolean(drillInto("channel", ctx)), // a campaign has nothing below it
+      also: ["uv", level === "channel" ? "gmv" : "sessions"], // the bars beside the table
       empty: emptyText("events") });
     const body = node.querySelector(".card-body");
     body.prepend(breadcrumbs("channel", ctx));

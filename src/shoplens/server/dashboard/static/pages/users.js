@@ -110,14 +110,20 @@ function rfmTableCard(data, where) {
     empty: emptyFor("empty.rfm"), total: rows.length ? rfmTotal(rows) : null });
 }
 
-// All customers: the tiers split them, so counts and GMV add up and each average is the customer-weighted mean.
+// All customers: the tiers split them, so counts and GMV add up and each average is the customer-weighted mean of
+// the tiers that have one (a store without amounts has no GMV or average spend: "—", not 0).
 function rfmTotal(rows) {
   const n = rows.reduce((s, r) => s + r.customers, 0);
-  const mean = (key) => (n ? rows.reduce((s, r) => s + r.customers * (r[key] ?? 0), 0) / n : null);
-  const gmv = rows.reduce((s, r) => s + (r.gmv ?? 0), 0);
-  return { tier: null, customers: n, share: rows.reduce((s, r) => s + (r.share ?? 0), 0), gmv,
-    gmv_share: rows.reduce((s, r) => s + (r.gmv_share ?? 0), 0), avg_recency_days: mean("avg_recency_days"),
-    avg_frequency: mean("avg_frequency"), avg_monetary: n ? gmv / n : null };
+  const mean = (key) => {
+    const known = rows.filter((r) => typeof r[key] === "number");
+    const weight = known.reduce((s, r) => s + r.customers, 0);
+    return weight ? known.reduce((s, r) => s + r.customers * r[key], 0) / weight : null;
+  };
+  const sum = (key) => (rows.some((r) => typeof r[key] === "number") ? rows.reduce((s, r) => s + (r[key] ?? 0), 0) : null);
+  const gmv = sum("gmv");
+  return { tier: null, customers: n, share: sum("share"), gmv, gmv_share: sum("gmv_share"),
+    avg_recency_days: mean("avg_recency_days"), avg_frequency: mean("avg_frequency"),
+    avg_monetary: gmv !== null && n ? gmv / n : null };
 }
 
 function rfmMapCard(data) {
