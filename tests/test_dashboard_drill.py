@@ -132,6 +132,8 @@ def test_channel_source_campaign_drill(tab: Tab, api: httpx.Client) -> None:
     page.reload()
     wait_level(tab, "traffic", "channel", "campaign")
     assert set(rows_of(tab, "channel-table", "campaign")) == campaigns
+    # a campaign has nothing below it: its rows are not clickable (a click would only leave one row)
+    assert page.locator("#channel-table tbody tr.clickable").count() == 0
 
     page.click('.breadcrumbs[data-drill="channel"] a.crumb[data-level="source"]')
     wait_level(tab, "traffic", "channel", "source")
@@ -142,6 +144,19 @@ def test_channel_source_campaign_drill(tab: Tab, api: httpx.Client) -> None:
     assert chips(tab) == []
     page.go_back()
     wait_level(tab, "traffic", "channel", "source")
+
+
+def test_removing_a_level_chip_removes_the_levels_below(tab: Tab) -> None:
+    """channel=kol and source=instagram: removing the channel chip takes the source with it, so the channel table
+    is not silently cut by a source nobody sees in the breadcrumbs."""
+    page = tab.page
+    goto(tab, "traffic")
+    params = controls(tab)
+    open_hash(tab, "traffic", range_query(params) + "&f=channel=kol&f=source=instagram")
+    wait_level(tab, "traffic", "channel", "campaign")
+    page.click('#filter-chips .chip[data-filter="channel"] .chip-remove')
+    wait_level(tab, "traffic", "channel", "channel")
+    assert chips(tab) == []
 
 
 def test_country_device_drill(tab: Tab, api: httpx.Client) -> None:

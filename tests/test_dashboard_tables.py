@@ -341,3 +341,21 @@ def test_benchmark_colour_marks_only_the_rows_that_matter(tab: Tab, api: httpx.C
         const i = [...t.tHead.rows[0].cells].findIndex((th) => th.dataset.key === 'conversion_rate');
         return [...t.querySelectorAll('tbody tr:not([data-total])')].map((tr) => tr.cells[i].title); }""")
     assert all(f"{bench * 100:.2f}" in tip for tip in tips), tips
+
+
+def test_a_chart_beside_a_table_keeps_its_metric_when_the_picker_drops_it(tab: Tab, api: httpx.Client) -> None:  # noqa: F811
+    """Products: the category table without GMV (unticked in its picker) still has the GMV bars beside it, with
+    the API's values: the chart fetches what it draws, whatever the table shows."""
+    open_page(tab, "products")
+    page = tab.page
+    key = "products_by_category"
+    page.click(f'.metric-picker-button[data-picker="{key}"]')
+    page.uncheck(f'.metric-picker[data-picker="{key}"] input[data-metric="gmv"]')
+    page.click(f'.metric-picker[data-picker="{key}"] .mp-apply')
+    eventually(tab, lambda: _true(f"m.{key}=" in page.url, page.url))
+    wait_ready(tab, "products")
+    assert page.locator('#category-table th[data-key="gmv"]').count() == 0
+    bars = page.eval_on_selector_all("#category-chart [data-category]", "els => els.map(e => e.dataset.category)")
+    rows = api_json(api, "/api/v1/metrics", {"metrics": "gmv", "by": "category", **controls(tab)})["rows"]
+    assert set(bars) == {r["category"] for r in rows if r["category"] is not None and r["gmv"]}, bars
+    pick(tab, key, None)

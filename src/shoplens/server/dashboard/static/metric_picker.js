@@ -75,7 +75,8 @@ export function metricPicker({ key, ids = null, defaults, dims = [], onChange = 
     const ticked = boxes.filter((b) => b.checked).map((b) => b.value);
     if (!ticked.length) return;
     const ids = [...current.filter((id) => ticked.includes(id)), ...ticked.filter((id) => !current.includes(id))];
-    const same = ids.length === defaults.length && ids.every((id, i) => id === defaults[i]);
+    // the defaults ticked again (in any order, e.g. after "Defaults"): no choice left in the URL
+    const same = ids.length === defaults.length && defaults.every((id) => ids.includes(id));
     if (same) delete state.picks[key];
     else state.picks[key] = ids;
     close();
