@@ -18,7 +18,6 @@ import duckdb
 import httpx
 
 from test_dashboard_browser import (  # noqa: F401  (fixtures used by name)
-    ARTIFACTS,
     Tab,
     api,
     api_json,
@@ -259,23 +258,6 @@ def test_every_catalog_metric_can_be_picked_on_some_page(tab: Tab, api: httpx.Cl
     rows = {m["id"]: m for m in api_json(api, "/api/v1/metrics/catalog", {})["metrics"]}
     assert carrier and all("carrier" in rows[m]["dimensions"] for m in carrier)
     assert set(carrier) == {m for m, r in rows.items() if "carrier" in r["dimensions"]}
-
-
-def test_screens(new_tab) -> None:  # noqa: F811
-    """Screenshots of the scorecard tables and the open picker at 1440 and 390 px in both languages."""
-    from test_dashboard_browser import login
-    t = new_tab()
-    login(t)
-    for lang in ("zh-CN", "en"):
-        set_lang(t, lang)
-        for width in (1440, 390):
-            t.page.set_viewport_size({"width": width, "height": 900})
-            open_page(t, "service", **WEEK)
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            t.page.locator("#logistics-table").screenshot(path=str(ARTIFACTS / f"tables-carriers-{lang}-{width}.png"))
-            open_page(t, "traffic")
-            t.page.click('.metric-picker-button[data-picker="channels"]')
-            t.page.screenshot(path=str(ARTIFACTS / f"tables-traffic-{lang}-{width}.png"), full_page=True)
 
 
 def _same(got: list[float | None], want: list[float | None]) -> None:

@@ -474,7 +474,9 @@ def test_cli_json_on_online_retail(retail: dict[str, Any]) -> None:
     assert len(by_id) == len(listed["metrics"])
     for m in listed["metrics"]:
         assert set(m) == {"id", "group", "name_zh", "name_en", "unit", "good", "definition_zh", "definition_en",
-                          "formula", "dimensions"}, m["id"]
+                          "formula", "dimensions", "base"}, m["id"]
+    # base: the count a rate divides by (#14: the sample size beside a rate), none for a count
+    assert by_id["conversion_rate"]["base"] == "uv" and by_id["uv"]["base"] is None
     assert by_id["customer_unit_price"]["name_zh"] == "客单价"
     assert by_id["customer_unit_price"]["formula"] == "gmv_amount / buyers"
     assert "country" in listed["dimensions"] and set(listed["dimensions"]["country"]) == {"zh", "en"}
