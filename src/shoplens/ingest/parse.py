@@ -14,15 +14,26 @@ from shoplens.model.vocab import CUSTOM_EVENT_PATTERN, ISO_4217
 TIMESTAMP_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y%m%d %H:%M:%S",
                      "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日", "%Y%m%d")
 _OFFSET = r"[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|UTC|[+-]\d{2}(:?\d{2})?)$"
-_INT = r"[+-]?\d+(\.0*)?"
-_NUMBER = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
+# Numbers as platform exports write them: "1,234" (thousands separators in groups of three; "1,5" is not
+# a number, it is ambiguous), "¥88.00" / "-US$5" / "HK$ 1,299.00" (a currency symbol before the digits,
+# money only, checked against the row's currency by the pipeline), "3.50%" (scores and rates only: / 100).
+CURRENCY_SYMBOLS = ("CN¥", "US$", "HK$", "¥", "￥", "$", "€", "£")
+_SYMBOL = "(" + "|".join(sym.replace("$", "\\$") for sym in CURRENCY_SYMBOLS) + ")"
+_SIGNED = rf"([+-]?\s*{_SYMBOL}?|{_SYMBOL}\s*[+-])\s*"
+_DIGITS = r"(\d{1,3}(,\d{3})+|\d+)"
+_UNSIGNED = rf"({_DIGITS}\.?\d*|\.\d+)([eE][+-]?\d+)?"
+_INT = rf"[+-]?{_DIGITS}(\.0*)?"
+_AMOUNT = rf"{_SIGNED}{_UNSIGNED}"  # money: a symbol allowed
+_NUMBER = rf"[+-]?{_UNSIGNED}"  # scores and rates: no symbol, a percent sign allowed
+_PERCENT = rf"{_NUMBER}\s*%"
 CURRENCY_ALIASES = (("RMB", "CNY"),)
 
 REASONS: dict[str, tuple[str, str, str]] = {
     # reason: (English message, 中文说明, hint)
     "missing_required": ("required value is empty", "必填值为空", "fill it in or drop the row"),
     "invalid_int": ("not a whole number", "不是整数", "write digits only, e.g. 3"),
-    "invalid_number": ("not a number", "不是数字", "use a dot for decimals and no thousands separators"),
+    "invalid_number": ("not a number", "不是数字", "use a dot for decimals; thousands separators only in "
+                       "groups of three (1,234.50); a currency symbol goes before the digits (¥88.00)"),
     "invalid_timestamp": ("not a date-time", "不是日期时间",
                           "use ISO 8601 (2024-11-11 20:00:00, optionally +08:00) or 2024/11/11 20:00"),
     "invalid_date": ("not a date", "不是日期", "use YYYY-MM-DD"),
@@ -76,6 +87,17 @@ def timestamp_expr(text: str, tz: str) -> str:
     )
 
 
+def bare_number(text: str) -> str:
+    """A number cell that matched the patterns above without its symbol, separators, spaces and percent sign
+    (the sign kept): "-¥1,299.00" -> "-1299.00"."""
+    return f"regexp_replace({text}, '[^0-9eE.+-]', '', 'g')"
+
+
+def currency_symbol(text: str) -> str:
+    """SQL: the currency symbol written in a number cell, or NULL."""
+    return f"nullif(regexp_extract({text}, {lit(_SYMBOL)}, 1), '')"
+
+
 def typed_expr(col: Column, text: str, tz: str) -> str:
     """SQL turning the text expression ``text`` into ``col``'s type (NULL if unreadable)."""
     t = f"trim({text})"
@@ -85,9 +107,14 @@ def typed_expr(col: Column, text: str, tz: str) -> str:
         return f"NULLIF({t}, '')" if col.required else text
     if kind is Kind.INT:  # exact: no DOUBLE detour (2^53 + 1 stays itself), overflow is refused
         return (f"(CASE WHEN regexp_full_match({t}, {lit(_INT)}) "
-                f"THEN TRY_CAST(regexp_replace({t}, '\\.0*$', '') AS BIGINT) END)")
-    if kind in (Kind.MONEY, Kind.DECIMAL, Kind.RATE):
-        return f"(CASE WHEN regexp_full_match({t}, {lit(_NUMBER)}) THEN TRY_CAST({t} AS {col.sql_type}) END)"
+                f"THEN TRY_CAST(regexp_replace({bare_number(t)}, '\\.0*$', '') AS BIGINT) END)")
+    if kind is Kind.MONEY:
+        return (f"(CASE WHEN regexp_full_match({t}, {lit(_AMOUNT)}) "
+                f"THEN TRY_CAST({bare_number(t)} AS {col.sql_type}) END)")
+    if kind in (Kind.DECIMAL, Kind.RATE):
+        return (f"(CASE WHEN regexp_full_match({t}, {lit(_NUMBER)}) THEN TRY_CAST({bare_number(t)} AS {col.sql_type})"
+                f" WHEN regexp_full_match({t}, {lit(_PERCENT)}) THEN"
+                f" TRY_CAST(TRY_CAST({bare_number(t)} AS DECIMAL(38,12)) / 100 AS {col.sql_type}) END)")
     if kind is Kind.BOOL:
         low = f"lower({t})"
         return (f"(CASE WHEN {low} IN ('true','t','yes','y','1','是') THEN true"

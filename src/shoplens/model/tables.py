@@ -39,6 +39,7 @@ def _enum(name: str, doc: str, choices: tuple[str, ...], **kw: object) -> Column
 
 CHANNEL = Column("channel", Kind.CHANNEL, "Traffic channel, normalised to the channel vocabulary.",
                  choices=tuple(vocab.CHANNELS), aliases=vocab.CHANNEL_ALIASES)
+ALL = "(all)"  # an aggregate row's empty dimension in traffic_daily
 DEVICE = _enum("device", "mobile, desktop, tablet, app or other.", vocab.DEVICES,
                aliases=vocab.DEVICE_ALIASES)
 
@@ -184,6 +185,28 @@ TABLES: tuple[Table, ...] = (
         Column("rate_to", R, "Reporting-currency units per one unit of `currency`.", required=True,
                minimum=1e-12),
     ], time_column="date"),
+    _table("traffic_daily", "Aggregated traffic per local day as platform reports give it (生意参谋, Amazon "
+           "Business Reports): the source of UV, conversion and UV value for a store without events. A dimension "
+           "left empty means all of it (`(all)`); `period` says whether visitors are distinct over a day, a week "
+           "or a month (date = the period's first day).",
+           ("date", "period", "channel", "product_id", "device"), [
+        Column("date", DT, "Local date (the first day of the period).", required=True),
+        _enum("period", "day, week or month: the span `visitors` is distinct over (default day).", vocab.PERIODS,
+              required=True, default="day", aliases=(("日", "day"), ("周", "week"), ("月", "month"))),
+        Column("channel", Kind.CHANNEL, CHANNEL.doc + " `(all)`: every channel.", required=True, default=ALL,
+               choices=(*CHANNEL.choices, ALL), aliases=CHANNEL.aliases),
+        Column("product_id", S, "SKU the row is about; `(all)`: the whole store.", required=True, default=ALL),
+        Column("device", S, DEVICE.doc + " `(all)`: every device.", required=True, default=ALL,
+               choices=(*DEVICE.choices, ALL), aliases=DEVICE.aliases),
+        Column("visitors", I, "Unique visitors (UV) over the period.", non_negative=True),
+        Column("page_views", I, "Page views (PV).", non_negative=True),
+        Column("add_to_cart_users", I, "Visitors who added to cart (加购人数).", non_negative=True),
+        Column("buyers", I, "Paying buyers (支付买家数).", non_negative=True),
+        Column("paid_orders", I, "Paid orders (支付子订单数 / units ordered when the report has no orders).",
+               non_negative=True),
+        Column("paid_amount", M, "Paid amount (支付金额 / ordered product sales) in `currency`.", non_negative=True),
+        _cur(),
+    ], time_column="date", fx_date_column="date", extension=True),
     _table("payments", "Payment transactions (extension: payment-mix KPIs, e.g. Olist).",
            ("order_id", "payment_seq"), [
         Column("order_id", S, "Order paid.", required=True),

@@ -49,6 +49,7 @@ ORDER_STATUSES: tuple[str, ...] = ("created", "paid", "shipped", "delivered", "c
 PRODUCT_STATUSES: tuple[str, ...] = ("on_sale", "off_shelf", "discontinued")
 TICKET_KINDS: tuple[str, ...] = ("inquiry", "complaint", "return")
 SHIPMENT_STATUSES: tuple[str, ...] = ("in_transit", "delivered", "lost", "returned")
+PERIODS: tuple[str, ...] = ("day", "week", "month")  # traffic_daily.period
 KOL_TIERS: tuple[str, ...] = ("head", "mid", "tail", "koc")
 
 # ISO 4217 active codes (2024 list), so a typo such as "EURO" or "US$" is caught at import (RMB is an alias of CNY).

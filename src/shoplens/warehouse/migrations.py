@@ -28,6 +28,13 @@ from shoplens.warehouse import (
 
 Migration = tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]]
 
+
+def _add_new_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """A canonical table added to the model later: the table and its history copy (both IF NOT EXISTS)."""
+    ddl.create_all(con)
+    history.create_history(con)
+
+
 MIGRATIONS: list[Migration] = [
     (1, "canonical tables, import manifest, quarantine", ddl.create_all),
     (2, "visitor-day rollup for the metrics engine", rollups.migrate_user_day),
@@ -42,6 +49,7 @@ MIGRATIONS: list[Migration] = [
     (11, "logins and segments without a key index (their store lists change)", ddl.drop_key_indexes),
     (12, "the action log (what the team did, for its measured effect)", actions_table.create_actions),
     (13, "the delivery log of reports sent to channels", report_deliveries_table.create_report_deliveries),
+    (14, "aggregated daily traffic from platform reports (traffic_daily)", _add_new_tables),
 ]
 
 LATEST = MIGRATIONS[-1][0]
