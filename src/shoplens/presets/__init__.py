@@ -11,6 +11,10 @@ _PRESETS: dict[str, str] = {
     "taobao-userbehavior": "shoplens.presets.taobao:PRESET",
     "cdnow": "shoplens.presets.cdnow:PRESET",
     "olist": "shoplens.presets.olist:PRESET",
+    "amazon-orders": "shoplens.presets.amazon:PRESET",
+    "amazon-business-report": "shoplens.presets.amazon_reports:BUSINESS_REPORT",
+    "amazon-ads": "shoplens.presets.amazon_reports:ADS",
+    "ga4-bigquery": "shoplens.presets.ga4:PRESET",
 }
 
 
