@@ -60,12 +60,19 @@ def parquet_batches(src: Source, progress: Progress | None) -> Iterator[pa.Recor
             kind = column.type
             if pa.types.is_floating(kind) or pa.types.is_timestamp(kind) or pa.types.is_date(kind):
                 arrays.append(pa.array([cell(v) for v in column.to_pylist()], pa.string()))
+            elif pa.types.is_nested(kind):  # structs and lists (a GA4 export) as the JSON text JSON Lines give
+                arrays.append(pa.array([_nested_cell(v) for v in column.to_pylist()], pa.string()))
             else:  # an empty string is an empty cell, as in a CSV
                 arrays.append(blank_to_null(pc.cast(column, pa.string())))
         done += batch.num_rows
         yield pa.RecordBatch.from_arrays(arrays, names=names)
         if progress:
             progress(int(src.size * done / max(pf.metadata.num_rows, 1)))
+
+
+def _nested_cell(value: Any) -> str | None:
+    """A struct or list cell as JSON text (nested timestamps or bytes as their text)."""
+    return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
 
 
 def _xlsx_sheet(path: Path, options: ReadOptions) -> Any:
