@@ -20,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from shoplens.ingest.parse import lit
-from shoplens.ingest.readers import ReadOptions
+from shoplens.ingest.readers import ReadOptions, first_line
 from shoplens.model import Column, Kind
 from shoplens.presets.amazon_common import (
     AMAZON_CURRENCY,
@@ -85,7 +85,8 @@ class AmazonOrdersPreset:
         return all(s in names for s in SIGNATURE)
 
     def read_options(self, path: Path) -> ReadOptions:
-        return ReadOptions(header=True, delimiter="\t")
+        # Amazon writes tabs; anything else is sniffed, so a wrong file still shows its real columns
+        return ReadOptions(header=True, delimiter="\t" if "\t" in first_line(path) else None)
 
     def plan(self, header: list[str], path: Path, defaults: dict[str, str]) -> FilePlan:
         found = {name: find(header, *accepted) for name, (accepted, _k, _r) in FIELDS.items()}

@@ -121,7 +121,7 @@ class BusinessReportPreset:
         return has_sales and bool(names & {"date", "(child) asin", "child asin"})
 
     def read_options(self, path: Path) -> ReadOptions:
-        return ReadOptions(header=True, delimiter=",")
+        return ReadOptions(header=True)
 
     def plan(self, header: list[str], path: Path, defaults: dict[str, str]) -> FilePlan:
         if not self.recognise(header):
