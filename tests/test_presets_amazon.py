@@ -289,3 +289,20 @@ def test_wrong_kind_of_file(wh: Any, path: Path, preset: str, looks_like: str) -
         import_files(wh, [path], preset=preset, store="a")
     assert f"--preset {looks_like}" in info.value.hint and f"--preset {looks_like}" in info.value.zh_hint
     assert wh.con.execute("SELECT count(*) FROM import_manifest").fetchone()[0] == 0
+
+
+def test_ads_report_as_excel(tmp_path: Path, wh: Any) -> None:
+    """The console's XLSX download: dates are date cells, numbers are numbers."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Date", "Campaign Name", "Impressions", "Clicks", "Spend", "Currency"])
+    sheet.append([datetime(2026, 11, 1), "SP - Auto", 15230, 102, 55.08, "USD"])
+    sheet.append([datetime(2026, 11, 2), "SP - Auto", 13998, 95, 51.3, "USD"])
+    path = tmp_path / "Sponsored_Products_Campaign_report.xlsx"
+    book.save(path)
+    file = import_files(wh, [path], preset="amazon-ads", store="a").files[0]
+    assert (file.read, file.loaded, file.quarantined) == (2, 2, 0)
+    assert wh.con.execute("SELECT date, spend, impressions FROM ad_spend ORDER BY date").fetchall() == [
+        (date(2026, 11, 1), Decimal("55.08"), 15230), (date(2026, 11, 2), Decimal("51.30"), 13998)]
