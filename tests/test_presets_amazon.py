@@ -306,3 +306,15 @@ def test_ads_report_as_excel(tmp_path: Path, wh: Any) -> None:
     assert (file.read, file.loaded, file.quarantined) == (2, 2, 0)
     assert wh.con.execute("SELECT date, spend, impressions FROM ad_spend ORDER BY date").fetchall() == [
         (date(2026, 11, 1), Decimal("55.08"), 15230), (date(2026, 11, 2), Decimal("51.30"), 13998)]
+
+
+def test_unreadable_report_day_is_quarantined(tmp_path: Path, wh: Any) -> None:
+    path = tmp_path / "by-date.csv"
+    path.write_text("Date,Ordered Product Sales,Sessions - Total,Page Views - Total\n"
+                    "11/1/2026,\"$1,234.50\",\"1,200\",\"2,000\"\nTotal,$9.00,9,9\n")
+    summary = import_files(wh, [path], preset="amazon-business-report", store="a")
+    file = summary.files[0]
+    assert (file.read, file.loaded, file.quarantined, file.reasons) == (2, 1, 1, {"invalid_date": 1})
+    assert (summary.examples[0]["line"], summary.examples[0]["column"]) == (3, "Date")
+    assert wh.con.execute("SELECT date, visitors, page_views, paid_amount FROM traffic_daily").fetchall() == [
+        (date(2026, 11, 1), 1200, 2000, Decimal("1234.50"))]

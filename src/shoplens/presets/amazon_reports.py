@@ -133,21 +133,23 @@ class BusinessReportPreset:
             raise wrong_file(path, header, self.name, "a complete Amazon Business Report", "完整的亚马逊业务报告",
                              ", ".join(missing))
         store, cur = lit(defaults["$store"]), lit(defaults["$store_currency"])
+        by_field = {f.name: f.header for f in fields}
+        sources = {k: by_field[v] for k, v in (("visitors", "sessions"), ("page_views", "page_views"),
+                                               ("paid_amount", "sales"), ("paid_orders", "order_items"))
+                   if v in by_field}
         computed = dict(absent)
         rejects = []
         if by_date:
             computed["day"] = report_date_sql("day_text")
-            sql = _traffic_sql(store, cur, "day", "day", "'(all)'")
-            rejects.append(Reject("day IS NULL", "invalid_date", find(header, "date") or "",
-                                  "coalesce(day_text, '')"))
-            outputs = [Output("traffic_daily", sql, {"date": find(header, "date") or ""})]
+            rejects.append(Reject("day IS NULL", "invalid_date", by_field["day_text"], "coalesce(day_text, '')"))
+            outputs = [Output("traffic_daily", _traffic_sql(store, cur, "day", "day", "'(all)'"),
+                              {**sources, "date": by_field["day_text"]})]
             label = "traffic_daily (by date)"
         else:
             first, period = period_of(path)
-            asin = find(header, "(child) asin", "child asin") or ""
             outputs = [
                 Output("traffic_daily", _traffic_sql(store, cur, f"DATE '{first.isoformat()}'", period, "asin"),
-                       {"product_id": asin}),
+                       {**sources, "product_id": by_field["asin"]}),
                 Output("products", f"""
                     SELECT {store} AS store_id, asin AS product_id,
                            arg_max(title, _line) FILTER (WHERE title IS NOT NULL) AS name,
@@ -155,10 +157,6 @@ class BusinessReportPreset:
                     FROM {{src}} GROUP BY asin""", primary=False),
             ]
             label = f"traffic_daily ({period} {first.isoformat()})"
-        by_field = {f.name: f.header for f in fields}
-        for src_name in ("sessions", "page_views", "sales"):
-            outputs[0].sources.setdefault({"sessions": "visitors", "sales": "paid_amount"}.get(src_name, src_name),
-                                          by_field[src_name])
         used = {f.header for f in fields}
         return FilePlan(fields=fields, outputs=outputs, rejects=rejects, computed=computed,
                         ignored_columns=[h for h in header if h not in used], label=label)
@@ -200,8 +198,9 @@ class AdsPreset:
             SELECT _line, {store} AS store_id, day AS date, 'marketplace_ads' AS channel, campaign, spend,
                    coalesce(currency, {cur}) AS currency, impressions, clicks
             FROM {{src}}""",
-            {"date": by_field["day_text"], "campaign": by_field["campaign"], "spend": by_field["spend"],
-             "impressions": by_field.get("impressions", ""), "clicks": by_field.get("clicks", "")})
+            {column: by_field[name] for column, name in (("date", "day_text"), ("campaign", "campaign"),
+             ("spend", "spend"), ("impressions", "impressions"), ("clicks", "clicks"), ("currency", "currency"))
+             if name in by_field})
         bad_day = Reject("day IS NULL", "invalid_date", by_field["day_text"], "coalesce(day_text, '')")
         used = set(by_field.values())
         return FilePlan(fields=fields, outputs=[spend], rejects=[bad_day],
