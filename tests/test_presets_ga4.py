@@ -158,3 +158,13 @@ def test_wrong_kind_of_file(wh: Any) -> None:
     with pytest.raises(SchemaError) as info:
         import_files(wh, [EXPORT], preset="amazon-ads", store="w")
     assert "--preset ga4-bigquery" in info.value.hint and "GA4" not in info.value.message
+
+
+def test_minimal_export_without_nested_fields(tmp_path: Path, wh: Any) -> None:
+    """Only the three identifying fields: events without session, channel source or product."""
+    path = tmp_path / "events.jsonl"
+    path.write_text('{"event_timestamp": 1793836810000000, "event_name": "page_view", "user_pseudo_id": "u1"}\n')
+    file = import_files(wh, [path], preset="ga4-bigquery", store="w").files[0]
+    assert (file.read, file.loaded, file.quarantined) == (1, 1, 0)
+    assert wh.con.execute("SELECT event_id, ts, session_id, event, channel FROM events").fetchall() == [
+        ("u1-1793836810000000-page_view-1", datetime(2026, 11, 5, 0, 0, 10), None, "page_view", "other")]

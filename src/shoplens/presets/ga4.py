@@ -126,16 +126,14 @@ class Ga4BigQueryPreset:
         store = lit(defaults["$store"])
         src, med = "json_extract_string(traffic_source, '$.source')", "json_extract_string(traffic_source, '$.medium')"
         name = "lower(trim(event_name))"
-        session = param_sql("ga_session_id")
-        props = ("json_object('ga_event_name', event_name, 'page_location', " + param_sql("page_location")
-                 + ", 'transaction_id', json_extract_string(ecommerce, '$.transaction_id'),"
-                 " 'purchase_revenue', json_extract(ecommerce, '$.purchase_revenue'),"
-                 " 'currency', " + param_sql("currency") + ")")
+        props = ("json_object('ga_event_name', event_name, 'page_location', _page_location,"
+                 " 'transaction_id', json_extract_string(ecommerce, '$.transaction_id'),"
+                 " 'purchase_revenue', json_extract(ecommerce, '$.purchase_revenue'), 'currency', _currency)")
         events = Output("events", f"""
             SELECT _line, {store} AS store_id,
                    user_pseudo_id || '-' || event_timestamp || '-' || event_name || '-' || occurrence AS event_id,
                    make_timestamp(event_timestamp) AS ts, user_pseudo_id AS user_id,
-                   CASE WHEN {session} IS NOT NULL THEN user_pseudo_id || '-' || {session} END AS session_id,
+                   CASE WHEN _session IS NOT NULL THEN user_pseudo_id || '-' || _session END AS session_id,
                    coalesce({lookup_sql(EVENTS, name)}, {name}) AS event,
                    {lookup_sql(PAGE_TYPES, name)} AS page_type,
                    json_extract_string(items, '$[0].item_id') AS product_id,
@@ -150,7 +148,11 @@ class Ga4BigQueryPreset:
              "user_id": by_norm["user_pseudo_id"], "event": by_norm["event_name"]})
         used = {f.header for f in fields}
         occurrence = "row_number() OVER (PARTITION BY user_pseudo_id, event_timestamp, event_name ORDER BY _line)"
-        return FilePlan(fields=fields, outputs=[events], computed={**absent, "occurrence": occurrence},
+        # the parameters are looked up once per line (computed columns are stored with the typed lines)
+        params = {f"_{name}": param_sql(key) if "event_params" in by_norm else "CAST(NULL AS VARCHAR)"
+                  for name, key in (("session", "ga_session_id"), ("page_location", "page_location"),
+                                    ("currency", "currency"))}
+        return FilePlan(fields=fields, outputs=[events], computed={**absent, "occurrence": occurrence, **params},
                         ignored_columns=[h for h in header if h not in used], label="events")
 
 
