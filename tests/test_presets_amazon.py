@@ -318,3 +318,17 @@ def test_unreadable_report_day_is_quarantined(tmp_path: Path, wh: Any) -> None:
     assert (summary.examples[0]["line"], summary.examples[0]["column"]) == (3, "Date")
     assert wh.con.execute("SELECT date, visitors, page_views, paid_amount FROM traffic_daily").fetchall() == [
         (date(2026, 11, 1), 1200, 2000, Decimal("1234.50"))]
+
+
+def test_amounts_in_another_currency_are_quarantined(tmp_path: Path, wh: Any) -> None:
+    """A "$" report imported into a EUR store (Amazon.de) would load dollars as euros."""
+    path = tmp_path / "by-date.csv"
+    path.write_text("Date,Ordered Product Sales,Sessions - Total,Page Views - Total\n"
+                    "05.11.2026,\"$1,234.50\",10,20\n06.11.2026,\"€99,00\",10,20\n07.11.2026,99.00,10,20\n")
+    summary = import_files(wh, [path], preset="amazon-business-report", store="de", currency="EUR",
+                           timezone="Europe/Berlin")
+    file = summary.files[0]
+    assert (file.read, file.loaded, file.quarantined) == (3, 1, 2)
+    assert {(e["line"], e["reason"]) for e in summary.examples} == {(2, "not_allowed"), (3, "invalid_number")}
+    assert wh.con.execute("SELECT date, paid_amount, currency FROM traffic_daily").fetchall() == [
+        (date(2026, 11, 7), Decimal("99.00"), "EUR")]

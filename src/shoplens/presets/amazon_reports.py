@@ -36,6 +36,7 @@ from shoplens.presets.amazon_common import (
     find,
     norm,
     report_date_sql,
+    symbol_mismatch_sql,
     wrong_file,
 )
 from shoplens.presets.base import FilePlan, Output, Reject, SourceField
@@ -95,6 +96,13 @@ def period_of(path: Path) -> tuple[date, str]:
         "（当天），并在卖家中心选择正好这一时间范围")
 
 
+def _symbol_reject(header: list[str], column: str, currency: str) -> Reject:
+    """Amounts written with another currency's symbol ("$" in a EUR store) are quarantined, not relabelled."""
+    raw = f"c{header.index(column) + 1}"
+    return Reject(symbol_mismatch_sql(raw, currency), "not_allowed", column,
+                  f"{raw} || ' (currency ' || {currency} || ')'")
+
+
 def _traffic_sql(store: str, cur: str, day: str, period: str, product: str) -> str:
     return f"""
         SELECT _line, {store} AS store_id, {day} AS date, {lit(period)} AS period, '(all)' AS channel,
@@ -138,7 +146,7 @@ class BusinessReportPreset:
                                                ("paid_amount", "sales"), ("paid_orders", "order_items"))
                    if v in by_field}
         computed = dict(absent)
-        rejects = []
+        rejects = [_symbol_reject(header, by_field["sales"], cur)]
         if by_date:
             computed["day"] = report_date_sql("day_text")
             rejects.append(Reject("day IS NULL", "invalid_date", by_field["day_text"], "coalesce(day_text, '')"))
@@ -202,8 +210,9 @@ class AdsPreset:
              ("spend", "spend"), ("impressions", "impressions"), ("clicks", "clicks"), ("currency", "currency"))
              if name in by_field})
         bad_day = Reject("day IS NULL", "invalid_date", by_field["day_text"], "coalesce(day_text, '')")
+        wrong_symbol = _symbol_reject(header, by_field["spend"], f"coalesce(currency, {cur})")
         used = set(by_field.values())
-        return FilePlan(fields=fields, outputs=[spend], rejects=[bad_day],
+        return FilePlan(fields=fields, outputs=[spend], rejects=[bad_day, wrong_symbol],
                         computed={**absent, "day": report_date_sql("day_text")},
                         ignored_columns=[h for h in header if h not in used], label="ad_spend")
 
