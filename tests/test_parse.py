@@ -46,13 +46,18 @@ def test_timestamps(con, text: str, tz: str, expected: datetime | None) -> None:
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("12.50", Decimal("12.5")), ("-3", Decimal("-3")), ("1e3", Decimal("1000")), (".5", Decimal("0.5")),
-    ("1,234.00", None), ("¥12", None), ("abc", None), ("12,5", None),
+    # as platform exports write them (issue #15): thousands separators in groups of three, a symbol before
+    # the digits; "12,5" stays unreadable (a decimal comma or a typo), and so do misplaced symbols or percents
+    ("1,234.00", Decimal("1234")), ("¥12", Decimal("12")), ("-US$5", Decimal("-5")), ("HK$ 1,299.50",
+    Decimal("1299.5")), ("CN¥-3", Decimal("-3")), ("abc", None), ("12,5", None), ("1,23,456", None),
+    ("12¥", None), ("5%", None), ("¥¥5", None), ("$", None),
 ])
 def test_money(con, text: str, expected: Decimal | None) -> None:
     assert parse(con, "orders", "gross_amount", text) == expected
 
 
-@pytest.mark.parametrize(("text", "expected"), [("3", 3), (" 4 ", 4), ("5.0", 5), ("1.5", None), ("x", None)])
+@pytest.mark.parametrize(("text", "expected"), [("3", 3), (" 4 ", 4), ("5.0", 5), ("1.5", None), ("x", None),
+                                               ("1,234", 1234), ("12,34", None), ("¥3", None)])
 def test_integers_are_never_rounded(con, text: str, expected: int | None) -> None:
     assert parse(con, "order_items", "quantity", text) == expected
 
@@ -85,3 +90,12 @@ def test_dates_and_json(con) -> None:
 def test_timezone_names(con) -> None:
     assert parse(con, "stores", "timezone", "Asia/Shanghai") == "Asia/Shanghai"
     assert parse(con, "stores", "timezone", "Mars/Olympus") is None
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("3.50%", Decimal("0.035")), ("12 %", Decimal("0.12")), ("0.5", Decimal("0.5")), ("1,000.5", Decimal("1000.5")),
+    ("¥3", None), ("3%%", None),
+])
+def test_rates_take_percent_signs(con, text: str, expected: Decimal | None) -> None:
+    """A percent sign divides by 100 on rates and scores (never on money: "5%" of what?)."""
+    assert parse(con, "fx_rates", "rate_to", text) == expected
