@@ -11,6 +11,10 @@ _PRESETS: dict[str, str] = {
     "taobao-userbehavior": "shoplens.presets.taobao:PRESET",
     "cdnow": "shoplens.presets.cdnow:PRESET",
     "olist": "shoplens.presets.olist:PRESET",
+    "shopify-orders": "shoplens.presets.shopify:PRESET",
+    "shopify-products": "shoplens.presets.shopify_catalog:PRODUCTS",
+    "shopify-customers": "shoplens.presets.shopify_catalog:CUSTOMERS",
+    "woocommerce-orders": "shoplens.presets.woocommerce:PRESET",
 }
 
 
