@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -27,6 +30,7 @@ ORDERS, PRODUCTS, CUSTOMERS = (DATA / f"shopify_{k}_export.csv" for k in ("order
 EUR_USD = Decimal("1.08")  # the fixture's rate for 2024-03-03
 KNOWN = {"paid", "partially_paid", "refunded", "partially_refunded", "pending", "authorized", "voided"}
 PAID = {"paid", "partially_paid", "refunded", "partially_refunded"}
+CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def read(path: Path) -> list[dict[str, str]]:
@@ -203,3 +207,29 @@ def test_unknown_currency_quarantines_the_whole_order(tmp_path: Path, wh: Any) -
     assert (f.read, f.loaded, f.quarantined) == (2, 0, 2)
     reasons = wh.con.execute('SELECT line, "column", reason FROM quarantine ORDER BY line, reason').fetchall()
     assert (2, "Currency", "unknown_currency") in reasons and (3, "Currency", "missing_required") in reasons
+
+
+@pytest.mark.parametrize(("sample", "preset"), [
+    (ORDERS, "shopify-orders"), (PRODUCTS, "shopify-products"), (CUSTOMERS, "shopify-customers"),
+    (DATA / "woocommerce_orders_export.csv", "woocommerce-orders")])
+def test_each_sample_is_recognised_by_its_preset_only(sample: Path, preset: str) -> None:
+    from shoplens.presets import get_preset, preset_names
+
+    with sample.open(newline="", encoding="utf-8") as f:
+        header = next(csv.reader(f))
+    claim = {n for n in preset_names() if getattr(get_preset(n), "recognise", lambda _h: False)(header)}
+    assert claim == {preset}
+    assert getattr(get_preset(preset), "expects", "") and CJK.search(get_preset(preset).expects_zh)
+
+
+def test_wrong_kind_from_the_command_line(tmp_path: Path) -> None:
+    """As a user sees it: non-zero exit, one line naming the preset the file looks like, both languages, no
+    traceback, nothing written."""
+    db = tmp_path / "w.duckdb"
+    for lang, words in (("en", "looks like a shopify-customers file"), ("zh", "这像是 shopify-customers 文件")):
+        run = subprocess.run([sys.executable, "-m", "shoplens", "--db", str(db), "--lang", lang, "import",
+                              "--preset", "shopify-orders", str(CUSTOMERS), "--store", "x", "--currency", "USD",
+                              "--timezone", "UTC"], capture_output=True, text=True, timeout=120)
+        assert run.returncode != 0
+        assert words in run.stderr + run.stdout
+        assert "Traceback" not in run.stderr
