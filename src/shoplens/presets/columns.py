@@ -71,6 +71,20 @@ def fill(column: str, group: str) -> str:
             "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)")
 
 
+def order_complete(header: list[str], fields: list[SourceField], numbers: tuple[str, ...],
+                   group: str, extra: str = "") -> dict[str, str]:
+    """Computed columns ``line_ok`` (the line's own ``numbers`` are present, readable and not negative)
+    and ``order_ok`` (every line of its ``group`` is), so a rule can refuse an order whole: a partly
+    loaded order would show a wrong GMV."""
+    position = {h: header.index(h) + 1 for h in header}  # first column of a repeated header, as the pipeline reads
+    by_name = {f.name: f.header for f in fields}
+    checks = [f"(coalesce(trim(c{position[by_name[n]]}), '') <> '' AND {n} IS NOT NULL AND {n} >= 0)"
+              for n in numbers]
+    ok = " AND ".join(checks + ([f"({extra})"] if extra else []))
+    return {"line_ok": f"coalesce({ok}, false)",
+            "order_ok": f"bool_and(coalesce({ok}, false)) OVER (PARTITION BY {group})"}
+
+
 def ignored(header: list[str], fields: list[SourceField]) -> list[str]:
     used = {f.header for f in fields}
     return [h for h in header if h not in used]

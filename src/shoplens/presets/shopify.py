@@ -12,6 +12,8 @@ Rules that decide numbers:
 - ``Financial Status`` paid / partially_paid / refunded / partially_refunded: a paid order
   (``paid_ts`` = Paid at, or Created at when empty); pending / authorized: created (not paid);
   voided or a ``Cancelled at``: cancelled. Any other status quarantines the order's lines.
+- an order loads whole or not at all: a refused line refuses its order's other lines
+  (``order_incomplete``), since a partly loaded order would show a wrong GMV.
 - timestamps carry their offset (``2024-03-01 10:15:00 -0500``) and stay absolute instants.
 """
 
@@ -23,7 +25,7 @@ from shoplens.ingest.parse import lit
 from shoplens.ingest.readers import ReadOptions
 from shoplens.model import Kind
 from shoplens.presets.base import FilePlan, Output, Reject
-from shoplens.presets.columns import FieldSpec, fill, has_all, ignored, pick_fields
+from shoplens.presets.columns import FieldSpec, fill, has_all, ignored, order_complete, pick_fields
 
 S, I, M, TS, C = Kind.STRING, Kind.INT, Kind.MONEY, Kind.TIMESTAMP, Kind.CURRENCY
 
@@ -93,6 +95,7 @@ class ShopifyOrdersPreset:
         store = lit(defaults["$store"])
         order = "name"
         computed = dict(absent)
+        computed.update(order_complete(header, fields, ("lineitem_quantity", "lineitem_price"), order))
         computed.update({
             "line_pos": f"row_number() OVER (PARTITION BY {order} ORDER BY _line)",
             "o_email": fill("nullif(lower(trim(email)), '')", order),
@@ -135,6 +138,7 @@ class ShopifyOrdersPreset:
             SELECT {store} AS store_id, o_email AS user_id, min(o_created) AS first_seen
             FROM {{src}} WHERE o_email IS NOT NULL GROUP BY o_email""", primary=False)
         rejects = [
+            Reject("line_ok AND NOT order_ok", "order_incomplete", h["name"], "name"),
             Reject("o_fin IS NULL", "missing_required", h["financial_status"], "o_fin"),
             Reject(f"o_fin NOT IN {_in(PAID + NOT_PAID)}", "unmapped_value", h["financial_status"], "o_fin"),
             Reject("o_currency IS NULL", "missing_required", h["currency"], "o_currency"),

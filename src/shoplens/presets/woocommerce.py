@@ -23,7 +23,7 @@ from shoplens.ingest.parse import lit
 from shoplens.ingest.readers import ReadOptions
 from shoplens.model import Kind
 from shoplens.presets.base import FilePlan, Output, Reject
-from shoplens.presets.columns import FieldSpec, fill, has_all, ignored, pick_fields
+from shoplens.presets.columns import FieldSpec, fill, has_all, ignored, order_complete, pick_fields
 
 S, I, M, TS, C = Kind.STRING, Kind.INT, Kind.MONEY, Kind.TIMESTAMP, Kind.CURRENCY
 
@@ -74,6 +74,8 @@ class WooCommerceOrdersPreset:
         store = lit(defaults["$store"])
         g = "\"order\""
         computed = dict(absent)
+        computed.update(order_complete(header, fields, ("item_quantity", "item_subtotal"), g,
+                                       extra="item_quantity > 0"))
         computed.update({
             "line_pos": f"row_number() OVER (PARTITION BY {g} ORDER BY _line)",
             "o_status": fill("nullif(regexp_replace(lower(trim(status)), '^wc-', ''), '')", g),
@@ -115,6 +117,7 @@ class WooCommerceOrdersPreset:
             FROM {{src}} WHERE o_email IS NOT NULL GROUP BY o_email""", primary=False)
         known = "(" + ", ".join(lit(s) for s in STATUSES) + ")"
         rejects = [
+            Reject("line_ok AND NOT order_ok", "order_incomplete", h["order"], g),
             Reject("o_status IS NULL", "missing_required", h["status"], "o_status"),
             Reject(f"o_status NOT IN {known}", "unmapped_value", h["status"], "o_status"),
             Reject("o_currency IS NULL", "missing_required", h["order_currency"], "o_currency"),
