@@ -237,3 +237,13 @@ def test_wrong_kind_from_the_command_line(tmp_path: Path) -> None:
         assert run.returncode != 0
         assert words in run.stderr + run.stdout
         assert "Traceback" not in run.stderr
+
+
+def test_order_in_another_currency_without_a_rate_stops_the_import(wh: Any) -> None:
+    """Orders are derived rows: a missing EUR rate cannot be quarantined line by line, so nothing is written and
+    the error names the currency and the local day to add."""
+    with pytest.raises(Exception, match=r"EUR->USD for 2024-03-03") as info:
+        import_files(wh, [ORDERS], preset="shopify-orders", store="x", currency="USD", timezone="America/New_York")
+    assert "fx_rates" in str(info.value.hint)
+    assert wh.con.execute("SELECT count(*) FROM orders").fetchone()[0] == 0
+    assert wh.con.execute("SELECT count(*) FROM import_manifest").fetchone()[0] == 0
