@@ -57,6 +57,12 @@ REASONS: dict[str, tuple[str, str, str]] = {
                               "again (or paste the cells as values)"),
     "non_sale_adjustment": ("not a sale: quantity or price is zero or negative", "非销售调整行(数量或单价≤0)",
                             "kept for audit; cancellations use invoice numbers starting with C"),
+    "unmapped_value": ("a platform value this preset cannot map", "预设无法映射的平台取值",
+                       "see docs/presets.md for the values each preset maps; fix the value or map it yourself"),
+    "order_incomplete": ("another line of this order was refused, so the order is not loaded in part",
+                         "同一订单的其他行被隔离，订单不部分载入", "fix the refused line and import the file again"),
+    "no_variant": ("an image-only line of a product, no variant to load", "只有图片的商品行，没有可载入的款式",
+                   "expected in Shopify product exports; kept for audit"),
 }
 
 

@@ -15,6 +15,10 @@ _PRESETS: dict[str, str] = {
     "amazon-business-report": "shoplens.presets.amazon_reports:BUSINESS_REPORT",
     "amazon-ads": "shoplens.presets.amazon_reports:ADS",
     "ga4-bigquery": "shoplens.presets.ga4:PRESET",
+    "shopify-orders": "shoplens.presets.shopify:PRESET",
+    "shopify-products": "shoplens.presets.shopify_catalog:PRODUCTS",
+    "shopify-customers": "shoplens.presets.shopify_catalog:CUSTOMERS",
+    "woocommerce-orders": "shoplens.presets.woocommerce:PRESET",
 }
 
 
