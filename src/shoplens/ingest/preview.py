@@ -15,13 +15,15 @@ PREVIEW_ROWS = 20
 
 
 def sample_rows(con: Any, import_id: int, tables: list[str], limit: int = PREVIEW_ROWS) -> dict[str, Any]:
-    """Per table: its canonical columns and the first ``limit`` rows written by import ``import_id``."""
+    """Per table: its canonical columns and the first ``limit`` rows written by import ``import_id``, by time then
+    key (the merge does not keep file order)."""
     out: dict[str, Any] = {}
     for name in tables:
         table = get_table(name)
         columns = [c.name for c in table.all_columns if c.name != "_import_id"]
         select = ", ".join(quote(c) for c in columns)
-        rows = con.execute(f"SELECT {select} FROM {quote(name)} WHERE _import_id = ? ORDER BY rowid LIMIT ?",
+        order = ", ".join(quote(c) for c in ([table.time_column] if table.time_column else []) + list(table.key))
+        rows = con.execute(f"SELECT {select} FROM {quote(name)} WHERE _import_id = ? ORDER BY {order} LIMIT ?",
                            [import_id, limit]).fetchall()
         out[name] = {"columns": columns, "rows": [list(r) for r in rows]}
     return out
