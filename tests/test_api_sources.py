@@ -168,3 +168,16 @@ def test_preview_of_a_new_store_creates_nothing(two_store_api: ApiServer) -> Non
         assert bad.status_code == 400 and bad.json()["error"]["zh"]
     with two_store_api.client("ana") as ana:  # previews are for admins, as imports
         assert post(ana, "/imports/preview", NEW_EVENTS, store="demo").status_code == 403
+
+
+def test_a_preview_takes_files_as_large_as_an_import(two_store_api: ApiServer) -> None:
+    """Uploads may be far larger than other requests (64 KiB): a preview is an upload too."""
+    lines = "".join(f"big{i},2026-11-06T10:00:00Z,u{i % 50},product_view,direct\n" for i in range(3000))
+    content = HEADER + lines
+    assert len(content.encode()) > 64 * 1024
+    with two_store_api.client("root") as root:
+        r = post(root, "/imports/preview", content, name="big.csv")
+        assert r.status_code == 200, r.text
+        assert (r.json()["read"], r.json()["loaded"], len(r.json()["preview"]["events"]["rows"])) == (3000, 3000, 20)
+    anonymous = httpx.post(two_store_api.url + "/api/v1/imports/preview", files={"file": ("a.csv", b"x")})
+    assert anonymous.status_code == 401
