@@ -77,6 +77,9 @@ def test_presets_list_every_preset_with_what_it_expects(two_store_api: ApiServer
         assert (p["description"], p["description_zh"], p["platform"], p["timezone"], p["currency"]) == (
             preset.description, preset.description_zh, preset.platform, preset.timezone, preset.currency)
         assert p["expects"] == getattr(preset, "expects", "") and p["expects_zh"] == getattr(preset, "expects_zh", "")
+    assert "orders" in out["tables"] and "traffic_daily" in out["tables"]
+    assert out["reasons"]["invalid_number"] == {"en": "not a number", "zh": "不是数字", "hint": out["reasons"][
+        "invalid_number"]["hint"]}
     assert out["auto"] == all(callable(getattr(get_preset(n), "recognise", None)) for n in listed)
     with two_store_api.client("vic") as vic:  # viewers read analyses only
         assert vic.get("/api/v1/presets").status_code == 403
@@ -107,6 +110,7 @@ def test_sources_first_and_last_day_equal_sql_on_the_file(two_store_api: ApiServ
     finally:
         con.close()
     assert not any(k[1] == "unknown" for k in got)  # every demo row is attributed to the demo import
+    assert got[("order_items", "demo")]["freshness"] == "undated" and ("stores", "demo") not in got
 
 
 def test_sources_of_a_csv_store_are_hand_counted(two_store_api: ApiServer) -> None:

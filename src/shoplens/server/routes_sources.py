@@ -36,11 +36,16 @@ def _preset_info(name: str) -> dict[str, Any]:
 @router.get("/presets")
 def list_presets(s: Session = Depends(analyst)) -> Response:
     """Every import preset with the file it expects; ``auto`` is true when every preset can recognise its
-    file by the header (then ``preset=auto`` picks one)."""
+    file by the header (then ``preset=auto`` picks one). Also what a canonical import offers: its ``tables``,
+    and the quarantine ``reasons`` in both languages (the data page names them)."""
+    from shoplens.ingest.parse import REASONS
+    from shoplens.model import TABLES
     from shoplens.presets import preset_names
 
     presets = [_preset_info(n) for n in preset_names() if n != "auto"]
-    return as_json({"presets": presets, "auto": bool(presets) and all(p["recognises"] for p in presets)})
+    return as_json({"presets": presets, "auto": bool(presets) and all(p["recognises"] for p in presets),
+                    "tables": [t.name for t in TABLES],
+                    "reasons": {code: {"en": en, "zh": zh, "hint": hint} for code, (en, zh, hint) in REASONS.items()}})
 
 
 @router.post("/imports/preview")

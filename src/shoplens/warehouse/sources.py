@@ -4,7 +4,8 @@ with its rows, first and last data day in the store's zone, and how fresh that l
 A *source* is one table fed by one preset name from ``import_manifest``. Rows are attributed through
 ``_import_id`` (the import that last wrote the row); rows whose import is no longer listed (an import undone
 after a later one replaced nothing) count under ``unknown``. Freshness compares the last data day with the
-store's last ended day (yesterday in its zone): a daily report imported every morning is ``fresh``.
+store's last ended day (yesterday in its zone): a daily report imported every morning is ``fresh``. A table
+without a time column (order lines) is ``undated``; ``stores`` rows are settings and not listed.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from shoplens.model import TABLES
 from shoplens.warehouse.ddl import quote
 
 LATE_DAYS = 2  # 1..LATE_DAYS days behind the last ended day: late; more: stale
-COLLECTOR = "collector"  # the preset name the event collector writes in the manifest
+COLLECTOR = "collector"
+TIME_COLUMNS = {t.name: t.time_column for t in TABLES}  # the preset name the event collector writes in the manifest
 
 
 def freshness(last: date | None, timezone: str, now: datetime | None = None) -> tuple[int | None, str]:
@@ -50,6 +52,8 @@ def list_sources(con: Any, store_id: str, now: datetime | None = None) -> dict[s
     imports: dict[tuple[str, str], dict[str, Any]] = {}
     for import_id, preset, file, tables, finished in manifest:
         for table in json.loads(tables or "{}"):
+            if table == "stores":  # settings, not data
+                continue
             seen = imports.setdefault((table, preset), {"files": set(), "imports": set(), "last_import": None})
             seen["files"].add(file.replace("\\", "/").rsplit("/", 1)[-1])
             seen["imports"].add(import_id)
@@ -74,6 +78,8 @@ def list_sources(con: Any, store_id: str, now: datetime | None = None) -> dict[s
         data = sources.get((table, preset), {"rows": 0, "first_day": None, "last_day": None})
         seen = imports.get((table, preset), {"files": set(), "imports": set(), "last_import": None})
         behind, status = freshness(data["last_day"], timezone, now)
+        if data["rows"] and not TIME_COLUMNS.get(table):
+            status = "undated"  # order lines: their day is their order's
         out.append({"table": table, "preset": preset, "collector": preset == COLLECTOR,
                     "files": sorted(seen["files"]), "imports": len(seen["imports"]), "rows": data["rows"],
                     "first_day": _iso(data["first_day"]), "last_day": _iso(data["last_day"]),
