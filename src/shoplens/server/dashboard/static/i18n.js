@@ -561,6 +561,7 @@ const TEXT = {
   "data.currency": ["报告币种", "Reporting currency"],
   "data.timezone": ["时区", "Time zone"],
   "data.newStoreOnly": ["仅新店铺需要", "for a new store only"],
+  "data.eg": ["例如 {v}", "e.g. {v}"],
   "data.canonicalHint": ["列名与标准数据模型一致的文件（见 docs/data-model.md）",
     "A file whose columns are named as in the canonical model (docs/data-model.md)"],
   "data.autoHint": ["按表头识别平台文件，并说明选用了哪个预设",

@@ -2,6 +2,7 @@
 // (pages/data_import.js: preset, preview of the rows it would write, the conservation summary, the quarantine);
 // analysts and admins see the store's sources (GET /api/v1/sources): each table fed by a preset, a canonical import
 // or the event collector, with its files, rows, first and last data day in the store's zone and how fresh that is.
+// Columns: what a human checks first (last day, freshness) comes first, so a phone shows it without scrolling.
 // Viewers read analyses only (the API refuses them sources and the quarantine), so they get a note.
 import { api } from "../api.js";
 import { fmtInt } from "../format.js";
@@ -54,14 +55,14 @@ async function loadSources(box) {
   const columns = [
     { key: "table", label: t("data.col.table"), node: (s) => el("code", { text: s.table }) },
     { key: "preset", label: t("data.col.preset"), text: (s) => presetName(s.preset), raw: (s) => s.preset },
-    { key: "files", label: t("data.col.files"), text: (s) => filesText(s.files), raw: (s) => s.files.join(" "),
-      tip: (s) => s.files.join("\n") },
-    { key: "rows", label: t("data.col.rows"), num: true, text: (s) => fmtInt(s.rows), raw: (s) => s.rows },
-    { key: "first_day", label: t("data.col.first"), text: (s) => s.first_day || "—" },
     { key: "last_day", label: t("data.col.last"), text: (s) => s.last_day || "—" },
     { key: "freshness", label: t("data.col.freshness"), sort: (s) => (s.days_behind ?? 1e9),
       node: (s) => el("span", { class: `fresh-chip fresh-${s.freshness}`, text: freshnessText(s) }),
       raw: (s) => s.freshness },
+    { key: "rows", label: t("data.col.rows"), num: true, text: (s) => fmtInt(s.rows), raw: (s) => s.rows },
+    { key: "first_day", label: t("data.col.first"), text: (s) => s.first_day || "—" },
+    { key: "files", label: t("data.col.files"), text: (s) => filesText(s.files), raw: (s) => s.files.join(" "),
+      tip: (s) => s.files.join("\n") },
     { key: "last_import", label: t("data.col.lastImport"), text: (s) => importTime(s.last_import),
       raw: (s) => s.last_import },
   ];

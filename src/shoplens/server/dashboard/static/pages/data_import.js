@@ -41,8 +41,8 @@ export async function importCard(ctx, onImported) {
   preset.addEventListener("change", showPreset);
   const stores = el("datalist", { id: "import-stores" }, state.stores.map((s) => el("option", { value: s.store_id })));
   const store = el("input", { id: "import-store", list: "import-stores", value: state.store || "", autocomplete: "off" });
-  const currency = el("input", { id: "import-currency", placeholder: "CNY", maxlength: "3", size: "6" });
-  const timezone = el("input", { id: "import-timezone", placeholder: "Asia/Shanghai", size: "16" });
+  const currency = el("input", { id: "import-currency", placeholder: t("data.eg", { v: "CNY" }), maxlength: "3", size: "6" });
+  const timezone = el("input", { id: "import-timezone", placeholder: t("data.eg", { v: "Asia/Shanghai" }), size: "16" });
   const error = el("div", { id: "import-error", class: "data-error", role: "alert" });
   const result = el("div", { id: "import-result" });
   const form = () => {
