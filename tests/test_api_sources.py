@@ -185,3 +185,23 @@ def test_a_preview_takes_files_as_large_as_an_import(two_store_api: ApiServer) -
         assert (r.json()["read"], r.json()["loaded"], len(r.json()["preview"]["events"]["rows"])) == (3000, 3000, 20)
     anonymous = httpx.post(two_store_api.url + "/api/v1/imports/preview", files={"file": ("a.csv", b"x")})
     assert anonymous.status_code == 401
+
+
+def test_the_collector_is_named_by_its_preset(tmp_path: Path) -> None:
+    """Events whose manifest row says preset ``collector`` (what the event collector writes) form their own source,
+    marked ``collector``; a canonical import of the same table stays a separate source."""
+    import shoplens
+    from shoplens.warehouse.sources import list_sources
+
+    for name, day in (("a.csv", "2026-11-01"), ("b.csv", "2026-11-02")):
+        (tmp_path / name).write_text(HEADER + f"{name[0]}1,{day}T10:00:00Z,u1,product_view,direct\n", encoding="utf-8")
+    with shoplens.connect(str(tmp_path / "w.duckdb")) as wh:
+        for name in ("a.csv", "b.csv"):
+            shoplens.import_files(wh, [tmp_path / name], table="events", store="s", currency="USD", timezone="UTC")
+        wh.con.execute("UPDATE import_manifest SET preset = 'collector' WHERE file LIKE '%b.csv'")
+        got = {s["preset"]: s for s in list_sources(wh.con, "s", now=datetime(2026, 11, 4, 12, tzinfo=UTC))["sources"]}
+    assert sorted(got) == ["canonical", "collector"]
+    assert (got["collector"]["collector"], got["collector"]["rows"], got["collector"]["last_day"],
+            got["collector"]["freshness"]) == (True, 1, "2026-11-02", "late")  # 1 day behind the 3rd
+    assert (got["canonical"]["collector"], got["canonical"]["last_day"], got["canonical"]["days_behind"]) == (
+        False, "2026-11-01", 2)

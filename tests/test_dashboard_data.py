@@ -168,3 +168,24 @@ def test_a_bad_file_shows_the_quarantine_in_chinese(tab: Tab, api: httpx.Client,
     assert page.locator("#import-summary").count() == 0
     assert "brand_new" not in [s["store_id"] for s in api.get("/api/v1/stores").json()["stores"]]
     shot(tab, "error-zh-1440")
+
+
+def test_analysts_see_sources_without_the_import_and_viewers_a_note(new_tab: Any, api: httpx.Client) -> None:  # noqa: F811
+    """The import form is for admins; sources for analysts (their stores); a viewer reads analyses only."""
+    for user, role in (("data_ana", "analyst"), ("data_vic", "viewer")):
+        r = api.post("/api/v1/accounts", json={"username": user, "password": "pw-data-page-1", "role": role,
+                                                "stores": ["demo"]})
+        assert r.status_code == 201, r.text
+    for user, sources, note in (("data_ana", True, False), ("data_vic", False, True)):
+        t = new_tab()
+        t.page.goto(t.url + "/")
+        t.page.fill("#login-username", user)
+        t.page.fill("#login-password", "pw-data-page-1")
+        t.page.click("#login-submit")
+        t.page.locator("#app").wait_for(state="visible")
+        set_lang(t, "en")
+        goto(t, "data")
+        assert t.page.locator("#import-form").count() == 0
+        assert t.page.locator("#sources-table tbody tr[data-table]").count() == (
+            len(api_sources(api)) if sources else 0)
+        assert ("need the analyst or admin role" in t.page.inner_text("#page")) is note
