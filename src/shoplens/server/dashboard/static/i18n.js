@@ -580,6 +580,7 @@ const TEXT = {
   "data.noRows": ["有文件没有任何行进入仓库", "A file has no rows in the warehouse"],
   "data.quarantine": ["隔离的行（共 {n} 行，示例）", "Quarantined lines ({n} in all, examples)"],
   "data.nothingNew": ["没有新的或变化的行：这些行已经在仓库里", "No new or changed rows: they are all stored already"],
+  "data.utc": ["（时间按存储方式显示为 UTC）", "(times as stored, in UTC)"],
   "data.previewRows": ["前 {n} 行（共写入 {total} 行）", "first {n} rows (of {total} written)"],
 };
 

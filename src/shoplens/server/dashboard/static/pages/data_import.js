@@ -141,7 +141,8 @@ function previewTable(name, p, total) {
     && p.rows.some((r) => r[i] !== null && r[i] !== ""));
   return el("div", { class: "data-preview" },
     el("h3", { class: "data-h" }, el("code", { text: name }),
-      ` ${t("data.previewRows", { n: fmtInt(p.rows.length), total: fmtInt(total) })}`),
+      ` ${t("data.previewRows", { n: fmtInt(p.rows.length), total: fmtInt(total) })}`,
+      el("small", { class: "muted", text: ` ${t("data.utc")}` })),
     el("div", { class: "table-wrap" }, el("table", { id: `preview-${name}`, class: "data-table" },
       el("thead", {}, el("tr", {}, keep.map(([c]) => el("th", { scope: "col", text: c })))),
       el("tbody", {}, p.rows.map((r) => el("tr", {}, keep.map(([, i]) => el("td", {
