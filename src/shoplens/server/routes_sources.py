@@ -79,7 +79,8 @@ def preview_upload(file: list[UploadFile] = File(..., description="one or more f
     try:
         for upload_file in file:
             parts.append(data._receive(upload_file, base))
-        with s.locked() as wh:
+        with s.state.lock:  # the write lock, but no new generation: rolled back, so caches stay valid (no re-warm)
+            wh = s.wh
             try:
                 folder.mkdir(exist_ok=True)
                 for part, name in zip(parts, names, strict=True):
