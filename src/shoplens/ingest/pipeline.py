@@ -61,14 +61,16 @@ def import_files(wh: Warehouse, files: Sequence[str | Path], *, table: str | Non
                  preset: str | None = None, store: str | None = None, maps: Sequence[str] = (),
                  timezone: str | None = None, currency: str | None = None, encoding: str | None = None,
                  sheet: str | None = None, delimiter: str | None = None, strict: bool = False,
-                 max_bad_rows: str | int | None = None, progress: ProgressFactory | None = None) -> ImportSummary:
+                 max_bad_rows: str | int | None = None, progress: ProgressFactory | None = None,
+                 dry_run: bool = False) -> ImportSummary:
     """Import ``files`` into the warehouse (see `shoplens import --help` for the rules).
 
     ``store`` None: the warehouse's only (non-demo) store, else an error; a new store needs its
     currency and time zone (``currency``/``timezone``, the preset, or a stores file in ``files``).
     ``strict`` / ``max_bad_rows`` (``N`` lines or ``"P%"`` of the lines read): over the limit the
     import raises :class:`ImportRefusedError` and writes nothing. The summary's ``outcome`` says
-    whether some file loaded no rows.
+    whether some file loaded no rows. ``dry_run``: everything runs, the summary's ``preview`` gets the
+    first rows written per table, then the transaction is rolled back (nothing is written).
     """
     if not files:
         raise ShoplensError("no files to import", hint="shoplens import [TABLE] FILE...",
@@ -134,6 +136,12 @@ def import_files(wh: Warehouse, files: Sequence[str | Path], *, table: str | Non
                                 examples=examples(con, sources), store_implied=ctx.implied)
         if limit is not None and limit.exceeded(summary.quarantined, summary.read):
             raise refusal(summary, limit)
+        if dry_run:  # seen, then undone: the rows as the import would write them
+            from shoplens.ingest.preview import sample_rows
+
+            summary.preview = sample_rows(con, import_id, list(summary.tables))
+            con.execute("ROLLBACK")
+            return summary
         if any(o.table == "events" for item in planned for o in item.plan.outputs):
             refresh_days_of_import(con, import_id)
         tx.commit()

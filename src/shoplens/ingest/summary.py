@@ -53,6 +53,7 @@ class ImportSummary:
     examples: list[dict[str, Any]] = field(default_factory=list)  # first quarantined cells
     store_implied: bool = False  # no store was named: the warehouse's only store
     refused: str | None = None  # why --strict / --max-bad-rows refused it (nothing written)
+    preview: dict[str, Any] | None = None  # dry run only: first rows per table (ingest/preview.py)
 
     @property
     def outcome(self) -> str:

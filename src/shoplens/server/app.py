@@ -237,11 +237,13 @@ def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = 
         routes_recommend,
         routes_reports,
         routes_segments,
+        routes_sources,
         routes_values,
     )
 
     for module in (routes_auth, routes_metrics, routes_analyses, routes_segments, routes_data, routes_accounts,
-                   routes_values, routes_alerts, routes_reports, routes_recommend, routes_actions, routes_drill):
+                   routes_values, routes_alerts, routes_reports, routes_recommend, routes_actions, routes_drill,
+                   routes_sources):
         app.include_router(module.router, prefix="/api/v1")
 
     from shoplens.server import dashboard

@@ -25,6 +25,7 @@ from shoplens.server.problem import error_response
 from shoplens.server.settings import ServerSettings
 
 UPLOAD_PATH = "/api/v1/imports"
+UPLOAD_PATHS = (UPLOAD_PATH, UPLOAD_PATH + "/preview")  # a preview receives the same files
 GONE = "shoplens.gone"  # scope key: a threading.Event set when the client closed the connection
 
 
@@ -67,7 +68,7 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        upload = scope["method"] == "POST" and scope["path"].rstrip("/") == UPLOAD_PATH
+        upload = scope["method"] == "POST" and scope["path"].rstrip("/") in UPLOAD_PATHS
         limit = self.settings.max_upload_bytes if upload else self.settings.max_body_bytes
         headers = Headers(scope=scope)
         length = headers.get("content-length")

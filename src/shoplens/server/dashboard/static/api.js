@@ -75,6 +75,23 @@ export function cached(path, params) {
   return promise;
 }
 
+// A multipart upload (the data page's import and preview): the form as it is, the CSRF token, errors as api().
+export async function apiUpload(path, form) {
+  const headers = { Accept: "application/json" };
+  if (csrf) headers["X-CSRF-Token"] = csrf;
+  let res;
+  try {
+    res = await fetch(apiUrl(path), { method: "POST", headers, body: form, credentials: "same-origin" });
+  } catch {
+    throw new ApiError(0, { message: "the server cannot be reached", zh: "无法连接服务器" });
+  }
+  let data = null;
+  try { data = await res.json(); } catch { data = null; }
+  if (res.status === 401) unauthorizedHandlers.forEach((fn) => fn());
+  if (!res.ok) throw new ApiError(res.status, data && data.error);
+  return data;
+}
+
 export function isAbort(exc) { return exc && exc.name === "AbortError"; }
 
 // The error in the current language: message plus hint.

@@ -7,6 +7,7 @@ import { htmlLang, initialLang, lang, setLang, t } from "./i18n.js";
 import * as actions from "./pages/actions.js";
 import * as alerts from "./pages/alerts.js";
 import * as conversion from "./pages/conversion.js";
+import * as data from "./pages/data.js";
 import * as overview from "./pages/overview.js";
 import * as products from "./pages/products.js";
 import * as service from "./pages/service.js";
@@ -16,9 +17,9 @@ import { defaultRange, fromHash, PAGES, setCatalog, state, toHash } from "./stat
 import { el, emptyState } from "./ui.js";
 import { closeWhy, refreshWhy } from "./why.js";
 
-const MODULES = { overview, traffic, conversion, users, products, service, alerts, actions };
+const MODULES = { overview, traffic, conversion, users, products, service, alerts, actions, data };
 const ICONS = { overview: "◎", traffic: "⇄", conversion: "▽", users: "☺", products: "▦", service: "✆", alerts: "⚑",
-  actions: "✓" };
+  actions: "✓", data: "⇪" };
 let current = null; // the context of the page being shown
 
 const $ = (sel) => document.querySelector(sel);

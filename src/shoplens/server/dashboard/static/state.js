@@ -3,7 +3,7 @@
 // by a filter's dimension is left out (shown as "—" with a note) rather than failing the whole query.
 import { COMPARES, compareSupported } from "./dates.js";
 
-export const PAGES = ["overview", "traffic", "conversion", "users", "products", "service", "alerts", "actions"];
+export const PAGES = ["overview", "traffic", "conversion", "users", "products", "service", "alerts", "actions", "data"];
 export const FILTER_DIMS = ["channel", "country", "device", "category"];
 // the lower levels of the drill-down hierarchies (drill.js): filters the URL keeps, not offered in the picker
 export const DRILL_DIMS = ["source", "campaign", "brand", "product"];
