@@ -11,6 +11,10 @@ _PRESETS: dict[str, str] = {
     "taobao-userbehavior": "shoplens.presets.taobao:PRESET",
     "cdnow": "shoplens.presets.cdnow:PRESET",
     "olist": "shoplens.presets.olist:PRESET",
+    "tmall-orders": "shoplens.presets.tmall:PRESET",
+    "sycm-trade": "shoplens.presets.sycm:SYCM_TRADE",
+    "sycm-traffic": "shoplens.presets.sycm:SYCM_TRAFFIC",
+    "sycm-products": "shoplens.presets.sycm:SYCM_PRODUCTS",
 }
 
 

@@ -1,0 +1,83 @@
+"""What the Chinese platform presets (tmall-orders, sycm-*) share: finding their columns by the
+platform's Chinese header names, and a wrong-kind error that says which preset the file looks like.
+
+Each preset lists its fields as ``name -> (accepted headers, type, required)``; the first accepted
+header present in the file is read. A missing optional column reads as NULL, so the output SQL is
+the same for every layout variant of a report.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from shoplens.errors import SchemaError
+from shoplens.model import Column, Kind
+from shoplens.presets.base import SourceField
+
+Fields = dict[str, tuple[tuple[str, ...], Kind, bool]]
+
+
+def clean_id(sql: str) -> str:
+    """An id as Excel-safe exports write it (=\"2954…\", '2954…, a trailing tab) -> the digits' text."""
+    return f"nullif(regexp_replace(trim({sql}), '^=?\"?''?|\"$', '', 'g'), '')"
+
+def clean(header: list[str]) -> dict[str, str]:
+    """Header text as the platform writes it -> the header as read (spaces and BOM removed)."""
+    out: dict[str, str] = {}
+    for h in header:
+        out.setdefault(h.strip().lstrip("\ufeff").replace(" ", ""), h)
+    return out
+
+
+def has_all(header: list[str], names: tuple[str, ...]) -> bool:
+    present = clean(header)
+    return all(n in present for n in names)
+
+
+def resolve(fields: Fields, header: list[str]) -> tuple[list[SourceField], dict[str, str], list[str]]:
+    """The source fields found, SQL for the optional ones that are absent (NULL of their type), and the
+    required ones that are missing (each as "A or B")."""
+    present = clean(header)
+    found: list[SourceField] = []
+    absent: dict[str, str] = {}
+    missing: list[str] = []
+    for name, (accepted, kind, required) in fields.items():
+        hit = next((present[a] for a in accepted if a in present), None)
+        col = Column(name, kind, "", required=required)
+        if hit is None:
+            if required:
+                missing.append(" or ".join(accepted))
+            absent[name] = f"CAST(NULL AS {col.sql_type})"
+            continue
+        found.append(SourceField(hit, name, col))
+    return found, absent, missing
+
+
+def looks_like(header: list[str], exclude: str) -> str | None:
+    """The name of another registered preset that recognises ``header``, if any."""
+    from shoplens.presets import get_preset, preset_names
+
+    for name in preset_names():
+        if name == exclude:
+            continue
+        recognise = getattr(get_preset(name), "recognise", None)
+        try:
+            if recognise is not None and recognise(header):
+                return name
+        except Exception:  # a preset that cannot judge this header is no match
+            continue
+    return None
+
+
+def wrong_kind(preset: str, what: str, what_zh: str, header: list[str], path: Path, missing: list[str],
+               expected: str) -> SchemaError:
+    """A file of the wrong kind: what is missing, and which preset it looks like when one matches."""
+    other = looks_like(header, preset)
+    shown = ", ".join(header[:6]) + (", …" if len(header) > 6 else "")
+    also = f"; it looks like a {other} file: --preset {other}" if other else ""
+    also_zh = f"；它看起来是 {other} 文件：请用 --preset {other}" if other else ""
+    return SchemaError(f"not a {what}: missing {', '.join(missing)} (columns: {shown})", where=str(path),
+                       hint=f"expected {expected}{also}",
+                       zh=f"不是{what_zh}：缺少列 {', '.join(missing)}（列：{shown}）",
+                       zh_hint=f"应包含 {expected}{also_zh}")
+
