@@ -259,11 +259,12 @@ def _find_header(src: Source, text: str) -> None:
             if titles:
                 src.skipped["title_rows"] = titles
             return
-    shown = ", ".join(sorted(wanted))
-    raise ShoplensError(f"no header line with the columns {shown} in the first MiB", where=str(src.path),
-                        hint="is this the right report for the preset? (see `shoplens presets`)",
-                        zh=f"前 1 MiB 内找不到包含列 {shown} 的表头行",
-                        zh_hint="这个文件是否属于该预设？（见 `shoplens presets`）")
+    # no such line: the first one is the header, so the preset can say what kind of file this is instead
+    first = next(_split_lines(io.StringIO(text), src.delimiter or ","), None)
+    src.columns = [c.strip().lstrip("\ufeff") for c in first[1]] if first else []
+    src.header_line = first[0] if first else 1
+    if not src.columns:
+        raise ShoplensError("the file is empty (no header line)", where=str(src.path), zh="文件为空（没有表头行）")
 
 
 def _split_lines(fh: Iterable[str], delimiter: str) -> Iterator[tuple[int, list[str]]]:

@@ -15,6 +15,7 @@ from shoplens.model import Column, Kind
 from shoplens.presets.base import SourceField
 
 Fields = dict[str, tuple[tuple[str, ...], Kind, bool]]
+HEADER_ANCHORS = ("统计日期", "订单编号")  # a column every 生意参谋 report / every order report has
 
 
 def clean_id(sql: str) -> str:
@@ -69,10 +70,23 @@ def looks_like(header: list[str], exclude: str) -> str | None:
     return None
 
 
+def _headers_below_titles(path: Path) -> list[list[str]]:
+    """The file's header lines as the other Chinese reports would find them (below their title rows)."""
+    from shoplens.ingest.readers import ReadOptions, open_source
+
+    out = []
+    for anchor in HEADER_ANCHORS:
+        try:
+            out.append(open_source(path, ReadOptions(header=True, find_header=(anchor,))).columns)
+        except Exception:  # unreadable here: the preset's own error is the one to show
+            continue
+    return out
+
+
 def wrong_kind(preset: str, what: str, what_zh: str, header: list[str], path: Path, missing: list[str],
                expected: str) -> SchemaError:
     """A file of the wrong kind: what is missing, and which preset it looks like when one matches."""
-    other = looks_like(header, preset)
+    other = next((o for h in [header, *_headers_below_titles(path)] if (o := looks_like(h, preset))), None)
     shown = ", ".join(header[:6]) + (", …" if len(header) > 6 else "")
     also = f"; it looks like a {other} file: --preset {other}" if other else ""
     also_zh = f"；它看起来是 {other} 文件：请用 --preset {other}" if other else ""

@@ -155,7 +155,9 @@ class _Sycm:
     what, what_zh, expected = "", "", ""
 
     def read_options(self, path: Path) -> ReadOptions:
-        return ReadOptions(header=True, delimiter=",", find_header=self.signature[:2], skip_totals=True)
+        # 统计日期 is in every 生意参谋 report: the real header is found whichever report this is, so a
+        # file given to the wrong sycm preset is named for what it is
+        return ReadOptions(header=True, delimiter=",", find_header=("统计日期",), skip_totals=True)
 
     def recognise(self, header: list[str]) -> bool:
         """Store-level rows: the trade columns without a source or product column."""
@@ -214,9 +216,6 @@ class SycmTrafficPreset(_Sycm):
     def recognise(self, header: list[str]) -> bool:
         return any(has_all(header, ("统计日期", s, "访客数")) for s in ("流量来源", "来源名称", "二级来源"))
 
-    def read_options(self, path: Path) -> ReadOptions:
-        return ReadOptions(header=True, delimiter=",", find_header=("统计日期", "访客数"), skip_totals=True)
-
     def outputs(self, store: str, by: dict[str, str]) -> tuple[list[Output], list[Reject]]:
         unknown = Reject("channel_code IS NULL", "unknown_channel", by["source"], "source")
         return [Output("traffic_daily", _traffic_sql(store, "channel_code", lit(ALL), sums=True))], [unknown]
@@ -237,9 +236,6 @@ class SycmProductsPreset(_Sycm):
 
     def recognise(self, header: list[str]) -> bool:
         return any(has_all(header, (d, i, "商品访客数")) for d in ("统计日期", "日期") for i in ("商品ID", "商品id"))
-
-    def read_options(self, path: Path) -> ReadOptions:
-        return ReadOptions(header=True, delimiter=",", find_header=("商品访客数",), skip_totals=True)
 
     def outputs(self, store: str, by: dict[str, str]) -> tuple[list[Output], list[Reject]]:
         pid = clean_id("product_raw")

@@ -52,7 +52,7 @@ def trade() -> None:
             ("2024-03-05", 0, 0, 0, 0, Decimal("0.00"), 0),
             ("2024-03-06", 1511, 4420, 280, 66, Decimal("6204.00"), 70),
             ("2024-03-07", 1322, 3981, 233, 50, Decimal("4725.80"), 52)]
-    header = ["统计日期", "访客数", "浏览量", "加购人数", "支付买家数", "支付金额", "支付子订单数", "支付转化率", "客单价"]
+    header = "统计日期,访客数,浏览量,加购人数,支付买家数,支付金额,支付子订单数,支付转化率,客单价".split(",")
     rows = [[d, f"{v:,}", f"{pv:,}", str(c), str(b), money(a), str(o), pct(b, v), aov(a, b)]
             for d, v, pv, c, b, a, o in days]
     tv, tpv, tc, tb, ta, to = (sum(x[i] for x in days) for i in range(1, 7))
@@ -89,7 +89,7 @@ def traffic() -> None:
         ("2024-03-02", "无线", "淘宝客", 0, 0, 0, 0, Decimal("0.00")),
         ("2024-03-02", "PC", "直通车", 37, 120, 5, 2, Decimal("176.00")),
     ]
-    header = ["统计日期", "终端", "流量来源", "来源明细", "访客数", "浏览量", "加购人数", "支付买家数", "支付金额", "支付转化率"]
+    header = "统计日期,终端,流量来源,来源明细,访客数,浏览量,加购人数,支付买家数,支付金额,支付转化率".split(",")
     rows = [[d, dev, s, "-", f"{v:,}", f"{pv:,}", str(c), str(b), money(a), pct(b, v)]
             for d, dev, s, v, pv, c, b, a in lines]
     tv, tpv, tc, tb, ta = (sum(x[i] for x in lines) for i in range(3, 8))
@@ -108,8 +108,8 @@ def products() -> None:
         ("2024-03-02", "612345678902", "示例洁面乳 120g", "当前在线", 380, 870, 47, 12, 13, Decimal("897.00")),
         ("2024-03-02", "612345678903", "示例防晒霜 SPF50", "已下架", 0, 0, 0, 0, 0, Decimal("0.00")),
     ]
-    header = ["统计日期", "商品ID", "商品名称", "商品状态", "商品访客数", "商品浏览量", "商品加购人数", "支付买家数", "支付件数",
-              "支付金额", "商品支付转化率"]
+    header = ("统计日期,商品ID,商品名称,商品状态,商品访客数,商品浏览量,商品加购人数,支付买家数,支付件数,支付金额,"
+              "商品支付转化率").split(",")
     rows = [[d, i, n, s, f"{v:,}", f"{pv:,}", str(c), str(b), str(u), money(a), pct(b, v)]
             for d, i, n, s, v, pv, c, b, u, a in lines]
     tv, tpv, tc, tb, tu, ta = (sum(x[i] for x in lines) for i in range(4, 10))
@@ -118,11 +118,10 @@ def products() -> None:
           "utf-8-sig")
 
 
-ORDER_HEADER = ["订单编号", "买家会员名", "买家支付宝账号", "买家应付货款", "买家应付邮费", "买家支付积分", "总金额", "返点积分",
-                "买家实际支付金额", "买家实际支付积分", "订单状态", "买家留言", "收货人姓名", "收货地址", "运送方式", "联系电话",
-                "联系手机", "订单创建时间", "订单付款时间", "宝贝标题", "宝贝种类", "物流单号", "物流公司", "订单备注",
-                "宝贝总数量", "店铺Id", "店铺名称", "订单关闭原因", "卖家服务费", "买家服务费", "发票抬头", "是否手机订单",
-                "退款金额"]
+ORDER_HEADER = ("订单编号,买家会员名,买家支付宝账号,买家应付货款,买家应付邮费,买家支付积分,总金额,返点积分,买家实际支付金额,"
+                "买家实际支付积分,订单状态,买家留言,收货人姓名,收货地址,运送方式,联系电话,联系手机,订单创建时间,订单付款时间,"
+                "宝贝标题,宝贝种类,物流单号,物流公司,订单备注,宝贝总数量,店铺Id,店铺名称,订单关闭原因,卖家服务费,买家服务费,"
+                "发票抬头,是否手机订单,退款金额").split(",")
 # id, buyer, goods, postage, total, actual, status, created, paid, title, units, refund, close reason
 ORDERS = [
     ("3801234567890123451", "t**1", "198.00", "0.00", "198.00", "188.00", "交易成功", "2024-03-01 09:12:03",
@@ -157,15 +156,17 @@ ITEMS = [  # order id, title, price, quantity, outer id, attributes, sku code
 
 def tmall() -> None:
     rows = []
-    for n, (oid, buyer, goods, post, total, actual, status, created, paid, title, units, refund, why) in enumerate(ORDERS):
+    for n, order in enumerate(ORDERS):
+        oid, buyer, goods, post, total, actual, status, created, paid, title, units, refund, why = order
         shown = f'="{oid}"' if n == 2 else oid  # one id written Excel-safe, as some exports do
         rows.append([shown, buyer, "a**@example.com", goods, post, "0", total, "0", actual, "0", status, "",
                      "张*", "浙江省 杭州市 西湖区 示例路1号", "快递", "", "138****0000", created, paid, title, "1", "",
                      "", "", str(units), "100000001", "示例旗舰店", why, "0", "0", "", "手机订单", refund])
     write("tmall_orders_gbk.csv", [], ORDER_HEADER, rows, "gbk")
-    header = ["订单编号", "标题", "价格", "购买数量", "外部系统编号", "商品属性", "套餐信息", "备注", "订单状态", "商家编码"]
+    header = "订单编号,标题,价格,购买数量,外部系统编号,商品属性,套餐信息,备注,订单状态,商家编码".split(",")
     status = {o[0]: o[6] for o in ORDERS}
-    items = [[oid, t, p, str(q), outer, attr, "", "", status[oid], code] for oid, t, p, q, outer, attr, code in ITEMS]
+    items = [[oid, t, p, str(q), outer, attr, "", "", status[oid], code]
+             for oid, t, p, q, outer, attr, code in ITEMS]
     write("tmall_items.csv", [], header, items, "utf-8-sig")
 
 
