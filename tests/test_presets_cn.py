@@ -369,3 +369,24 @@ def test_cli_summary_says_what_was_skipped(tmp_path: Path) -> None:
     body = json.loads(again.stdout)
     assert body["skipped"] == {"title_rows": 3, "totals_rows": 1}
     assert body["files"][0]["skipped"] == body["skipped"] and body["loaded"] == 0
+
+
+def test_generic_import_reads_totals_rows_as_data(tmp_path: Path) -> None:
+    """Skipping is the presets' choice: a canonical import still reads a 合计 line (here quarantined as a bad
+    date), so nothing disappears silently from a file the user mapped by hand."""
+    path = tmp_path / "traffic_daily.csv"
+    path.write_text("date,visitors,currency\n2024-03-01,10,CNY\n合计,10,CNY\n", encoding="utf-8")
+    w = shoplens.connect(str(tmp_path / "w.duckdb"))
+    result = import_files(w, [path], table="traffic_daily", store="s", currency="CNY",
+                          timezone="Asia/Shanghai").files[0]
+    assert (result.read, result.loaded, result.quarantined, result.skipped) == (2, 1, 1, {})
+    w.close()
+
+
+def test_header_not_found_falls_back_to_the_first_line(tmp_path: Path) -> None:
+    from shoplens.ingest.readers import ReadOptions, open_source
+
+    path = tmp_path / "x.csv"
+    path.write_text("a,b\n1,2\n", encoding="utf-8")
+    src = open_source(path, ReadOptions(find_header=("统计日期",), skip_totals=True))
+    assert (src.columns, src.header_line, src.skipped) == (["a", "b"], 1, {})

@@ -34,7 +34,7 @@ S, I, M, R = Kind.STRING, Kind.INT, Kind.MONEY, Kind.RATE
 
 COMMON: Fields = {
     "date_text": (("统计日期", "日期"), S, True),
-    "device_text": (("终端", "所有终端"), S, False),
+    "device_text": (("终端",), S, False),
     "visitors": (("访客数",), I, False),
     "page_views": (("浏览量",), I, False),
     "add_to_cart_users": (("加购人数",), I, False),
