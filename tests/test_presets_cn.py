@@ -390,3 +390,13 @@ def test_header_not_found_falls_back_to_the_first_line(tmp_path: Path) -> None:
     path.write_text("a,b\n1,2\n", encoding="utf-8")
     src = open_source(path, ReadOptions(find_header=("统计日期",), skip_totals=True))
     assert (src.columns, src.header_line, src.skipped) == (["a", "b"], 1, {})
+
+
+def test_tmall_times_are_beijing_time_in_a_store_of_another_zone(tmp_path: Path) -> None:
+    w = shoplens.connect(str(tmp_path / "w.duckdb"))
+    import_files(w, [TRADE], preset="sycm-trade", store="eu", timezone="Europe/Berlin")  # creates the store
+    assert w.con.execute("SELECT timezone FROM stores WHERE store_id = 'eu'").fetchone() == ("Europe/Berlin",)
+    import_files(w, [ORDERS], preset="tmall-orders", store="eu")
+    created = w.con.execute("SELECT created_ts FROM orders WHERE order_id = '3801234567890123451'").fetchone()[0]
+    assert str(created) == "2024-03-01 01:12:03"  # 09:12:03 Beijing time (UTC+8), whatever the store's zone
+    w.close()
