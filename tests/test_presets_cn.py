@@ -400,3 +400,29 @@ def test_tmall_times_are_beijing_time_in_a_store_of_another_zone(tmp_path: Path)
     created = w.con.execute("SELECT created_ts FROM orders WHERE order_id = '3801234567890123451'").fetchone()[0]
     assert str(created) == "2024-03-01 01:12:03"  # 09:12:03 Beijing time (UTC+8), whatever the store's zone
     w.close()
+
+
+def test_an_xlsx_report_reads_like_its_csv(tmp_path: Path, wh: dict[str, Any]) -> None:
+    """The same 交易概况 saved as .xlsx (title rows, a date cell, 合计 row): same rows, same skipped lines."""
+    import openpyxl
+
+    raw = TRADE.read_bytes().decode("utf-8-sig")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in csv.reader(io.StringIO(raw)):
+        if row and row[0][:4].isdigit():
+            sheet.append([date.fromisoformat(row[0]), *row[1:]])
+        else:
+            sheet.append(row or [None])
+    path = tmp_path / "交易概况.xlsx"
+    book.save(path)
+    w = shoplens.connect(str(tmp_path / "x.duckdb"))
+    result = import_files(w, [path], preset="sycm-trade", store="sy").files[0]
+    _, data, titles, totals = records(TRADE, "统计日期")
+    assert (result.read, result.loaded, result.skipped) == (len(data), len(data),
+                                                            {"title_rows": titles, "totals_rows": totals})
+    cols = "date, period, visitors, page_views, add_to_cart_users, buyers, paid_orders, paid_amount"
+    got = w.con.execute(f"SELECT {cols} FROM traffic_daily ORDER BY date").fetchall()
+    w.close()
+    assert got == q(wh, f"SELECT {cols} FROM traffic_daily WHERE store_id = 'sy' AND period = 'day' "
+                        "AND channel = '(all)' AND product_id = '(all)' ORDER BY date")

@@ -203,7 +203,10 @@ def open_source(path: str | Path, options: ReadOptions | None = None) -> Source:
     if fmt in ("parquet", "xlsx"):
         from shoplens.ingest import spreadsheet_readers as typed
 
-        src.columns = typed.parquet_columns(path) if fmt == "parquet" else typed.xlsx_columns(path, options)
+        if fmt == "xlsx" and options.find_header:
+            typed.find_xlsx_header(src)
+        else:
+            src.columns = typed.parquet_columns(path) if fmt == "parquet" else typed.xlsx_columns(path, options)
         if fmt == "xlsx" and not any(src.columns):
             raise ShoplensError("the sheet is empty (no header in its first row)", where=str(path),
                                 zh="工作表为空（第一行没有表头）")

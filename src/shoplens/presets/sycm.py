@@ -92,7 +92,8 @@ def _case(expr: str, pairs: dict[str, str]) -> str:
 
 def _date(part: str) -> str:
     text = f"trim(split_part(replace(date_text, '～', '~'), '~', {part}))"
-    return (f"coalesce(TRY_CAST({text} AS DATE), try_strptime({text}, ['%Y/%m/%d', '%Y%m%d', '%Y年%m月%d日'])::DATE)")
+    return (f"coalesce(TRY_CAST({text} AS DATE), TRY_CAST({text} AS TIMESTAMP)::DATE,"  # an Excel date cell
+            f" try_strptime({text}, ['%Y/%m/%d', '%Y%m%d', '%Y年%m月%d日'])::DATE)")
 
 
 def _computed(with_source: bool) -> dict[str, str]:
