@@ -436,3 +436,4 @@ def test_cli_wrong_kind_is_one_clear_line(tmp_path: Path, lang: str, says: str) 
     assert run.returncode != 0 and "Traceback" not in run.stderr
     assert says in run.stderr and str(TRAFFIC) in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1
+    assert ("optionally" in run.stderr) == (lang == "en")  # the hint is in the user's language

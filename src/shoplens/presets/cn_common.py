@@ -83,15 +83,17 @@ def _headers_below_titles(path: Path) -> list[list[str]]:
     return out
 
 
-def wrong_kind(preset: str, what: str, what_zh: str, header: list[str], path: Path, missing: list[str],
-               expected: str) -> SchemaError:
-    """A file of the wrong kind: what is missing, and which preset it looks like when one matches."""
+def wrong_kind(preset: str, what: tuple[str, str], header: list[str], path: Path, missing: list[str],
+               expected: tuple[str, str]) -> SchemaError:
+    """A file of the wrong kind (``what``/``expected``: English, Chinese): what is missing, if anything (a
+    traffic report has every column of the trade report, and more), and which preset it looks like."""
     other = next((o for h in [header, *_headers_below_titles(path)] if (o := looks_like(h, preset))), None)
     shown = ", ".join(header[:6]) + (", …" if len(header) > 6 else "")
+    lacks = f": missing {', '.join(missing)}" if missing else ""
+    lacks_zh = f"：缺少列 {', '.join(missing)}" if missing else ""
     also = f"; it looks like a {other} file: --preset {other}" if other else ""
     also_zh = f"；它看起来是 {other} 文件：请用 --preset {other}" if other else ""
-    return SchemaError(f"not a {what}: missing {', '.join(missing)} (columns: {shown})", where=str(path),
-                       hint=f"expected {expected}{also}",
-                       zh=f"不是{what_zh}：缺少列 {', '.join(missing)}（列：{shown}）",
-                       zh_hint=f"应包含 {expected}{also_zh}")
-
+    return SchemaError(f"not a {what[0]}{lacks} (columns: {shown})", where=str(path),
+                       hint=f"expected {expected[0]}{also}",
+                       zh=f"不是{what[1]}{lacks_zh}（列：{shown}）",
+                       zh_hint=f"应包含 {expected[1]}{also_zh}")

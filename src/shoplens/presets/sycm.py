@@ -153,7 +153,8 @@ class _Sycm:
     name = ""
     fields: ClassVar[Fields] = COMMON
     signature: tuple[str, ...] = ()
-    what, what_zh, expected = "", "", ""
+    what: tuple[str, str] = ("", "")  # English, Chinese
+    expected: tuple[str, str] = ("", "")
 
     def read_options(self, path: Path) -> ReadOptions:
         # 统计日期 is in every 生意参谋 report: the real header is found whichever report this is, so a
@@ -168,9 +169,7 @@ class _Sycm:
     def plan(self, header: list[str], path: Path, defaults: dict[str, str]) -> FilePlan:
         fields, absent, missing = resolve(self.fields, header)
         if missing or not self.recognise(header):
-            raise wrong_kind(self.name, self.what, self.what_zh, header, path,
-                             missing or [n for n in self.signature if not has_all(header, (n,))] or ["-"],
-                             self.expected)
+            raise wrong_kind(self.name, self.what, header, path, missing, self.expected)
         by = {f.name: f.header for f in fields}
         store = lit(defaults["$store"])
         computed = {**absent, **_computed(self.name == "sycm-traffic")}
@@ -196,9 +195,11 @@ class SycmTradePreset(_Sycm):
     expects_zh = ("生意参谋 > 交易 > 交易概况 > 下载（按日）：含 统计日期、访客数、支付买家数、支付金额、"
                   "支付子订单数、支付转化率、客单价 的 CSV")
     signature = ("统计日期", "支付买家数", "访客数")
-    what, what_zh = "生意参谋 交易概况 export", "生意参谋交易概况导出文件"
-    expected = ("统计日期, 访客数, 支付买家数, 支付金额 (and optionally 浏览量, 加购人数, 支付子订单数, "
-                "支付转化率, 客单价)")
+    what = ("生意参谋 交易概况 export", "生意参谋交易概况导出文件")
+    expected = ("统计日期, 访客数, 支付买家数, 支付金额 (and optionally 浏览量, 加购人数, 支付子订单数, 支付转化率, "
+                "客单价), without 流量来源 or 商品ID",
+                "统计日期、访客数、支付买家数、支付金额（可选 浏览量、加购人数、支付子订单数、支付转化率、客单价），"
+                "且没有 流量来源 或 商品ID 列")
 
 
 class SycmTrafficPreset(_Sycm):
@@ -211,8 +212,9 @@ class SycmTrafficPreset(_Sycm):
                   "支付买家数、支付金额 的 CSV（终端可选）")
     fields: ClassVar[Fields] = {**COMMON, "source": (("流量来源", "来源名称", "二级来源"), S, True)}
     signature = ("统计日期", "流量来源", "访客数")
-    what, what_zh = "生意参谋 店铺来源 export", "生意参谋店铺来源导出文件"
-    expected = "统计日期, 流量来源, 访客数, 浏览量, 支付买家数, 支付金额"
+    what = ("生意参谋 店铺来源 export", "生意参谋店铺来源导出文件")
+    expected = ("统计日期, 流量来源, 访客数, 浏览量, 支付买家数, 支付金额",
+                "统计日期、流量来源、访客数、浏览量、支付买家数、支付金额")
 
     def recognise(self, header: list[str]) -> bool:
         return any(has_all(header, ("统计日期", s, "访客数")) for s in ("流量来源", "来源名称", "二级来源"))
@@ -232,8 +234,9 @@ class SycmProductsPreset(_Sycm):
                   "商品加购人数、支付买家数、支付件数、支付金额 的 CSV")
     fields: ClassVar[Fields] = PRODUCT
     signature = ("统计日期", "商品ID", "商品访客数")
-    what, what_zh = "生意参谋 商品排行 export (by day)", "生意参谋商品排行（按日）导出文件"
-    expected = "统计日期 (export by day), 商品ID, 商品访客数, 支付金额"
+    what = ("生意参谋 商品排行 export (by day)", "生意参谋商品排行（按日）导出文件")
+    expected = ("统计日期 (export by day), 商品ID, 商品访客数, 支付金额",
+                "统计日期（按日导出）、商品ID、商品访客数、支付金额")
 
     def recognise(self, header: list[str]) -> bool:
         return any(has_all(header, (d, i, "商品访客数")) for d in ("统计日期", "日期") for i in ("商品ID", "商品id"))

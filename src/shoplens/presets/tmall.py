@@ -60,6 +60,8 @@ ITEM_FIELDS: Fields = {
 }
 ORDER_SIGNATURE = ("订单编号", "买家应付货款", "订单状态")
 ITEM_SIGNATURE = ("订单编号", "标题", "价格", "购买数量")
+EXPECTED = ("订单编号, 买家应付货款, 订单状态, 订单创建时间 (订单报表) or 订单编号, 标题, 价格, 购买数量 (宝贝报表)",
+            "订单编号、买家应付货款、订单状态、订单创建时间（订单报表）或 订单编号、标题、价格、购买数量（宝贝报表）")
 STATUSES: dict[str, str] = {
     "交易成功": "delivered",
     "买家已付款，等待卖家发货": "paid",
@@ -102,9 +104,8 @@ class TmallOrdersPreset:
         is_items = has_all(header, ITEM_SIGNATURE) and not has_all(header, ORDER_SIGNATURE)
         fields, absent, missing = resolve(ITEM_FIELDS if is_items else ORDER_FIELDS, header)
         if missing:
-            raise wrong_kind(self.name, "淘宝/天猫 订单报表 or 宝贝报表", "淘宝/天猫订单报表或宝贝报表", header, path,
-                             missing, "订单编号, 买家应付货款, 订单状态, 订单创建时间 (订单报表) or "
-                             "订单编号, 标题, 价格, 购买数量 (宝贝报表)")
+            raise wrong_kind(self.name, ("淘宝/天猫 订单报表 or 宝贝报表", "淘宝/天猫订单报表或宝贝报表"), header, path,
+                             missing, EXPECTED)
         by = {f.name: f.header for f in fields}
         store = lit(defaults["$store"])
         computed = {**absent, "oid": clean_id("order_raw")}
