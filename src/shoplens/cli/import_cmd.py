@@ -46,6 +46,11 @@ Examples:\n
   shoplens import undo 3
 """
 
+register_labels({  # report lines that are not data (#15)
+    "skipped_lines": ("跳过的非数据行(不计入读取)", "skipped, not data (not counted as read)"),
+    "skipped_title_rows": ("表头上方的标题行", "title rows above the header"),
+    "skipped_totals_rows": ("合计行", "totals rows"),
+})
 register_labels({
     "store_implied": ("仓库中唯一的店铺；用 --store 可指定", "the warehouse's only store; --store names one"),
     "import_refused": ("导入被拒绝，未写入任何数据", "Import refused, nothing written"),
@@ -228,6 +233,9 @@ def _print_summary(summary) -> None:
                       f"{f.duplicates:,} + {t('quarantined')} {f.quarantined:,}")
         if f.reasons:
             console.print("  " + ", ".join(f"{reason} {n:,}" for reason, n in f.reasons.items()))
+        if f.skipped:
+            console.print(f"  {t('skipped_lines')}: " + ", ".join(f"{t('skipped_' + k)} {n:,}"
+                                                              for k, n in f.skipped.items()))
         if f.ignored_columns:
             console.print(f"  {t('ignored')}: {', '.join(f.ignored_columns)}")
         if f.no_rows and not summary.refused:

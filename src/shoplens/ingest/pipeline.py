@@ -266,6 +266,7 @@ def _import_one(wh: Warehouse, item: _File, index: int, import_id: int, ctx: Sto
     pause_point("merge")
     result = FileResult(str(item.source.path), item.sha256, item.preset, item.plan.label or _targets(item.plan))
     result.ignored_columns = item.plan.ignored_columns
+    result.skipped = dict(item.source.skipped)
     for out, name in staged:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _good AS SELECT * FROM {name} ANTI JOIN {problems.lines} "
                     "USING (_line)")

@@ -54,6 +54,19 @@ class ReadOptions:
     delimiter: str | None = None  # None: by extension or sniffed; "whitespace": split on runs of blanks
     encoding: str | None = None  # None: UTF-8 (BOM or not), else GB18030, detected
     sheet: str | None = None
+    # platform reports (生意参谋) carry title rows above the header: the header is the first line holding
+    # all of these names; the lines above it are skipped and counted (``Source.skipped["title_rows"]``)
+    find_header: tuple[str, ...] = ()
+    skip_totals: bool = False  # a 合计/总计/汇总/Total row (first cell) is skipped and counted, never loaded
+
+
+TOTALS_WORDS = frozenset({"合计", "总计", "汇总", "总和", "total", "totals", "grand total", "sum"})
+
+
+def is_totals_row(cells: list[str]) -> bool:
+    """A report's summary line: its first non-blank cell is a totals word (合计, 总计, Total …)."""
+    first = next((c.strip() for c in cells if c and c.strip()), "")
+    return first.rstrip(":：").lower() in TOTALS_WORDS
 
 
 @dataclass
@@ -69,6 +82,8 @@ class Source:
     compressed: bool = False
     size: int = 0
     problems: list[ReadProblem] = field(default_factory=list)
+    header_line: int = 1  # the line the header starts on (after title rows)
+    skipped: dict[str, int] = field(default_factory=dict)  # title_rows / totals_rows: read but not data
 
 
 def _is_gzip(path: Path) -> bool:
@@ -188,7 +203,10 @@ def open_source(path: str | Path, options: ReadOptions | None = None) -> Source:
     if fmt in ("parquet", "xlsx"):
         from shoplens.ingest import spreadsheet_readers as typed
 
-        src.columns = typed.parquet_columns(path) if fmt == "parquet" else typed.xlsx_columns(path, options)
+        if fmt == "xlsx" and options.find_header:
+            typed.find_xlsx_header(src)
+        else:
+            src.columns = typed.parquet_columns(path) if fmt == "parquet" else typed.xlsx_columns(path, options)
         if fmt == "xlsx" and not any(src.columns):
             raise ShoplensError("the sheet is empty (no header in its first row)", where=str(path),
                                 zh="工作表为空（第一行没有表头）")
@@ -220,7 +238,9 @@ def open_source(path: str | Path, options: ReadOptions | None = None) -> Source:
                                 zh="文件为空（没有一行是 JSON 对象）")
         return src
     src.delimiter = options.delimiter or _sniff_delimiter(text, path)
-    if options.header:
+    if options.header and options.find_header:
+        _find_header(src, text)
+    elif options.header:
         first = next(_split_lines(io.StringIO(text), src.delimiter), None)
         src.columns = [c.strip().lstrip("\ufeff") for c in first[1]] if first else []
         if not src.columns:
@@ -229,6 +249,25 @@ def open_source(path: str | Path, options: ReadOptions | None = None) -> Source:
     else:
         src.columns = list(options.names or [])
     return src
+
+
+def _find_header(src: Source, text: str) -> None:
+    """The first record holding every name of ``find_header`` is the header; records above it are
+    title rows (counted in ``src.skipped``). Searched in the first MiB, like the delimiter."""
+    wanted = set(src.options.find_header)
+    for titles, (line, cells) in enumerate(_split_lines(io.StringIO(text), src.delimiter or ",")):
+        names = [c.strip().lstrip("\ufeff") for c in cells]
+        if wanted <= set(names):
+            src.columns, src.header_line = names, line
+            if titles:
+                src.skipped["title_rows"] = titles
+            return
+    # no such line: the first one is the header, so the preset can say what kind of file this is instead
+    first = next(_split_lines(io.StringIO(text), src.delimiter or ","), None)
+    src.columns = [c.strip().lstrip("\ufeff") for c in first[1]] if first else []
+    src.header_line = first[0] if first else 1
+    if not src.columns:
+        raise ShoplensError("the file is empty (no header line)", where=str(src.path), zh="文件为空（没有表头行）")
 
 
 def _split_lines(fh: Iterable[str], delimiter: str) -> Iterator[tuple[int, list[str]]]:
@@ -384,8 +423,13 @@ def _text_batches(src: Source, progress: Progress | None) -> Iterator[pa.RecordB
 def _csv_rows(text: Iterator[str], src: Source, width: int) -> Iterator[tuple[int, list[str | None]]]:
     records = _split_lines(text, src.delimiter or ",")
     if src.options.header:
-        next(records, None)
+        for line, _cells in records:  # the header (after any title rows)
+            if line >= src.header_line:
+                break
     for line, cells in records:
+        if src.options.skip_totals and is_totals_row(cells):
+            src.skipped["totals_rows"] = src.skipped.get("totals_rows", 0) + 1
+            continue
         if len(cells) != width:
             src.problems.append(ReadProblem(
                 line, "ragged_row", f"{len(cells)} cells where the header has {width}",

@@ -26,7 +26,10 @@ from shoplens.ingest.readers import (
     batched,
     blank_to_null,
     cell,
+    is_totals_row,
 )
+
+HEADER_SEARCH_ROWS = 50  # a report's title rows (``ReadOptions.find_header``) sit within its first rows
 
 
 def _unreadable(path: Path, kind: str, exc: Exception) -> ShoplensError:
@@ -108,6 +111,26 @@ def xlsx_columns(path: Path, options: ReadOptions) -> list[str]:
         book.close()
 
 
+def find_xlsx_header(src: Source) -> None:
+    """``find_header`` on a sheet: the first row holding those names is the header, non-empty rows above it
+    are title rows (``src.skipped``); none within the first rows: the first row, as usual."""
+    book, sheet = _xlsx_sheet(src.path, src.options)
+    try:
+        rows = sheet.iter_rows(min_row=1, max_row=HEADER_SEARCH_ROWS, values_only=True)
+        titles = 0
+        for row_no, row in enumerate(rows, start=1):
+            names = [str(v).strip() if v is not None else "" for v in row]
+            if set(src.options.find_header) <= set(names):
+                src.columns, src.header_line = names, row_no
+                if titles:
+                    src.skipped["title_rows"] = titles
+                return
+            titles += any(names)
+    finally:
+        book.close()
+    src.columns = xlsx_columns(src.path, src.options)
+
+
 def _sheet_rows(book: Any, sheet: Any) -> Iterator[tuple[int, list[Any]]]:
     """(sheet row, cell values) of every row, cached values of formulas; a formula cell that has no
     cached value (never calculated: written by a script, or a WEBSERVICE call) comes back as
@@ -141,10 +164,13 @@ def _sheet_rows(book: Any, sheet: Any) -> Iterator[tuple[int, list[Any]]]:
 def _xlsx_rows(book: Any, sheet: Any, src: Source) -> Iterator[tuple[int, list[str | None]]]:
     width = len(src.columns)
     for row_no, row in _sheet_rows(book, sheet):
-        if row_no < 2:  # the header
+        if row_no <= src.header_line:  # the header (and any title rows above it)
             continue
         cells = [cell(v) for v in row]
         if all(c is None for c in cells):
+            continue
+        if src.options.skip_totals and is_totals_row([c or "" for c in cells]):
+            src.skipped["totals_rows"] = src.skipped.get("totals_rows", 0) + 1
             continue
         if len(cells) > width and any(c is not None for c in cells[width:]):
             src.problems.append(ReadProblem(row_no, "ragged_row", "cells beyond the header",

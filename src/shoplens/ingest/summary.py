@@ -33,6 +33,8 @@ class FileResult:
     tables: dict[str, int] = field(default_factory=dict)  # rows written (inserted + updated)
     reasons: dict[str, int] = field(default_factory=dict)  # quarantined cells by reason
     ignored_columns: list[str] = field(default_factory=list)
+    # lines that are not data (report title rows, 合计 rows): outside read = loaded + duplicates + quarantined
+    skipped: dict[str, int] = field(default_factory=dict)
 
     @property
     def balanced(self) -> bool:
@@ -90,6 +92,14 @@ class ImportSummary:
                 out[name] = out.get(name, 0) + n
         return out
 
+    @property
+    def skipped(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for f in self.files:
+            for kind, n in f.skipped.items():
+                out[kind] = out.get(kind, 0) + n
+        return out
+
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON contract of `shoplens import --format json`."""
         return {
@@ -105,6 +115,7 @@ class ImportSummary:
             "duplicates": self.duplicates,
             "quarantined": self.quarantined,
             "tables": self.tables,
+            "skipped": self.skipped,
             "files": [{**asdict(f), "no_rows": f.no_rows} for f in self.files],
             "quarantine_examples": self.examples,
         }

@@ -19,6 +19,10 @@ _PRESETS: dict[str, str] = {
     "shopify-products": "shoplens.presets.shopify_catalog:PRODUCTS",
     "shopify-customers": "shoplens.presets.shopify_catalog:CUSTOMERS",
     "woocommerce-orders": "shoplens.presets.woocommerce:PRESET",
+    "tmall-orders": "shoplens.presets.tmall:PRESET",
+    "sycm-trade": "shoplens.presets.sycm:SYCM_TRADE",
+    "sycm-traffic": "shoplens.presets.sycm:SYCM_TRAFFIC",
+    "sycm-products": "shoplens.presets.sycm:SYCM_PRODUCTS",
 }
 
 
