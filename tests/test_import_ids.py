@@ -39,7 +39,8 @@ def test_csv(wh, tmp_path: Path) -> None:
 
 def test_tsv(wh, tmp_path: Path) -> None:
     path = tmp_path / "o.tsv"
-    path.write_text("order_id\tcreated_ts\tgross_amount\n" + "".join(f"{i}\t{TS}\t{n + 1}\n" for n, i in enumerate(IDS)))
+    lines = "".join(f"{i}\t{TS}\t{n + 1}\n" for n, i in enumerate(IDS))
+    path.write_text("order_id\tcreated_ts\tgross_amount\n" + lines)
     assert _load(wh, path) == _want()
 
 
