@@ -14,9 +14,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from api_server import PASSWORD, ApiServer
 
 import shoplens
+from api_server import PASSWORD, ApiServer
 from shoplens.errors import NotFoundError, ShoplensError
 from shoplens.ingest.pipeline import import_files
 from shoplens.server.accounts import add_user
