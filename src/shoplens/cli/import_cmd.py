@@ -48,9 +48,8 @@ Examples:\n
   shoplens import orders orders.csv --store tmall --currency CNY --timezone Asia/Shanghai\n
   shoplens import --preset online-retail online_retail.csv.gz --store uk\n
   shoplens import orders more.csv --strict\n
-  shoplens import orders tmall.csv --map 订单编号=order_id --map-value 订单状态:交易成功=delivered
---save-profile tmall\n
-  shoplens import orders next_month.csv --profile tmall\n
+  shoplens import orders tmall.csv --map 订单状态=status --map-value 订单状态:交易成功=delivered --save-profile t\n
+  shoplens import orders next_month.csv --profile t\n
   shoplens import --preset auto online_retail.csv.gz --store uk\n
   shoplens import undo 3
 """
