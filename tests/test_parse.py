@@ -46,7 +46,9 @@ def test_timestamps(con, text: str, tz: str, expected: datetime | None) -> None:
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("12.50", Decimal("12.5")), ("-3", Decimal("-3")), ("1e3", Decimal("1000")), (".5", Decimal("0.5")),
-    ("1,234.00", None), ("¥12", None), ("abc", None), ("12,5", None),
+    # as exports write money (issue #15): separators in groups of three, a symbol before the digits
+    ("1,234.00", Decimal("1234")), ("¥12", Decimal("12")), ("abc", None), ("12,5", None), ("12%", None),
+    ("12¥", None), ("1,23", None),
 ])
 def test_money(con, text: str, expected: Decimal | None) -> None:
     assert parse(con, "orders", "gross_amount", text) == expected
