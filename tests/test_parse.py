@@ -50,7 +50,7 @@ def test_timestamps(con, text: str, tz: str, expected: datetime | None) -> None:
     # the digits; "12,5" stays unreadable (a decimal comma or a typo), and so do misplaced symbols or percents
     ("1,234.00", Decimal("1234")), ("¥12", Decimal("12")), ("-US$5", Decimal("-5")), ("HK$ 1,299.50",
     Decimal("1299.5")), ("CN¥-3", Decimal("-3")), ("abc", None), ("12,5", None), ("1,23,456", None),
-    ("12¥", None), ("5%", None), ("¥¥5", None), ("$", None),
+    ("12¥", None), ("5%", None), ("¥¥5", None), ("$", None), ("1,23", None),
 ])
 def test_money(con, text: str, expected: Decimal | None) -> None:
     assert parse(con, "orders", "gross_amount", text) == expected

@@ -34,6 +34,11 @@ nothing written; 3 warehouse locked by another process; 4 a file has no rows in 
 (header only, or every line quarantined; the import is committed, its quarantine kept to inspect);
 5 refused by --strict / --max-bad-rows, nothing written; 130/143 interrupted.
 
+Real exports: --map-value COLUMN:SRC=DST rewrites a cell value before it is checked (订单状态:交易成功=delivered);
+--save-profile NAME keeps this import's options, --profile NAME reuses them (explicit options win);
+`shoplens import profiles` lists them (--delete NAME removes one). --preset auto picks the preset that
+recognises the file's header (`shoplens presets` lists them).
+
 `shoplens import undo ID` takes import ID back out (restoring the rows it replaced), or says which
 later import depends on it.
 
@@ -43,6 +48,9 @@ Examples:\n
   shoplens import orders orders.csv --store tmall --currency CNY --timezone Asia/Shanghai\n
   shoplens import --preset online-retail online_retail.csv.gz --store uk\n
   shoplens import orders more.csv --strict\n
+  shoplens import orders tmall.csv --map 订单状态=status --map-value 订单状态:交易成功=delivered --save-profile t\n
+  shoplens import orders next_month.csv --profile t\n
+  shoplens import --preset auto online_retail.csv.gz --store uk\n
   shoplens import undo 3
 """
 
@@ -61,6 +69,16 @@ register_labels({
     "undo_restored": ("恢复", "restored"),
     "undo_quarantine": ("隔离区记录", "quarantine rows"),
     "undo_store_removed": ("该导入新建的店铺已一并删除", "the store it created was removed too"),
+    "preset_chosen": ("按表头自动选择的预设", "preset chosen by the header"),
+    "profile_used": ("使用导入配置", "profile used"),
+    "profile_saved": ("导入配置已保存", "profile saved"),
+    "profiles_title": ("已保存的导入配置", "Saved import profiles"),
+    "profiles_name": ("名称", "Name"),
+    "profiles_options": ("选项", "Options"),
+    "profiles_updated": ("更新时间 (UTC)", "Updated (UTC)"),
+    "profiles_none": ("还没有保存的导入配置（shoplens import ... --save-profile NAME）",
+                      "no saved profiles yet (shoplens import ... --save-profile NAME)"),
+    "profile_deleted": ("已删除导入配置", "deleted profile"),
 })
 
 
@@ -99,6 +117,16 @@ def register(app: typer.Typer) -> None:
             "--store", "-s", metavar="ID", help="Store id (default: the only store) / 店铺")] = None,
         maps: Annotated[list[str] | None, typer.Option(
             "--map", metavar="SRC=DST", help="Rename a column: SRC=DST (repeatable) / 列映射")] = None,
+        value_maps: Annotated[list[str] | None, typer.Option(
+            "--map-value", metavar="COLUMN:SRC=DST", help="Rewrite a cell value before it is checked, e.g. "
+            "订单状态:交易成功=delivered (repeatable) / 取值映射")] = None,
+        profile: Annotated[str | None, typer.Option(
+            "--profile", metavar="NAME",
+            help="Use a saved import profile (explicit options win) / 使用导入配置")] = None,
+        save_profile: Annotated[str | None, typer.Option(
+            "--save-profile", metavar="NAME", help="Save this import's options under NAME / 保存导入配置")] = None,
+        delete: Annotated[str | None, typer.Option(
+            "--delete", metavar="NAME", help="With `import profiles`: delete a saved profile / 删除导入配置")] = None,
         timezone: Annotated[str | None, typer.Option(
             "--timezone", metavar="TZ", help="Zone of naive timestamps; new store's zone / 时区")] = None,
         currency: Annotated[str | None, typer.Option(
@@ -124,9 +152,23 @@ def register(app: typer.Typer) -> None:
 
         table = None
         files = list(args)
+        others = (preset or store or maps or timezone or currency or encoding or sheet or delimiter or strict
+                  or max_bad_rows or value_maps or profile or save_profile)
+        if files and files[0] == "profiles" and not Path("profiles").exists():
+            if others or len(files) > 1:
+                raise ShoplensError("import profiles takes --delete NAME and --format only",
+                                    hint="shoplens import profiles [--delete NAME] [--format json]",
+                                    zh="import profiles 只接受 --delete NAME 和 --format",
+                                    zh_hint="shoplens import profiles [--delete NAME] [--format json]")
+            _profiles(delete, fmt)
+            return
+        if delete:
+            raise ShoplensError("--delete works with `shoplens import profiles` only",
+                                hint="shoplens import profiles --delete NAME",
+                                zh="--delete 只能用于 shoplens import profiles",
+                                zh_hint="shoplens import profiles --delete NAME")
         if files and files[0] == "undo" and not Path("undo").exists():
-            if preset or store or maps or timezone or currency or encoding or sheet or delimiter or strict \
-                    or max_bad_rows:
+            if others:
                 raise ShoplensError("import undo takes an import id and --format only",
                                     hint="shoplens import undo ID", zh="import undo 只接受导入编号和 --format",
                                     zh_hint="shoplens import undo ID")
@@ -151,7 +193,8 @@ def register(app: typer.Typer) -> None:
                     summary = import_files(wh, files, table=table, preset=preset, store=store, maps=maps or [],
                                            timezone=timezone, currency=currency, encoding=encoding,
                                            sheet=sheet, delimiter=delimiter, strict=strict,
-                                           max_bad_rows=max_bad_rows, progress=progress)
+                                           max_bad_rows=max_bad_rows, progress=progress,
+                                           value_maps=value_maps or [], profile=profile, save_profile=save_profile)
                 except ImportRefusedError as exc:  # nothing written: show why, then the one-line error
                     remove = created and _is_empty(wh)
                     if progress is not None:
@@ -216,6 +259,49 @@ def _undo(args: list[str], fmt: Shape) -> None:
         console.print(f"  {t('undo_store_removed')}")
 
 
+def _profiles(delete: str | None, fmt: Shape) -> None:
+    """`shoplens import profiles [--delete NAME]`."""
+    from shoplens.cli.app import db_path
+    from shoplens.cli.output import rich_table
+    from shoplens.warehouse.connection import Warehouse, default_db_path
+    from shoplens.warehouse.profiles_table import delete_profile, list_profiles
+    from shoplens.warehouse.stores import transaction
+
+    if not Path(db_path() or default_db_path()).exists():
+        Warehouse(db_path(), read_only=True)  # raises the usual "no warehouse here yet": none is created
+    if delete:
+        with Warehouse(db_path()) as wh, transaction(wh.con):
+            delete_profile(wh.con, delete)
+        if fmt is Shape.json:
+            print_json({"deleted": delete})
+        else:
+            console.print(f"{t('profile_deleted')} {delete}", highlight=False)
+        return
+    with Warehouse(db_path(), read_only=True) as wh:
+        rows = list_profiles(wh.con)
+    if fmt is Shape.json:
+        print_json({"profiles": rows})
+        return
+    if not rows:
+        console.print(t("profiles_none"), highlight=False)
+        return
+    console.print(rich_table(t("profiles_title"), [t("profiles_name"), t("profiles_options"), t("profiles_updated")],
+                             [(r["name"], _options_text(r["options"]), str(r["updated"])[:19]) for r in rows]))
+
+
+def _options_text(options: dict) -> str:
+    """The options as the command line would write them."""
+    flags = {"maps": "--map", "value_maps": "--map-value"}
+    parts = []
+    for key, value in options.items():
+        if key == "table":
+            parts.insert(0, value)
+        else:
+            for item in value if isinstance(value, list) else [value]:
+                parts.append(f"{flags.get(key, '--' + key)} {item}")
+    return " ".join(parts)
+
+
 def _is_empty(wh) -> bool:
     return wh.con.execute("SELECT (SELECT count(*) FROM import_manifest) + (SELECT count(*) FROM stores)"
                           ).fetchone()[0] == 0
@@ -227,6 +313,10 @@ def _print_summary(summary) -> None:
     implied = f" ({t('store_implied')})" if summary.store_implied else ""
     title = t("import_refused") if summary.refused else f"{t('import_title')} #{summary.import_id}"
     console.print(f"[bold]{title}[/] → {t('store')} [bold]{summary.store_id}[/]{created}{implied}")
+    if summary.preset_chosen:
+        console.print(f"{t('preset_chosen')}: [bold]{summary.preset_chosen}[/]")
+    if summary.profile:
+        console.print(f"{t('profile_used')}: {summary.profile}", highlight=False)
     for f in summary.files:
         console.print(f"[cyan]{Path(f.file).name}[/]  {t('preset')} {f.preset} → {f.target}")
         console.print(f"  {t('read')} {f.read:,} = {t('loaded')} {f.loaded:,} + {t('duplicates')} "
@@ -245,6 +335,8 @@ def _print_summary(summary) -> None:
                       f"{t('duplicates')} {summary.duplicates:,} + {t('quarantined')} {summary.quarantined:,}")
     written = " · ".join(f"{name} {n:,}" for name, n in sorted(summary.tables.items()))
     console.print(f"{t('tables_refused' if summary.refused else 'tables_title')}: {written or '0'}")
+    if summary.profile_saved and not summary.refused:
+        console.print(f"{t('profile_saved')}: {summary.profile_saved}", highlight=False)
     if summary.examples:
         console.print(f"{t('quarantine_title')}:")
         for e in summary.examples:

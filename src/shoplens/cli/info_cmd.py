@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from shoplens.cli.output import Shape, console, print_json, rich_table
-from shoplens.i18n import lang, t
+from shoplens.i18n import t
 from shoplens.value_labels import cell
 
 
@@ -63,21 +63,3 @@ def register(app: typer.Typer) -> None:
             print_json(model_as_dict())
         else:
             typer.echo(render_markdown(), nl=False)
-
-    @app.command("presets")
-    def presets_command(
-        fmt: Annotated[Shape, typer.Option("--format", "-f", help="table|json")] = Shape.table,
-    ) -> None:
-        """List import presets for real platform exports. 列出导入预设。"""
-        from shoplens.presets import get_preset, preset_names
-
-        items = [(n, get_preset(n)) for n in preset_names()]
-        if fmt is Shape.json:
-            print_json([{"name": n, "description": p.description, "timezone": p.timezone,
-                         "currency": p.currency} for n, p in items])
-            return
-        zh = lang() == "zh"
-        console.print(rich_table(t("presets_title"),
-                                 [t("preset_name"), t("description"), t("timezone"), t("currency")],
-                                 [[n, p.description_zh if zh else p.description, p.timezone, p.currency]
-                                  for n, p in items]))

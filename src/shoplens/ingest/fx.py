@@ -27,7 +27,8 @@ def convert_sql(table: Table, staged: str, tz: str, reporting_currency: str) -> 
     day = local_date_sql(table, "o", tz)
     rate = f"(CASE WHEN o.currency = {lit(reporting_currency)} THEN 1 ELSE f.rate_to END)"
     money = ", ".join(
-        f"CAST(round(o.{quote(c.name)} * {rate}, 4) AS DECIMAL(18,4)) AS {quote(c.name + '_rc')}"
+        # widened first: DECIMAL(18,4) * DECIMAL(18,8) stays 18 digits wide, so 1,000,000.00 * 1 overflowed
+        f"CAST(round(CAST(o.{quote(c.name)} AS DECIMAL(38,4)) * {rate}, 4) AS DECIMAL(18,4)) AS {quote(c.name + '_rc')}"
         for c in table.money_columns
     )
     return (f"SELECT o.*, CAST({rate} AS DECIMAL(18,8)) AS fx_rate, {money}, {day} AS _fx_date "

@@ -27,6 +27,18 @@ _AMOUNT = rf"{_SIGNED}{_UNSIGNED}"  # money: a symbol allowed
 _NUMBER = rf"[+-]?{_UNSIGNED}"  # scores and rates: no symbol, a percent sign allowed
 _PERCENT = rf"{_NUMBER}\s*%"
 CURRENCY_ALIASES = (("RMB", "CNY"),)
+# Which currencies a symbol may stand for (the row's currency is checked against it; docs/presets.md).
+_DOLLARS = ("USD", "CAD", "AUD", "NZD", "SGD", "HKD", "TWD", "MXN", "ARS", "CLP", "COP", "BND", "BSD", "BBD",
+            "BZD", "BMD", "FJD", "GYD", "JMD", "KYD", "LRD", "NAD", "SBD", "SRD", "TTD", "XCD", "UYU", "DOP",
+            "CUP", "TVD", "KID", "ZWL")
+SYMBOL_CURRENCIES: dict[str, tuple[str, ...]] = {
+    "CN¥": ("CNY",), "¥": ("CNY", "JPY"), "￥": ("CNY", "JPY"), "US$": ("USD",), "HK$": ("HKD",),
+    "$": _DOLLARS, "€": ("EUR",), "£": ("GBP",),
+}
+# Exports protect long ids from Excel: ="2839…" (a formula of a text), '2839… (a text mark), a tab before
+# the digits. The id is what is inside.
+_PROTECTED = r'^(="(.*)"|\'(\d+)|\t+(.*))$'
+
 
 REASONS: dict[str, tuple[str, str, str]] = {
     # reason: (English message, 中文说明, hint)
@@ -41,7 +53,8 @@ REASONS: dict[str, tuple[str, str, str]] = {
     "invalid_json": ("not valid JSON", "不是合法 JSON", "write a JSON object such as {\"k\": 1}"),
     "unknown_currency": ("not an ISO-4217 currency code", "不是 ISO-4217 币种代码", "e.g. USD, CNY, EUR"),
     "unknown_timezone": ("not an IANA time zone", "不是 IANA 时区", "e.g. Asia/Shanghai, Europe/London"),
-    "not_allowed": ("value not in the allowed list", "取值不在允许列表中", "see docs/data-model.md"),
+    "not_allowed": ("value not in the allowed list", "取值不在允许列表中",
+                    "see docs/data-model.md; map an export's own value with --map-value COLUMN:VALUE=allowed_value"),
     "negative": ("must not be negative", "不能为负数", "refunds and returns go to the refunds table"),
     "out_of_range": ("outside the allowed range", "超出允许范围", "see docs/data-model.md"),
     "ragged_row": ("wrong number of cells", "列数与表头不符", "check quoting and delimiters on that line"),
@@ -55,6 +68,10 @@ REASONS: dict[str, tuple[str, str, str]] = {
     "formula_without_value": ("an Excel formula without a calculated value", "Excel 公式单元格没有计算结果",
                               "open the workbook in Excel or LibreOffice, let it calculate, save it and import "
                               "again (or paste the cells as values)"),
+    "currency_mismatch": ("the currency symbol of the amount does not match the row's currency",
+                          "金额的货币符号与该行币种不符",
+                          "fix the currency column or --currency (¥ is CNY or JPY, US$ USD, HK$ HKD, $ a dollar "
+                          "currency, € EUR, £ GBP); a symbol never sets the currency"),
     "non_sale_adjustment": ("not a sale: quantity or price is zero or negative", "非销售调整行(数量或单价≤0)",
                             "kept for audit; cancellations use invoice numbers starting with C"),
     "unmapped_value": ("a platform value this preset cannot map", "预设无法映射的平台取值",
@@ -104,10 +121,27 @@ def currency_symbol(text: str) -> str:
     return f"nullif(regexp_extract({text}, {lit(_SYMBOL)}, 1), '')"
 
 
+def currency_matches(symbol_sql: str, currency_sql: str) -> str:
+    """SQL: false when a currency symbol cannot stand for the currency code (NULL symbol: true)."""
+    body = ", ".join(f"{lit(k)}: [{', '.join(lit(c) for c in v)}]" for k, v in SYMBOL_CURRENCIES.items())
+    return (f"({symbol_sql} IS NULL OR {currency_sql} IS NULL OR "
+            f"coalesce(list_contains(map_extract_value(MAP {{{body}}}, {symbol_sql}), {currency_sql}), false))")
+
+
+def unprotect(text: str) -> str:
+    """SQL: a cell without the marks exports put around ids (="…", a leading apostrophe or tab)."""
+    parts = ", ".join(f"regexp_extract({text}, {lit(_PROTECTED)}, {group}, 's')" for group in (2, 3, 4))
+    cheap = f"left({text}, 1) IN ('=', chr(39), chr(9))"  # most cells: one comparison, no regular expression
+    return (f"(CASE WHEN {cheap} AND regexp_full_match({text}, {lit(_PROTECTED)}, 's') THEN concat({parts}) "
+            f"ELSE {text} END)")
+
+
 def typed_expr(col: Column, text: str, tz: str) -> str:
     """SQL turning the text expression ``text`` into ``col``'s type (NULL if unreadable)."""
-    t = f"trim({text})"
     kind = col.kind
+    if kind in (Kind.STRING, Kind.INT) and not col.choices:
+        text = unprotect(text)
+    t = f"trim({text})"
     if kind is Kind.STRING and not col.choices:
         # ids and other required text are trimmed (" o9 " is o9; blanks are missing); free text is kept
         return f"NULLIF({t}, '')" if col.required else text

@@ -18,11 +18,13 @@ from typing import Any
 
 import pyarrow as pa
 
-from shoplens.errors import ShoplensError
+from shoplens.errors import SchemaError, ShoplensError
 from shoplens.ingest import readers
+from shoplens.ingest.auto_preset import AUTO, choose_preset, looks_like
 from shoplens.ingest.manifest import next_import_id, write_manifest_row
 from shoplens.ingest.merge import merge_batch, provided_columns
 from shoplens.ingest.parse import lit, parse_reason, typed_expr
+from shoplens.ingest.profiles import ImportOptions, with_profile
 from shoplens.ingest.quarantine import Problems, allowed_values, examples
 from shoplens.ingest.readers import FORMULA_MARK
 from shoplens.ingest.rows import add_fx, assert_valid, load_canonical, materialize, output_sql, require_rates
@@ -32,10 +34,12 @@ from shoplens.interrupts import Transaction, pause_point
 from shoplens.model import TABLES_BY_NAME, get_table
 from shoplens.presets import get_preset
 from shoplens.presets.base import FilePlan, Output, Reject
-from shoplens.presets.generic import canonical_plan, guess_table
+from shoplens.presets.generic import canonical_plan, guess_table, parse_value_maps
 from shoplens.warehouse.connection import Warehouse
 from shoplens.warehouse.ddl import quote
 from shoplens.warehouse.memory import within_memory_limit
+from shoplens.warehouse.profiles_table import check_name
+from shoplens.warehouse.profiles_table import save_profile as save_profile_row
 from shoplens.warehouse.rollups import refresh_days_of_import
 
 ProgressFactory = Callable[[str, int], Callable[[int], None]]
@@ -62,16 +66,29 @@ def import_files(wh: Warehouse, files: Sequence[str | Path], *, table: str | Non
                  timezone: str | None = None, currency: str | None = None, encoding: str | None = None,
                  sheet: str | None = None, delimiter: str | None = None, strict: bool = False,
                  max_bad_rows: str | int | None = None, progress: ProgressFactory | None = None,
-                 dry_run: bool = False) -> ImportSummary:
+                 value_maps: Sequence[str] = (), profile: str | None = None,
+                 save_profile: str | None = None, dry_run: bool = False) -> ImportSummary:
     """Import ``files`` into the warehouse (see `shoplens import --help` for the rules).
 
     ``store`` None: the warehouse's only (non-demo) store, else an error; a new store needs its
     currency and time zone (``currency``/``timezone``, the preset, or a stores file in ``files``).
     ``strict`` / ``max_bad_rows`` (``N`` lines or ``"P%"`` of the lines read): over the limit the
     import raises :class:`ImportRefusedError` and writes nothing. The summary's ``outcome`` says
-    whether some file loaded no rows. ``dry_run``: everything runs, the summary's ``preview`` gets the
-    first rows written per table, then the transaction is rolled back (nothing is written).
+    whether some file loaded no rows. ``value_maps``: ``COLUMN:SRC=DST`` rewrites of cells before parsing
+    (canonical imports). ``profile``: saved options under these (explicit ones win); ``save_profile``: keep
+    this import's options under that name (with the import, so a refused import saves nothing).
+    ``preset="auto"``: the preset that recognises the files' header (docs/presets.md). ``dry_run``:
+    everything runs, the summary's ``preview`` gets the first rows written per table, then the transaction is
+    rolled back (nothing is written).
     """
+    given = ImportOptions(table=table, preset=preset, maps=list(maps), value_maps=list(value_maps),
+                          timezone=timezone, currency=currency, encoding=encoding, delimiter=delimiter, sheet=sheet)
+    if save_profile:
+        check_name(save_profile)
+    opts = with_profile(wh.con, profile, given)
+    table, preset, maps, value_maps = opts.table, opts.preset, opts.maps, opts.value_maps
+    timezone, currency, encoding, delimiter, sheet = (opts.timezone, opts.currency, opts.encoding, opts.delimiter,
+                                                      opts.sheet)
     if not files:
         raise ShoplensError("no files to import", hint="shoplens import [TABLE] FILE...",
                             zh="没有要导入的文件", zh_hint="shoplens import [TABLE] FILE...")
@@ -79,17 +96,23 @@ def import_files(wh: Warehouse, files: Sequence[str | Path], *, table: str | Non
         tables = ", ".join(TABLES_BY_NAME)
         raise ShoplensError(f"unknown table {table!r}", hint="tables: " + tables,
                             zh=f"未知的表 {table!r}", zh_hint="可用的表：" + tables)
-    chosen = get_preset(preset) if preset else None
-    if chosen and maps:
-        raise ShoplensError("--map works with a canonical import, not with --preset",
-                            hint="drop --map or --preset",
-                            zh="--map 只能用于标准列导入，不能与 --preset 同时使用",
-                            zh_hint="去掉 --map 或 --preset 其中之一")
+    if preset and (maps or value_maps):
+        raise ShoplensError("--map and --map-value work with a canonical import, not with --preset",
+                            hint="a preset maps its platform's columns and values itself: drop --map/--map-value, or "
+                            "import as a table (shoplens import orders FILE --map ... --map-value ...)",
+                            zh="--map 和 --map-value 只能用于标准列导入，不能与 --preset 同时使用",
+                            zh_hint="预设自带该平台的列和取值映射：去掉 --map/--map-value，或按表导入"
+                            "（shoplens import orders FILE --map ... --map-value ...）")
+    parse_value_maps(list(value_maps))  # syntax first: a typo is reported before any file is read
     limit = bad_row_limit(strict, max_bad_rows)
     # absolute, not resolved: the path the user gave, so a symlinked data folder reads as they typed it
     paths = list(dict.fromkeys(Path(f).absolute() for f in files))  # a file listed twice is read once
     for path in paths:  # before a preset sniffs it: every path has the same one-line error
         readers.check_file(path)
+    auto = preset == AUTO
+    if auto:
+        preset = choose_preset(paths, encoding=encoding, sheet=sheet, delimiter=delimiter)
+    chosen = get_preset(preset) if preset else None
     con = wh.con
     ctx = resolve_store(con, store, timezone=timezone, currency=currency,
                         preset_timezone=chosen.timezone if chosen else None,
@@ -99,7 +122,7 @@ def import_files(wh: Warehouse, files: Sequence[str | Path], *, table: str | Non
 
     def plan(path: Path, ctx: StoreContext) -> _File:
         return _plan_file(con, path, table, chosen, list(maps), ctx, encoding=encoding, sheet=sheet,
-                          delimiter=delimiter)
+                          delimiter=delimiter, value_maps=list(value_maps))
 
     planned = sorted((plan(p, ctx) for p in paths), key=lambda item: item.plan.priority)
     if ctx.pending and not any(o.table == "stores" for item in planned for o in item.plan.outputs):
@@ -133,7 +156,8 @@ def import_files(wh: Warehouse, files: Sequence[str | Path], *, table: str | Non
                                     zh_hint=f"请在其中写一行有效的 store_id {ctx.store_id}、reporting_currency 和 "
                                     "timezone，或加上 " + " 和 ".join(ctx.pending) + "；本次没有写入任何数据")
         summary = ImportSummary(import_id, ctx.store_id, results, store_created=created,
-                                examples=examples(con, sources), store_implied=ctx.implied)
+                                examples=examples(con, sources), store_implied=ctx.implied,
+                                preset_chosen=preset if auto else None, profile=profile or None)
         if limit is not None and limit.exceeded(summary.quarantined, summary.read):
             raise refusal(summary, limit)
         if dry_run:  # seen, then undone: the rows as the import would write them
@@ -144,6 +168,12 @@ def import_files(wh: Warehouse, files: Sequence[str | Path], *, table: str | Non
             return summary
         if any(o.table == "events" for item in planned for o in item.plan.outputs):
             refresh_days_of_import(con, import_id)
+        if save_profile:
+            targets = {item.plan.label for item in planned}
+            opts.preset, opts.table = preset, None if preset else table or (targets.pop() if len(targets) == 1
+                                                                          else None)
+            save_profile_row(con, save_profile, opts.to_dict())
+            summary.profile_saved = save_profile
         tx.commit()
     except BaseException:
         with contextlib.suppress(Exception):  # a broken connection must not hide the error that broke it
@@ -156,18 +186,21 @@ def import_files(wh: Warehouse, files: Sequence[str | Path], *, table: str | Non
 
 
 def _plan_file(con: Any, path: Path, table: str | None, preset: object, maps: list[str], ctx: StoreContext,
-               **overrides: str | None) -> _File:
+               value_maps: list[str] | None = None, **overrides: str | None) -> _File:
     options = preset.read_options(path) if preset else readers.ReadOptions()  # type: ignore[attr-defined]
     for name, value in overrides.items():  # --encoding, --sheet, --delimiter win over detection
         if value:
             setattr(options, name, "\t" if value in ("\\t", "tab") else value)
     source = readers.open_source(path, options)
     if preset is not None:
-        plan = preset.plan(source.columns, path, ctx.defaults)  # type: ignore[attr-defined]
         name = preset.name  # type: ignore[attr-defined]
+        try:
+            plan = preset.plan(source.columns, path, ctx.defaults)  # type: ignore[attr-defined]
+        except SchemaError as exc:
+            raise looks_like(exc, path, name, overrides) from None
     else:
         target = table or guess_table(source.columns, path).name
-        plan = canonical_plan(target, source.columns, path, maps, ctx.defaults)
+        plan = canonical_plan(target, source.columns, path, maps, ctx.defaults, value_maps)
         if "store_id" in {f.name for f in plan.fields}:
             plan.rejects.append(Reject(f"store_id <> {lit(ctx.store_id)}", "not_allowed", "store_id",
                                        "store_id"))
@@ -225,7 +258,7 @@ def _import_one(wh: Warehouse, item: _File, index: int, import_id: int, ctx: Sto
     for i, h in enumerate(header):
         position.setdefault(h, i + 1)  # a repeated header: plans use its first column, so read that one
     # 1. parse source cells into typed columns (raw text kept beside them for error reports)
-    typed = [f"{typed_expr(f.column, 'c' + str(position[f.header]), ctx.parse_timezone)} AS {quote(f.name)}"
+    typed = [f"{typed_expr(f.column, _cell(item.plan, f.header, position), ctx.parse_timezone)} AS {quote(f.name)}"
              for f in item.plan.fields]
     raws = [f"c{i + 1}" for i in range(len(header))]
     inner = f"SELECT {', '.join(['_line', *raws, *typed])} FROM {raw}"
@@ -258,6 +291,7 @@ def _import_one(wh: Warehouse, item: _File, index: int, import_id: int, ctx: Sto
         table, name = get_table(out.table), f"_out_{index}_{j}"
         materialize(con, name, output_sql(out, ok, lookups), table, ctx.store_id)
         problems.add_constraint_failures(name, src, out, position)
+        problems.add_currency_mismatches(name, src, out, position)
         converted = add_fx(con, name, table, ctx)
         if converted != name:
             problems.add_missing_rates(converted, out, ctx.reporting_currency, position)
@@ -304,6 +338,16 @@ def _import_one(wh: Warehouse, item: _File, index: int, import_id: int, ctx: Sto
             f"+ 隔离 {result.quarantined} 对不上",
             zh_hint="请附上预设名称报告此问题；本次没有写入任何数据")
     return result, kept_by
+
+
+def _cell(plan: FilePlan, header: str, position: dict[str, int]) -> str:
+    """The raw cell of ``header``, through its --map-value pairs when it has some (unmapped text stays)."""
+    cell = f"c{position[header]}"
+    pairs = plan.value_maps.get(header)
+    if not pairs:
+        return cell
+    body = ", ".join(f"{lit(k)}: {lit(v)}" for k, v in pairs.items())
+    return f"coalesce(map_extract_value(MAP {{{body}}}, trim({cell})), {cell})"
 
 
 def _targets(plan: FilePlan) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 import pyarrow as pa
 
 from shoplens.ingest.fx import MISSING_RATE
-from shoplens.ingest.parse import REASONS, lit, value_checks
+from shoplens.ingest.parse import REASONS, currency_matches, currency_symbol, lit, value_checks
 from shoplens.ingest.readers import FORMULA_MARK, ReadProblem
 from shoplens.model import Column, Kind, get_table
 from shoplens.presets.base import Output
@@ -92,6 +92,24 @@ class Problems:
                              f"s.c{k}", reason, target=out.table)
                 else:
                     self.add(f"{name} o", condition, header, k, f"o.{quote(col.name)}", reason, target=out.table)
+
+    def add_currency_mismatches(self, name: str, src: str, out: Output, position: dict[str, int]) -> None:
+        """Amounts whose currency symbol cannot be the row's currency (¥ on a USD row), at the amount's cell."""
+        table = get_table(out.table)
+        if "currency" not in {c.name for c in table.columns}:
+            return
+        for col in table.columns:
+            if col.kind is not Kind.MONEY:
+                continue
+            header = out.sources.get(col.name, col.name)
+            k = position.get(header)
+            if not k:
+                continue
+            symbol = currency_symbol(f"s.c{k}")
+            marked = f"(SELECT _line, {symbol} AS sym FROM {src} s WHERE {symbol} IS NOT NULL)"
+            bad = (f"s._line IN (SELECT m._line FROM {marked} m JOIN {name} o USING (_line) "
+                   f"WHERE NOT {currency_matches('m.sym', 'o.currency')})")
+            self.add(f"{src} s", bad, header, k, f"s.c{k}", "currency_mismatch", target=out.table)
 
     def add_missing_rates(self, converted: str, out: Output, reporting_currency: str,
                           position: dict[str, int]) -> None:

@@ -18,6 +18,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
@@ -313,7 +314,11 @@ def cell(value: Any) -> str | None:
     if isinstance(value, float):
         if math.isnan(value):
             return None
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+        if value.is_integer() and abs(value) >= 1e15:
+            # a long id stored as a number (Excel keeps 15 significant digits): the digits the cell holds,
+            # 3.02123456789012e+18 -> 3021234567890120000, never the binary float's invented tail
+            return str(int(Decimal(repr(value))))
+        return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, datetime | date):
         return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
     if isinstance(value, dict | list):

@@ -56,6 +56,9 @@ class ImportSummary:
     store_implied: bool = False  # no store was named: the warehouse's only store
     refused: str | None = None  # why --strict / --max-bad-rows refused it (nothing written)
     preview: dict[str, Any] | None = None  # dry run only: first rows per table (ingest/preview.py)
+    preset_chosen: str | None = None  # --preset auto: the preset that recognised the header
+    profile: str | None = None  # --profile: the saved options used
+    profile_saved: str | None = None  # --save-profile: the name this import's options were saved under
 
     @property
     def outcome(self) -> str:
@@ -118,6 +121,9 @@ class ImportSummary:
             "skipped": self.skipped,
             "files": [{**asdict(f), "no_rows": f.no_rows} for f in self.files],
             "quarantine_examples": self.examples,
+            "preset_chosen": self.preset_chosen,
+            "profile": self.profile,
+            "profile_saved": self.profile_saved,
         }
 
 

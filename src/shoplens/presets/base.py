@@ -67,6 +67,8 @@ class FilePlan:
     ignored_columns: list[str] = field(default_factory=list)
     lookup: str | None = None  # a lookup file (e.g. a translation) other files' SQL may join
     label: str = ""  # what the summary calls this file's target
+    # --map-value: source header -> {cell text: canonical value}, applied to the cell before it is parsed
+    value_maps: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 class Preset(Protocol):
@@ -78,6 +80,12 @@ class Preset(Protocol):
     timezone: str
     currency: str
     platform: str
+    expects: str  # the file it expects and where to download it, one line
+    expects_zh: str
+
+    def recognise(self, header: list[str]) -> bool:
+        """True when a header (as read with default options: a headerless file's first line) is this platform's."""
+        ...
 
     def read_options(self, path: Path) -> ReadOptions:
         """How to read ``path`` (header or not, delimiter)."""

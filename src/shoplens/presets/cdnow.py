@@ -44,6 +44,23 @@ class CdnowPreset:
     timezone = "America/New_York"
     currency = "USD"
     platform = "other"
+    expects = ("CDNOW_master.txt or CDNOW_sample.txt from Bruce Hardie's site (brucehardie.com/datasets), "
+               "or a CSV with customer id, date, cds, dollar value")
+    expects_zh = ("Bruce Hardie 网站（brucehardie.com/datasets）的 CDNOW_master.txt 或 CDNOW_sample.txt，"
+                  "或含 customer id、date、cds、dollar value 的 CSV")
+
+    def recognise(self, header: list[str]) -> bool:
+        """Named columns for all four fields, or (headerless .txt, one whitespace-separated cell) a data line:
+        ids, an 8-digit date, a count and an amount."""
+        cells = [c for h in header for c in h.split()] if len(header) == 1 else [h.strip() for h in header]
+        norm = [c.lower() for c in cells]
+        if all(any(a in norm for a in accepted) for accepted, _kind in FIELDS.values()):
+            return True
+        if len(cells) not in (len(MASTER), len(SAMPLE)):
+            return False
+        *ids, day, cds, dollars = cells
+        return (all(i.isdigit() for i in ids) and len(day) == 8 and day.isdigit() and cds.isdigit()
+                and dollars.replace(".", "", 1).isdigit())
 
     def read_options(self, path: Path) -> ReadOptions:
         line = first_line(path)

@@ -38,6 +38,42 @@ def parse_maps(maps: list[str], table: Table) -> dict[str, str]:
     return result
 
 
+def parse_value_maps(items: list[str]) -> list[tuple[str, str, str]]:
+    """``--map-value COLUMN:SRC=DST`` items as (column, source text, canonical value), syntax checked."""
+    result = []
+    for item in items:
+        column, sep, rest = item.partition(":")
+        src, eq, dst = rest.rpartition("=")
+        if not sep or not eq or not column.strip() or not src.strip() or not dst.strip():
+            raise SchemaError(f"bad value map {item!r}", hint="write --map-value COLUMN:SOURCE_VALUE=canonical_value, "
+                              "e.g. --map-value 订单状态:交易成功=delivered",
+                              zh=f"取值映射写法不对 {item!r}",
+                              zh_hint="写成 --map-value 列名:原值=标准值，如 --map-value 订单状态:交易成功=delivered")
+        result.append((column.strip(), src.strip(), dst.strip()))
+    return result
+
+
+def resolve_value_maps(items: list[str], fields: list[SourceField], path: Path) -> dict[str, dict[str, str]]:
+    """Value maps keyed by the source header they apply to; COLUMN is a header of the file or the canonical
+    column a header maps to. A column the import does not read is an error (the map would do nothing)."""
+    by_name: dict[str, str] = {}
+    for f in fields:
+        by_name.setdefault(normalise_header(f.header), f.header)
+        by_name.setdefault(f.name, f.header)
+    result: dict[str, dict[str, str]] = {}
+    for column, src, dst in parse_value_maps(items):
+        header = by_name.get(normalise_header(column))
+        if header is None:
+            read = ", ".join(dict.fromkeys(f.header for f in fields))
+            raise SchemaError(f"--map-value names column {column!r}, which this import does not read",
+                              where=str(path), hint="columns it reads: " + read + " (a file header or the canonical "
+                              "column it maps to)",
+                              zh=f"--map-value 指定的列 {column!r} 不在本次导入读取的列中",
+                              zh_hint="本次读取的列：" + read + "（写文件表头或其对应的标准列名）")
+        result.setdefault(header, {})[src] = dst
+    return result
+
+
 def guess_table(header: list[str], path: Path) -> Table:
     """The table whose natural key is in the header and that matches the most columns."""
     names = {normalise_header(h) for h in header}
@@ -60,7 +96,7 @@ def guess_table(header: list[str], path: Path) -> Table:
 
 
 def canonical_plan(table_name: str, header: list[str], path: Path, maps: list[str],
-                   defaults: dict[str, str]) -> FilePlan:
+                   defaults: dict[str, str], value_maps: list[str] | None = None) -> FilePlan:
     """Plan for a canonical-column file. ``defaults`` resolves ``$store`` and ``$store_currency``."""
     table = get_table(table_name)
     mapping = parse_maps(maps, table)
@@ -107,4 +143,5 @@ def canonical_plan(table_name: str, header: list[str], path: Path, maps: list[st
     # canonical rows, after defaults, so each bad cell is reported once
     fields = [replace(f, check_required=False) for f in fields]
     return FilePlan(fields=fields, outputs=[Output(table.name, sql, sources)],
-                    priority=PRIORITY.get(table.name, 50), ignored_columns=ignored, label=table.name)
+                    priority=PRIORITY.get(table.name, 50), ignored_columns=ignored, label=table.name,
+                    value_maps=resolve_value_maps(value_maps or [], fields, path))

@@ -102,6 +102,15 @@ class OlistPreset:
     timezone = "America/Sao_Paulo"
     currency = "BRL"
     platform = "other"
+    expects = ("the Olist CSVs from Kaggle (olistbr/brazilian-ecommerce): customers, order payments, products, "
+               "sellers, product_category_name_translation")
+    expects_zh = ("Kaggle 上的 Olist CSV（olistbr/brazilian-ecommerce）：customers、order payments、products、"
+                  "sellers、product_category_name_translation")
+
+    def recognise(self, header: list[str]) -> bool:
+        """The identifying headers of one of the Olist tables this preset knows."""
+        names = {h.strip().lstrip("\ufeff").lower() for h in header}
+        return any(all(s in names for s in t.signature) for t in KINDS)
 
     def read_options(self, path: Path) -> ReadOptions:
         return ReadOptions(header=True)

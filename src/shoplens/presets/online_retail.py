@@ -41,6 +41,15 @@ class OnlineRetailPreset:
     timezone = "Europe/London"
     currency = "GBP"
     platform = "other"
+    expects = ("Online Retail.xlsx / online_retail_II.xlsx (or CSV) from the UCI Machine Learning Repository "
+               "(archive.ics.uci.edu, data sets 352 and 502)")
+    expects_zh = ("UCI 机器学习库的 Online Retail.xlsx / online_retail_II.xlsx（或 CSV），"
+                  "archive.ics.uci.edu 数据集 352 与 502")
+
+    def recognise(self, header: list[str]) -> bool:
+        """Invoice, StockCode and InvoiceDate headers (either variant)."""
+        names = {h.strip().lstrip("\ufeff") for h in header}
+        return all(any(a in names for a in FIELDS[n][0]) for n in ("invoice", "stock_code", "invoice_ts"))
 
     def read_options(self, path: Path) -> ReadOptions:
         return ReadOptions(header=True)

@@ -46,6 +46,17 @@ class TaobaoUserBehaviorPreset:
     timezone = "Asia/Shanghai"
     currency = "CNY"
     platform = "other"  # Taobao is Alibaba's domestic marketplace, not Tmall Global
+    expects = "UserBehavior.csv from Tianchi (tianchi.aliyun.com/dataset/649): 5 columns, no header"
+    expects_zh = "天池 UserBehavior.csv（tianchi.aliyun.com/dataset/649）：5 列，无表头"
+
+    def recognise(self, header: list[str]) -> bool:
+        """The 5 named columns, or (headerless, the first line read as a header) the shape of a data line:
+        user, item and category ids, pv/fav/cart/buy, Unix seconds."""
+        cells = [h.strip().lstrip("\ufeff").lower() for h in header]
+        if cells == COLUMNS:
+            return True
+        return (len(cells) == 5 and all(c.isdigit() for c in cells[:3]) and cells[3] in BEHAVIOURS
+                and cells[4].isdigit() and len(cells[4]) in (9, 10))
 
     def read_options(self, path: Path) -> ReadOptions:
         if _has_header(path):

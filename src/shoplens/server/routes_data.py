@@ -134,6 +134,9 @@ def import_upload(file: list[UploadFile] = File(..., description="one or more fi
            store: str | None = Form(None, description="store id (default: the only store the login sees; a new "
                                     "store needs an admin of every store, currency and timezone)"),
            map: list[str] | None = Form(None, description="rename a column SRC=DST (repeatable)"),
+           map_value: list[str] | None = Form(None, description="rewrite a cell value before it is checked: "
+                                              "COLUMN:SRC=DST, e.g. 订单状态:交易成功=delivered (repeatable)"),
+           profile: str | None = Form(None, description="a saved import profile (the other fields win over it)"),
            timezone: str | None = Form(None), currency: str | None = Form(None),
            encoding: str | None = Form(None), sheet: str | None = Form(None), delimiter: str | None = Form(None),
            strict: bool = Form(False, description="any quarantined line refuses the import (400, nothing written)"),
@@ -149,7 +152,7 @@ def import_upload(file: list[UploadFile] = File(..., description="one or more fi
     if len(file) > MAX_FILES:
         raise ShoplensError(f"at most {MAX_FILES} files per import", zh=f"每次导入最多 {MAX_FILES} 个文件")
     check_form(table=table, preset=preset, store=store, map=map, timezone=timezone, currency=currency,
-               encoding=encoding, sheet=sheet, delimiter=delimiter)
+               encoding=encoding, sheet=sheet, delimiter=delimiter, map_value=map_value, profile=profile)
     store, implied = _import_store(s, store)
     base = Path(s.wh.path).absolute().parent / UPLOADS  # kept: uploads are received here outside the lock
     base.mkdir(exist_ok=True)
@@ -174,7 +177,8 @@ def import_upload(file: list[UploadFile] = File(..., description="one or more fi
                 summary = import_files(wh, targets, table=table or None, preset=preset or None, store=store,
                                        maps=map or [], timezone=timezone or None, currency=currency or None,
                                        encoding=encoding or None, sheet=sheet or None, delimiter=delimiter or None,
-                                       strict=strict, max_bad_rows=max_bad_rows or None)
+                                       strict=strict, max_bad_rows=max_bad_rows or None,
+                                       value_maps=map_value or [], profile=profile or None)
                 summary.store_implied = implied
             except ShoplensError as exc:
                 raise ShoplensError(_hide(exc.message, folder), where=_hide(exc.where, folder),

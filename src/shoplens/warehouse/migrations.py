@@ -20,6 +20,7 @@ from shoplens.warehouse import (
     ddl,
     deliveries_table,
     history,
+    profiles_table,
     report_deliveries_table,
     rollups,
     schedule_table,
@@ -50,6 +51,7 @@ MIGRATIONS: list[Migration] = [
     (12, "the action log (what the team did, for its measured effect)", actions_table.create_actions),
     (13, "the delivery log of reports sent to channels", report_deliveries_table.create_report_deliveries),
     (14, "aggregated daily traffic from platform reports (traffic_daily)", _add_new_tables),
+    (15, "saved import profiles (options of an import, reused by name)", profiles_table.create_import_profiles),
 ]
 
 LATEST = MIGRATIONS[-1][0]
