@@ -5,7 +5,7 @@ A metric reads one table per store for each of its measures (:mod:`shoplens.metr
 how the choice is made); ``sources`` lists them so a user can see that a traffic-only store's conversion
 rate came from a platform report: ``{"s1": {"conversion_rate": "traffic_daily", "gmv": "orders"}}``.
 Several tables behind one metric are joined with ``+`` (``orders+traffic_daily``: GMV of the orders over
-the report's visitors). A store without data for a metric has no entry for it.
+the report's visitors). A store that cannot answer every measure of a metric has no entry for it.
 """
 
 from __future__ import annotations
@@ -48,11 +48,14 @@ def metric_sources(catalog: Any, metric_ids: list[str], names: dict[str, str], s
         per: dict[str, str] = {}
         for mid in metric_ids:
             tables: set[str] = set()
-            for name in {*catalog.metrics[mid].formula.measures, *catalog.metrics[mid].formula.totals}:
-                measure = names.get(name, name)
-                if store in T.family(measure, scope) and store in available.get(measure, set()):
+            measures = [names.get(n, n) for n in {*catalog.metrics[mid].formula.measures,
+                                                  *catalog.metrics[mid].formula.totals}]
+            if not all(store in available.get(m, set()) for m in measures):
+                continue  # a metric some of whose measures this store cannot answer has no value from it
+            for measure in measures:
+                if store in T.family(measure, scope):
                     tables.add(T.TABLE)
-                elif store in available.get(measure, set()):
+                else:
                     own = [t for t in SOURCES[catalog.measures[measure].source].tables if store in has.get(t, set())]
                     tables.update(own[:1] or SOURCES[catalog.measures[measure].source].tables[:1])
             if tables:
@@ -86,7 +89,23 @@ def describe(engine: Any, req: Any, scope: Scope, longer_than_a_day: bool, versi
     sources = metric_sources(engine.catalog, req.metric_ids, names, scope, available, has)
     traffic = T.summed_note(req.metric_ids, distinct_uses(engine.catalog, req.metric_ids, names, scope, available)) \
         if longer_than_a_day else {}
-    return {"notes": {m: n.to_dict() for m, n in notes.items()} | traffic, "sources": sources}
+    return {"notes": {m: n.to_dict() for m, n in notes.items()} | traffic | missing_shape_notes(engine, req, scope,
+                                                                                               version),
+            "sources": sources}
+
+
+def missing_shape_notes(engine: Any, req: Any, scope: Scope, version: Any) -> dict[str, dict[str, Any]]:
+    """A note per traffic-only store whose report rows do not cut what the query cuts (its values are null)."""
+    dims = frozenset(req.by) | frozenset(req.where)
+    if not scope.traffic_events or not (dims & set(T.SHAPE)):
+        return {}
+    shapes, need = traffic_shapes(engine, version), T.shape_of(dims)
+    cut = sorted(d for d in dims if d in T.SHAPE)
+    return {f"traffic_daily:{s}": {
+        "reason": "traffic_dims_missing", "store": s, "dimensions": cut,
+        "en": f"store {s} has only platform report rows, and none cut by {' and '.join(cut)}: no values by them",
+        "zh": f"店铺 {s} 只有平台报表数据，且没有按 {'、'.join(cut)} 拆分的行：无法按其给出数值"}
+        for s in scope.traffic_events if need not in shapes.get(s, set())}
 
 
 def data_day_sql(scope: Scope, fn: str) -> str:
