@@ -21,9 +21,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from csv_files import write_csv
 
 import shoplens
+from csv_files import write_csv
 from shoplens.metrics import MetricsEngine
 
 ENV = {"SHOPLENS_LANG": "en", "COLUMNS": "200", "SHOPLENS_LOCK_WAIT": "5"}
@@ -63,9 +63,9 @@ def s2_rows() -> list[tuple]:
     return rows
 
 
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
+def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "shoplens", *args], capture_output=True, text=True, timeout=180,
-                          env={**os.environ, **ENV})
+                          env={**os.environ, **ENV}, cwd=cwd)
 
 
 @pytest.fixture(scope="module")
@@ -212,6 +212,7 @@ def test_cli_json_says_the_source_and_the_note(db: Path) -> None:
     assert out["notes"]["traffic_daily"]["metrics"] == ["uv", "conversion_rate"]
     table = cli("--db", str(db), "metrics", "uv,gmv", "--store", "s1", "--from", day(7), "--to", day(9))
     assert table.returncode == 0 and "sums of daily counts" in table.stdout + table.stderr
+    assert "s1: uv, gmv from platform reports (traffic_daily)" in table.stdout
     info = cli("--db", str(db), "info", "--format", "json")
     assert info.returncode == 0 and "traffic_daily" in info.stdout
 
@@ -226,7 +227,8 @@ def taobao_daily(file: Path) -> list[tuple]:
     """Per local day of the raw file: distinct users, pv events, distinct cart users, distinct buyers, buys."""
     sql = (f"SELECT {LOCAL_DAY} AS d, count(DISTINCT u), count(*) FILTER (b = 'pv'),"
            " count(DISTINCT u) FILTER (b = 'cart'), count(DISTINCT u) FILTER (b = 'buy'), count(*) FILTER (b = 'buy')"
-           f" FROM {RAW.replace('?', repr(str(file)))} WHERE {LOCAL_DAY} BETWEEN DATE '2017-11-25' AND DATE '2017-12-03'"
+           f" FROM {RAW.replace('?', repr(str(file)))}"
+           f" WHERE {LOCAL_DAY} BETWEEN DATE '2017-11-25' AND DATE '2017-12-03'"
            " GROUP BY d ORDER BY d")
     with duckdb.connect() as con:
         return con.execute(sql).fetchall()
@@ -276,3 +278,25 @@ def test_taobao_traffic_store_matches_the_raw_file(taobao_pair) -> None:
         assert events_uv.sources["tb"]["uv"] == "events"  # its doubled traffic rows are never read
         week = eng.query("uv", store="tb", start=first, end=last, targets=False)
         assert "traffic_daily" not in week.notes and week.rows[0]["uv"] < visitors  # distinct over the range
+
+
+def test_the_readme_example_prints_what_it_says(tmp_path: Path) -> None:
+    """The README's "Stores with platform reports only" example, run as written: the same table and source line."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("#### Stores with platform reports only"):]
+    block = section[section.index("```console") + 10: section.index("```", section.index("```console") + 10)]
+    csv_text = block[block.index("$ cat report.csv\n") + 17: block.index("\n$ shoplens")]
+    (tmp_path / "report.csv").write_text(csv_text + "\n", encoding="utf-8")
+    commands = [line[2:] for line in block.splitlines() if line.startswith("$ shoplens")]
+    db = str(tmp_path / "shop.duckdb")
+    imported = cli("--db", db, *commands[0].split()[3:], cwd=tmp_path)
+    assert imported.returncode == 0 and "Loaded 6 " in imported.stdout, imported.stdout + imported.stderr
+    shown = cli("--db", db, *commands[1].split()[3:])
+    assert shown.returncode == 0, shown.stderr
+    expected = block[block.index(commands[1]) + len(commands[1]) + 1: block.index("\n$ shoplens", block.index(
+        commands[1]))]
+    assert shown.stdout.strip() == expected.strip()
+    answer = json.loads(cli("--db", db, *commands[2].split()[3:]).stdout)
+    assert answer["sources"] == {"tmall": {"uv": "traffic_daily", "gmv": "traffic_daily"}}
+    assert answer["rows"] == [{"channel": "organic_search", "uv": 110, "gmv": 450.0}]
+    assert answer["notes"]["traffic_daily"]["metrics"] == ["uv"]
