@@ -24,6 +24,7 @@ import pytest
 
 import shoplens
 from csv_files import write_csv
+from shoplens.errors import ShoplensError
 from shoplens.metrics import MetricsEngine
 
 ENV = {"SHOPLENS_LANG": "en", "COLUMNS": "200", "SHOPLENS_LOCK_WAIT": "5"}
@@ -79,6 +80,16 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
                    "--timezone", tz)
         assert proc.returncode == 0, proc.stderr
         assert f"Loaded {len(rows)} " in proc.stdout and "Quarantined 0" in proc.stdout, proc.stdout
+    # s3 (CNY): a product report of one day, with the catalog for category
+    report = write_csv(folder / "s3.csv", "date,product_id,visitors,page_views,buyers,paid_orders,paid_amount,currency",
+                       [(day(7), "(all)", 120, 400, 3, 4, "300", "CNY"), (day(7), "sku1", 70, 250, 2, 3, "200", "CNY"),
+                        (day(7), "sku2", 60, 150, 1, 1, "100", "CNY")])
+    catalog = write_csv(folder / "products.csv", "product_id,name,category", [("sku1", "Tea", "tea"),
+                                                                              ("sku2", "Cup", "cups")])
+    for table, file in (("traffic_daily", report), ("products", catalog)):
+        proc = cli("--db", str(path), "import", table, str(file), "--store", "s3", "--currency", "CNY",
+                   "--timezone", "Asia/Shanghai")
+        assert proc.returncode == 0, proc.stderr
     return path
 
 
@@ -300,3 +311,22 @@ def test_the_readme_example_prints_what_it_says(tmp_path: Path) -> None:
     assert answer["sources"] == {"tmall": {"uv": "traffic_daily", "gmv": "traffic_daily"}}
     assert answer["rows"] == [{"channel": "organic_search", "uv": 110, "gmv": 450.0}]
     assert answer["notes"]["traffic_daily"]["metrics"] == ["uv"]
+
+
+def test_products_and_filters(eng: MetricsEngine) -> None:
+    by_product = {x["product"]: x for x in q(eng, "uv,gmv,conversion_rate", store="s3", start=7, end=7,
+                                             by=["product"]).rows}
+    assert {p: x["uv"] for p, x in by_product.items()} == {"sku1": 70, "sku2": 60}  # never the (all) row
+    assert by_product["sku1"]["gmv"] == pytest.approx(200) and by_product["sku1"]["product_name"] == "Tea"
+    assert by_product["sku2"]["conversion_rate"] == pytest.approx(1 / 60)
+    by_category = {x["category"]: x["uv"] for x in q(eng, "uv", store="s3", start=7, end=7, by=["category"]).rows}
+    assert by_category == {"tea": 70, "cups": 60}
+    assert q(eng, "uv", store="s3", start=7, end=7).rows[0]["uv"] == 120
+    # a report's product ids are known values (a filter on one is not refused), an id of nobody's is
+    assert q(eng, "uv,gmv", store="s3", start=7, end=7, where={"product": "sku1"}).rows[0]["uv"] == 70
+    with pytest.raises(ShoplensError, match="unknown product 'sku9'"):
+        q(eng, "uv", store="s3", start=7, end=7, where={"product": "sku9"})
+    # a channel the report has rows for gets no "no rows" note; one it has none for does (and 0 visitors)
+    assert "channel=organic_search" not in q(eng, "uv", where={"channel": "organic_search"}).notes
+    kol = q(eng, "uv", where={"channel": "kol"})
+    assert kol.rows[0]["uv"] == 0 and kol.notes["channel=kol"]["reason"] == "no_rows"
