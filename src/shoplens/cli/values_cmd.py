@@ -38,7 +38,6 @@ register_labels({
     "values_kind_customers": ("客户", "Customers"),
     "values_kind_shipments": ("物流单", "Shipments"),
     "values_kind_order_items": ("订单行", "Order lines"),
-    "values_kind_traffic_daily": ("流量报表行", "Traffic report rows"),
 })
 
 HELP = """List a dimension's values with row counts, most first. 列出维度的取值及行数。

@@ -57,6 +57,7 @@ class Origin:
     value: str  # SQL of the value on alias t
     ts: str | None  # UTC timestamp of the row (its local date decides the range); None: no date
     day: bool = False  # ``ts`` is already a local DATE (ad_spend.date)
+    listed: bool = True  # False: known to filters and notes, not a count column of the listing (traffic_daily)
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ _EV, _ORD = "events", "orders"
 
 def _tr(value: str) -> Origin:
     """A value of traffic_daily (platform reports); its ``(all)`` rows are totals, not a value."""
-    return _o("traffic_daily", f"nullif({value}, '(all)')", "t.date", day=True)
+    return Origin("traffic_daily", "traffic_daily", f"nullif({value}, '(all)')", "t.date", True, listed=False)
 
 
 def _dims() -> dict[str, Dimension]:
@@ -288,7 +289,7 @@ def list_values(wh: Any, *, store: str | Sequence[str] | None = None, dim: str, 
         raise ShoplensError(f"--limit {limit!r} is not a whole number in 1..{MAX_LIMIT:,}", zh=f"--limit {limit!r} "
                             f"不是 1..{MAX_LIMIT:,} 之间的整数")
     stores = store_infos(wh, store)
-    kinds = list(dict.fromkeys(o.rows for o in d.origins))
+    kinds = list(dict.fromkeys(o.rows for o in d.origins if o.listed))
     rows, distinct = cached(wh, ("list", d.id, _ids(stores), start, end, limit),
                             lambda: _counted(wh, Scope(tuple(stores), start, end), d, kinds, limit))
     listed = {r["value"] for r in rows}
@@ -301,7 +302,7 @@ def _counted(wh: Any, scope: Scope, d: Dimension, kinds: list[str], limit: int) 
     if not d.origins:
         return [], 0
     parts = " UNION ALL ".join(f"SELECT {o.value} AS v, {lit(o.rows)} AS k, count(*) AS n FROM {o.source} t"
-                               f" WHERE {_where(o, scope)} GROUP BY 1" for o in d.origins)
+                               f" WHERE {_where(o, scope)} GROUP BY 1" for o in d.origins if o.listed)
     per_kind = ", ".join(f"CAST(coalesce(sum(n) FILTER (WHERE k = {lit(k)}), 0) AS BIGINT)" for k in kinds)
     sql = (f"SELECT v, CAST(sum(n) AS BIGINT) AS total, {per_kind}, count(*) OVER () FROM ({parts})"
            " WHERE v IS NOT NULL GROUP BY v ORDER BY total DESC, v LIMIT ?")
