@@ -225,7 +225,35 @@ def test_cli_json_says_the_source_and_the_note(db: Path) -> None:
     assert table.returncode == 0 and "sums of daily counts" in table.stdout + table.stderr
     assert "s1: uv, gmv from platform reports (traffic_daily)" in table.stdout
     info = cli("--db", str(db), "info", "--format", "json")
-    assert info.returncode == 0 and "traffic_daily" in info.stdout
+    assert info.returncode == 0
+    assert json.loads(info.stdout)["tables"]["traffic_daily"]["rows"] == len(s1_rows()) + len(s2_rows()) + 3
+
+
+def test_api_answers_a_report_only_store(db: Path, tmp_path: Path) -> None:
+    """The real server (what the dashboard asks): GMV, UV, conversion and UV value compared with the previous
+    days, with the source, and its landing-page warm-up runs over a store without events or orders."""
+    from api_server import PASSWORD, ApiServer
+    from shoplens.server.accounts import add_user
+
+    copy = tmp_path / "api.duckdb"
+    shutil.copy(db, copy)
+    with shoplens.connect(str(copy)) as wh:
+        add_user(wh, "root", PASSWORD, "admin", ["*"])
+    server = ApiServer(copy)
+    try:
+        with server.client("root") as client:
+            server.wait_warm(client)
+            r = client.get("/api/v1/metrics", params={"metrics": "gmv,uv,conversion_rate,uv_value", "store": "s1",
+                                                      "from": day(7), "to": day(9), "compare": "previous"})
+            assert r.status_code == 200, r.text
+            data = r.json()
+    finally:
+        server.stop()
+    row = data["rows"][0]
+    assert (row["uv"], row["uv__previous"]) == (300, 300) and row["gmv"] == pytest.approx(1000)
+    assert row["uv_value__previous_change"] == pytest.approx((1000 / 300 - 2.0) / 2.0)
+    assert data["sources"]["s1"] == dict.fromkeys(["gmv", "uv", "conversion_rate", "uv_value"], "traffic_daily")
+    assert "Traceback" not in server.log.read_text()
 
 
 # ---- real data: the Taobao UserBehavior sample ------------------------------------------------------------
@@ -287,6 +315,12 @@ def test_taobao_traffic_store_matches_the_raw_file(taobao_pair) -> None:
         report_uv = eng.query("uv", store="tbt", start=one, end=one, targets=False)
         assert events_uv.rows[0]["uv"] == report_uv.rows[0]["uv"] == dict((x[0], x[1]) for x in daily)[one]
         assert events_uv.sources["tb"]["uv"] == "events"  # its doubled traffic rows are never read
+        both = eng.query("uv,conversion_rate", store=["tb", "tbt"], by=["store"], start=one, end=one, targets=False)
+        assert [x["uv"] for x in both.rows] == [report_uv.rows[0]["uv"]] * 2
+        assert both.sources == {"tb": {"uv": "events", "conversion_rate": "events"},
+                                "tbt": {"uv": "traffic_daily", "conversion_rate": "traffic_daily"}}
+        total = eng.query("uv", store=["tb", "tbt"], start=one, end=one, targets=False)
+        assert total.rows[0]["uv"] == 2 * report_uv.rows[0]["uv"]  # distinct per store, then added
         week = eng.query("uv", store="tb", start=first, end=last, targets=False)
         assert "traffic_daily" not in week.notes and week.rows[0]["uv"] < visitors  # distinct over the range
 
