@@ -86,8 +86,12 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
                         (day(7), "sku2", 60, 150, 1, 1, "100", "CNY")])
     catalog = write_csv(folder / "products.csv", "product_id,name,category", [("sku1", "Tea", "tea"),
                                                                               ("sku2", "Cup", "cups")])
-    for table, file in (("traffic_daily", report), ("products", catalog)):
-        proc = cli("--db", str(path), "import", table, str(file), "--store", "s3", "--currency", "CNY",
+    # s4 (CNY): a weekly report only (W11, distinct visitors of the week)
+    weekly = write_csv(folder / "s4.csv", "date,period,visitors,buyers,paid_amount,currency",
+                       [(day(7), "week", 400, 10, "1200", "CNY")])
+    for store, table, file in (("s3", "traffic_daily", report), ("s3", "products", catalog),
+                               ("s4", "traffic_daily", weekly)):
+        proc = cli("--db", str(path), "import", table, str(file), "--store", store, "--currency", "CNY",
                    "--timezone", "Asia/Shanghai")
         assert proc.returncode == 0, proc.stderr
     return path
@@ -226,7 +230,7 @@ def test_cli_json_says_the_source_and_the_note(db: Path) -> None:
     assert "s1: uv, gmv from platform reports (traffic_daily)" in table.stdout
     info = cli("--db", str(db), "info", "--format", "json")
     assert info.returncode == 0
-    assert json.loads(info.stdout)["tables"]["traffic_daily"]["rows"] == len(s1_rows()) + len(s2_rows()) + 3
+    assert json.loads(info.stdout)["tables"]["traffic_daily"]["rows"] == len(s1_rows()) + len(s2_rows()) + 3 + 1
 
 
 def test_api_answers_a_report_only_store(db: Path, tmp_path: Path) -> None:
@@ -364,3 +368,11 @@ def test_products_and_filters(eng: MetricsEngine) -> None:
     assert "channel=organic_search" not in q(eng, "uv", where={"channel": "organic_search"}).notes
     kol = q(eng, "uv", where={"channel": "kol"})
     assert kol.rows[0]["uv"] == 0 and kol.notes["channel=kol"]["reason"] == "no_rows"
+
+
+def test_a_weekly_report_answers_its_week_not_its_days(eng: MetricsEngine) -> None:
+    weeks = q(eng, "uv,gmv,conversion_rate", store="s4", start=7, end=13, grain="week").rows
+    assert [(x["uv"], x["gmv"]) for x in weeks] == [(400, 1200.0)] and weeks[0]["conversion_rate"] == 10 / 400
+    assert q(eng, "uv", store="s4", start=7, end=13).rows[0]["uv"] == 400  # the range is that week
+    days = q(eng, "uv,gmv", store="s4", start=7, end=13, grain="day").rows
+    assert len(days) == 7 and all(x["uv"] is None and x["gmv"] is None for x in days)  # unknown, not 0

@@ -149,7 +149,7 @@ per channel, product or device) answer the same metrics for a store that has no 
   (`period=week`, `date` = its Monday) answers that ISO week and a month row that month (every column of that period
   from the row, not the days). A week cut by the range sums its days. The answer then carries the note
   `notes.traffic_daily` (`reason: summed_daily_visitors`, the metrics and stores, English and Chinese); daily answers
-  have none.
+  have none. A store whose report has only week or month rows has no value for a single day (null).
 - **Only events can answer** sessions, bounce, session duration, favourites, product views, cart-to-purchase,
   checkout abandonment, retention, funnels and paths: null for a store with only reports. Hours are not in a daily
   report (`--grain hour` gives no value from it), and a segment (`--segment`) restricts users, which aggregated rows do

@@ -20,7 +20,7 @@ from shoplens.warehouse.scope import Scope
 
 
 def traffic_shapes(engine: Any, version: Any) -> dict[str, set[tuple[bool, ...]]]:
-    """store -> the row shapes (channel, product, device cut or ``(all)``) its traffic_daily rows have."""
+    """store -> the row shapes (channel, product, device cut or ``(all)``; day rows or not) of its traffic_daily."""
     out: dict[str, set[tuple[bool, ...]]] = {}
     for row in engine._run(T.shapes_sql(), version).itertuples(index=False):
         out.setdefault(row[0], set()).add(tuple(bool(x) for x in row[1:]))
@@ -105,7 +105,7 @@ def missing_shape_notes(engine: Any, req: Any, scope: Scope, version: Any) -> di
         "reason": "traffic_dims_missing", "store": s, "dimensions": cut,
         "en": f"store {s} has only platform report rows, and none cut by {' and '.join(cut)}: no values by them",
         "zh": f"店铺 {s} 只有平台报表数据，且没有按 {'、'.join(cut)} 拆分的行：无法按其给出数值"}
-        for s in scope.traffic_events if need not in shapes.get(s, set())}
+        for s in scope.traffic_events if need not in {shape[:3] for shape in shapes.get(s, set())}}
 
 
 def data_day_sql(scope: Scope, fn: str) -> str:

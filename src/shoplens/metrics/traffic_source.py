@@ -45,9 +45,10 @@ SPAN_END = "(CASE t.period WHEN 'day' THEN t.date WHEN 'week' THEN t.date + 6 EL
 
 
 def shapes_sql() -> str:
-    """Each store's row shapes: which of channel, product, device its rows cut (all history)."""
+    """Each store's row shapes: which of channel, product, device its rows cut, and whether they are day rows
+    (all history)."""
     cuts = ", ".join(f"{c} <> {lit(ALL)} AS {c}" for c in SHAPE_COLUMNS)
-    return f"SELECT DISTINCT store_id, {cuts} FROM {TABLE} ORDER BY ALL"
+    return f"SELECT DISTINCT store_id, {cuts}, period = 'day' AS daily FROM {TABLE} ORDER BY ALL"
 
 
 def shape_of(dims: set[str] | frozenset[str]) -> tuple[bool, ...]:
@@ -139,7 +140,10 @@ def available(scope: Scope, shapes: dict[str, set[tuple[bool, ...]]], measure_id
     if not answers(dims, req.grain if req is not None else None, scope):
         return set()
     need = shape_of(dims)
-    return {s for s in family(measure_id, scope) if need in shapes.get(s, set())}
+    grain = req.grain if req is not None else None
+    # day rows answer any day or longer period; a store with only week/month rows answers no single day
+    return {s for s in family(measure_id, scope)
+            if (*need, True) in shapes.get(s, set()) or (grain != "day" and (*need, False) in shapes.get(s, set()))}
 
 
 def summed_note(metric_ids: list[str], uses: dict[str, list[str]]) -> dict[str, dict[str, Any]]:
