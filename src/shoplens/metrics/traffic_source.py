@@ -83,9 +83,9 @@ def rows_sql(scope: Scope, dims: frozenset[str]) -> str:
            f" CAST({scope.money('t', 't.paid_amount_rc')} AS DOUBLE) AS paid_amount_rc"
            f" FROM {TABLE} t LEFT JOIN products p ON p.store_id = t.store_id AND p.product_id = t.product_id"
            + scope.fx_join("t", "t.date"))
-    lo = f"t.date <= DATE '{scope.end.isoformat()}'" if scope.end else "TRUE"
-    hi = f"t.date >= DATE '{scope.start.isoformat()}'" if scope.start else "TRUE"
-    return sql + f" WHERE {scope.store_filter('t')} AND {cond} AND {lo} AND {hi}"
+    until = f"t.date <= DATE '{scope.end.isoformat()}'" if scope.end else "TRUE"
+    since = f"t.date >= DATE '{scope.start.isoformat()}'" if scope.start else "TRUE"  # a period row starts inside
+    return sql + f" WHERE {scope.store_filter('t')} AND {cond} AND {since} AND {until}"
 
 
 def aggregate_sql(filtered: str, periods_sql: str, keys: list[str], outputs: dict[str, str | None]) -> str:
