@@ -41,6 +41,7 @@ register_labels({
                                 "amounts are in each store's reporting currency and not added up; --currency CUR "
                                 "converts them at each day's fx rate and gives totals"),
     "fx_converted": ("按每日汇率换算", "converted at each day's fx rate"),
+    "from_reports": ("来自平台报表（traffic_daily）", "from platform reports (traffic_daily)"),
 })
 
 
@@ -158,6 +159,10 @@ def _show_notes(result: Any, out: Any) -> None:
     """Why a metric is null in every row (a segment cannot restrict ad spend, stock or the catalog)."""
     for note in result.notes.values():
         out.print(f"* {note[lang()]}", highlight=False, markup=False)
+    for store, metrics in getattr(result, "sources", {}).items():  # only stores that read platform reports
+        read = [m for m, table in metrics.items() if "traffic_daily" in table]
+        if read:
+            out.print(f"* {store}: {', '.join(read)} {t('from_reports')}", highlight=False, markup=False)
 
 
 def _show_vertical(result: Any, catalog: Any, title: str) -> None:

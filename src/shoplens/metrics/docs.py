@@ -126,12 +126,49 @@ and 1,463 completing the funnel product_view → add_to_cart → purchase (14 da
 """
 
 
+TRAFFIC = """## Platform reports instead of events (traffic_daily) / 平台报表代替行为事件
+
+Sellers on Tmall, Taobao or Amazon get daily reports (生意参谋, Business Reports), not click events. Rows of
+`traffic_daily` (visitors, page views, add-to-cart visitors, buyers, paid orders, paid amount per local day, optionally
+per channel, product or device) answer the same metrics for a store that has no events:
+
+- **One source per store, never mixed**: a store with any events answers `uv`, `pv`, add-to-cart and the visitor side
+  of every rate from its events, and its `traffic_daily` rows are not read. A store without events answers them from
+  `traffic_daily`. A store with neither orders nor events also takes GMV, paid orders and buyers from `traffic_daily`
+  (`paid_amount_rc`, `paid_orders`, `buyers`); a store with orders keeps its orders (its conversion rate is then the
+  orders' buyers over the report's visitors). The answer says which table each metric came from, per store:
+  `"sources": {"s1": {"uv": "traffic_daily", "gmv": "orders", "uv_value": "orders+traffic_daily"}}` (a metric the
+  store cannot answer has no entry).
+- **`(all)` rows are totals**: without a cut, a query reads the rows whose channel, product and device are `(all)`;
+  `--by channel` (or `--where channel=…`, `channel_type`) reads the per-channel rows, `--by device` the per-device rows,
+  `--by product/category/brand` the per-product rows (category and brand through `products`). Per-channel rows are never
+  added to the `(all)` row (a visitor of two channels is one visitor of the store). A cut the store's rows do not have
+  (e.g. channel when the report only has devices, or country) is null, with a note `traffic_daily:<store>`.
+- **Visitors of a longer period are summed daily visitors** (a visitor of two days counts twice), and so are add-to-cart
+  visitors and buyers, **unless the store has a `week`/`month` row covering exactly that period**: a week row
+  (`period=week`, `date` = its Monday) answers that ISO week and a month row that month (every column of that period
+  from the row, not the days). A week cut by the range sums its days. The answer then carries the note
+  `notes.traffic_daily` (`reason: summed_daily_visitors`, the metrics and stores, English and Chinese); daily answers
+  have none. A store whose report has only week or month rows has no value for a single day (null).
+- **Only events can answer** sessions, bounce, session duration, favourites, product views, cart-to-purchase,
+  checkout abandonment, retention, funnels and paths: null for a store with only reports. Hours are not in a daily
+  report (`--grain hour` gives no value from it), and a segment (`--segment`) restricts users, which aggregated rows do
+  not have: null for such a store.
+
+平台报表（生意参谋、亚马逊 Business Reports）导入 `traffic_daily` 后，
+没有行为事件的店铺也能计算访客数、浏览量、加购率、支付转化率和 UV 价值；既无订单也无事件的店铺的成交额、
+支付订单数和支付买家数同样取自报表。每个店铺只用一种来源：有事件就只用事件。结果中的 `sources` 说明每个指标来自哪张表。
+`(all)` 行是合计，按渠道/设备/商品拆分时读取相应的明细行，绝不把明细与合计相加。超过一天的周期内，
+访客数等去重人数是每日数值之和，除非报表给出恰好覆盖该周或该月的行（`notes.traffic_daily` 会说明）。
+"""
+
+
 def render(catalog: Catalog | None = None) -> str:
     catalog = catalog or load_catalog()
     notes = segment_notes(catalog, list(catalog.metrics), (), {})
     mixed = ", ".join(f"`{m}`" for m, n in notes.items() if n.reason == MIXED)
     store = ", ".join(f"`{m}`" for m, n in notes.items() if n.reason != MIXED)
-    out = [INTRO.replace("@MIXED@", mixed).replace("@STORE@", store), ATTRIBUTION]
+    out = [INTRO.replace("@MIXED@", mixed).replace("@STORE@", store), ATTRIBUTION, TRAFFIC]
     out.append("## Dimensions / 维度\n\n| id | 中文 | English |\n|---|---|---|")
     out += [f"| `{d.id}` | {d.zh} | {d.en} |" for d in catalog.dimensions.values()]
     for group, (zh, en) in GROUPS.items():

@@ -31,6 +31,7 @@ import pandas as pd
 
 from shoplens.errors import ShoplensError
 from shoplens.metrics import assemble as A
+from shoplens.metrics import source_report as SR
 from shoplens.metrics.checks import check_dims, check_hourly, check_rates
 from shoplens.metrics.currencies import result_currency, split_by_store, with_currency
 from shoplens.metrics.limits import check_query
@@ -116,12 +117,8 @@ class MetricsEngine:
         return out
 
     def _data_day(self, scope: Scope, version: Any, fn: str) -> date | None:
-        """First (fn=min) or last (fn=max) local day with events or orders in the scope's stores."""
-        sql = (f"SELECT {fn}(d) FROM (SELECT {fn}(r.day) AS d FROM {USER_DAY} r"
-               f" WHERE {scope.store_filter('r')} UNION ALL"
-               f" SELECT CAST({scope.local('o', f'{fn}(o.created_ts)')} AS DATE) FROM orders o"
-               f" WHERE {scope.store_filter('o')} GROUP BY o.store_id)")
-        value = self._run(sql, version).iloc[0, 0]
+        """First (fn=min) or last (fn=max) local day with events, orders or traffic rows in the scope's stores."""
+        value = self._run(SR.data_day_sql(scope, fn), version).iloc[0, 0]
         return None if pd.isna(value) else pd.Timestamp(value).date()
 
     def _last_day(self, scope: Scope, version: Any) -> date | None:
@@ -135,7 +132,8 @@ class MetricsEngine:
         currency = no_nul(currency.upper(), "--currency") if currency else None
         has = self._has_rows(version, tuple(s.store_id for s in chosen))
         no_orders = tuple(s.store_id for s in chosen if s.store_id not in has["orders"])
-        return Scope(tuple(chosen), None, None, currency, no_orders)
+        traffic = SR.traffic_stores([s.store_id for s in chosen], has, SR.traffic_shapes(self, version))
+        return Scope(tuple(chosen), None, None, currency, no_orders, None, *traffic)
 
     def members(self, segment: str | dict[str, Any] | None, scope: Scope) -> str | None:
         """SELECT ``store_id, user_id`` of the segment's members in the scope's stores (None: no segment)."""
@@ -148,7 +146,8 @@ class MetricsEngine:
                                 zh_hint="请使用已接入人群筛选的 shoplens.MetricsEngine(wh)")
         return self.members_sql(self.wh, scope.store_ids, segment)
 
-    def _available(self, scope: Scope, measure_ids: set[str], version: Any) -> dict[str, set[str]]:
+    def _available(self, scope: Scope, measure_ids: set[str], version: Any,
+                   req: Request | None = None) -> dict[str, set[str]]:
         has = self._has_rows(version, scope.store_ids)
         out: dict[str, set[str]] = {}
         for mid in measure_ids:
@@ -159,6 +158,7 @@ class MetricsEngine:
             out[mid] = set().union(*(has.get(t, set()) for t in tables))
             if m.source == "items" and m.agg != "builder" and m.column in PURCHASE_LINE_COLUMNS and not m.where:
                 out[mid] |= set(scope.no_orders) & has.get("events", set())  # purchase events are the lines
+            out[mid] |= SR.traffic_available(self, scope, mid, req, version)
         return out
 
     def _parse(self, metrics: list[str] | str, by: list[str] | tuple[str, ...], where: dict[str, Any] | None,
@@ -242,6 +242,7 @@ class MetricsEngine:
         # dimension values the members never had); they come back as null columns with their notes
         req = Request([m for m in metric_ids if m not in notes], by_t, where_t, grain, self.settings)
         base, sqls = self._compute(req, scope.with_range(start, end), version)
+        facts = SR.describe(self, req, scope, grain not in ("day", "hour") and start < end, version, notes)
         frame = base
         if compare:
             comp, comp_sql = self._comparison(req, scope, start, end, compare, version)
@@ -255,7 +256,7 @@ class MetricsEngine:
         rows = with_names(self.wh.con, self._rows(frame, req), by_t, query_stores(scope.store_ids, where_t))
         rows = with_currency(rows, scope, ["period", *label_columns(by_t)])
         return MetricResult(metric_ids, list(by_t), grain, start, end, compare, rows, result_currency(scope), sqls,
-                            notes={m: n.to_dict() for m, n in notes.items()}, converted=scope.converts())
+                            converted=scope.converts(), **facts)
 
     def _range(self, scope: Scope, start: date | None, end: date | None, version: Any) -> tuple[date, date]:
         if end is None:
@@ -285,7 +286,7 @@ class MetricsEngine:
         grid = A.period_grid(pers, req.grain)
         df = A.merge_groups(frames, req.by, grid, req.grain)
         ids = {m.id for g in groups for m in g.measures}
-        df = A.fill_and_null(df, frames, req.by, self._available(scope, ids, version), scope.store_ids)
+        df = A.fill_and_null(df, frames, req.by, self._available(scope, ids, version, req), scope.store_ids)
         names, total_names = needed_measures(self.catalog, req)
         days = A.days_series(df, pers, req.grain)
         keys = [c for c in [A.PERIOD, *req.by] if c in df.columns]

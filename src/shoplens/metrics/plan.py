@@ -16,7 +16,7 @@ from typing import Any
 
 import ibis
 
-from shoplens.metrics import rollup_source
+from shoplens.metrics import rollup_source, traffic_source
 from shoplens.metrics.builders import BUILDERS, BuildContext
 from shoplens.metrics.periods import IBIS_UNIT, Period
 from shoplens.metrics.sources import SOURCES
@@ -167,7 +167,7 @@ class Planner:
         group.renames = {f"m{i}": m.id for i, m in enumerate(group.measures)}
         keys = self._keys(t, group)
         expr = t.group_by(keys).aggregate(**aggs) if keys else t.aggregate(**aggs)
-        return self.to_sql(expr)
+        return traffic_source.union(self, group, self.to_sql(expr))  # stores answering from traffic_daily
 
     def entities_sql(self, group: Group) -> str:
         m = group.measures[0]

@@ -31,13 +31,16 @@ class MetricResult:
     # currency: null when the rows are per store in each store's own (each row then has its "currency");
     # converted: amounts were converted to ``currency`` with fx_rates of each local day (--currency)
     converted: bool = False
+    # store -> metric -> the table(s) its numbers came from ("events", "orders", "traffic_daily",
+    # "orders+traffic_daily"): a store without events answers from platform reports (metrics/traffic_source.py)
+    sources: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract: ``{"metrics": [...], "rows": [...]}`` plus the query's context."""
         return {"metrics": self.metrics, "dimensions": self.dims, "grain": self.grain,
                 "from": self.start.isoformat(), "to": self.end.isoformat(), "compare": self.compare,
                 "currency": self.currency, "converted": self.converted,
-                "segment": self.segment, "notes": self.notes, "rows": self.rows}
+                "segment": self.segment, "notes": self.notes, "sources": self.sources, "rows": self.rows}
 
     def to_pandas(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows)

@@ -22,7 +22,11 @@ Refinements written down here because they decide numbers:
   (and sessions), orders, order items, refunds, reviews and tickets (by their own user, else the
   linked order's) and shipments (the order's user). Ad spend, inventory and products have no users
   (``Source.users`` is False): a segment cannot restrict them, so a metric that reads them is null
-  under a segment (see :mod:`shoplens.metrics.segment_scope`).
+  under a segment (see :mod:`shoplens.metrics.segment_scope`);
+- a store without events answers visitors, page views and add-to-cart visitors from ``traffic_daily``
+  (platform reports), and a store with neither events nor orders its GMV, paid orders and buyers too:
+  one source per store and measure, never both; the rules are in :mod:`shoplens.metrics.traffic_source`
+  (its rows are added to these sources' aggregates by :func:`shoplens.metrics.traffic_source.union`).
 """
 
 from __future__ import annotations

@@ -57,6 +57,7 @@ class Origin:
     value: str  # SQL of the value on alias t
     ts: str | None  # UTC timestamp of the row (its local date decides the range); None: no date
     day: bool = False  # ``ts`` is already a local DATE (ad_spend.date)
+    listed: bool = True  # False: known to filters and notes, not a count column of the listing (traffic_daily)
 
 
 @dataclass(frozen=True)
@@ -78,21 +79,29 @@ _ORDER_TS = "coalesce(t.paid_ts, t.created_ts)"
 _EV, _ORD = "events", "orders"
 
 
+def _tr(value: str) -> Origin:
+    """A value of traffic_daily (platform reports); its ``(all)`` rows are totals, not a value."""
+    return Origin("traffic_daily", "traffic_daily", f"nullif({value}, '(all)')", "t.date", True, listed=False)
+
+
 def _dims() -> dict[str, Dimension]:
     ch_type = channel_type_sql("t.channel")
     out = [
-        Dimension("store", "store", "店铺", (_o(_EV, "t.store_id"), _o(_ORD, "t.store_id", _ORDER_TS))),
+        Dimension("store", "store", "店铺", (_o(_EV, "t.store_id"), _o(_ORD, "t.store_id", _ORDER_TS),
+                                            _tr("t.store_id"))),
         Dimension("channel", "channel", "渠道", (_o(_EV, "t.channel"), _o(_ORD, "t.channel", _ORDER_TS),
-                                                _o("ad_spend", "t.channel", "t.date", day=True)),
+                                                _o("ad_spend", "t.channel", "t.date", day=True), _tr("t.channel")),
                   tuple(CHANNELS), closed=True),
         Dimension("channel_type", "channel type", "渠道类型", (_o(_EV, ch_type), _o(_ORD, ch_type, _ORDER_TS),
-                                                          _o("ad_spend", ch_type, "t.date", day=True)),
+                                                          _o("ad_spend", ch_type, "t.date", day=True),
+                                                          _tr(channel_type_sql("nullif(t.channel, '(all)')"))),
                   ("free", "paid"), closed=True),
         Dimension("source", "source", "来源", (_o(_EV, "t.source"),)),
         Dimension("medium", "medium", "媒介", (_o(_EV, "t.medium"),)),
         Dimension("campaign", "campaign", "活动", (_o(_EV, "t.campaign"),
                                                  _o("ad_spend", "t.campaign", "t.date", day=True))),
-        Dimension("device", "device", "设备", (_o(_EV, "t.device"), _o(_ORD, "t.device", _ORDER_TS)), DEVICES,
+        Dimension("device", "device", "设备", (_o(_EV, "t.device"), _o(_ORD, "t.device", _ORDER_TS),
+                                            _tr("t.device")), DEVICES,
                   closed=True),
         Dimension("country", "country", "国家/市场", (_o(_EV, "t.country"), _o(_ORD, "t.country", _ORDER_TS),
                                                   _o("customers", "t.country", None))),
@@ -100,7 +109,7 @@ def _dims() -> dict[str, Dimension]:
         Dimension("brand", "brand", "品牌", (_o("products", "t.brand", None),)),
         Dimension("product", "product", "商品", (_o(_EV, "t.product_id"), _o("order_items", "t.product_id",
                                                                             source=ITEMS),
-                                               _o("products", "t.product_id", None)), large=True),
+                                               _o("products", "t.product_id", None), _tr("t.product_id")), large=True),
         Dimension("new_vs_returning", "new vs returning", "新老客", (), ("new", "returning", "guest"), closed=True),
         Dimension("member_tier", "member tier", "会员等级", (_o("customers", TIER, None),), ("none",)),
         Dimension("carrier", "carrier", "承运商", (_o("shipments", "t.carrier", "t.shipped_ts"),)),
@@ -280,7 +289,7 @@ def list_values(wh: Any, *, store: str | Sequence[str] | None = None, dim: str, 
         raise ShoplensError(f"--limit {limit!r} is not a whole number in 1..{MAX_LIMIT:,}", zh=f"--limit {limit!r} "
                             f"不是 1..{MAX_LIMIT:,} 之间的整数")
     stores = store_infos(wh, store)
-    kinds = list(dict.fromkeys(o.rows for o in d.origins))
+    kinds = list(dict.fromkeys(o.rows for o in d.origins if o.listed))
     rows, distinct = cached(wh, ("list", d.id, _ids(stores), start, end, limit),
                             lambda: _counted(wh, Scope(tuple(stores), start, end), d, kinds, limit))
     listed = {r["value"] for r in rows}
@@ -293,7 +302,7 @@ def _counted(wh: Any, scope: Scope, d: Dimension, kinds: list[str], limit: int) 
     if not d.origins:
         return [], 0
     parts = " UNION ALL ".join(f"SELECT {o.value} AS v, {lit(o.rows)} AS k, count(*) AS n FROM {o.source} t"
-                               f" WHERE {_where(o, scope)} GROUP BY 1" for o in d.origins)
+                               f" WHERE {_where(o, scope)} GROUP BY 1" for o in d.origins if o.listed)
     per_kind = ", ".join(f"CAST(coalesce(sum(n) FILTER (WHERE k = {lit(k)}), 0) AS BIGINT)" for k in kinds)
     sql = (f"SELECT v, CAST(sum(n) AS BIGINT) AS total, {per_kind}, count(*) OVER () FROM ({parts})"
            " WHERE v IS NOT NULL GROUP BY v ORDER BY total DESC, v LIMIT ?")

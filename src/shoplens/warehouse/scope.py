@@ -91,6 +91,8 @@ class Scope:
     currency: str | None = None  # report in this currency instead of each store's own
     no_orders: tuple[str, ...] = ()  # stores without orders: purchase events stand in for them
     members: str | None = None  # SELECT store_id, user_id of a segment: user-based sources keep only these
+    traffic_events: tuple[str, ...] = ()  # stores without events: visitors etc. come from traffic_daily
+    traffic_orders: tuple[str, ...] = ()  # ... and without orders either: GMV, orders, buyers from traffic_daily
 
     @property
     def store_ids(self) -> tuple[str, ...]:
