@@ -27,9 +27,22 @@ def traffic_shapes(engine: Any, version: Any) -> dict[str, set[tuple[bool, ...]]
     return out
 
 
+def traffic_columns(engine: Any, version: Any) -> dict[str, set[str]]:
+    """store -> the traffic_daily value columns that hold a value in some row. A report without a column (an
+    Amazon Business Report has no buyers) answers null for the measures of that column, never 0."""
+    out: dict[str, set[str]] = {}
+    for row in engine._run(T.columns_sql(), version).itertuples(index=False):
+        out[row[0]] = {col for col, has in zip(T.VALUE_COLUMNS, row[1:], strict=True) if has}
+    return out
+
+
 def traffic_available(engine: Any, scope: Scope, measure_id: str, req: Any, version: Any) -> set[str]:
     """Stores of the scope that answer ``measure_id`` from traffic_daily for the query ``req``."""
-    return T.available(scope, traffic_shapes(engine, version), measure_id, req)
+    stores = T.available(scope, traffic_shapes(engine, version), measure_id, req)
+    if not stores:
+        return stores
+    columns = traffic_columns(engine, version)
+    return {s for s in stores if T.MEASURES[measure_id] in columns.get(s, set())}
 
 
 def traffic_stores(chosen: list[str], has: dict[str, set[str]], shapes: dict[str, Any]) -> tuple[tuple[str, ...],

@@ -51,6 +51,15 @@ def shapes_sql() -> str:
     return f"SELECT DISTINCT store_id, {cuts}, period = 'day' AS daily FROM {TABLE} ORDER BY ALL"
 
 
+VALUE_COLUMNS = ("visitors", "page_views", "add_to_cart_users", "buyers", "paid_orders", "paid_amount_rc")
+
+
+def columns_sql() -> str:
+    """Per store, whether each value column holds a value in some row (all history)."""
+    has = ", ".join(f"count({c}) > 0 AS {c}" for c in VALUE_COLUMNS)
+    return f"SELECT store_id, {has} FROM {TABLE} GROUP BY store_id ORDER BY store_id"
+
+
 def shape_of(dims: set[str] | frozenset[str]) -> tuple[bool, ...]:
     """The row shape a query with these dimensions (cut or filtered) reads."""
     cut = {SHAPE[d] for d in dims if d in SHAPE}

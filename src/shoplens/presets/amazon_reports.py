@@ -11,8 +11,9 @@
 
 Columns: Sessions -> visitors (Amazon counts a session per visitor and 24 hours), Page Views ->
 page_views, Total Order Items -> paid_orders (order lines; for one ASIN that is the orders holding
-it), Ordered Product Sales -> paid_amount in the store's currency. Units Ordered, the B2B columns and
-the percentages are derived or subsets, not stored.
+it) and buyers (Amazon reports no buyers: an order item stands for one, so the conversion rate is the
+report's Order Item Session Percentage), Ordered Product Sales -> paid_amount in the store's
+currency. Units Ordered, the B2B columns and the percentages are derived or subsets, not stored.
 
 ``amazon-ads`` reads a Sponsored Products campaign report downloaded with time unit "Daily" (the
 console's CSV/XLSX or the Ads API's ``date,campaignName,impressions,clicks,cost`` columns): one
@@ -107,7 +108,7 @@ def _traffic_sql(store: str, cur: str, day: str, period: str, product: str) -> s
     return f"""
         SELECT _line, {store} AS store_id, {day} AS date, {lit(period)} AS period, '(all)' AS channel,
                {product} AS product_id, '(all)' AS device, sessions AS visitors, page_views,
-               order_items AS paid_orders, sales AS paid_amount, {cur} AS currency
+               order_items AS paid_orders, order_items AS buyers, sales AS paid_amount, {cur} AS currency
         FROM {{src}}"""
 
 
@@ -143,7 +144,8 @@ class BusinessReportPreset:
         store, cur = lit(defaults["$store"]), lit(defaults["$store_currency"])
         by_field = {f.name: f.header for f in fields}
         sources = {k: by_field[v] for k, v in (("visitors", "sessions"), ("page_views", "page_views"),
-                                               ("paid_amount", "sales"), ("paid_orders", "order_items"))
+                                               ("paid_amount", "sales"), ("paid_orders", "order_items"),
+                                               ("buyers", "order_items"))
                    if v in by_field}
         computed = dict(absent)
         rejects = [_symbol_reject(header, by_field["sales"], cur)]

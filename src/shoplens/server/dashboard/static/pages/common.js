@@ -42,6 +42,20 @@ export function dataNotes(notes) {
   return el("div", { class: "data-notes" }, items.map((n) => note(lang() === "zh" ? n.zh : n.en, "warn")));
 }
 
+// Which KPIs a store answers from platform reports (traffic_daily: 生意参谋, Amazon Business Reports) instead of its
+// own events or orders, from the answer's `sources`; visitors of a longer period are then sums of daily visitors.
+export function sourceNote(data) {
+  const fromReports = new Set();
+  for (const perMetric of Object.values(data.sources || {})) {
+    for (const [id, source] of Object.entries(perMetric || {})) if (String(source).includes("traffic_daily")) fromReports.add(id);
+  }
+  if (!fromReports.size) return null;
+  const summed = Object.values(data.notes || {}).some((n) => n && n.reason === "summed_daily_visitors");
+  const list = [...fromReports].map(metricName).join(t("list.sep"));
+  return el("p", { class: "note note-info source-note", "data-source": "traffic_daily",
+    text: t("note.fromReports", { list }) + (summed ? ` ${t("note.summedVisitors")}` : "") });
+}
+
 export function skippedNote(skipped) {
   return skipped.length ? note(t("note.skipped", { list: skipped.map(metricName).join(t("list.sep")) }), "warn") : null;
 }
@@ -226,7 +240,8 @@ export async function kpiData(ids) {
     noAdSpend = spend.ok.includes("ad_spend") && !(row.ad_spend > 0);
   }
   return { total, daily: days.data.rows || [], currency: totals.data.currency,
-    ok: totals.ok, skipped: totals.skipped, grain, notes: totals.data.notes || {}, noAdSpend };
+    ok: totals.ok, skipped: totals.skipped, grain, notes: totals.data.notes || {}, sources: totals.data.sources || {},
+    noAdSpend };
 }
 
 // Catalog metric ids of the given groups (catalog order), optionally only those that can be cut by `dim`.
@@ -258,5 +273,5 @@ export async function kpiGrid(defaults, { pick = null, ctx = null } = {}) {
   const grid = el("div", { class: "kpi-grid" }, ok.map((id) =>
     kpiCard(id, data.total, data.daily, data.currency, { skipped: data.skipped.includes(id),
       noAdSpend: data.noAdSpend, flags: marks.byMetric[id] || [], onWhy: (m) => openWhy(m, { currency: data.currency }) })));
-  return el("div", { class: "kpi-cut" }, picker, skippedNote(skipped), dataNotes(data.notes), grid);
+  return el("div", { class: "kpi-cut" }, picker, skippedNote(skipped), dataNotes(data.notes), sourceNote(data), grid);
 }

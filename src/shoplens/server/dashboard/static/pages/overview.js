@@ -15,7 +15,7 @@ import { block, card, el, emptyState, note } from "../ui.js";
 import { openWhy } from "../why.js";
 import { metricPicker as cardPicker, pickedIds } from "../metric_picker.js";
 import { alertsCard } from "./alerts_card.js";
-import { anomaliesOrNone, dataNotes, emptyText, kpiCard, kpiData, queryMetrics, skippedNote } from "./common.js";
+import { anomaliesOrNone, dataNotes, emptyText, kpiCard, kpiData, queryMetrics, skippedNote, sourceNote } from "./common.js";
 
 // shoplens/server/warmup.py computes these for the landing range after every import: keep the two lists equal.
 export const KPIS = ["gmv", "uv", "paying_buyers", "conversion_rate", "customer_unit_price", "uv_value", "refund_rate",
@@ -61,6 +61,8 @@ export async function render(page, ctx) {
     if (warn) notes.append(warn);
     const total = data.total || {};
     const explained = dataNotes(data.notes);
+    const source = sourceNote(data);
+    if (source) notes.append(source);
     if (explained) notes.append(explained);
     else if (!total.gmv && !total.uv) {
       const orders = emptyText("orders");
