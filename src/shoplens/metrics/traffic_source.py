@@ -16,7 +16,9 @@ rows are never added to an ``(all)`` row. A store with no rows of the shape a qu
 
 Visitors, add-to-cart visitors and buyers of a longer period are the sum of the daily rows (a visitor of
 two days counts twice) unless the store has a ``week``/``month`` row covering exactly that period, which
-is then used instead (for every column of that period). Metrics that need single events (sessions,
+is then used instead (for every column of that period). Weeks or months a seller downloaded only as such
+(no day rows for their days) count in a longer range that holds them whole (see :func:`aggregate_sql`).
+Metrics that need single events (sessions,
 bounce, favourites, funnels, cart-to-purchase) stay null for a traffic-only store. Segments restrict
 users, which aggregated rows do not have: under a segment a traffic-only store has no value.
 """
@@ -100,22 +102,34 @@ def rows_sql(scope: Scope, dims: frozenset[str]) -> str:
 def aggregate_sql(filtered: str, periods_sql: str, keys: list[str], outputs: dict[str, str | None]) -> str:
     """Sum the filtered rows per period (``periods_sql``: ``per(_period, p_first, p_last)``) and ``keys``.
 
-    Day rows go to the period holding their date; a week/month row only to a period it covers exactly, and
-    then the day rows of that period (same store and row dimensions) are left out."""
+    Per period and row dimensions (store, channel, product, device): a week/month row covering exactly the
+    period answers it alone. Otherwise the day rows inside the period count, plus every week/month row lying
+    wholly inside it for whose days the store has no day rows (a seller who downloaded some weeks as weeks),
+    unless a longer such row already holds it. A week/month row cutting the period's edge cannot be split
+    and is left out."""
     cols = "store_id, store, channel, channel_type, device, product_id, product, category, brand"
     values = "visitors, page_views, add_to_cart_users, buyers, paid_orders, paid_amount_rc"
-    x = (f"SELECT per._period, {cols}, {values}, FALSE AS _long FROM ({filtered}) r JOIN {periods_sql}"
-         " ON r.period = 'day' AND r.date BETWEEN per.p_first AND per.p_last"
-         f" UNION ALL SELECT per._period, {cols}, {values}, TRUE FROM ({filtered}) r JOIN {periods_sql}"
-         " ON r.period <> 'day' AND r.date = per.p_first AND r.span_end = per.p_last")
-    kept = (f"SELECT * FROM ({x}) x QUALIFY _long = max(_long) OVER"
+    same = "o.store_id = r.store_id AND o.channel = r.channel AND o.product_id = r.product_id AND o.device = r.device"
+    # long rows with day rows inside their span, or inside a longer row of the same dimensions: never summed
+    covered = (f"SELECT r.store_id, r.channel, r.product_id, r.device, r.date, r.period FROM ({filtered}) r"
+               f" WHERE r.period <> 'day' AND (EXISTS (SELECT 1 FROM ({filtered}) o WHERE {same} AND o.period = 'day'"
+               f" AND o.date BETWEEN r.date AND r.span_end) OR EXISTS (SELECT 1 FROM ({filtered}) o WHERE"
+               f" {same} AND o.period <> 'day' AND o.span_end - o.date > r.span_end - r.date"
+               " AND o.date <= r.date AND o.span_end >= r.span_end))")
+    x = (f"SELECT per._period, {cols}, {values}, r.period <> 'day' AND r.date = per.p_first"
+         f" AND r.span_end = per.p_last AS _exact, r.date, r.period FROM ({filtered}) r JOIN {periods_sql}"
+         " ON r.date >= per.p_first AND r.span_end <= per.p_last")
+    kept = (f"SELECT * FROM ({x}) x QUALIFY _exact = max(_exact) OVER"
             " (PARTITION BY _period, store_id, channel, product_id, device)")
+    usable = (f"SELECT k.* FROM ({kept}) k WHERE k._exact OR k.period = 'day' OR NOT EXISTS (SELECT 1 FROM"
+              f" ({covered}) c WHERE c.store_id = k.store_id AND c.channel = k.channel AND c.product_id = k.product_id"
+              " AND c.device = k.device AND c.date = k.date AND c.period = k.period)")
     aggs = ", ".join((f"sum({col})" if col else "CAST(NULL AS DOUBLE)") + f" AS {name}"
                      for name, col in outputs.items())
     select = ", ".join([*(("CAST(_period AS TIMESTAMP) AS _period",) if "_period" in keys else ()),
                         *(k for k in keys if k != "_period"), aggs])
     group = " GROUP BY ALL" if keys else ""
-    return f"SELECT {select} FROM ({kept}) k{group}"
+    return f"SELECT {select} FROM ({usable}) k{group}"
 
 
 def union(planner: Any, group: Any, sql: str) -> str:
