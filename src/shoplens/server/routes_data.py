@@ -147,13 +147,23 @@ def import_upload(file: list[UploadFile] = File(..., description="one or more fi
 
     Its ``outcome`` is ``no_rows`` when a file has no rows in the warehouse (committed, as the CLI's exit 4);
     an import refused by ``strict`` / ``max_bad_rows`` answers 400 with the reason and writes nothing."""
+    summary = run_upload(s, file, dict(table=table, preset=preset, store=store, map=map, map_value=map_value,
+                                       profile=profile, timezone=timezone, currency=currency, encoding=encoding,
+                                       sheet=sheet, delimiter=delimiter, strict=strict, max_bad_rows=max_bad_rows))
+    return as_json(_public(summary.to_dict()))
+
+
+def run_upload(s: Session, file: list[UploadFile], form: dict[str, Any], *, dry_run: bool = False) -> Any:
+    """Receive the parts, then import them under the write lock (``dry_run``: run and roll back; the lock
+    without a new data generation, so the caches stay valid). One place for the upload rules of both the
+    import and its preview."""
     from shoplens.ingest.pipeline import import_files
 
     if len(file) > MAX_FILES:
         raise ShoplensError(f"at most {MAX_FILES} files per import", zh=f"每次导入最多 {MAX_FILES} 个文件")
-    check_form(table=table, preset=preset, store=store, map=map, timezone=timezone, currency=currency,
-               encoding=encoding, sheet=sheet, delimiter=delimiter, map_value=map_value, profile=profile)
-    store, implied = _import_store(s, store)
+    check_form(**{k: form[k] for k in ("table", "preset", "store", "map", "timezone", "currency", "encoding",
+                                       "sheet", "delimiter", "map_value", "profile")})
+    store, implied = _import_store(s, form["store"])
     base = Path(s.wh.path).absolute().parent / UPLOADS  # kept: uploads are received here outside the lock
     base.mkdir(exist_ok=True)
     folder = base / _store_folder(store)  # made and removed under the lock only
@@ -168,17 +178,19 @@ def import_upload(file: list[UploadFile] = File(..., description="one or more fi
     try:
         for upload_file in file:
             parts.append(_receive(upload_file, base))
-        with s.locked() as wh:
+        with (_unchanged(s) if dry_run else s.locked()) as wh:
             try:
                 folder.mkdir(exist_ok=True)
                 for part, name in zip(parts, names, strict=True):
                     targets.append(folder / name)
                     os.replace(part, targets[-1])
-                summary = import_files(wh, targets, table=table or None, preset=preset or None, store=store,
-                                       maps=map or [], timezone=timezone or None, currency=currency or None,
-                                       encoding=encoding or None, sheet=sheet or None, delimiter=delimiter or None,
-                                       strict=strict, max_bad_rows=max_bad_rows or None,
-                                       value_maps=map_value or [], profile=profile or None)
+                summary = import_files(
+                    wh, targets, table=form["table"] or None, preset=form["preset"] or None, store=store,
+                    maps=form["map"] or [], timezone=form["timezone"] or None, currency=form["currency"] or None,
+                    encoding=form["encoding"] or None, sheet=form["sheet"] or None,
+                    delimiter=form["delimiter"] or None, strict=form["strict"],
+                    max_bad_rows=form["max_bad_rows"] or None, value_maps=form["map_value"] or [],
+                    profile=form["profile"] or None, dry_run=dry_run)
                 summary.store_implied = implied
             except ShoplensError as exc:
                 raise ShoplensError(_hide(exc.message, folder), where=_hide(exc.where, folder),
@@ -192,7 +204,14 @@ def import_upload(file: list[UploadFile] = File(..., description="one or more fi
     finally:
         for part in parts:
             part.unlink(missing_ok=True)  # received but never renamed (an error before the import)
-    return as_json(_public(summary.to_dict()))
+    return summary
+
+
+@contextlib.contextmanager
+def _unchanged(s: Session) -> Any:
+    """The write lock without ending a data generation (a preview changes nothing)."""
+    with s.state.lock:
+        yield s.wh
 
 
 def _quarantine(s: Session, store: list[str] | None, file: str | None, reason: str | None,
