@@ -25,6 +25,7 @@ from shoplens.server.problem import error_response
 from shoplens.server.settings import ServerSettings
 
 UPLOAD_PATH = "/api/v1/imports"
+COLLECT_PATH = "/collect"  # the event collector: its own, larger limit (collect_max_body_bytes)
 GONE = "shoplens.gone"  # scope key: a threading.Event set when the client closed the connection
 
 
@@ -69,6 +70,8 @@ class Guard:
             return
         upload = scope["method"] == "POST" and scope["path"].rstrip("/") == UPLOAD_PATH
         limit = self.settings.max_upload_bytes if upload else self.settings.max_body_bytes
+        if scope["path"] == COLLECT_PATH:
+            limit = self.settings.collect_max_body_bytes
         headers = Headers(scope=scope)
         length = headers.get("content-length")
         try:
