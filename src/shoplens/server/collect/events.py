@@ -140,16 +140,20 @@ def normalise(item: Any, *, now: datetime, user_agent: str | None, country: str 
 
 
 def _reason(row: dict[str, Any], ts: str | None, props: Any) -> Refusal | None:
-    """The pipeline's reason code for this row and the field it is about, or None (mirrors ingest.parse)."""
-    for name in ("event_id", "user_id", "event"):
-        if not (row[name] or "").strip():
-            return Refusal("missing_required", name)
+    """The pipeline's reason code for this row and the field it is about, or None (mirrors ingest.parse: one reason
+    per line, the first in the events table's column order)."""
+    if not (row["event_id"] or "").strip():
+        return Refusal("missing_required", "event_id")
+    if ts is None:
+        return Refusal("invalid_timestamp", "ts")
+    if not (row["user_id"] or "").strip():
+        return Refusal("missing_required", "user_id")
+    if not (row["event"] or "").strip():
+        return Refusal("missing_required", "event")
     event = row["event"].strip().lower()
     event = dict(EVENT_ALIASES).get(event, event)
     if not re.fullmatch(CUSTOM_EVENT_PATTERN, event):
         return Refusal("not_allowed", "event")
-    if ts is None:
-        return Refusal("invalid_timestamp", "ts")
     channel, device = (row["channel"] or "").strip().lower(), (row["device"] or "").strip().lower()
     if channel and channel not in CHANNELS and channel not in dict(CHANNEL_ALIASES):
         return Refusal("not_allowed", "channel")

@@ -49,7 +49,7 @@ def preflight(request: Request) -> Response:
     """CORS preflight: allowed for origins of some live key (a preflight carries no key to tell which)."""
     origin = request.headers.get("origin")
     state = request.app.state.shoplens
-    allowed = bool(origin) and origin in state.memo("collect_origins", write_keys.all_origins)
+    allowed = bool(origin) and origin in state.memo("collect_origins", lambda wh: write_keys.all_origins(wh.con))
     headers = _cors(origin, allowed)
     if allowed:
         headers |= {"Access-Control-Allow-Methods": "POST", "Access-Control-Max-Age": "600",
