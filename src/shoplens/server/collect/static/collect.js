@@ -27,7 +27,8 @@
   function session() {
     var now = Date.now(), last = +(get('last') || 0), sid = get('sid');
     var utm = utmOf(w.location.search);
-    if (!sid || now - last > SESSION_MS || utm) {  // a new campaign click starts a new session too
+    var campaign = utm && JSON.stringify(utm) !== (get('utm') || '{}');  // another campaign's link: a new visit
+    if (!sid || now - last > SESSION_MS || campaign) {
       sid = uuid();
       set('sid', sid);
       set('utm', JSON.stringify(utm || {}));
