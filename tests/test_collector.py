@@ -274,3 +274,35 @@ def test_migration_gap_is_filled_later(tmp_path: Path) -> None:
     assert migrate_to_latest(con, later) == 16 and applied == [14, 16, 15]
     assert migrate_to_latest(con, later) == 16 and applied == [14, 16, 15]  # once only
     assert current_version(con) == 16
+
+
+def test_events_waiting_at_stop_are_written(shop: tuple[Path, Path], tmp_path: Path) -> None:
+    """SIGTERM right after the answer (flush every 60 s here): the server writes what waits before it closes."""
+    db, config = shop
+    config.write_text(config.read_text(encoding="utf-8").replace("collect_flush_seconds: 0.3",
+                                                                  "collect_flush_seconds: 60"), encoding="utf-8")
+    key = _key(db)
+    server = _server(db, config)
+    try:
+        events = [{"event_id": f"w{i}", "event": "page_view", "user_id": f"v{i % 3}"} for i in range(30)]
+        assert _post(server, {"write_key": key, "events": events}).json()["accepted"] == 30
+        assert server.client("root").get("/api/v1/collect/stats").json()["waiting"] == {"shop": 30}
+    finally:
+        server.stop()
+    assert _sql(db, "SELECT count(*), count(DISTINCT user_id) FROM events WHERE store_id = 'shop'") == [(30, 3)]
+    assert _sql(db, "SELECT count(*) FROM import_manifest WHERE file LIKE '%collect-shop-%'") == [(1,)]
+    assert not list((db.parent / ".shoplens-collect").glob("*.jsonl"))  # the flush file is gone
+
+
+def test_collector_settings_are_checked() -> None:
+    from shoplens.errors import ShoplensError
+    from shoplens.server.settings import ServerSettings, parse
+
+    assert ServerSettings().collect_max_body_bytes == 512 * 1024 and ServerSettings().collect_max_events == 500
+    got = parse({"collect_rate": 50, "collect_country_header": " CF-IPCountry "}, "cfg: server")
+    assert (got.collect_rate, got.collect_country_header) == (50.0, "CF-IPCountry")
+    for bad in ({"collect_rate": 0}, {"collect_max_events": 1.5}, {"collect_country_header": ""},
+                {"collect_country_header": 3}):
+        with pytest.raises(ShoplensError) as caught:
+            parse(bad, "cfg: server")
+        assert caught.value.zh and next(iter(bad)) in caught.value.message

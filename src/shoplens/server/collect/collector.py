@@ -107,6 +107,8 @@ class Collector:
 
     def start(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
+        for left in self.folder.glob("collect-*.jsonl"):  # a killed server's flush: committed whole or not at all
+            left.unlink(missing_ok=True)
         self.thread = threading.Thread(target=self._run, name="shoplens-collect-flush", daemon=True)
         self.thread.start()
 
