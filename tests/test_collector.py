@@ -102,23 +102,25 @@ def test_good_batch_lands_duplicates_dropped_bad_events_quarantined(running: tup
         {"event_id": "b3", "event": "purchase", "user_id": "a2", "ts": "31/02/2026 99:00"},
         "not an object",
         {"event_id": "b4", "event": "page_view", "user_id": "a3", "device": "smart fridge"},
+        {"event_id": "g4", "event": "search", "user_id": "a9", "ts": "2026-11-02T18:00:00+08:00"},
     ]
     r = _post(server, {"write_key": key, "events": events}, ua=PHONE_UA, headers={"X-Country": "de"})
     assert r.status_code == 200, r.text
     answer = r.json()
-    assert (answer["accepted"], answer["duplicates"], answer["bots"]) == (3, 1, 0)
+    assert (answer["accepted"], answer["duplicates"], answer["bots"]) == (4, 1, 0)
     rejected = {x["index"]: (x["reason"], x["field"]) for x in answer["rejected"]}
     assert rejected == {4: ("not_allowed", "event"), 5: ("invalid_timestamp", "ts"), 6: ("missing_required", "user_id"),
                         7: ("invalid_timestamp", "ts"), 8: ("bad_json_line", None), 9: ("not_allowed", "device")}
     assert all(x["message"] and x["zh"] for x in answer["rejected"])
     again = _post(server, {"write_key": key, "events": events[:3]})  # the client retries: nothing new
     assert again.json()["accepted"] == 0 and again.json()["duplicates"] == 3
-    _flushed(server, admin, "shop", 3 + 6)
+    _flushed(server, admin, "shop", 4 + 6)
     server.stop()
 
     rows = {r[0]: r[1:] for r in _sql(db, "SELECT event_id, ts, user_id, event, channel, device, country, campaign,"
                                           " properties FROM events WHERE store_id = 'shop'")}
-    assert set(rows) == {"g1", "g2", "g3"}
+    assert set(rows) == {"g1", "g2", "g3", "g4"}
+    assert rows["g4"][0] == datetime(2026, 11, 2, 10)  # 18:00 at +08:00
     assert rows["g1"][0] == datetime(2026, 11, 2, 10) and rows["g1"][3:7] == ("paid_search", "mobile", "DE", "w49")
     assert json.loads(rows["g1"][7]) == {"url": "https://shop.example/"}
     assert rows["g2"][0] == datetime(2026, 11, 3, 10)  # 1793700000000 ms: `date -u -d @1793700000`
@@ -130,7 +132,7 @@ def test_good_batch_lands_duplicates_dropped_bad_events_quarantined(running: tup
     assert lines == {i: reason for i, (reason, _) in rejected.items()}
     # one import per flush in the manifest; nothing written twice; the visitor-day rollup has the visitor
     manifest = _sql(db, "SELECT sum(loaded), sum(quarantined) FROM import_manifest WHERE file LIKE '%collect-shop-%'")
-    assert manifest == [(3, 6)]
+    assert manifest == [(4, 6)]
     rollup = _sql(db, "SELECT day, n_events FROM _rollup_user_day WHERE store_id = 'shop' AND user_id = 'a1'"
                       " ORDER BY day")
     assert rollup == [(datetime(2026, 11, 2).date(), 1), (datetime(2026, 11, 3).date(), 1), (rows["g3"][0].date(), 1)]

@@ -88,10 +88,15 @@ def channel_of(source: str | None, medium: str | None, referrer: str | None, own
     return "organic_search" if any(s in host for s in SEARCH_HOSTS) else "referral"
 
 
+def _utc_text(when: datetime) -> str:
+    """ISO 8601 in UTC with a Z (isoformat, not strftime: %Y writes year 1 as "1", which no parser reads back)."""
+    return when.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
 def _ts(value: Any, now: datetime) -> tuple[str | None, str | None]:
     """(stored UTC text, client ts kept aside) — text None: unreadable."""
     if value is None or value == "":
-        return now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), None
+        return _utc_text(now), None
     try:
         if isinstance(value, int | float) and not isinstance(value, bool):
             when = datetime.fromtimestamp(value / 1000, UTC)  # JavaScript's Date.now(): milliseconds
@@ -103,8 +108,8 @@ def _ts(value: Any, now: datetime) -> tuple[str | None, str | None]:
     except (ValueError, OverflowError, OSError):
         return None, None
     if when - now.replace(tzinfo=UTC) > MAX_AHEAD:
-        return now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), when.isoformat()
-    return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), None
+        return _utc_text(now), when.isoformat()
+    return _utc_text(when), None
 
 
 def _text(value: Any) -> str | None:
