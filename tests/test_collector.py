@@ -308,3 +308,13 @@ def test_collector_settings_are_checked() -> None:
         with pytest.raises(ShoplensError) as caught:
             parse(bad, "cfg: server")
         assert caught.value.zh and next(iter(bad)) in caught.value.message
+
+
+def test_collect_beside_a_running_server_fails_cleanly(running: tuple[ApiServer, str, Path]) -> None:
+    """One writer per DuckDB file: `shoplens collect` on the warehouse `serve` holds stops with one line."""
+    _, _, db = running
+    out = subprocess.run([sys.executable, "-m", "shoplens", "--db", str(db), "collect", "--port", "1"],
+                         capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "SHOPLENS_LOCK_WAIT": "1", "SHOPLENS_LANG": "en"})
+    assert out.returncode != 0 and "Traceback" not in out.stderr
+    assert "another shoplens process" in out.stderr and len(out.stderr.strip().splitlines()) == 1

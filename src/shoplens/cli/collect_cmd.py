@@ -51,10 +51,12 @@ def collect_command(
     from shoplens.cli.serve_cmd import run
     from shoplens.server import settings as server_settings
     from shoplens.server.collect.app import create_collector_app
-    from shoplens.warehouse.connection import default_db_path
+    from shoplens.warehouse.connection import Warehouse, default_db_path
 
     settings = server_settings.load()
-    application = create_collector_app(db_path() or default_db_path(), settings)
+    path = db_path() or default_db_path()
+    Warehouse(path).close()  # a warehouse another process writes: one clear line here, not a traceback from uvicorn
+    application = create_collector_app(path, settings)
     console.print(f"{t('collect_at')} http://{host}:{port}/collect  ·  http://{host}:{port}/collect.js")
     from shoplens.cli import signals
 
