@@ -174,6 +174,9 @@ def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = 
         state.after_write.append(warmer.poke)
         if warm:
             warmer.start()
+        from shoplens.server.collect import app as collect_app
+
+        app.state.collector = collect_app.start(state, db_path, settings)  # POST /collect (issue #15)
         scheduler = None
         if jobs and run_jobs:
             from shoplens.server.scheduler import Scheduler
@@ -186,6 +189,7 @@ def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = 
             RESULTS.stop_all()  # (SIGTERM did already) nothing new starts, every waiter (the warm-up too) leaves
             if scheduler is not None:
                 scheduler.stop()  # a job that runs ends first (its run is recorded); none starts
+            app.state.collector.stop()  # the events that wait are written before the warehouse closes
             if warm:
                 warmer.stop()
             RESULTS.release_all()  # no interrupt may reach a cursor that closing the warehouse closes
@@ -246,6 +250,9 @@ def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = 
                    routes_sources):
         app.include_router(module.router, prefix="/api/v1")
 
+    from shoplens.server.collect import app as collect_app
+
+    collect_app.install(app)  # the event collector: POST /collect, GET /collect.js, /api/v1/collect/keys
     from shoplens.server import dashboard
 
     dashboard.install(app)  # the web dashboard: index.html at /, assets under /static/dashboard

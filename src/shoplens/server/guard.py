@@ -26,6 +26,7 @@ from shoplens.server.settings import ServerSettings
 
 UPLOAD_PATH = "/api/v1/imports"
 UPLOAD_PATHS = (UPLOAD_PATH, UPLOAD_PATH + "/preview")  # a preview receives the same files
+COLLECT_PATH = "/collect"  # the event collector: its own, larger limit (collect_max_body_bytes)
 GONE = "shoplens.gone"  # scope key: a threading.Event set when the client closed the connection
 
 
@@ -70,6 +71,8 @@ class Guard:
             return
         upload = scope["method"] == "POST" and scope["path"].rstrip("/") in UPLOAD_PATHS
         limit = self.settings.max_upload_bytes if upload else self.settings.max_body_bytes
+        if scope["path"] == COLLECT_PATH:
+            limit = self.settings.collect_max_body_bytes
         headers = Headers(scope=scope)
         length = headers.get("content-length")
         try:

@@ -33,7 +33,8 @@ COMPUTING = {f"{API}/{p}" for p in ("metrics", "funnel", "funnel/dropped", "rete
                                     "review")}
 BUSY = {429, 503, 504}
 EXTRA = {("post", f"{API}/segments"): {409}, ("post", f"{API}/login"): {429}, ("post", f"{API}/segments/preview"): BUSY,
-         ("get", f"{API}/segments/{{name}}"): BUSY}
+         ("get", f"{API}/segments/{{name}}"): BUSY,
+         ("post", "/collect"): {400, 401, 403, 429}}  # the collector: a write key, not a login (docs/collector.md)
 CSV_ONLY = {f"{API}/quarantine/export"}
 CSV = {"schema": {"type": "string"}}
 SECURITY = {  # a token from POST /api/v1/login {"kind": "api"}, or the browser session's cookie

@@ -25,11 +25,21 @@ class ServerSettings:
     computations_per_login: int | None = None  # None: every computing slot but one
     trusted_proxies: tuple[str, ...] = ()  # addresses whose X-Forwarded-For / X-Forwarded-Proto are believed
     query: QueryLimits = field(default_factory=QueryLimits)
+    # the event collector (docs/collector.md)
+    collect_max_body_bytes: int = 512 * KIB  # one POST /collect
+    collect_max_events: int = 500  # events in one POST /collect
+    collect_rate: float = 5000.0  # events per second per write key (token bucket) ...
+    collect_burst: int = 10_000  # ... and how many may come at once
+    collect_flush_seconds: float = 2.0  # events reach the warehouse at most this late ...
+    collect_flush_events: int = 2000  # ... or as soon as this many wait
+    collect_country_header: str | None = None  # a header the proxy sets (CF-IPCountry): the visitor's country
 
 
 NUMBERS = {"max_body_bytes": int, "max_upload_bytes": int, "time_budget_seconds": float,
-           "computations_per_login": int, "max_cells": int, "max_compared_periods": int}
-KEYS = (*NUMBERS, "trusted_proxies", "max_days")
+           "computations_per_login": int, "max_cells": int, "max_compared_periods": int,
+           "collect_max_body_bytes": int, "collect_max_events": int, "collect_rate": float, "collect_burst": int,
+           "collect_flush_seconds": float, "collect_flush_events": int}
+KEYS = (*NUMBERS, "trusted_proxies", "max_days", "collect_country_header")
 
 
 def _bad(where: str, message: str) -> ShoplensError:
@@ -69,8 +79,12 @@ def parse(section: Any, where: str) -> ServerSettings:
     query = QueryLimits(max_days, int(values.pop("max_cells", MAX_CELLS)),
                         int(values.pop("max_compared_periods", MAX_COMPARED_PERIODS)))
     names = {f.name for f in fields(ServerSettings)}
+    country = section.get("collect_country_header")
+    if country is not None and (not isinstance(country, str) or not country.strip()):
+        raise _bad(where, "collect_country_header must be a header name, e.g. CF-IPCountry")
     return ServerSettings(**{k: v for k, v in values.items() if k in names},
-                          trusted_proxies=tuple(str(p) for p in proxies), query=query)
+                          trusted_proxies=tuple(str(p) for p in proxies), query=query,
+                          collect_country_header=country.strip() if country else None)
 
 
 def load() -> ServerSettings:

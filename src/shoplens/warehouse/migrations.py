@@ -17,6 +17,7 @@ from shoplens.warehouse import (
     accounts_table,
     actions_table,
     alerts_table,
+    collect_keys_table,
     ddl,
     deliveries_table,
     history,
@@ -52,6 +53,7 @@ MIGRATIONS: list[Migration] = [
     (13, "the delivery log of reports sent to channels", report_deliveries_table.create_report_deliveries),
     (14, "aggregated daily traffic from platform reports (traffic_daily)", _add_new_tables),
     (15, "saved import profiles (options of an import, reused by name)", profiles_table.create_import_profiles),
+    (16, "write keys of the event collector", collect_keys_table.create_collect_keys),
 ]
 
 LATEST = MIGRATIONS[-1][0]
@@ -78,20 +80,35 @@ def migrate_to_latest(con: duckdb.DuckDBPyConnection, migrations: list[Migration
                           hint="upgrade shoplens",
                           zh=f"该仓库的结构版本为 v{version}，比当前 shoplens 支持的版本（v{latest}）更新",
                           zh_hint="请升级 shoplens")
+    skipped = _skipped(con)
     for number, _description, apply in migrations:
-        if number <= version:
+        if number <= version and number not in skipped:
             continue
         con.execute("BEGIN TRANSACTION")
         try:
             apply(con)
             con.execute("CREATE TABLE IF NOT EXISTS _shoplens_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
-            con.execute("INSERT OR REPLACE INTO _shoplens_meta VALUES ('schema_version', ?)", [str(number)])
+            reached = max(number, version)
+            # numbers this run jumps over are remembered: a later shoplens that fills the gap applies them then
+            skipped = (skipped - {number}) | set(range(version + 1, number))
+            con.execute("INSERT OR REPLACE INTO _shoplens_meta VALUES ('schema_version', ?)", [str(reached)])
+            con.execute("INSERT OR REPLACE INTO _shoplens_meta VALUES ('skipped_migrations', ?)",
+                        [",".join(map(str, sorted(skipped)))])
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
             raise
-        version = number
+        version = reached
     return version
+
+
+def _skipped(con: duckdb.DuckDBPyConnection) -> set[int]:
+    """Migration numbers missing from the list when the stored version passed them (a gap such as 15 while two
+    branches numbered theirs apart): applied when a later list has them."""
+    if current_version(con) == 0:
+        return set()
+    row = con.execute("SELECT value FROM _shoplens_meta WHERE key = 'skipped_migrations'").fetchone()
+    return {int(n) for n in row[0].split(",") if n} if row and row[0] else set()
 
 
 def check_version(con: duckdb.DuckDBPyConnection, where: str) -> None:
