@@ -41,7 +41,7 @@ def list_presets(s: Session = Depends(analyst)) -> Response:
     presets = [_preset_info(n) for n in preset_names() if n != "auto"]
     return as_json({"presets": presets, "auto": bool(presets) and all(p["recognises"] for p in presets),
                     "tables": [t.name for t in TABLES],
-                    "reasons": {code: {"en": en, "zh": zh, "hint": hint} for code, (en, zh, hint) in REASONS.items()}})
+                    "reasons": {code: {"en": en, "zh": zh} for code, (en, zh, _hint) in REASONS.items()}})
 
 
 @router.post("/imports/preview")
