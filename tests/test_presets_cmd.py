@@ -111,3 +111,24 @@ def test_a_file_given_to_the_wrong_preset_names_the_one_it_looks_like(datasets: 
     zh = cli("import", "--preset", "olist", str(datasets / "cdnow/cdnow_sample.csv.gz"), "--store", "x",
              cwd=tmp_path, lang="zh")
     assert zh.returncode == 2 and "它像是 cdnow 文件：--preset cdnow" in zh.stderr, zh.stderr
+
+
+PLATFORM_SAMPLES = {  # the platform samples of tests/data/presets and the preset each is
+    "tmall_orders_gbk.csv": "tmall-orders", "tmall_items.csv": "tmall-orders",
+    "sycm_trade_day.csv": "sycm-trade", "sycm_trade_week_gbk.csv": "sycm-trade",
+    "sycm_traffic_gbk.csv": "sycm-traffic", "sycm_products_day.csv": "sycm-products",
+    "shopify_orders_export.csv": "shopify-orders", "shopify_products_export.csv": "shopify-products",
+    "shopify_customers_export.csv": "shopify-customers", "woocommerce_orders_export.csv": "woocommerce-orders",
+    "amazon-all-orders.txt": "amazon-orders", "amazon-business-report-by-date.csv": "amazon-business-report",
+    "amazon-business-report-child-2026-11.csv": "amazon-business-report", "amazon-ads-sp-campaigns.csv": "amazon-ads",
+    "ga4-events-20261105.jsonl": "ga4-bigquery",
+}
+
+
+@pytest.mark.parametrize(("name", "preset"), PLATFORM_SAMPLES.items())
+def test_auto_recognises_every_platform_sample(name: str, preset: str) -> None:
+    """`--preset auto` judges each file by the header its preset would read: a 生意参谋 report is recognised below
+    its title rows, not by its first title line."""
+    from shoplens.ingest.auto_preset import choose_preset
+
+    assert choose_preset([Path(__file__).parent / "data" / "presets" / name]) == preset

@@ -429,7 +429,7 @@ def test_an_xlsx_report_reads_like_its_csv(tmp_path: Path, wh: dict[str, Any]) -
 
 
 @pytest.mark.parametrize(("lang", "says"), [("en", "it looks like a sycm-traffic file: --preset sycm-traffic"),
-                                            ("zh", "它看起来是 sycm-traffic 文件：请用 --preset sycm-traffic")])
+                                            ("zh", "它像是 sycm-traffic 文件：--preset sycm-traffic")])
 def test_cli_wrong_kind_is_one_clear_line(tmp_path: Path, lang: str, says: str) -> None:
     run = shoplens_cli("--lang", lang, "import", "--preset", "sycm-trade", str(TRAFFIC), "--store", "s",
                        db=tmp_path / "w.duckdb")

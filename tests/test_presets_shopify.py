@@ -230,7 +230,7 @@ def test_wrong_kind_from_the_command_line(tmp_path: Path) -> None:
     """As a user sees it: non-zero exit, one line naming the preset the file looks like, both languages, no
     traceback, nothing written."""
     db = tmp_path / "w.duckdb"
-    for lang, words in (("en", "looks like a shopify-customers file"), ("zh", "这像是 shopify-customers 文件")):
+    for lang, words in (("en", "looks like a shopify-customers file"), ("zh", "它像是 shopify-customers 文件")):
         run = subprocess.run([sys.executable, "-m", "shoplens", "--db", str(db), "--lang", lang, "import",
                               "--preset", "shopify-orders", str(CUSTOMERS), "--store", "x", "--currency", "USD",
                               "--timezone", "UTC"], capture_output=True, text=True, timeout=120)

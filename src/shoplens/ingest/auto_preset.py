@@ -7,22 +7,37 @@ from pathlib import Path
 
 from shoplens.errors import SchemaError, ShoplensError
 from shoplens.ingest import readers
-from shoplens.presets import recognising
+from shoplens.presets import get_preset, preset_names
 
 AUTO = "auto"
 
 
-def header_of(path: Path, **overrides: str | None) -> list[str]:
-    options = readers.ReadOptions()
+def header_of(path: Path, find_header: tuple[str, ...] = (), **overrides: str | None) -> list[str]:
+    options = readers.ReadOptions(find_header=find_header)
     for name, value in overrides.items():
         if value:
             setattr(options, name, "\t" if value in ("\\t", "tab") else value)
     return readers.open_source(path, options).columns
 
 
+def recognising(path: Path, **overrides: str | None) -> list[str]:
+    """The presets that recognise ``path``: each judges the header as it would read it, so a report with title
+    rows above its header (生意参谋) is judged by its real header, not by its first title line."""
+    headers: dict[tuple[str, ...], list[str]] = {}
+    names = []
+    for name in preset_names():
+        preset = get_preset(name)
+        find = tuple(getattr(preset.read_options(path), "find_header", ()) or ())
+        if find not in headers:
+            headers[find] = header_of(path, find, **overrides)
+        if preset.recognise(headers[find]):
+            names.append(name)
+    return names
+
+
 def choose_preset(paths: list[Path], **overrides: str | None) -> str:
     """The one preset that recognises every file; none or several is an error naming what to do."""
-    found: dict[Path, list[str]] = {p: recognising(header_of(p, **overrides)) for p in paths}
+    found: dict[Path, list[str]] = {p: recognising(p, **overrides) for p in paths}
     for path, names in found.items():
         if not names:
             raise SchemaError("no preset recognises this file's header", where=str(path),
@@ -49,7 +64,7 @@ def choose_preset(paths: list[Path], **overrides: str | None) -> str:
 def looks_like(exc: SchemaError, path: Path, preset: str, overrides: dict[str, str | None]) -> SchemaError:
     """A preset's SchemaError with a hint naming the preset the file looks like, when one recognises it."""
     try:
-        others = [n for n in recognising(header_of(path, **overrides)) if n != preset]
+        others = [n for n in recognising(path, **overrides) if n != preset]
     except ShoplensError:
         return exc
     if others:

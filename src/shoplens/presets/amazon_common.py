@@ -71,16 +71,9 @@ def lookup_sql(pairs: dict[str, str], key_sql: str) -> str:
 
 def wrong_file(path: Path, header: list[str], preset: str, expected: str, expected_zh: str,
                columns: str) -> SchemaError:
-    """The one-line error for a file this preset cannot read, naming the preset the file looks like."""
-    from shoplens.presets import get_preset, preset_names
-
-    other = next((n for n in preset_names() if n != preset
-                  and getattr(get_preset(n), "recognise", lambda _h: False)(header)), None)
+    """The one-line error for a file this preset cannot read (the import adds which preset it looks like)."""
     shown = ", ".join(header[:6]) + (", …" if len(header) > 6 else "")
     hint, zh_hint = f"expected columns {columns}", f"应包含列 {columns}"
-    if other:
-        hint += f"; this file looks like --preset {other}"
-        zh_hint += f"；该文件看起来应使用 --preset {other}"
     return SchemaError(f"not {expected} (columns: {shown})", where=str(path), hint=hint,
                        zh=f"不是{expected_zh}（列：{shown}）", zh_hint=zh_hint)
 

@@ -15,7 +15,6 @@ from shoplens.model import Column, Kind
 from shoplens.presets.base import SourceField
 
 Fields = dict[str, tuple[tuple[str, ...], Kind, bool]]
-HEADER_ANCHORS = ("统计日期", "订单编号")  # a column every 生意参谋 report / every order report has
 
 
 def clean_id(sql: str) -> str:
@@ -54,46 +53,15 @@ def resolve(fields: Fields, header: list[str]) -> tuple[list[SourceField], dict[
     return found, absent, missing
 
 
-def looks_like(header: list[str], exclude: str) -> str | None:
-    """The name of another registered preset that recognises ``header``, if any."""
-    from shoplens.presets import get_preset, preset_names
-
-    for name in preset_names():
-        if name == exclude:
-            continue
-        recognise = getattr(get_preset(name), "recognise", None)
-        try:
-            if recognise is not None and recognise(header):
-                return name
-        except Exception:  # a preset that cannot judge this header is no match
-            continue
-    return None
-
-
-def _headers_below_titles(path: Path) -> list[list[str]]:
-    """The file's header lines as the other Chinese reports would find them (below their title rows)."""
-    from shoplens.ingest.readers import ReadOptions, open_source
-
-    out = []
-    for anchor in HEADER_ANCHORS:
-        try:
-            out.append(open_source(path, ReadOptions(header=True, find_header=(anchor,))).columns)
-        except Exception:  # unreadable here: the preset's own error is the one to show
-            continue
-    return out
-
-
 def wrong_kind(preset: str, what: tuple[str, str], header: list[str], path: Path, missing: list[str],
                expected: tuple[str, str]) -> SchemaError:
     """A file of the wrong kind (``what``/``expected``: English, Chinese): what is missing, if anything (a
-    traffic report has every column of the trade report, and more), and which preset it looks like."""
-    other = next((o for h in [header, *_headers_below_titles(path)] if (o := looks_like(h, preset))), None)
+    traffic report has every column of the trade report, and more). The import adds which preset it looks like
+    (ingest/auto_preset.py)."""
     shown = ", ".join(header[:6]) + (", …" if len(header) > 6 else "")
     lacks = f": missing {', '.join(missing)}" if missing else ""
     lacks_zh = f"：缺少列 {', '.join(missing)}" if missing else ""
-    also = f"; it looks like a {other} file: --preset {other}" if other else ""
-    also_zh = f"；它看起来是 {other} 文件：请用 --preset {other}" if other else ""
     return SchemaError(f"not a {what[0]}{lacks} (columns: {shown})", where=str(path),
-                       hint=f"expected {expected[0]}{also}",
+                       hint=f"expected {expected[0]}",
                        zh=f"不是{what[1]}{lacks_zh}（列：{shown}）",
-                       zh_hint=f"应包含 {expected[1]}{also_zh}")
+                       zh_hint=f"应包含 {expected[1]}")

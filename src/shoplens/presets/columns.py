@@ -18,25 +18,12 @@ from shoplens.presets.base import SourceField
 FieldSpec = dict[str, tuple[tuple[str, ...], Kind, bool, bool]]
 
 
-def looks_like(header: list[str], *, besides: str) -> str | None:
-    """The name of another registered preset that recognises ``header``, if any."""
-    from shoplens.presets import get_preset, preset_names  # the registry imports this module's users
-
-    for name in preset_names():
-        if name == besides:
-            continue
-        recognise = getattr(get_preset(name), "recognise", None)
-        if recognise is not None and recognise(header):
-            return name
-    return None
-
-
 def pick_fields(header: list[str], spec: FieldSpec, path: Path, preset: str, kind_en: str,
                 kind_zh: str) -> tuple[list[SourceField], dict[str, str]]:
     """Source fields the header has, and NULL stand-ins for absent optional ones.
 
-    Raises a SchemaError naming the missing required columns and, when the file is another
-    preset's kind, that preset.
+    Raises a SchemaError naming the missing required columns (the import adds which preset the file looks
+    like).
     """
     by_norm = {h.strip().lower(): h for h in header}
     fields, absent, missing = [], {}, []
@@ -49,11 +36,8 @@ def pick_fields(header: list[str], spec: FieldSpec, path: Path, preset: str, kin
             continue
         fields.append(SourceField(found, name, Column(name, kind, "", required=cell)))
     if missing:
-        other = looks_like(header, besides=preset)
-        hint = f"this looks like a {other} file: use --preset {other}" if other else \
-            "expected columns: " + ", ".join(a[0] for a, _k, req, _c in spec.values() if req)
-        zh_hint = f"这像是 {other} 文件：请用 --preset {other}" if other else \
-            "应包含列：" + ", ".join(a[0] for a, _k, req, _c in spec.values() if req)
+        hint = "expected columns: " + ", ".join(a[0] for a, _k, req, _c in spec.values() if req)
+        zh_hint = "应包含列：" + ", ".join(a[0] for a, _k, req, _c in spec.values() if req)
         raise SchemaError(f"not a {kind_en}: missing {', '.join(missing)}", where=str(path), hint=hint,
                           zh=f"不是{kind_zh}：缺少列 {', '.join(missing)}", zh_hint=zh_hint)
     return fields, absent
