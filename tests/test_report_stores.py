@@ -219,3 +219,25 @@ def test_weeks_downloaded_as_weeks_count_in_a_longer_range(tmp_path: Path) -> No
         assert ask(date(2024, 3, 1), date(2024, 3, 31)) == [(100 + 200 + 300 + 900, 10 + 20 + 30 + 70)]
         assert ask(date(2024, 3, 4), date(2024, 3, 17), "week") == [(650, 55), (900, 70)]
         assert ask(date(2024, 3, 4), date(2024, 3, 13)) == [(600, 60)]  # 11–17 March is cut: left out
+
+
+def test_a_week_astride_two_months_is_not_counted_on_top_of_them(tmp_path: Path) -> None:
+    """Hand-made: month rows for March (1000) and April 2025 (2000) and Monday week rows from 3 March to 21 April
+    (100 each). The months count; every week overlaps a month that counts (31 March – 6 April overlaps both), so
+    none is added: the two months in one range are 3000, as by month."""
+    rows = ["store_id,date,period,visitors,paid_amount", "m,2025-03-01,month,1000,1000", "m,2025-04-01,month,2000,2000"]
+    monday = date(2025, 3, 3)
+    while monday <= date(2025, 4, 21):
+        rows.append(f"m,{monday.isoformat()},week,100,100")
+        monday = date.fromordinal(monday.toordinal() + 7)
+    file = tmp_path / "traffic.csv"
+    file.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with shoplens.connect(str(tmp_path / "m.duckdb")) as wh:
+        import_files(wh, [file], table="traffic_daily", store="m", currency="CNY", timezone="Asia/Shanghai")
+        engine = shoplens.MetricsEngine(wh)
+        whole = engine.query(["gmv", "uv"], store="m", start=date(2025, 3, 1), end=date(2025, 4, 30)).rows
+        months = engine.query(["gmv"], store="m", start=date(2025, 3, 1), end=date(2025, 4, 30), grain="month").rows
+        weeks = engine.query(["gmv"], store="m", start=date(2025, 3, 3), end=date(2025, 3, 16), grain="week").rows
+    assert (whole[0]["gmv"], whole[0]["uv"]) == (3000, 3000)
+    assert [r["gmv"] for r in months] == [1000, 2000]
+    assert [r["gmv"] for r in weeks] == [100, 100]  # a week asked for itself is its own row

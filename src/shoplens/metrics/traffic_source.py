@@ -105,17 +105,20 @@ def aggregate_sql(filtered: str, periods_sql: str, keys: list[str], outputs: dic
     Per period and row dimensions (store, channel, product, device): a week/month row covering exactly the
     period answers it alone. Otherwise the day rows inside the period count, plus every week/month row lying
     wholly inside it for whose days the store has no day rows (a seller who downloaded some weeks as weeks),
-    unless a longer such row already holds it. A week/month row cutting the period's edge cannot be split
-    and is left out."""
+    unless it is a week overlapping a month that counts (nothing counts twice). A week/month row cutting the
+    period's edge cannot be split and is left out."""
     cols = "store_id, store, channel, channel_type, device, product_id, product, category, brand"
     values = "visitors, page_views, add_to_cart_users, buyers, paid_orders, paid_amount_rc"
-    same = "o.store_id = r.store_id AND o.channel = r.channel AND o.product_id = r.product_id AND o.device = r.device"
-    # long rows with day rows inside their span, or inside a longer row of the same dimensions: never summed
+    same = "{o}.store_id = {r}.store_id AND {o}.channel = {r}.channel AND {o}.product_id = {r}.product_id" \
+        " AND {o}.device = {r}.device"
+    days_in = ("EXISTS (SELECT 1 FROM ({f}) d WHERE " + same.format(o="d", r="{r}") + " AND d.period = 'day'"
+               " AND d.date BETWEEN {r}.date AND {r}.span_end)")
+    # long rows never summed: those with day rows inside their span (the days count), and weeks overlapping a
+    # month that counts (a month without day rows); a week astride two months overlaps both
     covered = (f"SELECT r.store_id, r.channel, r.product_id, r.device, r.date, r.period FROM ({filtered}) r"
-               f" WHERE r.period <> 'day' AND (EXISTS (SELECT 1 FROM ({filtered}) o WHERE {same} AND o.period = 'day'"
-               f" AND o.date BETWEEN r.date AND r.span_end) OR EXISTS (SELECT 1 FROM ({filtered}) o WHERE"
-               f" {same} AND o.period <> 'day' AND o.span_end - o.date > r.span_end - r.date"
-               " AND o.date <= r.date AND o.span_end >= r.span_end))")
+               f" WHERE r.period <> 'day' AND ({days_in.format(f=filtered, r='r')} OR (r.period = 'week' AND EXISTS"
+               f" (SELECT 1 FROM ({filtered}) m WHERE {same.format(o='m', r='r')} AND m.period = 'month'"
+               f" AND m.date <= r.span_end AND m.span_end >= r.date AND NOT {days_in.format(f=filtered, r='m')})))")
     x = (f"SELECT per._period, {cols}, {values}, r.period <> 'day' AND r.date = per.p_first"
          f" AND r.span_end = per.p_last AS _exact, r.date, r.period FROM ({filtered}) r JOIN {periods_sql}"
          " ON r.date >= per.p_first AND r.span_end <= per.p_last")
