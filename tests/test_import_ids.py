@@ -21,9 +21,9 @@ IDS = [3021234567890123456, 9223372036854775807, 1000000000000000001]  # 2^63 - 
 TS = "2026-11-11 10:00:00"
 
 
-def _load(wh, path: Path) -> dict[str, Decimal]:
+def _load(wh, path: Path, quarantined: int = 0) -> dict[str, Decimal]:
     summary = import_files(wh, [path], table="orders", store="s", currency="CNY", timezone="Asia/Shanghai")
-    assert summary.quarantined == 0, summary.examples
+    assert summary.quarantined == quarantined, summary.examples
     return dict(wh.con.execute("SELECT order_id, gross_amount FROM orders").fetchall())
 
 
@@ -77,10 +77,15 @@ def test_xlsx_number_text_and_protected_cells(wh, tmp_path: Path) -> None:
     sheet.append([f"'{IDS[2]}", TS, 3])  # the apostrophe typed into the cell text
     sheet.append(["\t4021234567890123456", TS, 4])
     sheet.append([3.02123456789012e18, TS, 5])  # what Excel keeps of a typed 19-digit number: 15 digits
+    sheet.append([3.02123456789012e18, TS, 6])  # another id whose lost digits differed: the same number now
     book.save(path)
     _number_cell_with_all_digits(path, IDS[0])
-    got = _load(wh, path)
-    assert got == {**_want(), "4021234567890123456": Decimal(4), "3021234567890120000": Decimal(5)}
+    got = _load(wh, path, quarantined=2)
+    # the two 15-digit stumps would be one order (the second replacing the first): both are quarantined instead,
+    # showing the digits the cell kept
+    assert got == {**_want(), "4021234567890123456": Decimal(4)}
+    rows = wh.con.execute("SELECT line, reason, value FROM quarantine ORDER BY line").fetchall()
+    assert rows == [(6, "number_lost_digits", "3021234567890120000"), (7, "number_lost_digits", "3021234567890120000")]
 
 
 def _number_cell_with_all_digits(path: Path, value: int) -> None:

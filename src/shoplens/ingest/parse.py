@@ -65,6 +65,9 @@ REASONS: dict[str, tuple[str, str, str]] = {
                               "import into a new store id"),
     "missing_fx_rate": ("no exchange rate for this currency and date", "缺少该币种当日汇率",
                         "import fx_rates for that date first"),
+    "number_lost_digits": ("a long number (an id?) stored as a number: the spreadsheet kept only its first 15 digits",
+                           "长数字（编号？）以数值格式保存：表格只保留了前 15 位", "format the column as Text where "
+                           "the file is made (or export CSV) and import again; the digits shown are all it kept"),
     "formula_without_value": ("an Excel formula without a calculated value", "Excel 公式单元格没有计算结果",
                               "open the workbook in Excel or LibreOffice, let it calculate, save it and import "
                               "again (or paste the cells as values)"),

@@ -26,7 +26,7 @@ from shoplens.ingest.merge import merge_batch, provided_columns
 from shoplens.ingest.parse import lit, parse_reason, typed_expr
 from shoplens.ingest.profiles import ImportOptions, with_profile
 from shoplens.ingest.quarantine import Problems, allowed_values, examples
-from shoplens.ingest.readers import FORMULA_MARK
+from shoplens.ingest.readers import DIGITS_MARK, FORMULA_MARK
 from shoplens.ingest.rows import add_fx, assert_valid, load_canonical, materialize, output_sql, require_rates
 from shoplens.ingest.store_context import StoreContext, create_store, missing_settings, resolve_store
 from shoplens.ingest.summary import FileResult, ImportRefusedError, ImportSummary, bad_row_limit, refusal
@@ -264,14 +264,17 @@ def _import_one(wh: Warehouse, item: _File, index: int, import_id: int, ctx: Sto
     inner = f"SELECT {', '.join(['_line', *raws, *typed])} FROM {raw}"
     extra = "".join(f", {sql} AS {quote(name)}" for name, sql in item.plan.computed.items())
     con.execute(f"CREATE OR REPLACE TEMP TABLE {src} AS SELECT *{extra} FROM ({inner})")
-    formulas = item.source.fmt == "xlsx"  # formula cells without a value are marked by the reader
+    typed_cells = item.source.fmt != "csv"  # spreadsheets, Parquet, JSON: cells the reader may have marked
     marked: set[int] = set()
     for f in item.plan.fields:
         k = position[f.header]
-        unread = f"starts_with(c{k}, {lit(FORMULA_MARK)})" if formulas else "false"
-        if formulas and k not in marked:  # once per cell, however many fields read it
+        unread = (f"(starts_with(c{k}, {lit(FORMULA_MARK)}) OR starts_with(c{k}, {lit(DIGITS_MARK)}))"
+                  if typed_cells else "false")
+        if typed_cells and k not in marked:  # once per cell, however many fields read it
             marked.add(k)
-            problems.add(src, unread, f.header, k, f"substr(c{k}, {len(FORMULA_MARK) + 1})", "formula_without_value")
+            for mark, reason in ((FORMULA_MARK, "formula_without_value"), (DIGITS_MARK, "number_lost_digits")):
+                problems.add(src, f"starts_with(c{k}, {lit(mark)})", f.header, k, f"substr(c{k}, {len(mark) + 1})",
+                             reason)
         # a blank cell is an empty value (checked as "required" below), not an unreadable one
         problems.add(src, f"trim(c{k}) <> '' AND {quote(f.name)} IS NULL AND NOT {unread}", f.header, k, f"c{k}",
                      parse_reason(f.column), extra=allowed_values(f.column))

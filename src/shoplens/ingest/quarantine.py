@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from shoplens.ingest.fx import MISSING_RATE
 from shoplens.ingest.parse import REASONS, currency_matches, currency_symbol, lit, value_checks
-from shoplens.ingest.readers import FORMULA_MARK, ReadProblem
+from shoplens.ingest.readers import DIGITS_MARK, FORMULA_MARK, ReadProblem
 from shoplens.model import Column, Kind, get_table
 from shoplens.presets.base import Output
 from shoplens.warehouse.ddl import quote
@@ -138,7 +138,8 @@ class Problems:
         the rows an earlier import stored and leaves them as they are (nothing written, nothing to
         undo); otherwise the earlier rows go to the history (for ``import undo``) and these replace them.
         """
-        pairs = ", ".join(f"{lit(h)}, replace(r.c{i + 1}, {lit(FORMULA_MARK)}, '')" for i, h in enumerate(header))
+        pairs = ", ".join(f"{lit(h)}, replace(replace(r.c{i + 1}, {lit(FORMULA_MARK)}, ''), {lit(DIGITS_MARK)}, '')"
+                          for i, h in enumerate(header))
         row_json = f"json_object({pairs})" if pairs else "NULL"
         self.con.execute(
             f"CREATE OR REPLACE TEMP TABLE _q_new AS SELECT {int(import_id)} AS import_id, {lit(store_id)} AS store_id,"

@@ -36,6 +36,10 @@ Progress = Callable[[int], None]
 # characters, so no real cell text starts with it; the pipeline quarantines such cells where
 # they are used (``formula_without_value``), never reading them as empty.
 FORMULA_MARK = "\ue000formula\ue000"
+# a whole number of 16+ digits held as a float (an Excel number cell, a float column): its last digits are already
+# gone (Excel keeps 15 significant digits), so two 19-digit order ids may have become one; the pipeline quarantines
+# such a cell (``number_lost_digits``) instead of loading a wrong id
+DIGITS_MARK = "\ue000digits\ue000"
 
 
 @dataclass
@@ -315,9 +319,9 @@ def cell(value: Any) -> str | None:
         if math.isnan(value):
             return None
         if value.is_integer() and abs(value) >= 1e15:
-            # a long id stored as a number (Excel keeps 15 significant digits): the digits the cell holds,
-            # 3.02123456789012e+18 -> 3021234567890120000, never the binary float's invented tail
-            return str(int(Decimal(repr(value))))
+            # a long id stored as a number: marked, with the digits the cell still holds (3.02123456789012e+18 ->
+            # 3021234567890120000, never the binary float's invented tail) for the quarantine to show
+            return DIGITS_MARK + str(int(Decimal(repr(value))))
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, datetime | date):
         return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
