@@ -14,21 +14,31 @@ import gzip
 import io
 import json
 import math
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pyarrow as pa
 
 from shoplens.errors import ShoplensError
-from shoplens.ingest.lines import CHUNK_CHARS, BoundedLines, binary_lines, line_too_long
+from shoplens.ingest.file_kind import (  # noqa: F401  (first_line: presets sniff headers through readers)
+    CORRUPT_GZIP,
+    SAMPLE_BYTES,
+    base_suffix,
+    corrupt_error,
+    detect_encoding,
+    detect_format,
+    first_line,
+    is_gzip,
+    open_binary,
+    sniff_delimiter,
+)
+from shoplens.ingest.lines import CHUNK_CHARS, BoundedLines, line_too_long
 
 CHUNK_ROWS = 50_000
-SAMPLE_BYTES = 1 << 20
 Progress = Callable[[int], None]
 
 
@@ -91,104 +101,6 @@ class Source:
     skipped: dict[str, int] = field(default_factory=dict)  # title_rows / totals_rows: read but not data
 
 
-def _is_gzip(path: Path) -> bool:
-    with open(path, "rb") as fh:
-        return fh.read(2) == b"\x1f\x8b"
-
-
-def _binary(path: Path, compressed: bool) -> IO[bytes]:
-    return gzip.open(path, "rb") if compressed else open(path, "rb")
-
-
-# A damaged .gz raises these while streaming; click would turn a bare EOFError into "Aborted".
-_CORRUPT_GZIP = (EOFError, gzip.BadGzipFile, zlib.error)
-
-
-def _corrupt(path: Path, exc: Exception) -> ShoplensError:
-    detail = f"{type(exc).__name__}: {exc}"
-    return ShoplensError(f"compressed file is truncated or corrupt ({detail})",
-                         where=str(path), hint="copy or download it again (`gzip -t FILE` checks it)",
-                         zh=f"压缩文件不完整或已损坏（{detail}）",
-                         zh_hint="请重新复制或下载该文件（可用 `gzip -t FILE` 检查）")
-
-
-def _base_suffix(path: Path) -> str:
-    suffixes = [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] in (".gz", ".gzip"):
-        suffixes = suffixes[:-1]
-    return suffixes[-1] if suffixes else ""
-
-
-def first_line(path: Path) -> str:
-    """The first non-blank line (gzip or not, BOM stripped): lets a preset sniff a header."""
-    with _binary(path, _is_gzip(path)) as fh:
-        for raw in binary_lines(fh, path):
-            line = raw.decode("utf-8", "replace").lstrip("\ufeff").strip()
-            if line:
-                return line
-    return ""
-
-
-def detect_format(path: Path) -> str:
-    suffix = _base_suffix(path)
-    if suffix in (".parquet", ".pq"):
-        return "parquet"
-    if suffix in (".xlsx", ".xlsm"):
-        return "xlsx"
-    if suffix in (".jsonl", ".ndjson", ".json"):
-        return "jsonl"
-    return "csv"
-
-
-def detect_encoding(sample: bytes) -> str:
-    """UTF-8 (with or without BOM) when the sample decodes, else GB18030 (a superset of GBK)."""
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            sample.decode(encoding)
-        except UnicodeDecodeError as exc:
-            if not (exc.start >= len(sample) - 4 and len(sample) >= SAMPLE_BYTES):  # else: cut mid-character
-                continue
-        if encoding == "utf-8":
-            return "utf-8-sig"
-        if _looks_like_gbk(sample):
-            return encoding
-    raise ShoplensError("cannot tell the text encoding (neither UTF-8 nor GBK/GB18030)",
-                        hint="pass --encoding, e.g. --encoding cp1252 (Western European Excel) or latin-1",
-                        zh="无法识别文件编码（既不是 UTF-8，也不是 GBK/GB18030）",
-                        zh_hint="请用 --encoding 指定编码，例如 --encoding cp1252（西欧 Excel）或 latin-1")
-
-
-def _looks_like_gbk(sample: bytes) -> bool:
-    """GB18030 decodes almost any bytes, so Latin-1 "Crème" would silently become "Cr鑝e". Chinese
-    text is mostly two-byte characters in the GB2312 area (both bytes 0xA1-0xFE); Latin-1 has lone
-    high bytes followed by ASCII letters. Require most double-byte pairs to be GB2312-like."""
-    pairs = gb2312 = 0
-    i, n = 0, len(sample)
-    while i < n - 1:
-        lead = sample[i]
-        if lead < 0x81:
-            i += 1
-            continue
-        trail = sample[i + 1]
-        if 0x30 <= trail <= 0x39:  # a four-byte GB18030 sequence
-            i += 4
-            continue
-        pairs += 1
-        gb2312 += 0xA1 <= lead <= 0xFE and 0xA1 <= trail <= 0xFE
-        i += 2
-    return pairs > 0 and gb2312 / pairs >= 0.8
-
-
-def _sniff_delimiter(text: str, path: Path) -> str:
-    if _base_suffix(path) in (".tsv", ".tab"):
-        return "\t"
-    first = text.splitlines()[:20]
-    try:
-        return csv.Sniffer().sniff("\n".join(first), delimiters=",;\t|").delimiter
-    except csv.Error:
-        return ","
-
-
 def check_file(path: Path) -> None:
     """A readable file, else the one-line error (before a preset or a reader looks inside)."""
     if not path.exists():
@@ -216,12 +128,12 @@ def open_source(path: str | Path, options: ReadOptions | None = None) -> Source:
             raise ShoplensError("the sheet is empty (no header in its first row)", where=str(path),
                                 zh="工作表为空（第一行没有表头）")
         return src
-    src.compressed = _is_gzip(path)
+    src.compressed = is_gzip(path)
     try:
-        with _binary(path, src.compressed) as fh:
+        with open_binary(path, src.compressed) as fh:
             sample = fh.read(SAMPLE_BYTES)
-    except _CORRUPT_GZIP as exc:
-        raise _corrupt(path, exc) from exc
+    except CORRUPT_GZIP as exc:
+        raise corrupt_error(path, exc) from exc
     if len(sample) == SAMPLE_BYTES and not any(end in sample for end in (b"\n", b"\r")):
         raise line_too_long(path, 1)  # the whole sample is one line: do not build a header from it
     try:
@@ -242,7 +154,7 @@ def open_source(path: str | Path, options: ReadOptions | None = None) -> Source:
             raise ShoplensError("the file is empty (no line holds a JSON object)", where=str(path),
                                 zh="文件为空（没有一行是 JSON 对象）")
         return src
-    src.delimiter = options.delimiter or _sniff_delimiter(text, path)
+    src.delimiter = options.delimiter or sniff_delimiter(text, path)
     if options.header and options.find_header:
         _find_header(src, text)
     elif options.header:
@@ -295,7 +207,7 @@ def _jsonl_columns(src: Source) -> list[str]:
     """Every key of every object, in order of first appearance: one streaming pass over the file, so
     a key that first shows up on line 1,200 is not silently dropped."""
     columns: dict[str, None] = {}
-    with _binary(src.path, src.compressed) as raw:
+    with open_binary(src.path, src.compressed) as raw:
         text = io.TextIOWrapper(raw, encoding=src.encoding or "utf-8-sig", errors="replace")
         for line in BoundedLines(text, src.path):
             try:
@@ -385,8 +297,8 @@ def iter_batches(src: Source, progress: Progress | None = None) -> Iterator[pa.R
     else:
         try:
             yield from _text_batches(src, progress)
-        except _CORRUPT_GZIP as exc:
-            raise _corrupt(src.path, exc) from exc
+        except CORRUPT_GZIP as exc:
+            raise corrupt_error(src.path, exc) from exc
 
 
 def batched(rows: Iterator[tuple[int, list[str | None]]], src: Source, progress: Progress | None,
