@@ -131,8 +131,8 @@ def test_good_batch_lands_duplicates_dropped_bad_events_quarantined(running: tup
                           " AND file LIKE '%collect-shop-%'"))
     assert lines == {i: reason for i, (reason, _) in rejected.items()}
     # one import per flush in the manifest; nothing written twice; the visitor-day rollup has the visitor
-    manifest = _sql(db, "SELECT sum(loaded), sum(quarantined), count(*) FILTER (file <> 'collector') FROM import_manifest"
-                        " WHERE preset = 'collector'")
+    manifest = _sql(db, "SELECT sum(loaded), sum(quarantined), count(*) FILTER (file <> 'collector')"
+                        " FROM import_manifest WHERE preset = 'collector'")
     assert manifest == [(4, 6, 0)]  # one source named `collector`, not a temp file per flush
     rollup = _sql(db, "SELECT day, n_events FROM _rollup_user_day WHERE store_id = 'shop' AND user_id = 'a1'"
                       " ORDER BY day")

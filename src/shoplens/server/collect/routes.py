@@ -193,7 +193,7 @@ def revoke_write_key(key_id: str, s: Session = Depends(admin)) -> dict[str, Any]
 
 @router.get("/collect/stats")
 def collector_stats(request: Request, s: Session = Depends(admin)) -> dict[str, Any]:
-    """(admin) Events waiting for their flush, events flushed and bots dropped since the server started."""
+    """(admin) Events waiting for their flush, flushed, parked in failed-*.jsonl and bots dropped since the start."""
     stats = collector_of(request).stats()
     allowed = set(s.allowed_stores())
     return {name: {k: v for k, v in part.items() if k in allowed} for name, part in stats.items()}
