@@ -187,20 +187,47 @@ def test_a_preview_takes_files_as_large_as_an_import(two_store_api: ApiServer) -
 
 
 def test_the_collector_is_named_by_its_preset(tmp_path: Path) -> None:
-    """Events whose manifest row says preset ``collector`` (what the event collector writes) form their own source,
-    marked ``collector``; a canonical import of the same table stays a separate source."""
+    """Events of real collector flushes form one source ``collector`` (preset and file), marked ``collector``, however
+    many flushes; a canonical import of the same table stays a separate source."""
     import shoplens
+    from shoplens.server.collect.collector import Collector
+    from shoplens.server.collect.events import normalise
+    from shoplens.server.deps import ServerState
+    from shoplens.server.settings import ServerSettings
     from shoplens.warehouse.sources import list_sources
 
-    for name, day in (("a.csv", "2026-11-01"), ("b.csv", "2026-11-02")):
-        (tmp_path / name).write_text(HEADER + f"{name[0]}1,{day}T10:00:00Z,u1,product_view,direct\n", encoding="utf-8")
+    (tmp_path / "a.csv").write_text(HEADER + "a1,2026-11-01T10:00:00Z,u1,product_view,direct\n", encoding="utf-8")
     with shoplens.connect(str(tmp_path / "w.duckdb")) as wh:
-        for name in ("a.csv", "b.csv"):
-            shoplens.import_files(wh, [tmp_path / name], table="events", store="s", currency="USD", timezone="UTC")
-        wh.con.execute("UPDATE import_manifest SET preset = 'collector' WHERE file LIKE '%b.csv'")
+        shoplens.import_files(wh, [tmp_path / "a.csv"], table="events", store="s", currency="USD", timezone="UTC")
+        collector = Collector(ServerState(wh, ""), tmp_path / "flush", ServerSettings())
+        collector.folder.mkdir()
+        for n, ts in enumerate(("2026-11-02T09:00:00Z", "2026-11-02T10:00:00Z", "2026-11-01T23:00:00Z")):
+            row = normalise({"event_id": f"c{n}", "event": "page_view", "user_id": "u2", "ts": ts},
+                            now=datetime(2026, 11, 3), user_agent="Mozilla/5.0", country=None)
+            assert collector.add("s", [row], set()) == ["accepted"]
+            assert collector.flush() == 1  # three flushes, three imports
         got = {s["preset"]: s for s in list_sources(wh.con, "s", now=datetime(2026, 11, 4, 12, tzinfo=UTC))["sources"]}
     assert sorted(got) == ["canonical", "collector"]
-    assert (got["collector"]["collector"], got["collector"]["rows"], got["collector"]["last_day"],
-            got["collector"]["freshness"]) == (True, 1, "2026-11-02", "late")  # 1 day behind the 3rd
-    assert (got["canonical"]["collector"], got["canonical"]["last_day"], got["canonical"]["days_behind"]) == (
-        False, "2026-11-01", 2)
+    c = got["collector"]
+    assert (c["collector"], c["rows"], c["first_day"], c["last_day"], c["freshness"]) == (
+        True, 3, "2026-11-01", "2026-11-02", "late")  # 1 day behind the 3rd
+    assert (c["files"], c["files_total"], c["imports"]) == (["collector"], 1, 3)
+    assert (got["canonical"]["collector"], got["canonical"]["last_day"], got["canonical"]["days_behind"],
+            got["canonical"]["files"]) == (False, "2026-11-01", 2, ["a.csv"])
+
+
+def test_sources_list_the_latest_file_names_and_count_them_all(tmp_path: Path) -> None:
+    """A daily report imported for a year is 365 names: the source lists the latest 20 (sorted) and counts all."""
+    import shoplens
+    from shoplens.warehouse.sources import LISTED_FILES, list_sources
+
+    names = [f"day{n:02d}.csv" for n in range(LISTED_FILES + 3)]
+    with shoplens.connect(str(tmp_path / "w.duckdb")) as wh:
+        for n, name in enumerate(names):
+            (tmp_path / name).write_text(HEADER + f"x{n},2026-11-01T10:00:00Z,u1,product_view,direct\n",
+                                         encoding="utf-8")
+            shoplens.import_files(wh, [tmp_path / name], table="events", store="s", currency="USD", timezone="UTC")
+        shoplens.import_files(wh, [tmp_path / names[0]], table="events", store="s")  # day00 again: the latest now
+        (only,) = list_sources(wh.con, "s")["sources"]
+    assert (only["files_total"], only["imports"], only["rows"]) == (len(names), len(names) + 1, len(names))
+    assert only["files"] == sorted([names[0], *names[-(LISTED_FILES - 1):]])

@@ -131,8 +131,9 @@ def test_good_batch_lands_duplicates_dropped_bad_events_quarantined(running: tup
                           " AND file LIKE '%collect-shop-%'"))
     assert lines == {i: reason for i, (reason, _) in rejected.items()}
     # one import per flush in the manifest; nothing written twice; the visitor-day rollup has the visitor
-    manifest = _sql(db, "SELECT sum(loaded), sum(quarantined) FROM import_manifest WHERE file LIKE '%collect-shop-%'")
-    assert manifest == [(4, 6)]
+    manifest = _sql(db, "SELECT sum(loaded), sum(quarantined), count(*) FILTER (file <> 'collector')"
+                        " FROM import_manifest WHERE preset = 'collector'")
+    assert manifest == [(4, 6, 0)]  # one source named `collector`, not a temp file per flush
     rollup = _sql(db, "SELECT day, n_events FROM _rollup_user_day WHERE store_id = 'shop' AND user_id = 'a1'"
                       " ORDER BY day")
     assert rollup == [(datetime(2026, 11, 2).date(), 1), (datetime(2026, 11, 3).date(), 1), (rows["g3"][0].date(), 1)]
@@ -292,7 +293,7 @@ def test_events_waiting_at_stop_are_written(shop: tuple[Path, Path], tmp_path: P
     finally:
         server.stop()
     assert _sql(db, "SELECT count(*), count(DISTINCT user_id) FROM events WHERE store_id = 'shop'") == [(30, 3)]
-    assert _sql(db, "SELECT count(*) FROM import_manifest WHERE file LIKE '%collect-shop-%'") == [(1,)]
+    assert _sql(db, "SELECT count(*) FROM import_manifest WHERE preset = 'collector' AND file = 'collector'") == [(1,)]
     assert not list((db.parent / ".shoplens-collect").glob("*.jsonl"))  # the flush file is gone
 
 

@@ -67,7 +67,8 @@ def import_files(wh: Warehouse, files: Sequence[str | Path], *, table: str | Non
                  sheet: str | None = None, delimiter: str | None = None, strict: bool = False,
                  max_bad_rows: str | int | None = None, progress: ProgressFactory | None = None,
                  value_maps: Sequence[str] = (), profile: str | None = None,
-                 save_profile: str | None = None, dry_run: bool = False) -> ImportSummary:
+                 save_profile: str | None = None, dry_run: bool = False,
+                 source_label: str | None = None) -> ImportSummary:
     """Import ``files`` into the warehouse (see `shoplens import --help` for the rules).
 
     ``store`` None: the warehouse's only (non-demo) store, else an error; a new store needs its
@@ -79,7 +80,8 @@ def import_files(wh: Warehouse, files: Sequence[str | Path], *, table: str | Non
     this import's options under that name (with the import, so a refused import saves nothing).
     ``preset="auto"``: the preset that recognises the files' header (docs/presets.md). ``dry_run``:
     everything runs, the summary's ``preview`` gets the first rows written per table, then the transaction is
-    rolled back (nothing is written).
+    rolled back (nothing is written). ``source_label``: the manifest's preset AND file for every file instead of the
+    preset's name and the path (the event collector's flushes: one source ``collector``, not a temp file per flush).
     """
     given = ImportOptions(table=table, preset=preset, maps=list(maps), value_maps=list(value_maps),
                           timezone=timezone, currency=currency, encoding=encoding, delimiter=delimiter, sheet=sheet)
@@ -140,7 +142,7 @@ def import_files(wh: Warehouse, files: Sequence[str | Path], *, table: str | Non
             started = datetime.now(UTC).replace(tzinfo=None)
             bar = progress(item.source.path.name, item.source.size) if progress else None
             result, kept_by = _import_one(wh, item, index, import_id, ctx, lookups, bar)
-            _record(con, item, result, import_id, ctx, started)
+            _record(con, item, result, import_id, ctx, started, source_label)
             results.append(result)
             sources.append((kept_by, str(item.source.path)))
             if any(o.table == "stores" for o in item.plan.outputs) and ctx.refreshed(con) != ctx:
@@ -358,10 +360,11 @@ def _targets(plan: FilePlan) -> str:
 
 
 def _record(con: Any, item: _File, result: FileResult, import_id: int, ctx: StoreContext,
-            started: datetime) -> None:
+            started: datetime, label: str | None = None) -> None:
     """The manifest row: what was read, loaded, skipped as duplicate and quarantined."""
-    write_manifest_row(con, import_id=import_id, store_id=ctx.store_id, file=result.file, sha256=result.sha256,
-                       file_bytes=item.source.size, preset=result.preset, target=result.target, read=result.read,
+    write_manifest_row(con, import_id=import_id, store_id=ctx.store_id, file=label or result.file,
+                       sha256=result.sha256, file_bytes=item.source.size, preset=label or result.preset,
+                       target=result.target, read=result.read,
                        loaded=result.loaded, duplicates=result.duplicates, quarantined=result.quarantined,
                        tables=result.tables, started=started)
 

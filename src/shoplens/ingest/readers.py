@@ -377,4 +377,9 @@ def _jsonl_rows(text: Iterator[str], src: Source) -> Iterator[tuple[int, list[st
             src.problems.append(ReadProblem(line_no, "bad_json_line", f"not a JSON object ({exc})",
                                             json.dumps(line.rstrip("\n"), ensure_ascii=False)))
             continue
-        yield line_no, [cell(obj.get(name)) for name in src.columns]
+        cells = [cell(obj.get(name)) for name in src.columns]
+        if _has_surrogates([c for c in cells if c is not None]):  # "\ud800" is valid JSON but no UTF-8 text
+            src.problems.append(ReadProblem(line_no, "bad_encoding", "text that is not valid UTF-8 (a lone surrogate)",
+                                            json.dumps(line.rstrip("\n"))))
+            continue
+        yield line_no, cells

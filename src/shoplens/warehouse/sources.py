@@ -10,7 +10,6 @@ without a time column (order lines) is ``undated``; ``stores`` rows are settings
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,8 +18,12 @@ from shoplens.model import TABLES
 from shoplens.warehouse.ddl import quote
 
 LATE_DAYS = 2  # 1..LATE_DAYS days behind the last ended day: late; more: stale
-COLLECTOR = "collector"
-TIME_COLUMNS = {t.name: t.time_column for t in TABLES}  # the preset name the event collector writes in the manifest
+COLLECTOR = "collector"  # the preset and file name the event collector writes in the manifest
+TIME_COLUMNS = {t.name: t.time_column for t in TABLES}
+LISTED_FILES = 20  # file names listed per source (the latest imported); ``files_total`` counts them all
+# the manifest rows of one store, one per table each import wrote (``stores`` rows are settings, not data)
+_MANIFEST = ("(SELECT m.*, t.name AS tbl FROM import_manifest m, "
+             "unnest(json_keys(coalesce(m.tables, '{}'))) AS t(name) WHERE m.store_id = ? AND t.name <> 'stores')")
 
 
 def freshness(last: date | None, timezone: str, now: datetime | None = None) -> tuple[int | None, str]:
@@ -46,19 +49,19 @@ def list_sources(con: Any, store_id: str, now: datetime | None = None) -> dict[s
     """Every source of ``store_id`` (table, preset), ordered by table then preset."""
     tz_row = con.execute("SELECT timezone FROM stores WHERE store_id = ?", [store_id]).fetchone()
     timezone = tz_row[0] if tz_row and tz_row[0] else "UTC"
-    manifest = con.execute(
-        "SELECT import_id, preset, file, tables, finished FROM import_manifest WHERE store_id = ?",
-        [store_id]).fetchall()
     imports: dict[tuple[str, str], dict[str, Any]] = {}
-    for import_id, preset, file, tables, finished in manifest:
-        for table in json.loads(tables or "{}"):
-            if table == "stores":  # settings, not data
-                continue
-            seen = imports.setdefault((table, preset), {"files": set(), "imports": set(), "last_import": None})
-            seen["files"].add(file.replace("\\", "/").rsplit("/", 1)[-1])
-            seen["imports"].add(import_id)
-            if finished is not None and (seen["last_import"] is None or finished > seen["last_import"]):
-                seen["last_import"] = finished
+    # counted in SQL: the collector adds a manifest row every flush (tens of thousands a day), all named `collector`
+    for table, preset, n, last in con.execute(
+            f"SELECT tbl, preset, count(DISTINCT import_id), max(finished) FROM {_MANIFEST} GROUP BY ALL",
+            [store_id]).fetchall():
+        imports[(table, preset)] = {"files": [], "files_total": 0, "imports": int(n), "last_import": last}
+    for table, preset, name, _last in con.execute(
+            "SELECT tbl, preset, regexp_extract(replace(file, '\\', '/'), '[^/]*$') AS base, max(finished) AS last "
+            f"FROM {_MANIFEST} GROUP BY ALL ORDER BY last DESC NULLS LAST, base", [store_id]).fetchall():
+        seen = imports[(table, preset)]
+        seen["files_total"] += 1
+        if len(seen["files"]) < LISTED_FILES:  # the most recent distinct names
+            seen["files"].append(name)
     sources: dict[tuple[str, str], dict[str, Any]] = {}
     for table in TABLES:
         if table.name == "stores":
@@ -76,12 +79,13 @@ def list_sources(con: Any, store_id: str, now: datetime | None = None) -> dict[s
     out = []
     for table, preset in sorted(set(sources) | set(imports)):
         data = sources.get((table, preset), {"rows": 0, "first_day": None, "last_day": None})
-        seen = imports.get((table, preset), {"files": set(), "imports": set(), "last_import": None})
+        seen = imports.get((table, preset), {"files": [], "files_total": 0, "imports": 0, "last_import": None})
         behind, status = freshness(data["last_day"], timezone, now)
         if data["rows"] and not TIME_COLUMNS.get(table):
             status = "undated"  # order lines: their day is their order's
         out.append({"table": table, "preset": preset, "collector": preset == COLLECTOR,
-                    "files": sorted(seen["files"]), "imports": len(seen["imports"]), "rows": data["rows"],
+                    "files": sorted(seen["files"]), "files_total": seen["files_total"],
+                    "imports": seen["imports"], "rows": data["rows"],
                     "first_day": _iso(data["first_day"]), "last_day": _iso(data["last_day"]),
                     "days_behind": behind, "freshness": status, "last_import": _iso(seen["last_import"])})
     return {"store": store_id, "timezone": timezone, "sources": out}

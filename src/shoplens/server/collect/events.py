@@ -123,7 +123,8 @@ def normalise(item: Any, *, now: datetime, user_agent: str | None, country: str 
     """(what the flush file gets for this event, reason it is refused or None, its event_id or None)."""
     if not isinstance(item, dict):
         return item, Refusal("bad_json_line", None), None  # the reader quarantines a line that is not an object
-    row: dict[str, Any] = {c: _text(item.get(c)) for c in ("event_id", "user_id", "session_id", *TEXT)}
+    # ids trimmed here as the import trims them: " e1" and "e1" are one event for the dedup as in the warehouse
+    row: dict[str, Any] = {c: _trimmed(item.get(c)) for c in ("event_id", "user_id", "session_id", *TEXT)}
     props = item.get("properties")
     properties: dict[str, Any] = dict(props) if isinstance(props, dict) else {}
     for name, value in item.items():
@@ -141,7 +142,33 @@ def normalise(item: Any, *, now: datetime, user_agent: str | None, country: str 
     row["properties"] = json.dumps(properties, ensure_ascii=False) if properties else None
     if props is not None and not isinstance(props, dict):
         row["properties"] = _text(props) if isinstance(props, str) else json.dumps(props)
-    return row, _reason(row, ts, props), row["event_id"] if isinstance(row["event_id"], str) else None
+    refusal = _unencodable(item) or _reason(row, ts, props)
+    return row, refusal, row["event_id"] if isinstance(row["event_id"], str) else None
+
+
+def _trimmed(value: Any) -> str | None:
+    text = _text(value)
+    return text.strip() if text is not None else None
+
+
+def _unencodable(item: dict[str, Any]) -> Refusal | None:
+    """A lone surrogate (``"\\ud800"`` is valid JSON) cannot be written as UTF-8: refused first, as the import's
+    reader refuses the line before any other check (the flush file gets it escaped, so writing it cannot fail)."""
+    for name, value in item.items():
+        try:
+            json.dumps({name: value}, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            field = name if isinstance(name, str) and _encodes(name) else None
+            return Refusal("bad_encoding", field)
+    return None
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _reason(row: dict[str, Any], ts: str | None, props: Any) -> Refusal | None:

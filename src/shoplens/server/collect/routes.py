@@ -26,6 +26,10 @@ from shoplens.server.problem import error_response
 
 KEY_HEADER = "X-Shoplens-Key"
 SNIPPET = Path(__file__).parent / "static" / "collect.js"
+# the import's wording of a reason, where a web page's event needs other words (it has no --encoding)
+OWN_REASONS = {"bad_encoding": ("text that is not valid Unicode (a lone surrogate such as \\ud800)",
+                                "文本不是有效的 Unicode（含孤立的代理字符，如 \\ud800）",
+                                "send UTF-8 text; a \\ud800-\\udfff escape must be one of a surrogate pair")}
 public = APIRouter(tags=["collector"])
 router = APIRouter(tags=["collector"])  # under /api/v1, for admins
 
@@ -142,7 +146,7 @@ def _collect(request: Request, body: bytes) -> JSONResponse:
         elif fate == "duplicate":
             answer["duplicates"] += 1
         else:
-            en, zh, hint = REASONS.get(fate.reason, (fate.reason, fate.reason, ""))
+            en, zh, hint = {**REASONS, **OWN_REASONS}.get(fate.reason, (fate.reason, fate.reason, ""))
             where = f"{fate.field}: " if fate.field else ""
             answer["rejected"].append({"index": index, "reason": fate.reason, "field": fate.field,
                                        "message": where + en, "zh": where + zh, "hint": hint})
@@ -189,7 +193,7 @@ def revoke_write_key(key_id: str, s: Session = Depends(admin)) -> dict[str, Any]
 
 @router.get("/collect/stats")
 def collector_stats(request: Request, s: Session = Depends(admin)) -> dict[str, Any]:
-    """(admin) Events waiting for their flush, events flushed and bots dropped since the server started."""
+    """(admin) Events waiting for their flush, flushed, parked in failed-*.jsonl and bots dropped since the start."""
     stats = collector_of(request).stats()
     allowed = set(s.allowed_stores())
     return {name: {k: v for k, v in part.items() if k in allowed} for name, part in stats.items()}

@@ -61,7 +61,7 @@ async function loadSources(box) {
       raw: (s) => s.freshness },
     { key: "rows", label: t("data.col.rows"), num: true, text: (s) => fmtInt(s.rows), raw: (s) => s.rows },
     { key: "first_day", label: t("data.col.first"), text: (s) => s.first_day || "—" },
-    { key: "files", label: t("data.col.files"), text: (s) => filesText(s.files), raw: (s) => s.files.join(" "),
+    { key: "files", label: t("data.col.files"), text: (s) => filesText(s.files, s.files_total), raw: (s) => s.files.join(" "),
       tip: (s) => s.files.join("\n") },
     { key: "last_import", label: t("data.col.lastImport"), text: (s) => importTime(s.last_import),
       raw: (s) => s.last_import },
@@ -73,7 +73,7 @@ async function loadSources(box) {
     "data-last-day": s.last_day || "", "data-rows": s.rows }) }));
 }
 
-function filesText(files) {
+function filesText(files, total = files.length) { // the API lists the latest 20 names; total counts them all
   if (!files.length) return "—";
-  return files.length <= 2 ? files.join(", ") : t("data.nFiles", { first: files[0], n: fmtInt(files.length - 1) });
+  return total <= 2 ? files.join(", ") : t("data.nFiles", { first: files[0], n: fmtInt(total - 1) });
 }
