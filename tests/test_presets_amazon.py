@@ -56,8 +56,9 @@ def expected_orders() -> dict[str, dict[str, Any]]:
             "gross": Decimal(0), "discount": Decimal(0), "shipping": Decimal(0), "tax": Decimal(0),
             "country": MARKET[row["sales-channel"]], "items": []})
         o["gross"] += money(row["item-price"])
-        o["discount"] += abs(money(row["item-promotion-discount"])) + abs(money(row["ship-promotion-discount"]))
-        o["shipping"] += money(row["shipping-price"])
+        # item promotions are the discount on gross (item prices); a shipping promotion lowers shipping
+        o["discount"] += abs(money(row["item-promotion-discount"]))
+        o["shipping"] += money(row["shipping-price"]) - abs(money(row["ship-promotion-discount"]))
         o["tax"] += money(row["item-tax"]) + money(row["shipping-tax"])
         o["items"].append((row["asin"], int(row["quantity"]), money(row["item-price"])))
     return orders
@@ -113,6 +114,18 @@ def test_orders_match_the_file(amz: dict[str, Any]) -> None:
             e["status"], e["currency"], e["created"], e["gross"], e["discount"], e["shipping"], e["tax"],
             e["country"], None), oid
         assert paid == (None if status in ("created", "cancelled") else created), oid
+
+
+def test_shipping_promotion_lowers_shipping_not_the_goods_discount(amz: dict[str, Any]) -> None:
+    """111-4000007: item 24.99, shipping 5.99, ship-promotion-discount -5.99 (free shipping), no item
+    promotion. gross_amount has no shipping, so a discount of 5.99 would count a shipping gift as a
+    goods discount (net revenue 19.00 instead of 24.99)."""
+    row = amz["con"].execute("SELECT gross_amount, discount, shipping_fee FROM orders "
+                             "WHERE order_id = '111-4000007-1000007'").fetchone()
+    assert row == (Decimal("24.99"), Decimal(0), Decimal(0))
+    row = amz["con"].execute("SELECT gross_amount, discount, shipping_fee FROM orders "
+                             "WHERE order_id = '111-4000001-1000001'").fetchone()
+    assert row == (Decimal("59.97"), Decimal("5.00"), Decimal("4.99"))  # the -5.00 item promotion
 
 
 def test_pending_order_is_created_without_amount(amz: dict[str, Any]) -> None:
@@ -329,6 +342,63 @@ def test_amounts_in_another_currency_are_quarantined(tmp_path: Path, wh: Any) ->
                            timezone="Europe/Berlin")
     file = summary.files[0]
     assert (file.read, file.loaded, file.quarantined) == (3, 1, 2)
-    assert {(e["line"], e["reason"]) for e in summary.examples} == {(2, "not_allowed"), (3, "invalid_number")}
+    # the import's general check (the same for every preset and canonical import), at the amount's cell
+    assert {(e["line"], e["reason"], e["column"], e["value"]) for e in summary.examples} == {
+        (2, "currency_mismatch", "Ordered Product Sales", "$1,234.50"),
+        (3, "invalid_number", "Ordered Product Sales", "€99,00")}
     assert wh.con.execute("SELECT date, paid_amount, currency FROM traffic_daily").fetchall() == [
         (date(2026, 11, 7), Decimal("99.00"), "EUR")]
+
+
+def test_ads_spend_in_another_currency_is_quarantined(tmp_path: Path, wh: Any) -> None:
+    """"£" on a USD row (its Currency column) and "$" on a EUR row: currency_mismatch; "$" with USD loads."""
+    path = tmp_path / "ads.csv"
+    path.write_text("Date,Campaign Name,Impressions,Clicks,Spend,Currency\n"
+                    "\"Nov 01, 2026\",A,10,1,£5.00,USD\n\"Nov 01, 2026\",B,10,1,$5.00,EUR\n"
+                    "\"Nov 01, 2026\",C,10,1,$7.00,USD\n")
+    summary = import_files(wh, [path], preset="amazon-ads", store="a")
+    assert summary.files[0].reasons == {"currency_mismatch": 2}
+    assert {(e["line"], e["column"]) for e in summary.examples} == {(2, "Spend"), (3, "Spend")}
+    assert wh.con.execute("SELECT campaign, spend, currency FROM ad_spend").fetchall() == [
+        ("C", Decimal("7.00"), "USD")]
+
+
+@pytest.mark.parametrize("name", [
+    "BusinessReport-2026-11-01_2026-11-30.csv",  # a range: once read as 1 November holding a month of sessions
+    "BusinessReport-2026-10_2026-11.csv",  # two months: once read as October
+    "BusinessReport-2026-11-01-2026-11-30.csv", "BusinessReport-2026-11-5.csv", "BusinessReport-2026-13.csv"])
+def test_child_report_name_must_hold_exactly_one_day_or_month(tmp_path: Path, wh: Any, name: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(BY_CHILD.read_bytes())
+    with pytest.raises(SchemaError) as info:
+        import_files(wh, [path], preset="amazon-business-report", store="a")
+    assert "one day or month" in str(info.value) and "2026-11-05" in info.value.hint
+    assert info.value.zh and info.value.zh_hint and "\n" not in str(info.value)
+    assert wh.con.execute("SELECT count(*) FROM traffic_daily").fetchone()[0] == 0
+
+
+def test_child_report_name_with_other_words_keeps_its_one_month(tmp_path: Path, wh: Any) -> None:
+    path = tmp_path / "BusinessReport (1) child 2026-11.csv"
+    path.write_bytes(BY_CHILD.read_bytes())
+    import_files(wh, [path], preset="amazon-business-report", store="a")
+    assert wh.con.execute("SELECT DISTINCT date, period FROM traffic_daily").fetchall() == [
+        (date(2026, 11, 1), "month")]
+
+
+def test_dashes_in_report_numbers_are_empty_not_unreadable(tmp_path: Path, wh: Any) -> None:
+    """Amazon writes "--" where it has no figure: an optional column reads as empty (unknown, NULL), the
+    rest of the day loads; a dash in a required column is refused as empty (missing_required)."""
+    path = tmp_path / "by-date.csv"
+    path.write_text("Date,Ordered Product Sales,Sessions - Total,Page Views - Total,Total Order Items\n"
+                    "11/1/2026,$10.00,5,9,--\n11/2/2026,$0.00,--,9,0\n11/3/2026,$3.00,4,8,1\n")
+    file = import_files(wh, [path], preset="amazon-business-report", store="a").files[0]
+    assert (file.read, file.loaded, file.quarantined, file.reasons) == (3, 2, 1, {"missing_required": 1})
+    assert wh.con.execute("SELECT date, visitors, paid_orders, buyers, paid_amount FROM traffic_daily "
+                          "ORDER BY date").fetchall() == [
+        (date(2026, 11, 1), 5, None, None, Decimal("10.00")), (date(2026, 11, 3), 4, 1, 1, Decimal("3.00"))]
+    ads = tmp_path / "ads.csv"
+    ads.write_text("Date,Campaign Name,Impressions,Clicks,Spend\n\"Nov 01, 2026\",A,\u2014,-,$1.00\n")
+    file = import_files(wh, [ads], preset="amazon-ads", store="a").files[0]
+    assert (file.loaded, file.quarantined) == (1, 0)
+    assert wh.con.execute("SELECT impressions, clicks, spend FROM ad_spend").fetchall() == [
+        (None, None, Decimal("1.00"))]

@@ -146,6 +146,41 @@ def test_inconsistent_rows_and_odd_spans_are_quarantined(tmp_path: Path) -> None
     w.close()
 
 
+def test_dashes_are_empty_ratios_not_unreadable_numbers(tmp_path: Path) -> None:
+    """生意参谋 writes -, -- or — for a ratio it cannot compute (0 visitors, an empty day): the day still
+    loads with its visitors and GMV, the empty ratio is not checked; a dash in a count is unknown (NULL)."""
+    header = "统计日期,访客数,支付买家数,支付金额,支付转化率,客单价"
+    lines = ["2024-03-01,0,0,¥0.00,-,-",  # the empty day of a new shop
+             "2024-03-02,1000,40,\"¥3,600.00\",4.00%,--",
+             "2024-03-03,1000,40,\"¥3,600.00\",—,¥90.00",
+             "2024-03-04,-,40,\"¥3,600.00\",-,¥90.00",  # visitors unknown: stored empty, not 0
+             "2024-03-05,1000,40,\"¥3,600.00\",abc,¥90.00",  # not a dash: still unreadable
+             "2024-03-06,1000,40,\"¥3,600.00\",5.00%,-"]  # the ratio present is still checked
+    path = tmp_path / "trade.csv"
+    path.write_text("生意参谋\n" + header + "\n" + "\n".join(lines) + "\n", encoding="utf-8-sig")
+    w = shoplens.connect(str(tmp_path / "w.duckdb"))
+    result = import_files(w, [path], preset="sycm-trade", store="s").files[0]
+    assert (result.read, result.loaded, result.quarantined) == (6, 4, 2)
+    assert result.reasons == {"invalid_number": 1, "report_inconsistent": 1}
+    got = w.con.execute("SELECT date, visitors, buyers, paid_amount FROM traffic_daily ORDER BY date").fetchall()
+    assert got == [(date(2024, 3, 1), 0, 0, Decimal(0)), (date(2024, 3, 2), 1000, 40, Decimal(3600)),
+                   (date(2024, 3, 3), 1000, 40, Decimal(3600)), (date(2024, 3, 4), None, 40, Decimal(3600))]
+    w.close()
+
+
+def test_a_folded_channel_with_an_unknown_part_is_unknown(tmp_path: Path) -> None:
+    """手淘推荐 and 猜你喜欢 fold into recommendation: 10 + unknown visitors is unknown, not 10."""
+    path = tmp_path / "t.csv"
+    path.write_text("统计日期,流量来源,访客数,支付金额\n2024-03-01,手淘推荐,10,¥5.00\n2024-03-01,猜你喜欢,-,¥7.00\n"
+                    "2024-03-01,手淘搜索,20,--\n", encoding="utf-8")
+    w = shoplens.connect(str(tmp_path / "w.duckdb"))
+    result = import_files(w, [path], preset="sycm-traffic", store="s").files[0]
+    assert (result.read, result.loaded, result.duplicates, result.quarantined) == (3, 2, 1, 0)
+    got = w.con.execute("SELECT channel, visitors, paid_amount FROM traffic_daily ORDER BY channel").fetchall()
+    assert got == [("organic_search", 20, None), ("recommendation", None, Decimal("12.00"))]
+    w.close()
+
+
 # ---- sycm-traffic -------------------------------------------------------------------------------
 
 CHANNELS = {  # docs/presets.md#sycm-traffic, the sources of the sample
@@ -195,10 +230,11 @@ def test_products_traffic_per_product(wh: dict[str, Any]) -> None:
     _, data, _, _ = records(PRODUCTS, "统计日期")
     expected = {(date.fromisoformat(r["统计日期"]), r["商品ID"].strip('="')): (
         int(num(r["商品访客数"])), int(num(r["商品浏览量"])), int(r["商品加购人数"]), int(r["支付买家数"]),
-        int(r["支付件数"]), num(r["支付金额"])) for r in data}
+        None, num(r["支付金额"])) for r in data}  # 支付件数 counts units, not orders: paid_orders stays empty
     got = q(wh, "SELECT date, product_id, visitors, page_views, add_to_cart_users, buyers, paid_orders, paid_amount "
                 "FROM traffic_daily WHERE store_id = 'sy' AND product_id <> '(all)'")
     assert {r[:2]: r[2:] for r in got} == expected
+    assert "支付件数" in next(f for f in wh["runs"]["products"].files).ignored_columns
     total = totals_row(PRODUCTS)
     assert sum(v[0] for v in expected.values()) == int(num(total["商品访客数"]))
     assert sum(v[5] for v in expected.values()) == num(total["支付金额"])
@@ -245,15 +281,48 @@ def test_tmall_orders(wh: dict[str, Any]) -> None:
 
 
 def test_tmall_refunds(wh: dict[str, Any]) -> None:
+    """A refund is the goods part only (GMV = 买家应付货款 has no postage): 退款金额, else 买家实际支付金额 −
+    买家应付邮费 for an order closed after payment, at most 买家应付货款."""
     expected = {}
     for r in tmall_orders():
+        goods = num(r["买家应付货款"])
         if num(r["退款金额"] or "0") > 0:
-            expected[r["订单编号"]] = num(r["退款金额"])
+            expected[r["订单编号"]] = min(num(r["退款金额"]), goods)
         elif r["订单状态"] == "交易关闭" and r["订单付款时间"]:
-            expected[r["订单编号"]] = num(r["买家实际支付金额"])
+            expected[r["订单编号"]] = min(max(num(r["买家实际支付金额"]) - num(r["买家应付邮费"]), Decimal(0)), goods)
     got = q(wh, "SELECT order_id, amount, refund_id FROM refunds WHERE store_id = 'tm'")
     assert {r[0]: r[1] for r in got} == expected and len(expected) == 2
     assert all(r[2] == r[0] + "-refund" for r in got)
+    # by hand: …457 closed after payment, goods 99.00 + postage 10.00 = 退款金额 109.00 -> 99.00 (its GMV);
+    # …458 a partial refund of 69.00 of 138.00 goods stays 69.00
+    assert expected == {"3801234567890123457": Decimal("99.00"), "3801234567890123458": Decimal("69.00")}
+
+
+def test_tmall_refund_never_exceeds_the_goods(tmp_path: Path) -> None:
+    """Orders closed after payment with postage: the refund rate of the metrics engine stays ≤ 100 %."""
+    header = "订单编号,买家应付货款,买家应付邮费,总金额,买家实际支付金额,订单状态,订单创建时间,订单付款时间,退款金额"
+    lines = ["1000000000000000001,100.00,10.00,110.00,110.00,交易关闭,2024-03-01 10:00:00,2024-03-01 10:01:00,",
+             "1000000000000000002,100.00,10.00,110.00,95.00,交易关闭,2024-03-01 11:00:00,2024-03-01 11:01:00,",
+             "1000000000000000003,50.00,5.00,55.00,55.00,交易关闭,2024-03-01 12:00:00,2024-03-01 12:01:00,55.00",
+             "1000000000000000004,50.00,5.00,55.00,55.00,交易成功,2024-03-01 13:00:00,2024-03-01 13:01:00,"]
+    path = tmp_path / "o.csv"
+    path.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+    db = tmp_path / "w.duckdb"
+    run = shoplens_cli("import", "--preset", "tmall-orders", str(path), "--store", "s", db=db)
+    assert run.returncode == 0, run.stderr
+    w = shoplens.connect(str(db))
+    # 110 paid − 10 postage = 100 (all of the goods); 95 paid − 10 postage = 85 (a 15.00 coupon was never
+    # paid); 退款金额 55.00 capped at the 50.00 goods
+    assert dict(w.con.execute("SELECT order_id, amount FROM refunds").fetchall()) == {
+        "1000000000000000001": Decimal("100.00"), "1000000000000000002": Decimal("85.00"),
+        "1000000000000000003": Decimal("50.00")}
+    w.close()
+    out = shoplens_cli("metrics", "gmv,refund_amount,refund_rate", "--store", "s", "--from", "2024-03-01",
+                       "--to", "2024-03-01", "--format", "json", db=db)
+    assert out.returncode == 0, out.stderr
+    row = json.loads(out.stdout)["rows"][0]
+    assert (Decimal(str(row["gmv"])), Decimal(str(row["refund_amount"]))) == (Decimal(300), Decimal(235))
+    assert abs(row["refund_rate"] - 235 / 300) < 1e-9  # was above 1 per order when postage was refunded
 
 
 def test_tmall_items_and_products(wh: dict[str, Any]) -> None:

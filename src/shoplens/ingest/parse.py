@@ -83,6 +83,20 @@ REASONS: dict[str, tuple[str, str, str]] = {
                          "同一订单的其他行被隔离，订单不部分载入", "fix the refused line and import the file again"),
     "no_variant": ("an image-only line of a product, no variant to load", "只有图片的商品行，没有可载入的款式",
                    "expected in Shopify product exports; kept for audit"),
+    # platform reports (tmall-orders, sycm-*; docs/presets.md)
+    "unknown_status": ("an order status this preset does not know", "预设不认识的订单状态",
+                       "see the status table of the preset in docs/presets.md; a new status needs a preset update"),
+    "unknown_channel": ("a traffic source this preset cannot map to a channel", "预设无法映射到渠道的流量来源",
+                        "see the source table of sycm-traffic in docs/presets.md; export one source level (二级来源)"),
+    "unknown_device": ("a device (终端) this preset does not know", "预设不认识的终端",
+                       "use 所有终端, 无线 or PC as 生意参谋 writes them"),
+    "other_store": ("a line of another shop than the file's", "该行属于文件中另一家店铺",
+                    "export each shop separately and import it into its own store"),
+    "report_inconsistent": ("the report's own ratio contradicts its counts", "报表自身的比率与其计数不符",
+                            "one of the row's numbers is wrong: download the report again"),
+    "unsupported_period": ("a date range that is no day, natural week or calendar month",
+                           "日期范围不是单日、自然周或自然月",
+                           "download the report by day (按日), natural week or month"),
 }
 
 

@@ -33,7 +33,7 @@ from shoplens.ingest.summary import FileResult, ImportRefusedError, ImportSummar
 from shoplens.interrupts import Transaction, pause_point
 from shoplens.model import TABLES_BY_NAME, get_table
 from shoplens.presets import get_preset
-from shoplens.presets.base import FilePlan, Output, Reject
+from shoplens.presets.base import FilePlan, Output, Reject, SourceField
 from shoplens.presets.generic import canonical_plan, guess_table, parse_value_maps
 from shoplens.warehouse.connection import Warehouse
 from shoplens.warehouse.ddl import quote
@@ -260,8 +260,8 @@ def _import_one(wh: Warehouse, item: _File, index: int, import_id: int, ctx: Sto
     for i, h in enumerate(header):
         position.setdefault(h, i + 1)  # a repeated header: plans use its first column, so read that one
     # 1. parse source cells into typed columns (raw text kept beside them for error reports)
-    typed = [f"{typed_expr(f.column, _cell(item.plan, f.header, position), ctx.parse_timezone)} AS {quote(f.name)}"
-             for f in item.plan.fields]
+    typed = [f"{typed_expr(f.column, _blanked(f, _cell(item.plan, f.header, position)), ctx.parse_timezone)} "
+             f"AS {quote(f.name)}" for f in item.plan.fields]
     raws = [f"c{i + 1}" for i in range(len(header))]
     inner = f"SELECT {', '.join(['_line', *raws, *typed])} FROM {raw}"
     extra = "".join(f", {sql} AS {quote(name)}" for name, sql in item.plan.computed.items())
@@ -278,11 +278,11 @@ def _import_one(wh: Warehouse, item: _File, index: int, import_id: int, ctx: Sto
                 problems.add(src, f"starts_with(c{k}, {lit(mark)})", f.header, k, f"substr(c{k}, {len(mark) + 1})",
                              reason)
         # a blank cell is an empty value (checked as "required" below), not an unreadable one
-        problems.add(src, f"trim(c{k}) <> '' AND {quote(f.name)} IS NULL AND NOT {unread}", f.header, k, f"c{k}",
+        empty = f"coalesce(trim(c{k}), '') IN ({', '.join(lit(b) for b in ('', *f.blank))})"
+        problems.add(src, f"NOT {empty} AND {quote(f.name)} IS NULL AND NOT {unread}", f.header, k, f"c{k}",
                      parse_reason(f.column), extra=allowed_values(f.column))
         if f.column.required and f.check_required:
-            problems.add(src, f"{quote(f.name)} IS NULL AND coalesce(trim(c{k}), '') = ''", f.header, k,
-                         f"c{k}", "missing_required")
+            problems.add(src, f"{quote(f.name)} IS NULL AND {empty}", f.header, k, f"c{k}", "missing_required")
     # 2. business rules of the preset
     for rule in item.plan.rejects:
         problems.add(src, f"({rule.where})", rule.column, position.get(rule.column), rule.value_sql, rule.reason)
@@ -353,6 +353,13 @@ def _cell(plan: FilePlan, header: str, position: dict[str, int]) -> str:
         return cell
     body = ", ".join(f"{lit(k)}: {lit(v)}" for k, v in pairs.items())
     return f"coalesce(map_extract_value(MAP {{{body}}}, trim({cell})), {cell})"
+
+
+def _blanked(f: SourceField, cell: str) -> str:
+    """The cell, NULL when it holds one of the field's "no value" texts (a report's dash)."""
+    if not f.blank:
+        return cell
+    return f"(CASE WHEN trim({cell}) IN ({', '.join(lit(b) for b in f.blank)}) THEN NULL ELSE {cell} END)"
 
 
 def _targets(plan: FilePlan) -> str:

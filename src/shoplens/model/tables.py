@@ -202,8 +202,8 @@ TABLES: tuple[Table, ...] = (
         Column("page_views", I, "Page views (PV).", non_negative=True),
         Column("add_to_cart_users", I, "Visitors who added to cart (加购人数).", non_negative=True),
         Column("buyers", I, "Paying buyers (支付买家数).", non_negative=True),
-        Column("paid_orders", I, "Paid orders (支付子订单数 / units ordered when the report has no orders).",
-               non_negative=True),
+        Column("paid_orders", I, "Paid orders (支付子订单数 / total order items); empty when the report has no "
+               "order count (units are no orders).", non_negative=True),
         Column("paid_amount", M, "Paid amount (支付金额 / ordered product sales) in `currency`.", non_negative=True),
         _cur(),
     ], time_column="date", fx_date_column="date", extension=True),

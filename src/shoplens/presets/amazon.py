@@ -13,6 +13,8 @@ position in its order in file order); orders and products are derived from the l
   Multi-Channel Fulfillment of orders sold elsewhere: quarantined (``not_allowed``) so they are not
   counted as Amazon sales.
 - Amazon writes promotion discounts negative in some marketplaces: their absolute value is the discount.
+  ``discount`` is the item promotions only (gross_amount has no shipping); a shipping promotion
+  lowers ``shipping_fee`` (shipping-price − ship-promotion-discount, what the buyer paid for shipping).
 """
 
 from __future__ import annotations
@@ -116,8 +118,8 @@ class AmazonOrdersPreset:
                    arg_min({status}, _line) AS status,
                    coalesce(arg_min(currency, _line) FILTER (WHERE currency IS NOT NULL), {cur}) AS currency,
                    sum({_zero('item_price')}) AS gross_amount,
-                   sum(abs({_zero('item_discount')}) + abs({_zero('ship_discount')})) AS discount,
-                   sum({_zero('shipping_price')}) AS shipping_fee,
+                   sum(abs({_zero('item_discount')})) AS discount,
+                   greatest(sum({_zero('shipping_price')}) - sum(abs({_zero('ship_discount')})), 0) AS shipping_fee,
                    sum({_zero('item_tax')} + {_zero('shipping_tax')}) AS tax,
                    coalesce(arg_min({market}, _line), upper(trim(arg_min(ship_country, _line)))) AS country
             FROM {{src}} GROUP BY order_id""", primary=False)

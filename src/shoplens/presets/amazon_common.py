@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from shoplens.errors import SchemaError
-from shoplens.ingest.parse import currency_symbol, lit
+from shoplens.ingest.parse import lit
 
 AMAZON_TIMEZONE = "America/Los_Angeles"  # Seller Central's reports for Amazon.com are cut in Pacific time
 AMAZON_CURRENCY = "USD"
@@ -77,18 +77,3 @@ def wrong_file(path: Path, header: list[str], preset: str, expected: str, expect
     return SchemaError(f"not {expected} (columns: {shown})", where=str(path), hint=hint,
                        zh=f"不是{expected_zh}（列：{shown}）", zh_hint=zh_hint)
 
-
-# what a currency's amounts may be written with (a currency not listed here is not checked)
-SYMBOLS: dict[str, tuple[str, ...]] = {
-    "USD": ("$", "US$"), "CAD": ("$",), "AUD": ("$",), "MXN": ("$",), "SGD": ("$",), "BRL": ("$",),
-    "HKD": ("$", "HK$"), "EUR": ("€",), "GBP": ("£",), "JPY": ("¥", "￥"), "CNY": ("¥", "￥", "CN¥"),
-}
-
-
-def symbol_mismatch_sql(raw: str, currency: str) -> str:
-    """SQL: the money cell ``raw`` carries a currency symbol that ``currency`` (SQL) is not written with,
-    e.g. "$1,234.56" in a EUR store: loading it as euros would be wrong."""
-    pairs = ", ".join(f"{lit(c)}: [{', '.join(lit(s) for s in syms)}]" for c, syms in SYMBOLS.items())
-    allowed = f"map_extract_value(MAP {{{pairs}}}, {currency})"
-    return (f"({currency_symbol(raw)} IS NOT NULL AND {allowed} IS NOT NULL"
-            f" AND NOT list_contains({allowed}, {currency_symbol(raw)}))")

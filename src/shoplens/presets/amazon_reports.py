@@ -37,10 +37,9 @@ from shoplens.presets.amazon_common import (
     find,
     norm,
     report_date_sql,
-    symbol_mismatch_sql,
     wrong_file,
 )
-from shoplens.presets.base import FilePlan, Output, Reject, SourceField
+from shoplens.presets.base import DASHES, FilePlan, Output, Reject, SourceField
 
 S, I, M = Kind.STRING, Kind.INT, Kind.MONEY
 Fields = dict[str, tuple[tuple[str, ...], Kind, bool]]
@@ -72,36 +71,34 @@ def _columns(header: list[str], spec: Fields) -> tuple[list[SourceField], dict[s
                 missing.append(accepted[0])
             absent[name] = f"CAST(NULL AS {Column(name, kind, '').sql_type})"
         else:
-            fields.append(SourceField(found, name, Column(name, kind, "", required=required)))
+            # a dash is no figure: empty (an empty required one is refused as missing, not as unreadable)
+            fields.append(SourceField(found, name, Column(name, kind, "", required=required),
+                                      blank=() if kind is S else DASHES))
     return fields, absent, missing
 
 
 def period_of(path: Path) -> tuple[date, str]:
-    """(first day, period) a child-item report covers, from its file name: YYYY-MM-DD or YYYY-MM."""
-    name = path.name
-    day = re.search(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)", name)
-    month = re.search(r"(?<!\d)(\d{4})-(\d{2})(?![\d-])", name)
+    """(first day, period) a child-item report covers, from its file name: exactly one YYYY-MM-DD or YYYY-MM.
+
+    A name with two dates (``…2026-11-01_2026-11-30.csv``, ``…2026-10_2026-11.csv``) names a range, which
+    cannot become per-day or per-month rows: it is refused, never read as its first date."""
+    dated = [run for run in re.findall(r"\d+(?:-\d+)*", path.name) if "-" in run]  # 2026-11, 2026-11-01-2026-11-30
+    token = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", dated[0]) if len(dated) == 1 else None
     try:
-        if day:
-            return date(int(day[1]), int(day[2]), int(day[3])), "day"
-        if month:
-            return date(int(month[1]), int(month[2]), 1), "month"
+        if token:
+            year, month, day = token.groups()
+            if day:
+                return date(int(year), int(month), int(day)), "day"
+            return date(int(year), int(month), 1), "month"
     except ValueError:
         pass
     raise SchemaError(
-        "a child-item Business Report has no date column: the file name must say the day or month it covers",
+        "a child-item Business Report has no date column: the file name must say the one day or month it covers",
         where=str(path), hint="rename it, e.g. BusinessReport-2026-11.csv (the month of November 2026) or "
         "BusinessReport-2026-11-05.csv (that day), after choosing exactly that range in Seller Central",
-        zh="子商品业务报告没有日期列：文件名须写明所覆盖的日或月",
+        zh="子商品业务报告没有日期列：文件名须写明所覆盖的某一天或某一个月",
         zh_hint="请改名，例如 BusinessReport-2026-11.csv（2026 年 11 月整月）或 BusinessReport-2026-11-05.csv"
         "（当天），并在卖家中心选择正好这一时间范围")
-
-
-def _symbol_reject(header: list[str], column: str, currency: str) -> Reject:
-    """Amounts written with another currency's symbol ("$" in a EUR store) are quarantined, not relabelled."""
-    raw = f"c{header.index(column) + 1}"
-    return Reject(symbol_mismatch_sql(raw, currency), "not_allowed", column,
-                  f"{raw} || ' (currency ' || {currency} || ')'")
 
 
 def _traffic_sql(store: str, cur: str, day: str, period: str, product: str) -> str:
@@ -148,7 +145,7 @@ class BusinessReportPreset:
                                                ("buyers", "order_items"))
                    if v in by_field}
         computed = dict(absent)
-        rejects = [_symbol_reject(header, by_field["sales"], cur)]
+        rejects: list[Reject] = []  # "$" in a EUR store: the import's currency_mismatch check, at the cell
         if by_date:
             computed["day"] = report_date_sql("day_text")
             rejects.append(Reject("day IS NULL", "invalid_date", by_field["day_text"], "coalesce(day_text, '')"))
@@ -212,9 +209,8 @@ class AdsPreset:
              ("spend", "spend"), ("impressions", "impressions"), ("clicks", "clicks"), ("currency", "currency"))
              if name in by_field})
         bad_day = Reject("day IS NULL", "invalid_date", by_field["day_text"], "coalesce(day_text, '')")
-        wrong_symbol = _symbol_reject(header, by_field["spend"], f"coalesce(currency, {cur})")
         used = set(by_field.values())
-        return FilePlan(fields=fields, outputs=[spend], rejects=[bad_day, wrong_symbol],
+        return FilePlan(fields=fields, outputs=[spend], rejects=[bad_day],
                         computed={**absent, "day": report_date_sql("day_text")},
                         ignored_columns=[h for h in header if h not in used], label="ad_spend")
 

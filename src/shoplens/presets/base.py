@@ -25,6 +25,13 @@ class SourceField:
     name: str
     column: Column
     check_required: bool = True  # False when the model rules are checked later, after defaults apply
+    # cell texts that mean "no value" (read as an empty cell): reports write a dash for a figure they
+    # could not compute (生意参谋's 支付转化率 of a day without visitors), which is no unreadable number
+    blank: tuple[str, ...] = ()
+
+
+# the dashes reports write for "no figure": ASCII, double, en, em and the Chinese double em dash
+DASHES = ("-", "--", "\u2013", "\u2014", "\u2014\u2014")
 
 
 @dataclass(frozen=True)

@@ -34,9 +34,11 @@ def has_all(header: list[str], names: tuple[str, ...]) -> bool:
     return all(n in present for n in names)
 
 
-def resolve(fields: Fields, header: list[str]) -> tuple[list[SourceField], dict[str, str], list[str]]:
+def resolve(fields: Fields, header: list[str], blank: tuple[str, ...] = ()) -> tuple[
+        list[SourceField], dict[str, str], list[str]]:
     """The source fields found, SQL for the optional ones that are absent (NULL of their type), and the
-    required ones that are missing (each as "A or B")."""
+    required ones that are missing (each as "A or B"). ``blank``: cell texts that mean "no value" in
+    the number columns (a report's dash)."""
     present = clean(header)
     found: list[SourceField] = []
     absent: dict[str, str] = {}
@@ -49,7 +51,7 @@ def resolve(fields: Fields, header: list[str]) -> tuple[list[SourceField], dict[
                 missing.append(" or ".join(accepted))
             absent[name] = f"CAST(NULL AS {col.sql_type})"
             continue
-        found.append(SourceField(hit, name, col))
+        found.append(SourceField(hit, name, col, blank=() if kind is Kind.STRING else blank))
     return found, absent, missing
 
 

@@ -14,6 +14,8 @@ Shared rules:
 - a row whose own 支付转化率 or 客单价 contradicts its counts beyond the report's rounding
   (0.05 percentage points, ¥0.01) is quarantined (``report_inconsistent``): one of its numbers is
   wrong and the warehouse must not disagree with the seller's own screen;
+- a dash (``-``, ``--``, ``—``) in a number column is no value: 生意参谋 writes it for a ratio it cannot
+  compute (a day without visitors). An empty ratio is not checked; an empty count is unknown (NULL, not 0);
 - money is CNY (生意参谋 reports in yuan whatever the store's reporting currency); times in
   Asia/Shanghai; 终端 (所有终端/无线/PC), when present, becomes device (all)/mobile/desktop.
 """
@@ -27,7 +29,7 @@ from shoplens.ingest.parse import lit
 from shoplens.ingest.readers import ReadOptions
 from shoplens.model import Kind
 from shoplens.model.tables import ALL
-from shoplens.presets.base import FilePlan, Output, Reject
+from shoplens.presets.base import DASHES, FilePlan, Output, Reject
 from shoplens.presets.cn_common import Fields, clean_id, has_all, resolve, wrong_kind
 
 S, I, M, R = Kind.STRING, Kind.INT, Kind.MONEY, Kind.RATE
@@ -55,7 +57,7 @@ PRODUCT: Fields = {
     "add_to_cart_users": (("商品加购人数", "加购人数"), I, False),
     "buyers": (("支付买家数",), I, False),
     "paid_amount": (("支付金额",), M, False),
-    "paid_orders": (("支付子订单数", "支付件数"), I, False),
+    "paid_orders": (("支付子订单数",), I, False),  # never 支付件数: units are no orders
     "conversion": (("商品支付转化率", "支付转化率"), R, False),
     "aov": (("客单价",), M, False),
 }
@@ -138,10 +140,13 @@ def _rejects(by: dict[str, str]) -> list[Reject]:
 
 def _traffic_sql(store: str, channel: str, product: str, sums: bool) -> str:
     """traffic_daily rows; ``sums``: several source lines fold into one channel row (window sums, so every
-    line carries its row and the later ones count as merged into it)."""
+    line carries its row and the later ones count as merged into it). A sum with an unknown part (a dash
+    on one of its lines) is unknown, not the sum of the others."""
     key = "day0, span, device_code, " + channel
     measures = ("visitors", "page_views", "add_to_cart_users", "buyers", "paid_orders", "paid_amount")
-    cols = ", ".join(f"sum({m}) OVER (PARTITION BY {key}) AS {m}" if sums else m for m in measures)
+    window = f"OVER (PARTITION BY {key})"
+    cols = ", ".join(f"CASE WHEN bool_and({m} IS NOT NULL) {window} THEN sum({m}) {window} END AS {m}" if sums
+                     else m for m in measures)
     return (f"SELECT _line, {store} AS store_id, day0 AS date, span AS period, {channel} AS channel,"
             f" {product} AS product_id, device_code AS device, {cols}, 'CNY' AS currency FROM {{src}}")
 
@@ -167,7 +172,7 @@ class _Sycm:
             and not SYCM_PRODUCTS.recognise(header)
 
     def plan(self, header: list[str], path: Path, defaults: dict[str, str]) -> FilePlan:
-        fields, absent, missing = resolve(self.fields, header)
+        fields, absent, missing = resolve(self.fields, header, blank=DASHES)
         if missing or not self.recognise(header):
             raise wrong_kind(self.name, self.what, header, path, missing, self.expected)
         by = {f.name: f.header for f in fields}

@@ -9,8 +9,9 @@ Order rules (why: 生意参谋 counts a paid order in 支付金额 and never rem
 - 订单状态: 交易成功 = delivered, 买家已付款，等待卖家发货 = paid, 卖家已发货，等待买家确认 = shipped,
   等待买家付款 = created, 交易关闭 = cancelled; any other status is quarantined (``unknown_status``).
   A 交易关闭 order that was paid (订单付款时间 set) keeps paid_ts, so it stays a paid order in GMV,
-  and gets a refund of 退款金额 (or, when that is empty, of 买家实际支付金额): closing a paid Taobao
-  order means it was fully refunded.
+  and gets a refund of 退款金额 (or, when that is empty, of 买家实际支付金额 − 买家应付邮费): closing a
+  paid Taobao order means it was fully refunded. A refund is the goods part only, at most
+  买家应付货款, because GMV has no postage.
 - gross_amount = 买家应付货款 (goods after the seller's price changes), shipping_fee = 买家应付邮费,
   discount = 总金额 − 买家实际支付金额 (coupons, 红包, points the buyer did not pay) for an order that
   was paid and not closed; 退款金额 > 0 is a refund row ``{订单编号}-refund`` dated at payment (the
@@ -128,7 +129,11 @@ class TmallOrdersPreset:
     @staticmethod
     def _orders(store: str, by: dict[str, str]) -> list[Output]:
         closed_paid = "status_code = 'cancelled' AND paid IS NOT NULL"
-        refund = f"(CASE WHEN refund > 0 THEN refund WHEN {closed_paid} THEN nullif(coalesce(actual, total), 0) END)"
+        # the goods part only: GMV (买家应付货款) has no postage, so neither may its refund (else net GMV
+        # is understated and the refund rate can pass 100 %)
+        paid_goods = "greatest(coalesce(actual, total) - coalesce(postage, 0), 0)"
+        refund = (f"(CASE WHEN refund > 0 THEN nullif(least(refund, goods), 0)"
+                  f" WHEN {closed_paid} THEN nullif(least({paid_goods}, goods), 0) END)")
         orders = Output("orders", f"""
             SELECT _line, {store} AS store_id, oid AS order_id, buyer AS user_id, created AS created_ts,
                    paid AS paid_ts, status_code AS status, 'CNY' AS currency, goods AS gross_amount,
