@@ -6,6 +6,8 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum 
 DEMO_DB ?= demo.duckdb
 BENCH_EVENTS ?= 1M
 PORT ?= 8000
+# pytest-xdist workers for make test (each runs one test file at a time); 0 runs the suite in one process
+TEST_WORKERS ?= 2
 
 .PHONY: demo serve test install lint docs bench bench-import bench-metrics bench-behaviour bench-api bench-memory bench-monitor bench-collect bench-deps browser-deps clean
 
@@ -42,7 +44,7 @@ browser-deps:
 ## Lint and run the whole test suite (real DuckDB files, real data sets in ../shared/datasets).
 test: install browser-deps
 	$(BIN)/ruff check src tests bench
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 ## Schemathesis over every route of a real server on a demo store, logged in as an admin: 0 server errors
 ## and 0 mismatches with the OpenAPI schema (tests/fuzz_api.py; FUZZ_EXAMPLES cases per route and phase).
