@@ -58,3 +58,11 @@ def test_an_import_shows_the_reason_in_words(tmp_path: Path) -> None:
     w.close()
     assert reason == "unknown_status"
     assert text.startswith(f"{REASONS['unknown_status'][0]} / {REASONS['unknown_status'][1]}")
+
+
+def test_every_reason_has_a_chinese_hint() -> None:
+    """Quarantine reasons are bilingual to the hint: the collector's per-event answer carries both."""
+    from shoplens.ingest.parse import REASONS, ZH_HINTS
+
+    assert set(ZH_HINTS) == set(REASONS)
+    assert all(CJK.search(text) for text in ZH_HINTS.values())

@@ -100,6 +100,41 @@ REASONS: dict[str, tuple[str, str, str]] = {
 }
 
 
+# The hints of REASONS in Chinese (a test checks every reason has one): where a hint is shown to a user, both.
+ZH_HINTS: dict[str, str] = {
+    "missing_required": "请填写该值，或删除这一行",
+    "invalid_int": "只写数字，例如 3",
+    "invalid_number": "小数点用英文句点；千位分隔符只能三位一组（1,234.50）；货币符号写在数字前面（¥88.00）",
+    "invalid_timestamp": "使用 ISO 8601（2024-11-11 20:00:00，可带 +08:00）或 2024/11/11 20:00",
+    "invalid_date": "使用 YYYY-MM-DD",
+    "invalid_bool": "使用 true/false、yes/no 或 1/0",
+    "invalid_json": "写成 JSON 对象，例如 {\"k\": 1}",
+    "unknown_currency": "例如 USD、CNY、EUR",
+    "unknown_timezone": "例如 Asia/Shanghai、Europe/London",
+    "not_allowed": "见 docs/data-model.md；导出文件自己的取值可用 --map-value 列:原值=允许值 映射",
+    "negative": "退款和退货请导入 refunds 表",
+    "out_of_range": "见 docs/data-model.md",
+    "ragged_row": "检查这一行的引号和分隔符",
+    "bad_encoding": "请用 --encoding 指定编码",
+    "bad_json_line": "每行一个 JSON 对象",
+    "store_settings_locked": "请导入到一个新的店铺 ID",
+    "missing_fx_rate": "先导入该日期的汇率（fx_rates）",
+    "number_lost_digits": "在生成文件的地方把该列设为文本格式（或导出 CSV）后重新导入；显示的数字就是它仅存的位数",
+    "formula_without_value": "用 Excel 或 LibreOffice 打开工作簿，让它计算后保存再导入（或把单元格粘贴为数值）",
+    "currency_mismatch": "修正币种列或 --currency（¥ 是 CNY 或 JPY，US$ 是 USD，HK$ 是 HKD，$ 是某种元，€ 是 EUR，"
+                         "£ 是 GBP）；货币符号不会决定币种",
+    "non_sale_adjustment": "保留备查；取消的发票编号以 C 开头",
+    "unmapped_value": "各预设映射的取值见 docs/presets.md；请修正该值或自行映射",
+    "order_incomplete": "修正被拒的那一行后重新导入该文件",
+    "no_variant": "Shopify 商品导出中常见（只有图片的行）；保留备查",
+    "unknown_status": "见 docs/presets.md 中该预设的状态对照表；新状态需要更新预设",
+    "unknown_channel": "见 docs/presets.md 中 sycm-traffic 的来源对照表；请按二级来源导出",
+    "unknown_device": "按生意参谋的写法使用 所有终端、无线 或 PC",
+    "other_store": "每个店铺分别导出，并导入到各自的店铺",
+    "report_inconsistent": "这一行的某个数字有误：请重新下载报表",
+    "unsupported_period": "请按日、自然周或自然月下载报表",
+}
+
 def lit(value: str) -> str:
     """An SQL string literal."""
     return "'" + value.replace("'", "''") + "'"

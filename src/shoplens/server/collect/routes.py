@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
-from shoplens.ingest.parse import REASONS
+from shoplens.ingest.parse import REASONS, ZH_HINTS
 from shoplens.server.collect import keys as write_keys
 from shoplens.server.collect.events import is_bot, normalise
 from shoplens.server.deps import Session, admin
@@ -30,6 +30,7 @@ SNIPPET = Path(__file__).parent / "static" / "collect.js"
 OWN_REASONS = {"bad_encoding": ("text that is not valid Unicode (a lone surrogate such as \\ud800)",
                                 "文本不是有效的 Unicode（含孤立的代理字符，如 \\ud800）",
                                 "send UTF-8 text; a \\ud800-\\udfff escape must be one of a surrogate pair")}
+OWN_ZH_HINTS = {"bad_encoding": "请发送 UTF-8 文本；\\ud800-\\udfff 转义必须成对出现（代理对）"}
 public = APIRouter(tags=["collector"])
 router = APIRouter(tags=["collector"])  # under /api/v1, for admins
 
@@ -149,7 +150,8 @@ def _collect(request: Request, body: bytes) -> JSONResponse:
             en, zh, hint = {**REASONS, **OWN_REASONS}.get(fate.reason, (fate.reason, fate.reason, ""))
             where = f"{fate.field}: " if fate.field else ""
             answer["rejected"].append({"index": index, "reason": fate.reason, "field": fate.field,
-                                       "message": where + en, "zh": where + zh, "hint": hint})
+                                       "message": where + en, "zh": where + zh, "hint": hint,
+                                       "zh_hint": {**ZH_HINTS, **OWN_ZH_HINTS}.get(fate.reason, "")})
     return JSONResponse(answer, headers=headers)
 
 
