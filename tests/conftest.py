@@ -11,6 +11,10 @@ import pytest
 import shoplens
 
 REPO = Path(__file__).resolve().parents[1]
+# The CLI's tables and summaries wrap at the terminal's width, which a subprocess takes from COLUMNS, else from
+# a terminal on stdin/stdout/stderr (there is one or not depending on how pytest was started, and none in an
+# xdist worker). One width for every CLI run of the tests, unless a test sets its own.
+os.environ.setdefault("COLUMNS", "200")
 
 
 def _origin_dir() -> Path | None:

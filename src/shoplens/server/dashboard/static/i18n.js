@@ -93,7 +93,7 @@ const TEXT = {
   "empty.retention": ["该时间段没有首购用户，无法计算留存。请导入订单或事件数据", "No first purchases in this range, so no cohorts. Import orders or events"],
   "empty.rfm": ["截至该日期没有已支付订单，无法做 RFM 分层。请导入订单", "No paid orders up to this date, so no RFM tiers. Import orders"],
   "note.fromReports": ["数据来源：{list} 来自平台报表（按天汇总的流量与成交，traffic_daily），不是行为事件或订单明细。",
-    "Source: {list} come from platform reports (daily traffic and sales, traffic_daily), not from events or orders."],
+    "From platform reports (daily traffic and sales, traffic_daily), not from events or orders: {list}."],
   "note.summedVisitors": ["超过一天的访客数为每日访客数之和（不去重）。", "Visitors over more than a day are sums of daily visitors (not distinct)."],
   "note.skipped": ["以下指标不支持当前筛选，未显示：{list}", "Not shown (cannot be cut by the current filters): {list}"],
   "note.ignored": ["行为分析不支持按 {list} 筛选，已忽略", "Behaviour analyses cannot filter by {list}; ignored here"],
