@@ -147,9 +147,10 @@ per channel, product or device) answer the same metrics for a store that has no 
 - **Visitors of a longer period are summed daily visitors** (a visitor of two days counts twice), and so are add-to-cart
   visitors and buyers, **unless the store has a `week`/`month` row covering exactly that period**: a week row
   (`period=week`, `date` = its Monday) answers that ISO week and a month row that month (every column of that period
-  from the row, not the days). A week cut by the range sums its days. A week or month the seller downloaded only as
-  such (no day rows for its days) counts whole in a longer range that holds it whole, and is left out of a range that
-  cuts it (it cannot be split into days). The answer then carries the note
+  from the row, not the days). In a longer range, each week or month row the range holds whole counts instead of
+  that week's or month's day rows (whole, with its own distinct visitors; a week overlapping a month row that counts
+  is left out), so a range equals the sum of its weeks; a week or month row cut by the range cannot be split and is
+  left out (its days count where the report has them). The answer then carries the note
   `notes.traffic_daily` (`reason: summed_daily_visitors`, the metrics and stores, English and Chinese); daily answers
   have none. A store whose report has only week or month rows has no value for a single day (null).
 - **Only events can answer** sessions, bounce, session duration, favourites, product views, cart-to-purchase,

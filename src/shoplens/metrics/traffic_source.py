@@ -16,8 +16,8 @@ rows are never added to an ``(all)`` row. A store with no rows of the shape a qu
 
 Visitors, add-to-cart visitors and buyers of a longer period are the sum of the daily rows (a visitor of
 two days counts twice) unless the store has a ``week``/``month`` row covering exactly that period, which
-is then used instead (for every column of that period). Weeks or months a seller downloaded only as such
-(no day rows for their days) count in a longer range that holds them whole (see :func:`aggregate_sql`).
+is then used instead (for every column of that period). In a longer range, week and month rows it holds
+whole count instead of their days (see :func:`aggregate_sql`).
 Metrics that need single events (sessions,
 bounce, favourites, funnels, cart-to-purchase) stay null for a traffic-only store. Segments restrict
 users, which aggregated rows do not have: under a segment a traffic-only store has no value.
@@ -102,31 +102,23 @@ def rows_sql(scope: Scope, dims: frozenset[str]) -> str:
 def aggregate_sql(filtered: str, periods_sql: str, keys: list[str], outputs: dict[str, str | None]) -> str:
     """Sum the filtered rows per period (``periods_sql``: ``per(_period, p_first, p_last)``) and ``keys``.
 
-    Per period and row dimensions (store, channel, product, device): a week/month row covering exactly the
-    period answers it alone. Otherwise the day rows inside the period count, plus every week/month row lying
-    wholly inside it for whose days the store has no day rows (a seller who downloaded some weeks as weeks),
-    unless it is a week overlapping a month that counts (nothing counts twice). A week/month row cutting the
-    period's edge cannot be split and is left out."""
+    Per period and row dimensions (store, channel, product, device), the coarsest whole rows win: a month row
+    lying wholly inside the period counts, and so does a week row inside it unless it overlaps such a month (a
+    week astride two months overlaps both); day rows count where no counted week or month row spans them. A
+    week or month row has the period's own distinct visitors, which summed days do not, and it is whole where a
+    seller's day rows may have gaps. A row cutting the period's edge cannot be split and is left out."""
     cols = "store_id, store, channel, channel_type, device, product_id, product, category, brand"
     values = "visitors, page_views, add_to_cart_users, buyers, paid_orders, paid_amount_rc"
-    same = "{o}.store_id = {r}.store_id AND {o}.channel = {r}.channel AND {o}.product_id = {r}.product_id" \
-        " AND {o}.device = {r}.device"
-    days_in = ("EXISTS (SELECT 1 FROM ({f}) d WHERE " + same.format(o="d", r="{r}") + " AND d.period = 'day'"
-               " AND d.date BETWEEN {r}.date AND {r}.span_end)")
-    # long rows never summed: those with day rows inside their span (the days count), and weeks overlapping a
-    # month that counts (a month without day rows); a week astride two months overlaps both
-    covered = (f"SELECT r.store_id, r.channel, r.product_id, r.device, r.date, r.period FROM ({filtered}) r"
-               f" WHERE r.period <> 'day' AND ({days_in.format(f=filtered, r='r')} OR (r.period = 'week' AND EXISTS"
-               f" (SELECT 1 FROM ({filtered}) m WHERE {same.format(o='m', r='r')} AND m.period = 'month'"
-               f" AND m.date <= r.span_end AND m.span_end >= r.date AND NOT {days_in.format(f=filtered, r='m')})))")
-    x = (f"SELECT per._period, {cols}, {values}, r.period <> 'day' AND r.date = per.p_first"
-         f" AND r.span_end = per.p_last AS _exact, r.date, r.period FROM ({filtered}) r JOIN {periods_sql}"
-         " ON r.date >= per.p_first AND r.span_end <= per.p_last")
-    kept = (f"SELECT * FROM ({x}) x QUALIFY _exact = max(_exact) OVER"
-            " (PARTITION BY _period, store_id, channel, product_id, device)")
-    usable = (f"SELECT k.* FROM ({kept}) k WHERE k._exact OR k.period = 'day' OR NOT EXISTS (SELECT 1 FROM"
-              f" ({covered}) c WHERE c.store_id = k.store_id AND c.channel = k.channel AND c.product_id = k.product_id"
-              " AND c.device = k.device AND c.date = k.date AND c.period = k.period)")
+    same = ("{o}._period = {r}._period AND {o}.store_id = {r}.store_id AND {o}.channel = {r}.channel"
+            " AND {o}.product_id = {r}.product_id AND {o}.device = {r}.device")
+    inside = (f"SELECT per._period, {cols}, {values}, r.date, r.span_end, r.period FROM ({filtered}) r"
+              f" JOIN {periods_sql} ON r.date >= per.p_first AND r.span_end <= per.p_last")
+    long_rows = (f"SELECT w.* FROM x w WHERE w.period = 'month' OR (w.period = 'week' AND NOT EXISTS (SELECT 1 FROM"
+                 f" x m WHERE {same.format(o='m', r='w')} AND m.period = 'month' AND m.date <= w.span_end"
+                 " AND m.span_end >= w.date))")
+    days = (f"SELECT d.* FROM x d WHERE d.period = 'day' AND NOT EXISTS (SELECT 1 FROM l WHERE"
+            f" {same.format(o='l', r='d')} AND d.date BETWEEN l.date AND l.span_end)")
+    usable = (f"WITH x AS ({inside}), l AS ({long_rows}) SELECT * FROM l UNION ALL BY NAME {days}")
     aggs = ", ".join((f"sum({col})" if col else "CAST(NULL AS DOUBLE)") + f" AS {name}"
                      for name, col in outputs.items())
     select = ", ".join([*(("CAST(_period AS TIMESTAMP) AS _period",) if "_period" in keys else ()),
