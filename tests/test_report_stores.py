@@ -243,3 +243,25 @@ def test_a_week_astride_two_months_is_not_counted_on_top_of_them(tmp_path: Path)
     assert (whole[0]["gmv"], whole[0]["uv"]) == (3000, 3000)
     assert [r["gmv"] for r in months] == [1000, 2000]
     assert [r["gmv"] for r in weeks] == [100, 100]  # a week asked for itself is its own row
+
+
+def test_a_store_whose_report_rows_are_cut_says_how_to_ask(tmp_path: Path) -> None:
+    """生意参谋 店铺来源 rows cut by channel and 终端, no totals: store UV and UV by channel alone have no value,
+    and the note says how the rows are cut (both languages); by channel and device they answer, and their sum is
+    the file's 访客数 without its 合计 row (read here with the csv module)."""
+    file = SAMPLES / "sycm_traffic_gbk.csv"
+    with shoplens.connect(str(tmp_path / "c.duckdb")) as wh:
+        import_files(wh, [file], preset="sycm-traffic", store="c")
+        engine = shoplens.MetricsEngine(wh)
+        span = {"store": "c", "start": date(2024, 3, 1), "end": date(2024, 3, 2)}
+        total = engine.query(["uv"], **span)
+        by_channel = engine.query(["uv"], by=["channel"], **span)
+        both = engine.query(["uv"], by=["channel", "device"], **span)
+    for r in (total, by_channel):
+        note = r.notes["traffic_daily:c"]
+        assert "cut by: channel and device" in note["en"] and "渠道、终端" in note["zh"]
+        assert all(row["uv"] is None for row in r.rows)
+    lines = file.read_text(encoding="gb18030").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("统计日期,"))
+    rows = [r for r in csv.DictReader(lines[start:]) if r["统计日期"] != "合计"]
+    assert sum(row["uv"] for row in both.rows) == sum(number(r["访客数"]) for r in rows)

@@ -108,17 +108,35 @@ def describe(engine: Any, req: Any, scope: Scope, longer_than_a_day: bool, versi
 
 
 def missing_shape_notes(engine: Any, req: Any, scope: Scope, version: Any) -> dict[str, dict[str, Any]]:
-    """A note per traffic-only store whose report rows do not cut what the query cuts (its values are null)."""
-    dims = frozenset(req.by) | frozenset(req.where)
-    if not scope.traffic_events or not (dims & set(T.SHAPE)):
+    """A note per traffic-only store whose report rows do not cut what the query cuts (its values are null),
+    saying how they are cut, so the user can ask that way (or import the report's totals)."""
+    if not scope.traffic_events:
         return {}
+    dims = frozenset(req.by) | frozenset(req.where)
     shapes, need = traffic_shapes(engine, version), T.shape_of(dims)
-    cut = sorted(d for d in dims if d in T.SHAPE)
-    return {f"traffic_daily:{s}": {
-        "reason": "traffic_dims_missing", "store": s, "dimensions": cut,
-        "en": f"store {s} has only platform report rows, and none cut by {' and '.join(cut)}: no values by them",
-        "zh": f"店铺 {s} 只有平台报表数据，且没有按 {'、'.join(cut)} 拆分的行：无法按其给出数值"}
-        for s in scope.traffic_events if need not in {shape[:3] for shape in shapes.get(s, set())}}
+    names = {"channel": "channel", "product_id": "product", "device": "device"}
+    zh_names = {"channel": "渠道", "product_id": "商品", "device": "终端"}
+    out = {}
+    for s in scope.traffic_events:
+        have = {shape[:3] for shape in shapes.get(s, set())}
+        if not have or need in have:
+            continue
+        cut = [d for d in sorted(dims) if d in T.SHAPE] or ["(none)"]
+        ways = [[c for c, on in zip(T.SHAPE_COLUMNS, shape, strict=True) if on] for shape in sorted(have)]
+        en_ways = "; ".join(" and ".join(names[c] for c in w) or "store totals" for w in ways)
+        zh_ways = "；".join("、".join(zh_names[c] for c in w) or "店铺汇总" for w in ways)
+        dim_zh = {"channel": "渠道", "channel_type": "渠道类型", "device": "终端", "product": "商品",
+                  "category": "类目", "brand": "品牌"}
+        asked = f"by {' and '.join(cut)} alone" if cut != ["(none)"] else "for the store's totals"
+        asked_zh = f"只按{'、'.join(dim_zh.get(c, c) for c in cut)}拆分的行" if cut != ["(none)"] else "店铺汇总行"
+        out[f"traffic_daily:{s}"] = {
+            "reason": "traffic_dims_missing", "store": s, "dimensions": [d for d in cut if d != "(none)"],
+            "en": (f"store {s} has only platform report rows, cut by: {en_ways}; it has no rows {asked}, so no values "
+                   "here: ask by one of those cuts, or import the report's totals (e.g. 生意参谋 交易概况 or "
+                   "所有终端 rows)"),
+            "zh": (f"店铺 {s} 只有平台报表数据，其拆分方式为：{zh_ways}；没有{asked_zh}，因此这里没有数值："
+                   "请按上述拆分方式查询，或导入报表的汇总（如生意参谋交易概况或“所有终端”的数据）")}
+    return out
 
 
 def data_day_sql(scope: Scope, fn: str) -> str:
