@@ -157,3 +157,17 @@ def test_api_form_takes_profile_and_map_value(tmp_path: Path) -> None:
     assert got == (5, Decimal("1299") + 88 + 2000 + 10 + Decimal("5.5"))
 
 
+
+
+def test_a_canonical_profile_with_a_preset_says_the_profile_is_why(tmp_path: Path) -> None:
+    """A profile holding --map/--map-value used with --preset: the error names the profile, not options the user
+    never typed."""
+    nov = tmp_path / "nov.csv"
+    nov.write_text(NOVEMBER, encoding="utf-8")
+    with shoplens.connect(str(tmp_path / "p.duckdb")) as wh:
+        import_files(wh, [nov], table="orders", store="tmall", currency="CNY", timezone="Asia/Shanghai",
+                     maps=MAPS, value_maps=VALUES, save_profile="tmall-monthly")
+        with pytest.raises(ShoplensError) as info:
+            import_files(wh, [nov], preset="tmall-orders", store="tmall", profile="tmall-monthly")
+    assert "profile 'tmall-monthly' holds --map/--map-value" in info.value.message
+    assert "tmall-monthly" in info.value.zh and "--profile tmall-monthly" in info.value.hint

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+import shoplens
 from shoplens.errors import SchemaError, ShoplensError
 from shoplens.ingest.pipeline import import_files
 
@@ -103,12 +104,6 @@ def test_canonical_column_name_works_and_unmapped_values_stay_refused(wh, tmp_pa
     assert wh.con.execute("SELECT count(*) FROM quarantine WHERE value = '交易关闭'").fetchone()[0] == 4
 
 
-def test_a_map_value_to_a_value_outside_the_vocabulary_is_still_refused(wh, tmp_path: Path) -> None:
-    path = write_export(tmp_path / "t.csv", "utf-8")
-    summary = _import(wh, path, value_maps=[*VALUE_MAPS[:2], "订单状态:交易关闭=closed"])
-    assert summary.quarantined == 4 and summary.files[0].reasons == {"not_allowed": 4}
-
-
 @pytest.mark.parametrize("bad", ["订单状态交易成功=delivered", "订单状态:交易成功", ":交易成功=delivered",
                                  "订单状态:=delivered", "订单状态:交易成功="])
 def test_bad_syntax_is_one_line_with_a_hint(wh, tmp_path: Path, bad: str) -> None:
@@ -133,3 +128,21 @@ def test_map_value_with_a_preset_is_refused_clearly(wh, tmp_path: Path) -> None:
     with pytest.raises(ShoplensError) as err:
         import_files(wh, [path], preset="online-retail", value_maps=VALUE_MAPS[:1])
     assert "--map-value work with a canonical import, not with --preset" in str(err.value)
+
+
+def test_a_value_map_to_a_value_the_column_does_not_take_is_refused(tmp_path: Path) -> None:
+    """`--map-value 订单状态:交易成功=done`: refused up front naming the allowed values (it used to import and then
+    quarantine every line with the file's own 交易成功, as if the map had been ignored)."""
+    file = tmp_path / "t.csv"
+    file.write_text("订单编号,订单状态,订单创建时间,买家实际支付金额\n"
+                    "3021234567890123456,交易成功,2026-11-11 10:00:00,1\n", encoding="utf-8")
+    maps = ["订单编号=order_id", "订单状态=status", "订单创建时间=created_ts", "买家实际支付金额=gross_amount"]
+    with shoplens.connect(str(tmp_path / "v.duckdb")) as wh:
+        with pytest.raises(SchemaError) as info:
+            import_files(wh, [file], table="orders", store="t", currency="CNY", timezone="Asia/Shanghai", maps=maps,
+                         value_maps=["订单状态:交易成功=done"])
+        assert "'done' is not a value of status" in info.value.message and "delivered" in info.value.hint
+        assert wh.con.execute("SELECT count(*) FROM orders").fetchone()[0] == 0
+        summary = import_files(wh, [file], table="orders", store="t", currency="CNY", timezone="Asia/Shanghai",
+                               maps=maps, value_maps=["订单状态:交易成功=Delivered"])  # any case, as the column reads
+        assert summary.loaded == 1

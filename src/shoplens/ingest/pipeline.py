@@ -98,6 +98,12 @@ def import_files(wh: Warehouse, files: Sequence[str | Path], *, table: str | Non
         tables = ", ".join(TABLES_BY_NAME)
         raise ShoplensError(f"unknown table {table!r}", hint="tables: " + tables,
                             zh=f"未知的表 {table!r}", zh_hint="可用的表：" + tables)
+    if preset and (maps or value_maps) and not (given.maps or given.value_maps):  # they came from the profile
+        raise ShoplensError(f"profile {profile!r} holds --map/--map-value of a canonical import; --preset cannot "
+                            "use them", hint=f"run it without --preset (shoplens import FILE --profile {profile}), "
+                            "or drop --profile", zh=f"配置 {profile!r} 含有标准列导入的 --map/--map-value，不能与 "
+                            "--preset 同时使用", zh_hint=f"去掉 --preset（shoplens import FILE --profile {profile}），"
+                            "或去掉 --profile")
     if preset and (maps or value_maps):
         raise ShoplensError("--map and --map-value work with a canonical import, not with --preset",
                             hint="a preset maps its platform's columns and values itself: drop --map/--map-value, or "

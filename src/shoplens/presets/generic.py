@@ -7,7 +7,7 @@ from pathlib import Path
 
 from shoplens.errors import SchemaError
 from shoplens.ingest.parse import lit
-from shoplens.model import TABLES, Table, get_table
+from shoplens.model import TABLES, Kind, Table, get_table
 from shoplens.presets.base import FilePlan, Output, SourceField
 from shoplens.warehouse.ddl import quote
 
@@ -70,6 +70,14 @@ def resolve_value_maps(items: list[str], fields: list[SourceField], path: Path) 
                               "column it maps to)",
                               zh=f"--map-value 指定的列 {column!r} 不在本次导入读取的列中",
                               zh_hint="本次读取的列：" + read + "（写文件表头或其对应的标准列名）")
+        column_spec = next(f.column for f in fields if f.header == header)
+        allowed = {c.lower() for c in column_spec.choices} | {a.lower() for a, _ in column_spec.aliases}
+        if column_spec.choices and column_spec.kind is not Kind.EVENT and dst.lower() not in allowed:
+            listed = ", ".join(column_spec.choices)
+            raise SchemaError(f"--map-value {column}:{src}={dst}: {dst!r} is not a value of {column_spec.name}",
+                              where=str(path), hint=f"{column_spec.name} takes: {listed}",
+                              zh=f"--map-value {column}:{src}={dst}：{dst!r} 不是 {column_spec.name} 的取值",
+                              zh_hint=f"{column_spec.name} 可取：{listed}")
         result.setdefault(header, {})[src] = dst
     return result
 

@@ -57,8 +57,13 @@ def create_key(con: Any, store_id: str, origins: list[str], created_by: str | No
     """A new key of ``store_id`` -> (the key, shown once; its record). The store must exist."""
     if not con.execute("SELECT 1 FROM stores WHERE store_id = ?", [store_id]).fetchone():
         known = ", ".join(r[0] for r in con.execute("SELECT store_id FROM stores ORDER BY 1").fetchall())
-        raise NotFoundError(f"unknown store {store_id!r}", where="--store", hint=f"stores: {known or '(none)'}",
-                            zh=f"未知店铺 {store_id!r}", zh_hint=f"可用店铺：{known or '（无）'}")
+        make = (f"a store is made by its first import, e.g. shoplens import orders orders.csv --store {store_id} "
+                "--currency USD --timezone America/New_York")
+        make_zh = (f"店铺由第一次导入建立，例如 shoplens import orders orders.csv --store {store_id} "
+                   "--currency USD --timezone America/New_York")
+        raise NotFoundError(f"unknown store {store_id!r}", where="--store",
+                            hint=f"stores: {known}" if known else make,
+                            zh=f"未知店铺 {store_id!r}", zh_hint=f"可用店铺：{known}" if known else make_zh)
     if not origins:
         raise ShoplensError("a write key needs at least one origin", where="--origin",
                             hint="the address of the shop's pages, e.g. --origin https://shop.example",
