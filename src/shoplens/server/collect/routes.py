@@ -31,6 +31,13 @@ OWN_REASONS = {"bad_encoding": ("text that is not valid Unicode (a lone surrogat
                                 "文本不是有效的 Unicode（含孤立的代理字符，如 \\ud800）",
                                 "send UTF-8 text; a \\ud800-\\udfff escape must be one of a surrogate pair")}
 OWN_ZH_HINTS = {"bad_encoding": "请发送 UTF-8 文本；\\ud800-\\udfff 转义必须成对出现（代理对）"}
+# the import's hint for a value outside a vocabulary names --map-value, which a collector client cannot use
+COLLECT_HINTS = {"not_allowed": ("events: page_view, product_view, search, add_to_cart, favorite, begin_checkout, "
+                                 "purchase or a snake_case custom name; device: mobile, desktop, tablet, app, other "
+                                 "(docs/collector.md)",
+                                 "事件：page_view、product_view、search、add_to_cart、favorite、begin_checkout、"
+                                 "purchase 或 snake_case 自定义名；终端：mobile、desktop、tablet、app、other"
+                                 "（见 docs/collector.md）")}
 public = APIRouter(tags=["collector"])
 router = APIRouter(tags=["collector"])  # under /api/v1, for admins
 
@@ -148,10 +155,11 @@ def _collect(request: Request, body: bytes) -> JSONResponse:
             answer["duplicates"] += 1
         else:
             en, zh, hint = {**REASONS, **OWN_REASONS}.get(fate.reason, (fate.reason, fate.reason, ""))
+            hint, zh_hint = COLLECT_HINTS.get(fate.reason, (hint, {**ZH_HINTS, **OWN_ZH_HINTS}.get(fate.reason, "")))
             where = f"{fate.field}: " if fate.field else ""
             answer["rejected"].append({"index": index, "reason": fate.reason, "field": fate.field,
                                        "message": where + en, "zh": where + zh, "hint": hint,
-                                       "zh_hint": {**ZH_HINTS, **OWN_ZH_HINTS}.get(fate.reason, "")})
+                                       "zh_hint": zh_hint})
     return JSONResponse(answer, headers=headers)
 
 
