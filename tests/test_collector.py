@@ -75,15 +75,19 @@ def _sql(db: Path, query: str, params: list[object] | None = None) -> list[tuple
         con.close()
 
 
-@pytest.fixture
-def running(shop: tuple[Path, Path]) -> Iterator[tuple[ApiServer, str, Path]]:
-    db, config = shop
+def serving(db: Path, config: Path) -> Iterator[tuple[ApiServer, str, Path]]:
+    """``shoplens serve`` over ``db`` with a new write key of store ``shop``: (server, key, db), stopped after."""
     key = _key(db)
     server = _server(db, config)
     try:
         yield server, key, db
     finally:
         server.stop()
+
+
+@pytest.fixture
+def running(shop: tuple[Path, Path]) -> Iterator[tuple[ApiServer, str, Path]]:
+    yield from serving(*shop)
 
 
 def test_good_batch_lands_duplicates_dropped_bad_events_quarantined(running: tuple[ApiServer, str, Path]) -> None:

@@ -25,7 +25,7 @@ from shoplens.server.collect.events import normalise
 from shoplens.server.deps import ServerState
 from shoplens.server.settings import ServerSettings
 from shoplens.warehouse.connection import Warehouse
-from test_collector import _flushed, _key, _post, _server, _sql
+from test_collector import _flushed, _post, _sql, serving
 
 SURROGATE_BODY = ('{"write_key": "%s", "events": ['
                   '{"event_id": "s1", "event": "page_view", "user_id": "u1", "ts": "2026-11-02T10:00:00Z"},'
@@ -38,13 +38,7 @@ SURROGATE_BODY = ('{"write_key": "%s", "events": ['
 @pytest.fixture
 def running(tmp_path: Path) -> Iterator[tuple[ApiServer, str, Path]]:
     """``shoplens serve`` over tests/collect_shop.py's warehouse with a write key of store ``shop``."""
-    db, config = make_shop(tmp_path)
-    key = _key(db)
-    server = _server(db, config)
-    try:
-        yield server, key, db
-    finally:
-        server.stop()
+    yield from serving(*make_shop(tmp_path))
 
 
 def test_a_lone_surrogate_is_refused_per_event_and_the_store_keeps_flushing(running: tuple[ApiServer, str, Path]

@@ -14,9 +14,9 @@ import duckdb
 import pytest
 
 from shoplens.errors import SchemaError
-from shoplens.ingest.auto_preset import header_of
+from shoplens.ingest.auto_preset import recognising
 from shoplens.ingest.pipeline import import_files
-from shoplens.presets import get_preset, preset_names, recognising
+from shoplens.presets import get_preset, preset_names
 
 ENV = {"SHOPLENS_LANG": "en", "COLUMNS": "250", "SHOPLENS_LOCK_WAIT": "2"}
 # real file -> the preset that reads it (every kind of header: named, headerless, whitespace, Parquet)
@@ -62,13 +62,15 @@ def test_presets_table_follows_the_language(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", sorted(FILES))
 def test_each_real_file_is_recognised_by_its_preset_only(datasets: Path, name: str) -> None:
-    assert recognising(header_of(datasets / name)) == [FILES[name]]
+    assert recognising(datasets / name) == [FILES[name]]
 
 
 @pytest.mark.parametrize("header", [["order_id", "created_ts", "gross_amount"], ["订单编号", "订单状态"],
                                     ["mql_id", "first_contact_date", "landing_page_id", "origin"]])
-def test_canonical_and_unknown_headers_are_no_preset(header: list[str]) -> None:
-    assert recognising(header) == []
+def test_canonical_and_unknown_headers_are_no_preset(header: list[str], tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    path.write_text(",".join(header) + "\n" + ",".join("1" for _ in header) + "\n", encoding="utf-8")
+    assert recognising(path) == []
 
 
 def test_auto_picks_the_preset_says_so_and_loads_as_the_named_preset(datasets: Path, tmp_path: Path) -> None:

@@ -30,11 +30,6 @@ def preset_names() -> list[str]:
     return sorted(_PRESETS)
 
 
-def recognising(header: list[str]) -> list[str]:
-    """The presets whose ``recognise`` accepts ``header``, by name."""
-    return [name for name in preset_names() if get_preset(name).recognise(header)]
-
-
 def get_preset(name: str) -> Preset:
     if name not in _PRESETS:
         names = ", ".join(preset_names())
