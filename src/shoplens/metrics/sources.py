@@ -23,6 +23,8 @@ Refinements written down here because they decide numbers:
   linked order's) and shipments (the order's user). Ad spend, inventory and products have no users
   (``Source.users`` is False): a segment cannot restrict them, so a metric that reads them is null
   under a segment (see :mod:`shoplens.metrics.segment_scope`);
+- product measures (order lines, SKUs on sale) count merchandise only (``products.product_type``); GMV and
+  order measures keep every line;
 - a store without events answers visitors, page views and add-to-cart visitors from ``traffic_daily``
   (platform reports), and a store with neither events nor orders its GMV, paid orders and buyers too:
   one source per store and measure, never both; the rules are in :mod:`shoplens.metrics.traffic_source`
@@ -41,6 +43,9 @@ PAID_ORDER = "({o}.paid_ts IS NOT NULL OR {o}.status IN ('paid', 'shipped', 'del
 MEMBER_TIER = "coalesce(nullif(lower(trim(c.member_tier)), ''), 'none')"
 SESSION_GAP_MINUTES = 30
 PRODUCT_JOIN = " LEFT JOIN products p ON p.store_id = {a}.store_id AND p.product_id = {a}.product_id"
+# goods only: an order line or SKU whose product type is not merchandise (postage, a fee, a voucher, an adjustment,
+# a sample) stays in GMV but out of every product measure; a line without a catalog row counts as goods
+MERCHANDISE = "coalesce({p}.product_type, 'merchandise') = 'merchandise'"
 CUSTOMER_JOIN = " LEFT JOIN customers c ON c.store_id = {a}.store_id AND c.user_id = {a}.user_id"
 
 
@@ -217,14 +222,13 @@ def _items(scope: Scope, needs: frozenset[str]) -> str:
         "line_amount_rc": scope.money("o", f"i.quantity * i.unit_price * {rate}"),
         "line_cost_rc": scope.money("o", f"i.quantity * coalesce(i.unit_cost * {rate}, {product_cost})"),
     }
-    need_products = needs & {"category", "brand", "product_status", "line_cost_rc"}
+    # the product join is always there: lines that are not goods (postage, fees, vouchers…) are left out
     sql = (f"SELECT {_select(cols, needs, ('store_id', '_ts'))} FROM {_orders_from(scope, needs)}"
-           f" JOIN {_order_lines(scope)} i ON i.store_id = o.store_id AND i.order_id = o.order_id")
-    if need_products:
-        sql += PRODUCT_JOIN.format(a="i")
+           f" JOIN {_order_lines(scope)} i ON i.store_id = o.store_id AND i.order_id = o.order_id"
+           + PRODUCT_JOIN.format(a="i"))
     if "line_cost_rc" in needs:
         sql += " JOIN stores st ON st.store_id = o.store_id"
-    return sql + f" WHERE {scope.ts_range('o', 'o.pay_ts')}"
+    return sql + f" WHERE {scope.ts_range('o', 'o.pay_ts')} AND {MERCHANDISE.format(p='p')}"
 
 
 def _linked_order_cols(alias: str) -> dict[str, str]:
@@ -321,7 +325,8 @@ def _inventory(scope: Scope, needs: frozenset[str]) -> str:
 def _products(scope: Scope, needs: frozenset[str]) -> str:
     cols = {"store_id": "p.store_id", "_ts": "CAST(NULL AS TIMESTAMP)", "store": "p.store_id",
             "product": "p.product_id", "category": "p.category", "brand": "p.brand", "status": "p.status"}
-    return f"SELECT {_select(cols, needs, ('store_id', '_ts'))} FROM products p WHERE {scope.store_filter('p')}"
+    return (f"SELECT {_select(cols, needs, ('store_id', '_ts'))} FROM products p WHERE {scope.store_filter('p')}"
+            f" AND {MERCHANDISE.format(p='p')}")
 
 
 EVENT_DIMS = frozenset({"store", "channel", "channel_type", "source", "campaign", "device", "country", "market",

@@ -88,6 +88,11 @@ TABLES: tuple[Table, ...] = (
         _cur(),
         Column("launched_at", TS, "When the SKU went on sale."),
         _enum("status", "on_sale, off_shelf or discontinued.", vocab.PRODUCT_STATUSES, default="on_sale"),
+        _enum("product_type", "merchandise (goods), or a line that is not goods: shipping, fee, voucher, "
+              "adjustment (manual adjustments, discounts, bad debt) or sample. Product analyses and product KPIs "
+              "count merchandise only.", vocab.PRODUCT_TYPES, default="merchandise",
+              aliases=vocab.PRODUCT_TYPE_ALIASES),
+        Column("supplier", S, "Supplier the SKU is bought from (lead times per supplier)."),
     ], time_column="launched_at"),
     _table("orders", "One row per order; a later version (status change) replaces the earlier one.",
            ("order_id",), [

@@ -47,6 +47,15 @@ DEVICE_ALIASES: tuple[tuple[str, str], ...] = (
 PLATFORMS: tuple[str, ...] = ("tmall_global", "alibaba_intl", "amazon", "shopify", "other")
 ORDER_STATUSES: tuple[str, ...] = ("created", "paid", "shipped", "delivered", "cancelled")
 PRODUCT_STATUSES: tuple[str, ...] = ("on_sale", "off_shelf", "discontinued")
+# what an order line sells: goods, or a line that is not goods (postage, fees, vouchers, manual adjustments and
+# discounts, samples); product analyses and product KPIs count merchandise only
+PRODUCT_TYPES: tuple[str, ...] = ("merchandise", "shipping", "fee", "voucher", "adjustment", "sample")
+PRODUCT_TYPE_ALIASES: tuple[tuple[str, str], ...] = (
+    ("goods", "merchandise"), ("product", "merchandise"), ("商品", "merchandise"), ("postage", "shipping"),
+    ("carriage", "shipping"), ("邮费", "shipping"), ("运费", "shipping"), ("gift_card", "voucher"),
+    ("gift card", "voucher"), ("礼品卡", "voucher"), ("优惠券", "voucher"), ("discount", "adjustment"),
+    ("手工调整", "adjustment"), ("样品", "sample"), ("手续费", "fee"),
+)
 TICKET_KINDS: tuple[str, ...] = ("inquiry", "complaint", "return")
 SHIPMENT_STATUSES: tuple[str, ...] = ("in_transit", "delivered", "lost", "returned")
 PERIODS: tuple[str, ...] = ("day", "week", "month")  # traffic_daily.period

@@ -6,7 +6,9 @@ Rules: an invoice starting with ``C`` is a cancellation -> one refund per line
 Any other invoice is an order; its lines with Quantity > 0 and UnitPrice > 0 are order items
 (``line_no`` = position of the line in its invoice in the file) and the rest are quarantined as
 ``non_sale_adjustment``. Orders, products and customers are derived
-from the lines that loaded. Both header variants are accepted.
+from the lines that loaded. Both header variants are accepted. Stock codes that are not goods get their product
+type (:mod:`shoplens.model.product_types`: POST/DOT/C2 shipping, M/m/D/B adjustment, S sample, BANK CHARGES /
+AMAZONFEE / CRUK fee, gift_0001_* voucher); they stay in GMV and out of product analyses.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from shoplens.errors import SchemaError
 from shoplens.ingest.parse import lit
 from shoplens.ingest.readers import ReadOptions
 from shoplens.model import Column, Kind
+from shoplens.model.product_types import online_retail_type_sql
 from shoplens.presets.base import FilePlan, Output, Reject, SourceField
 
 # internal name -> (accepted headers, type, required)
@@ -92,7 +95,7 @@ class OnlineRetailPreset:
         products = Output("products", f"""
             SELECT {store} AS store_id, stock_code AS product_id,
                    arg_max(description, _line) FILTER (WHERE description IS NOT NULL) AS name,
-                   {cur} AS currency, 'on_sale' AS status
+                   {cur} AS currency, 'on_sale' AS status, {online_retail_type_sql('stock_code')} AS product_type
             FROM {{src}} GROUP BY stock_code""", primary=False)
         customers = Output("customers", f"""
             SELECT {store} AS store_id, customer AS user_id, min(invoice_ts) AS first_seen,

@@ -32,6 +32,7 @@ PRODUCT_FIELDS: FieldSpec = {
     "variant_sku": (("Variant SKU",), S, True, False),
     "variant_price": (("Variant Price",), M, True, False),
     "cost": (("Cost per item",), M, False, False),
+    "gift_card": (("Gift Card",), S, False, False),  # a gift card is sold like goods but is a voucher
 }
 PRODUCT_STATUS = {"active": "on_sale", "draft": "off_shelf", "archived": "discontinued"}
 CUSTOMER_FIELDS: FieldSpec = {
@@ -69,6 +70,7 @@ class ShopifyProductsPreset:
             "p_vendor": fill("nullif(trim(vendor), '')", "handle"),
             "p_category": fill("coalesce(nullif(trim(type), ''), nullif(trim(product_category), ''))", "handle"),
             "p_status": fill("nullif(lower(trim(status)), '')", "handle"),
+            "p_gift": fill("nullif(lower(trim(gift_card)), '')", "handle"),
             "sku": "nullif(trim(variant_sku), '')",
         })
         status = ("CASE p_status " + " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in PRODUCT_STATUS.items())
@@ -76,7 +78,8 @@ class ShopifyProductsPreset:
         products = Output("products", f"""
             SELECT _line, {store} AS store_id, sku AS product_id, p_title AS name, p_category AS category,
                    p_vendor AS brand, variant_price AS list_price, cost AS unit_cost, {cur} AS currency,
-                   coalesce({status}, 'on_sale') AS status
+                   coalesce({status}, 'on_sale') AS status,
+                   CASE WHEN p_gift = 'true' THEN 'voucher' ELSE 'merchandise' END AS product_type
             FROM {{src}}""", {"product_id": h["variant_sku"], "list_price": h["variant_price"],
                               **({"unit_cost": h["cost"]} if "cost" in h else {})})
         image_only = "sku IS NULL AND variant_price IS NULL AND coalesce(trim(variant_price_raw), '') = ''"

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import duckdb
 
 from shoplens.errors import SchemaError
+from shoplens.model.product_types import online_retail_type_sql
 from shoplens.warehouse import (
     accounts_table,
     actions_table,
@@ -37,6 +38,17 @@ def _add_new_tables(con: duckdb.DuckDBPyConnection) -> None:
     history.create_history(con)
 
 
+def _add_product_types(con: duckdb.DuckDBPyConnection) -> None:
+    """Product type and supplier on products (and their history copy). Existing SKUs are merchandise, except
+    those of stores imported with the online-retail preset, whose stock codes say what they are."""
+    for table in ("products", history.history_table("products")):
+        con.execute(f"ALTER TABLE {ddl.quote(table)} ADD COLUMN IF NOT EXISTS product_type VARCHAR")
+        con.execute(f"ALTER TABLE {ddl.quote(table)} ADD COLUMN IF NOT EXISTS supplier VARCHAR")
+    con.execute("UPDATE products SET product_type = 'merchandise' WHERE product_type IS NULL")
+    con.execute(f"UPDATE products SET product_type = {online_retail_type_sql('product_id')} WHERE store_id IN "
+                "(SELECT store_id FROM import_manifest WHERE preset = 'online-retail')")
+
+
 MIGRATIONS: list[Migration] = [
     (1, "canonical tables, import manifest, quarantine", ddl.create_all),
     (2, "visitor-day rollup for the metrics engine", rollups.migrate_user_day),
@@ -54,6 +66,7 @@ MIGRATIONS: list[Migration] = [
     (14, "aggregated daily traffic from platform reports (traffic_daily)", _add_new_tables),
     (15, "saved import profiles (options of an import, reused by name)", profiles_table.create_import_profiles),
     (16, "write keys of the event collector", collect_keys_table.create_collect_keys),
+    (17, "product type (merchandise or not goods) and supplier of each SKU", _add_product_types),
 ]
 
 LATEST = MIGRATIONS[-1][0]
