@@ -6,7 +6,9 @@ buy one unit at ``price`` (the first ``buyers``; buyer j on day offset ``sale_da
 unit cost, status, product type, launch day, units on hand on ``END`` (a snapshot of 999 on ``START`` too, so the
 latest one must win) and an optional earlier sale ``sold_days_before_end`` days before ``END`` (before the range,
 so only the last-sale day sees it). ``shipping_line`` adds a postage line (product ``POST``, type shipping) to
-each order. ``build(folder, skus, events=False)`` writes an orders-only store (no events at all).
+each order. ``build(folder, skus, events=False)`` writes an orders-only store (no events at all);
+``build(folder, skus, report=True)`` a store whose traffic is platform-report rows (``traffic_daily``: one row per
+SKU on ``START`` with its visitors and add-to-cart visitors) instead of events.
 
 Visitors of a SKU are its own users (``<sku>_v<k>``), so product-page visitors, buyers and conversion are exactly
 the numbers given; every visit is a product_view at 09:00 UTC, an add-to-cart at 09:05, an order at 10:00.
@@ -48,7 +50,7 @@ class Sku:
         return START + timedelta(days=offset)
 
 
-def build(folder: Path, skus: list[Sku], *, events: bool = True, store: str = "s1") -> Path:
+def build(folder: Path, skus: list[Sku], *, events: bool = True, report: bool = False, store: str = "s1") -> Path:
     """Write the CSV files of ``skus`` into ``folder`` and import them into ``folder/shop.duckdb``."""
     rows_e, orders, items, stock = [], [], [], []
     products = [(s.product_id, s.product_id.title(), s.category, s.status, s.product_type or "", s.price,
@@ -81,7 +83,10 @@ def build(folder: Path, skus: list[Sku], *, events: bool = True, store: str = "s
                                  orders),
              "order_items": write_csv(folder / "items.csv", "order_id,line_no,product_id,quantity,unit_price", items),
              "inventory_snapshots": write_csv(folder / "stock.csv", "date,product_id,warehouse,on_hand", stock)}
-    if events:
+    if report:
+        files["traffic_daily"] = write_csv(folder / "traffic.csv", "date,product_id,visitors,add_to_cart_users",
+                                           [(START, s.product_id, s.visitors, s.adders) for s in skus if s.visitors])
+    elif events:
         files["events"] = write_csv(folder / "events.csv", "event_id,ts,user_id,session_id,event,product_id", rows_e)
     path = folder / "shop.duckdb"
     with shoplens.connect(str(path)) as wh:

@@ -135,6 +135,14 @@ def test_orders_only_store_gets_no_traffic_roles_and_a_note(orders_only: Path) -
     assert got["hero"]["reason"]["en"] == "among the SKUs making the first 60% of the category's GMV (GMV 2,000.00)"
 
 
+def test_a_store_with_platform_reports_uses_their_visitors(tmp_path: Path, shop: Path) -> None:
+    """traffic_daily rows instead of events: the engine's visitors by product come from them, same roles."""
+    out = roles(build(tmp_path, SKUS, report=True))
+    assert out["traffic"] == {"s1": True} and "roles:no_traffic:s1" not in out["notes"]
+    assert {k: (p["role"], p["uv"]) for k, p in by_id(out).items()} == {
+        k: (p["role"], p["uv"]) for k, p in by_id(roles(shop)).items()}
+
+
 def test_cut_offs_come_from_the_config(shop: Path, tmp_path: Path) -> None:
     config = tmp_path / "shoplens.yaml"
     config.write_text("products:\n  roles:\n    min_visitors: 41\n    slow_days: 41\n  trial: {days: 15}\n",
