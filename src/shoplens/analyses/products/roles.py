@@ -47,6 +47,8 @@ class RolesResult:
         for p in self.products:
             out[p["role"]]["skus"] += 1
             out[p["role"]]["gmv"] += p["gmv"] or 0.0
+        for v in out.values():
+            v["gmv"] = round(v["gmv"], 4)  # a sum of money: no float noise in the JSON
         return out
 
     def quadrant(self) -> dict[str, Any]:
