@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from statistics import median
 
@@ -189,33 +189,51 @@ def test_cli_json_csv_table_and_a_config_typo(shop: Path, tmp_path: Path) -> Non
     assert "slow_dayz" in bad.stderr and "products: roles" in bad.stderr
 
 
-DEMO_UV = """SELECT p.category, p.product_id, count(DISTINCT e.user_id) AS uv
-    FROM products p LEFT JOIN events e ON e.store_id = p.store_id AND e.product_id = p.product_id
-      AND CAST(timezone('Asia/Shanghai', timezone('UTC', e.ts)) AS DATE) BETWEEN ? AND ?
-    WHERE p.store_id = 'demo' AND p.status = 'on_sale' AND coalesce(p.product_type, 'merchandise') = 'merchandise'
-    GROUP BY ALL"""
+LOCAL = "CAST(timezone('Asia/Shanghai', timezone('UTC', {})) AS DATE)"
+DEMO_SKUS = f"""WITH listed AS (SELECT product_id, category FROM products WHERE store_id = 'demo' AND status = 'on_sale'
+      AND coalesce(product_type, 'merchandise') = 'merchandise'),
+    visits AS (SELECT product_id, count(DISTINCT user_id) AS uv FROM events WHERE store_id = 'demo'
+      AND product_id IS NOT NULL AND {LOCAL.format('ts')} BETWEEN $start AND $end GROUP BY ALL),
+    paid AS (SELECT i.product_id, o.user_id, {LOCAL.format('coalesce(o.paid_ts, o.created_ts)')} AS d
+      FROM orders o JOIN order_items i USING (store_id, order_id) WHERE o.store_id = 'demo'
+      AND (o.paid_ts IS NOT NULL OR o.status IN ('paid', 'shipped', 'delivered'))),
+    buyers AS (SELECT product_id, count(DISTINCT user_id) AS buyers FROM paid WHERE d BETWEEN $start AND $end
+      GROUP BY ALL),
+    last AS (SELECT product_id, max(d) AS last_day FROM paid WHERE d <= $end GROUP BY ALL),
+    snap AS (SELECT product_id, date, sum(on_hand) AS on_hand FROM inventory_snapshots WHERE store_id = 'demo'
+      AND date <= $end GROUP BY product_id, date QUALIFY date = max(date) OVER (PARTITION BY product_id))
+    SELECT l.product_id, l.category, coalesce(v.uv, 0), coalesce(b.buyers, 0), $end - last.last_day, snap.on_hand
+    FROM listed l LEFT JOIN visits v USING (product_id) LEFT JOIN buyers b USING (product_id)
+    LEFT JOIN last USING (product_id) LEFT JOIN snap USING (product_id)"""
 
 
 def test_demo_medians_and_a_role_against_sql(demo_db: Path) -> None:
+    """Visitors, buyers, last sale and stock of every demo SKU in plain SQL; the category medians from them; and
+    SKU100012's role from those numbers and the rule table (x ≥ 2, y < 1, ≥ 30 visitors, sold within 30 days)."""
     with shoplens.connect(str(demo_db), read_only=True) as wh:
         out = shoplens.products_roles(wh).to_dict()
-    start, end = out["from"], out["to"]
     con = duckdb.connect(str(demo_db), read_only=True)
-    rows = con.execute(DEMO_UV, [start, end]).fetchall()
+    rows = con.execute(DEMO_SKUS, {"start": date.fromisoformat(out["from"]),
+                                   "end": date.fromisoformat(out["to"])}).fetchall()
     con.close()
     got = by_id(out)
-    assert len(got) == len(rows)
-    assert {pid: got[pid]["uv"] for _, pid, _ in rows} == {pid: uv for _, pid, uv in rows}
-    for cat in {c for c, _, _ in rows}:
-        want = median([uv for c, _, uv in rows if c == cat])
-        assert all(p["medians"]["uv"] == pytest.approx(want) for p in got.values() if p["category"] == cat), cat
-    # the SKU with the most visitors against its category: its traffic driver rule by hand
-    sku = max(got.values(), key=lambda p: p["uv"])
-    x, y = sku["uv"] / sku["medians"]["uv"], sku["conversion"] / sku["medians"]["conversion"]
-    assert sku["traffic_index"] == pytest.approx(x)
-    driver = x >= 2 and y < 1 and sku["uv"] >= 30
-    assert ("traffic_driver" in sku["roles"]) == driver
-    assert sum(v["skus"] for v in out["summary"].values()) == len(rows)
+    assert len(got) == len(rows) and sum(v["skus"] for v in out["summary"].values()) == len(rows)
+    sql = {pid: (cat, uv, buyers, days, on_hand) for pid, cat, uv, buyers, days, on_hand in rows}
+    assert {pid: (got[pid]["uv"], got[pid]["days_since_last_sale"], got[pid]["on_hand"]) for pid in sql} == {
+        pid: (v[1], v[3], None if v[4] is None else int(v[4])) for pid, v in sql.items()}
+    for cat in {v[0] for v in sql.values()}:
+        uvs = [v[1] for v in sql.values() if v[0] == cat]
+        conv = [v[2] / v[1] for v in sql.values() if v[0] == cat and v[1]]
+        listed = [p for p in got.values() if p["category"] == cat]
+        assert all(p["medians"]["uv"] == pytest.approx(median(uvs)) for p in listed), cat
+        assert all(p["medians"]["conversion"] == pytest.approx(median(conv)) for p in listed), cat
+    cat, uv, buyers, days, _ = sql["SKU100012"]
+    uvs = [v[1] for v in sql.values() if v[0] == cat]
+    conv = [v[2] / v[1] for v in sql.values() if v[0] == cat and v[1]]
+    x, y = uv / median(uvs), (buyers / uv) / median(conv)
+    assert x >= 2 and y < 1 and uv >= 30 and days < 30  # a traffic driver, not slow, not a hero (y < 1)
+    assert got["SKU100012"]["role"] == "traffic_driver"
+    assert got["SKU100012"]["reason"]["en"] == f"traffic {x:.1f}× the category median, conversion {y:.1f}×"
 
 
 def test_api_equals_python_and_is_cut_to_the_login(two_store_api: ApiServer, demo_db: Path) -> None:
@@ -223,8 +241,6 @@ def test_api_equals_python_and_is_cut_to_the_login(two_store_api: ApiServer, dem
     r = two_store_api.client("root").get("/api/v1/products/roles", params={**params, "store": "demo"})
     assert r.status_code == 200, r.text
     with shoplens.connect(str(demo_db), read_only=True) as wh:
-        from datetime import date
-
         local = shoplens.products_roles(wh, start=date(2026, 10, 1), end=date(2026, 10, 31), store="demo").to_dict()
     assert r.json() == local and local["products"]
     olga = two_store_api.client("olga").get("/api/v1/products/roles", params=params)
