@@ -8,7 +8,8 @@ latest one must win) and an optional earlier sale ``sold_days_before_end`` days 
 so only the last-sale day sees it). ``shipping_line`` adds a postage line (product ``POST``, type shipping) to
 each order. ``build(folder, skus, events=False)`` writes an orders-only store (no events at all);
 ``build(folder, skus, report=True)`` a store whose traffic is platform-report rows (``traffic_daily``: one row per
-SKU on ``START`` with its visitors and add-to-cart visitors) instead of events.
+SKU on ``START`` with its visitors and add-to-cart visitors) instead of events. Building again into the same
+folder with another ``store`` (and ``currency``) adds a second store to the same warehouse.
 
 Visitors of a SKU are its own users (``<sku>_v<k>``), so product-page visitors, buyers and conversion are exactly
 the numbers given; every visit is a product_view at 09:00 UTC, an add-to-cart at 09:05, an order at 10:00.
@@ -50,13 +51,14 @@ class Sku:
         return START + timedelta(days=offset)
 
 
-def build(folder: Path, skus: list[Sku], *, events: bool = True, report: bool = False, store: str = "s1") -> Path:
+def build(folder: Path, skus: list[Sku], *, events: bool = True, report: bool = False, store: str = "s1",
+          currency: str = "USD") -> Path:
     """Write the CSV files of ``skus`` into ``folder`` and import them into ``folder/shop.duckdb``."""
     rows_e, orders, items, stock = [], [], [], []
     products = [(s.product_id, s.product_id.title(), s.category, s.status, s.product_type or "", s.price,
-                 "" if s.unit_cost is None else s.unit_cost, "USD", f"{s.launched}T00:00:00Z") for s in skus]
+                 "" if s.unit_cost is None else s.unit_cost, currency, f"{s.launched}T00:00:00Z") for s in skus]
     if any(s.shipping_line for s in skus):
-        products.append(("POST", "Postage", "", "on_sale", "shipping", 5.0, "", "USD", "2025-01-01T00:00:00Z"))
+        products.append(("POST", "Postage", "", "on_sale", "shipping", 5.0, "", currency, "2025-01-01T00:00:00Z"))
     for s in skus:
         for k in range(s.visitors):
             user = f"{s.product_id}_v{k}"
@@ -90,5 +92,5 @@ def build(folder: Path, skus: list[Sku], *, events: bool = True, report: bool = 
         files["events"] = write_csv(folder / "events.csv", "event_id,ts,user_id,session_id,event,product_id", rows_e)
     path = folder / "shop.duckdb"
     with shoplens.connect(str(path)) as wh:
-        import_clean(wh, files, store=store)
+        import_clean(wh, files, store=store, currency=currency)
     return path

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from statistics import median
@@ -116,8 +117,8 @@ def test_reasons_state_the_compared_numbers(shop: Path) -> None:
 
 def test_summary_and_quadrant(shop: Path) -> None:
     out = roles(shop)
-    assert out["summary"]["normal"] == {"skus": 5, "gmv": 50.0 * 3 + 10.0}
-    assert out["summary"]["hero"] == {"skus": 1, "gmv": 2000.0}
+    assert out["summary"]["normal"] == {"skus": 5, "gmv": 50.0 * 3 + 10.0, "gmv_by_currency": {"USD": 160.0}}
+    assert out["summary"]["hero"] == {"skus": 1, "gmv": 2000.0, "gmv_by_currency": {"USD": 2000.0}}
     assert sum(v["skus"] for v in out["summary"].values()) == len(EXPECTED)
     points = {p["product_id"]: (p["x"], p["y"]) for p in out["quadrant"]["points"]}
     assert points["traffic"] == pytest.approx((4.0, 0.2)) and points["hero"] == pytest.approx((2.0, 2.0))
@@ -141,6 +142,21 @@ def test_a_store_with_platform_reports_uses_their_visitors(tmp_path: Path, shop:
     assert out["traffic"] == {"s1": True} and "roles:no_traffic:s1" not in out["notes"]
     assert {k: (p["role"], p["uv"]) for k, p in by_id(out).items()} == {
         k: (p["role"], p["uv"]) for k, p in by_id(roles(shop)).items()}
+
+
+def test_two_stores_in_two_currencies_are_judged_apart_and_never_added(tmp_path: Path) -> None:
+    """s2 (EUR) holds the same SKUs with 10× the visitors: its medians are its own, its roles the same, and the
+    summary keeps EUR and USD apart."""
+    build(tmp_path, SKUS)
+    path = build(tmp_path, [replace(s, visitors=10 * s.visitors, adders=10 * s.adders) for s in SKUS], store="s2",
+                 currency="EUR")
+    out = roles(path)
+    assert out["currencies"] == {"s1": "USD", "s2": "EUR"}
+    s2 = {p["product_id"]: p for p in out["products"] if p["store"] == "s2"}
+    assert {k: p["role"] for k, p in s2.items()} == EXPECTED
+    assert s2["n1"]["medians"]["uv"] == 1000.0 and s2["n1"]["medians"]["conversion"] == pytest.approx(0.005)
+    assert out["summary"]["hero"] == {"skus": 2, "gmv": None, "gmv_by_currency": {"EUR": 2000.0, "USD": 2000.0}}
+    assert roles(path, store="s1")["summary"]["hero"]["gmv"] == 2000.0
 
 
 def test_cut_offs_come_from_the_config(shop: Path, tmp_path: Path) -> None:

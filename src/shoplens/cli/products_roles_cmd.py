@@ -77,7 +77,9 @@ def _table(result: Any) -> None:
              "" if p["trend"] is None else f"{p['trend']:+.0%}", _n(p["days_since_last_sale"]), _n(p["on_hand"]),
              p["reason"][lang()]] for p in result.products]
     console.print(rich_table(title, header, rows, numeric=(4, 5, 6, 7, 8, 9, 10, 11, 12)))
-    summary = [[t("role_" + k), v["skus"], f"{v['gmv']:,.2f}"] for k, v in result.summary().items()]
+    summary = [[t("role_" + k), v["skus"], f"{v['gmv']:,.2f}" if v["gmv"] is not None else
+                " + ".join(f"{c} {x:,.2f}" for c, x in v["gmv_by_currency"].items())]
+               for k, v in result.summary().items()]
     console.print(rich_table(t("ro_summary"), [t("ro_role"), t("ro_skus"), t("ro_gmv")], summary, numeric=(1, 2)))
     print_notes(result.notes)
 

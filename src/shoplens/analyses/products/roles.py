@@ -39,16 +39,22 @@ class RolesResult:
     rules: RoleRules
     products: list[dict[str, Any]]
     traffic: dict[str, bool]  # store -> has product-page traffic (else only the roles that need none)
+    currencies: dict[str, str]  # store -> its reporting currency (gmv of its SKUs)
     notes: dict[str, dict[str, str]] = field(default_factory=dict)
     CSV_COLUMNS: ClassVar[tuple[str, ...]] = CSV_COLUMNS
 
     def summary(self) -> dict[str, dict[str, Any]]:
-        out = {r: {"skus": 0, "gmv": 0.0} for r in PRECEDENCE}
+        """SKUs and GMV per primary role; GMV per currency too, and ``gmv`` null when the stores' currencies
+        differ (amounts in different currencies are never added)."""
+        currencies = sorted({self.currencies[p["store"]] for p in self.products})
+        out: dict[str, dict[str, Any]] = {r: {"skus": 0, "gmv": 0.0, "gmv_by_currency": dict.fromkeys(currencies, 0.0)}
+                                          for r in PRECEDENCE}
         for p in self.products:
             out[p["role"]]["skus"] += 1
-            out[p["role"]]["gmv"] += p["gmv"] or 0.0
+            out[p["role"]]["gmv_by_currency"][self.currencies[p["store"]]] += p["gmv"] or 0.0
         for v in out.values():
-            v["gmv"] = round(v["gmv"], 4)  # a sum of money: no float noise in the JSON
+            by = v["gmv_by_currency"] = {c: round(x, 4) for c, x in v["gmv_by_currency"].items()}  # no float noise
+            v["gmv"] = sum(by.values()) if len(by) <= 1 else None
         return out
 
     def quadrant(self) -> dict[str, Any]:
@@ -58,7 +64,7 @@ class RolesResult:
         return {"x": "traffic_index", "y": "conversion_index", "x_median": 1.0, "y_median": 1.0, "points": points}
 
     def to_dict(self) -> dict[str, Any]:
-        return clean({"from": self.start, "to": self.end, "rules": self.rules.to_dict(),
+        return clean({"from": self.start, "to": self.end, "currencies": self.currencies, "rules": self.rules.to_dict(),
                       "precedence": list(PRECEDENCE), "traffic": self.traffic, "summary": self.summary(),
                       "products": self.products, "quadrant": self.quadrant(), "notes": self.notes})
 
@@ -208,4 +214,5 @@ def product_roles(wh: Any, *, start: date | None = None, end: date | None = None
             notes[f"roles:no_traffic:{s}"] = {k: v.format(s=s) for k, v in NO_TRAFFIC.items()}
     for p in products:
         p.pop("atc_index", None)
-    return RolesResult(data.start, data.end, rules, products, traffic, notes)
+    currencies = {s.store_id: s.currency for s in stores}
+    return RolesResult(data.start, data.end, rules, products, traffic, currencies, notes)
