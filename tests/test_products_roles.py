@@ -16,6 +16,7 @@ postage lines (HERO's orders) are not listed.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import replace
@@ -197,6 +198,10 @@ def test_cli_json_csv_table_and_a_config_typo(shop: Path, tmp_path: Path) -> Non
     assert any(line.startswith("s1,traffic,Traffic,c,traffic_driver,traffic_driver,400,") for line in csv)
     table = subprocess.run(args, capture_output=True, text=True, check=True)
     assert "traffic driver" in table.stdout and "Roles summary" in table.stdout
+    helped = subprocess.run([*args, "--help"], capture_output=True, text=True, check=True,
+                            env={**os.environ, "COLUMNS": "200"})
+    for word in ("slow_mover", "滞销款", "hero_gmv_share", "min_visitors", "margin_min", "docs/products.md"):
+        assert word in helped.stdout, word
     config = tmp_path / "typo.yaml"
     config.write_text("products:\n  roles:\n    slow_dayz: 3\n", encoding="utf-8")
     bad = subprocess.run([*args, "--config", str(config)], capture_output=True, text=True)
