@@ -51,7 +51,8 @@ def check_value(key: str, value: Any, where: str) -> float:
                    "the days from placing an order to the goods on the shelf, e.g. 14", "下单到上架的天数，例如 14")
     if key == "review_period_days" and value < 0:
         raise _bad(where, f"review period {value:g} days is negative", f"盘点周期 {value:g} 天为负数",
-                   "the days between two orders, e.g. 7 (0: order any day)", "两次下单之间的天数，例如 7（0 表示随时下单）")
+                   "the days between two orders, e.g. 7 (0: order any day)",
+                   "两次下单之间的天数，例如 7（0 表示随时下单）")
     return value
 
 

@@ -150,7 +150,17 @@ def replenish(wh: Any, *, service_level: float | None = None, lead_time: float |
     engine = SegmentMetricsEngine(wh)
     notes: dict[str, dict[str, str]] = {}
     items: list[dict[str, Any]] = []
-    for info in pick_stores(engine.stores(engine.data_version()), store):
-        items += _store(wh, engine, info, day, method, cfg, flags, products, notes)
+    chosen = pick_stores(engine.stores(engine.data_version()), store)
+    failed: list[ShoplensError] = []
+    for info in chosen:
+        try:
+            items += _store(wh, engine, info, day, method, cfg, flags, products, notes)
+        except ShoplensError as exc:  # several stores: one without stock (or data that day) is a note
+            if len(chosen) == 1 or exc.where in ("--method", "--product"):
+                raise
+            failed.append(exc)
+            notes[f"replenish:store:{info.store_id}"] = {"en": exc.render("en"), "zh": exc.render("zh")}
+    if failed and len(failed) == len(chosen):
+        raise failed[0]
     items.sort(key=lambda i: (not i["reorder_now"], i["stockout_date"] or date.max, i["store"], i["product_id"]))
     return ReplenishResult(items, method, notes)
