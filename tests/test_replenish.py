@@ -232,3 +232,48 @@ def test_api_matches_python_and_cuts_to_the_login(two_store_api: ApiServer, demo
     assert denied.status_code in (403, 404) and "error" in denied.json()
     bad = root.get("/api/v1/replenish", params={"service_level": "1.5"})
     assert bad.status_code in (400, 422) and "error" in bad.json()
+
+
+def _cover_alerts(db: Path, tmp: Path, config_text: str) -> list[dict]:
+    import shutil
+
+    from shoplens.analyses.alerts import alerts_check
+    from shoplens.analyses.alerts.rules import load_rules
+
+    copy = tmp / "alerts.duckdb"
+    shutil.copy(db, copy)
+    config = tmp / "alerts.yaml"
+    config.write_text(config_text, encoding="utf-8")
+    rules = [r for r in load_rules(config) if r.id == "days_of_cover_below_lead_time"]
+    assert rules[0].enabled and rules[0].kind == "cover"
+    with shoplens.connect(str(copy)) as wh:
+        return alerts_check(wh, day=shop.AS_OF, store="r1", config=config, rules=rules).to_dict()["alerts"]
+
+
+def test_cover_alert_fires_below_the_lead_time(tiny: Path, tmp_path: Path) -> None:
+    """On hand / d < the SKU's lead time from replenish: A 20 / 3 = 6.67 < 7, B 6.67 < 21 (its 60 inbound do not
+    count), C 0 / 1 < 14; D sells nothing, never."""
+    alerts = {a["dims"]["product"]: a for a in _cover_alerts(tiny, tmp_path, shop.CONFIG)}
+    assert set(alerts) == {"A", "B", "C"}
+    a = alerts["A"]
+    assert (a["metric"], a["value"], a["reference"], a["period"]) == ("stock_units", 20, 21, "2026-03-28")
+    assert "SKU A" in a["message"]["en"] and "6.7 days of cover" in a["message"]["en"]
+    assert "lead time of 7 days" in a["message"]["en"] and "补货周期 7 天" in a["message"]["zh"]
+    assert "60 inbound" in alerts["B"]["message"]["en"] and "在途 60 件" in alerts["B"]["message"]["zh"]
+
+
+def test_cover_alert_quiet_when_the_cover_lasts(tiny: Path, tmp_path: Path) -> None:
+    """A's lead time 6 days: 6.67 days of cover last it; C at zero stock still fires."""
+    text = shop.CONFIG.replace("products: {A: {lead_time_days: 7}}", "products: {A: {lead_time_days: 6}}")
+    alerts = {a["dims"]["product"] for a in _cover_alerts(tiny, tmp_path, text)}
+    assert "A" not in alerts and "C" in alerts
+
+
+def test_cover_rule_takes_no_metric(tmp_path: Path) -> None:
+    from shoplens.analyses.alerts.rules import load_rules
+
+    config = tmp_path / "c.yaml"
+    config.write_text("alerts:\n  days_of_cover_below_lead_time: {metric: gmv}\n", encoding="utf-8")
+    with pytest.raises(ShoplensError, match="a cover rule takes no metric") as err:
+        load_rules(config)
+    assert err.value.where.endswith("alerts.days_of_cover_below_lead_time") and err.value.zh
