@@ -158,8 +158,8 @@ def parse_rule(rule_id: str, raw: Any, where: str, catalog: Any, shipped: bool =
     if kind == "cover":  # days of cover vs the replenish: lead times, per SKU (alerts/cover.py)
         if metric is not None or raw.get("by") is not None or set(raw.get("scope") or {}) - {"store"}:
             raise bad(where, "a cover rule takes no metric or by, and a store scope only",
-                      "cover 规则没有 metric 和 by，scope 只能限定店铺", "lead times come from replenish: in the config",
-                      "补货周期来自配置的 replenish:")
+                      "cover 规则没有 metric 和 by，scope 只能限定店铺",
+                      "lead times come from replenish: in the config", "补货周期来自配置的 replenish:")
     elif metric is None and kind != "anomaly":
         raise bad(where, "the rule needs a metric", "规则缺少 metric", "a catalog id, e.g. gmv",
                   "指标目录中的 id，例如 gmv")
