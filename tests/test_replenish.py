@@ -125,6 +125,9 @@ def test_bad_input(tiny: Path) -> None:
             shoplens.replenish(wh, lead_time=-1)
         assert [i["product_id"] for i in shoplens.replenish(wh, as_of=shop.AS_OF, product=["B"]).to_dict()["items"]
                 ] == ["B"]
+        later = shoplens.replenish(wh, as_of=shop.AS_OF + timedelta(days=7))
+        assert "after its last day with data (2026-03-28)" in later.notes["replenish:after_data:r1"]["en"]
+        assert by_id(later)["C"]["daily_demand"] == pytest.approx(21 / 28)  # 7 days without data count 0
 
 
 def test_forecast_method_uses_the_forecast_d_and_sd(tiny: Path) -> None:

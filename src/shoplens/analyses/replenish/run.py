@@ -85,6 +85,10 @@ def _store(wh: Any, engine: Any, info: Any, as_of: date | None, method: str, cfg
         raise _no_data(f"--as-of {day} is before the data of store {store} (stock and sales from {since})",
                        f"--as-of {day} 早于店铺 {store} 的数据（库存和销量从 {since} 起）", "--as-of",
                        f"choose a day from {since} to {last}", f"请选择 {since} 到 {last} 之间的日期")
+    if day > last:
+        notes[f"replenish:after_data:{store}"] = {
+            "en": f"store {store}: --as-of {day} is after its last day with data ({last}); the days after count as 0",
+            "zh": f"店铺 {store}：--as-of {day} 晚于最后有数据的一天（{last}），之后的天数按 0 件计"}
     skus = data.on_sale(wh, store)
     if products:
         missing = sorted(set(products) - data.all_ids(wh, store, products))
