@@ -311,6 +311,13 @@ def user_timeline(wh: Any, user_id: str, **kwargs: Any) -> Any:
     return run(wh, user_id, **kwargs)
 
 
+def replenish(wh: Any, **kwargs: Any) -> Any:
+    """Safety stock, reorder point and order quantity per SKU on sale
+    (:func:`shoplens.analyses.replenish.replenish`)."""
+    from shoplens.analyses.replenish import replenish as run
+
+    return run(wh, **kwargs)
+
 def __getattr__(name: str) -> Any:
     if name == "MetricsEngine":  # imported lazily: Ibis costs ~0.5 s to import
         from shoplens.analyses.segments import SegmentMetricsEngine  # the engine, with segments as filters
@@ -323,7 +330,7 @@ __all__ = ["MetricsEngine", "__version__", "action_add", "action_effect", "actio
            "alerts_ack", "alerts_check", "alerts_list", "alerts_resolve",
            "alerts_rules", "alerts_send", "anomalies", "brief", "connect", "delete_store", "funnel", "funnel_dropped",
            "import_files", "info", "metrics", "notify_test", "paths", "products_roles", "recommend",
-           "rename_store", "retention",
+           "rename_store", "replenish", "retention",
            "review", "rfm",
            "rfm_customers",
            "save_segment", "segment_members", "segment_profile", "segments", "store_info", "stores", "undo_import",
