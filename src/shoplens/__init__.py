@@ -303,6 +303,13 @@ def user_timeline(wh: Any, user_id: str, **kwargs: Any) -> Any:
     return run(wh, user_id, **kwargs)
 
 
+def forecast(wh: Any, products: Any = None, **kwargs: Any) -> Any:
+    """Units per SKU with 80/95 % intervals, method chosen by backtest (:func:`shoplens.analyses.forecast.forecast`)."""
+    from shoplens.analyses.forecast import forecast as run
+
+    return run(wh, products, **kwargs)
+
+
 def __getattr__(name: str) -> Any:
     if name == "MetricsEngine":  # imported lazily: Ibis costs ~0.5 s to import
         from shoplens.analyses.segments import SegmentMetricsEngine  # the engine, with segments as filters
@@ -313,7 +320,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = ["MetricsEngine", "__version__", "action_add", "action_effect", "action_list", "action_remove",
            "alerts_ack", "alerts_check", "alerts_list", "alerts_resolve",
-           "alerts_rules", "alerts_send", "anomalies", "brief", "connect", "delete_store", "funnel", "funnel_dropped",
+           "alerts_rules", "alerts_send", "anomalies", "brief", "connect", "delete_store", "forecast", "funnel", "funnel_dropped",
            "import_files", "info", "metrics", "notify_test", "paths", "recommend", "rename_store", "retention",
            "review", "rfm",
            "rfm_customers",

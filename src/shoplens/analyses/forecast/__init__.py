@@ -43,6 +43,8 @@ def class_a(engine: MetricsEngine, data: S.StoreData) -> list[str]:
     res = engine.query(["gmv"], by=["product"], start=data.as_of - timedelta(days=ABC_DAYS - 1), end=data.as_of,
                        store=data.store, targets=False)
     df = res.frame if hasattr(res, "frame") else res.to_pandas()
+    if df.empty or "product" not in df.columns:
+        return []
     df = pd.DataFrame({"product": df["product"].astype(str), "gmv": pd.to_numeric(df["gmv"]).fillna(0.0)})
     df = df[df.gmv > 0].sort_values(["gmv", "product"], ascending=[False, True])
     total = float(df.gmv.sum())
@@ -97,6 +99,11 @@ def forecast(wh: Any, products: str | list[str] | None = None, *, klass: str | N
         grained = S.to_grain(clean, grain, data.as_of)
         if len(grained):
             cleaned[pid], uplift[pid] = grained, up
+    short = [p for p in daily if p not in cleaned]
+    if short:  # week grain: first sale in the week of as_of, which is not complete
+        notes["no_complete_period"] = {"products": short, "en": f"{len(short)} SKU(s) first sold in the part week "
+                                       f"holding {data.as_of}: not forecast", "zh": f"{len(short)} 个商品首次销售在 "
+                                       f"{data.as_of} 所在的不完整周：未预测"}
     fits = fit_all(cleaned, grain, horizon, jobs) if cleaned else {}
     names = _names(engine, data.store, list(fits))
     out = []

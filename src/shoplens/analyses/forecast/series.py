@@ -60,6 +60,9 @@ def daily_units(engine: MetricsEngine, data: StoreData) -> pd.DataFrame:
     res = engine.query(["paid_units"], by=["product"], grain="day", start=data.first_day, end=data.as_of,
                        store=data.store, targets=False)
     df = res.frame if hasattr(res, "frame") else res.to_pandas()
+    if df.empty or "product" not in df.columns:  # a store without order lines
+        return pd.DataFrame({"product": pd.Series(dtype=str), "day": pd.Series(dtype="datetime64[ns]"),
+                             "units": pd.Series(dtype=float)})
     out = pd.DataFrame({"product": df["product"].astype(str), "day": pd.to_datetime(df["period"]),
                         "units": pd.to_numeric(df["paid_units"]).astype(float)})
     return out[out.units != 0].reset_index(drop=True)
