@@ -21,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from metrics_bench import machine
 from perfdoc import update_section
 
@@ -73,7 +72,8 @@ def main() -> None:
     m = machine()
     verdict = "met" if seconds <= TARGET_S else f"missed by {seconds - TARGET_S:.1f} s"
     print(f"{args.series} series, jobs={args.jobs}: {seconds:.1f} s (import {t_import:.1f} s); target {TARGET_S:.0f} s "
-          f"{verdict}; CPU {cpu:.1f} s, load average {load:.1f}; methods {methods}; WAPE {e / y:.3f} vs naive {en / y:.3f}", file=sys.stderr)
+          f"{verdict}; CPU {cpu:.1f} s, load average {load:.1f}; methods {methods}; WAPE {e / y:.3f} vs naive "
+          f"{en / y:.3f}", file=sys.stderr)
     if args.out:
         body = "\n".join([
             f"`make bench-forecast` (bench/forecast_bench.py): {args.series} synthetic weekly series of 104 weeks "

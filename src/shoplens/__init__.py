@@ -320,7 +320,8 @@ def __getattr__(name: str) -> Any:
 
 __all__ = ["MetricsEngine", "__version__", "action_add", "action_effect", "action_list", "action_remove",
            "alerts_ack", "alerts_check", "alerts_list", "alerts_resolve",
-           "alerts_rules", "alerts_send", "anomalies", "brief", "connect", "delete_store", "forecast", "funnel", "funnel_dropped",
+           "alerts_rules", "alerts_send", "anomalies", "brief", "connect", "delete_store", "forecast",
+           "funnel", "funnel_dropped",
            "import_files", "info", "metrics", "notify_test", "paths", "recommend", "rename_store", "retention",
            "review", "rfm",
            "rfm_customers",

@@ -70,6 +70,7 @@ def register() -> None:
         brief_cmd,
         collect_cmd,
         demo_cmd,
+        forecast_cmd,
         funnel_cmd,
         import_cmd,
         info_cmd,
@@ -91,7 +92,6 @@ def register() -> None:
         values_cmd,
         why_cmd,
     )
-    from shoplens.cli import forecast_cmd
 
 
     for module in (import_cmd, info_cmd, quarantine_cmd, demo_cmd, metrics_cmd, funnel_cmd, retention_cmd, paths_cmd,

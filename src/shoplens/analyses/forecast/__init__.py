@@ -33,7 +33,8 @@ def check_options(grain: str, horizon: Any) -> int:
     if isinstance(horizon, bool) or not isinstance(horizon, int) or not 1 <= horizon <= MAX_HORIZON:
         raise ShoplensError(f"--horizon must be a whole number from 1 to {MAX_HORIZON}, not {horizon!r}",
                             where="--horizon", hint="e.g. --horizon 8",
-                            zh=f"--horizon 须为 1 到 {MAX_HORIZON} 的整数，而不是 {horizon!r}", zh_hint="例如 --horizon 8")
+                            zh=f"--horizon 须为 1 到 {MAX_HORIZON} 的整数，而不是 {horizon!r}",
+                            zh_hint="例如 --horizon 8")
     return horizon
 
 
