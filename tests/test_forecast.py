@@ -211,3 +211,17 @@ def test_rest_equals_the_python_api_cut_to_the_login(two_store_api: ApiServer, d
     assert bad.status_code == 400 and "unknown product" in bad.json()["error"]["message"]
     csv = two_store_api.client("root").get("/api/v1/forecast", params={**params, "format": "csv"})
     assert csv.status_code == 200 and len(csv.text.strip().splitlines()) == 1 + 3 * 4
+
+
+def test_class_a_is_the_abc_rule_on_merchandise_gmv_of_the_last_90_days(store: Path) -> None:
+    last = range(DAYS - 90, DAYS)
+    gmv = {sku: 2.0 * sum(units(sku, i) for i in last) for sku in ("CONST", "INTER", "NOISY", "PROMO")}
+    ranked = sorted(gmv, key=lambda k: (-gmv[k], k))
+    total, above, expected = sum(gmv.values()), 0.0, []
+    for sku in ranked:
+        if above / total < 0.6:
+            expected.append(sku)
+        above += gmv[sku]
+    assert expected == ranked[:2]  # the 1st alone is under 60 %: the one crossing 60 % is A too
+    d = run(store, klass="A", horizon=2)
+    assert [p["product_id"] for p in d["products"]] == expected
