@@ -45,7 +45,7 @@ register_labels({
 
 
 def _pct(x: float | None) -> str:
-    return "" if x is None else f"{x:.1%}"
+    return "—" if x is None else f"{x:.1%}"
 
 
 def _table(result: Any) -> None:

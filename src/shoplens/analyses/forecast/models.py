@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from shoplens.analyses.forecast import accuracy as acc
+from shoplens.errors import ShoplensError
 
 ADI_CUTOFF = 1.32
 SELECT_WINDOWS, REPORT_WINDOWS = 1, 3
@@ -85,8 +86,20 @@ def _sf(models: list[Any], grain: str, jobs: int) -> Any:
     return StatsForecast(models=models, freq=FREQ[grain], n_jobs=jobs)
 
 
+def require_statsforecast() -> None:
+    """statsforecast comes with `make install` (--no-deps, see docs/dev-notes.md): say how to get it when missing."""
+    try:
+        import statsforecast  # noqa: F401
+    except ImportError:
+        raise ShoplensError("the demand forecast needs statsforecast, which is not installed",
+                            hint="make install (or: pip install --no-deps statsforecast==2.1.1)",
+                            zh="需求预测需要 statsforecast，但尚未安装",
+                            zh_hint="运行 make install（或 pip install --no-deps statsforecast==2.1.1）") from None
+
+
 def fit_all(series: dict[str, pd.Series], grain: str, horizon: int, jobs: int = 1) -> dict[str, Fit]:
     """Classify, select by backtest and forecast every series (``series``: units per period, oldest first)."""
+    require_statsforecast()
     m = SEASON[grain]
     windows = SELECT_WINDOWS + REPORT_WINDOWS
     fits: dict[str, Fit] = {}
