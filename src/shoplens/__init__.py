@@ -318,6 +318,14 @@ def replenish(wh: Any, **kwargs: Any) -> Any:
 
     return run(wh, **kwargs)
 
+
+def forecast(wh: Any, products: Any = None, **kwargs: Any) -> Any:
+    """Units per SKU with 80/95 % intervals, method chosen by backtest (:func:`shoplens.analyses.forecast.forecast`)."""
+    from shoplens.analyses.forecast import forecast as run
+
+    return run(wh, products, **kwargs)
+
+
 def __getattr__(name: str) -> Any:
     if name == "MetricsEngine":  # imported lazily: Ibis costs ~0.5 s to import
         from shoplens.analyses.segments import SegmentMetricsEngine  # the engine, with segments as filters
@@ -328,7 +336,8 @@ def __getattr__(name: str) -> Any:
 
 __all__ = ["MetricsEngine", "__version__", "action_add", "action_effect", "action_list", "action_remove",
            "alerts_ack", "alerts_check", "alerts_list", "alerts_resolve",
-           "alerts_rules", "alerts_send", "anomalies", "brief", "connect", "delete_store", "funnel", "funnel_dropped",
+           "alerts_rules", "alerts_send", "anomalies", "brief", "connect", "delete_store", "forecast",
+           "funnel", "funnel_dropped",
            "import_files", "info", "metrics", "notify_test", "paths", "products_roles", "recommend",
            "rename_store", "replenish", "retention",
            "review", "rfm",
