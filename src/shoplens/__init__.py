@@ -303,6 +303,13 @@ def user_timeline(wh: Any, user_id: str, **kwargs: Any) -> Any:
     return run(wh, user_id, **kwargs)
 
 
+def products_abc(wh: Any, by: str = "gmv", **kwargs: Any) -> Any:
+    """ABC classes of one store's merchandise SKUs (:func:`shoplens.analyses.products.abc.products_abc`)."""
+    from shoplens.analyses.products.abc import products_abc as run
+
+    return run(wh, by, **kwargs)
+
+
 def __getattr__(name: str) -> Any:
     if name == "MetricsEngine":  # imported lazily: Ibis costs ~0.5 s to import
         from shoplens.analyses.segments import SegmentMetricsEngine  # the engine, with segments as filters
@@ -319,6 +326,7 @@ __all__ = ["MetricsEngine", "__version__", "action_add", "action_effect", "actio
            "rfm_customers",
            "save_segment", "segment_members", "segment_profile", "segments", "store_info", "stores", "undo_import",
            "user_timeline", "values", "why", "win_back"]
+__all__ += ["products_abc"]
 
 
 class _Package(types.ModuleType):

@@ -31,7 +31,7 @@ class AbcResult(Result):
     classes: dict[str, dict[str, Any]]
     movement: dict[str, dict[str, int]]
     products: list[dict[str, Any]]
-    notes: dict[str, str] = field(default_factory=dict)
+    notes: dict[str, dict[str, str]] = field(default_factory=dict)
 
     CSV_COLUMNS: ClassVar[tuple[str, ...]] = ("rank", "product_id", "name", "category", "value", "share",
                                               "cumulative_share", "class", "previous_class")
@@ -49,9 +49,9 @@ def parse_thresholds(text: str | list[float] | tuple[float, ...] | None) -> tupl
     except ValueError:
         nums = []
     if len(nums) != 2 or not all(0 < n < 100 for n in nums) or nums[0] >= nums[1]:
-        raise ShoplensError(f"--thresholds {raw!r} must be two increasing percentages between 0 and 100",
+        raise ShoplensError(f"{raw!r} must be two increasing percentages between 0 and 100",
                             where="--thresholds", hint="e.g. --thresholds 60,85",
-                            zh=f"--thresholds {raw!r} 必须是两个递增且在 0 到 100 之间的百分数",
+                            zh=f"{raw!r} 必须是两个递增且在 0 到 100 之间的百分数",
                             zh_hint="例如 --thresholds 60,85")
     return nums[0] / 100, nums[1] / 100
 
@@ -140,25 +140,29 @@ def products_abc(wh: Any, by: str = "gmv", *, start: date | None = None, end: da
     if not any(v for v in now["values"].values()):
         raise ShoplensError(f"no sales in store {sid} from {start} to {end}", where="--from/--to",
                             hint="pick a range with orders (shoplens info shows the store's dates)",
-                            zh=f"店铺 {sid} 在 {start} 至 {end} 没有销售", zh_hint="请选择有订单的日期范围（shoplens info 可查看）")
+                            zh=f"店铺 {sid} 在 {start} 至 {end} 没有销售",
+                            zh_hint="请选择有订单的日期范围（shoplens info 可查看）")
     catalog = _catalog(wh, sid)
     ranked = _classify_all(_group_values(now["values"], catalog, end, within), cuts)
     days = (end - start).days + 1
     p_start, p_end = start - timedelta(days=days), start - timedelta(days=1)
     before, _ = _values(wh, metric, sid, p_start, p_end)
-    notes: dict[str, str] = {}
+    notes: dict[str, dict[str, str]] = {}
     if any(v for v in before["values"].values()):
         prev = {p: r.klass for p, r in _classify_all(_group_values(before["values"], catalog, p_end, within),
                                                       cuts).items()}
     else:
         prev = {}
-        notes["previous"] = f"no sales from {p_start} to {p_end}: previous_class is null"
+        notes["previous"] = {"en": f"no sales from {p_start} to {p_end}: previous_class is null",
+                             "zh": f"{p_start} 至 {p_end} 没有销售：上期分类为空"}
     unknown = [p for p, r in ranked.items() if r.klass is None]
     if unknown:
-        notes["no_cost"] = (f"{len(unknown)} SKU(s) sold without any unit cost: margin unknown, not classified "
-                            "(class null)")
+        notes["no_cost"] = {"en": f"{len(unknown)} SKU(s) sold without any unit cost: margin unknown, not "
+                                  "classified (class null)",
+                            "zh": f"{len(unknown)} 个 SKU 售出但没有单位成本：毛利未知，不参与分类（class 为空）"}
     if by == "margin" and any((r.value or 0) < 0 for r in ranked.values()):
-        notes["negative"] = "SKUs with a negative margin are C with share 0 (a loss cannot add to the Pareto share)"
+        notes["negative"] = {"en": "SKUs with a negative margin are C with share 0 (a loss cannot add to the Pareto "
+                                   "share)", "zh": "毛利为负的 SKU 归为 C 类、占比为 0（亏损不计入帕累托累计占比）"}
     order = sorted(ranked.values(), key=lambda r: (r.klass is None, sort_key(r.value, r.product_id)))
     if within:
         order = sorted(order, key=lambda r: (r.klass is None, (catalog.get(r.product_id, {}).get("category")
