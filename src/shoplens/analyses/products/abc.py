@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, ClassVar
 
-from shoplens.analyses.products.abc_rank import Ranked, class_summary, classify, movement, sort_key
-from shoplens.analyses.result import Result
+import pandas as pd
+
+from shoplens.analyses.products.abc_rank import class_summary, classify, movement
+from shoplens.analyses.result import Result, clean
 from shoplens.errors import ShoplensError
 
 METRIC = {"gmv": "gmv", "units": "paid_units", "margin": "gross_profit"}
@@ -35,6 +37,13 @@ class AbcResult(Result):
 
     CSV_COLUMNS: ClassVar[tuple[str, ...]] = ("rank", "product_id", "name", "category", "value", "share",
                                               "cumulative_share", "class", "previous_class")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON; ``products`` are plain Python values already (rounded in the frame), not walked again:
+        50 k SKUs would cost seconds in :func:`clean`."""
+        head = clean({k: getattr(self, k) for k in ("by", "thresholds", "store", "within", "period",
+                                                     "previous_period", "classes", "movement")})
+        return {**head, "products": [dict(p) for p in self.products], "notes": clean(self.notes)}
 
     def table_rows(self) -> list[dict[str, Any]]:
         return [dict(p) for p in self.products]
@@ -71,54 +80,50 @@ def _one_store(wh: Any, store: str | list[str] | None) -> str:
     return chosen[0].store_id
 
 
-def _catalog(wh: Any, store: str) -> dict[str, dict[str, Any]]:
-    """Every SKU of the store's catalog: name, category, status, merchandise or not, launch day."""
+def _catalog(wh: Any, store: str) -> pd.DataFrame:
+    """Every SKU of the store's catalog (index product_id): name, category, status, merchandise, launch day."""
     t = wh.table("products")
-    t = t.filter(t.store_id == store).select("product_id", "name", "category", "status", "product_type",
-                                              "launched_at")
-    frame = t.to_pandas()
-    out = {}
-    for r in frame.itertuples():
-        launched = None if r.launched_at is None or str(r.launched_at) in ("NaT", "None") else r.launched_at.date()
-        out[r.product_id] = {"name": r.name, "category": r.category, "status": r.status, "launched": launched,
-                             "merchandise": r.product_type is None or r.product_type != r.product_type
-                             or r.product_type == "merchandise"}
-    return out
+    t = t.filter(t.store_id == store).select(
+        "product_id", "name", "category", "status",
+        merchandise=t.product_type.isnull() | (t.product_type == "merchandise"), launched=t.launched_at.date())
+    return t.to_pandas().set_index("product_id")
 
 
-def _values(wh: Any, metric: str, store: str, start: date | None, end: date | None) -> tuple[dict[str, Any], Any]:
+def _values(wh: Any, metric: str, store: str, start: date | None, end: date | None) -> tuple[pd.DataFrame, Any]:
+    """(product_id, value, engine_name) of every SKU the engine has a row for, and the engine's result."""
     from shoplens.metrics.engine import MetricsEngine
 
     result = MetricsEngine(wh).query([metric], by=["product"], start=start, end=end, store=store, targets=False)
-    values = {}
-    names = {}
-    for row in result.rows:
-        v = row.get(metric)
-        values[row["product"]] = None if v is None or v != v else float(v)
-        names[row["product"]] = row.get("product_name")
-    return {"values": values, "names": names}, result
+    frame = pd.DataFrame(result.rows, columns=["product", "product_name", metric])
+    frame = frame.rename(columns={"product": "product_id", "product_name": "engine_name", metric: "value"})
+    frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype("float64")
+    return frame, result
 
 
-def _group_values(values: dict[str, float | None], catalog: dict[str, dict[str, Any]], end: date,
-                  within: str | None) -> dict[str, dict[str, float | None]]:
-    """Merchandise SKUs with a value, plus on-sale SKUs launched by ``end`` at 0, split into the ranked groups."""
-    merch = {p: v for p, v in values.items() if catalog.get(p, {}).get("merchandise", True)}
-    for pid, info in catalog.items():
-        on_sale = info["status"] == "on_sale" and (info["launched"] is None or info["launched"] <= end)
-        if info["merchandise"] and on_sale and pid not in merch:
-            merch[pid] = 0.0
-    groups: dict[str, dict[str, float | None]] = {}
-    for pid, v in merch.items():
-        key = (catalog.get(pid, {}).get("category") or NO_CATEGORY) if within else NO_CATEGORY
-        groups.setdefault(key, {})[pid] = v
-    return groups
+def _ranked(values: pd.DataFrame, catalog: pd.DataFrame, end: date, within: str | None,
+            cuts: tuple[float, float]) -> pd.DataFrame:
+    """Merchandise SKUs with a value plus on-sale SKUs launched by ``end`` at 0, classified in their groups."""
+    merch = catalog["merchandise"].reindex(values["product_id"]).fillna(True).astype(bool).to_numpy()
+    rows = values.loc[merch, ["product_id", "value"]]
+    launched = pd.to_datetime(catalog["launched"])
+    on_sale = catalog["merchandise"].astype(bool) & (catalog["status"] == "on_sale") & (
+        launched.isna() | (launched <= pd.Timestamp(end)))
+    idle = catalog.index[on_sale.to_numpy() & ~catalog.index.isin(rows["product_id"])]
+    rows = pd.concat([rows, pd.DataFrame({"product_id": idle, "value": 0.0})], ignore_index=True)
+    category = catalog["category"].reindex(rows["product_id"]).to_numpy()
+    rows["group"] = pd.Series(category, dtype=object).fillna(NO_CATEGORY).to_numpy() if within else NO_CATEGORY
+    return classify(rows, cuts)
 
 
-def _classify_all(groups: dict[str, dict[str, float | None]], thresholds: tuple[float, float]) -> dict[str, Ranked]:
-    out: dict[str, Ranked] = {}
-    for values in groups.values():
-        out.update(classify(values, thresholds))
-    return out
+def _plain(series: pd.Series) -> list[Any]:
+    """Python values of a column, None for missing (fast: no per-cell pandas boxing)."""
+    arr = series.to_numpy(dtype=object, copy=True)
+    arr[pd.isna(arr)] = None
+    return arr.tolist()
+
+
+def _note(en: str, zh: str) -> dict[str, str]:
+    return {"en": en, "zh": zh}
 
 
 def products_abc(wh: Any, by: str = "gmv", *, start: date | None = None, end: date | None = None,
@@ -137,42 +142,46 @@ def products_abc(wh: Any, by: str = "gmv", *, start: date | None = None, end: da
     metric = METRIC[by]
     now, result = _values(wh, metric, sid, start, end)
     start, end = result.start, result.end
-    if not any(v for v in now["values"].values()):
+    if not (now["value"].fillna(0) != 0).any():
         raise ShoplensError(f"no sales in store {sid} from {start} to {end}", where="--from/--to",
                             hint="pick a range with orders (shoplens info shows the store's dates)",
                             zh=f"店铺 {sid} 在 {start} 至 {end} 没有销售",
                             zh_hint="请选择有订单的日期范围（shoplens info 可查看）")
     catalog = _catalog(wh, sid)
-    ranked = _classify_all(_group_values(now["values"], catalog, end, within), cuts)
+    ranked = _ranked(now, catalog, end, within, cuts)
     days = (end - start).days + 1
     p_start, p_end = start - timedelta(days=days), start - timedelta(days=1)
     before, _ = _values(wh, metric, sid, p_start, p_end)
     notes: dict[str, dict[str, str]] = {}
-    if any(v for v in before["values"].values()):
-        prev = {p: r.klass for p, r in _classify_all(_group_values(before["values"], catalog, p_end, within),
-                                                      cuts).items()}
+    prev: dict[str, str | None] = {}
+    if (before["value"].fillna(0) != 0).any():
+        old = _ranked(before, catalog, p_end, within, cuts)
+        prev = dict(zip(old["product_id"], old["class"], strict=True))
     else:
-        prev = {}
-        notes["previous"] = {"en": f"no sales from {p_start} to {p_end}: previous_class is null",
-                             "zh": f"{p_start} 至 {p_end} 没有销售：上期分类为空"}
-    unknown = [p for p, r in ranked.items() if r.klass is None]
+        notes["previous"] = _note(f"no sales from {p_start} to {p_end}: previous_class is null",
+                                  f"{p_start} 至 {p_end} 没有销售：上期分类为空")
+    unknown = int(ranked["class"].isna().sum())
     if unknown:
-        notes["no_cost"] = {"en": f"{len(unknown)} SKU(s) sold without any unit cost: margin unknown, not "
-                                  "classified (class null)",
-                            "zh": f"{len(unknown)} 个 SKU 售出但没有单位成本：毛利未知，不参与分类（class 为空）"}
-    if by == "margin" and any((r.value or 0) < 0 for r in ranked.values()):
-        notes["negative"] = {"en": "SKUs with a negative margin are C with share 0 (a loss cannot add to the Pareto "
-                                   "share)", "zh": "毛利为负的 SKU 归为 C 类、占比为 0（亏损不计入帕累托累计占比）"}
-    order = sorted(ranked.values(), key=lambda r: (r.klass is None, sort_key(r.value, r.product_id)))
-    if within:
-        order = sorted(order, key=lambda r: (r.klass is None, (catalog.get(r.product_id, {}).get("category")
-                                                               or NO_CATEGORY), r.rank or 0))
-    total = sum(max(round(r.value or 0.0, 6), 0.0) for r in ranked.values())
-    products = [{"product_id": r.product_id,
-                 "name": catalog.get(r.product_id, {}).get("name") or now["names"].get(r.product_id),
-                 "category": catalog.get(r.product_id, {}).get("category"), "rank": r.rank, "value": r.value,
-                 "share": r.share, "cumulative_share": r.cumulative_share, "class": r.klass,
-                 "previous_class": prev.get(r.product_id)} for r in order]
+        notes["no_cost"] = _note(f"{unknown} SKU(s) sold without any unit cost: margin unknown, not classified "
+                                 "(class null)",
+                                 f"{unknown} 个 SKU 售出但没有单位成本：毛利未知，不参与分类（class 为空）")
+    if by == "margin" and (ranked["value"] < 0).any():
+        notes["negative"] = _note("SKUs with a negative margin are C with share 0 (a loss cannot add to the Pareto "
+                                  "share)", "毛利为负的 SKU 归为 C 类、占比为 0（亏损不计入帕累托累计占比）")
+    if not within:  # one group: unranked SKUs (unknown margin) after every ranked one
+        ranked = ranked.sort_values(["class", "rank"], key=lambda c: c.isna(), kind="mergesort")
+    pids = _plain(ranked["product_id"])
+    engine_names = dict(zip(_plain(now["product_id"]), _plain(now["engine_name"]), strict=True))
+    names = _plain(catalog["name"].reindex(pids))
+    columns = {"product_id": pids, "name": [n if n is not None else engine_names.get(p) for p, n in zip(
+        pids, names, strict=True)], "category": _plain(catalog["category"].reindex(pids)),
+        "rank": _plain(ranked["rank"]), "value": _plain(ranked["value"].round(10)),
+        "share": _plain(ranked["share"].astype("float64").round(10)),
+        "cumulative_share": _plain(ranked["cumulative_share"].astype("float64").round(10)),
+        "class": _plain(ranked["class"]),
+        "previous_class": [prev.get(p) for p in pids]}
+    products = [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+    current = dict(zip(pids, columns["class"], strict=True))
     return AbcResult(by, list(cuts), sid, within, {"from": str(start), "to": str(end)},
-                     {"from": str(p_start), "to": str(p_end)}, class_summary(list(ranked.values()), total),
-                     movement(prev, {p: r.klass for p, r in ranked.items()}), products, notes)
+                     {"from": str(p_start), "to": str(p_end)}, class_summary(ranked),
+                     movement(prev, current), products, notes)
