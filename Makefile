@@ -9,7 +9,7 @@ PORT ?= 8000
 # pytest-xdist workers for make test (each runs one test file at a time); 0 runs the suite in one process
 TEST_WORKERS ?= 2
 
-.PHONY: demo serve test install lint docs bench bench-import bench-metrics bench-behaviour bench-api bench-memory bench-monitor bench-collect bench-deps browser-deps clean bench-forecast
+.PHONY: demo serve test install lint docs bench bench-import bench-metrics bench-behaviour bench-api bench-memory bench-monitor bench-collect bench-deps browser-deps clean bench-forecast bench-products
 
 # statsforecast 2.1.1 (demand forecast) declares pandas<3 but runs on our pandas 3.1 (the models and calls we use
 # are tested in tests/test_forecast.py): pip would refuse it as a dependency, so it is installed alone with --no-deps
@@ -88,6 +88,7 @@ bench: bench-deps
 	$(BIN)/python bench/memory_bench.py --out docs/performance.md
 	$(BIN)/python bench/monitor_bench.py --events $(BENCH_EVENTS) --out docs/performance.md
 	$(BIN)/python bench/forecast_bench.py --out docs/performance.md
+	$(BIN)/python bench/products_bench.py --events $(BENCH_EVENTS) --out docs/performance.md
 
 ## chdb (ClickHouse in-process) is only needed by the behaviour benchmark's comparison.
 bench-deps: install
@@ -108,6 +109,10 @@ bench-metrics: install
 ## Root cause, anomalies and alerts as whole CLI processes (target: 3 s cold at 20 M events).
 bench-monitor: install
 	$(BIN)/python bench/monitor_bench.py --events $(BENCH_EVENTS) --out docs/performance.md
+
+## Product ABC (and roles, when the CLI has it) as whole CLI processes over 50 k SKUs (target: 2 s at 20 M events).
+bench-products: install
+	$(BIN)/python bench/products_bench.py --events $(BENCH_EVENTS) --out docs/performance.md
 
 ## Peak RSS (and time) of the biggest inputs: a 20 M-event demo build, a 3 M-row CSV, a 2 GB gzip, a 3 GB line.
 bench-memory: install

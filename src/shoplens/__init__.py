@@ -326,6 +326,13 @@ def forecast(wh: Any, products: Any = None, **kwargs: Any) -> Any:
     return run(wh, products, **kwargs)
 
 
+def products_abc(wh: Any, by: str = "gmv", **kwargs: Any) -> Any:
+    """ABC classes of one store's merchandise SKUs (:func:`shoplens.analyses.products.abc.products_abc`)."""
+    from shoplens.analyses.products.abc import products_abc as run
+
+    return run(wh, by, **kwargs)
+
+
 def __getattr__(name: str) -> Any:
     if name == "MetricsEngine":  # imported lazily: Ibis costs ~0.5 s to import
         from shoplens.analyses.segments import SegmentMetricsEngine  # the engine, with segments as filters
@@ -338,7 +345,7 @@ __all__ = ["MetricsEngine", "__version__", "action_add", "action_effect", "actio
            "alerts_ack", "alerts_check", "alerts_list", "alerts_resolve",
            "alerts_rules", "alerts_send", "anomalies", "brief", "connect", "delete_store", "forecast",
            "funnel", "funnel_dropped",
-           "import_files", "info", "metrics", "notify_test", "paths", "products_roles", "recommend",
+           "import_files", "info", "metrics", "notify_test", "paths", "products_abc", "products_roles", "recommend",
            "rename_store", "replenish", "retention",
            "review", "rfm",
            "rfm_customers",

@@ -239,6 +239,7 @@ def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = 
         routes_drill,
         routes_forecast,
         routes_metrics,
+        routes_products_abc,
         routes_products_roles,
         routes_recommend,
         routes_replenish,
@@ -250,7 +251,8 @@ def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = 
 
     for module in (routes_auth, routes_metrics, routes_analyses, routes_segments, routes_data, routes_accounts,
                    routes_values, routes_alerts, routes_reports, routes_recommend, routes_actions, routes_drill,
-                   routes_sources, routes_products_roles, routes_replenish, routes_forecast):
+                   routes_sources, routes_products_abc, routes_products_roles, routes_replenish,
+                   routes_forecast):
         app.include_router(module.router, prefix="/api/v1")
 
     from shoplens.server.collect import app as collect_app
