@@ -25,7 +25,8 @@ def stockout(engine: Any, rule: Any, store: str, day: date, alert: Any) -> list[
     if not stock:
         return []
     try:
-        abc = products_abc(engine.wh, "gmv", start=day - timedelta(days=p["abc_days"] - 1), end=day, store=store)
+        abc = products_abc(engine.wh, "gmv", start=day - timedelta(days=p["abc_days"] - 1), end=day, store=store,
+                           previous=False)
     except ShoplensError:  # no sales in the window: no class to judge by
         return []
     classes = {r["product_id"]: r["class"] for r in abc.products}

@@ -23,7 +23,7 @@ from shoplens.params import check_day, split_values
 
 DEFAULT_TOP = 20
 MAX_HORIZON = 366
-ABC_DAYS, ABC_A = 90, 0.6
+ABC_DAYS = 90  # --class A: ABC over the 90 days up to --as-of
 
 
 def check_options(grain: str, horizon: Any) -> int:
@@ -39,20 +39,16 @@ def check_options(grain: str, horizon: Any) -> int:
 
 
 def class_a(engine: MetricsEngine, data: S.StoreData) -> list[str]:
-    """Class A of the ABC rule on merchandise GMV over the last 90 days: ranked by GMV (ties by id), a SKU is A when
-    the cumulative share of the SKUs above it is below 60 %. (Kept private until the ABC analysis lands.)"""
-    res = engine.query(["gmv"], by=["product"], start=data.as_of - timedelta(days=ABC_DAYS - 1), end=data.as_of,
-                       store=data.store, targets=False)
-    df = res.frame if hasattr(res, "frame") else res.to_pandas()
-    if df.empty or "product" not in df.columns:
+    """Class A of the ABC analysis (:mod:`shoplens.analyses.products.abc`) on merchandise GMV over the 90 days up
+    to ``--as-of``, 60/85 thresholds: the SKUs that carry the store."""
+    from shoplens.analyses.products.abc import products_abc
+
+    try:
+        abc = products_abc(engine.wh, "gmv", start=data.as_of - timedelta(days=ABC_DAYS - 1), end=data.as_of,
+                           store=data.store, previous=False)
+    except ShoplensError:  # no sales in those 90 days: no class A
         return []
-    df = pd.DataFrame({"product": df["product"].astype(str), "gmv": pd.to_numeric(df["gmv"]).fillna(0.0)})
-    df = df[df.gmv > 0].sort_values(["gmv", "product"], ascending=[False, True])
-    total = float(df.gmv.sum())
-    if total <= 0:
-        return []
-    above = df.gmv.cumsum().shift(fill_value=0.0) / total
-    return df.loc[above < ABC_A, "product"].tolist()
+    return [p["product_id"] for p in abc.products if p["class"] == "A"]
 
 
 def choose(engine: MetricsEngine, data: S.StoreData, units: pd.DataFrame, products: Any, klass: str | None,

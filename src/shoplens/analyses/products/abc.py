@@ -128,9 +128,10 @@ def _note(en: str, zh: str) -> dict[str, str]:
 
 def products_abc(wh: Any, by: str = "gmv", *, start: date | None = None, end: date | None = None,
                  thresholds: str | list[float] | tuple[float, ...] | None = None, within: str | None = None,
-                 store: str | list[str] | None = None) -> AbcResult:
+                 store: str | list[str] | None = None, previous: bool = True) -> AbcResult:
     """ABC classes of one store's merchandise SKUs over ``start``..``end`` (default: the engine's last 30 days
-    with data), with each SKU's class in the previous period of the same length."""
+    with data), with each SKU's class in the previous period of the same length (``previous=False``: not asked,
+    for callers that only need today's classes, such as the stock-out alert and ``forecast --class A``)."""
     if by not in METRIC:
         raise ShoplensError(f"unknown --by {by!r}", where="--by", hint="one of: gmv, units, margin",
                             zh=f"未知的 --by {by!r}", zh_hint="可选：gmv、units、margin")
@@ -151,10 +152,12 @@ def products_abc(wh: Any, by: str = "gmv", *, start: date | None = None, end: da
     ranked = _ranked(now, catalog, end, within, cuts)
     days = (end - start).days + 1
     p_start, p_end = start - timedelta(days=days), start - timedelta(days=1)
-    before, _ = _values(wh, metric, sid, p_start, p_end)
     notes: dict[str, dict[str, str]] = {}
     prev: dict[str, str | None] = {}
-    if (before["value"].fillna(0) != 0).any():
+    before = _values(wh, metric, sid, p_start, p_end)[0] if previous else None
+    if before is None:
+        pass
+    elif (before["value"].fillna(0) != 0).any():
         old = _ranked(before, catalog, p_end, within, cuts)
         prev = dict(zip(old["product_id"], old["class"], strict=True))
     else:
