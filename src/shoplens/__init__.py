@@ -303,6 +303,14 @@ def user_timeline(wh: Any, user_id: str, **kwargs: Any) -> Any:
     return run(wh, user_id, **kwargs)
 
 
+def products_trial(wh: Any, **kwargs: Any) -> Any:
+    """New-product trial (新品测款): new SKUs' first N days against recent launches, with verdicts
+    (:func:`shoplens.analyses.products.trial.products_trial`)."""
+    from shoplens.analyses.products.trial import products_trial as run
+
+    return run(wh, **kwargs)
+
+
 def __getattr__(name: str) -> Any:
     if name == "MetricsEngine":  # imported lazily: Ibis costs ~0.5 s to import
         from shoplens.analyses.segments import SegmentMetricsEngine  # the engine, with segments as filters
@@ -313,6 +321,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = ["MetricsEngine", "__version__", "action_add", "action_effect", "action_list", "action_remove",
            "alerts_ack", "alerts_check", "alerts_list", "alerts_resolve",
+           "products_trial",
            "alerts_rules", "alerts_send", "anomalies", "brief", "connect", "delete_store", "funnel", "funnel_dropped",
            "import_files", "info", "metrics", "notify_test", "paths", "recommend", "rename_store", "retention",
            "review", "rfm",

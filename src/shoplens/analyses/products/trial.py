@@ -5,7 +5,8 @@ the last 2 × N days up to ``as_of`` (default: the store's last day with data): 
 are still in their trial (``partial`` when day N is after ``as_of``), those launched in the N days before have just
 finished it (their verdict is final). References: the store's merchandise launched in the ``reference_months``
 before ``as_of``, no earlier than the store's first day with data (else their first days are not in the data),
-with a full first N days by ``as_of``, and at least one visitor; the SKU itself is never its own reference. A
+and before the window (so they have a full first N days and the SKUs on trial are not compared with each other),
+with at least one visitor in their first days. A
 partial SKU of d days is compared with its references' first d days (same age).
 
 Every KPI comes from the metrics engine by ``product`` over each SKU's own first days: one engine query per
@@ -136,7 +137,7 @@ def _one_store(wh: Any, engine: Any, ctx: Any, settings: TrialSettings, as_of: d
     ref_from = max(months_before(day, settings.reference_months), first)
     launches = _launches(wh, store, tz)
     trial = [s for s in launches if window_start <= s["launched_on"] <= day]
-    refs = [s for s in launches if ref_from <= s["launched_on"] and s["launched_on"] + timedelta(days=n - 1) <= day]
+    refs = [s for s in launches if ref_from <= s["launched_on"] < window_start]  # full first N days by as_of
     ages = {s["product_id"]: min(n, (day - s["launched_on"]).days + 1) for s in trial}
     store_row = {"store": store, "as_of": day, "window_start": window_start, "references_from": ref_from}
     if not trial:
@@ -150,7 +151,7 @@ def _one_store(wh: Any, engine: Any, ctx: Any, settings: TrialSettings, as_of: d
     for s in trial:
         pid, age = s["product_id"], ages[s["product_id"]]
         pool = [{**r, **by_age[age][r["product_id"]]} for r in refs
-                if r["product_id"] in by_age[age] and r["product_id"] != pid]
+                if r["product_id"] in by_age[age]]
         same = [r for r in pool if r["category"] == s["category"]]
         scope, chosen = ("category", same) if len(same) >= settings.min_references else ("store", pool)
         ref = {"scope": scope, "category": s["category"], **_ref_stats(chosen)}
