@@ -168,7 +168,8 @@ def _one_store(wh: Any, engine: Any, ctx: Any, settings: TrialSettings, as_of: d
         if scope == "store":
             notes.setdefault("fallback", {
                 "en": f"categories with fewer than {settings.min_references} earlier launches are compared with "
-                      "all of the store's launches", "zh": f"历史新品少于 {settings.min_references} 个的类目改与全店新品比较"})
+                      "all of the store's launches",
+                "zh": f"历史新品少于 {settings.min_references} 个的类目改与全店新品比较"})
     return store_row, items
 
 
