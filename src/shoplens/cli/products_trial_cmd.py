@@ -35,11 +35,12 @@ register_labels({
     "trial_uv": ("访客", "Visitors"),
     "trial_cart": ("加购率", "Add-to-cart"),
     "trial_conv": ("转化率", "Conversion"),
-    "trial_units": ("件数", "Units"),
     "trial_gmv": ("GMV", "GMV"),
     "trial_reviews": ("评价(均分)", "Reviews (avg)"),
-    "trial_refunds": ("退款", "Refunds"),
-    "trial_ref": ("参照 Q1/中位/Q3", "Ref Q1/median/Q3"),
+    "trial_ref": ("参照转化 Q1/中位/Q3 ·数", "Ref. conv. Q1/M/Q3 ·n"),
+    "trial_legend": ("* 测款未满 N 天（至今的天数）；所需访客：转化率不变时，区间与参照中位数分开所需的访客总数",
+                     "* trial not over (days so far); visitors needed: total visitors at which, at the same "
+                     "conversion, the interval clears the references' median"),
     "trial_verdict": ("结论", "Verdict"),
     "trial_need": ("所需访客", "Visitors needed"),
     "trial_title": ("新品测款 · {store} · 截至 {as_of} · 前 {days} 天", "New-product trial · {store} · as of {as_of} · "
@@ -56,6 +57,11 @@ def _pct(x: Any) -> str:
     return "—" if x is None else f"{x * 100:.1f}%"
 
 
+def _quartiles(ref: dict[str, Any]) -> str:
+    qs = (ref["conversion_q1"], ref["conversion_median"], ref["conversion_q3"])
+    return "—" if qs[0] is None else "/".join(f"{q * 100:.1f}" for q in qs) + f"% ·{ref['count']}"
+
+
 def _table(result: Any) -> None:
     data = result.to_dict()
     for s in data["stores"]:
@@ -66,16 +72,16 @@ def _table(result: Any) -> None:
             rating = "" if i["rating"] is None else f" ({i['rating']:.1f})"
             rows.append([i["product_id"], i["category"] or "—", i["launched_on"],
                          f"{i['days_observed']}{'*' if i['partial'] else ''}", f"{i['uv']:,}",
-                         _pct(i["add_to_cart_rate"]), _pct(i["conversion_rate"]), f"{i['units']:,}",
-                         f"{i['gmv']:,.2f}", f"{i['reviews']}{rating}", f"{i['refund_amount']:,.2f}",
-                         f"{_pct(ref['conversion_q1'])}/{_pct(ref['conversion_median'])}/{_pct(ref['conversion_q3'])}"
-                         f" (n={ref['count']})", t(f"trial_{i['verdict']}"),
+                         _pct(i["add_to_cart_rate"]), _pct(i["conversion_rate"]), f"{i['gmv']:,.2f}",
+                         f"{i['reviews']}{rating}",
+                         _quartiles(ref),  t(f"trial_{i['verdict']}"),
                          "" if i["visitors_needed"] is None else f"{i['visitors_needed']:,}"])
         title = t("trial_title").format(store=s["store"], as_of=s["as_of"], days=data["days"])
         console.print(rich_table(title, [t(k) for k in (
             "trial_product", "trial_category", "trial_launched", "trial_days", "trial_uv", "trial_cart", "trial_conv",
-            "trial_units", "trial_gmv", "trial_reviews", "trial_refunds", "trial_ref", "trial_verdict",
-            "trial_need")], rows, numeric=(3, 4, 5, 6, 7, 8, 9, 10, 13)))
+            "trial_gmv", "trial_reviews", "trial_ref", "trial_verdict", "trial_need")], rows,
+                                 numeric=(3, 4, 5, 6, 7, 8, 11)))
+        console.print(t("trial_legend"), highlight=False, markup=False)
         for i in items:
             console.print(f"{i['product_id']}: {i['reason'][lang()]}", highlight=False, markup=False)
     print_notes(data["notes"])

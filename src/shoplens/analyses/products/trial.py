@@ -106,8 +106,10 @@ def _first_days(wh: Any, engine: Any, store: str, tz: ZoneInfo, skus: list[dict[
         for pid in ids:
             row = rows.get(pid, {})
             kpis = {KEYS.get(m, m): row.get(m) for m in METRICS}
-            for m in ("uv", "add_to_cart_users", "buyers", "units", "gmv", "reviews", "refund_amount"):
-                kpis[m] = kpis[m] or 0
+            for m in ("uv", "add_to_cart_users", "buyers", "units", "reviews"):
+                kpis[m] = int(kpis[m] or 0)
+            for m in ("gmv", "refund_amount"):
+                kpis[m] = float(kpis[m] or 0)
             kpis["rating"] = ratings.get(pid)
             out[pid] = kpis
     return out

@@ -27,7 +27,7 @@ def reason(item: dict[str, Any]) -> dict[str, str]:
     so_far_en = f"in its first {days} days" + (" so far" if item["partial"] else "")
     so_far_zh = f"上市前 {days} 天" + ("（测款未满）" if item["partial"] else "")
     group_en = ref["category"] if ref["scope"] == "category" else "store"
-    group_zh = ref["category"] if ref["scope"] == "category" else "全店"
+    group_zh = f" {ref['category']} 类目" if ref["scope"] == "category" else "全店"
     verdict_en, verdict_zh = VERDICT_WORDS[item["verdict"]]
     if item["verdict"] == "no_reference":
         return {"en": f"conversion {_pct(item['conversion_rate'])} {so_far_en}, {item['uv']} visitors; only "
