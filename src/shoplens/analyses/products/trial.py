@@ -30,6 +30,7 @@ from shoplens.errors import ShoplensError
 
 METRICS = ["uv", "add_to_cart_users", "add_to_cart_rate", "paying_buyers", "conversion_rate", "paid_units", "gmv",
            "reviews", "refund_amount", "refund_rate"]
+REFERENCE_METRICS = METRICS[:5]  # what the quartiles need
 KEYS = {"paying_buyers": "buyers", "paid_units": "units"}
 
 
@@ -78,40 +79,46 @@ def _launches(wh: Any, store: str, tz: ZoneInfo) -> list[dict[str, Any]]:
     return rows
 
 
-def _first_days(wh: Any, engine: Any, store: str, tz: ZoneInfo, skus: list[dict[str, Any]],
-                days_of: dict[str, int]) -> dict[str, dict[str, Any]]:
-    """KPIs of each SKU over its first ``days_of[id]`` days: one engine query per (launch date, age)."""
-    from shoplens.metrics.values import dimension, known
-    from shoplens.warehouse.scope import pick_stores
+def _ratings(wh: Any, store: str, tz: ZoneInfo, groups: dict[tuple[date, int], list[str]]) -> dict[str, float]:
+    """Average star rating of each SKU over its own first days: one Ibis query for every group."""
+    v = wh.table("reviews")
+    cond = None
+    for (launch, days), ids in groups.items():
+        one = (v.product_id.isin(ids) & (v.ts >= _utc(launch, tz))
+               & (v.ts < _utc(launch + timedelta(days=days), tz)))
+        cond = one if cond is None else cond | one
+    v = v.filter((v.store_id == store) & v.rating.notnull() & cond)
+    return {r["product_id"]: r["rating"] for r in
+            v.group_by("product_id").aggregate(rating=v.rating.mean()).to_pyarrow().to_pylist()}
 
+
+def _first_days(wh: Any, engine: Any, store: str, tz: ZoneInfo, skus: list[dict[str, Any]],
+                days_of: dict[str, int], metrics: list[str] = METRICS) -> dict[str, dict[str, Any]]:
+    """KPIs of each SKU over its first ``days_of[id]`` days: one engine query by product per (launch date, age),
+    the rows of the group's SKUs kept (a SKU with no row has zeros). No ``where`` on the products: checking each
+    group's ids against the data cost more than the query."""
     groups: dict[tuple[date, int], list[str]] = defaultdict(list)
     for s in skus:
         groups[(s["launched_on"], days_of[s["product_id"]])].append(s["product_id"])
-    info = pick_stores(engine.stores(engine.data_version()), store)
     out: dict[str, dict[str, Any]] = {}
-    reviews = wh.table("reviews")
     for (launch, days), ids in sorted(groups.items()):
-        end = launch + timedelta(days=days - 1)
-        seen = sorted(known(wh, info, dimension("product"), ids))  # ids with no row at all: all zero
-        rows = {}
-        if seen:
-            res = engine.query(METRICS, by=["product"], where={"product": seen}, start=launch, end=end, store=store,
-                               targets=False)
-            rows = {r["product"]: r for r in res.rows}
-        lo, hi = _utc(launch, tz), _utc(end + timedelta(days=1), tz)
-        v = reviews.filter((reviews.store_id == store) & reviews.product_id.isin(ids) & (reviews.ts >= lo)
-                           & (reviews.ts < hi) & reviews.rating.notnull())
-        ratings = {r["product_id"]: r["rating"] for r in
-                   v.group_by("product_id").aggregate(rating=v.rating.mean()).to_pyarrow().to_pylist()}
+        res = engine.query(metrics, by=["product"], start=launch, end=launch + timedelta(days=days - 1), store=store,
+                           targets=False)
+        rows = {r["product"]: r for r in res.rows}
         for pid in ids:
             row = rows.get(pid, {})
-            kpis = {KEYS.get(m, m): row.get(m) for m in METRICS}
+            kpis = {KEYS.get(m, m): row.get(m) for m in metrics}
             for m in ("uv", "add_to_cart_users", "buyers", "units", "reviews"):
-                kpis[m] = int(kpis[m] or 0)
+                if m in kpis:
+                    kpis[m] = int(kpis[m] or 0)
             for m in ("gmv", "refund_amount"):
-                kpis[m] = float(kpis[m] or 0)
-            kpis["rating"] = ratings.get(pid)
+                if m in kpis:
+                    kpis[m] = float(kpis[m] or 0)
             out[pid] = kpis
+    if metrics == METRICS and groups:
+        ratings = _ratings(wh, store, tz, groups)
+        for pid, kpis in out.items():
+            kpis["rating"] = ratings.get(pid)
     return out
 
 
@@ -147,7 +154,7 @@ def _one_store(wh: Any, engine: Any, ctx: Any, settings: TrialSettings, as_of: d
     kpis = _first_days(wh, engine, store, tz, trial, ages)
     by_age: dict[int, dict[str, dict[str, Any]]] = {}
     for age in sorted(set(ages.values())):
-        ref_kpis = _first_days(wh, engine, store, tz, refs, {r["product_id"]: age for r in refs})
+        ref_kpis = _first_days(wh, engine, store, tz, refs, {r["product_id"]: age for r in refs}, REFERENCE_METRICS)
         by_age[age] = {pid: k for pid, k in ref_kpis.items() if k["uv"] > 0}
     items = []
     for s in trial:
