@@ -66,7 +66,10 @@ def test_visitors_needed_matches_closed_form(p: float, above: bool) -> None:
 def test_decide_each_verdict() -> None:
     assert decide(400, 40, Q, Z).verdict == "push"
     assert decide(400, 2, Q, Z).verdict == "drop"
-    assert decide(100, 5, Q, Z).verdict == "hold"
+    assert decide(2000, 100, Q, Z).verdict == "hold"
+    middle = decide(100, 5, Q, Z)  # 5 %: the interval still reaches Q3 6.25 %
+    assert (middle.verdict, middle.quartile, middle.visitors_needed) == ("keep_testing", "middle", 1441)
+    assert middle.visitors_needed == needed_closed_form(0.05, Q[2])
     keep = decide(20, 2, Q, Z)
     assert (keep.verdict, keep.quartile, keep.visitors_needed) == ("keep_testing", "top", 55)
     cold = decide(0, 0, Q, Z)  # no visitors: what a top-quartile SKU would need
@@ -108,7 +111,9 @@ def test_generated_verdicts(trial: dict) -> None:
     assert (home["conversion_q1"], home["conversion_median"], home["conversion_q3"]) == pytest.approx(Q)
     assert {p: i["verdict"] for p, i in items.items()} == {
         "PUSH": "push", "DROP": "drop", "KEEP": "keep_testing", "COLD": "keep_testing", "PART": "keep_testing",
-        "GARD": "hold"}
+        "GARD": "keep_testing", "HOLD": "hold"}
+    assert items["GARD"]["visitors_needed"] == 1441  # z^2 Q3 (1 - Q3) / (p - Q3)^2 = 1440.6
+    assert "rule out the top quartile" in items["GARD"]["reason"]["en"]
     assert items["KEEP"]["visitors_needed"] == needed_closed_form(0.1, 0.045) == 55
     assert items["COLD"]["visitors_needed"] == 82  # z^2 (1 - m) / m = 81.5
     assert items["PUSH"]["visitors_needed"] is None
@@ -174,7 +179,7 @@ def test_config_days(trial_db: Path, tmp_path: Path) -> None:
         result = shoplens.products_trial(wh, config=cfg).to_dict()
     assert result["days"] == 10 and result["stores"][0]["window_start"] == "2026-09-11"
     assert {i["product_id"]: i["days_observed"] for i in result["items"]} == {  # PUSH launched 09-10: out
-        "DROP": 10, "KEEP": 10, "COLD": 10, "GARD": 10, "PART": 6}
+        "DROP": 10, "KEEP": 10, "COLD": 10, "GARD": 10, "PART": 6}  # HOLD launched 09-09: out
     bad = tmp_path / "bad.yaml"
     bad.write_text("products:\n  trial:\n    days: many\n", encoding="utf-8")
     proc = cli(trial_db, "products", "trial", "--config", str(bad))

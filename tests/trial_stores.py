@@ -7,7 +7,7 @@ median 4.5 %, Q3 6.25 %. Each reference also sells on its day 20 (outside its fi
 launched 2026-03-20, before the 6-month window starting 2026-03-30) converts at 50 %: excluded. ``SHIP`` is a
 shipping line launched in the window: excluded. New SKUs (visitors, buyers): PUSH (400, 40), DROP (400, 2),
 KEEP (20, 2), COLD (10, 0), PART (launched 6 days before AS_OF: 50, 5), GARD (category garden, no
-references: compared with the store's launches, 100, 5).
+references: compared with the store's launches, 100, 5), HOLD (2000, 100).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ AS_OF = date(2026, 9, 30)
 REFS = {f"R{k}": (date(2026, 5, 1) + timedelta(days=7 * k), 100, k) for k in range(1, 9)}
 NEW = {"PUSH": (date(2026, 9, 10), 400, 40), "DROP": (date(2026, 9, 11), 400, 2), "KEEP": (date(2026, 9, 12), 20, 2),
        "COLD": (date(2026, 9, 13), 10, 0), "PART": (AS_OF - timedelta(days=5), 50, 5),
-       "GARD": (date(2026, 9, 14), 100, 5)}
+       "GARD": (date(2026, 9, 14), 100, 5), "HOLD": (date(2026, 9, 9), 2000, 100)}
 OLD = ("OLD", date(2026, 3, 20), 100, 50)
 SHIP = ("SHIP", date(2026, 9, 12), 100, 10)
 PRICE = 20.0

@@ -21,7 +21,7 @@ SKUs launched in the last 2 × N days (launch day = day 1; those in the last N d
 flagged partial) are compared, at the same age, with the merchandise the store launched in the 6 months
 before --as-of (same category; the whole store when the category has fewer than 4). Verdict: push (top quartile
 of conversion, Wilson 95 % interval above the references' median), drop (bottom quartile, interval below the
-median), keep testing (in a quartile but too few visitors: the visitors needed are shown), hold (middle half).
+median), keep testing (too few visitors to say: the visitors needed are shown), hold (middle half, not top).
 最近 2×N 天上新的商品（上新当天为第 1 天；最近 N 天内的仍在测款，标记为未满）与近 6 个月同类目新品的同龄表现比较：
 加推（转化率位于前 25%，Wilson 区间高于中位数）、淘汰（后 25%，区间低于中位数）、
 继续测（访客不足，给出所需访客数）、维持（中间 50%）。

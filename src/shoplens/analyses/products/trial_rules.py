@@ -10,7 +10,9 @@ Pure functions over small numbers, so each rule is tested by hand (tests/test_pr
 * **keep testing** when p is in a quartile but the interval still covers M: ``visitors_needed`` is the smallest
   number of visitors at which, at the same conversion, the interval would clear M (none when p equals M);
   a SKU without visitors needs the visitors at which a top-quartile conversion (Q3) would clear M;
-* **hold** when Q1 < p < Q3: a middle-half conversion, no case for more traffic nor for dropping it.
+* in the middle half (Q1 < p < Q3): **keep testing** while the interval still reaches Q3 (it could still be a
+  top-quartile SKU: ``visitors_needed`` is then the visitors at which the interval would fall below Q3), else
+  **hold**: a middle-half conversion, no case for more traffic nor for dropping it.
 """
 
 from __future__ import annotations
@@ -158,4 +160,6 @@ def decide(visitors: int, buyers: int, q: tuple[float, float, float] | None, z: 
         if hi < median:
             return Verdict("drop", "bottom", lo, hi, None)
         return Verdict("keep_testing", "bottom", lo, hi, visitors_needed(p, median, z, above=False))
+    if hi >= q3:  # could still be a top-quartile SKU: the question an operator asks before giving it traffic
+        return Verdict("keep_testing", "middle", lo, hi, visitors_needed(p, q3, z, above=False))
     return Verdict("hold", "middle", lo, hi, None)

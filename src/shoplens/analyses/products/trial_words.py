@@ -48,7 +48,10 @@ def reason(item: dict[str, Any]) -> dict[str, str]:
                     f"{fallback_zh}的{qzh}（{bound}），访客 {item['uv']}")
     if item["verdict"] == "keep_testing":
         need = item["visitors_needed"]
-        if need is None:
+        if item["quartile"] == "middle":
+            tail_en = f"about {need} visitors needed to rule out the top quartile (≥ {_pct(ref['conversion_q3'])})"
+            tail_zh = f"约需 {need} 访客才能排除前 25%（≥ {_pct(ref['conversion_q3'])}）"
+        elif need is None:
             tail_en, tail_zh = "cannot be told apart from the median yet", "与中位数无法区分"
         else:
             tail_en = f"about {need} visitors needed to tell it from the median {_pct(ref['conversion_median'])}"
