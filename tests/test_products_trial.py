@@ -67,9 +67,10 @@ def test_decide_each_verdict() -> None:
     assert decide(400, 40, Q, Z).verdict == "push"
     assert decide(400, 2, Q, Z).verdict == "drop"
     assert decide(2000, 100, Q, Z).verdict == "hold"
-    middle = decide(100, 5, Q, Z)  # 5 %: the interval still reaches Q3 6.25 %
-    assert (middle.verdict, middle.quartile, middle.visitors_needed) == ("keep_testing", "middle", 1441)
-    assert middle.visitors_needed == needed_closed_form(0.05, Q[2])
+    middle = decide(100, 5, Q, Z)  # 5 %: the interval [2.2 %, 11.2 %] covers Q1 2.75 % .. Q3 6.25 %
+    assert (middle.verdict, middle.quartile) == ("keep_testing", "middle")
+    # the interval leaves Q1 out first: 203 visitors (Q3 out would take 1441)
+    assert middle.visitors_needed == needed_closed_form(0.05, Q[0]) == 203 < needed_closed_form(0.05, Q[2]) == 1441
     keep = decide(20, 2, Q, Z)
     assert (keep.verdict, keep.quartile, keep.visitors_needed) == ("keep_testing", "top", 55)
     cold = decide(0, 0, Q, Z)  # no visitors: what a top-quartile SKU would need
@@ -112,8 +113,8 @@ def test_generated_verdicts(trial: dict) -> None:
     assert {p: i["verdict"] for p, i in items.items()} == {
         "PUSH": "push", "DROP": "drop", "KEEP": "keep_testing", "COLD": "keep_testing", "PART": "keep_testing",
         "GARD": "keep_testing", "HOLD": "hold"}
-    assert items["GARD"]["visitors_needed"] == 1441  # z^2 Q3 (1 - Q3) / (p - Q3)^2 = 1440.6
-    assert "rule out the top quartile" in items["GARD"]["reason"]["en"]
+    assert items["GARD"]["visitors_needed"] == 203  # z^2 Q1 (1 - Q1) / (p - Q1)^2 = 202.9
+    assert "203 visitors needed to place it" in items["GARD"]["reason"]["en"]
     assert items["KEEP"]["visitors_needed"] == needed_closed_form(0.1, 0.045) == 55
     assert items["COLD"]["visitors_needed"] == 82  # z^2 (1 - m) / m = 81.5
     assert items["PUSH"]["visitors_needed"] is None

@@ -38,9 +38,9 @@ register_labels({
     "trial_gmv": ("GMV", "GMV"),
     "trial_reviews": ("评价(均分)", "Reviews (avg)"),
     "trial_ref": ("参照转化 Q1/中位/Q3 ·数", "Ref. conv. Q1/M/Q3 ·n"),
-    "trial_legend": ("* 测款未满 N 天（至今的天数）；所需访客：转化率不变时，区间与参照中位数分开所需的访客总数",
+    "trial_legend": ("* 测款未满 N 天（至今的天数）；所需访客：转化率不变时，置信区间足以下结论所需的访客总数",
                      "* trial not over (days so far); visitors needed: total visitors at which, at the same "
-                     "conversion, the interval clears the references' median"),
+                     "conversion, the interval would settle the verdict"),
     "trial_verdict": ("结论", "Verdict"),
     "trial_need": ("所需访客", "Visitors needed"),
     "trial_title": ("新品测款 · {store} · 截至 {as_of} · 前 {days} 天", "New-product trial · {store} · as of {as_of} · "

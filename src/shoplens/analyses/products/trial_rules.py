@@ -10,9 +10,9 @@ Pure functions over small numbers, so each rule is tested by hand (tests/test_pr
 * **keep testing** when p is in a quartile but the interval still covers M: ``visitors_needed`` is the smallest
   number of visitors at which, at the same conversion, the interval would clear M (none when p equals M);
   a SKU without visitors needs the visitors at which a top-quartile conversion (Q3) would clear M;
-* in the middle half (Q1 < p < Q3): **keep testing** while the interval still reaches Q3 (it could still be a
-  top-quartile SKU: ``visitors_needed`` is then the visitors at which the interval would fall below Q3), else
-  **hold**: a middle-half conversion, no case for more traffic nor for dropping it.
+* in the middle half (Q1 < p < Q3): **keep testing** while the interval covers the whole middle half [Q1, Q3] (the
+  traffic cannot place the SKU at all: ``visitors_needed`` is the fewest visitors at which, at the same p, the
+  interval would leave Q1 or Q3 out), else **hold**: no case for more traffic nor for dropping it.
 """
 
 from __future__ import annotations
@@ -160,6 +160,7 @@ def decide(visitors: int, buyers: int, q: tuple[float, float, float] | None, z: 
         if hi < median:
             return Verdict("drop", "bottom", lo, hi, None)
         return Verdict("keep_testing", "bottom", lo, hi, visitors_needed(p, median, z, above=False))
-    if hi >= q3:  # could still be a top-quartile SKU: the question an operator asks before giving it traffic
-        return Verdict("keep_testing", "middle", lo, hi, visitors_needed(p, q3, z, above=False))
+    if lo <= q1 and hi >= q3:  # the interval covers the whole middle half: the traffic says nothing yet
+        needs = [n for n in (visitors_needed(p, q3, z, above=False), visitors_needed(p, q1, z, above=True)) if n]
+        return Verdict("keep_testing", "middle", lo, hi, min(needs) if needs else None)
     return Verdict("hold", "middle", lo, hi, None)

@@ -49,8 +49,8 @@ def reason(item: dict[str, Any]) -> dict[str, str]:
     if item["verdict"] == "keep_testing":
         need = item["visitors_needed"]
         if item["quartile"] == "middle":
-            tail_en = f"about {need} visitors needed to rule out the top quartile (≥ {_pct(ref['conversion_q3'])})"
-            tail_zh = f"约需 {need} 访客才能排除前 25%（≥ {_pct(ref['conversion_q3'])}）"
+            tail_en = f"about {need} visitors needed to place it within the quartiles"
+            tail_zh = f"约需 {need} 访客才能判断其所处分位"
         elif need is None:
             tail_en, tail_zh = "cannot be told apart from the median yet", "与中位数无法区分"
         else:
