@@ -311,6 +311,14 @@ def user_timeline(wh: Any, user_id: str, **kwargs: Any) -> Any:
     return run(wh, user_id, **kwargs)
 
 
+def products_trial(wh: Any, **kwargs: Any) -> Any:
+    """New-product trial (新品测款): new SKUs' first N days against recent launches, with verdicts
+    (:func:`shoplens.analyses.products.trial.products_trial`)."""
+    from shoplens.analyses.products.trial import products_trial as run
+
+    return run(wh, **kwargs)
+
+
 def replenish(wh: Any, **kwargs: Any) -> Any:
     """Safety stock, reorder point and order quantity per SKU on sale
     (:func:`shoplens.analyses.replenish.replenish`)."""
@@ -345,8 +353,8 @@ __all__ = ["MetricsEngine", "__version__", "action_add", "action_effect", "actio
            "alerts_ack", "alerts_check", "alerts_list", "alerts_resolve",
            "alerts_rules", "alerts_send", "anomalies", "brief", "connect", "delete_store", "forecast",
            "funnel", "funnel_dropped",
-           "import_files", "info", "metrics", "notify_test", "paths", "products_abc", "products_roles", "recommend",
-           "rename_store", "replenish", "retention",
+           "import_files", "info", "metrics", "notify_test", "paths", "products_abc", "products_roles",
+           "products_trial", "recommend", "rename_store", "replenish", "retention",
            "review", "rfm",
            "rfm_customers",
            "save_segment", "segment_members", "segment_profile", "segments", "store_info", "stores", "undo_import",

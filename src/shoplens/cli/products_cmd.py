@@ -22,6 +22,7 @@ products_app = typer.Typer(help=HELP, no_args_is_help=True)
 SUBCOMMANDS: tuple[str, ...] = (
     "abc",
     "roles",
+    "trial",
 )
 
 
