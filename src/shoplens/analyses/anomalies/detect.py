@@ -69,6 +69,7 @@ class Series:
     floor: float = 0.0  # usual volume below this: not judged
     excluded: frozenset[date] = frozenset()  # promotion days and the days around them (this series' store)
     closed: frozenset[date] = frozenset()  # days the store is closed (calendar closed:): real zeros, not news
+    bounds: tuple[float | None, float | None] = (None, None)  # the values the metric can take (band clamped)
 
 
 @dataclass
@@ -149,6 +150,8 @@ def judge(series: Series, days: list[date], params: Params, checked: Checked) ->
         expected, scale, _ = base
         checked.points += 1
         lower, upper = expected - params.k * scale, expected + params.k * scale
+        low, high = series.bounds
+        lower, upper = (lower if low is None else max(lower, low)), (upper if high is None else min(upper, high))
         if scale <= 0 or lower <= value <= upper:
             continue
         score = (value - expected) / scale
