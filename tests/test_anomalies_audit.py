@@ -86,3 +86,10 @@ def test_demo_bands_never_leave_the_metrics_range(demo_db: Path) -> None:
                                  start=date(2026, 7, 1), end=date(2026, 11, 15), sensitivity="high").to_dict()
     assert out["anomalies"]
     assert all(a["lower"] >= 0 for a in out["anomalies"]), [a for a in out["anomalies"] if a["lower"] < 0][:3]
+
+
+def test_help_states_the_30_day_default() -> None:
+    out = subprocess.run([sys.executable, "-m", "shoplens", "anomalies", "--help"], capture_output=True, text=True,
+                         check=True, env={**__import__("os").environ, "COLUMNS": "220"})
+    line = next(x for x in out.stdout.splitlines() if "--from" in x and "DATE" in x)
+    assert "all data" not in line and "30 days ending at --to" in line and "截至 --to 的 30 天" in line

@@ -39,7 +39,8 @@ for a rate per visitor) is not judged.
 
 # not the shared --from (its "all data" default is not this command's): the 30 days up to the last complete day
 FromOpt = Annotated[str | None, typer.Option(
-    "--from", metavar="DATE", help="First local date (default: the 30 days ending at --to) / 开始日期（默认：截至 --to 的 30 天）")]
+    "--from", metavar="DATE",
+    help="First local date (default: the 30 days ending at --to) / 开始日期（默认：截至 --to 的 30 天）")]
 
 register_labels({
     "an_title": ("异常检测", "Anomalies"),
