@@ -11,7 +11,8 @@ value), learned from the series' own past only:
   a robust standard deviation pooled over all weekdays (up to 42 residuals, not 6), floored at
   ``MIN_REL_SCALE`` of the expected value so that a perfectly regular series does not call a 0.1 % wobble
   infinite;
-* **band** = expected +- k x scale, ``k`` by sensitivity (``SENSITIVITY``); **score** = (value - expected)
+* **band** = expected +- k x scale, ``k`` by sensitivity (``SENSITIVITY``), clamped to the values the metric
+  can take (``Series.bounds``: no negative lower end for a rate); **score** = (value - expected)
   / scale; a day outside the band is an anomaly, its severity from |score| (``SEVERITY``).
 
 A day is not judged (and is counted in ``checked.skipped`` with the reason) when it is a promotion day or
