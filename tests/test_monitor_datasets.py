@@ -12,8 +12,8 @@ the same weekday over the previous 6 weeks, scale = max(1.4826 x MAD of the pool
 band = expected +- k x scale (lower end at least 0); promotion days (618, 双11 with 1 day before and 3 after) are
 neither judged nor learned from, but only in stores of the CN market (reporting currency CNY or a China time
 zone): the UK shop (the preset's Europe/London and GBP, docs/presets.md) has none; closed days of the config are
-neither judged nor learned from (no margin); fewer than 3 same-weekday history days: not judged; usual volume (median of the volume
-measure on those days) below the floor: not judged. A day inside the data without orders is 0 (the shop sells
+neither judged nor learned from (no margin); fewer than 3 same-weekday history days: not judged; usual volume
+(median of the volume measure on those days) below the floor: not judged. A day inside the data without orders is 0 (the shop sells
 nothing on Saturdays and at Christmas); days before the first export have no value. The default range is the 30
 days up to the last complete day: the last day with data, unless its latest order is placed at an earlier time of
 day than the latest order of every one of the 28 days with orders before it (the file stops at 12:50 on
