@@ -58,6 +58,10 @@ def test_shipped_rules_are_bilingual_and_switchable(tmp_path: Path) -> None:
     ("alerts:\n  x: {kind: threshold, metric: gmv, below: 1, message: {en: '{valu}'}}\n", "alerts.x.message.en",
      "unknown placeholder {valu}"),
     ("alerts:\n  nope: off\n", "alerts.nope", "not a shipped rule"),
+    ("alerts:\n  uv_value_dropp: {drop: 0.3}\n", "alerts.uv_value_dropp",
+     "'uv_value_dropp' is not a shipped rule, and as a rule of your own it has no kind (hint: did you mean "
+     "uv_value_drop"),
+    ("alerts:\n  my_rule: {metric: gmv, below: 1}\n", "alerts.my_rule", "needs kind: one of threshold"),
     ("alertz:\n  x: 1\n", "", "unknown section 'alertz'"),
 ])
 def test_config_mistakes_are_one_line_and_store_nothing(built: Path, tmp_path: Path, text: str, where: str,

@@ -187,14 +187,18 @@ def test_a_metric_the_store_lacks_is_skipped_with_a_note(tmp_path: Path) -> None
 def test_the_shipped_rules_on_the_generated_store(shop: Path) -> None:
     """Worked out by hand (tests/alerts_shop.py): uv_value -40 % against its 4 Sundays, GMV -40 % day over day and
     week over week, store conversion 3 % against a flat 5 % (a high anomaly, and uv_value the same; GMV's 10 orders
-    a day are under the detector's 20-order floor); conversion 3 % is 100 % of its 0.03 benchmark (not below
+    a day are under the detector's 20-order floor; paid_search's own 1 %: channel_conversion_anomaly);
+    conversion 3 % is 100 % of its 0.03 benchmark (not below
     half); no refunds, reviews, tickets, shipments or ad spend: those rules are skipped with a note."""
     with shoplens.connect(str(shop)) as wh:
         out = shoplens.alerts_check(wh)  # default day: the store's last complete day, DAY
     assert out.checked["days"] == {"s1": str(DAY)}
     assert sorted((a["rule"], a["metric"]) for a in out.alerts) == [
-        ("anomaly_high", "conversion_rate"), ("anomaly_high", "uv_value"), ("gmv_dod_drop", "gmv"),
+        ("anomaly_high", "conversion_rate"), ("anomaly_high", "uv_value"),
+        ("channel_conversion_anomaly", "conversion_rate"), ("gmv_dod_drop", "gmv"),
         ("gmv_wow_drop", "gmv"), ("uv_value_drop", "uv_value")]
+    # paid_search's own conversion, 1 % against a flat 5 % on 100 visitors a day, is the fanned-out one
+    assert [a["dims"] for a in out.alerts if a["rule"] == "channel_conversion_anomaly"] == [{"channel": "paid_search"}]
     assert {"alerts:refund_rate_spike:s1", "alerts:dsr_service_floor:s1",
             "alerts:first_response_ceiling:s1"} <= set(out.notes)
 

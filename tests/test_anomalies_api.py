@@ -28,10 +28,14 @@ def test_api_answers_the_python_json_cut_to_the_login(two_store_api: ApiServer, 
         local = shoplens.anomalies(wh, "conversion_rate,uv", start=date(2026, 10, 1), end=date(2026, 10, 31),
                                    store="demo").to_dict()
     assert r.json() == local
-    # olga sees only the store "other": never a demo series
-    olga = two_store_api.client("olga").get("/api/v1/anomalies", params=params)
+    # olga sees only the store "other" (data 2026-11-01..03): never a demo series, and October is a range without
+    # data for her (an error naming her store's days only, not the demo's)
+    olga = two_store_api.client("olga").get("/api/v1/anomalies", params={**params, "to": "2026-11-05"})
     assert olga.status_code == 200, olga.text
     assert all(a["store"] == "other" for a in olga.json()["anomalies"])
+    october = two_store_api.client("olga").get("/api/v1/anomalies", params=params)
+    assert october.status_code == 400 and "other 2026-11-01..2026-11-03" in october.json()["error"]["hint"]
+    assert "demo" not in october.text
     denied = two_store_api.client("olga").get("/api/v1/anomalies", params={**params, "store": "demo"})
     assert denied.status_code in (403, 404) and "error" in denied.json()
     bad = two_store_api.client("root").get("/api/v1/anomalies", params={"metrics": "gmvv"})

@@ -7,17 +7,17 @@ Quantity > 0 and UnitPrice > 0, worth the sum of Quantity x UnitPrice, placed on
 (the file's times are Europe/London local times, so the local day is the text's date), bought by its CustomerID
 (empty: a guest, not a paying buyer), in the country of its first line.
 
-The detector is written out again from its documentation (detect.py, README "Anomalies"): expected = median of
-the same weekday over the previous 6 weeks, scale = max(1.4826 x MAD of the pooled residuals, 2 % of expected),
-band = expected +- k x scale; promotion days (618, 双11 with 1 day before and 3 after) are neither judged nor
-learned from, but only in stores of the CN market (reporting currency CNY or a China time zone): the UK shop
-(the preset's Europe/London and GBP, docs/presets.md) has none; closed days of the config are neither judged nor
-learned from (no margin); fewer than 3 same-weekday history days: not judged; usual volume (median of the volume
+The detector is written out again from its documentation (detect.py, README "Anomalies"): expected = median of the
+same weekday over the previous 6 weeks, scale = max(1.4826 x MAD of the pooled residuals, 2 % of expected), band =
+expected +- k x scale (lower end at least 0); promotion days (618, 双11 with 1 day before and 3 after) are neither
+judged nor learned from, but only in stores of the CN market (reporting currency CNY or a China time zone): the UK
+shop (the preset's Europe/London and GBP, docs/presets.md) has none; closed days of the config are neither judged
+nor learned from (no margin); fewer than 3 same-weekday history days: not judged; usual volume (median of the volume
 measure on those days) below the floor: not judged. A day inside the data without orders is 0 (the shop sells
-nothing on Saturdays and at Christmas); days before the first export have no value. The default range is the 30
-days up to the last complete day: the last day with data, unless its latest order is placed at an earlier time of
-day than the latest order of every one of the 28 days with orders before it (the file stops at 12:50 on
-2011-12-09, a shop that trades until 16:00 and later): then the day before.
+nothing on Saturdays and at Christmas); days before the first export have no value. The default range is the 30 days
+up to the last complete day: the last day with data, unless its latest order is placed at an earlier time of day
+than the latest order of every one of the 28 days with orders before it (the file stops at 12:50 on 2011-12-09, a
+shop that trades until 16:00 and later): then the day before.
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ def reference(values: dict[date, float], volume: dict[date, float], floor: float
     mad = (residuals - residuals.median()).abs().median()
     expected = centre[day.weekday()]
     scale = max(1.4826 * mad, 0.02 * abs(expected))
-    return expected, expected - k * scale, expected + k * scale
+    return expected, max(expected - k * scale, 0.0), expected + k * scale  # GMV, orders, buyers: never below 0
 
 
 def expected_anomalies(series: dict[str, dict[date, float]], excluded: set[date], k: float, start: date,

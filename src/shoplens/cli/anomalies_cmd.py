@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from shoplens.cli.analysis_opts import FormatOpt, FromOpt, StoreOpt, ToOpt, parse_date
+from shoplens.cli.analysis_opts import FormatOpt, StoreOpt, ToOpt, parse_date
 from shoplens.cli.output import (
     Format,
     console,
@@ -36,6 +36,11 @@ for a rate per visitor) is not judged.
 大促日（配置 calendar:，内置 618 和双11，适用于中国店铺）及其前后几天、歇业日（closed:）不判断也不参与学习；
 量太小的序列不判断。
 """
+
+# not the shared --from (its "all data" default is not this command's): the 30 days up to the last complete day
+FromOpt = Annotated[str | None, typer.Option(
+    "--from", metavar="DATE",
+    help="First local date (default: the 30 days ending at --to) / 开始日期（默认：截至 --to 的 30 天）")]
 
 register_labels({
     "an_title": ("异常检测", "Anomalies"),

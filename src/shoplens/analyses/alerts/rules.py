@@ -224,6 +224,8 @@ def parse_rules(section: Any, where: str, catalog: Any) -> list[Rule]:
         elif rule_id in shipped and isinstance(value, dict):
             merged[rule_id] = ({**shipped[rule_id], "enabled": True, **value}, at, True)
         else:
+            if isinstance(value, dict) and "kind" not in value:
+                _not_shipped(rule_id, at, list(shipped))
             merged[rule_id] = (value, at, False)
     rules = []
     for rule_id, (raw, at, is_shipped) in merged.items():
@@ -238,6 +240,16 @@ def parse_rules(section: Any, where: str, catalog: Any) -> list[Rule]:
             continue
         rules.append(parse_rule(rule_id, raw, at, catalog, is_shipped))
     return rules
+
+
+def _not_shipped(rule_id: str, where: str, shipped: list[str]) -> None:
+    """A rule of one's own without a kind is most often a shipped rule's id misspelt (``uv_value_dropp``)."""
+    hint, zh_hint = close_hint(rule_id, shipped)
+    if not hint.startswith("did you mean"):
+        hint, zh_hint = (f"a rule of your own needs kind: one of {', '.join(KINDS)}",
+                         f"自定义规则需要 kind：{'、'.join(KINDS)} 之一")
+    raise bad(where, f"{rule_id!r} is not a shipped rule, and as a rule of your own it has no kind",
+              f"{rule_id!r} 不是内置规则，作为自定义规则又缺少 kind", hint, zh_hint)
 
 
 def load_rules(explicit: str | os.PathLike[str] | None = None, catalog: Any = None) -> list[Rule]:

@@ -11,7 +11,8 @@ value), learned from the series' own past only:
   a robust standard deviation pooled over all weekdays (up to 42 residuals, not 6), floored at
   ``MIN_REL_SCALE`` of the expected value so that a perfectly regular series does not call a 0.1 % wobble
   infinite;
-* **band** = expected +- k x scale, ``k`` by sensitivity (``SENSITIVITY``); **score** = (value - expected)
+* **band** = expected +- k x scale, ``k`` by sensitivity (``SENSITIVITY``), clamped to the values the metric
+  can take (``Series.bounds``: no negative lower end for a rate); **score** = (value - expected)
   / scale; a day outside the band is an anomaly, its severity from |score| (``SEVERITY``).
 
 A day is not judged (and is counted in ``checked.skipped`` with the reason) when it is a promotion day or
@@ -69,6 +70,7 @@ class Series:
     floor: float = 0.0  # usual volume below this: not judged
     excluded: frozenset[date] = frozenset()  # promotion days and the days around them (this series' store)
     closed: frozenset[date] = frozenset()  # days the store is closed (calendar closed:): real zeros, not news
+    bounds: tuple[float | None, float | None] = (None, None)  # the values the metric can take (band clamped)
 
 
 @dataclass
@@ -149,6 +151,8 @@ def judge(series: Series, days: list[date], params: Params, checked: Checked) ->
         expected, scale, _ = base
         checked.points += 1
         lower, upper = expected - params.k * scale, expected + params.k * scale
+        low, high = series.bounds
+        lower, upper = (lower if low is None else max(lower, low)), (upper if high is None else min(upper, high))
         if scale <= 0 or lower <= value <= upper:
             continue
         score = (value - expected) / scale

@@ -114,6 +114,7 @@ def anomalies(wh: Any, metrics: list[str] | str | None = None, *, by: str | None
     extra = [v for v, _ in guards.values() if v and v not in ids]
     dims = ["store"] + ([by] if by and by != "store" else [])
     span = engine.query(ids[:1], start=start, end=end, store=store, targets=False)  # the engine's own default range
+    _check_has_data(engine, list(chosen.values()), version, span.start, span.end)
     params = Params(sensitivity, weeks)
     first = span.start - timedelta(days=params.history_days)
     result = engine.query(ids + list(dict.fromkeys(extra)), by=dims, grain="day", start=first, end=span.end,
@@ -121,6 +122,7 @@ def anomalies(wh: Any, metrics: list[str] | str | None = None, *, by: str | None
     rows = pd.DataFrame(result.rows)
     days = [span.start + timedelta(days=i) for i in range((span.end - span.start).days + 1)]
     checked, found, notes = Checked(), [], dict(result.notes)
+    valued: dict[str, set[str]] = {}  # store -> metrics with a value in some series (an empty cut is no news)
     for k, e in ends.items():  # an incomplete last day in the range (judged: asked for) or cut early (outage?)
         note = incomplete_note(k, chosen[k].timezone, e, now)
         if note and ((span.start <= e.last <= span.end and not defaulted) or (defaulted and e.cut_early)):
@@ -146,15 +148,46 @@ def anomalies(wh: Any, metrics: list[str] | str | None = None, *, by: str | None
         for m in ids:
             values = _series(indexed, m, all_days, engine.catalog.is_additive(m))
             if all(v is None for v in values.values()):
-                notes.setdefault(f"anomalies:{m}:{store_id}", _no_data_note(m, store_id))
                 continue
+            valued.setdefault(store_id, set()).add(m)
             vol_metric, floor = guards.get(m, (None, 0.0))
             volume = _series(indexed, vol_metric, all_days, True) if vol_metric else {}
             series = Series(m, store_id, {k: _plain(v) for k, v in dim_values.items()}, engine.catalog.metrics[m].good,
-                            values, volume, float(floor), excluded, closed)
+                            values, volume, float(floor), excluded, closed, bounds(engine.catalog.metrics[m]))
             found += judge(series, mine, params, checked)
+    for store_id in rows["store"].astype(str).unique():
+        for m in ids:
+            if m not in valued.get(store_id, set()):
+                notes.setdefault(f"anomalies:{m}:{store_id}", _no_data_note(m, store_id))
     found.sort(key=lambda a: (a["period"], -abs(a["score"]), a["metric"]))
     return AnomalyResult(span.start, span.end, ids, by, sensitivity, found, checked, notes)
+
+
+# metrics that can go below 0 (a loss) or, among the percent ones, above 1 (refunds of earlier sales, buyers
+# without a recorded cart, several tickets per order): their band is not clamped on that side
+SIGNED = frozenset({"gross_profit", "gross_margin", "net_revenue"})
+ABOVE_ONE = frozenset({"refund_rate", "refund_order_share", "complaint_rate", "cart_to_purchase_rate",
+                       "conversion_rate", "repeat_purchase_rate", "gross_margin"})
+
+
+def bounds(metric: Any) -> tuple[float | None, float | None]:
+    """The values a metric can take (the band is clamped to them: no "expected -0.47 %" for a rate)."""
+    low = None if metric.id in SIGNED else 0.0
+    high = 1.0 if metric.unit == "percent" and metric.id not in ABOVE_ONE else None
+    return low, high
+
+
+def _check_has_data(engine: Any, stores: list[StoreInfo], version: Any, start: date, end: date) -> None:
+    """A range in which none of the chosen stores has a day of data is a mistake, not an empty answer."""
+    spans = {s.store_id: (engine._data_day(Scope((s,), None, None), version, "min"),
+                          engine._data_day(Scope((s,), None, None), version, "max")) for s in stores}
+    if any(a and b and a <= end and b >= start for a, b in spans.values()):
+        return
+    covers = ", ".join(f"{k} {a}..{b}" for k, (a, b) in spans.items() if a)
+    raise ShoplensError(f"no data in {start}..{end} in the chosen stores", where="--from/--to",
+                        hint=f"the data covers {covers}" if covers else "import data first",
+                        zh=f"所选店铺在 {start}..{end} 没有数据",
+                        zh_hint=f"数据覆盖 {covers}" if covers else "请先导入数据")
 
 
 def _plain(value: Any) -> Any:
