@@ -173,6 +173,7 @@ def test_panels_in_both_languages_and_screenshots(tab: Tab) -> None:  # noqa: F8
             set_lang(tab, language)
             for width, height in ((1440, 900), (390, 800)):
                 page.set_viewport_size({"width": width, "height": height})
+                goto(tab, "overview")  # the products page is drawn anew at this width
                 goto(tab, "products")
                 text = page.inner_text("#page")
                 assert "undefined" not in text and "NaN" not in text

@@ -67,18 +67,20 @@ export function quadrantChart({ points, colors, fmtTip, label = "", width = 760,
   const h = height - pad.t - pad.b;
   const lx = points.map((p) => Math.log2(p.x));
   const ly = points.map((p) => Math.log2(p.y));
-  const span = (vs) => Math.max(1, Math.ceil(Math.max(...vs.map(Math.abs), 0)));
-  const sx = span(lx);
-  const sy = span(ly);
-  const x = (v) => pad.l + ((Math.log2(v) + sx) / (2 * sx)) * w;
-  const y = (v) => pad.t + h - ((Math.log2(v) + sy) / (2 * sy)) * h;
+  // each axis spans whole powers of two around its points, the median (×1) always inside
+  const range = (vs) => [Math.min(-1, Math.floor(Math.min(...vs, 0))), Math.max(1, Math.ceil(Math.max(...vs, 0)))];
+  const [x0, x1] = range(lx);
+  const [y0, y1] = range(ly);
+  const x = (v) => pad.l + ((Math.log2(v) - x0) / (x1 - x0)) * w;
+  const y = (v) => pad.t + h - ((Math.log2(v) - y0) / (y1 - y0)) * h;
   const node = root(width, height, label);
   node.append(svg("rect", { x: pad.l, y: pad.t, width: w, height: h, fill: "none", stroke: COLORS.grid }));
-  for (let e = -sx; e <= sx; e += 1) {
+  const stepX = Math.max(1, Math.ceil((x1 - x0) / 10));
+  for (let e = x0; e <= x1; e += stepX) {
     node.append(svg("text", { x: x(2 ** e), y: pad.t + h + 16, "text-anchor": "middle", fill: COLORS.text,
       text: `×${fmtFactor(2 ** e)}` }));
   }
-  for (let e = -sy; e <= sy; e += 1) {
+  for (let e = y0; e <= y1; e += 1) {
     node.append(svg("text", { x: pad.l - 6, y: y(2 ** e) + 4, "text-anchor": "end", fill: COLORS.text,
       text: `×${fmtFactor(2 ** e)}` }));
   }

@@ -1,10 +1,11 @@
 // ABC (GET /products/abc for the page's dates): the Pareto chart (value by rank, bars coloured by class, the
 // cumulative share with the thresholds) and one card per class: SKUs, value, share of value, and the SKUs that
 // moved into the class since the previous period of the same length (previous_class, null = no previous class).
-import { chartCard } from "../charts.js";
+import { chartCard, wideWidth } from "../charts.js";
 import { CLASS_COLORS, paretoChart } from "../charts_products.js";
 import { fmtCurrency, fmtInt, fmtNumber, fmtPct } from "../format.js";
 import { t } from "../i18n.js";
+import { storeInfo } from "../state.js";
 import { el } from "../ui.js";
 import { optional, rangeOf } from "./products_util.js";
 
@@ -20,11 +21,11 @@ function fmtValue(v, currency) {
 export function abcPanel(data, ctx) {
   if (!data) return null;
   const products = data.products || [];
-  const currency = data.currency || null;
+  const currency = data.currency || (storeInfo() || {}).currency || null;
   const select = el("select", { id: "abc-by", "aria-label": t("pa.by"), onchange: (ev) => { by = ev.target.value; ctx.navigate(); } },
     ABC_BY.map((v) => el("option", { value: v, selected: v === by, text: t(`pa.by.${v}`) })));
   const cards = el("div", { class: "abc-classes", id: "abc-classes" }, ["A", "B", "C"].map((k) => classCard(k, data, currency)));
-  const chart = paretoChart({ products, thresholds: data.thresholds || [], label: t("pa.title"),
+  const chart = paretoChart({ products, thresholds: data.thresholds || [], label: t("pa.title"), width: wideWidth(),
     fmtValue: (v) => fmtValue(v, currency), fmtPct: (v) => fmtPct(v, 0) });
   const node = chartCard({ title: t("pa.title"), sub: t("pa.sub", { a: fmtPct(data.thresholds[0], 0), b: fmtPct(data.thresholds[1], 0) }),
     id: "abc-chart", name: `abc_${by}`, chart, wide: true, extra: [select],

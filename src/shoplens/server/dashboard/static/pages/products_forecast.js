@@ -2,7 +2,7 @@
 // the weekly units sold before (GET /metrics paid_units by week for that product, the 26 weeks to the range's end),
 // the forecast with its 80 % and 95 % bands, the method chosen and its backtest WAPE against the naive forecast's.
 // The SKU picker searches the ABC list (name or id); the first pick is the top SKU.
-import { chartCard } from "../charts.js";
+import { chartCard, wideWidth } from "../charts.js";
 import { forecastChart } from "../charts_products.js";
 import { fmtDayShort, fmtInt, fmtNumber, fmtPct } from "../format.js";
 import { t } from "../i18n.js";
@@ -30,7 +30,7 @@ export async function forecastPanel(abc, ctx) {
   const picker = skuPicker(products, ctx);
   const name = (products.find((p) => p.product_id === sku) || {}).name || sku;
   const forecast = (item && item.forecast) || [];
-  const chart = forecast.length ? forecastChart({ history, forecast, label: t("pf.title"), fmtY: (v) => fmtNumber(v, 0),
+  const chart = forecast.length ? forecastChart({ history, forecast, label: t("pf.title"), width: wideWidth(), fmtY: (v) => fmtNumber(v, 0),
     fmtX: fmtDayShort, names: { history: t("pf.history"), forecast: t("pf.forecast"), band80: t("pf.band80"), band95: t("pf.band95") } })
     : emptyState(t("pf.none"));
   const bt = (item && item.backtest) || {};

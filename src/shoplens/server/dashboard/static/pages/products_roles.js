@@ -2,7 +2,7 @@
 // visitors against the category's median, y: conversion against the category's median, both as factors on log2
 // scales, 1 = the median; colour by role) with a role filter, and each SKU's reason in the page's language.
 // An orders-only store (no product views) gets a note instead of the quadrant: its roles need no traffic.
-import { COLORS } from "../charts.js";
+import { COLORS, wideWidth } from "../charts.js";
 import { quadrantChart } from "../charts_products.js";
 import { fmtInt, fmtPct } from "../format.js";
 import { t } from "../i18n.js";
@@ -43,7 +43,7 @@ export function rolesPanel(data, ctx) {
     const points = picked.filter((p) => p.traffic_index > 0 && p.conversion_index > 0)
       .map((p) => ({ x: p.traffic_index, y: p.conversion_index, role: roleOf(p), id: p.product_id, p }));
     body = el("div", { id: "roles-quadrant", class: "chart-holder", "data-points": points.length },
-      quadrantChart({ points, colors: ROLE_COLORS, label: t("pq.title"), xTitle: t("pq.x"), yTitle: t("pq.y"),
+      quadrantChart({ points, colors: ROLE_COLORS, label: t("pq.title"), width: wideWidth(), xTitle: t("pq.x"), yTitle: t("pq.y"),
         fmtTip: ({ p }) => `${p.name || p.product_id} · ${t(`role.${roleOf(p)}`)} · UV ${fmtInt(p.uv)} · ${fmtPct(p.conversion)}\n${words(p.reason)}` }),
       el("p", { class: "muted small-note", text: t("pq.outside", { n: picked.length - points.length }) }));
   }
