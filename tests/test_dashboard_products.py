@@ -2,6 +2,7 @@
 copy of the demo store; fixtures and helpers of test_dashboard_browser.py): what each panel shows equals the REST
 API's answer for the page's controls, both languages label it, the reorder list's CSV is the route's CSV.
 
+The page is ready (#page[data-ready]) before the analysis panels, which say so on #page[data-panels-ready].
 A panel whose analysis route the server does not have (404 "Not Found", no place named) is not shown: its checks skip.
 DOM contract: #abc-card[data-by] with .abc-class[data-class][data-skus] and rect.pareto-bar[data-product][data-class];
 #roles-card with .role-chip[data-role][data-count] (or #roles-no-traffic); #trial-table tr[data-verdict];
@@ -46,6 +47,17 @@ def route(api: httpx.Client, path: str, params: dict[str, Any]) -> dict[str, Any
     return r.json()
 
 
+def open_products(tab: Tab, timeout_ms: int = 180_000) -> None:  # noqa: F811
+    """The products page through its nav link, waiting for its data (#page[data-ready]) and then for the analysis
+    panels, which load after it (#page[data-panels-ready]: a cold server computes four or five analyses)."""
+    menu = tab.page.locator("#menu-toggle")
+    if menu.is_visible() and menu.get_attribute("aria-expanded") != "true":
+        menu.click()
+    tab.page.click('a[data-page="products"]')
+    for ready in ("data-ready", "data-panels-ready"):
+        tab.page.locator(f'#page[data-page="products"][{ready}="true"]').wait_for(state="attached", timeout=timeout_ms)
+
+
 def page_params(tab: Tab) -> dict[str, str]:  # noqa: F811
     c = controls(tab)
     return {k: c[k] for k in ("store", "from", "to") if k in c}
@@ -65,7 +77,7 @@ def close(a: float | None, b: float | None) -> bool:
 def test_slow_movers_equal_the_catalog_metrics(tab: Tab, api: httpx.Client) -> None:  # noqa: F811
     """#slow-card lists the on-sale SKUs whose slow_moving_sku_share is 1 on the range's last day, valued at units
     on hand × (GMV / paid units over all the data the page asked for)."""
-    goto(tab, "products")
+    open_products(tab)
     p = page_params(tab)
     day = {**p, "from": p["to"]}
     now = route(api, "/api/v1/metrics", {"metrics": "slow_moving_sku_share,stock_units", "by": "product", **day})
@@ -86,7 +98,7 @@ def test_slow_movers_equal_the_catalog_metrics(tab: Tab, api: httpx.Client) -> N
 
 
 def test_abc_panel_equals_the_api(tab: Tab, api: httpx.Client) -> None:  # noqa: F811
-    goto(tab, "products")
+    open_products(tab)
     data = route(api, "/api/v1/products/abc", {**page_params(tab), "by": "gmv"})
     page = tab.page
     assert page.get_attribute("#abc-card", "data-by") == "gmv"
@@ -100,7 +112,7 @@ def test_abc_panel_equals_the_api(tab: Tab, api: httpx.Client) -> None:  # noqa:
 
 
 def test_roles_panel_equals_the_api(tab: Tab, api: httpx.Client) -> None:  # noqa: F811
-    goto(tab, "products")
+    open_products(tab)
     data = route(api, "/api/v1/products/roles", page_params(tab))
     counts: dict[str, int] = {}
     for p in data["products"]:
@@ -112,7 +124,7 @@ def test_roles_panel_equals_the_api(tab: Tab, api: httpx.Client) -> None:  # noq
 
 
 def test_trial_panel_equals_the_api(tab: Tab, api: httpx.Client) -> None:  # noqa: F811
-    goto(tab, "products")
+    open_products(tab)
     data = route(api, "/api/v1/products/trial", {**as_of(tab), "days": 15})
     items = data.get("items") or data.get("products") or []
     rows = tab.page.eval_on_selector_all("#trial-table tbody tr[data-product]",
@@ -126,7 +138,7 @@ def reorder_first(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def test_reorder_list_and_its_csv_equal_the_api(tab: Tab, api: httpx.Client) -> None:  # noqa: F811
-    goto(tab, "products")
+    open_products(tab)
     data = route(api, "/api/v1/replenish", as_of(tab))
     want = reorder_first(data["items"])
     page = tab.page
@@ -144,7 +156,7 @@ def test_reorder_list_and_its_csv_equal_the_api(tab: Tab, api: httpx.Client) -> 
 
 
 def test_forecast_panel_equals_the_api(tab: Tab, api: httpx.Client) -> None:  # noqa: F811
-    goto(tab, "products")
+    open_products(tab)
     abc = route(api, "/api/v1/products/abc", {**page_params(tab), "by": "gmv"})
     top = abc["products"][0]["product_id"]
     data = route(api, "/api/v1/forecast", {**as_of(tab), "product": top, "grain": "week", "horizon": 8,
@@ -174,7 +186,7 @@ def test_panels_in_both_languages_and_screenshots(tab: Tab) -> None:  # noqa: F8
             for width, height in ((1440, 900), (390, 800)):
                 page.set_viewport_size({"width": width, "height": height})
                 goto(tab, "overview")  # the products page is drawn anew at this width
-                goto(tab, "products")
+                open_products(tab)
                 text = page.inner_text("#page")
                 assert "undefined" not in text and "NaN" not in text
                 present = [sel for sel in PANELS if page.locator(sel).count()]

@@ -6,6 +6,8 @@
 // stock risks and the reorder list (products_stock.js), demand forecast (products_forecast.js), new-product trials
 // (products_trial.js), slow movers with their stock value (products_slow.js). A panel whose analysis route the
 // server lacks is left out; ABC and roles read the page's dates, the others are "as of" the range's last day.
+// The analyses (ABC, roles, reorder, forecast, trials) can take seconds on a cold server: the page is ready
+// (#page[data-ready]) without waiting for them, and says when they are all shown (#page[data-panels-ready]).
 import { barChart, chartCard, COLORS, wideWidth } from "../charts.js";
 import { breadcrumbs, drillInto, drillLevel, parentAttrs } from "../drill.js";
 import { fmtInt, fmtMetric } from "../format.js";
@@ -37,13 +39,20 @@ export async function render(page, ctx) {
   if (!hasData(storeInfo(), "products")) page.append(emptyState(t("empty.products", { store: state.store })));
   page.append(el("div", { class: "grid" }, kpis, ...ops, chart, categories, products));
   const abcData = loadAbc().catch(() => null); // the forecast's SKU picker searches the ABC list
-  await Promise.all([
-    block(kpis, () => kpiBlock(ctx), ctx),
+  const panels = Promise.all([
     block(abc, async () => abcPanel(await loadAbc(), ctx), ctx),
     block(roles, async () => rolesPanel(await loadRoles(), ctx), ctx),
     block(reorder, async () => stockPanel(await loadReplenish()), ctx),
     block(forecast, async () => forecastPanel(await abcData, ctx), ctx),
     block(trial, async () => trialPanel(await loadTrial()), ctx),
+  ]).then(() => {
+    if (!ctx.alive()) return;
+    for (const slot of ops) if (!slot.firstChild) slot.remove(); // a panel without its route: nothing shown
+    page.setAttribute("data-panels-ready", "true");
+  });
+  panels.catch((exc) => console.error(exc));
+  await Promise.all([
+    block(kpis, () => kpiBlock(ctx), ctx),
     block(slow, () => slowPanel(), ctx),
     block(categories, async () => {
       const level = drillLevel("category");
@@ -58,7 +67,7 @@ export async function render(page, ctx) {
     }, ctx),
     block(products, () => productTable(ctx), ctx),
   ]);
-  for (const slot of ops) if (!slot.firstChild) slot.remove(); // a panel without its route: nothing shown
+  if (!slow.firstChild) slow.remove();
   return null;
 }
 
