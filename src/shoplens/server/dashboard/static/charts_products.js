@@ -44,7 +44,7 @@ export function paretoChart({ products, thresholds, fmtValue, fmtPct, label = ""
   thresholds.forEach((th, k) => {
     node.append(svg("line", { x1: pad.l, x2: width - pad.r, y1: yc(th), y2: yc(th), stroke: COLORS.bad,
       "stroke-dasharray": "5 4", class: "pareto-threshold", "data-threshold": th }),
-    svg("text", { x: pad.l + 4, y: yc(th) - 4, fill: COLORS.bad, "font-size": 11,
+    svg("text", { x: width - pad.r - 4, y: yc(th) - 4, "text-anchor": "end", fill: COLORS.bad, "font-size": 11,
       text: `${"AB"[k] || ""} ≤ ${fmtPct(th)}` }));
   });
   let d = "";

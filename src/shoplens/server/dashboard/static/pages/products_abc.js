@@ -21,7 +21,7 @@ function fmtValue(v, currency) {
 export function abcPanel(data, ctx) {
   if (!data) return null;
   const products = data.products || [];
-  const currency = data.currency || (storeInfo() || {}).currency || null;
+  const currency = data.currency || (storeInfo() || {}).reporting_currency || null;
   const select = el("select", { id: "abc-by", "aria-label": t("pa.by"), onchange: (ev) => { by = ev.target.value; ctx.navigate(); } },
     ABC_BY.map((v) => el("option", { value: v, selected: v === by, text: t(`pa.by.${v}`) })));
   const cards = el("div", { class: "abc-classes", id: "abc-classes" }, ["A", "B", "C"].map((k) => classCard(k, data, currency)));

@@ -14,7 +14,7 @@ const verdictText = (v) => (t(`verdict.${v}`) === `verdict.${v}` ? v : t(`verdic
 export function trialPanel(data) {
   if (!data) return null;
   const rows = data.items || data.products || [];
-  const currency = data.currency || (storeInfo() || {}).currency || null;
+  const currency = data.currency || (storeInfo() || {}).reporting_currency || null;
   const columns = [
     { key: "product_id", label: t("pr.product"), node: (r) => productCell(r.product_id, r.name), raw: (r) => r.product_id },
     { key: "uv", label: t("pt.uv"), num: true, text: (r) => fmtInt(r.uv), raw: (r) => r.uv },
