@@ -9,7 +9,7 @@ import { t } from "../i18n.js";
 import { state } from "../state.js";
 import { el, emptyState } from "../ui.js";
 import { queryMetrics } from "./common.js";
-import { asOfOf, optional } from "./products_util.js";
+import { asOfOf, optional, words } from "./products_util.js";
 
 let sku = null; // the SKU picked (kept while the page is re-rendered)
 const WEEKS = 26;
@@ -40,7 +40,10 @@ export async function forecastPanel(abc, ctx) {
   el("span", {}, `${t("pf.method")}: `, el("code", { text: item ? item.method : "—" })),
   el("span", { text: `${t("pf.wape")}: ${fmtPct(bt.wape)} · ${t("pf.naive")}: ${fmtPct(bt.naive_wape)}` }),
   typeof bt.wape === "number" && typeof bt.naive_wape === "number"
-    ? el("span", { class: bt.wape < bt.naive_wape ? "good" : "bad", text: bt.wape < bt.naive_wape ? t("pf.beats") : t("pf.loses") }) : null);
+    ? el("span", { class: bt.wape < bt.naive_wape ? "good" : "bad", text: bt.wape < bt.naive_wape ? t("pf.beats") : t("pf.loses") }) : null,
+  // the analysis's notes (e.g. too little history for a backtest) in the page's language
+  ...Object.values(data.notes || {}).filter((n) => n && (n.en || n.zh) && (!n.products || n.products.includes(sku)))
+    .map((n) => el("span", { class: "muted forecast-note", text: words(n) })));
   const node = chartCard({ title: t("pf.title"), sub: t("pf.sub", { h: fmtInt(data.horizon ?? 8), asOf: data.as_of || state.to }),
     id: "forecast-chart", name: `forecast_${sku}`, chart, wide: true, extra: [picker],
     csv: () => ({ header: [t("pf.period"), t("pf.forecast"), "lo80", "hi80", "lo95", "hi95"],
