@@ -256,6 +256,14 @@ def why(wh: Any, metric: str, **kwargs: Any) -> Any:
     return run(wh, metric, **kwargs)
 
 
+def products_roles(wh: Any, **kwargs: Any) -> Any:
+    """Role of every on-sale SKU (hero, traffic driver, potential, profit, slow mover, new, normal) against its
+    category's medians (``start=``, ``end=``, ``store=``, ``config=``; :func:`shoplens.analyses.products.roles`)."""
+    from shoplens.analyses.products.roles import product_roles
+
+    return product_roles(wh, **kwargs)
+
+
 def save_segment(wh: Any, name: str, rule: str | dict[str, Any], description: str | None = None) -> Any:
     """Save (or replace) a named segment from rule text or a JSON tree (needs a writable warehouse)."""
     from shoplens.analyses.segments import save_segment as run
@@ -303,6 +311,13 @@ def user_timeline(wh: Any, user_id: str, **kwargs: Any) -> Any:
     return run(wh, user_id, **kwargs)
 
 
+def replenish(wh: Any, **kwargs: Any) -> Any:
+    """Safety stock, reorder point and order quantity per SKU on sale
+    (:func:`shoplens.analyses.replenish.replenish`)."""
+    from shoplens.analyses.replenish import replenish as run
+
+    return run(wh, **kwargs)
+
 def __getattr__(name: str) -> Any:
     if name == "MetricsEngine":  # imported lazily: Ibis costs ~0.5 s to import
         from shoplens.analyses.segments import SegmentMetricsEngine  # the engine, with segments as filters
@@ -314,7 +329,8 @@ def __getattr__(name: str) -> Any:
 __all__ = ["MetricsEngine", "__version__", "action_add", "action_effect", "action_list", "action_remove",
            "alerts_ack", "alerts_check", "alerts_list", "alerts_resolve",
            "alerts_rules", "alerts_send", "anomalies", "brief", "connect", "delete_store", "funnel", "funnel_dropped",
-           "import_files", "info", "metrics", "notify_test", "paths", "recommend", "rename_store", "retention",
+           "import_files", "info", "metrics", "notify_test", "paths", "products_roles", "recommend",
+           "rename_store", "replenish", "retention",
            "review", "rfm",
            "rfm_customers",
            "save_segment", "segment_members", "segment_profile", "segments", "store_info", "stores", "undo_import",

@@ -80,6 +80,7 @@ def register() -> None:
         products_cmd,
         quarantine_cmd,
         recommend_cmd,
+        replenish_cmd,
         retention_cmd,
         review_cmd,
         rfm_cmd,
@@ -95,7 +96,7 @@ def register() -> None:
     for module in (import_cmd, info_cmd, quarantine_cmd, demo_cmd, metrics_cmd, funnel_cmd, retention_cmd, paths_cmd,
                    segment_cmd, rfm_cmd, user_cmd, account_cmd, serve_cmd, store_cmd, values_cmd, anomalies_cmd,
                    why_cmd, alerts_cmd, notify_cmd, schedule_cmd, brief_cmd, recommend_cmd, action_cmd,
-                   review_cmd, presets_cmd, collect_cmd, products_cmd):
+                   review_cmd, presets_cmd, collect_cmd, products_cmd, replenish_cmd):
         module.register(app)
 
 

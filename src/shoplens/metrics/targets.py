@@ -135,6 +135,7 @@ def _row_targets(frame: pd.DataFrame, targets: list[Target], additive: bool, gra
 CONFIG_KEYS = ("settings", "targets", "benchmarks", "secret_key", "server", "warehouse",
                "calendar", "alerts", "notify", "schedule", "recommend")  # secret_key, server: serve; calendar:
 # anomalies; alerts: alerts; notify: alerts send; schedule: schedule run; recommend: recommend
+CONFIG_KEYS += ("replenish",)  # replenish: lead times, service levels (issue #16)
 
 
 def _parse(data: Any, where: str, catalog: Any, into: Targets) -> None:

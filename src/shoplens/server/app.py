@@ -238,7 +238,9 @@ def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = 
         routes_data,
         routes_drill,
         routes_metrics,
+        routes_products_roles,
         routes_recommend,
+        routes_replenish,
         routes_reports,
         routes_segments,
         routes_sources,
@@ -247,7 +249,7 @@ def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = 
 
     for module in (routes_auth, routes_metrics, routes_analyses, routes_segments, routes_data, routes_accounts,
                    routes_values, routes_alerts, routes_reports, routes_recommend, routes_actions, routes_drill,
-                   routes_sources):
+                   routes_sources, routes_products_roles, routes_replenish):
         app.include_router(module.router, prefix="/api/v1")
 
     from shoplens.server.collect import app as collect_app

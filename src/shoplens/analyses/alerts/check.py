@@ -159,6 +159,8 @@ def alerts_check(wh: Any, *, day: date | None = None, store: str | list[str] | N
     together = ALSO_READ.set(tuple(sorted({a["metric"] for a in found})))  # their store-wide reads: one query
     try:
         for a in found:
+            if a["kind"] == "cover":  # its reason is in its message (stock, demand, lead time): no `why` per SKU
+                continue
             if hook:
                 a["root_cause"] = hook(wh, a)
             elif explain:

@@ -8,7 +8,8 @@ definition of a KPI. Each kind answers the fired alerts as dicts of the issue's 
   engine's own comparisons);
 * target: attainment (the engine's, from the config's targets) below ``min_attainment``;
 * benchmark: value / benchmark below ``below`` or above ``above``;
-* anomaly: an anomaly of the day (:mod:`shoplens.analyses.anomalies`) of at least ``min_severity``.
+* anomaly: an anomaly of the day (:mod:`shoplens.analyses.anomalies`) of at least ``min_severity``;
+* cover: a SKU's days of cover below its lead time (:mod:`shoplens.analyses.alerts.cover`).
 """
 
 from __future__ import annotations
@@ -223,4 +224,8 @@ def evaluate(engine: Any, rule: Rule, store: str, day: date, config: Any, notes:
         return target(engine, rule, store, day, notes)
     if rule.kind == "benchmark":
         return benchmark(engine, rule, store, day, notes, bundle)
+    if rule.kind == "cover":
+        from shoplens.analyses.alerts.cover import cover
+
+        return cover(engine, rule, store, day, config, notes)
     return anomaly(engine, rule, store, day, config, notes)

@@ -31,13 +31,13 @@ from shoplens.analyses.alerts.words import PLACEHOLDERS, check_template
 from shoplens.config import config_section
 from shoplens.errors import ShoplensError, close_hint
 
-KINDS = ("threshold", "change", "target", "benchmark", "anomaly")
+KINDS = ("threshold", "change", "target", "benchmark", "anomaly", "cover")
 BASELINES = ("previous_day", "same_weekday", "previous_period", "yoy")
 SEVERITIES = ("high", "medium", "low")
 COMMON = ("kind", "metric", "scope", "by", "severity", "enabled", "name", "message", "reason")
 PARAMS = {"threshold": ("above", "below", "days"), "change": ("baseline", "weeks", "days", "drop", "rise"),
           "target": ("min_attainment",), "benchmark": ("above", "below"),
-          "anomaly": ("min_severity", "sensitivity", "bad_only")}
+          "anomaly": ("min_severity", "sensitivity", "bad_only"), "cover": ()}
 DEFAULTS_FILE = "shoplens/analyses/alerts/defaults.yaml"
 
 
@@ -128,6 +128,8 @@ def _params(kind: str, raw: dict[str, Any], where: str) -> dict[str, Any]:
             raise bad(where, "a change rule needs drop or rise (e.g. drop: 0.2 for -20 %)",
                       "change 规则需要 drop 或 rise（例如 drop: 0.2 表示下跌 20%）")
         return out
+    if kind == "cover":
+        return {}
     if kind == "target":
         return {"min_attainment": _number(raw, "min_attainment", where, positive=True) or 1.0}
     bad_only = raw.get("bad_only", True)
@@ -153,7 +155,12 @@ def parse_rule(rule_id: str, raw: Any, where: str, catalog: Any, shipped: bool =
             raise bad(f"{where}.{key}", f"unknown key {key!r} for a {kind} rule", f"{kind} 规则没有键 {key!r}",
                       hint, zh_hint)
     metric = raw.get("metric")
-    if metric is None and kind != "anomaly":
+    if kind == "cover":  # days of cover vs the replenish: lead times, per SKU (alerts/cover.py)
+        if metric is not None or raw.get("by") is not None or set(raw.get("scope") or {}) - {"store"}:
+            raise bad(where, "a cover rule takes no metric or by, and a store scope only",
+                      "cover 规则没有 metric 和 by，scope 只能限定店铺",
+                      "lead times come from replenish: in the config", "补货周期来自配置的 replenish:")
+    elif metric is None and kind != "anomaly":
         raise bad(where, "the rule needs a metric", "规则缺少 metric", "a catalog id, e.g. gmv",
                   "指标目录中的 id，例如 gmv")
     if metric is not None:

@@ -57,8 +57,18 @@ export function niceTicks(min, max, count = 4) {
 
 // labels: x labels; series: [{name, values, color, dashed, dotted}]; yTitle: the axis unit ("GMV (CNY)"); marks: flagged points of the first series, indices or
 // {i, bad, severity, period} (bad: alert red, else amber); tipExtra(i): more tooltip lines for point i.
+// why: {metric, grain, currency, where} when the first series is a catalog metric by day, week or month: a click on
+// a point opens the root-cause panel (why.js) for that metric and period, the tooltip says so. One hook for every
+// page's chart; a chart that is not of a catalog metric (a funnel, an action's effect) passes none.
 export function lineChart({ labels, series, fmtY = String, fmtX = String, fmtTip, marks = [], label = "",
-  width = 760, height = 260, onPoint, tipExtra, yTitle = "" }) {
+  width = 760, height = 260, onPoint, tipExtra, yTitle = "", why = null }) {
+  if (why && !["day", "week", "month"].includes(why.grain || "day")) why = null; // an hour: why is per day
+  if (why) {
+    const own = tipExtra;
+    onPoint = onPoint || ((i) => import("./why.js").then((m) => m.whyAtPoint(why, labels[i])));
+    tipExtra = (i) => (own && own(i)) || el("div", { class: "muted why-tip",
+      text: t((why.grain || "day") === "day" ? "why.clickPoint" : "why.clickPeriod") });
+  }
   const pad = { l: 64, r: 16, t: yTitle ? 28 : 16, b: 30 };
   const w = width - pad.l - pad.r;
   const h = height - pad.t - pad.b;
@@ -98,7 +108,8 @@ export function lineChart({ labels, series, fmtY = String, fmtX = String, fmtTip
     }
   }
   // hover: a guide line and an HTML tooltip
-  const wrap = el("div", { class: "chart" }, node);
+  const wrap = el("div", { class: "chart", "data-why-metric": why ? why.metric : null,
+    "data-why-grain": why ? why.grain || "day" : null, "data-labels": why ? JSON.stringify(labels) : null }, node);
   const tip = el("div", { class: "chart-tip", hidden: true });
   const guide = svg("line", { y1: pad.t, y2: pad.t + h, stroke: COLORS.text, "stroke-dasharray": "2 3",
     visibility: "hidden" });

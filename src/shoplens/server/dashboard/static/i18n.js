@@ -585,6 +585,10 @@ const TEXT = {
   "data.nothingNew": ["没有新的或变化的行：这些行已经在仓库里", "No new or changed rows: they are all stored already"],
   "data.utc": ["（时间按存储方式显示为 UTC）", "(times as stored, in UTC)"],
   "data.previewRows": ["前 {n} 行（共写入 {total} 行）", "first {n} rows (of {total} written)"],
+  // ---- why? on every chart point, the open-alerts card's day (#12)
+  "why.clickPeriod": ["点击查看这一周期的变化原因（对比上一周期）", "Click: why this period moved (vs the previous period)"],
+  "al.openTitleDay": ["待处理告警 · {day}", "Open alerts · {day}"],
+  "al.openSubDay": ["最近一次检查存有告警的日期，不一定是今天", "The latest day a check stored alerts for, not necessarily today"],
   // ---- products page (#16)
   "pr.product": ["商品", "Product"],
   "pa.title": ["ABC 分类（帕累托）", "ABC classes (Pareto)"],

@@ -18,8 +18,9 @@ let asked = 0;
 const $ = () => document.getElementById("why-panel");
 
 // request: {metric, date} (compare wow) or {metric, from, to} (compare previous); currency for the numbers.
-export async function openWhy(metric, { date = null, from = null, to = null, currency = null } = {}) {
-  const params = { metric, store: state.store, by: WHY_DIMS.join(",") };
+// where: the slice a chart shows ("dim=value", as GET /metrics): the answer explains that slice, not the store.
+export async function openWhy(metric, { date = null, from = null, to = null, currency = null, where = null } = {}) {
+  const params = { metric, store: state.store, by: WHY_DIMS.join(","), where: where && where.length ? where : null };
   if (date) Object.assign(params, { date, compare: "wow" });
   else Object.assign(params, { from: from || state.from, to: to || state.to, compare: "previous" });
   const ticket = ++asked;
@@ -44,6 +45,33 @@ export function showWhy(answer, { currency = null } = {}) {
   shown = { request: { metric: answer.metric, date, currency, params: { from: period.from, to: period.to },
     given: true }, answer, error: null, dim: null };
   draw();
+}
+
+// The days of one point of a time-series chart: {date} for a day, {from, to} for a week ("2026-W43", ISO) or a
+// month ("2026-10") cut to the selected range (the point's value covers those days only); null for an hour.
+export function pointPeriod(label, grain = "day") {
+  const text = String(label || "");
+  const iso = (d) => d.toISOString().slice(0, 10);
+  const clip = (from, to) => ({ from: from < state.from ? state.from : from, to: to > state.to ? state.to : to });
+  if (grain === "day" && /^\d{4}-\d{2}-\d{2}$/.test(text)) return { date: text };
+  let week = /^(\d{4})-W(\d{2})$/.exec(text);
+  if (grain === "week" && week) {
+    const jan4 = new Date(Date.UTC(Number(week[1]), 0, 4)); // ISO week 1 holds January 4th
+    const monday = new Date(jan4.getTime() + ((Number(week[2]) - 1) * 7 - ((jan4.getUTCDay() + 6) % 7)) * 86_400_000);
+    return clip(iso(monday), iso(new Date(monday.getTime() + 6 * 86_400_000)));
+  }
+  week = /^(\d{4})-(\d{2})$/.exec(text);
+  if (grain === "month" && week) {
+    const [y, m] = [Number(week[1]), Number(week[2])];
+    return clip(iso(new Date(Date.UTC(y, m - 1, 1))), iso(new Date(Date.UTC(y, m, 0))));
+  }
+  return null;
+}
+
+// A click on point `label` of a chart of `why.metric` (charts.js lineChart's `why` option).
+export function whyAtPoint({ metric, grain = "day", currency = null, where = null }, label) {
+  const period = pointPeriod(label, grain);
+  if (period) openWhy(metric, { ...period, currency, where });
 }
 
 export function closeWhy() {
@@ -74,7 +102,7 @@ function draw() {
         : t(request.given ? "why.span" : "why.range", { from: request.params.from, to: request.params.to }) })),
     el("button", { id: "why-close", type: "button", class: "small", "aria-label": t("why.close"),
       onclick: closeWhy, text: "×" })));
-  if (state.filters.length) panel.append(note(t("why.wholeStore"), "warn"));
+  if (state.filters.length && !request.params.where) panel.append(note(t("why.wholeStore"), "warn"));
   if (error) {
     panel.append(el("div", { id: "why-error", class: "error-box", role: "alert", "data-status": String(error.status ?? ""),
       text: errorText(error) }));

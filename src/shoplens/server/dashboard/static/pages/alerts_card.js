@@ -1,7 +1,7 @@
-// The overview's "open alerts" card: the open alerts of the store's latest alert day (the newest day any check
-// stored an alert for, whatever its status: once every alert of that day is handled, the card says so), counted by
-// severity, the first few messages in the page's language (worst first, each opening its root cause), and a link
-// to the Alerts page. Read fresh (not from the GET cache): an acknowledgement must show at once.
+// The overview's "open alerts" card, titled with its day: the open alerts of the store's latest alert day (the
+// newest day any check stored an alert for, whatever its status: once every alert of that day is handled, the card
+// says so), counted by severity, the first few messages in the page's language (worst first, each opening its root
+// cause), and a link to the Alerts page. Read fresh (not from the GET cache): an acknowledgement must show at once.
 import { api } from "../api.js";
 import { fmtDate } from "../format.js";
 import { lang, t } from "../i18n.js";
@@ -40,6 +40,7 @@ export async function alertsCard() {
           onclick: () => openRootCause(a) })))) : null,
     el("a", { id: "open-alerts-link", href: toHash("alerts"), class: "small", text: t("al.toPage"),
       onclick: () => showOpenAlerts(day) }));
-  return card({ title: t("al.openTitle"), wide: true, cls: "open-alerts-card",
-    sub: day ? t("al.openSub", { day: fmtDate(day) }) : t("al.noneChecked"), body });
+  // the title names the day: the latest alert day is often not today (a demo's data, an import that lags)
+  return card({ title: day ? t("al.openTitleDay", { day: lang() === "zh" ? fmtDate(day) : day }) : t("al.openTitle"),
+    wide: true, cls: "open-alerts-card", sub: day ? t("al.openSubDay") : t("al.noneChecked"), body });
 }

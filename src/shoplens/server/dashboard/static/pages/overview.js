@@ -1,15 +1,16 @@
 // 概览 Overview: the open alerts of the latest alert day (pages/alerts_card.js), KPI cards (value, changes vs the
 // named compared dates, target attainment, sparkline, anomaly flag, why?), the trend of one KPI (GMV first; click a
 // card to chart another) and the range's bad anomalies. The trend is daily against the comparison period with the
-// days GET /api/v1/anomalies flagged (a click on a day: why?); a one-day range charts the day by hour against the
-// day before and the same weekday last week, so "how is today going vs yesterday and last week" is one glance.
+// days GET /api/v1/anomalies flagged (a click on a point: why? for that day, or week); a one-day range charts the
+// day by hour against the day before and the same weekday last week, so "how is today going vs yesterday and last
+// week" is one glance.
 import { anomalyTip, badList, chartMarks } from "../anomalies.js";
 import { isAbort } from "../api.js";
 import { COLORS, chartCard, lineChart, wideWidth } from "../charts.js";
 import { compareLabel } from "../compare.js";
 import { compareDates, compareSupported } from "../dates.js";
 import { fmtAxis, fmtDate, fmtDayShort, fmtMetric } from "../format.js";
-import { dataRange, isOneDay, metricInfo, state, storeInfo } from "../state.js";
+import { dataRange, isOneDay, metricInfo, metricWhere, state, storeInfo } from "../state.js";
 import { lang, metricName, t } from "../i18n.js";
 import { block, card, el, emptyState, note } from "../ui.js";
 import { openWhy } from "../why.js";
@@ -51,7 +52,7 @@ export async function render(page, ctx) {
     if (isOneDay()) await block(trendHolder, () => hourlyCard(data, pick), ctx);
     else {
       trendHolder.textContent = "";
-      trendHolder.append(trendCard(data, marks, why, pick));
+      trendHolder.append(trendCard(data, marks, pick));
     }
   };
   const openAlerts = block(alertsHolder, alertsCard, ctx); // today's open alerts, beside the KPIs
@@ -88,7 +89,7 @@ function metricPicker(data, id, pick) {
   data.ok.map((k) => el("option", { value: k, selected: k === id, text: metricName(k) })));
 }
 
-function trendCard(data, marks, why, pick) {
+function trendCard(data, marks, pick) {
   const id = trendMetric;
   const m = metricInfo(id) || {};
   const cmp = state.compare === "none" ? null : state.compare;
@@ -100,16 +101,15 @@ function trendCard(data, marks, why, pick) {
       color: COLORS.compare, dashed: true });
   }
   const fmtY = (v) => fmtAxis(v, m.unit);
-  const daily = data.grain === "day"; // anomalies and why? are per day: a weekly chart has neither
+  const daily = data.grain === "day"; // anomalies are per day: a weekly chart has none (its why? is per week)
   const flags = daily ? marks.byMetric[id] || [] : [];
   const flagAt = new Map(flags.map((a) => [a.period, a]));
   const chart = data.ok.includes(id) && labels.length
     ? lineChart({ labels, series, fmtY, fmtTip: (v) => fmtMetric(v, m.unit, data.currency),
       fmtX: (d, long) => (long ? (daily ? fmtDate(d) : d) : fmtDayShort(d)), marks: chartMarks(flags, labels),
-      tipExtra: (i) => (flagAt.has(labels[i]) ? anomalyTip(flagAt.get(labels[i]), data.currency)
-        : daily ? el("div", { class: "muted", text: t("why.clickPoint") }) : null),
-      onPoint: daily ? (i) => why(id, { date: labels[i] }) : null, yTitle: axisTitle(id, data.currency),
-      label: `${metricName(id)} ${t("ov.trend")}`, width: wideWidth() })
+      tipExtra: (i) => (flagAt.has(labels[i]) ? anomalyTip(flagAt.get(labels[i]), data.currency) : null),
+      why: { metric: id, grain: data.grain, currency: data.currency, where: metricWhere() },
+      yTitle: axisTitle(id, data.currency), label: `${metricName(id)} ${t("ov.trend")}`, width: wideWidth() })
     : note(t("na.filter"), "warn");
   const csv = () => ({ header: [t("col.date"), metricName(id), ...(cmp ? [t("ov.compared")] : [])],
     rows: data.daily.map((r) => [r.period, r[id], ...(cmp ? [r[`${id}__${cmp}`]] : [])]) });

@@ -7,7 +7,7 @@ import { chartCard, COLORS, lineChart, wideWidth } from "../charts.js";
 import { funnelChart } from "../charts_extra.js";
 import { fmtAxis, fmtDate, fmtDayShort, fmtInt, fmtMetric, fmtNumber, fmtPct } from "../format.js";
 import { eventName, metricName, t, valueName } from "../i18n.js";
-import { eventWhere, isOneDay, rangeParams, removeFilter, state } from "../state.js";
+import { eventWhere, isOneDay, metricWhere, rangeParams, removeFilter, state } from "../state.js";
 import { block, card, el, emptyState, note, tableCard } from "../ui.js";
 import { emptyText, grainFor, kpiGrid, metricTable, queryMetrics } from "./common.js";
 
@@ -55,7 +55,8 @@ async function header(sku, ctx) {
 // The product's GMV over the range: by day (weeks beyond half a year), by hour for a one-day range (never one dot).
 async function trendCard() {
   const hourly = isOneDay();
-  const { data } = await queryMetrics(["gmv", "uv"], { grain: hourly ? "hour" : grainFor(state.from, state.to) });
+  const grain = hourly ? "hour" : grainFor(state.from, state.to);
+  const { data } = await queryMetrics(["gmv", "uv"], { grain });
   const rows = data.rows || [];
   const labels = rows.map((r) => r.period);
   const fmtX = hourly ? (d, long) => (long ? d : String(d).slice(11, 16))
@@ -63,7 +64,8 @@ async function trendCard() {
   const chart = labels.length
     ? lineChart({ labels, width: wideWidth(), label: t(hourly ? "p360.trendHourly" : "p360.trend"),
       series: [{ name: metricName("gmv"), values: rows.map((r) => r.gmv ?? null), color: COLORS.main }],
-      fmtY: (v) => fmtAxis(v, "currency"), fmtTip: (v) => fmtMetric(v, "currency", data.currency), fmtX })
+      fmtY: (v) => fmtAxis(v, "currency"), fmtTip: (v) => fmtMetric(v, "currency", data.currency), fmtX,
+      why: { metric: "gmv", grain, currency: data.currency, where: metricWhere() } }) // the product's GMV: why of it
     : emptyState(emptyText("orders"));
   return chartCard({ title: t(hourly ? "p360.trendHourly" : "p360.trend"), sub: hourly ? state.from : metricName("gmv"),
     id: "product-trend", name: "product_trend", chart, wide: true,

@@ -1,0 +1,109 @@
+"""What the product roles read, per SKU: the metrics engine's product KPIs (one query over the range, one per
+half for the trend), and through Ibis the on-sale merchandise catalog, the last paid sale and the latest stock.
+Only per-SKU rows come back to Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from shoplens.warehouse.scope import StoreInfo
+
+METRICS = ("uv", "paying_buyers", "conversion_rate", "add_to_cart_rate", "gross_margin", "paid_units", "gmv")
+KEY = ["store", "product_id"]
+
+
+@dataclass
+class RoleData:
+    """Per-SKU facts of the range ``start``..``end`` (one row per on-sale merchandise SKU)."""
+
+    start: date
+    end: date
+    frame: pd.DataFrame
+    notes: dict[str, Any]
+
+
+def _utc_bound(day: date, tz: str) -> datetime:
+    """The UTC instant (naive, as stored) at which the store's local ``day`` begins."""
+    local = datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(tz))
+    return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+def _local_day(ts: Any, tz: str) -> date | None:
+    if ts is None or pd.isna(ts):
+        return None
+    return pd.Timestamp(ts).tz_localize("UTC").tz_convert(tz).date()
+
+
+def _catalog(wh: Any, stores: list[str]) -> pd.DataFrame:
+    p = wh.table("products")
+    merch = p.product_type.isnull() | (p.product_type == "merchandise")
+    expr = p.filter(p.store_id.isin(stores), p.status == "on_sale", merch).select(
+        store=p.store_id, product_id=p.product_id, name=p.name, category=p.category, launched_at=p.launched_at)
+    return expr.to_pandas()
+
+
+def _last_sales(wh: Any, info: StoreInfo, end: date) -> pd.DataFrame:
+    """Last paid sale (UTC) of each merchandise SKU of one store up to the end of its local day ``end``: paid order
+    lines, or purchase events when the store has no orders (as the metrics engine counts them)."""
+    import ibis
+
+    before = _utc_bound(end + timedelta(days=1), info.timezone)
+    o, i = wh.table("orders"), wh.table("order_items")
+    paid = o.filter(o.store_id == info.store_id, o.paid_ts.notnull() | o.status.isin(["paid", "shipped", "delivered"]))
+    paid = paid.mutate(pay_ts=ibis.coalesce(paid.paid_ts, paid.created_ts))
+    lines = i.filter(i.store_id == info.store_id).join(paid, ["store_id", "order_id"])
+    lines = lines.filter(lines.pay_ts < before).select("product_id", ts=lines.pay_ts)
+    if not int(o.filter(o.store_id == info.store_id).count().to_pandas()):
+        e = wh.table("events")
+        lines = e.filter(e.store_id == info.store_id, e.event == "purchase", e.product_id.notnull(),
+                         e.ts < before).select("product_id", ts=e.ts)
+    return lines.group_by("product_id").aggregate(last_ts=lines.ts.max()).to_pandas()
+
+
+def _stock(wh: Any, stores: list[str], end: date) -> pd.DataFrame:
+    """On hand (warehouses summed) on each SKU's latest snapshot day up to ``end``."""
+    n = wh.table("inventory_snapshots")
+    n = n.filter(n.store_id.isin(stores), n.date <= end)
+    daily = n.group_by(["store_id", "product_id", "date"]).aggregate(on_hand=n.on_hand.sum())
+    last = daily.group_by(["store_id", "product_id"]).aggregate(last=daily.date.max())
+    joined = daily.join(last, ["store_id", "product_id"]).filter(lambda t: t.date == t.last)
+    return joined.select(store=joined.store_id, product_id=joined.product_id, on_hand=joined.on_hand).to_pandas()
+
+
+def _metric_frame(result: Any, columns: list[str]) -> pd.DataFrame:
+    rows = pd.DataFrame(result.rows)
+    if rows.empty:
+        return pd.DataFrame(columns=KEY + columns)
+    rows = rows.rename(columns={"product": "product_id"})
+    return rows[KEY + [c for c in columns if c in rows]]
+
+
+def gather(wh: Any, engine: Any, stores: list[StoreInfo], start: date | None, end: date | None) -> RoleData:
+    """Everything the rules need, per on-sale merchandise SKU of ``stores`` (range default: the engine's)."""
+    ids = [s.store_id for s in stores]
+    main = engine.query(list(METRICS), by=["store", "product"], start=start, end=end, store=ids, targets=False)
+    start, end = main.start, main.end
+    frame = _catalog(wh, ids).merge(_metric_frame(main, list(METRICS)), on=KEY, how="left")
+    half = ((end - start).days + 1) // 2
+    if half:
+        for name, a, b in (("units_first", start, start + timedelta(days=half - 1)),
+                           ("units_second", end - timedelta(days=half - 1), end)):
+            part = engine.query(["paid_units"], by=["store", "product"], start=a, end=b, store=ids, targets=False)
+            frame = frame.merge(_metric_frame(part, ["paid_units"]).rename(columns={"paid_units": name}), on=KEY,
+                                how="left")
+    else:
+        frame["units_first"] = frame["units_second"] = None
+    zones = {s.store_id: s.timezone for s in stores}
+    last = [_last_sales(wh, s, end).assign(store=s.store_id) for s in stores]
+    frame = frame.merge(pd.concat(last) if last else pd.DataFrame(columns=[*KEY, "last_ts"]), on=KEY, how="left")
+    frame = frame.merge(_stock(wh, ids, end), on=KEY, how="left")
+    frame["last_sale"] = [_local_day(ts, zones[s]) for ts, s in zip(frame["last_ts"], frame["store"], strict=True)]
+    frame["launched"] = [_local_day(ts, zones[s]) for ts, s in zip(frame["launched_at"], frame["store"],
+                                                                    strict=True)]
+    return RoleData(start, end, frame.drop(columns=["last_ts", "launched_at"]), dict(main.notes))
