@@ -75,7 +75,7 @@ export function quadrantChart({ points, colors, fmtTip, label = "", width = 760,
   const y = (v) => pad.t + h - ((Math.log2(v) - y0) / (y1 - y0)) * h;
   const node = root(width, height, label);
   node.append(svg("rect", { x: pad.l, y: pad.t, width: w, height: h, fill: "none", stroke: COLORS.grid }));
-  const stepX = Math.max(1, Math.ceil((x1 - x0) / 10));
+  const stepX = Math.max(1, Math.ceil((x1 - x0) / Math.max(3, Math.floor(w / 64)))); // labels ~64 px apart
   for (let e = x0; e <= x1; e += stepX) {
     node.append(svg("text", { x: x(2 ** e), y: pad.t + h + 16, "text-anchor": "middle", fill: COLORS.text,
       text: `×${fmtFactor(2 ** e)}` }));

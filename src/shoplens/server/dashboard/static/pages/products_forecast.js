@@ -26,7 +26,7 @@ export async function forecastPanel(abc, ctx) {
   start.setUTCDate(start.getUTCDate() - WEEKS * 7 + 1);
   const past = await queryMetrics(["paid_units"], { grain: "week", from: start.toISOString().slice(0, 10),
     where: [`product=${sku}`] });
-  const history = (past.data.rows || []).map((r) => ({ period: r.period, value: r.paid_units ?? 0 }));
+  const history = (past.data.rows || []).map((r) => ({ period: weekStart(r.period), value: r.paid_units ?? 0 }));
   const picker = skuPicker(products, ctx);
   const name = (products.find((p) => p.product_id === sku) || {}).name || sku;
   const forecast = (item && item.forecast) || [];
@@ -51,6 +51,16 @@ export async function forecastPanel(abc, ctx) {
   node.querySelector(".card-body").prepend(facts);
   node.id = "forecast-card";
   return node;
+}
+
+// A week of the metrics API ("2026-W21", ISO weeks) as its Monday, the form of the forecast's periods.
+export function weekStart(period) {
+  const m = /^(\d{4})-W(\d{2})$/.exec(String(period));
+  if (!m) return period;
+  const jan4 = new Date(Date.UTC(Number(m[1]), 0, 4));
+  const monday = new Date(jan4.getTime() - ((jan4.getUTCDay() + 6) % 7) * 86_400_000);
+  monday.setUTCDate(monday.getUTCDate() + (Number(m[2]) - 1) * 7);
+  return monday.toISOString().slice(0, 10);
 }
 
 function skuPicker(products, ctx) {
