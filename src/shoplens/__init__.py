@@ -311,12 +311,35 @@ def user_timeline(wh: Any, user_id: str, **kwargs: Any) -> Any:
     return run(wh, user_id, **kwargs)
 
 
+def products_trial(wh: Any, **kwargs: Any) -> Any:
+    """New-product trial (新品测款): new SKUs' first N days against recent launches, with verdicts
+    (:func:`shoplens.analyses.products.trial.products_trial`)."""
+    from shoplens.analyses.products.trial import products_trial as run
+
+    return run(wh, **kwargs)
+
+
 def replenish(wh: Any, **kwargs: Any) -> Any:
     """Safety stock, reorder point and order quantity per SKU on sale
     (:func:`shoplens.analyses.replenish.replenish`)."""
     from shoplens.analyses.replenish import replenish as run
 
     return run(wh, **kwargs)
+
+
+def forecast(wh: Any, products: Any = None, **kwargs: Any) -> Any:
+    """Units per SKU with 80/95 % intervals, method chosen by backtest (:func:`shoplens.analyses.forecast.forecast`)."""
+    from shoplens.analyses.forecast import forecast as run
+
+    return run(wh, products, **kwargs)
+
+
+def products_abc(wh: Any, by: str = "gmv", **kwargs: Any) -> Any:
+    """ABC classes of one store's merchandise SKUs (:func:`shoplens.analyses.products.abc.products_abc`)."""
+    from shoplens.analyses.products.abc import products_abc as run
+
+    return run(wh, by, **kwargs)
+
 
 def __getattr__(name: str) -> Any:
     if name == "MetricsEngine":  # imported lazily: Ibis costs ~0.5 s to import
@@ -328,9 +351,10 @@ def __getattr__(name: str) -> Any:
 
 __all__ = ["MetricsEngine", "__version__", "action_add", "action_effect", "action_list", "action_remove",
            "alerts_ack", "alerts_check", "alerts_list", "alerts_resolve",
-           "alerts_rules", "alerts_send", "anomalies", "brief", "connect", "delete_store", "funnel", "funnel_dropped",
-           "import_files", "info", "metrics", "notify_test", "paths", "products_roles", "recommend",
-           "rename_store", "replenish", "retention",
+           "alerts_rules", "alerts_send", "anomalies", "brief", "connect", "delete_store", "forecast",
+           "funnel", "funnel_dropped",
+           "import_files", "info", "metrics", "notify_test", "paths", "products_abc", "products_roles",
+           "products_trial", "recommend", "rename_store", "replenish", "retention",
            "review", "rfm",
            "rfm_customers",
            "save_segment", "segment_members", "segment_profile", "segments", "store_info", "stores", "undo_import",

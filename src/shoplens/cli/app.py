@@ -70,6 +70,7 @@ def register() -> None:
         brief_cmd,
         collect_cmd,
         demo_cmd,
+        forecast_cmd,
         funnel_cmd,
         import_cmd,
         info_cmd,
@@ -93,10 +94,11 @@ def register() -> None:
         why_cmd,
     )
 
+
     for module in (import_cmd, info_cmd, quarantine_cmd, demo_cmd, metrics_cmd, funnel_cmd, retention_cmd, paths_cmd,
                    segment_cmd, rfm_cmd, user_cmd, account_cmd, serve_cmd, store_cmd, values_cmd, anomalies_cmd,
                    why_cmd, alerts_cmd, notify_cmd, schedule_cmd, brief_cmd, recommend_cmd, action_cmd,
-                   review_cmd, presets_cmd, collect_cmd, products_cmd, replenish_cmd):
+                   review_cmd, presets_cmd, collect_cmd, products_cmd, replenish_cmd, forecast_cmd):
         module.register(app)
 
 

@@ -20,7 +20,9 @@ sample (postage, bank charges, gift vouchers, manual adjustments…) stay in GMV
 products_app = typer.Typer(help=HELP, no_args_is_help=True)
 
 SUBCOMMANDS: tuple[str, ...] = (
+    "abc",
     "roles",
+    "trial",
 )
 
 

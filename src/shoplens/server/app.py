@@ -237,19 +237,23 @@ def create_app(db_path: str | Path, *, demo: bool = False, secret: str | None = 
         routes_auth,
         routes_data,
         routes_drill,
+        routes_forecast,
         routes_metrics,
+        routes_products_abc,
         routes_products_roles,
         routes_recommend,
         routes_replenish,
         routes_reports,
         routes_segments,
         routes_sources,
+        routes_trial,
         routes_values,
     )
 
     for module in (routes_auth, routes_metrics, routes_analyses, routes_segments, routes_data, routes_accounts,
                    routes_values, routes_alerts, routes_reports, routes_recommend, routes_actions, routes_drill,
-                   routes_sources, routes_products_roles, routes_replenish):
+                   routes_sources, routes_products_abc, routes_products_roles, routes_replenish,
+                   routes_forecast, routes_trial):
         app.include_router(module.router, prefix="/api/v1")
 
     from shoplens.server.collect import app as collect_app

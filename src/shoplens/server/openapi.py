@@ -32,6 +32,7 @@ COMPUTING = {f"{API}/{p}" for p in ("metrics", "funnel", "funnel/dropped", "rete
                                     "rfm/customers", "stores", "anomalies", "why", "brief",
                                     "review")}
 COMPUTING |= {f"{API}/replenish"}  # issue #16: computed through the answer cache (busy, time budget)
+COMPUTING |= {f"{API}/products/trial"}  # issue #16: new-product trial
 BUSY = {429, 503, 504}
 EXTRA = {("post", f"{API}/segments"): {409}, ("post", f"{API}/login"): {429}, ("post", f"{API}/segments/preview"): BUSY,
          ("get", f"{API}/segments/{{name}}"): BUSY,

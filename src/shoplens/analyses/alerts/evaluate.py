@@ -55,7 +55,7 @@ class Bundle:
     def of(cls, rules: list[Rule], day: date) -> Bundle:
         bundle = cls(day)
         for rule in rules:
-            if not rule.metric or rule.kind == "anomaly":
+            if not rule.metric or rule.kind in ("anomaly", "stockout"):
                 continue
             bundle.metrics.setdefault(cut_of(rule), [])
             bundle.metrics[cut_of(rule)] = list(dict.fromkeys([*bundle.metrics[cut_of(rule)], rule.metric]))
@@ -228,4 +228,8 @@ def evaluate(engine: Any, rule: Rule, store: str, day: date, config: Any, notes:
         from shoplens.analyses.alerts.cover import cover
 
         return cover(engine, rule, store, day, config, notes)
+    if rule.kind == "stockout":
+        from shoplens.analyses.alerts.stockout import stockout
+
+        return stockout(engine, rule, store, day, _alert)
     return anomaly(engine, rule, store, day, config, notes)

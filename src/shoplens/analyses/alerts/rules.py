@@ -31,13 +31,13 @@ from shoplens.analyses.alerts.words import PLACEHOLDERS, check_template
 from shoplens.config import config_section
 from shoplens.errors import ShoplensError, close_hint
 
-KINDS = ("threshold", "change", "target", "benchmark", "anomaly", "cover")
+KINDS = ("threshold", "change", "target", "benchmark", "anomaly", "cover", "stockout")
 BASELINES = ("previous_day", "same_weekday", "previous_period", "yoy")
 SEVERITIES = ("high", "medium", "low")
 COMMON = ("kind", "metric", "scope", "by", "severity", "enabled", "name", "message", "reason")
 PARAMS = {"threshold": ("above", "below", "days"), "change": ("baseline", "weeks", "days", "drop", "rise"),
           "target": ("min_attainment",), "benchmark": ("above", "below"),
-          "anomaly": ("min_severity", "sensitivity", "bad_only"), "cover": ()}
+          "anomaly": ("min_severity", "sensitivity", "bad_only"), "cover": (), "stockout": ("classes", "abc_days")}
 DEFAULTS_FILE = "shoplens/analyses/alerts/defaults.yaml"
 
 
@@ -130,6 +130,12 @@ def _params(kind: str, raw: dict[str, Any], where: str) -> dict[str, Any]:
         return out
     if kind == "cover":
         return {}
+    if kind == "stockout":
+        classes = raw.get("classes", ["A"])
+        if not isinstance(classes, list) or not classes or set(classes) - {"A", "B", "C"}:
+            raise bad(f"{where}.classes", f"{classes!r} is not a list of ABC classes", f"{classes!r} 不是 ABC 分类列表",
+                      "e.g. classes: [A]", "例如 classes: [A]")
+        return {"classes": [str(c) for c in classes], "abc_days": _whole(raw, "abc_days", where, 28, 366)}
     if kind == "target":
         return {"min_attainment": _number(raw, "min_attainment", where, positive=True) or 1.0}
     bad_only = raw.get("bad_only", True)
