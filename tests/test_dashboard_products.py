@@ -123,6 +123,24 @@ def test_roles_panel_equals_the_api(tab: Tab, api: httpx.Client) -> None:  # noq
     assert {r: n for r, n in shown if n} == counts
 
 
+def test_role_filter_draws_that_role_only(tab: Tab, api: httpx.Client) -> None:  # noqa: F811
+    """Picking a role in #role-filter draws only its SKUs: those the API gives both indexes above zero."""
+    open_products(tab)
+    data = route(api, "/api/v1/products/roles", page_params(tab))
+    want = sorted(p["product_id"] for p in data["products"] if p["role"] == "profit"
+                  and (p.get("traffic_index") or 0) > 0 and (p.get("conversion_index") or 0) > 0)
+    assert want, "the demo store has profit items with traffic"
+    tab.page.select_option("#role-filter", "profit")
+
+    def drawn() -> None:
+        dots = tab.page.eval_on_selector_all("circle.quadrant-dot",
+                                             "els => els.map(e => [e.dataset.product, e.dataset.role])")
+        assert sorted(d[0] for d in dots) == want and {d[1] for d in dots} == {"profit"}, dots[:5]
+
+    eventually(tab, drawn, timeout=120)
+    tab.page.select_option("#role-filter", "")
+
+
 def test_trial_panel_equals_the_api(tab: Tab, api: httpx.Client) -> None:  # noqa: F811
     open_products(tab)
     data = route(api, "/api/v1/products/trial", {**as_of(tab), "days": 15})
