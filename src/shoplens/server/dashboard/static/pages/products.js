@@ -2,6 +2,12 @@
 // (category → brand → product table + GMV bars with breadcrumbs, drill.js), and the top products by GMV with
 // their per-SKU stock facts (units on hand, days of cover, stock-out days) and GMV rank with its change. A click on
 // a product opens its product 360 view (the filter product=ID, pages/product360.js).
+// Issue #16's panels come first, one module each: ABC Pareto (products_abc.js), role quadrant (products_roles.js),
+// stock risks and the reorder list (products_stock.js), demand forecast (products_forecast.js), new-product trials
+// (products_trial.js), slow movers with their stock value (products_slow.js). A panel whose analysis route the
+// server lacks is left out; ABC and roles read the page's dates, the others are "as of" the range's last day.
+// The analyses (ABC, roles, reorder, forecast, trials) can take seconds on a cold server: the page is ready
+// (#page[data-ready]) without waiting for them, and says when they are all shown (#page[data-panels-ready]).
 import { barChart, chartCard, COLORS, wideWidth } from "../charts.js";
 import { breadcrumbs, drillInto, drillLevel, parentAttrs } from "../drill.js";
 import { fmtInt, fmtMetric } from "../format.js";
@@ -10,6 +16,12 @@ import { compareParam, hasData, state, storeInfo } from "../state.js";
 import { block, card, el, emptyState } from "../ui.js";
 import { emptyText, groupIds, kpiGrid, metricTable, queryMetrics } from "./common.js";
 import * as product360 from "./product360.js";
+import { abcPanel, loadAbc } from "./products_abc.js";
+import { forecastPanel } from "./products_forecast.js";
+import { loadRoles, rolesPanel } from "./products_roles.js";
+import { slowPanel } from "./products_slow.js";
+import { loadReplenish, stockPanel } from "./products_stock.js";
+import { loadTrial, trialPanel } from "./products_trial.js";
 
 const SALES = ["gmv", "paid_units", "uv", "conversion_rate", "add_to_cart_rate", "refund_rate", "gross_margin"];
 // per SKU: stock facts, not the store-level ratios of the product group (sku_count, sell-through, shares)
@@ -19,13 +31,29 @@ export async function render(page, ctx) {
   const sku = product360.productFilter();
   if (sku) return product360.render(page, ctx, sku);
   const kpis = el("div", { class: "slot wide" });
+  const ops = ["abc", "roles", "reorder", "forecast", "trial", "slow"].map((id) => el("div", { class: "slot wide", "data-slot": id }));
+  const [abc, roles, reorder, forecast, trial, slow] = ops;
   const chart = el("div", { class: "slot wide" });
   const categories = el("div", { class: "slot wide" });
   const products = el("div", { class: "slot wide" });
   if (!hasData(storeInfo(), "products")) page.append(emptyState(t("empty.products", { store: state.store })));
-  page.append(el("div", { class: "grid" }, kpis, chart, categories, products));
+  page.append(el("div", { class: "grid" }, kpis, ...ops, chart, categories, products));
+  const abcData = loadAbc().catch(() => null); // the forecast's SKU picker searches the ABC list
+  const panels = Promise.all([
+    block(abc, async () => abcPanel(await loadAbc(), ctx), ctx),
+    block(roles, async () => rolesPanel(await loadRoles(), ctx), ctx),
+    block(reorder, async () => stockPanel(await loadReplenish()), ctx),
+    block(forecast, async () => forecastPanel(await abcData, ctx), ctx),
+    block(trial, async () => trialPanel(await loadTrial()), ctx),
+  ]).then(() => {
+    if (!ctx.alive()) return;
+    for (const slot of ops) if (!slot.firstChild) slot.remove(); // a panel without its route: nothing shown
+    page.setAttribute("data-panels-ready", "true");
+  });
+  panels.catch((exc) => console.error(exc));
   await Promise.all([
     block(kpis, () => kpiBlock(ctx), ctx),
+    block(slow, () => slowPanel(), ctx),
     block(categories, async () => {
       const level = drillLevel("category");
       const { node, rows, data } = await metricTable({ title: t(`drill.title.${level}`), sub: t("pr.categoriesSub"),
@@ -39,6 +67,7 @@ export async function render(page, ctx) {
     }, ctx),
     block(products, () => productTable(ctx), ctx),
   ]);
+  if (!slow.firstChild) slow.remove();
   return null;
 }
 
