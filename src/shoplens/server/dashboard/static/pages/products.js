@@ -59,7 +59,8 @@ export async function render(page, ctx) {
       const { node, rows, data } = await metricTable({ title: t(`drill.title.${level}`), sub: t("pr.categoriesSub"),
         id: "category-table", name: `products_by_${level}`, dim: level,
         ids: [...SALES, ...(level === "product" ? STOCK : groupIds(["product"], level))], ctx, drill: true,
-        attrs: parentAttrs("category"), sort: "gmv", also: ["gmv"], // the GMV bars beside the table limit: level === "product" ? 200 : undefined,
+        attrs: parentAttrs("category"), sort: "gmv", also: ["gmv"], // also: the GMV bars beside the table
+        limit: level === "product" ? 200 : undefined,
         empty: emptyText("orders") });
       node.querySelector(".card-body").prepend(breadcrumbs("category", ctx));
       await block(chart, async () => categoryChart(rows, data, ctx, level), ctx);
