@@ -254,15 +254,15 @@ def _cover_alerts(db: Path, tmp: Path, config_text: str) -> list[dict]:
 
 
 def test_cover_alert_fires_below_the_lead_time(tiny: Path, tmp_path: Path) -> None:
-    """On hand / d < the SKU's lead time from replenish: A 20 / 3 = 6.67 < 7, B 6.67 < 21 (its 60 inbound do not
-    count), C 0 / 1 < 14; D sells nothing, never."""
+    """(On hand + inbound) / d < the SKU's lead time from replenish: A 20 / 3 = 6.67 < 7, C 0 / 1 < 14; B's 20 on
+    hand alone would be 6.67 < 21, but its 60 inbound make 80 / 3 = 26.7 days: quiet; D sells nothing, never."""
     alerts = {a["dims"]["product"]: a for a in _cover_alerts(tiny, tmp_path, shop.CONFIG)}
-    assert set(alerts) == {"A", "B", "C"}
+    assert set(alerts) == {"A", "C"}
     a = alerts["A"]
     assert (a["metric"], a["value"], a["reference"], a["period"]) == ("stock_units", 20, 21, "2026-03-28")
     assert "SKU A" in a["message"]["en"] and "6.7 days of cover" in a["message"]["en"]
     assert "lead time of 7 days" in a["message"]["en"] and "补货周期 7 天" in a["message"]["zh"]
-    assert "60 inbound" in alerts["B"]["message"]["en"] and "在途 60 件" in alerts["B"]["message"]["zh"]
+    assert "0 inbound" in a["message"]["en"] and "在途 0 件" in a["message"]["zh"]
 
 
 def test_cover_alert_quiet_when_the_cover_lasts(tiny: Path, tmp_path: Path) -> None:
