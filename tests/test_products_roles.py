@@ -177,7 +177,8 @@ def test_cut_offs_come_from_the_config(shop: Path, tmp_path: Path) -> None:
     ({"roles": {"min_visitors": "many"}}, ["min_visitors", "whole number"]),
     ({"roles": {"hero_gmv_share": 60}}, ["hero_gmv_share", "between 0 and 1"]),
     ({"roles": {"traffic_ratio": -1}}, ["traffic_ratio", "negative"]),
-    ({"roles": [1]}, ["roles must be a mapping"]),
+    ({"roles": [1]}, ["roles: must be a mapping"]),
+    ({"role": {"slow_days": 3}}, ["unknown part 'role'", "did you mean roles"]),
 ])
 def test_bad_cut_offs_are_one_line_errors_naming_the_key(section: dict, words: list[str]) -> None:
     with pytest.raises(ShoplensError) as err:
@@ -207,7 +208,7 @@ def test_cli_json_csv_table_and_a_config_typo(shop: Path, tmp_path: Path) -> Non
     bad = subprocess.run([*args, "--config", str(config)], capture_output=True, text=True)
     assert bad.returncode != 0 and "Traceback" not in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
-    assert "slow_dayz" in bad.stderr and "products: roles" in bad.stderr
+    assert "slow_dayz" in bad.stderr and "products.roles" in bad.stderr
 
 
 LOCAL = "CAST(timezone('Asia/Shanghai', timezone('UTC', {})) AS DATE)"

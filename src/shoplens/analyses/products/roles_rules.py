@@ -10,6 +10,7 @@ import os
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from shoplens.analyses.products.config import config_part
 from shoplens.config import config_section
 from shoplens.errors import ShoplensError
 
@@ -44,7 +45,7 @@ def _bad(where: str, message: str, hint: str, zh: str, zh_hint: str) -> Shoplens
 
 
 def _value(key: str, value: Any, where: str) -> int | float:
-    place = f"{where}: {key}"
+    place = f"{where}.{key}"
     if isinstance(value, bool) or not isinstance(value, int | float):
         kind = "a whole number" if key in _INTS else "a number"
         raise _bad(place, f"{key} must be {kind}, not {value!r}", f"e.g. {key}: {getattr(RoleRules, key)}",
@@ -65,23 +66,14 @@ def _value(key: str, value: Any, where: str) -> int | float:
 def parse_rules(section: Any, where: str) -> RoleRules:
     """``products:`` section of the config -> the role cut-offs (defaults for what it does not say). Other keys
     of ``products:`` (e.g. ``trial:``) belong to other analyses and are not read here."""
-    if section is None:
-        return RoleRules()
-    if not isinstance(section, dict):
-        raise _bad(where, "products: must be a mapping", "e.g. products: {roles: {slow_days: 45}}",
-                   "products: 应为键值映射", "例如 products: {roles: {slow_days: 45}}")
-    roles = section.get("roles")
-    where = f"{where}: roles"
+    roles, where = config_part(section, where, "roles")
     if roles is None:
         return RoleRules()
-    if not isinstance(roles, dict):
-        raise _bad(where, "roles must be a mapping of cut-offs", "e.g. roles: {slow_days: 45}",
-                   "roles 应为阈值的键值映射", "例如 roles: {slow_days: 45}")
     known = [f.name for f in fields(RoleRules)]
     changes = {}
     for key, value in roles.items():
         if key not in known:
-            raise _bad(f"{where}: {key}", f"unknown key {key!r}", f"keys: {', '.join(known)}",
+            raise _bad(f"{where}.{key}", f"unknown key {key!r}", f"keys: {', '.join(known)}",
                        f"未知的键 {key!r}", f"可用的键：{', '.join(known)}")
         changes[key] = _value(key, value, where)
     return replace(RoleRules(), **changes)

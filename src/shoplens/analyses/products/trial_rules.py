@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Any
 
+from shoplens.analyses.products.config import config_part
 from shoplens.errors import ShoplensError
 
 VERDICTS = ("push", "keep_testing", "hold", "drop", "no_reference")
@@ -55,18 +56,9 @@ def _int(value: Any, where: str, lo: int, hi: int) -> int:
 
 def parse_settings(section: Any, where: str) -> TrialSettings:
     """``products:`` section → the trial settings (its ``trial:`` part; other keys belong to other analyses)."""
-    if section is None:
-        return TrialSettings()
-    if not isinstance(section, dict):
-        raise _bad(where, "products: must be a mapping", "write `products:` then `trial:` indented below it",
-                   "products: 必须是映射", "在 products: 下缩进写 trial:")
-    trial = section.get("trial")
-    where = f"{where}.trial"
+    trial, where = config_part(section, where, "trial")
     if trial is None:
         return TrialSettings()
-    if not isinstance(trial, dict):
-        raise _bad(where, "trial: must be a mapping", "e.g. `trial: {days: 15, min_references: 4}`",
-                   "trial: 必须是映射", "例如 `trial: {days: 15, min_references: 4}`")
     known = ("days", "min_references", "confidence", "reference_months")
     for key in trial:
         if key not in known:
