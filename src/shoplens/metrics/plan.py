@@ -21,6 +21,7 @@ from shoplens.metrics.builders import BUILDERS, BuildContext
 from shoplens.metrics.periods import IBIS_UNIT, Period
 from shoplens.metrics.sources import SOURCES
 from shoplens.metrics.spec import Catalog, Condition, Measure
+from shoplens.warehouse.rollups import USER_DAY
 from shoplens.warehouse.scope import Scope, distinct_key
 
 PLAIN = ("sum", "count", "count_distinct")
@@ -141,14 +142,17 @@ class Planner:
         keys.extend(t[d] for d in group.dims)
         return keys
 
-    def from_rollup(self, group: Group) -> bool:
-        return group.source == "events" and rollup_source.usable(group.measures, group.dims, set(self.req.where),
-                                                                 self.req.grain)
+    def from_rollup(self, group: Group) -> str | None:
+        """The rollup table that answers the group, or None (raw events)."""
+        if group.source != "events":
+            return None
+        return rollup_source.usable(group.measures, group.dims, set(self.req.where), self.req.grain)
 
-    def rollup_table(self) -> Any:
-        t = self.sql_table(rollup_source.rollup_sql(self.scope))
-        if "store" in self.req.where:
-            t = t.filter(t["store"].isin(list(self.req.where["store"])))
+    def rollup_table(self, table: str) -> Any:
+        t = self.sql_table(rollup_source.rollup_sql(self.scope, table))
+        for dim in sorted(self.req.where):  # usable(): every filtered dimension is a column of the table
+            values = list(self.req.where[dim])
+            t = t.filter(t[dim] == values[0] if len(values) == 1 else t[dim].isin(values))
         return t
 
     def plain_sql(self, group: Group) -> str:
@@ -156,9 +160,11 @@ class Planner:
         for m in group.measures:
             needs |= {m.column} if m.column else frozenset()
             needs |= {c.column for c in m.where}
-        if self.from_rollup(group):
-            t = self.rollup_table()
-            per_day = self.req.grain == "day"  # a rollup row is one (store, day, visitor)
+        rollup = self.from_rollup(group)
+        if rollup:
+            t = self.rollup_table(rollup)
+            # a row of the visitor-day rollup is one (store, day, visitor); of the dims rollup, not
+            per_day = self.req.grain == "day" and rollup == USER_DAY
             aggs = {f"m{i}": rollup_source.reduction(t, m, per_day, len(self.scope.stores))
                     for i, m in enumerate(group.measures)}
         else:
@@ -173,7 +179,7 @@ class Planner:
         m = group.measures[0]
         needs = frozenset(group.dims) | {m.column or ""} | {c.column for conds, _ in m.having for c in conds}
         rollup = self.from_rollup(group)
-        t = self.rollup_table() if rollup else self.source_table(group.source, needs)
+        t = self.rollup_table(rollup) if rollup else self.source_table(group.source, needs)
         t = t.filter(t[m.column].notnull())
         keys = self._keys(t, group)
         if rollup:

@@ -1,8 +1,11 @@
-"""Serving event measures from ``_rollup_user_day`` when a query allows it (same numbers, less work).
+"""Serving event measures from the visitor-day rollups when a query allows it (same numbers, less work).
 
-A plain or entities measure on ``events`` can use the rollup when it only needs visitors, event
-types and the store, and the grain is a day or longer: a count of events becomes a sum of the
-per-event counts, a distinct count of visitors stays a distinct count (exact) over visitor-days.
+A plain or entities measure on ``events`` can use a rollup when it only needs visitors, event
+types and the grain is a day or longer: a count of events becomes a sum of the per-event counts, a
+distinct count of visitors stays a distinct count (exact) over the rollup's rows. Cut by the store
+only, ``_rollup_user_day`` answers (one row per visitor-day); cut or filtered by channel, device,
+country (or channel type / market, derived from them), ``_rollup_user_day_dims`` answers, so an
+anomaly history of six weeks by channel does not read six weeks of raw events.
 """
 
 from __future__ import annotations
@@ -10,29 +13,38 @@ from __future__ import annotations
 from typing import Any
 
 from shoplens.metrics.spec import Condition, Measure
-from shoplens.warehouse.rollups import EVENT_COUNTS, USER_DAY
-from shoplens.warehouse.scope import Scope, distinct_key
+from shoplens.warehouse.rollups import EVENT_COUNTS, USER_DAY, USER_DAY_DIMS
+from shoplens.warehouse.scope import Scope, channel_type_sql, distinct_key
 
 ROLLUP_COLUMNS = frozenset({"user_id", "event", "store"})
+# dimensions the dims rollup answers (channel type and market derive from channel and country)
+DIM_COLUMNS = ("store", "channel", "channel_type", "device", "country", "market")
 
 
-def usable(measures: list[Measure], dims: tuple[str, ...], where_dims: set[str], grain: str | None) -> bool:
-    if grain == "hour" or not set(dims) <= {"store"} or not where_dims <= {"store"}:
-        return False
+def _dim_sql() -> dict[str, str]:
+    return {"channel": "r.channel", "channel_type": channel_type_sql("r.channel"), "device": "r.device",
+            "country": "r.country", "market": "r.country"}
+
+
+def usable(measures: list[Measure], dims: tuple[str, ...], where_dims: set[str], grain: str | None) -> str | None:
+    """The rollup table that can answer these measures by ``dims`` with ``where_dims`` filters, or None."""
+    if grain == "hour" or not set(dims) | where_dims <= set(DIM_COLUMNS):
+        return None
     for m in measures:
         conds = list(m.where) + [c for conds, _ in m.having for c in conds]
         if ({m.column} - {None}) - ROLLUP_COLUMNS or any(c.column not in ROLLUP_COLUMNS for c in conds):
-            return False
+            return None
         if any(c.column == "event" and (c.null is not None or set(c.values) - set(EVENT_COUNTS)) for c in conds):
-            return False
-    return True
+            return None
+    return USER_DAY if set(dims) | where_dims <= {"store"} else USER_DAY_DIMS
 
 
-def rollup_sql(scope: Scope) -> str:
+def rollup_sql(scope: Scope, table: str = USER_DAY) -> str:
     counts = ", ".join(EVENT_COUNTS.values())
-    return (f"SELECT r.store_id, CAST(r.day AS TIMESTAMP) AS _ts, r.user_id, r.store_id AS store, r.n_events, "
-            f"{counts} FROM {USER_DAY} r WHERE {scope.store_filter('r')} AND {scope.date_range('r.day')}"
-            + scope.member_filter("r"))
+    dims = "".join(f"{sql} AS {name}, " for name, sql in _dim_sql().items())
+    return (f"SELECT r.store_id, CAST(r.day AS TIMESTAMP) AS _ts, r.user_id, r.store_id AS store, "
+            f"{dims if table == USER_DAY_DIMS else ''}r.n_events, {counts} FROM {table} r"
+            f" WHERE {scope.store_filter('r')} AND {scope.date_range('r.day')}" + scope.member_filter("r"))
 
 
 def event_count(t: Any, conds: tuple[Condition, ...]) -> Any:
@@ -47,7 +59,8 @@ def event_count(t: Any, conds: tuple[Condition, ...]) -> Any:
 
 
 def reduction(t: Any, m: Measure, rows_are_visitors: bool = False, stores: int = 1) -> Any:
-    """``rows_are_visitors``: a daily grain, so each row is a distinct (store, visitor) of its day."""
+    """``rows_are_visitors``: a daily grain over ``_rollup_user_day``, so each row is a distinct (store,
+    visitor) of its day (never true of the dims rollup: a visitor-day has a row per channel, device, country)."""
     if m.agg == "count":
         return event_count(t, m.where).sum()
     if rows_are_visitors and m.column == "user_id":

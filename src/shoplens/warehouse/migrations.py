@@ -67,6 +67,8 @@ MIGRATIONS: list[Migration] = [
     (15, "saved import profiles (options of an import, reused by name)", profiles_table.create_import_profiles),
     (16, "write keys of the event collector", collect_keys_table.create_collect_keys),
     (17, "product type (merchandise or not goods) and supplier of each SKU", _add_product_types),
+    (18, "visitor-day rollup by channel, device and country (event measures by those dimensions)",
+     rollups.migrate_user_day_dims),
 ]
 
 LATEST = MIGRATIONS[-1][0]
