@@ -4,7 +4,7 @@ operators use — 爆款 hero, 引流款 traffic driver, 潜力款 potential hit
 
 Numbers come from the metrics engine (``uv`` by product = product-page visitors, ``conversion_rate`` by product =
 buyers of the product / its visitors, ``add_to_cart_rate``, ``gross_margin``, ``paid_units``, ``gmv``), the catalog,
-stock and last sale through Ibis (:mod:`.roles_data`); the rules run over the per-SKU rows (pure pandas).
+stock and last sale through Ibis (:mod:`.roles_data`); the rules run over whole per-SKU columns (pandas/numpy).
 """
 
 from __future__ import annotations
