@@ -40,7 +40,7 @@ class Sku:
     unit_cost: float | None = 8.0
     status: str = "on_sale"
     product_type: str | None = None
-    launched: date = date(2025, 1, 1)
+    launched: date | None = date(2025, 1, 1)  # None: no launch date in the catalog
     on_hand: int | None = 50
     sale_days: list[int] = field(default_factory=list)
     sold_days_before_end: int | None = None
@@ -56,7 +56,8 @@ def build(folder: Path, skus: list[Sku], *, events: bool = True, report: bool = 
     """Write the CSV files of ``skus`` into ``folder`` and import them into ``folder/shop.duckdb``."""
     rows_e, orders, items, stock = [], [], [], []
     products = [(s.product_id, s.product_id.title(), s.category, s.status, s.product_type or "", s.price,
-                 "" if s.unit_cost is None else s.unit_cost, currency, f"{s.launched}T00:00:00Z") for s in skus]
+                 "" if s.unit_cost is None else s.unit_cost, currency,
+                 "" if s.launched is None else f"{s.launched}T00:00:00Z") for s in skus]
     if any(s.shipping_line for s in skus):
         products.append(("POST", "Postage", "", "on_sale", "shipping", 5.0, "", currency, "2025-01-01T00:00:00Z"))
     for s in skus:

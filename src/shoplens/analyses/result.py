@@ -31,6 +31,24 @@ def clean(value: Any) -> Any:
     return value
 
 
+def clean_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``clean`` of a list of row dicts with the same result, faster for 50 k rows: a plain str, int or None
+    is kept and a float rounded without walking ``clean``'s chain of checks; anything else goes through it."""
+    out = []
+    for row in rows:
+        new: dict[str, Any] = {}
+        for k, v in row.items():
+            t = type(v)
+            if t is str or t is int or v is None:
+                new[str(k)] = v
+            elif t is float:
+                new[str(k)] = None if math.isnan(v) or math.isinf(v) else round(v, 10)
+            else:
+                new[str(k)] = clean(v)
+        out.append(new)
+    return out
+
+
 def ratio(numerator: float | int | None, denominator: float | int | None) -> float | None:
     """numerator / denominator, None when the denominator is 0 or missing (never a fake 0 %)."""
     if numerator is None or not denominator:

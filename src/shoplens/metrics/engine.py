@@ -18,7 +18,6 @@ Rows cut by ``product`` also carry its ``product_name`` (an attribute, not a met
 
 from __future__ import annotations
 
-import copy
 import json
 import threading
 from collections import OrderedDict
@@ -217,7 +216,7 @@ class MetricsEngine:
                 _RESULTS[key] = cached
                 while len(_RESULTS) > CACHE_SIZE:
                     _RESULTS.popitem(last=False)
-        result = copy.deepcopy(cached)
+        result = cached.copy()  # callers may change their copy; the cached one stays as computed
         result.rows = top_rows(result.rows, order, limit, metric_ids)
         if segment is not None:
             result.segment = segment if isinstance(segment, str) else json.dumps(segment, ensure_ascii=False)

@@ -3,7 +3,8 @@ small helpers that shape its rows."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import copy
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -34,6 +35,13 @@ class MetricResult:
     # store -> metric -> the table(s) its numbers came from ("events", "orders", "traffic_daily",
     # "orders+traffic_daily"): a store without events answers from platform reports (metrics/traffic_source.py)
     sources: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def copy(self) -> MetricResult:
+        """A copy the caller may change freely (the engine caches results and hands out copies), without the
+        cost of ``copy.deepcopy`` over the rows (~1 s per 50 k rows): a new rows list of new row dicts (row values
+        are plain scalars: str, numbers, dates, None), deep copies of the small parts (notes, sources, lists)."""
+        return replace(self, metrics=list(self.metrics), dims=list(self.dims), rows=[dict(r) for r in self.rows],
+                       sql=list(self.sql), notes=copy.deepcopy(self.notes), sources=copy.deepcopy(self.sources))
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract: ``{"metrics": [...], "rows": [...]}`` plus the query's context."""

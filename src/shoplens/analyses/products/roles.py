@@ -4,7 +4,7 @@ operators use — 爆款 hero, 引流款 traffic driver, 潜力款 potential hit
 
 Numbers come from the metrics engine (``uv`` by product = product-page visitors, ``conversion_rate`` by product =
 buyers of the product / its visitors, ``add_to_cart_rate``, ``gross_margin``, ``paid_units``, ``gmv``), the catalog,
-stock and last sale through Ibis (:mod:`.roles_data`); the rules run over the per-SKU rows (pure pandas).
+stock and last sale through Ibis (:mod:`.roles_data`); the rules run over whole per-SKU columns (pandas/numpy).
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, ClassVar
 
+import numpy as np
 import pandas as pd
 
 from shoplens.analyses.products.roles_data import gather
 from shoplens.analyses.products.roles_reasons import reason
 from shoplens.analyses.products.roles_rules import PRECEDENCE, RoleRules, load_rules
-from shoplens.analyses.result import clean
+from shoplens.analyses.result import clean, clean_rows
 from shoplens.params import check_day
 from shoplens.warehouse.scope import pick_stores
 
@@ -64,9 +65,13 @@ class RolesResult:
         return {"x": "traffic_index", "y": "conversion_index", "x_median": 1.0, "y_median": 1.0, "points": points}
 
     def to_dict(self) -> dict[str, Any]:
-        return clean({"from": self.start, "to": self.end, "currencies": self.currencies, "rules": self.rules.to_dict(),
-                      "precedence": list(PRECEDENCE), "traffic": self.traffic, "summary": self.summary(),
-                      "products": self.products, "quadrant": self.quadrant(), "notes": self.notes})
+        quadrant = self.quadrant()
+        points = clean_rows(quadrant.pop("points"))  # the per-SKU parts: clean_rows (same values, faster)
+        return {**clean({"from": self.start, "to": self.end, "currencies": self.currencies,
+                         "rules": self.rules.to_dict(), "precedence": list(PRECEDENCE), "traffic": self.traffic,
+                         "summary": self.summary()}),
+                "products": clean_rows(self.products), "quadrant": {**clean(quadrant), "points": points},
+                "notes": clean(self.notes)}
 
     def table_rows(self) -> list[dict[str, Any]]:
         rows = []
@@ -85,12 +90,30 @@ class RolesResult:
         return pd.DataFrame(self.table_rows(), columns=list(CSV_COLUMNS))
 
 
-def _num(x: Any) -> float | None:
-    return None if x is None or pd.isna(x) else float(x)
+def _floats(s: pd.Series) -> np.ndarray:
+    """A column as float64, NaN for a gap (None, NaN, NaT)."""
+    return pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
 
-def _index(value: float | None, median: float | None) -> float | None:
-    return value / median if value is not None and median else None
+def _plain_floats(a: np.ndarray) -> list[float | None]:
+    return [None if v != v else v for v in a.tolist()]
+
+
+def _plain_ints(a: np.ndarray) -> list[int | None]:
+    """Whole numbers (truncated, as ``int()`` does), None for a gap."""
+    return [None if v != v else int(v) for v in a.tolist()]
+
+
+def _index(value: np.ndarray, median: np.ndarray) -> np.ndarray:
+    """value / median, NaN when either is missing or the median is 0."""
+    ok = ~np.isnan(value) & ~np.isnan(median) & (median != 0)
+    return np.divide(value, median, out=np.full(len(value), np.nan), where=ok)
+
+
+def _days(end: date, day: pd.Series) -> np.ndarray:
+    """Whole days from each local ``day`` (datetime64, NaT for none) to ``end``; NaN for none."""
+    delta = (pd.Timestamp(end) - pd.to_datetime(day)).dt.days
+    return delta.to_numpy(dtype="float64", na_value=np.nan)
 
 
 def _prepare(frame: pd.DataFrame, end: date) -> tuple[pd.DataFrame, dict[str, bool]]:
@@ -104,9 +127,10 @@ def _prepare(frame: pd.DataFrame, end: date) -> tuple[pd.DataFrame, dict[str, bo
     f["add_to_cart_rate"] = f["add_to_cart_rate"].where(has & (f["uv"].fillna(0) > 0), None)
     for col in ("paid_units", "gmv", "units_first", "units_second"):
         f[col] = pd.to_numeric(f[col], errors="coerce").fillna(0)
-    f["trend"] = [(b - a) / a if a else None for a, b in zip(f["units_first"], f["units_second"], strict=True)]
-    f["days_since_last_sale"] = [(end - d).days if d is not None and not pd.isna(d) else None for d in f["last_sale"]]
-    f["age"] = [(end - d).days if d is not None and not pd.isna(d) else None for d in f["launched"]]
+    a, b = _floats(f["units_first"]), _floats(f["units_second"])
+    f["trend"] = np.divide(b - a, a, out=np.full(len(a), np.nan), where=a != 0)
+    f["days_since_last_sale"] = _days(end, f["last_sale"])
+    f["age"] = _days(end, f["launched"])
     f["category_key"] = f["category"].fillna("")
     return f, traffic
 
@@ -127,64 +151,86 @@ def _medians(f: pd.DataFrame) -> pd.DataFrame:
                                       "m_gmv_of_sold"])
 
 
-def _hero_candidates(f: pd.DataFrame, share: float) -> set[tuple[str, str]]:
-    """SKUs making the first ``share`` of their category's GMV (the one crossing it included), ties by id."""
-    out: set[tuple[str, str]] = set()
+def _hero_candidates(f: pd.DataFrame, share: float) -> np.ndarray:
+    """SKUs (a mask over ``f``) making the first ``share`` of their category's GMV (the one crossing it
+    included), ties by id."""
+    out = pd.Series(False, index=f.index)
     for _, g in f[f["gmv"] > 0].groupby(["store", "category_key"], sort=False):
         g = g.sort_values(["gmv", "product_id"], ascending=[False, True])
         above = g["gmv"].cumsum().shift(fill_value=0) / g["gmv"].sum()
-        out |= {(s, p) for s, p, a in zip(g["store"], g["product_id"], above, strict=True) if a < share}
-    return out
+        out[g.index[(above < share).to_numpy()]] = True
+    return out.to_numpy()
 
 
-def _match(p: dict[str, Any], r: RoleRules, traffic: bool, hero: bool) -> list[str]:
-    """Every role whose rule holds for one SKU, in precedence order (``normal`` when none)."""
-    m, x, y, z = p["medians"], p["traffic_index"], p["conversion_index"], p["atc_index"]
-    uv = p["uv"] or 0
-    age = p["_age"]
-    hit = {
-        "slow_mover": (p["on_hand"] or 0) > 0 and (p["days_since_last_sale"] is None
-                                                   or p["days_since_last_sale"] >= r.slow_days)
-        and (age is None or age >= r.slow_days),
-        "hero": hero and (not traffic or (x is not None and x >= 1 and y is not None and y >= 1)),
-        "traffic_driver": traffic and x is not None and x >= r.traffic_ratio and uv >= r.min_visitors
-        and y is not None and y < r.low_conversion_ratio,
-        "potential": traffic and x is not None and x < 1 and uv >= r.min_visitors
-        and ((y is not None and y >= r.potential_ratio) or (z is not None and z >= r.potential_ratio)),
-        "profit": p["margin"] is not None and p["margin"] >= r.margin_min and p["units"] > 0
-        and m["gmv_of_sold"] is not None and p["gmv"] >= r.profit_sales_ratio * m["gmv_of_sold"],
-        "new": age is not None and 0 <= age < r.new_days,
-    }
-    roles = [k for k in PRECEDENCE if hit.get(k)]
-    return roles or ["normal"]
+def _match(c: dict[str, np.ndarray], r: RoleRules, traffic: np.ndarray, hero: np.ndarray) -> list[list[str]]:
+    """Every role whose rule holds, per SKU, in precedence order (``normal`` when none). A missing number (NaN)
+    fails every comparison, as None did in the rule table."""
+    x, y, z, uv, age, days = c["traffic_index"], c["conversion_index"], c["atc_index"], c["uv"], c["age"], c["days"]
+    uv0 = np.nan_to_num(uv, nan=0.0)
+    with np.errstate(invalid="ignore"):
+        hit = {
+            "slow_mover": (np.nan_to_num(c["on_hand"], nan=0.0) > 0) & (np.isnan(days) | (days >= r.slow_days))
+            & (np.isnan(age) | (age >= r.slow_days)),
+            "hero": hero & (~traffic | ((x >= 1) & (y >= 1))),
+            "traffic_driver": traffic & (x >= r.traffic_ratio) & (uv0 >= r.min_visitors) & (y < r.low_conversion_ratio),
+            "potential": traffic & (x < 1) & (uv0 >= r.min_visitors)
+            & ((y >= r.potential_ratio) | (z >= r.potential_ratio)),
+            "profit": (c["margin"] >= r.margin_min) & (c["units"] > 0)
+            & (c["gmv"] >= r.profit_sales_ratio * c["m_gmv_of_sold"]),
+            "new": (age >= 0) & (age < r.new_days),
+        }
+    names = [k for k in PRECEDENCE if k in hit]
+    code = np.zeros(len(uv), dtype=np.int64)
+    for bit, k in enumerate(names):
+        code |= hit[k].astype(np.int64) << bit
+    table = {int(v): [k for bit, k in enumerate(names) if v >> bit & 1] or ["normal"] for v in np.unique(code)}
+    return [list(table[v]) for v in code.tolist()]
 
 
 def classify(frame: pd.DataFrame, end: date, rules: RoleRules) -> tuple[list[dict[str, Any]], dict[str, bool]]:
-    """The per-SKU rows of :func:`.roles_data.gather` -> one dict per SKU with its roles and reason."""
+    """The per-SKU rows of :func:`.roles_data.gather` -> one dict per SKU with its roles and reason (the rules
+    run over whole columns; only the output rows are built one by one)."""
     if frame.empty:
         return [], {}
     f, traffic = _prepare(frame, end)
     f = f.merge(_medians(f), on=["store", "category_key"], how="left")
-    heroes = _hero_candidates(f, rules.hero_gmv_share)
+    f["_hero"] = _hero_candidates(f, rules.hero_gmv_share)
+    f = f.sort_values(["store", "category_key", "product_id"])
+    c = {k: _floats(f[col]) for k, col in (("uv", "uv"), ("conversion", "conversion"), ("units", "paid_units"),
+                                            ("add_to_cart_rate", "add_to_cart_rate"), ("margin", "gross_margin"),
+                                            ("gmv", "gmv"), ("trend", "trend"), ("days", "days_since_last_sale"),
+                                            ("on_hand", "on_hand"), ("age", "age"))}
+    for k in ("uv", "units", "on_hand", "days"):  # whole numbers in the output, and in the rules
+        c[k] = np.trunc(c[k])
+    medians = {k: _floats(f[f"m_{k}"]) for k in MEDIANS}
+    c["m_gmv_of_sold"] = medians["gmv_of_sold"]
+    c["traffic_index"] = _index(c["uv"], medians["uv"])
+    c["conversion_index"] = _index(c["conversion"], medians["conversion"])
+    c["atc_index"] = _index(c["add_to_cart_rate"], medians["add_to_cart_rate"])
+    has_traffic = f["store"].map(traffic).to_numpy(dtype=bool)
+    roles = _match(c, rules, has_traffic, f["_hero"].to_numpy(dtype=bool))
+    launched = pd.to_datetime(f["launched"]).dt.date.astype(object)
+    columns: dict[str, list[Any]] = {
+        "store": f["store"].tolist(), "product_id": f["product_id"].tolist(), "name": f["name"].tolist(),
+        "category": [v if isinstance(v, str) else None for v in f["category"].tolist()],
+        "uv": _plain_ints(c["uv"]), "conversion": _plain_floats(c["conversion"]),
+        "add_to_cart_rate": _plain_floats(c["add_to_cart_rate"]), "margin": _plain_floats(c["margin"]),
+        "units": _plain_ints(c["units"]), "gmv": _plain_floats(c["gmv"]), "trend": _plain_floats(c["trend"]),
+        "days_since_last_sale": _plain_ints(c["days"]), "on_hand": _plain_ints(c["on_hand"]),
+        "launched": [None if v is pd.NaT or v is None or v != v else v for v in launched.tolist()]}
+    plain_medians = {k: _plain_floats(v) for k, v in medians.items()}
+    indices = {k: _plain_floats(c[k]) for k in ("traffic_index", "conversion_index", "atc_index")}
+    ages = _plain_ints(c["age"])
     products = []
-    for row in f.sort_values(["store", "category_key", "product_id"]).to_dict("records"):
-        medians = {k: _num(row[f"m_{k}"]) for k in MEDIANS}
-        p = {"store": row["store"], "product_id": row["product_id"], "name": row["name"],
-             "category": row["category"] if isinstance(row["category"], str) else None,
-             "uv": _num(row["uv"]), "conversion": _num(row["conversion"]),
-             "add_to_cart_rate": _num(row["add_to_cart_rate"]), "margin": _num(row["gross_margin"]),
-             "units": _num(row["paid_units"]), "gmv": _num(row["gmv"]), "trend": _num(row["trend"]),
-             "days_since_last_sale": row["days_since_last_sale"], "on_hand": _num(row["on_hand"]),
-             "launched": row["launched"], "medians": medians}
-        for k in ("uv", "units", "on_hand", "days_since_last_sale"):
-            p[k] = int(p[k]) if p[k] is not None and not pd.isna(p[k]) else None
-        p["traffic_index"] = _index(p["uv"], medians["uv"])
-        p["conversion_index"] = _index(p["conversion"], medians["conversion"])
-        p["atc_index"] = _index(p["add_to_cart_rate"], medians["add_to_cart_rate"])
-        p["_age"] = row["age"]
-        roles = _match(p, rules, traffic[row["store"]], (row["store"], row["product_id"]) in heroes)
-        p["role"], p["roles"] = roles[0], roles
-        p["reason"] = reason(roles[0], p, rules)
+    for i, row in enumerate(zip(*columns.values(), strict=True)):
+        p = dict(zip(columns, row, strict=True))
+        p["medians"] = {k: v[i] for k, v in plain_medians.items()}
+        p["traffic_index"], p["conversion_index"], p["atc_index"] = (indices["traffic_index"][i],
+                                                                     indices["conversion_index"][i],
+                                                                     indices["atc_index"][i])
+        p["_age"] = ages[i]
+        p["role"], p["roles"] = roles[i][0], roles[i]
+        p["reason"] = reason(roles[i][0], p, rules)
         del p["_age"]
         products.append(p)
     return products, traffic

@@ -20,7 +20,8 @@ KEY = ["store", "product_id"]
 
 @dataclass
 class RoleData:
-    """Per-SKU facts of the range ``start``..``end`` (one row per on-sale merchandise SKU)."""
+    """Per-SKU facts of the range ``start``..``end`` (one row per on-sale merchandise SKU); ``last_sale`` and
+    ``launched`` are local days (datetime64 at midnight, NaT for none)."""
 
     start: date
     end: date
@@ -34,10 +35,16 @@ def _utc_bound(day: date, tz: str) -> datetime:
     return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
 
 
-def _local_day(ts: Any, tz: str) -> date | None:
-    if ts is None or pd.isna(ts):
-        return None
-    return pd.Timestamp(ts).tz_localize("UTC").tz_convert(tz).date()
+def _local_days(ts: pd.Series, stores: pd.Series, zones: dict[str, str]) -> pd.Series:
+    """Naive UTC timestamps -> each row's local day in its store's time zone (midnight, naive), NaT for none;
+    one vectorised conversion per store rather than one per row."""
+    utc = pd.to_datetime(ts).astype("datetime64[us]").dt.tz_localize("UTC")
+    out = pd.Series(pd.NaT, index=ts.index, dtype="datetime64[us]")
+    for store, tz in zones.items():
+        mask = (stores == store).to_numpy()
+        if mask.any():
+            out[mask] = utc[mask].dt.tz_convert(tz).dt.tz_localize(None).dt.normalize().astype("datetime64[us]")
+    return out
 
 
 def _catalog(wh: Any, stores: list[str]) -> pd.DataFrame:
@@ -103,7 +110,6 @@ def gather(wh: Any, engine: Any, stores: list[StoreInfo], start: date | None, en
     last = [_last_sales(wh, s, end).assign(store=s.store_id) for s in stores]
     frame = frame.merge(pd.concat(last) if last else pd.DataFrame(columns=[*KEY, "last_ts"]), on=KEY, how="left")
     frame = frame.merge(_stock(wh, ids, end), on=KEY, how="left")
-    frame["last_sale"] = [_local_day(ts, zones[s]) for ts, s in zip(frame["last_ts"], frame["store"], strict=True)]
-    frame["launched"] = [_local_day(ts, zones[s]) for ts, s in zip(frame["launched_at"], frame["store"],
-                                                                    strict=True)]
+    frame["last_sale"] = _local_days(frame["last_ts"], frame["store"], zones)
+    frame["launched"] = _local_days(frame["launched_at"], frame["store"], zones)
     return RoleData(start, end, frame.drop(columns=["last_ts", "launched_at"]), dict(main.notes))
