@@ -50,7 +50,8 @@ LABEL_DIMS = ("status", "shipment_status", "product_status", "ticket_kind", "ref
               "member_tier", "kol_tier", "platform", "role", "channel", "channel_type", "device", "event",
               "category", "new_vs_returning", "funnel_mode")
 ACRONYMS = {"GMV", "UV", "PV", "ROI", "AOV", "CPC", "CPA", "CAC", "LTV", "DSR", "SKU", "CSV", "PNG", "PDF", "RFM",
-            "KOL", "KOC", "ID", "UTC", "SHOPLENS", "API", "URL"}
+            "KOL", "KOC", "ID", "UTC", "SHOPLENS", "API", "URL",
+            "ABC", "WAPE"}  # ABC 分类 (product classes) and WAPE (forecast error) are written so in Chinese too
 CURRENCIES = {"CNY", "RMB", "USD", "EUR", "GBP", "JPY", "HKD", "AUD", "CAD", "KRW", "SGD", "TWD", "CHF", "NZD",
               "MYR", "THB"}
 SCROLLERS = ".table-wrap, .scroll-x, [data-scroll]"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from shoplens.value_labels import name
+
 VERDICT_WORDS = {
     "push": ("push", "加推"),
     "keep_testing": ("keep testing", "继续测"),
@@ -27,7 +29,8 @@ def reason(item: dict[str, Any]) -> dict[str, str]:
     so_far_en = f"in its first {days} days" + (" so far" if item["partial"] else "")
     so_far_zh = f"上市前 {days} 天" + ("（测款未满）" if item["partial"] else "")
     group_en = ref["category"] if ref["scope"] == "category" else "store"
-    group_zh = f" {ref['category']} 类目" if ref["scope"] == "category" else "全店"
+    category_zh = name("category", ref["category"], "zh")  # the Chinese name of a known category (skincare → 护肤)
+    group_zh = f" {category_zh} 类目" if ref["scope"] == "category" else "全店"
     verdict_en, verdict_zh = VERDICT_WORDS[item["verdict"]]
     if item["verdict"] == "no_reference":
         return {"en": f"conversion {_pct(item['conversion_rate'])} {so_far_en}, {item['uv']} visitors; only "
@@ -35,7 +38,7 @@ def reason(item: dict[str, Any]) -> dict[str, str]:
                 "zh": f"{so_far_zh}支付转化率 {_pct(item['conversion_rate'])}，访客 {item['uv']}；可比的历史新品只有 "
                       f"{ref['count']} 个：无参照"}
     fallback_en = f" (too few {ref['category']} launches)" if ref["scope"] == "store" else ""
-    fallback_zh = f"（{ref['category']} 类目新品不足）" if ref["scope"] == "store" else ""
+    fallback_zh = f"（{category_zh} 类目新品不足）" if ref["scope"] == "store" else ""
     if item["uv"] == 0:
         place_en, place_zh = "no visitors yet", "尚无访客"
     else:

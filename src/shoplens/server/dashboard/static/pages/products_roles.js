@@ -49,7 +49,7 @@ export function rolesPanel(data, ctx) {
   }
   const list = el("ul", { class: "role-reasons", id: "role-reasons" }, picked.filter((p) => roleOf(p) !== "normal").slice(0, 8)
     .map((p) => el("li", { "data-product": p.product_id, "data-role": roleOf(p) },
-      el("strong", { text: p.name || p.product_id }), ` · ${t(`role.${roleOf(p)}`)}: `, words(p.reason))));
+      el("strong", { class: "product-cell", text: p.name || p.product_id }), ` · ${t(`role.${roleOf(p)}`)}: `, words(p.reason))));
   const node = card({ title: t("pq.title"), sub: t("pq.sub"), wide: true, actions: [filter], body: el("div", {}, chips, body, list) });
   node.id = "roles-card";
   return node;

@@ -37,6 +37,7 @@ export async function slowPanel() {
       raw: (r) => r.stock_value },
   ];
   const node = tableCard({ title: t("ps.title"), id: "slow-table", name: "slow_movers", columns, rows,
+    noTotal: "a list of cases: their number and stock value are in the title",
     sub: t("ps.sub", { n: rows.length, value: fmtCurrency(total, currency) }),
     rowAttrs: (r) => ({ "data-product": r.product, "data-value": r.stock_value ?? "" }),
     empty: emptyState(t("ps.none")) });

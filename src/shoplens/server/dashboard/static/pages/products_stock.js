@@ -38,6 +38,7 @@ export function stockPanel(data) {
     } }, t("export.csv"));
   const body = rows.length
     ? el("div", { class: "table-wrap" }, dataTable({ id: "reorder-table", columns, rows,
+      noTotal: "a reorder list: units of different SKUs do not add up; the number to reorder now is in the title",
       rowAttrs: (r) => ({ "data-product": r.product_id, "data-reorder": String(Boolean(r.reorder_now)) }) }))
     : emptyState(t("pk.none"));
   const node = card({ title: t("pk.title"), sub: t("pk.sub", { n: now, total: rows.length }), wide: true,

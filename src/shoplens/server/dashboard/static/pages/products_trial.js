@@ -27,6 +27,7 @@ export function trialPanel(data) {
   ];
   const node = tableCard({ title: t("pt.title"), sub: t("pt.sub", { days: data.days ?? 15 }), id: "trial-table",
     name: "product_trials", columns, rows, empty: emptyState(t("pt.none")),
+    noTotal: "one row per new SKU, each judged against its own references",
     rowAttrs: (r) => ({ "data-product": r.product_id, "data-verdict": r.verdict }) });
   node.id = "trial-card";
   return node;
