@@ -36,7 +36,7 @@ export async function forecastPanel(abc, ctx) {
   const bt = (item && item.backtest) || {};
   const facts = el("div", { class: "forecast-facts", id: "forecast-facts", "data-product": sku,
     "data-method": item ? item.method : "", "data-wape": bt.wape ?? "", "data-naive-wape": bt.naive_wape ?? "" },
-  el("span", {}, `${t("pf.sku")}: `, el("strong", { text: name })),
+  el("span", {}, `${t("pf.sku")}: `, el("strong", { class: "product-cell", text: name })),
   el("span", {}, `${t("pf.method")}: `, el("code", { text: item ? item.method : "—" })),
   el("span", { text: `${t("pf.wape")}: ${fmtPct(bt.wape)} · ${t("pf.naive")}: ${fmtPct(bt.naive_wape)}` }),
   typeof bt.wape === "number" && typeof bt.naive_wape === "number"
