@@ -208,3 +208,11 @@ def test_rest_equals_python_and_is_cut_to_the_login(two_store_api: ApiServer, de
     assert own.status_code == 400 and "no sales in store other" in own.json()["error"]["message"]
     bad = two_store_api.client("vic").get("/api/v1/products/abc", params={**params, "thresholds": "90,10"})
     assert bad.status_code == 400 and bad.json()["error"]["zh"]
+
+
+def test_thresholds_as_shares_round_trip() -> None:
+    """The JSON writes thresholds as shares: given back (text or list), they mean the same cut-offs."""
+    from shoplens.analyses.products.abc import parse_thresholds
+
+    assert parse_thresholds("0.6,0.85") == parse_thresholds("60,85") == parse_thresholds([0.6, 0.85]) == (0.6, 0.85)
+    assert parse_thresholds("50%,80%") == (0.5, 0.8)

@@ -265,11 +265,20 @@ def test_api_equals_python_and_is_cut_to_the_login(two_store_api: ApiServer, dem
     with shoplens.connect(str(demo_db), read_only=True) as wh:
         local = shoplens.products_roles(wh, start=date(2026, 10, 1), end=date(2026, 10, 31), store="demo").to_dict()
     assert r.json() == local and local["products"]
-    olga = two_store_api.client("olga").get("/api/v1/products/roles", params=params)
+    own = {"from": "2026-10-01", "to": "2026-11-03"}  # olga's store "other" has data on 11-01..11-03 only
+    olga = two_store_api.client("olga").get("/api/v1/products/roles", params=own)
     assert olga.status_code == 200, olga.text
     assert all(p["store"] == "other" for p in olga.json()["products"])
-    denied = two_store_api.client("olga").get("/api/v1/products/roles", params={**params, "store": "demo"})
+    denied = two_store_api.client("olga").get("/api/v1/products/roles", params={**own, "store": "demo"})
     assert denied.status_code in (403, 404) and "error" in denied.json()
     csv = two_store_api.client("vic").get("/api/v1/products/roles", params={**params, "format": "csv"})
     assert csv.status_code == 200 and csv.text.splitlines()[0].startswith("store,product_id,name")
     assert len(csv.text.strip().splitlines()) == len(local["products"]) + 1
+
+
+
+def test_a_range_without_data_is_an_error(shop: Path) -> None:
+    """Roles over dates with no data are not "every SKU is a slow mover": one line with the data's span."""
+    with shoplens.connect(str(shop), read_only=True) as wh, pytest.raises(ShoplensError, match="no data in") as err:
+        shoplens.products_roles(wh, start=date(2030, 1, 1), end=date(2030, 2, 1))
+    assert err.value.where == "--from/--to" and err.value.zh and "the data covers s1" in (err.value.hint or "")

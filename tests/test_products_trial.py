@@ -248,3 +248,12 @@ def test_rest_matches_python_and_is_cut_by_login(demo_db: Path, demo_trial: dict
         bad = ana.get("/api/v1/products/trial", params={"as_of": "2020-01-01"})
         assert bad.status_code >= 400 and "before the first day" in bad.json()["error"]["message"]
 
+
+
+def test_more_buyers_than_visitors_is_capped_not_a_crash() -> None:
+    """Buyers come from orders, visitors from events: 2 buyers over 1 tracked visitor reads as conversion 1."""
+    from shoplens.analyses.products.trial_rules import decide, wilson
+
+    verdict = decide(1, 2, (0.02, 0.04, 0.06), 1.96)
+    assert verdict.verdict in {"push", "keep_testing"} and verdict.wilson_high == 1.0
+    assert verdict.wilson_low == pytest.approx(wilson(1.0, 1, 1.96)[0])

@@ -280,3 +280,34 @@ def test_cover_rule_takes_no_metric(tmp_path: Path) -> None:
     with pytest.raises(ShoplensError, match="a cover rule takes no metric") as err:
         load_rules(config)
     assert err.value.where.endswith("alerts.days_of_cover_below_lead_time") and err.value.zh
+
+
+def test_stock_sums_each_warehouses_latest_snapshot(tiny: Path, tmp_path: Path) -> None:
+    """A warehouse whose last report is older than another's still holds its units: C has 0 in main on 03-28 and
+    30 in west on 03-26 (nothing since): on hand 30, so with d = 1 and a 14-day lead time it is not to reorder."""
+    import shutil
+
+    copy = tmp_path / "wh.duckdb"
+    shutil.copy(tiny, copy)
+    con = duckdb.connect(str(copy))
+    con.execute("INSERT INTO inventory_snapshots (store_id, date, product_id, warehouse, on_hand, in_transit) "
+                "VALUES ('r1', DATE '2026-03-26', 'C', 'west', 30, 0)")
+    con.close()
+    with shoplens.connect(str(copy)) as wh:
+        c = {i["product_id"]: i for i in shoplens.replenish(wh, as_of=shop.AS_OF, store="r1").to_dict()["items"]}["C"]
+    assert c["on_hand"] == 30 and c["days_of_cover"] == pytest.approx(30.0)
+    assert c["reorder_now"] is (c["reorder_point"] >= 30)
+
+
+def test_reorder_now_needs_some_demand() -> None:
+    """d = 0 and σ = 0 (nobody buys): never; d = 0 and σ > 0 (an intermittent forecast): the safety stock is the
+    reorder point and the order, so reorder now and order quantity agree."""
+    from shoplens.analyses.replenish.calc import Policy, plan
+
+    policy = Policy(lead_time_days=4, service_level=0.95, review_period_days=7, source={})
+    none = plan(0, 0, 0.0, 0.0, policy, shop.AS_OF)
+    assert none["reorder_now"] is False and none["order_qty"] == 0
+    some = plan(0, 0, 0.0, 0.5, policy, shop.AS_OF)
+    safety = NormalDist().inv_cdf(0.95) * 0.5 * 2  # z × σ × √4
+    assert some["safety_stock"] == pytest.approx(safety) and some["reorder_now"] is True
+    assert some["order_qty"] == math.ceil(safety)

@@ -114,7 +114,7 @@ def anomalies(wh: Any, metrics: list[str] | str | None = None, *, by: str | None
     extra = [v for v, _ in guards.values() if v and v not in ids]
     dims = ["store"] + ([by] if by and by != "store" else [])
     span = engine.query(ids[:1], start=start, end=end, store=store, targets=False)  # the engine's own default range
-    _check_has_data(engine, list(chosen.values()), version, span.start, span.end)
+    check_has_data(engine, list(chosen.values()), version, span.start, span.end)
     params = Params(sensitivity, weeks)
     first = span.start - timedelta(days=params.history_days)
     result = engine.query(ids + list(dict.fromkeys(extra)), by=dims, grain="day", start=first, end=span.end,
@@ -177,7 +177,7 @@ def bounds(metric: Any) -> tuple[float | None, float | None]:
     return low, high
 
 
-def _check_has_data(engine: Any, stores: list[StoreInfo], version: Any, start: date, end: date) -> None:
+def check_has_data(engine: Any, stores: list[StoreInfo], version: Any, start: date, end: date) -> None:
     """A range in which none of the chosen stores has a day of data is a mistake, not an empty answer."""
     spans = {s.store_id: (engine._data_day(Scope((s,), None, None), version, "min"),
                           engine._data_day(Scope((s,), None, None), version, "max")) for s in stores}

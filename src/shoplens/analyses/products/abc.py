@@ -50,13 +50,17 @@ class AbcResult(Result):
 
 
 def parse_thresholds(text: str | list[float] | tuple[float, ...] | None) -> tuple[float, float]:
-    """``60,85`` (percent) -> (0.6, 0.85); two increasing numbers strictly between 0 and 100."""
+    """``60,85`` (percent) or ``0.6,0.85`` (shares, as the JSON writes them) -> (0.6, 0.85): two increasing numbers
+    strictly between 0 and 100; when both are at most 1 (and carry no %), they are shares, since ABC cut-offs of
+    1 % or less make no sense and the JSON's own ``thresholds`` must round-trip."""
     raw = "60,85" if text is None else text
     parts = raw.split(",") if isinstance(raw, str) else [str(x) for x in raw]
     try:
         nums = [float(p.strip().rstrip("%")) for p in parts]
     except ValueError:
         nums = []
+    if len(nums) == 2 and all(0 < n <= 1 for n in nums) and not any("%" in p for p in parts):
+        nums = [n * 100 for n in nums]
     if len(nums) != 2 or not all(0 < n < 100 for n in nums) or nums[0] >= nums[1]:
         raise ShoplensError(f"{raw!r} must be two increasing percentages between 0 and 100",
                             where="--thresholds", hint="e.g. --thresholds 60,85",

@@ -253,6 +253,9 @@ def product_roles(wh: Any, *, start: date | None = None, end: date | None = None
     engine = engine or SegmentMetricsEngine(wh)
     stores = pick_stores(engine.stores(engine.data_version()), store)
     data = gather(wh, engine, stores, start, end)
+    from shoplens.analyses.anomalies.query import check_has_data  # a range without data is a mistake, not roles
+
+    check_has_data(engine, stores, engine.data_version(), data.start, data.end)
     products, traffic = classify(data.frame, data.end, rules)
     notes = dict(data.notes)
     for s, has in sorted(traffic.items()):

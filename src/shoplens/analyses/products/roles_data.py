@@ -74,13 +74,14 @@ def _last_sales(wh: Any, info: StoreInfo, end: date) -> pd.DataFrame:
 
 
 def _stock(wh: Any, stores: list[str], end: date) -> pd.DataFrame:
-    """On hand (warehouses summed) on each SKU's latest snapshot day up to ``end``."""
+    """On hand up to ``end``: each warehouse's latest snapshot of the SKU, summed over warehouses (as replenish)."""
     n = wh.table("inventory_snapshots")
     n = n.filter(n.store_id.isin(stores), n.date <= end)
-    daily = n.group_by(["store_id", "product_id", "date"]).aggregate(on_hand=n.on_hand.sum())
-    last = daily.group_by(["store_id", "product_id"]).aggregate(last=daily.date.max())
-    joined = daily.join(last, ["store_id", "product_id"]).filter(lambda t: t.date == t.last)
-    return joined.select(store=joined.store_id, product_id=joined.product_id, on_hand=joined.on_hand).to_pandas()
+    last = n.group_by(["store_id", "product_id", "warehouse"]).aggregate(last=n.date.max())
+    joined = n.join(last, [n.store_id == last.store_id, n.product_id == last.product_id,
+                           n.warehouse.identical_to(last.warehouse), n.date == last.last])
+    summed = joined.group_by(["store_id", "product_id"]).aggregate(on_hand=joined.on_hand.sum())
+    return summed.select(store=summed.store_id, product_id=summed.product_id, on_hand=summed.on_hand).to_pandas()
 
 
 def _metric_frame(result: Any, columns: list[str]) -> pd.DataFrame:

@@ -123,7 +123,8 @@ def _first_days(wh: Any, engine: Any, store: str, tz: ZoneInfo, skus: list[dict[
 
 
 def _ref_stats(refs: list[dict[str, Any]]) -> dict[str, Any]:
-    conv = quartiles([r["conversion_rate"] for r in refs])
+    conv = quartiles([r["conversion_rate"] if r["conversion_rate"] is None else min(1.0, r["conversion_rate"])
+                      for r in refs])  # capped at 1 as in trial_rules.decide()
     cart = quartiles([r["add_to_cart_rate"] for r in refs])
     return {"count": len(refs), "products": [r["product_id"] for r in refs],
             "conversion_q1": conv and conv[0], "conversion_median": conv and conv[1],

@@ -142,7 +142,9 @@ def decide(visitors: int, buyers: int, q: tuple[float, float, float] | None, z: 
     q1, median, q3 = q
     if visitors <= 0:
         return Verdict("keep_testing", None, None, None, visitors_needed(q3, median, z, above=True))
-    p = buyers / visitors
+    # buyers come from orders, visitors from events: a tracker that misses some buyers can give more buyers than
+    # visitors; the share is capped at 1 (every visitor bought) rather than leaving the interval undefined
+    p = min(1.0, buyers / visitors)
     lo, hi = wilson(p, visitors, z)
     if p >= q3:
         if lo > median:

@@ -39,8 +39,9 @@ def mean_sd(daily: list[float]) -> tuple[float, float]:
 
 
 def plan(on_hand: int, in_transit: int, d: float, sd: float, policy: Policy, as_of: date) -> dict[str, object]:
-    """The issue's numbers for one SKU (``reorder_now`` also needs d > 0: a SKU nobody buys is never reordered,
-    even at zero stock, where on hand + in transit = 0 = its reorder point)."""
+    """The issue's numbers for one SKU (``reorder_now`` also needs some demand, d > 0 or σ > 0: a SKU nobody buys
+    is never reordered, even at zero stock, where on hand + in transit = 0 = its reorder point; with d = 0 and
+    σ > 0, as an intermittent forecast can give, the safety stock is its reorder point and its order quantity)."""
     lead, review = policy.lead_time_days, policy.review_period_days
     safety = z_value(policy.service_level) * sd * math.sqrt(lead)
     reorder_point = d * lead + safety
@@ -49,4 +50,5 @@ def plan(on_hand: int, in_transit: int, d: float, sd: float, policy: Policy, as_
     cover = on_hand / d if d > 0 else None
     stockout = as_of + timedelta(days=math.floor(cover + EPS)) if cover is not None else None
     return {"safety_stock": safety, "reorder_point": reorder_point, "order_qty": order_qty, "days_of_cover": cover,
-            "stockout_date": stockout, "reorder_now": d > 0 and on_hand + in_transit <= reorder_point + EPS}
+            "stockout_date": stockout,
+            "reorder_now": (d > 0 or sd > 0) and on_hand + in_transit <= reorder_point + EPS}

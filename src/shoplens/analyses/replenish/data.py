@@ -28,11 +28,14 @@ def all_ids(wh: Any, store: str, ids: list[str]) -> set[str]:
 
 
 def stock(wh: Any, store: str, as_of: date) -> dict[str, dict[str, Any]]:
-    """{product_id: {snapshot_date, on_hand, in_transit}} from each SKU's latest snapshot on or before as_of."""
+    """{product_id: {snapshot_date, on_hand, in_transit}}: each warehouse's latest snapshot of the SKU on or before
+    as_of, summed over warehouses (a warehouse that reported a day earlier than another still counts);
+    snapshot_date is the latest of those days."""
     inv = wh.table("inventory_snapshots")
     inv = inv.filter(inv.store_id == store, inv.date <= as_of)
-    latest = inv.group_by("product_id").aggregate(last=inv.date.max())
-    rows = inv.join(latest, [inv.product_id == latest.product_id, inv.date == latest.last])
+    latest = inv.group_by(["product_id", "warehouse"]).aggregate(last=inv.date.max())
+    rows = inv.join(latest, [inv.product_id == latest.product_id, inv.warehouse.identical_to(latest.warehouse),
+                             inv.date == latest.last])
     rows = rows.group_by("product_id").aggregate(snapshot_date=rows.date.max(), on_hand=rows.on_hand.sum(),
                                                  in_transit=rows.in_transit.fill_null(0).sum())
     return {r["product_id"]: {"snapshot_date": r["snapshot_date"].date() if hasattr(r["snapshot_date"], "date")
