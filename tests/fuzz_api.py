@@ -27,7 +27,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,"
+# no "not_a_server_error": it fails on every 5xx, also the 503/504 a computing route documents (busy, over its time
+# budget: replenish's forecast method over every SKU can take longer than the 10 s budget here); a 500 is caught by
+# status_code_conformance, since no route documents it
+CHECKS = ("status_code_conformance,content_type_conformance,response_headers_conformance,"
           "response_schema_conformance,unsupported_method,allow_header_conformance,missing_required_header,"
           "ignored_auth,use_after_free,ensure_resource_availability")
 USER, PASSWORD = "fuzzer", "fuzzer-password-1"
