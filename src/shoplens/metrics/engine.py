@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
@@ -52,9 +53,18 @@ from shoplens.warehouse.scope import Scope, StoreInfo, pick_stores
 CACHE_SIZE = 512
 _CACHE: OrderedDict[tuple[str, Any, str], pd.DataFrame] = OrderedDict()  # per SQL statement
 _RESULTS: OrderedDict[tuple[Any, ...], MetricResult] = OrderedDict()  # per whole query
+_FACTS: OrderedDict[tuple[str, Any, str], Any] = OrderedDict()  # per-version facts, parsed (never mutate them)
 _LOCK = threading.Lock()  # the caches are shared by the threads of a server
 # measure columns that only real orders have (purchase events standing in for orders carry no money)
 NEEDS_ORDERS = frozenset({"gross_amount_rc", "discount_rc", "member"})
+
+
+def _rounded(value: Any, digits: int | None) -> Any:
+    """A cell of the answer: :func:`clean_value`, then whole (``digits`` 0) or to ``digits`` decimals."""
+    value = clean_value(value)
+    if value is None or digits is None:
+        return value
+    return round(value) if digits == 0 else round(value, digits)
 
 
 class MetricsEngine:
@@ -100,20 +110,35 @@ class MetricsEngine:
                 _CACHE.popitem(last=False)
         return df.copy()
 
+    def fact(self, name: str, version: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per warehouse, data version and ``name``: the small facts every query asks for
+        (which stores have rows in which table, traffic report shapes), parsed once instead of per query.
+        The value is shared: callers must not change it."""
+        key = (str(self.wh.path), version, name)
+        with _LOCK:
+            if key in _FACTS:
+                return _FACTS[key]
+        value = compute()
+        with _LOCK:
+            _FACTS[key] = value
+            while len(_FACTS) > CACHE_SIZE:
+                _FACTS.popitem(last=False)
+        return value
+
     def stores(self, version: Any) -> list[StoreInfo]:
         df = self._run("SELECT store_id, timezone, reporting_currency FROM stores ORDER BY store_id", version)
         return [StoreInfo(r.store_id, r.timezone, r.reporting_currency) for r in df.itertuples()]
 
     def _has_rows(self, version: Any, stores: tuple[str, ...]) -> dict[str, set[str]]:
-        tables = sorted({t for s in SOURCES.values() for t in s.tables} | {"orders"})
-        parts = [f"SELECT '{t}' AS t, store_id FROM (SELECT DISTINCT store_id FROM "
-                 f"{USER_DAY if t == 'events' else t})" for t in tables]
-        df = self._run(" UNION ALL ".join(parts), version)
-        out: dict[str, set[str]] = {t: set() for t in tables}
-        for row in df.itertuples():
-            if row.store_id in stores:
-                out[row.t].add(row.store_id)
-        return out
+        """table -> the stores of ``stores`` with rows in it."""
+        def every_store() -> dict[str, frozenset[str]]:
+            tables = sorted({t for s in SOURCES.values() for t in s.tables} | {"orders"})
+            parts = [f"SELECT '{t}' AS t, store_id FROM (SELECT DISTINCT store_id FROM "
+                     f"{USER_DAY if t == 'events' else t})" for t in tables]
+            df = self._run(" UNION ALL ".join(parts), version)
+            return {t: frozenset(df.store_id[df.t == t]) for t in tables}
+
+        return {t: set(has) & set(stores) for t, has in self.fact("has_rows", version, every_store).items()}
 
     def _data_day(self, scope: Scope, version: Any, fn: str) -> date | None:
         """First (fn=min) or last (fn=max) local day with events, orders or traffic rows in the scope's stores."""
@@ -346,29 +371,28 @@ class MetricsEngine:
         return pd.concat([merged, pd.DataFrame(changes, index=merged.index)], axis=1)
 
     def _rows(self, frame: pd.DataFrame, req: Request) -> list[dict[str, Any]]:
+        """The answer's rows: clean Python values (NaN -> None, floats to 10 decimals), counts as whole numbers and
+        summed money to 4 decimals. Decided once per column, not per cell: 50 k SKU rows are common."""
         if A.PERIOD in frame.columns:
             frame = frame.sort_values([A.PERIOD, *req.by], na_position="last")
         elif req.by:
             frame = frame.sort_values(list(req.by), na_position="last")
         count_like = {m for m in req.metric_ids if self.catalog.metrics[m].unit == "count"}
         money = {m for m in req.metric_ids if self.catalog.is_additive(m) and self.catalog.metrics[m].unit != "count"}
-        rows = []
-        for rec in frame.to_dict("records"):
-            row: dict[str, Any] = {}
-            if req.grain:
-                row["period"] = label(pd.Timestamp(rec.pop(A.PERIOD)).to_pydatetime(), req.grain)
-            for d in req.by:
-                row[d] = clean_value(rec.pop(d))
-            for k, v in rec.items():
-                v = clean_value(v)
-                plain = v is not None and not k.endswith(("_change", "__attainment"))
-                if plain and k.split("__")[0] in count_like:
-                    v = round(v)
-                elif plain and k.split("__")[0] in money:  # summed money: 4 decimals, like the warehouse
-                    v = round(v, 4)
-                row[k] = v
-            rows.append(row)
-        return rows
+        columns: dict[str, list[Any]] = {}
+        if req.grain:
+            columns["period"] = [label(pd.Timestamp(v).to_pydatetime(), req.grain) for v in frame[A.PERIOD].tolist()]
+        for d in req.by:
+            columns[d] = [clean_value(v) for v in frame[d].tolist()]
+        for k in frame.columns:
+            if k == A.PERIOD or k in req.by:
+                continue
+            plain = not k.endswith(("_change", "__attainment"))
+            base = k.split("__")[0]
+            digits = 0 if plain and base in count_like else 4 if plain and base in money else None
+            columns[k] = [_rounded(v, digits) for v in frame[k].tolist()]
+        keys = list(columns)
+        return [dict(zip(keys, values, strict=True)) for values in zip(*columns.values(), strict=True)]
 
     # ---- explain -------------------------------------------------------------------------------------
     def explain(self, metric_id: str, *, by: list[str] | tuple[str, ...] = (), grain: str | None = None,

@@ -148,8 +148,9 @@ class Planner:
             return None
         return rollup_source.usable(group.measures, group.dims, set(self.req.where), self.req.grain)
 
-    def rollup_table(self, table: str) -> Any:
-        t = self.sql_table(rollup_source.rollup_sql(self.scope, table))
+    def rollup_table(self, table: str, dims: tuple[str, ...]) -> Any:
+        needs = frozenset(dims) | set(self.req.where)
+        t = self.sql_table(rollup_source.rollup_sql(self.scope, table, needs))
         for dim in sorted(self.req.where):  # usable(): every filtered dimension is a column of the table
             values = list(self.req.where[dim])
             t = t.filter(t[dim] == values[0] if len(values) == 1 else t[dim].isin(values))
@@ -162,7 +163,7 @@ class Planner:
             needs |= {c.column for c in m.where}
         rollup = self.from_rollup(group)
         if rollup:
-            t = self.rollup_table(rollup)
+            t = self.rollup_table(rollup, group.dims)
             # a row of the visitor-day rollup is one (store, day, visitor); of the dims rollup, not
             per_day = self.req.grain == "day" and rollup == USER_DAY
             aggs = {f"m{i}": rollup_source.reduction(t, m, per_day, len(self.scope.stores))
@@ -179,7 +180,7 @@ class Planner:
         m = group.measures[0]
         needs = frozenset(group.dims) | {m.column or ""} | {c.column for conds, _ in m.having for c in conds}
         rollup = self.from_rollup(group)
-        t = self.rollup_table(rollup) if rollup else self.source_table(group.source, needs)
+        t = self.rollup_table(rollup, group.dims) if rollup else self.source_table(group.source, needs)
         t = t.filter(t[m.column].notnull())
         keys = self._keys(t, group)
         if rollup:

@@ -66,13 +66,10 @@ def with_names(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]], dims:
             return None
         return names.get((row.get("store"), str(pid))) if by_store else first.get(str(pid))
 
-    return [_insert_after(row, PRODUCT, NAME, name_of(row)) for row in rows]
-
-
-def _insert_after(row: dict[str, Any], key: str, new: str, value: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in row.items():
-        out[k] = v
-        if k == key:
-            out[new] = value
-    return out
+    if not rows:
+        return rows
+    keys = list(rows[0])  # every row of an answer has the same keys, in the same order
+    at = keys.index(PRODUCT) + 1
+    named = [*keys[:at], NAME, *keys[at:]]
+    return [dict(zip(named, (*values[:at], name_of(row), *values[at:]), strict=True))
+            for row in rows for values in [tuple(row.values())]]

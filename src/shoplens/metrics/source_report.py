@@ -21,19 +21,25 @@ from shoplens.warehouse.scope import Scope
 
 def traffic_shapes(engine: Any, version: Any) -> dict[str, set[tuple[bool, ...]]]:
     """store -> the row shapes (channel, product, device cut or ``(all)``; day rows or not) of its traffic_daily."""
-    out: dict[str, set[tuple[bool, ...]]] = {}
-    for row in engine._run(T.shapes_sql(), version).itertuples(index=False):
-        out.setdefault(row[0], set()).add(tuple(bool(x) for x in row[1:]))
-    return out
+    def parse() -> dict[str, set[tuple[bool, ...]]]:
+        out: dict[str, set[tuple[bool, ...]]] = {}
+        for row in engine._run(T.shapes_sql(), version).itertuples(index=False):
+            out.setdefault(row[0], set()).add(tuple(bool(x) for x in row[1:]))
+        return out
+
+    return engine.fact("traffic_shapes", version, parse)  # type: ignore[no-any-return]
 
 
 def traffic_columns(engine: Any, version: Any) -> dict[str, set[str]]:
     """store -> the traffic_daily value columns that hold a value in some row. A report without a column (an
     Amazon Business Report has no buyers) answers null for the measures of that column, never 0."""
-    out: dict[str, set[str]] = {}
-    for row in engine._run(T.columns_sql(), version).itertuples(index=False):
-        out[row[0]] = {col for col, has in zip(T.VALUE_COLUMNS, row[1:], strict=True) if has}
-    return out
+    def parse() -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for row in engine._run(T.columns_sql(), version).itertuples(index=False):
+            out[row[0]] = {col for col, has in zip(T.VALUE_COLUMNS, row[1:], strict=True) if has}
+        return out
+
+    return engine.fact("traffic_columns", version, parse)  # type: ignore[no-any-return]
 
 
 def traffic_available(engine: Any, scope: Scope, measure_id: str, req: Any, version: Any) -> set[str]:

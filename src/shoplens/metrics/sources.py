@@ -73,7 +73,8 @@ def _first_visit_join(scope: Scope, alias: str) -> str:
             f" GROUP BY ALL) f ON f.store_id = {alias}.store_id AND f.user_id = {alias}.user_id")
 
 
-NEW_OR_RETURNING = "CASE WHEN u.day = u.first_day THEN 'new' ELSE 'returning' END"  # needs the first-day join
+# {u}: a visitor-day row of the rollup (the first-day join below, or the rollup itself)
+NEW_OR_RETURNING = "CASE WHEN {u}.day = {u}.first_day THEN 'new' ELSE 'returning' END"
 
 
 def _first_day_join(scope: Scope, alias: str, ts: str) -> str:
@@ -91,7 +92,7 @@ def _events(scope: Scope, needs: frozenset[str]) -> str:
         "source": "e.source", "campaign": "e.campaign", "device": "e.device", "country": "e.country",
         "market": "e.country", "product": "e.product_id", "category": "p.category", "brand": "p.brand",
         "member_tier": MEMBER_TIER, "first_visit": "(e.ts = f.first_ts)",
-        "new_vs_returning": NEW_OR_RETURNING,
+        "new_vs_returning": NEW_OR_RETURNING.format(u="u"),
     }
     sql = f"SELECT {_select(cols, needs, ('store_id', '_ts'))} FROM events e"
     if needs & {"category", "brand"}:
@@ -126,7 +127,7 @@ def _sessions(scope: Scope, needs: frozenset[str]) -> str:
         "source": "s.source", "campaign": "s.campaign", "device": "s.device", "country": "s.country",
         "market": "s.country", "member_tier": MEMBER_TIER, "bounced": "(s.n_events = 1)",
         "duration_seconds": "(epoch(s.end_ts) - epoch(s.start_ts))", "page_views": "s.page_views",
-        "new_vs_returning": NEW_OR_RETURNING,
+        "new_vs_returning": NEW_OR_RETURNING.format(u="u"),
     }
     sql = f"SELECT {_select(cols, needs, ('store_id', '_ts'))} FROM ({raw}) s"
     if "member_tier" in needs:
