@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, is_dataclass
+from dataclasses import asdict, dataclass, fields, is_dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar
 
@@ -61,7 +61,9 @@ class Result:
     """Base of the typed results. Subclasses say which rows ``to_pandas`` returns (``table_rows``)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return clean(asdict(self))
+        # clean() builds new containers as it walks, so the fields need no deep copy first (dataclasses.asdict
+        # deep-copies every row: 0.1 s for a few hundred SKUs)
+        return clean({f.name: getattr(self, f.name) for f in fields(self)})  # type: ignore[no-any-return]
 
     def table_rows(self) -> list[dict[str, Any]]:
         raise NotImplementedError

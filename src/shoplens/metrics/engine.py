@@ -55,6 +55,7 @@ _CACHE: OrderedDict[tuple[str, Any, str], pd.DataFrame] = OrderedDict()  # per S
 _RESULTS: OrderedDict[tuple[Any, ...], MetricResult] = OrderedDict()  # per whole query
 _FACTS: OrderedDict[tuple[str, Any, str], Any] = OrderedDict()  # per-version facts, parsed (never mutate them)
 _LOCK = threading.Lock()  # the caches are shared by the threads of a server
+_RUNNING: dict[tuple[Any, ...], threading.Event] = {}  # queries being computed now, by their cache key
 # measure columns that only real orders have (purchase events standing in for orders carry no money)
 NEEDS_ORDERS = frozenset({"gross_amount_rc", "discount_rc", "member"})
 
@@ -126,8 +127,11 @@ class MetricsEngine:
         return value
 
     def stores(self, version: Any) -> list[StoreInfo]:
-        df = self._run("SELECT store_id, timezone, reporting_currency FROM stores ORDER BY store_id", version)
-        return [StoreInfo(r.store_id, r.timezone, r.reporting_currency) for r in df.itertuples()]
+        def every() -> tuple[StoreInfo, ...]:
+            rows = self.wh.con.execute("SELECT store_id, timezone, reporting_currency FROM stores ORDER BY store_id")
+            return tuple(StoreInfo(*r) for r in rows.fetchall())
+
+        return list(self.fact("stores", version, every))
 
     def _has_rows(self, version: Any, stores: tuple[str, ...]) -> dict[str, set[str]]:
         """table -> the stores of ``stores`` with rows in it."""
@@ -206,7 +210,8 @@ class MetricsEngine:
               start: date | None = None, end: date | None = None, compare: str | None = None,
               where: dict[str, Any] | None = None, store: str | list[str] | None = None,
               currency: str | None = None, targets: bool = True, sort: str | None = None,
-              limit: int | None = None, segment: str | dict[str, Any] | None = None) -> MetricResult:
+              limit: int | None = None, segment: str | dict[str, Any] | None = None,
+              days: tuple[date, ...] | None = None) -> MetricResult:
         """Compute metrics for inclusive local dates ``start``..``end`` (default: the last 30 days with data).
 
         ``segment``: only the members of a saved segment (name) or of an unsaved rule (text or tree);
@@ -217,9 +222,15 @@ class MetricsEngine:
 
         ``sort``/``limit``: order rows by a queried metric (``gmv`` largest first, ``gmv:asc``) and keep
         the first ``limit`` (per period with a grain); see :mod:`shoplens.metrics.options`.
+
+        ``days`` (daily grain only): read only these days of ``start``..``end``; the rows of the other days are
+        empty. Root cause asks for a day and its reference a week earlier this way: one query instead of two.
         """
         metric_ids, by_t, where_t = self._parse(metrics, by, where, grain)
         start, end = check_day(start, "--from"), check_day(end, "--to")
+        days = tuple(sorted(set(days))) if days else ()
+        if days and (grain != "day" or start is None or end is None or not start <= days[0] <= days[-1] <= end):
+            raise ValueError("days needs grain='day' and days within start..end")
         order = parse_sort(sort, metric_ids)
         if limit is not None and limit < 1:
             raise ShoplensError("--limit must be at least 1", zh="--limit 至少为 1")
@@ -229,18 +240,32 @@ class MetricsEngine:
         members = self.members(segment, self.resolve_scope(store, currency, version)) if segment else None
         targets = targets and members is None
         key = ("query", str(self.wh.path), version, tuple(metric_ids), by_t, tuple(sorted(where_t.items())), grain,
-               start, end, compare, str(store), currency, targets, repr(self.targets), members)
+               start, end, compare, str(store), currency, targets, repr(self.targets), members, days)
+        mine: threading.Event | None = None
         with _LOCK:
             cached = _RESULTS.get(key)
-        if cached is None:
-            check_where(self.wh, pick_stores(self.stores(version), store), where_t)  # unknown values: an error
-            cached = self._query(metric_ids, by_t, where_t, grain, start, end, compare, store, currency, targets,
-                                 version, members, notes)
-            cached.notes.update(value_notes(self, store, where_t, cached.start, cached.end, version))
+            running = _RUNNING.get(key) if cached is None else None
+            if cached is None and running is None:
+                _RUNNING[key] = mine = threading.Event()
+        if running is not None:  # another thread computes the same query: wait for it, then read the cache
+            running.wait()
             with _LOCK:
-                _RESULTS[key] = cached
-                while len(_RESULTS) > CACHE_SIZE:
-                    _RESULTS.popitem(last=False)
+                cached = _RESULTS.get(key)
+        if cached is None:  # ours to compute (or the other thread's attempt failed: try again here)
+            try:
+                check_where(self.wh, pick_stores(self.stores(version), store), where_t)  # unknown values: an error
+                cached = self._query(metric_ids, by_t, where_t, grain, start, end, compare, store, currency,
+                                     targets, version, members, notes, days)
+                cached.notes.update(value_notes(self, store, where_t, cached.start, cached.end, version))
+                with _LOCK:
+                    _RESULTS[key] = cached
+                    while len(_RESULTS) > CACHE_SIZE:
+                        _RESULTS.popitem(last=False)
+            finally:
+                if mine is not None:
+                    with _LOCK:
+                        _RUNNING.pop(key, None)
+                    mine.set()
         result = cached.copy()  # callers may change their copy; the cached one stays as computed
         result.rows = top_rows(result.rows, order, limit, metric_ids)
         if segment is not None:
@@ -250,7 +275,8 @@ class MetricsEngine:
     def _query(self, metric_ids: list[str], by_t: tuple[str, ...], where_t: dict[str, tuple[str, ...]],
                grain: str | None, start: date | None, end: date | None, compare: str | None,
                store: str | list[str] | None, currency: str | None, targets: bool, version: Any,
-               members: str | None = None, notes: dict[str, SegmentNote] | None = None) -> MetricResult:
+               members: str | None = None, notes: dict[str, SegmentNote] | None = None,
+               days: tuple[date, ...] = ()) -> MetricResult:
         notes = notes or {}
         scope = replace(self.resolve_scope(store, currency, version), members=members)
         unknown = set(where_t.get("store", ())) - set(scope.store_ids)
@@ -265,7 +291,7 @@ class MetricsEngine:
         # metrics a segment cannot restrict are not queried at all (their store-wide rows would add
         # dimension values the members never had); they come back as null columns with their notes
         req = Request([m for m in metric_ids if m not in notes], by_t, where_t, grain, self.settings)
-        base, sqls = self._compute(req, scope.with_range(start, end), version)
+        base, sqls = self._compute(req, replace(scope.with_range(start, end), days=days), version)
         facts = SR.describe(self, req, scope, grain not in ("day", "hour") and start < end, version, notes)
         frame = base
         if compare:

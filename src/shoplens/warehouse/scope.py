@@ -93,13 +93,16 @@ class Scope:
     members: str | None = None  # SELECT store_id, user_id of a segment: user-based sources keep only these
     traffic_events: tuple[str, ...] = ()  # stores without events: visitors etc. come from traffic_daily
     traffic_orders: tuple[str, ...] = ()  # ... and without orders either: GMV, orders, buyers from traffic_daily
+    # only these local days of start..end are read (root cause reads a day and its reference in one query); a
+    # new range (with_range: a builder's look-back, the all-time bounds) reads every day again
+    days: tuple[date, ...] = ()
 
     @property
     def store_ids(self) -> tuple[str, ...]:
         return tuple(s.store_id for s in self.stores)
 
     def with_range(self, start: date | None, end: date | None) -> Scope:
-        return replace(self, start=start, end=end)
+        return replace(self, start=start, end=end, days=())
 
     # ---- SQL fragments -------------------------------------------------------------------
     def store_filter(self, alias: str) -> str:
@@ -129,22 +132,30 @@ class Scope:
         return f"(CASE {alias}.store_id {cases} END)"
 
     def ts_range(self, alias: str, ts: str, pad_days: int = 0) -> str:
-        """Rows whose local date is in range, as UTC bounds (so DuckDB can skip row groups)."""
+        """Rows whose local date is in range (and among :attr:`days`, each padded like the range), as UTC bounds
+        (so DuckDB can skip row groups)."""
         if self.start is None and self.end is None:
             return "TRUE"
         parts = []
         for s in self.stores:
-            cond = [f"{alias}.store_id = {lit(s.store_id)}"]
-            zone = ZoneInfo(s.timezone)
-            if self.start is not None:
-                lo = datetime.combine(self.start - timedelta(days=pad_days), time(), zone).astimezone(ZoneInfo("UTC"))
-                cond.append(f"{ts} >= TIMESTAMP '{lo.replace(tzinfo=None).isoformat(sep=' ')}'")
-            if self.end is not None:
-                hi = datetime.combine(self.end + timedelta(days=1 + pad_days), time(), zone).astimezone(
-                    ZoneInfo("UTC"))
-                cond.append(f"{ts} < TIMESTAMP '{hi.replace(tzinfo=None).isoformat(sep=' ')}'")
+            cond = [f"{alias}.store_id = {lit(s.store_id)}", *self._utc_bounds(s, ts, self.start, self.end, pad_days)]
+            if self.days:
+                windows = [" AND ".join(self._utc_bounds(s, ts, d, d, pad_days)) for d in self.days]
+                cond.append("(" + " OR ".join(f"({w})" for w in windows) + ")")
             parts.append("(" + " AND ".join(cond) + ")")
         return "(" + " OR ".join(parts) + ")"
+
+    @staticmethod
+    def _utc_bounds(store: StoreInfo, ts: str, start: date | None, end: date | None, pad_days: int) -> list[str]:
+        """``ts`` within the store's local days ``start``..``end`` (widened by ``pad_days``), in UTC."""
+        zone, out = ZoneInfo(store.timezone), []
+        if start is not None:
+            lo = datetime.combine(start - timedelta(days=pad_days), time(), zone).astimezone(ZoneInfo("UTC"))
+            out.append(f"{ts} >= TIMESTAMP '{lo.replace(tzinfo=None).isoformat(sep=' ')}'")
+        if end is not None:
+            hi = datetime.combine(end + timedelta(days=1 + pad_days), time(), zone).astimezone(ZoneInfo("UTC"))
+            out.append(f"{ts} < TIMESTAMP '{hi.replace(tzinfo=None).isoformat(sep=' ')}'")
+        return out
 
     def member_filter(self, alias: str, user: str | None = None) -> str:
         """`` AND`` the row's user is a segment member (empty without a segment); guests are nobody's."""
@@ -159,6 +170,9 @@ class Scope:
             cond.append(f"{column} >= DATE '{self.start.isoformat()}'")
         if self.end is not None:
             cond.append(f"{column} <= DATE '{self.end.isoformat()}'")
+        if self.days:
+            listed = ", ".join(f"DATE '{d.isoformat()}'" for d in self.days)
+            cond.append(f"{column} IN ({listed})")
         return " AND ".join(cond) or "TRUE"
 
     def converts(self) -> bool:

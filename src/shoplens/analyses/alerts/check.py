@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextvars import copy_context
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -85,7 +85,7 @@ def _all(wh: Any) -> list[StoreInfo]:
         "SELECT store_id, timezone, reporting_currency FROM stores ORDER BY store_id").fetchall()]
 
 
-def _day_values(engine: Any, rules: list[Rule], store: str, day: date, bundle: Bundle) -> dict[str, Any]:
+def _day_values(engine: Any, *, rules: list[Rule], store: str, day: date, bundle: Bundle) -> dict[str, Any]:
     """Each rule metric's store-wide value on the day (None: the store lacks it, the rule is skipped), read with
     the daily rows of the store-wide rules (:class:`Bundle`) so that the check asks the engine once for both."""
     metrics = list(dict.fromkeys(r.metric for r in rules if r.metric and r.kind != "anomaly"))
@@ -94,7 +94,7 @@ def _day_values(engine: Any, rules: list[Rule], store: str, day: date, bundle: B
     shared = bundle.metrics.get((None, ()), [])
     ask = list(dict.fromkeys([*shared, *metrics]))
     bundle.metrics[(None, ())] = ask
-    rows = engine.query(ask, by=["store"], start=bundle.first, end=day, grain="day", store=store, targets=False).rows
+    rows = bundle.query(engine, ask, day, by=["store"], store=store).rows
     return next((r for r in rows if str(r["period"])[:10] == day.isoformat()), {})
 
 
@@ -146,28 +146,55 @@ def alerts_check(wh: Any, *, day: date | None = None, store: str | list[str] | N
                             zh_hint=f"数据覆盖 {covers}" if covers else "请先导入数据")
     found: list[dict[str, Any]] = []
     enabled = [r for r in rules if r.enabled]
-    for store_id, text in days.items():
-        the_day = date.fromisoformat(text)
-        mine = [r for r in enabled if r.scope.get("store") in (None, store_id)]
-        bundle = Bundle.of(mine, the_day)
-        probe = _day_values(engine, mine, store_id, the_day, bundle)
-        todo = []
-        for rule in mine:
-            if rule.metric and rule.kind != "anomaly" and probe.get(rule.metric) is None:
-                notes[f"alerts:{rule.id}:{store_id}"] = _no_value_note(rule, store_id, the_day)
-                continue
-            todo.append(rule)
-        tasks = [partial(_evaluate, rule=rule, store=store_id, day=the_day, config=config, bundle=bundle)
-                 for rule in todo]
-        for fired, own_notes in in_parallel(wh, engine, tasks):  # rules are independent: two at a time
-            found += fired
-            notes.update(own_notes)
-    _explain(wh, found, root_cause or ROOT_CAUSE, explain, enabled)
+    hook = root_cause or ROOT_CAUSE
+    together = ALSO_READ.set(_explained_metrics(enabled))  # the store-wide reads of the root causes: one query
+    try:
+        with Workers(wh, engine) as workers:  # rules are independent: two at a time, root causes as they fire
+            whys: dict[int, Future[Any]] = {}  # id(alert) -> its root cause, being computed
+            for store_id, text in days.items():
+                outcomes = _start_rules(workers, enabled, store_id, date.fromisoformat(text), config)
+                for outcome in outcomes:  # in the rules' order; a rule's root causes start when it is done
+                    fired, own_notes = outcome.result() if isinstance(outcome, Future) else ([], outcome)
+                    found += fired
+                    notes.update(own_notes)
+                    if explain and not hook:  # a cover alert's reason is in its message: no `why` per SKU
+                        whys.update({id(a): workers.submit(partial(_why, alert=a, rules=enabled))
+                                     for a in fired if a["kind"] != "cover"})
+            for a in found:
+                if id(a) in whys:
+                    a["root_cause"] = whys[id(a)].result()
+    finally:
+        ALSO_READ.reset(together)
+    if hook:
+        for a in found:
+            if a["kind"] != "cover":
+                a["root_cause"] = hook(wh, a)
     stored = _save(wh, found)
     counts = {k: sum(1 for a in stored if a["stored"] == k) for k in ("new", "updated", "unchanged")}
     for a in stored:
         a.pop("stored")
     return AlertResult(stored, {"days": days, "rules": len(enabled), "fired": len(stored), **counts}, notes)
+
+
+def _start_rules(workers: Workers, enabled: list[Rule], store: str, day: date, config: Any) -> list[Any]:
+    """Per rule of one store and day, in the rules' order: the future of its (alerts, notes), or the note of a
+    rule the store cannot answer. The day's values (which rules can be answered) are read while the anomaly
+    rules, which need none, run."""
+    mine = [r for r in enabled if r.scope.get("store") in (None, store)]
+    bundle = Bundle.of(mine, day)
+    rule_task = partial(_evaluate, store=store, day=day, config=config, bundle=bundle)
+    probe = workers.submit(partial(_day_values, rules=mine, store=store, day=day, bundle=bundle))
+    early = {r.id: workers.submit(partial(rule_task, rule=r)) for r in mine if r.kind == "anomaly"}
+    values = probe.result()
+    outcomes: list[Any] = []
+    for rule in mine:
+        if rule.id in early:
+            outcomes.append(early[rule.id])
+        elif rule.metric and values.get(rule.metric) is None:
+            outcomes.append({f"alerts:{rule.id}:{store}": _no_value_note(rule, store, day)})
+        else:
+            outcomes.append(workers.submit(partial(rule_task, rule=rule)))
+    return outcomes
 
 
 def _evaluate(engine: Any, *, rule: Rule, store: str, day: date, config: Any, bundle: Bundle
@@ -177,39 +204,50 @@ def _evaluate(engine: Any, *, rule: Rule, store: str, day: date, config: Any, bu
     return evaluate(engine, rule, store, day, config, notes, bundle), notes
 
 
-def _explain(wh: Any, found: list[dict[str, Any]], hook: RootCause | None, explain: bool, enabled: list[Rule]) -> None:
-    """Each alert's root cause, one ``why`` per metric, store, day and reference. They run one after the other:
-    each already reads its dimensions two at a time, and two answers at once only fight for the GIL."""
-    baselines = {r.id: {"baseline": r.params.get("baseline"), "weeks": r.params.get("weeks")} for r in enabled}
-    answers: dict[tuple[str, ...], Any] = {}
-    together = ALSO_READ.set(tuple(sorted({a["metric"] for a in found})))  # their store-wide reads: one query
-    try:
-        for a in found:
-            if a["kind"] == "cover":  # its reason is in its message (stock, demand, lead time): no `why` per SKU
-                continue
-            if hook:
-                a["root_cause"] = hook(wh, a)
-            elif explain:
-                a["root_cause"] = why_root_cause(wh, {**a, **baselines.get(a["rule"], {})}, answers)
-    finally:
-        ALSO_READ.reset(together)
+def _explained_metrics(rules: list[Rule]) -> tuple[str, ...]:
+    """Every metric an alert of these rules can be about (an anomaly rule without a metric: the defaults)."""
+    from shoplens.analyses.anomalies import DEFAULT_METRICS
+
+    out: set[str] = set()
+    for r in rules:
+        if r.kind == "anomaly" and not r.metric:
+            out |= set(DEFAULT_METRICS)
+        elif r.metric and r.kind != "cover":
+            out.add(r.metric)
+    return tuple(sorted(out))
 
 
-def in_parallel(wh: Any, engine: Any, tasks: list[Callable[[Any], Any]]) -> list[Any]:
-    """``task(engine)`` for each task, two at a time, each on a cursor of its own (DuckDB releases the GIL while
-    it runs a query, so one task compiles while the other waits); results in the order of ``tasks``."""
-    def one(task: Callable[[Any], Any]) -> Any:
-        view = wh.cursor()
+def _why(engine: Any, *, alert: dict[str, Any], rules: list[Rule]) -> Any:
+    """The root cause of one alert; the rule's baseline picks the reference (:mod:`.root_cause`). Two alerts
+    asking the same question share the engine's queries (a second asker waits for the first)."""
+    rule = next(r for r in rules if r.id == alert["rule"])
+    return why_root_cause(engine.wh, {**alert, "baseline": rule.params.get("baseline"),
+                                      "weeks": rule.params.get("weeks")})
+
+
+class Workers:
+    """Tasks two at a time, each called with an engine on a cursor of its own (DuckDB releases the GIL while it
+    runs a query, so one task compiles while the other waits)."""
+
+    def __init__(self, wh: Any, engine: Any) -> None:
+        self.wh, self.engine = wh, engine
+        self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="shoplens-alerts")
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _run(self, task: Callable[[Any], Any]) -> Any:
+        view = self.wh.cursor()
         try:
-            return task(type(engine)(view, engine.catalog, engine.targets))
+            return task(type(self.engine)(view, self.engine.catalog, self.engine.targets))
         finally:
             view.close()
 
-    if len(tasks) < 2 or not hasattr(wh, "cursor"):
-        return [task(engine) for task in tasks]
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="shoplens-alerts") as pool:
-        futures = [pool.submit(copy_context().run, one, task) for task in tasks]
-        return [f.result() for f in futures]
+    def submit(self, task: Callable[[Any], Any]) -> Future[Any]:
+        return self.pool.submit(copy_context().run, self._run, task)
 
 
 def _save(wh: Any, found: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -45,25 +45,35 @@ class Bundle:
     """The daily rows of every rule of a check that reads the same cut, fetched by one engine query.
 
     Rules are evaluated one by one, but a dozen one-metric queries cost a dozen compilations; one query of all
-    their metrics over the widest window (``first``..the day) costs one. Rows outside a rule's own days are
-    dropped before the rule sees them, so each rule reads exactly what it would read alone."""
+    their metrics over the widest window (``first``..the day) costs one, and it reads only the ``days`` some rule
+    looks at (the day, the same weekday of earlier weeks, a threshold's last days). Rows outside a rule's own days
+    are dropped before the rule sees them, so each rule reads exactly what it would read alone."""
 
     first: date
     metrics: dict[tuple[Any, ...], list[str]] = field(default_factory=dict)
+    days: set[date] = field(default_factory=set)
 
     @classmethod
     def of(cls, rules: list[Rule], day: date) -> Bundle:
-        bundle = cls(day)
+        bundle = cls(day, days={day})
         for rule in rules:
             if not rule.metric or rule.kind in ("anomaly", "stockout"):
                 continue
             bundle.metrics.setdefault(cut_of(rule), [])
             bundle.metrics[cut_of(rule)] = list(dict.fromkeys([*bundle.metrics[cut_of(rule)], rule.metric]))
             p = rule.params
-            back = (p.get("days", 1) - 1 if rule.kind == "threshold" else
-                    7 * p["weeks"] if rule.kind == "change" and p.get("baseline") == "same_weekday" else 0)
-            bundle.first = min(bundle.first, day - timedelta(days=back))
+            if rule.kind == "threshold":
+                bundle.days |= {day - timedelta(days=i) for i in range(p.get("days", 1))}
+            elif rule.kind == "change" and p.get("baseline") == "same_weekday":
+                bundle.days |= {d for d, _ in baseline_periods(day, day, p["weeks"])}
+            bundle.first = min(bundle.days)
         return bundle
+
+    def query(self, engine: Any, metrics: list[str], end: date, **kw: Any) -> Any:
+        """The engine's daily rows of ``metrics`` from ``first`` to ``end`` (the checked day), only the bundle's
+        days read."""
+        return engine.query(metrics, start=self.first, end=end, grain="day", targets=False,
+                            days=tuple(sorted(self.days)), **kw)
 
 
 def _rows(engine: Any, rule: Rule, metric: str, store: str, start: date, end: date, bundle: Bundle | None = None,
@@ -71,10 +81,9 @@ def _rows(engine: Any, rule: Rule, metric: str, store: str, start: date, end: da
     where = {k: v for k, v in rule.scope.items() if k != "store"}
     by = ["store"] + ([rule.by] if rule.by else [])
     daily = opts.get("grain") == "day" and "compare" not in opts and not opts.get("targets")
-    if bundle is None or not daily or metric not in bundle.metrics.get(cut_of(rule), ()):
+    if bundle is None or not daily or metric not in bundle.metrics.get(cut_of(rule), ()) or start < bundle.first:
         return engine.query([metric], by=by, start=start, end=end, where=where or None, store=store, **opts).rows
-    rows = engine.query(bundle.metrics[cut_of(rule)], by=by, start=min(start, bundle.first), end=end,
-                        where=where or None, store=store, **opts).rows
+    rows = bundle.query(engine, bundle.metrics[cut_of(rule)], end, by=by, where=where or None, store=store).rows
     return [r for r in rows if str(r["period"])[:10] >= start.isoformat()]
 
 

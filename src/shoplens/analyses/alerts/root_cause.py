@@ -6,7 +6,8 @@ rule against the mean of 4 weeks (uv_value_drop) too: ``why --compare baseline``
 dimension instead of one, which would put a check over its time budget (3 s at 20 M events), and is one command
 away for the operator who wants it.
 An alert of one slice (a rule scoped to a channel, or fanned out over channels) is explained within that slice.
-Answers are shared between alerts of one check that ask the same question (several rules on GMV that day).
+Alerts of one check that ask the same question (several rules on GMV that day) share the engine's queries: their
+answers run at the same time, and the engine computes a query once for everyone who asks for it.
 A metric ``why`` cannot explain (an unknown reference, no data a week earlier) gets ``{"error": {en, zh}}``
 instead of an answer, so the alert itself is never lost.
 """
@@ -21,20 +22,15 @@ from shoplens.errors import ShoplensError
 COMPARE = {"previous_day": "previous", "yoy": "yoy"}  # a change rule's baseline -> why's --compare
 
 
-def why_root_cause(wh: Any, alert: dict[str, Any], cache: dict[tuple[str, ...], Any] | None = None) -> Any:
+def why_root_cause(wh: Any, alert: dict[str, Any]) -> Any:
     """The ``why`` JSON of ``alert`` (the issue's alert JSON: metric, store, period, kind, baseline)."""
     from shoplens.analyses.why import why
 
     compare = COMPARE.get(str(alert.get("baseline") or ""), "wow")
     where = {k: v for k, v in (alert.get("dims") or {}).items() if v is not None}  # a fanned-out or scoped alert
-    key = (alert["metric"], alert["store"], alert["period"], compare, tuple(sorted(where.items())))
-    if cache is not None and key in cache:
-        return cache[key]
     try:
         answer: Any = why(wh, alert["metric"], day=date.fromisoformat(alert["period"]), compare=compare,
                           store=alert["store"], where=where or None).to_dict()
     except ShoplensError as exc:
         answer = {"error": {"en": exc.render("en"), "zh": exc.render("zh")}}
-    if cache is not None:
-        cache[key] = answer
     return answer

@@ -144,8 +144,8 @@ def needed(engine: MetricsEngine, metric_id: str, dim: str | None = None) -> lis
 FAMILY = ("gmv", "uv_value", "conversion_rate")  # what the shipped alert rules explain most often
 
 
-# store-wide metrics whose answers are asked together (an alert check's fired metrics): each answer's store-wide read
-# asks for all of them, so the engine computes them once per period instead of once per answer
+# store-wide metrics whose answers are asked together (every metric an alert check's rules can fire on): each answer's
+# store-wide read asks for all of them, so the engine computes them once per period instead of once per answer
 ALSO_READ: ContextVar[tuple[str, ...]] = ContextVar("why_also_read", default=())
 
 
@@ -207,19 +207,34 @@ def read(engine: MetricsEngine, metric_ids: list[str], dim: str | None, p: Perio
 
     ask = shared(engine, metric_ids, dim) if not where else metric_ids
 
-    def one(start: date, end: date) -> dict[str, dict[str, float | None]]:
+    def rows_of(result: Any) -> dict[str, dict[str, float | None]]:
         out = {}
-        result = engine.query(ask, by=[dim] if dim else [], start=start, end=end, store=store, targets=False,
-                              where=where or None)
-        for row in result.rows:
+        for row in result:
             key = "" if dim is None else (NONE_VALUE if row.get(dim) is None else str(row[dim]))
             out[key] = _with_cart_buyers({m: _num(row.get(m)) for m in metric_ids})
         return out
 
+    def one(start: date, end: date) -> dict[str, dict[str, float | None]]:
+        return rows_of(engine.query(ask, by=[dim] if dim else [], start=start, end=end, store=store, targets=False,
+                                    where=where or None).rows)
+
+    spans = [(p.start, p.end), *p.reference_periods()]
+    if all(a == b for a, b in spans) and (p.end - min(a for a, _ in spans)).days <= ONE_QUERY_DAYS:
+        # single days (a day and its reference days): one daily query that reads only those days
+        days = sorted({a for a, _ in spans})
+        result = engine.query(ask, by=[dim] if dim else [], start=days[0], end=days[-1], grain="day", store=store,
+                              targets=False, where=where or None, days=tuple(days))
+        by_day: dict[str, list[dict[str, Any]]] = {}
+        for row in result.rows:
+            by_day.setdefault(str(row["period"])[:10], []).append(row)
+        per = {d: rows_of(by_day.get(d.isoformat(), [])) for d in days}
+        refs = [per[a] for a, _ in p.reference_periods()]
+        return Cut(per[p.start], average(engine, refs) if p.kind == "baseline" else refs[0])
     refs = [one(s, e) for s, e in p.reference_periods()]
     return Cut(one(p.start, p.end), average(engine, refs) if p.kind == "baseline" else refs[0])
 
 
+ONE_QUERY_DAYS = 35  # a day and its references at most this far apart are read by one query (wow, baseline)
 CUT_THREADS = 2  # dimensions read at once, each on a cursor of its own
 
 

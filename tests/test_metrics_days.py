@@ -1,0 +1,127 @@
+"""The engine reads only some days of a range (``query(..., days=)``) and computes a query once for every thread
+that asks for it at the same time: what root cause and the alert check use to read a day and its reference in
+one query, and to share the queries of alerts that ask the same question."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from shoplens.analyses.alerts.evaluate import Bundle
+from shoplens.analyses.alerts.rules import load_rules
+from shoplens.demo import build_demo
+from shoplens.metrics.engine import MetricsEngine
+
+END = date(2026, 11, 15)
+KPIS = ["gmv", "orders", "uv", "conversion_rate", "aov", "pv", "bounce_rate", "refund_rate", "roi"]
+
+
+@pytest.fixture
+def demo_wh(wh: Any) -> Any:
+    build_demo(wh, events=20_000, days=60, seed=3, end_date=END)
+    return wh
+
+
+def _by_day(rows: list[dict[str, Any]], dim: str | None) -> dict[tuple[str, Any], dict[str, Any]]:
+    return {(str(r["period"])[:10], r.get(dim) if dim else None): r for r in rows}
+
+
+@pytest.mark.parametrize("dim", [None, "channel", "category", "new_vs_returning"])
+def test_chosen_days_equal_their_own_queries(demo_wh: Any, dim: str | None) -> None:
+    """Each chosen day's rows are those of a query of that day alone (sessions cross midnight: bounce rate)."""
+    engine = MetricsEngine(demo_wh)
+    days = (END - timedelta(days=14), END - timedelta(days=7), END)
+    by = [dim] if dim else []
+    kpis = [m for m in KPIS if not dim or dim in engine.catalog.metric_dims(m)]
+    got = _by_day(engine.query(kpis, by=by, start=days[0], end=END, grain="day", targets=False, days=days).rows,
+                  dim)
+    for d in days:
+        alone = _by_day(engine.query(kpis, by=by, start=d, end=d, grain="day", targets=False).rows, dim)
+        assert alone and {k: v for k, v in got.items() if k[0] == d.isoformat()} == alone
+    other = [r for k, r in got.items() if k[0] == (END - timedelta(days=1)).isoformat()]
+    assert all(not r.get("orders") and not r.get("uv") for r in other)  # a day not chosen is not read
+
+
+def test_days_need_a_daily_grain_within_the_range(demo_wh: Any) -> None:
+    engine = MetricsEngine(demo_wh)
+    with pytest.raises(ValueError):
+        engine.query(["gmv"], start=END - timedelta(days=3), end=END, days=(END,))  # no grain
+    with pytest.raises(ValueError):
+        engine.query(["gmv"], start=END - timedelta(days=3), end=END, grain="day", days=(END + timedelta(days=1),))
+
+
+def test_one_query_asked_by_two_threads_is_computed_once(demo_wh: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    computed: list[int] = []
+    original = MetricsEngine._query
+
+    def slow(self: MetricsEngine, *args: Any, **kwargs: Any) -> Any:
+        computed.append(1)
+        time.sleep(0.3)  # the second thread asks while the first computes
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(MetricsEngine, "_query", slow)
+    answers: list[Any] = []
+
+    def ask() -> None:
+        view = demo_wh.cursor()
+        try:
+            answers.append(MetricsEngine(view).query(["gmv", "uv"], by=["channel"], start=END, end=END).rows)
+        finally:
+            view.close()
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(computed) == 1 and len(answers) == 2 and answers[0] == answers[1] and answers[0]
+
+
+def test_a_failed_query_is_tried_again_by_the_thread_that_waited(demo_wh: Any,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    original = MetricsEngine._query
+    calls: list[int] = []
+
+    def first_fails(self: MetricsEngine, *args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            time.sleep(0.3)
+            raise RuntimeError("disk hiccup")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(MetricsEngine, "_query", first_fails)
+    results: list[Any] = []
+
+    def ask() -> None:
+        view = demo_wh.cursor()
+        try:
+            results.append(MetricsEngine(view).query(["orders"], start=END, end=END).rows[0]["orders"])
+        except RuntimeError as exc:
+            results.append(exc)
+        finally:
+            view.close()
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    threads[0].start()
+    time.sleep(0.1)
+    threads[1].start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 2 and isinstance(results[0], RuntimeError) and results[1] > 0
+
+
+def test_alert_bundle_reads_only_the_days_its_rules_look_at() -> None:
+    """The shipped rules look at the day, the same weekday of the 4 weeks before (UV value) and a threshold's
+    days; a 3-day threshold adds its 3 days."""
+    day = date(2026, 10, 26)
+    rules = [r for r in load_rules(None) if r.enabled]
+    bundle = Bundle.of(rules, day)
+    weekdays = {day - timedelta(days=7 * k) for k in range(5)}
+    assert weekdays <= bundle.days and bundle.first == day - timedelta(days=28)
+    three = next(r for r in rules if r.kind == "threshold")
+    three.params["days"] = 3
+    assert Bundle.of([three], day).days == {day, day - timedelta(days=1), day - timedelta(days=2)}
