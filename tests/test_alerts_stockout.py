@@ -45,3 +45,17 @@ def test_silent_when_every_a_sku_has_stock_or_no_snapshot(tmp_path: Path, a3_sto
     if a3_stock is not None:
         inventory.append(("2026-03-18", "a3", "main", a3_stock))
     assert _check(tmp_path, inventory) == []
+
+
+def test_classes_a_and_b_name_each_sku_by_its_own_class(tmp_path: Path) -> None:
+    """With ``classes: [A, B]`` a B-class SKU at zero pages too, and its message says B-class, not A-class."""
+    path = abc_shop(tmp_path, inventory=[("2026-03-18", "a3", "main", 0), ("2026-03-18", "a4", "main", 0),
+                                         ("2026-03-18", "a5", "main", 0)])
+    rule = next(r for r in load_rules(None) if r.id == "a_sku_stockout")
+    rule.params["classes"] = ["A", "B"]
+    with shoplens.connect(str(path)) as wh:
+        alerts = shoplens.alerts_check(wh, day=DAY, rules=[rule]).to_dict()["alerts"]
+    got = {a["dims"]["product"]: a["message"] for a in alerts}
+    assert set(got) == {"a3", "a4"}  # a5 is C
+    assert "A-class" in got["a3"]["en"] and "A 类" in got["a3"]["zh"]
+    assert "B-class" in got["a4"]["en"] and "B 类" in got["a4"]["zh"]

@@ -176,6 +176,10 @@ def test_cli_formats(store: Path) -> None:
     assert rows[0].startswith("product_id,method,period,value,lo80,hi80,lo95,hi95") and len(rows) == 4
     table = cli(store, "--product", "NOISY", "--horizon", "3", "--backtest")
     assert table.returncode == 0 and "NOISY" in table.stdout and "naive" in table.stdout
+    as_of = run(store, products="CONST", horizon=3)["as_of"]
+    assert f"Demand forecast · t · daily · as of {as_of}" in table.stdout
+    zh = cli(store, "--product", "NOISY", "--horizon", "3", lang="zh")
+    assert zh.returncode == 0 and f"需求预测 · t · 按日 · 截至 {as_of}" in zh.stdout, zh.stdout
 
 
 @pytest.mark.parametrize(("args", "en", "zh"), [

@@ -148,6 +148,21 @@ def test_forecast_method_uses_the_forecast_d_and_sd(tiny: Path) -> None:
         assert item["reorder_point"] == pytest.approx(d * 14 + z * sd * math.sqrt(14))
 
 
+
+def test_forecast_method_with_a_lead_time_over_a_year(tiny: Path) -> None:
+    """A lead time of 400 days: the forecast's longest horizon (366 days) gives d and σ, with a note (it was a
+    --horizon error); the plan itself uses the 400 days."""
+    demand = pytest.importorskip("shoplens.analyses.forecast.demand")
+    with shoplens.connect(str(tiny), read_only=True) as wh:
+        got = shoplens.replenish(wh, as_of=shop.AS_OF, method="forecast", lead_time=400).to_dict()
+        expected = demand.daily_demand(wh, "r1", ["A", "B", "C", "D"], shop.AS_OF, 366)
+    assert any("366" in n["en"] and "366" in n["zh"] for k, n in got["notes"].items() if "long_lead" in k)
+    z = NormalDist().inv_cdf(0.95)
+    for item in got["items"]:
+        d, sd = expected[item["product_id"]]
+        assert item["lead_time_days"] == 400 and item["daily_demand"] == pytest.approx(d)
+        assert item["reorder_point"] == pytest.approx(d * 400 + z * sd * math.sqrt(400))
+
 DEMO_UNITS = """
 WITH days AS (SELECT CAST(range AS DATE) AS day FROM range(DATE '{start}', DATE '{end}' + 1, INTERVAL 1 DAY)),
 sold AS (

@@ -29,6 +29,9 @@ Promotion days (config calendar:) are replaced by the baseline before training. 
 
 register_labels({
     "fc_title": ("需求预测", "Demand forecast"),
+    "fc_as_of": ("截至 {d}", "as of {d}"),
+    "fc_grain_day": ("按日", "daily"),
+    "fc_grain_week": ("按周", "weekly"),
     "fc_product": ("商品", "Product"),
     "fc_method": ("方法", "Method"),
     "fc_period": ("期间", "Period"),
@@ -50,7 +53,7 @@ def _pct(x: float | None) -> str:
 
 def _table(result: Any) -> None:
     d = result.to_dict()
-    title = f"{t('fc_title')} · {d['store']} · {d['grain']} · as of {d['as_of']}"
+    title = f"{t('fc_title')} · {d['store']} · {t('fc_grain_' + d['grain'])} · {t('fc_as_of').format(d=d['as_of'])}"
     header = [t("fc_product"), t("fc_method"), t("fc_period"), t("fc_value"), t("fc_80"), t("fc_95")]
     backtest = any(p["backtest"] for p in d["products"])
     if backtest:

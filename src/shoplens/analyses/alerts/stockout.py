@@ -30,5 +30,5 @@ def stockout(engine: Any, rule: Any, store: str, day: date, alert: Any) -> list[
     except ShoplensError:  # no sales in the window: no class to judge by
         return []
     classes = {r["product_id"]: r["class"] for r in abc.products}
-    return [alert(rule, engine, store, {"product": pid}, day, value, 0.0)
+    return [alert(rule, engine, store, {"product": pid}, day, value, 0.0, extra={"abc_class": classes[pid]})
             for pid, value in sorted(stock.items()) if value <= 0 and classes.get(pid) in p["classes"]]

@@ -23,8 +23,8 @@ TEMPLATES = {
                   "{name}：{period}（{scope}）{metric}为 {value}，仅为基准 {reference} 的 {share}"),
     "anomaly": ("{name}: {metric} was {value} on {period} ({scope}), expected {reference} ({change})",
                 "{name}：{period}（{scope}）{metric}为 {value}，期望值 {reference}（{change}）"),
-    "stockout": ("{name}: {scope} is an A-class SKU (ABC by GMV) with nothing on hand on {period}",
-                 "{name}：{period}（{scope}）为 A 类商品（按 GMV 的 ABC 分类），库存为 0"),
+    "stockout": ("{name}: {scope} is a {abc_class}-class SKU (ABC by GMV) with nothing on hand on {period}",
+                 "{name}：{period}（{scope}）为 {abc_class} 类商品（按 GMV 的 ABC 分类），库存为 0"),
 }
 
 
@@ -50,7 +50,7 @@ def check_template(text: str) -> str | None:
     import string
 
     for _, field, _, _ in string.Formatter().parse(text):
-        if field is not None and field not in (*PLACEHOLDERS, "attainment", "share", "score"):
+        if field is not None and field not in (*PLACEHOLDERS, "attainment", "share", "score", "abc_class"):
             return field or "{}"
     return None
 
@@ -65,7 +65,7 @@ def message(rule: Any, metric: Any, alert: dict[str, Any], extra: dict[str, Any]
                   "change": signed(alert["change"]), "period": alert["period"],
                   "scope": alert["store"] + (f" · {dims}" if dims else ""), "baseline": baseline(rule.params, lang),
                   "attainment": f"{extra.get('attainment', 0):.1%}", "share": f"{extra.get('share', 0):.1%}",
-                  "score": f"{extra.get('score', 0):+.1f}"}
+                  "score": f"{extra.get('score', 0):+.1f}", "abc_class": extra.get("abc_class", "A")}
         template = rule.message.get(lang) or TEMPLATES[rule.kind][i]
         out[lang] = template.format(**values)
     return out

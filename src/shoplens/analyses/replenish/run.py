@@ -44,8 +44,10 @@ def _no_data(what: str, zh: str, where: str, hint: str, zh_hint: str) -> Shoplen
 
 
 def _demand(wh: Any, engine: Any, store: str, as_of: date, skus: list[dict[str, Any]], method: str,
-            policies: dict[str, Policy]) -> dict[str, tuple[float, float]]:
-    """(d, σ) per SKU: history = mean and sample sd of the last 28 days' units; forecast = the forecast's."""
+            policies: dict[str, Policy], notes: dict[str, dict[str, str]]) -> dict[str, tuple[float, float]]:
+    """(d, σ) per SKU: history = mean and sample sd of the last 28 days' units; forecast = the forecast's over the
+    SKU's lead time (at most the forecast's longest horizon, 366 days: the demand of a longer lead time is that
+    year's mean, with a note)."""
     ids = [s["product_id"] for s in skus]
     if method == "history":
         return {pid: mean_sd(units) for pid, units in data.daily_units(engine, store, as_of, set(ids)).items()}
@@ -55,10 +57,20 @@ def _demand(wh: Any, engine: Any, store: str, as_of: date, skus: list[dict[str, 
         raise ShoplensError("forecast method not available: this installation has no demand forecast yet",
                             where="--method", hint="use --method history",
                             zh="forecast 方法不可用：当前版本还没有需求预测", zh_hint="请用 --method history") from None
+    from shoplens.analyses.forecast import MAX_HORIZON
+
     out: dict[str, tuple[float, float]] = {}
     by_lead: dict[int, list[str]] = {}
     for pid in ids:  # the forecast over each SKU's own lead time, one call per distinct lead time
-        by_lead.setdefault(max(1, round(policies[pid].lead_time_days)), []).append(pid)
+        by_lead.setdefault(min(MAX_HORIZON, max(1, round(policies[pid].lead_time_days))), []).append(pid)
+    longer = sorted(pid for pid in ids if policies[pid].lead_time_days > MAX_HORIZON)
+    if longer:
+        shown = ", ".join(longer[:SHOWN_IDS]) + (", …" if len(longer) > SHOWN_IDS else "")
+        notes[f"replenish:long_lead:{store}"] = {
+            "en": f"{len(longer)} SKU(s) have a lead time over {MAX_HORIZON} days ({shown}): their daily demand is "
+                  f"the mean of the next {MAX_HORIZON} days' forecast",
+            "zh": f"{len(longer)} 个 SKU 的补货周期超过 {MAX_HORIZON} 天（{shown}）：其日均需求取未来 {MAX_HORIZON} 天"
+                  "预测的均值"}
     for days, group in sorted(by_lead.items()):
         got = daily_demand(wh, store, group, as_of, days)
         out.update({pid: (float(got[pid][0]), float(got[pid][1])) for pid in group if pid in got})
@@ -112,7 +124,7 @@ def _store(wh: Any, engine: Any, info: Any, as_of: date | None, method: str, cfg
             "zh": f"店铺 {store}：截至 {day} 的 28 天早于数据起点（{first}），这些天按 0 件计"}
     policies = {s["product_id"]: cfg.policy(s["product_id"], s.get("supplier"), s.get("category"), flags)
                 for s in skus}
-    demand = _demand(wh, engine, store, day, skus, method, policies)
+    demand = _demand(wh, engine, store, day, skus, method, policies, notes)
     items = []
     for s in skus:
         pid, pol = s["product_id"], policies[s["product_id"]]
