@@ -54,6 +54,17 @@ def test_days_need_a_daily_grain_within_the_range(demo_wh: Any) -> None:
         engine.query(["gmv"], start=END - timedelta(days=3), end=END, grain="day", days=(END + timedelta(days=1),))
 
 
+def _ask(wh: Any, results: list[Any], metrics: list[str], **query: Any) -> None:
+    """One query on a cursor of its own (as a server thread asks), its rows or its error appended to ``results``."""
+    view = wh.cursor()
+    try:
+        results.append(MetricsEngine(view).query(metrics, start=END, end=END, **query).rows)
+    except RuntimeError as exc:
+        results.append(exc)
+    finally:
+        view.close()
+
+
 def test_one_query_asked_by_two_threads_is_computed_once(demo_wh: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     computed: list[int] = []
     original = MetricsEngine._query
@@ -65,15 +76,8 @@ def test_one_query_asked_by_two_threads_is_computed_once(demo_wh: Any, monkeypat
 
     monkeypatch.setattr(MetricsEngine, "_query", slow)
     answers: list[Any] = []
-
-    def ask() -> None:
-        view = demo_wh.cursor()
-        try:
-            answers.append(MetricsEngine(view).query(["gmv", "uv"], by=["channel"], start=END, end=END).rows)
-        finally:
-            view.close()
-
-    threads = [threading.Thread(target=ask) for _ in range(2)]
+    threads = [threading.Thread(target=_ask, args=(demo_wh, answers, ["gmv", "uv"]), kwargs={"by": ["channel"]})
+               for _ in range(2)]
     for t in threads:
         t.start()
     for t in threads:
@@ -95,23 +99,13 @@ def test_a_failed_query_is_tried_again_by_the_thread_that_waited(demo_wh: Any,
 
     monkeypatch.setattr(MetricsEngine, "_query", first_fails)
     results: list[Any] = []
-
-    def ask() -> None:
-        view = demo_wh.cursor()
-        try:
-            results.append(MetricsEngine(view).query(["orders"], start=END, end=END).rows[0]["orders"])
-        except RuntimeError as exc:
-            results.append(exc)
-        finally:
-            view.close()
-
-    threads = [threading.Thread(target=ask) for _ in range(2)]
+    threads = [threading.Thread(target=_ask, args=(demo_wh, results, ["orders"])) for _ in range(2)]
     threads[0].start()
     time.sleep(0.1)
     threads[1].start()
     for t in threads:
         t.join()
-    assert len(calls) == 2 and isinstance(results[0], RuntimeError) and results[1] > 0
+    assert len(calls) == 2 and isinstance(results[0], RuntimeError) and results[1][0]["orders"] > 0
 
 
 def test_alert_bundle_reads_only_the_days_its_rules_look_at() -> None:

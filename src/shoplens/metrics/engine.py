@@ -45,6 +45,7 @@ from shoplens.metrics.sources import PURCHASE_LINE_COLUMNS, SOURCES
 from shoplens.metrics.spec import Catalog, load_catalog
 from shoplens.metrics.targets import Targets, load_targets
 from shoplens.metrics.value_checks import check_where, value_notes
+from shoplens.metrics.values import cached
 from shoplens.params import check_day
 from shoplens.warehouse.connection import Warehouse
 from shoplens.warehouse.rollups import USER_DAY
@@ -53,7 +54,6 @@ from shoplens.warehouse.scope import Scope, StoreInfo, pick_stores
 CACHE_SIZE = 512
 _CACHE: OrderedDict[tuple[str, Any, str], pd.DataFrame] = OrderedDict()  # per SQL statement
 _RESULTS: OrderedDict[tuple[Any, ...], MetricResult] = OrderedDict()  # per whole query
-_FACTS: OrderedDict[tuple[str, Any, str], Any] = OrderedDict()  # per-version facts, parsed (never mutate them)
 _LOCK = threading.Lock()  # the caches are shared by the threads of a server
 _RUNNING: dict[tuple[Any, ...], threading.Event] = {}  # queries being computed now, by their cache key
 # measure columns that only real orders have (purchase events standing in for orders carry no money)
@@ -115,16 +115,7 @@ class MetricsEngine:
         """``compute()`` once per warehouse, data version and ``name``: the small facts every query asks for
         (which stores have rows in which table, traffic report shapes), parsed once instead of per query.
         The value is shared: callers must not change it."""
-        key = (str(self.wh.path), version, name)
-        with _LOCK:
-            if key in _FACTS:
-                return _FACTS[key]
-        value = compute()
-        with _LOCK:
-            _FACTS[key] = value
-            while len(_FACTS) > CACHE_SIZE:
-                _FACTS.popitem(last=False)
-        return value
+        return cached(self.wh, ("fact", name), compute, version)
 
     def stores(self, version: Any) -> list[StoreInfo]:
         def every() -> tuple[StoreInfo, ...]:

@@ -161,9 +161,10 @@ _CACHE: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 _LOCK = threading.Lock()
 
 
-def cached(wh: Any, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-    """``compute()`` once per warehouse data version and ``key`` (answers of older data are never reused)."""
-    full = (str(wh.path), wh.data_version(), *key)
+def cached(wh: Any, key: tuple[Any, ...], compute: Callable[[], Any], version: Any = None) -> Any:
+    """``compute()`` once per warehouse data version and ``key`` (answers of older data are never reused);
+    ``version``: the data version when the caller has it already."""
+    full = (str(wh.path), wh.data_version() if version is None else version, *key)
     with _LOCK:
         if full in _CACHE:
             _CACHE.move_to_end(full)
