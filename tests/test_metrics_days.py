@@ -119,3 +119,76 @@ def test_alert_bundle_reads_only_the_days_its_rules_look_at() -> None:
     three = next(r for r in rules if r.kind == "threshold")
     three.params["days"] = 3
     assert Bundle.of([three], day).days == {day, day - timedelta(days=1), day - timedelta(days=2)}
+
+
+def test_server_limits_count_the_chosen_days_only(demo_wh: Any) -> None:
+    """A root cause against the 4-week baseline reads 5 days of a 29-day span: the API's limits count the 5 (the
+    two-query way counted one day per query), so a cap of 14 days per daily query or 60 cells by category holds."""
+    from shoplens.analyses.why import why
+    from shoplens.metrics.limits import MAX_DAYS, QueryLimits, applied
+
+    day = END - timedelta(days=2)
+    limits = QueryLimits(max_days={**MAX_DAYS, "day": 14}, max_cells=60)  # the demo has 9 categories: 5 x 9 = 45
+    with applied(limits):
+        answer = why(demo_wh, "gmv", day=day, compare="baseline", by=["category"]).to_dict()
+        assert answer["dimensions"][0]["dimension"] == "category"
+        span = (day - timedelta(days=28), day)
+        with pytest.raises(Exception, match="29 days"):  # the whole span, daily, is still refused
+            MetricsEngine(demo_wh).query(["gmv"], start=span[0], end=span[1], grain="day")
+
+
+def test_one_at_a_time_releases_the_waiting_thread_when_the_first_fails() -> None:
+    from shoplens.metrics import single_flight
+
+    entered = threading.Event()
+    order: list[str] = []
+
+    def first() -> None:
+        try:
+            with single_flight.one_at_a_time("k"):
+                entered.set()
+                time.sleep(0.2)
+                raise RuntimeError("first fails")
+        except RuntimeError:
+            order.append("first failed")
+
+    def second() -> None:
+        entered.wait()
+        with single_flight.one_at_a_time("k"):
+            order.append("second ran")
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=5)
+    assert order == ["first failed", "second ran"] and single_flight._RUNNING == {}
+
+
+def test_currency_needs_rates_on_the_chosen_days_only(tmp_path: Any) -> None:
+    """Store x (CNY) has orders on 1-3 March and a USD rate for the 1st and 3rd only: converting the three days is
+    refused (the 2nd has no rate), the 1st and 3rd alone convert (700 / 7 and 2100 / 7)."""
+    import shoplens
+    from csv_files import write_csv
+    from shoplens.errors import ShoplensError
+    from shoplens.ingest.pipeline import import_files
+
+    orders = "order_id,user_id,created_ts,paid_ts,status,gross_amount"
+    rows = [(f"o{d}", f"u{d}", f"2026-03-0{d}T02:00:00Z", f"2026-03-0{d}T02:00:00Z", "paid", str(700 * d))
+            for d in (1, 2, 3)]
+    with shoplens.connect(str(tmp_path / "w.duckdb")) as wh:
+        import_files(wh, [write_csv(tmp_path / "x.csv", orders, rows)], table="orders", store="x", currency="CNY",
+                     timezone="Asia/Shanghai")
+        import_files(wh, [write_csv(tmp_path / "fx.csv", "date,currency,rate_to", [
+            ("2026-03-01", "USD", "7.0"), ("2026-03-03", "USD", "7.0")])], table="fx_rates", store="x")
+        import_files(wh, [write_csv(tmp_path / "y.csv", orders, [("p1", "v1", "2026-03-01T02:00:00Z",
+                                                                  "2026-03-01T02:00:00Z", "paid", "5")])],
+                     table="orders", store="y", currency="USD", timezone="UTC")
+        engine = MetricsEngine(wh)
+        ask = {"start": date(2026, 3, 1), "end": date(2026, 3, 3), "grain": "day", "currency": "USD",
+               "by": ["store"], "targets": False}
+        with pytest.raises(ShoplensError, match="no USD rate for 1 of 3 days"):
+            engine.query(["gmv"], **ask)
+        got = engine.query(["gmv"], **ask, days=(date(2026, 3, 1), date(2026, 3, 3))).rows
+        x = {r["period"][:10]: r["gmv"] for r in got if r["store"] == "x"}
+        assert x["2026-03-01"] == pytest.approx(100.0) and x["2026-03-03"] == pytest.approx(300.0)

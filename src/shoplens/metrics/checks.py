@@ -63,10 +63,14 @@ def check_rates(engine: Any, scope: Scope, req: Request, version: Any) -> None:
         lo, hi = max(scope.start, first), min(scope.end, last)
         if lo > hi:
             continue
-        days = (hi - lo).days + 1
+        chosen = [d for d in scope.days if lo <= d <= hi]  # query(days=): only those days are read
+        if scope.days and not chosen:
+            continue
+        days = len(chosen) or (hi - lo).days + 1
+        only = f" AND d IN ({', '.join(f'DATE {lit(str(d))}' for d in chosen)})" if chosen else ""
         sql = (f"SELECT min(d)::VARCHAR, count(*) FROM (SELECT CAST(range AS DATE) AS d FROM range("
                f"DATE '{lo}', DATE '{hi}' + INTERVAL 1 DAY, INTERVAL 1 DAY)) days"
-               f" WHERE d NOT IN (SELECT date FROM fx_rates WHERE store_id = {lit(s.store_id)}"
+               f" WHERE TRUE{only} AND d NOT IN (SELECT date FROM fx_rates WHERE store_id = {lit(s.store_id)}"
                f" AND currency = {lit(scope.currency or '')})")
         first_missing, missing = engine._run(sql, version).iloc[0]
         if missing:

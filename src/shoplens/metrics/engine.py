@@ -36,11 +36,12 @@ from shoplens.metrics.checks import check_dims, check_hourly, check_rates
 from shoplens.metrics.currencies import result_currency, split_by_store, with_currency
 from shoplens.metrics.limits import check_query
 from shoplens.metrics.options import no_nul, normalise_where, parse_sort, top_rows
-from shoplens.metrics.periods import check_grain, label, periods, shift_for
+from shoplens.metrics.periods import check_grain, periods, shift_for
 from shoplens.metrics.plan import Group, Planner, Request, needed_measures, plan_groups
 from shoplens.metrics.product_names import label_columns, query_stores, with_names
-from shoplens.metrics.result import MetricResult, clean_value, with_null_columns
+from shoplens.metrics.result import MetricResult, answer_rows, with_null_columns
 from shoplens.metrics.segment_scope import MembersSQL, SegmentNote, refuse_all, segment_notes
+from shoplens.metrics.single_flight import one_at_a_time
 from shoplens.metrics.sources import PURCHASE_LINE_COLUMNS, SOURCES
 from shoplens.metrics.spec import Catalog, load_catalog
 from shoplens.metrics.targets import Targets, load_targets
@@ -55,17 +56,8 @@ CACHE_SIZE = 512
 _CACHE: OrderedDict[tuple[str, Any, str], pd.DataFrame] = OrderedDict()  # per SQL statement
 _RESULTS: OrderedDict[tuple[Any, ...], MetricResult] = OrderedDict()  # per whole query
 _LOCK = threading.Lock()  # the caches are shared by the threads of a server
-_RUNNING: dict[tuple[Any, ...], threading.Event] = {}  # queries being computed now, by their cache key
 # measure columns that only real orders have (purchase events standing in for orders carry no money)
 NEEDS_ORDERS = frozenset({"gross_amount_rc", "discount_rc", "member"})
-
-
-def _rounded(value: Any, digits: int | None) -> Any:
-    """A cell of the answer: :func:`clean_value`, then whole (``digits`` 0) or to ``digits`` decimals."""
-    value = clean_value(value)
-    if value is None or digits is None:
-        return value
-    return round(value) if digits == 0 else round(value, digits)
 
 
 class MetricsEngine:
@@ -232,31 +224,21 @@ class MetricsEngine:
         targets = targets and members is None
         key = ("query", str(self.wh.path), version, tuple(metric_ids), by_t, tuple(sorted(where_t.items())), grain,
                start, end, compare, str(store), currency, targets, repr(self.targets), members, days)
-        mine: threading.Event | None = None
         with _LOCK:
             cached = _RESULTS.get(key)
-            running = _RUNNING.get(key) if cached is None else None
-            if cached is None and running is None:
-                _RUNNING[key] = mine = threading.Event()
-        if running is not None:  # another thread computes the same query: wait for it, then read the cache
-            running.wait()
-            with _LOCK:
-                cached = _RESULTS.get(key)
-        if cached is None:  # ours to compute (or the other thread's attempt failed: try again here)
-            try:
-                check_where(self.wh, pick_stores(self.stores(version), store), where_t)  # unknown values: an error
-                cached = self._query(metric_ids, by_t, where_t, grain, start, end, compare, store, currency,
-                                     targets, version, members, notes, days)
-                cached.notes.update(value_notes(self, store, where_t, cached.start, cached.end, version))
+        if cached is None:
+            with one_at_a_time(key):  # a thread computing the same query now: wait for it, then read the cache
                 with _LOCK:
-                    _RESULTS[key] = cached
-                    while len(_RESULTS) > CACHE_SIZE:
-                        _RESULTS.popitem(last=False)
-            finally:
-                if mine is not None:
+                    cached = _RESULTS.get(key)
+                if cached is None:  # ours to compute (or that thread's attempt failed: try again here)
+                    check_where(self.wh, pick_stores(self.stores(version), store), where_t)  # unknown values
+                    cached = self._query(metric_ids, by_t, where_t, grain, start, end, compare, store, currency,
+                                         targets, version, members, notes, days)
+                    cached.notes.update(value_notes(self, store, where_t, cached.start, cached.end, version))
                     with _LOCK:
-                        _RUNNING.pop(key, None)
-                    mine.set()
+                        _RESULTS[key] = cached
+                        while len(_RESULTS) > CACHE_SIZE:
+                            _RESULTS.popitem(last=False)
         result = cached.copy()  # callers may change their copy; the cached one stays as computed
         result.rows = top_rows(result.rows, order, limit, metric_ids)
         if segment is not None:
@@ -278,7 +260,7 @@ class MetricsEngine:
                                 zh_hint=f"店铺：{', '.join(scope.store_ids)}")
         by_t = split_by_store(self.catalog, scope, Request(metric_ids, by_t, where_t, grain, self.settings))
         start, end = self._range(scope, start, end, version)
-        check_query(self, scope, by_t, where_t, grain, start, end, compare, version)  # cost limits (server)
+        check_query(self, scope, by_t, where_t, grain, start, end, compare, version, len(days) or None)  # (server)
         # metrics a segment cannot restrict are not queried at all (their store-wide rows would add
         # dimension values the members never had); they come back as null columns with their notes
         req = Request([m for m in metric_ids if m not in notes], by_t, where_t, grain, self.settings)
@@ -294,7 +276,8 @@ class MetricsEngine:
         if targets:
             frame = self.targets.attach(frame, self.catalog, metric_ids, grain, periods(start, end, grain),
                                         scope.store_ids, by_t, scope.converts())
-        rows = with_names(self.wh.con, self._rows(frame, req), by_t, query_stores(scope.store_ids, where_t))
+        rows = answer_rows(frame, req, self.catalog)
+        rows = with_names(self.wh.con, rows, by_t, query_stores(scope.store_ids, where_t))
         rows = with_currency(rows, scope, ["period", *label_columns(by_t)])
         return MetricResult(metric_ids, list(by_t), grain, start, end, compare, rows, result_currency(scope), sqls,
                             converted=scope.converts(), **facts)
@@ -386,30 +369,6 @@ class MetricsEngine:
         changes = {f"{m}__{compare}_change": A.relative_change(merged[m], merged[f"{m}__{compare}"])
                    for m in req.metric_ids}
         return pd.concat([merged, pd.DataFrame(changes, index=merged.index)], axis=1)
-
-    def _rows(self, frame: pd.DataFrame, req: Request) -> list[dict[str, Any]]:
-        """The answer's rows: clean Python values (NaN -> None, floats to 10 decimals), counts as whole numbers and
-        summed money to 4 decimals. Decided once per column, not per cell: 50 k SKU rows are common."""
-        if A.PERIOD in frame.columns:
-            frame = frame.sort_values([A.PERIOD, *req.by], na_position="last")
-        elif req.by:
-            frame = frame.sort_values(list(req.by), na_position="last")
-        count_like = {m for m in req.metric_ids if self.catalog.metrics[m].unit == "count"}
-        money = {m for m in req.metric_ids if self.catalog.is_additive(m) and self.catalog.metrics[m].unit != "count"}
-        columns: dict[str, list[Any]] = {}
-        if req.grain:
-            columns["period"] = [label(pd.Timestamp(v).to_pydatetime(), req.grain) for v in frame[A.PERIOD].tolist()]
-        for d in req.by:
-            columns[d] = [clean_value(v) for v in frame[d].tolist()]
-        for k in frame.columns:
-            if k == A.PERIOD or k in req.by:
-                continue
-            plain = not k.endswith(("_change", "__attainment"))
-            base = k.split("__")[0]
-            digits = 0 if plain and base in count_like else 4 if plain and base in money else None
-            columns[k] = [_rounded(v, digits) for v in frame[k].tolist()]
-        keys = list(columns)
-        return [dict(zip(keys, values, strict=True)) for values in zip(*columns.values(), strict=True)]
 
     # ---- explain -------------------------------------------------------------------------------------
     def explain(self, metric_id: str, *, by: list[str] | tuple[str, ...] = (), grain: str | None = None,

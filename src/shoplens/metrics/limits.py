@@ -74,10 +74,11 @@ def _refuse(message: str, zh: str, hint: str, zh_hint: str) -> ShoplensError:
 
 
 def check(limits: QueryLimits, grain: str | None, start: date, end: date, compare: str | None,
-          dim_values: Mapping[str, int]) -> None:
+          dim_values: Mapping[str, int], chosen: int | None = None) -> None:
     """Refuse (ShoplensError) a query over ``start..end`` at ``grain`` cut by dimensions with ``dim_values``
-    values each, when it is beyond ``limits``. Pure: the caller counts the values."""
-    days = (end - start).days + 1
+    values each, when it is beyond ``limits``. Pure: the caller counts the values. ``chosen``: the query reads
+    only that many days of the range (``query(days=)``, daily grain), so only those count."""
+    days = chosen or (end - start).days + 1
     longest = limits.max_days.get(grain or "total", limits.max_days.get("total", MAX_DAYS["total"]))
     if days > longest:
         raise _refuse(f"the range {start}..{end} is {days} days; at most {longest} days per query"
@@ -86,7 +87,7 @@ def check(limits: QueryLimits, grain: str | None, start: date, end: date, compar
                       + f"每次查询最多 {longest} 天",
                       "shorten the range (from/to)" + (f" or use a longer grain than {grain}" if grain else ""),
                       "请缩短日期范围（from/to）" + (f"，或使用比 {grain} 更长的粒度" if grain else ""))
-    count = len(periods(start, end, grain)) if grain != "hour" else days * 24
+    count = chosen or (len(periods(start, end, grain)) if grain != "hour" else days * 24)
     if compare and grain in PER_PERIOD_COMPARISON and count > limits.max_compared_periods:
         raise _refuse(f"a comparison ({compare}) of {count} {grain}s; at most {limits.max_compared_periods} periods "
                       "are compared in one query",
@@ -132,11 +133,12 @@ def dimension_values(dims: tuple[str, ...], where: Mapping[str, tuple[str, ...]]
 
 
 def check_query(engine: Any, scope: Any, by: tuple[str, ...], where: Mapping[str, tuple[str, ...]],
-                grain: str | None, start: date, end: date, compare: str | None, version: Any) -> None:
+                grain: str | None, start: date, end: date, compare: str | None, version: Any,
+                chosen: int | None = None) -> None:
     """The engine's one call: nothing to do without active limits, else :func:`check` with counted values."""
     limits = active()
     if limits is None:
         return
-    check(limits, grain, start, end, None, {})  # the range first: refused without touching the warehouse
+    check(limits, grain, start, end, None, {}, chosen)  # the range first: refused without touching the warehouse
     values = dimension_values(by, where, scope.store_ids, lambda sql: engine._run(sql, version)) if by else {}
-    check(limits, grain, start, end, compare, values)
+    check(limits, grain, start, end, compare, values, chosen)
