@@ -23,7 +23,7 @@ TEMPLATES = {
                   "{name}：{period}（{scope}）{metric}为 {value}，仅为基准 {reference} 的 {share}"),
     "anomaly": ("{name}: {metric} was {value} on {period} ({scope}), expected {reference} ({change})",
                 "{name}：{period}（{scope}）{metric}为 {value}，期望值 {reference}（{change}）"),
-    "stockout": ("{name}: {scope} is a {abc_class}-class SKU (ABC by GMV) with nothing on hand on {period}",
+    "stockout": ("{name}: {scope} ({abc_class}-class SKU, ABC by GMV) has nothing on hand on {period}",
                  "{name}：{period}（{scope}）为 {abc_class} 类商品（按 GMV 的 ABC 分类），库存为 0"),
 }
 
