@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextvars import copy_context
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
@@ -23,6 +22,7 @@ from shoplens.analyses.alerts.root_cause import why_root_cause
 from shoplens.analyses.alerts.rules import Rule, load_rules
 from shoplens.analyses.complete_day import data_ends, incomplete_note, last_complete_day
 from shoplens.analyses.why.query import ALSO_READ
+from shoplens.analyses.workers import Workers
 from shoplens.errors import ShoplensError
 from shoplens.params import check_day
 from shoplens.warehouse import alerts_table as T
@@ -149,7 +149,8 @@ def alerts_check(wh: Any, *, day: date | None = None, store: str | list[str] | N
     hook = root_cause or ROOT_CAUSE
     together = ALSO_READ.set(_explained_metrics(enabled))  # the store-wide reads of the root causes: one query
     try:
-        with Workers(wh, engine) as workers:  # rules are independent: two at a time, root causes as they fire
+        # rules are independent: two at a time; a rule's root causes start when it is done
+        with Workers(wh, engine, name="shoplens-alerts") as workers:
             whys: dict[int, Future[Any]] = {}  # id(alert) -> its root cause, being computed
             for store_id, text in days.items():
                 outcomes = _start_rules(workers, enabled, store_id, date.fromisoformat(text), config)
@@ -223,31 +224,6 @@ def _why(engine: Any, *, alert: dict[str, Any], rules: list[Rule]) -> Any:
     rule = next(r for r in rules if r.id == alert["rule"])
     return why_root_cause(engine.wh, {**alert, "baseline": rule.params.get("baseline"),
                                       "weeks": rule.params.get("weeks")})
-
-
-class Workers:
-    """Tasks two at a time, each called with an engine on a cursor of its own (DuckDB releases the GIL while it
-    runs a query, so one task compiles while the other waits)."""
-
-    def __init__(self, wh: Any, engine: Any) -> None:
-        self.wh, self.engine = wh, engine
-        self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="shoplens-alerts")
-
-    def __enter__(self) -> Workers:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
-
-    def _run(self, task: Callable[[Any], Any]) -> Any:
-        view = self.wh.cursor()
-        try:
-            return task(type(self.engine)(view, self.engine.catalog, self.engine.targets))
-        finally:
-            view.close()
-
-    def submit(self, task: Callable[[Any], Any]) -> Future[Any]:
-        return self.pool.submit(copy_context().run, self._run, task)
 
 
 def _save(wh: Any, found: list[dict[str, Any]]) -> list[dict[str, Any]]:

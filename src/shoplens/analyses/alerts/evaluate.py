@@ -49,13 +49,16 @@ class Bundle:
     looks at (the day, the same weekday of earlier weeks, a threshold's last days). Rows outside a rule's own days
     are dropped before the rule sees them, so each rule reads exactly what it would read alone."""
 
-    first: date
+    days: set[date]
     metrics: dict[tuple[Any, ...], list[str]] = field(default_factory=dict)
-    days: set[date] = field(default_factory=set)
+
+    @property
+    def first(self) -> date:
+        return min(self.days)
 
     @classmethod
     def of(cls, rules: list[Rule], day: date) -> Bundle:
-        bundle = cls(day, days={day})
+        bundle = cls({day})
         for rule in rules:
             if not rule.metric or rule.kind in ("anomaly", "stockout"):
                 continue
@@ -66,7 +69,6 @@ class Bundle:
                 bundle.days |= {day - timedelta(days=i) for i in range(p.get("days", 1))}
             elif rule.kind == "change" and p.get("baseline") == "same_weekday":
                 bundle.days |= {d for d, _ in baseline_periods(day, day, p["weeks"])}
-            bundle.first = min(bundle.days)
         return bundle
 
     def query(self, engine: Any, metrics: list[str], end: date, **kw: Any) -> Any:
@@ -81,7 +83,7 @@ def _rows(engine: Any, rule: Rule, metric: str, store: str, start: date, end: da
     where = {k: v for k, v in rule.scope.items() if k != "store"}
     by = ["store"] + ([rule.by] if rule.by else [])
     daily = opts.get("grain") == "day" and "compare" not in opts and not opts.get("targets")
-    if bundle is None or not daily or metric not in bundle.metrics.get(cut_of(rule), ()) or start < bundle.first:
+    if bundle is None or not daily or metric not in bundle.metrics.get(cut_of(rule), ()):
         return engine.query([metric], by=by, start=start, end=end, where=where or None, store=store, **opts).rows
     rows = bundle.query(engine, bundle.metrics[cut_of(rule)], end, by=by, where=where or None, store=store).rows
     return [r for r in rows if str(r["period"])[:10] >= start.isoformat()]

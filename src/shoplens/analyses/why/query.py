@@ -18,13 +18,14 @@ paying_buyers / uv) is cut into numerator and denominator per dimension value fo
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-from contextvars import ContextVar, copy_context
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from difflib import get_close_matches
+from functools import partial
 from typing import Any
 
+from shoplens.analyses.workers import Workers
 from shoplens.errors import ShoplensError
 from shoplens.metrics.engine import MetricsEngine
 from shoplens.metrics.periods import baseline_periods, shift_for
@@ -245,16 +246,11 @@ def read_cuts(engine: MetricsEngine, wh: Any, metric_id: str, dims: list[str], p
     if len(dims) < 2 or not hasattr(wh, "cursor"):
         return {d: read(engine, needed(engine, metric_id, d), d, p, store, where) for d in dims}
 
-    def one(dim: str) -> Cut:
-        view = wh.cursor()
-        try:
-            mine = type(engine)(view, engine.catalog, engine.targets)
-            return read(mine, needed(mine, metric_id, dim), dim, p, store, where)
-        finally:
-            view.close()
+    def one(dim: str, mine: MetricsEngine) -> Cut:
+        return read(mine, needed(mine, metric_id, dim), dim, p, store, where)
 
-    with ThreadPoolExecutor(max_workers=CUT_THREADS, thread_name_prefix="shoplens-why") as pool:
-        futures = {d: pool.submit(copy_context().run, one, d) for d in dims}
+    with Workers(wh, engine, CUT_THREADS, "shoplens-why") as workers:
+        futures = {d: workers.submit(partial(one, d)) for d in dims}
         return {d: f.result() for d, f in futures.items()}
 
 
