@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -50,6 +51,27 @@ def datasets() -> Path:
     return path
 
 
+# Folders of session-wide fixtures start with this; every other folder a test module's fixtures make is removed when
+# the module is done (see _module_folders_removed).
+SESSION_PREFIX = "session-"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _module_folders_removed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """Remove the folders a module's fixtures made (warehouses, servers' files) once its tests are done, unless one
+    of them failed. Kept all, the suite leaves ~9 GB of DuckDB files behind: more than a CI machine may have free.
+    Per-test folders go when their test passes (``tmp_path_retention_policy = "failed"`` in pyproject.toml)."""
+    base = tmp_path_factory.getbasetemp()
+    before = set(base.iterdir())
+    failed_before = request.session.testsfailed
+    yield
+    if request.session.testsfailed > failed_before:
+        return
+    for path in set(base.iterdir()) - before:
+        if path.is_dir() and not path.name.startswith(SESSION_PREFIX):
+            shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "test.duckdb"
@@ -78,7 +100,7 @@ TAOBAO_FILE = "taobao_userbehavior_sample/UserBehavior_head.csv.gz"
 def _imported(datasets: Path, factory: pytest.TempPathFactory, file: str, preset: str, store: str) -> Path:
     from shoplens.ingest.pipeline import import_files
 
-    path = factory.mktemp(store) / "w.duckdb"
+    path = factory.mktemp(f"{SESSION_PREFIX}{store}") / "w.duckdb"
     with shoplens.connect(str(path)) as wh:
         import_files(wh, [datasets / file], preset=preset, store=store)
     return path
@@ -110,7 +132,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The default deterministic demo store (what `make demo` builds)."""
     from shoplens.demo.build import build_demo
 
-    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    path = tmp_path_factory.mktemp(f"{SESSION_PREFIX}demo") / "demo.duckdb"
     with shoplens.connect(str(path)) as wh:
         build_demo(wh)
     return path

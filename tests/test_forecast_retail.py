@@ -46,7 +46,7 @@ def raw_weekly(datasets: Path) -> pd.DataFrame:
     sale = both[~both.invoice.str.startswith(("C", "A")) & (q > 0) & (p > 0)].copy()
     sale = sale[~sale.stock.isin(NOT_GOODS) & ~sale.stock.str.startswith("gift_0001_")]
     sale["day"] = pd.to_datetime(sale.date.str[:10])  # the files' times are Europe/London local time already
-    sale["week"] = sale.day - pd.to_timedelta(sale.day.dt.weekday, unit="D")
+    sale["week"] = sale.day - pd.to_timedelta(sale.day.dt.day_of_week, unit="D")
     sale["q"] = sale.quantity.astype(int)
     return sale[sale.day <= pd.Timestamp(AS_OF)]
 

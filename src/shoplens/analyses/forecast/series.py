@@ -126,5 +126,5 @@ def to_grain(series: pd.Series, grain: str, as_of: date) -> pd.Series:
     s = series[series.index <= pd.Timestamp(last_sunday)]
     if s.empty:
         return s
-    weeks = s.index - pd.to_timedelta(s.index.weekday, unit="D")
+    weeks = s.index - pd.to_timedelta(s.index.day_of_week, unit="D")
     return s.groupby(weeks).sum()
