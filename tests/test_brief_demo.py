@@ -118,6 +118,31 @@ def test_stock_risk_rule(demo_db: Path) -> None:
     assert all(r["product"] in ids for r in risks)
 
 
+def test_stock_risk_uses_each_skus_lead_time(demo_db: Path) -> None:
+    """The lead time is the SKU's from the config's replenish: section, resolved as replenish resolves it: with a
+    60-day default every top seller under 60 days of cover is at risk, except the one given its own 1-day lead time."""
+    from shoplens.analyses.brief import data as D
+    from shoplens.analyses.replenish.config import parse_config
+
+    day = date(2026, 11, 15)
+    with shoplens.connect(str(demo_db), read_only=True) as wh:
+        engine = shoplens.MetricsEngine(wh)
+        sellers = [r["product"] for r in engine.query(["gmv"], by=["product"], start=date(2026, 10, 19), end=day,
+                                                      store="demo", sort="gmv", limit=D.TOP_SELLERS).rows]
+        cover = {r["product"]: r["inventory_turnover_days"] for r in engine.query(
+            ["inventory_turnover_days"], by=["product"], start=date(2026, 11, 9), end=day,
+            where={"product": sellers}, store="demo").rows}
+        in_stock = {p for p, d in cover.items() if d is not None and d < 60}
+        assert len(in_stock) >= 2
+        quick = sorted(in_stock)[0]
+        config = parse_config({"defaults": {"lead_time_days": 60}, "products": {quick: {"lead_time_days": 1}}},
+                              "shoplens.yaml: replenish")
+        risks = D.stock_risks(engine, "demo", day, config)
+    below = {r["product"] for r in risks if not r["out_of_stock"]}
+    assert below == {p for p in in_stock if p != quick or cover[p] < 1}
+    assert all(r["lead_time_days"] == (1 if r["product"] == quick else 60) for r in risks)
+
+
 def test_open_alerts_are_listed(demo_db: Path, tmp_path: Path) -> None:
     """After `alerts check`, the brief lists every alert of the store still open, high severity first."""
     import shutil

@@ -53,13 +53,18 @@ def config_path(explicit: str | os.PathLike[str] | None = None) -> Path | None:
     return local if local.exists() else None
 
 
+def load_yaml(text: str) -> Any:
+    """Safe YAML, with libyaml when installed (~10x faster than the pure-Python parser)."""
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 def read_config(path: Path) -> Any:
     """The parsed YAML of ``path``; a missing, unreadable or malformed file is a clear error."""
     if not path.exists():
         raise ShoplensError("config file not found", where=str(path), hint="check --config / SHOPLENS_CONFIG",
                             zh="找不到配置文件", zh_hint="检查 --config / SHOPLENS_CONFIG")
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        return load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise ShoplensError(f"cannot read the config file: {exc.__class__.__name__}", where=str(path),
                             hint="--config must name a UTF-8 YAML file", zh="无法读取配置文件",

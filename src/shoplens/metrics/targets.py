@@ -194,7 +194,8 @@ def _bad(where: str, message: str) -> ShoplensError:
 
 def load_targets(path: str | os.PathLike[str] | None, catalog: Any = None) -> Targets:
     """Shipped defaults, then the user's config file (if any) on top."""
-    from shoplens.metrics.spec import load_catalog, load_yaml
+    from shoplens.config import load_yaml
+    from shoplens.metrics.spec import load_catalog
 
     catalog = catalog or load_catalog()
     out = Targets()

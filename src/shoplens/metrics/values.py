@@ -32,6 +32,7 @@ from datetime import date
 from typing import Any
 
 from shoplens.errors import ShoplensError
+from shoplens.metrics.single_flight import one_at_a_time
 from shoplens.model.vocab import CHANNELS, DEVICES, EVENTS
 from shoplens.params import check_day
 from shoplens.warehouse.rollups import USER_DAY
@@ -169,11 +170,15 @@ def cached(wh: Any, key: tuple[Any, ...], compute: Callable[[], Any], version: A
         if full in _CACHE:
             _CACHE.move_to_end(full)
             return _CACHE[full]
-    value = compute()
-    with _LOCK:
-        _CACHE[full] = value
-        while len(_CACHE) > CACHE_SIZE:
-            _CACHE.popitem(last=False)
+    with one_at_a_time(full):  # two threads asking at once (an alert check's rules): one computes
+        with _LOCK:
+            if full in _CACHE:
+                return _CACHE[full]
+        value = compute()
+        with _LOCK:
+            _CACHE[full] = value
+            while len(_CACHE) > CACHE_SIZE:
+                _CACHE.popitem(last=False)
     return value
 
 

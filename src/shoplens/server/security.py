@@ -21,8 +21,7 @@ import time
 from collections import deque
 from pathlib import Path
 
-import yaml
-
+from shoplens.config import load_yaml
 from shoplens.errors import ShoplensError
 
 MIN_SECRET = 32
@@ -34,7 +33,7 @@ def load_secret_key(demo: bool) -> str:
     key = os.environ.get("SHOPLENS_SECRET_KEY", "").strip()  # blanks are no key (40 spaces passed the length check)
     config = os.environ.get("SHOPLENS_CONFIG")
     if not key and config and Path(config).is_file():
-        data = yaml.safe_load(Path(config).read_text(encoding="utf-8")) or {}
+        data = load_yaml(Path(config).read_text(encoding="utf-8")) or {}
         key = str(data.get("secret_key", "") if isinstance(data, dict) else "").strip()
     if not key and demo:
         return secrets.token_urlsafe(48)

@@ -89,7 +89,7 @@ def parse(section: Any, where: str) -> ServerSettings:
 
 def load() -> ServerSettings:
     """The ``server:`` section of $SHOPLENS_CONFIG (or ./shoplens.yaml), else the defaults."""
-    from shoplens.metrics.spec import load_yaml
+    from shoplens.config import load_yaml
     from shoplens.metrics.targets import config_path
 
     path = config_path(None)

@@ -25,10 +25,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from shoplens.analyses.alerts.words import PLACEHOLDERS, check_template
-from shoplens.config import config_section
+from shoplens.config import config_section, load_yaml
 from shoplens.errors import ShoplensError, close_hint
 
 KINDS = ("threshold", "change", "target", "benchmark", "anomaly", "cover", "stockout")
@@ -211,7 +209,7 @@ def parse_rule(rule_id: str, raw: Any, where: str, catalog: Any, shipped: bool =
 def parse_rules(section: Any, where: str, catalog: Any) -> list[Rule]:
     """The effective rules: the shipped ones, each replaced, changed or switched off by ``section``."""
     text = resources.files("shoplens.analyses.alerts").joinpath("defaults.yaml").read_text(encoding="utf-8")
-    shipped: dict[str, Any] = yaml.safe_load(text)
+    shipped: dict[str, Any] = load_yaml(text)
     section = {} if section is None else section
     if not isinstance(section, dict):
         raise bad(where, "the alerts section must be a mapping of rule id: rule (or off)",

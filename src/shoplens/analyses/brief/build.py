@@ -37,6 +37,7 @@ def brief(wh: Any, *, day: date | str | None = None, store: str | list[str] | No
     """The brief of ``store`` (the only store when None) for ``day`` (default: its last complete day as of ``now``,
     default the clock: a scheduled run passes its own time). Targets come from ``config`` (``--config``,
     $SHOPLENS_CONFIG, ./shoplens.yaml), the file the sending channels come from."""
+    from shoplens.analyses.replenish.config import load_config as load_replenish_config
     from shoplens.analyses.segments import SegmentMetricsEngine
     from shoplens.analyses.why.query import single_store
     from shoplens.metrics.targets import load_targets
@@ -61,7 +62,7 @@ def brief(wh: Any, *, day: date | str | None = None, store: str | list[str] | No
     sections.append(_alerts(wh, the_store, day))
     sections += _products(engine, the_store, day)
     sections += _channels(engine, the_store, day)
-    sections.append(_stock(engine, the_store, day))
+    sections.append(_stock(engine, the_store, day, load_replenish_config(config)))
     weekday = day.strftime("%a")
     subtitle = {"en": f"store {the_store} · {day.isoformat()} ({weekday}) · {info.currency}",
                 "zh": f"店铺 {the_store} · {day.isoformat()}（{'一二三四五六日'[day.weekday()]}）· {info.currency}"}
@@ -142,13 +143,15 @@ def _channels(engine: Any, store: str, day: date) -> list[Any]:
             Chart(label("brief.channel_gmv"), bars, "currency")]
 
 
-def _stock(engine: Any, store: str, day: date) -> TableSection:
-    risks = D.stock_risks(engine, store, day)
-    columns = [(label("brief.product"), None), (label("brief.cover"), "days"), (label("brief.risk"), None)]
-    rows = [[_product_label(r), r["days_of_cover"],
+def _stock(engine: Any, store: str, day: date, config: Any) -> TableSection:
+    risks = D.stock_risks(engine, store, day, config)
+    columns = [(label("brief.product"), None), (label("brief.cover"), "days"), (label("brief.lead_time"), "days"),
+               (label("brief.risk"), None)]
+    rows = [[_product_label(r), r["days_of_cover"], r["lead_time_days"],
              label("brief.out_of_stock") if r["out_of_stock"] else label("brief.below_lead")] for r in risks]
     note = {"en": f"top {D.TOP_SELLERS} sellers by GMV of the last {D.SELLER_DAYS} days; days of cover = average "
-                  f"stock / average daily units of the last {D.COVER_DAYS} days; lead time {D.LEAD_TIME_DAYS:g} days",
+                  f"stock / average daily units of the last {D.COVER_DAYS} days; lead time: the SKU's from the "
+                  f"config's replenish: section ({D.LEAD_TIME_DAYS:g} days when it has none)",
             "zh": f"近 {D.SELLER_DAYS} 天成交额前 {D.TOP_SELLERS} 的商品；可售天数 = 近 {D.COVER_DAYS} 天平均库存 / "
-                  f"日均销量；补货周期按 {D.LEAD_TIME_DAYS:g} 天"}
+                  f"日均销量；补货周期取配置 replenish: 中该商品的设置（未设置时按 {D.LEAD_TIME_DAYS:g} 天）"}
     return TableSection(label("brief.stock"), columns, rows, empty=label("brief.no_stock_risk"), note=note)

@@ -24,10 +24,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from shoplens.analyses.recommend.kinds import KINDS, placeholders
-from shoplens.config import config_section
+from shoplens.config import config_section, load_yaml
 from shoplens.errors import ShoplensError, close_hint
 
 PRIORITIES = ("high", "medium", "low")
@@ -148,7 +146,7 @@ def parse_rule(rule_id: str, raw: Any, where: str, catalog: Any, shipped: bool =
 
 def shipped_rules() -> dict[str, Any]:
     text = resources.files("shoplens.analyses.recommend").joinpath("rules.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return load_yaml(text)
 
 
 def parse_rules(section: Any, where: str, catalog: Any) -> list[Rule]:
