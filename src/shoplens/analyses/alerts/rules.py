@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from shoplens.analyses.alerts.words import PLACEHOLDERS, check_template
+from shoplens.analyses.alerts.words import check_template, placeholders
 from shoplens.config import config_section, load_yaml
 from shoplens.errors import ShoplensError, close_hint
 
@@ -193,10 +193,11 @@ def parse_rule(rule_id: str, raw: Any, where: str, catalog: Any, shipped: bool =
                   "use by: DIM to judge each value of a dimension", "用 by: 维度 对每个取值分别判断")
     texts = _texts(raw, "message", where)
     for lang, text in texts.items():
-        unknown = check_template(text)
+        unknown = check_template(text, kind)
         if unknown is not None:
-            raise bad(f"{where}.message.{lang}", f"unknown placeholder {{{unknown}}}", f"未知占位符 {{{unknown}}}",
-                      f"known: {', '.join(PLACEHOLDERS)}", f"可用：{'、'.join(PLACEHOLDERS)}")
+            known = placeholders(kind)
+            raise bad(f"{where}.message.{lang}", f"unknown placeholder {{{unknown}}} for a {kind} rule",
+                      f"{kind} 规则没有占位符 {{{unknown}}}", f"known: {', '.join(known)}", f"可用：{'、'.join(known)}")
     enabled = raw.get("enabled", True)
     if not isinstance(enabled, bool):
         raise bad(f"{where}.enabled", f"{enabled!r} is not true or false", f"{enabled!r} 不是 true 或 false")

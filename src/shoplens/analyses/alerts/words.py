@@ -2,7 +2,9 @@
 
 Placeholders: ``{name}`` (the rule's name), ``{metric}`` (the metric's name in that language), ``{value}``,
 ``{reference}`` (formatted by the metric's unit), ``{change}`` (signed percent), ``{period}``, ``{scope}``
-(store and dimension values), ``{baseline}`` (change rules: what the value was compared with).
+(store and dimension values), ``{baseline}`` (change rules: what the value was compared with); and per kind
+the ones only that kind can fill (``KIND_PLACEHOLDERS``: a target rule's ``{attainment}``, a stock-out rule's
+``{abc_class}``, …), refused in a rule of another kind instead of printing a made-up 0.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ from typing import Any
 from shoplens.metrics.format import format_value
 
 PLACEHOLDERS = ("name", "metric", "value", "reference", "change", "period", "scope", "baseline")
+KIND_PLACEHOLDERS = {"target": ("attainment",), "benchmark": ("share",), "anomaly": ("score",),
+                     "stockout": ("abc_class",),
+                     "cover": ("product", "store", "inbound", "cover", "demand", "lead")}  # alerts/cover.py fills
 TEMPLATES = {
     "threshold": ("{name}: {metric} was {value} on {period} ({scope}); the limit is {reference}",
                   "{name}：{period}（{scope}）{metric}为 {value}，界限为 {reference}"),
@@ -45,12 +50,18 @@ def baseline(params: dict[str, Any], lang: str) -> str:
     return "the day before" if lang == "en" else "前一天"
 
 
-def check_template(text: str) -> str | None:
-    """The first placeholder ``text`` uses that no alert fills (None: fine)."""
+def placeholders(kind: str) -> tuple[str, ...]:
+    """What a message template of a ``kind`` rule may use."""
+    return (*PLACEHOLDERS, *KIND_PLACEHOLDERS.get(kind, ()))
+
+
+def check_template(text: str, kind: str) -> str | None:
+    """The first placeholder ``text`` uses that an alert of ``kind`` does not fill (None: fine)."""
     import string
 
+    known = placeholders(kind)
     for _, field, _, _ in string.Formatter().parse(text):
-        if field is not None and field not in (*PLACEHOLDERS, "attainment", "share", "score", "abc_class"):
+        if field is not None and field not in known:
             return field or "{}"
     return None
 
