@@ -290,8 +290,8 @@ def test_cover_alert_quiet_when_the_cover_lasts(tiny: Path, tmp_path: Path) -> N
 def test_a_cover_rules_own_message_uses_the_cover_placeholders(tiny: Path, tmp_path: Path) -> None:
     """A cover rule's message may use what alerts/cover.py fills ({product}, {inbound}, {cover}, {demand}, {lead});
     A: 20 on hand, 0 inbound, d = 3, cover 20 / 3 = 6.7 days, lead time 7."""
-    own = ("  days_of_cover_below_lead_time:\n    message: {en: '{product}|{inbound}|{cover:.1f}|{demand:.0f}|{lead:g}', "
-           "zh: '{product}：{lead:g} 天'}\n")
+    own = ("  days_of_cover_below_lead_time:\n    message: {en: '{product}|{inbound}|{cover:.1f}|{demand:.0f}|"
+           "{lead:g}', zh: '{product}：{lead:g} 天'}\n")
     alerts = {a["dims"]["product"]: a for a in _cover_alerts(tiny, tmp_path, shop.CONFIG + "alerts:\n" + own)}
     assert alerts["A"]["message"] == {"en": "A|0|6.7|3|7", "zh": "A：7 天"}
 
@@ -303,8 +303,9 @@ def test_a_kinds_own_placeholder_is_refused_in_another_kind(tmp_path: Path) -> N
 
     for placeholder in ("abc_class", "inbound", "attainment"):
         config = tmp_path / "c.yaml"
-        config.write_text("alerts:\n  mine: {kind: threshold, metric: gmv, below: 1, message: {en: 'x {%s}'}}\n"
-                          % placeholder, encoding="utf-8")
+        message = "{en: 'x {" + placeholder + "}'}"
+        config.write_text(f"alerts:\n  mine: {{kind: threshold, metric: gmv, below: 1, message: {message}}}\n",
+                          encoding="utf-8")
         with pytest.raises(ShoplensError, match=f"unknown placeholder {{{placeholder}}} for a threshold rule") as err:
             load_rules(config)
         assert err.value.where.endswith("alerts.mine.message.en") and "abc_class" not in (err.value.hint or "")
