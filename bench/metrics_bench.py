@@ -72,6 +72,24 @@ def demo_source(events: int, days: int) -> str:
     return f"demo:seed={SEED},events={events},days={days},end_date={END.isoformat()}"
 
 
+def time_cold(cmd: list[str], reps: int) -> dict[str, Any]:
+    """Wall and CPU (user + system, the process and its threads) seconds of ``reps`` fresh processes of a CLI
+    command that prints JSON: on a shared machine the wall time waits for other work, the CPU time does not."""
+    walls, cpus = [], []
+    for _ in range(reps):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        walls.append(time.perf_counter() - t0)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+        if done.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd[3:])} failed: {done.stderr.strip()[:400]}")
+    json.loads(done.stdout)  # a real answer, not an error page
+    return {"median_s": statistics.median(walls), "min_s": min(walls), "max_s": max(walls),
+            "cpu_s": statistics.median(cpus)}
+
+
 def compile_package() -> None:
     """Byte-compile shoplens first, as an installed package is: a machine where processes may not write bytecode
     (PYTHONDONTWRITEBYTECODE) would otherwise recompile every changed module in every timed process."""

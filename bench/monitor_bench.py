@@ -19,16 +19,13 @@ at most 3 s cold on 2 cores. Not part of `make test`: timings depend on the mach
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
 import subprocess
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from metrics_bench import END, ensure_store, machine, parse_scale, scale_label
+from metrics_bench import END, ensure_store, machine, parse_scale, scale_label, time_cold
 from perfdoc import update_section
 
 SECTION = "Monitoring: root cause and anomalies"
@@ -50,18 +47,6 @@ def commands(db: Path) -> dict[str, list[str]]:
         out["alerts check (default rules)"] = [*base, "alerts", "check", "--date", DAY.isoformat(), "--format",
                                                "json"]
     return out
-
-
-def time_cold(cmd: list[str], reps: int) -> dict[str, Any]:
-    runs = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        done = subprocess.run(cmd, capture_output=True, text=True)
-        runs.append(time.perf_counter() - t0)
-        if done.returncode != 0:
-            raise SystemExit(f"{' '.join(cmd[3:])} failed: {done.stderr.strip()[:400]}")
-    json.loads(done.stdout)  # a real answer, not an error page
-    return {"median_s": statistics.median(runs), "min_s": min(runs), "max_s": max(runs)}
 
 
 def render(rows: list[dict[str, Any]], facts: dict[str, Any]) -> str:

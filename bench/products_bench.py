@@ -15,18 +15,14 @@ The issue's target: ABC + roles ≤ 2 s at 50 k SKUs and 20 M events on 2 cores.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
 import shutil
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
-from metrics_bench import CACHE, END, ensure_store, machine, parse_scale, scale_label
+from metrics_bench import CACHE, END, ensure_store, machine, parse_scale, scale_label, time_cold
 from perfdoc import update_section
 
 SECTION = "Product analyses: ABC and roles"
@@ -55,24 +51,6 @@ def widened(events: int, skus: int, rebuild: bool) -> Path:
     con.close()
     tmp.rename(path)
     return path
-
-
-def time_cold(cmd: list[str], reps: int) -> dict[str, Any]:
-    """Wall and CPU (user + system, the process and its threads) seconds of ``reps`` fresh processes: on a
-    shared machine the wall time waits for other work, the CPU time does not."""
-    walls, cpus = [], []
-    for _ in range(reps):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t0 = time.perf_counter()
-        done = subprocess.run(cmd, capture_output=True, text=True)
-        walls.append(time.perf_counter() - t0)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-        if done.returncode != 0:
-            raise SystemExit(f"{' '.join(cmd[3:])} failed: {done.stderr.strip()[:400]}")
-    json.loads(done.stdout)  # a real answer, not an error page
-    return {"median_s": statistics.median(walls), "min_s": min(walls), "max_s": max(walls),
-            "cpu_s": statistics.median(cpus)}
 
 
 def commands(db: Path) -> dict[str, list[str]]:
