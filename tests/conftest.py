@@ -59,7 +59,8 @@ SESSION_PREFIX = "session-"
 @pytest.fixture(scope="module", autouse=True)
 def _module_folders_removed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     """Remove the folders a module's fixtures made (warehouses, servers' files) once its tests are done, unless one
-    of them failed. Kept all, the suite leaves ~9 GB of DuckDB files behind: more than a CI machine may have free.
+    of them failed. A folder a later module still needs must be named with SESSION_PREFIX (a session fixture, or a
+    helper's build-once cache such as tests/metrics_fixture.py). Kept all, the suite leaves ~9 GB of DuckDB files behind: more than a CI machine may have free.
     Per-test folders go when their test passes (``tmp_path_retention_policy = "failed"`` in pyproject.toml)."""
     base = tmp_path_factory.getbasetemp()
     before = set(base.iterdir())
@@ -67,9 +68,17 @@ def _module_folders_removed(request: pytest.FixtureRequest, tmp_path_factory: py
     yield
     if request.session.testsfailed > failed_before:
         return
-    for path in set(base.iterdir()) - before:
-        if path.is_dir() and not path.name.startswith(SESSION_PREFIX):
-            shutil.rmtree(path, ignore_errors=True)
+    gone = [p for p in set(base.iterdir()) - before if p.is_dir() and not p.name.startswith(SESSION_PREFIX)]
+    for path in gone:
+        shutil.rmtree(path, ignore_errors=True)
+    if gone:  # pytest hands the freed names out again: no answer cached for an old file may serve a new one
+        from shoplens.metrics import engine, values
+
+        with engine._LOCK:
+            engine._RESULTS.clear()
+            engine._CACHE.clear()
+        with values._LOCK:
+            values._CACHE.clear()
 
 
 @pytest.fixture

@@ -234,7 +234,7 @@ def catalog_ids(groups: tuple[str, ...]) -> set[str]:
 def fixture_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The fixture warehouse file, built once per test session (the tests only read it)."""
     if "db" not in _BUILT:
-        folder = tmp_path_factory.mktemp("metrics_fixture")
+        folder = tmp_path_factory.mktemp("session-metrics_fixture")  # session-: kept for the whole run (conftest)
         wh = shoplens.connect(str(folder / "fixture.duckdb"))
         try:
             build(wh, folder / "csv")

@@ -143,6 +143,26 @@ def test_stock_risk_uses_each_skus_lead_time(demo_db: Path) -> None:
     assert all(r["lead_time_days"] == (1 if r["product"] == quick else 60) for r in risks)
 
 
+def test_a_mistake_in_replenish_does_not_stop_the_brief(demo_db: Path, tmp_path: Path) -> None:
+    """A bad replenish: section (a negative lead time) leaves the brief whole: every SKU gets the built-in 14 days,
+    as with no config, and the stock section's note names the mistake in both languages."""
+    config = tmp_path / "shoplens.yaml"
+    config.write_text("replenish:\n  defaults: {lead_time_days: -3}\n", encoding="utf-8")
+    day = date(2026, 11, 15)
+    with shoplens.connect(str(demo_db), read_only=True) as wh:
+        plain = shoplens.brief(wh, day=day).to_dict()
+        bad = shoplens.brief(wh, day=day, config=config).to_dict()
+
+    def stock(report: dict) -> dict:
+        return next(s for s in report["sections"] if s["title"]["en"] == "Stock risks")
+
+    assert stock(bad)["rows"] == stock(plain)["rows"] and len(stock(plain)["rows"]) == 2  # SKU100252, SKU100056
+    assert all(row[2] == 14 for row in stock(bad)["rows"])
+    assert "replenish.defaults.lead_time_days" in stock(bad)["note"]["en"]
+    assert "every SKU got 14 days" in stock(bad)["note"]["en"] and "所有商品按 14 天计" in stock(bad)["note"]["zh"]
+    assert "mistake" not in stock(plain)["note"]["en"]
+
+
 def test_open_alerts_are_listed(demo_db: Path, tmp_path: Path) -> None:
     """After `alerts check`, the brief lists every alert of the store still open, high severity first."""
     import shutil

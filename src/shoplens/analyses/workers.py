@@ -16,6 +16,7 @@ class Workers:
 
     def __init__(self, wh: Any, engine: Any, threads: int = 2, name: str = "shoplens") -> None:
         self.wh, self.engine = wh, engine
+        self.version = wh.data_version()  # every task reads this version of the data
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix=name)
 
     def __enter__(self) -> Workers:
@@ -25,11 +26,8 @@ class Workers:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
     def _run(self, task: Callable[[Any], Any]) -> Any:
-        view = self.wh.cursor()
-        try:
+        with self.wh.borrowed(self.version) as view:  # a cursor set up once, lent task after task
             return task(type(self.engine)(view, self.engine.catalog, self.engine.targets))
-        finally:
-            view.close()
 
     def submit(self, task: Callable[[Any], Any]) -> Future[Any]:
         return self.pool.submit(copy_context().run, self._run, task)

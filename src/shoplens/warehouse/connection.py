@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +27,7 @@ from shoplens.errors import DatabaseLockedError, NoWarehouseError, SchemaError, 
 from shoplens.interrupts import watch
 
 DEFAULT_DB = "shoplens.duckdb"
+_NO_LOCK = threading.Lock()  # a cursor's close takes no part in its database's idle cursors
 
 
 def default_db_path() -> Path:
@@ -126,6 +130,9 @@ class Warehouse:
         self.con = _connect(self.path, read_only, wait, self.settings)
         watch(self.con)  # Ctrl-C interrupts its running query (shoplens.interrupts)
         self._ibis: Any = None
+        self._root, self._pinned = self, None
+        self._idle: list[Warehouse] = []  # cursors given back by tasks (see borrowed)
+        self._idle_lock = threading.Lock()
         try:
             if read_only or not migrate:
                 check_version(self.con, str(self.path))
@@ -150,7 +157,10 @@ class Warehouse:
 
     def data_version(self) -> tuple[Any, ...]:
         """Which data this is: the warehouse's id, its latest import, the number of imports and the revision
-        (raised by store rename/delete and import undo, which change data without a new import); caches key on it."""
+        (raised by store rename/delete and import undo, which change data without a new import); caches key on it.
+        A cursor lent to a task answers the version its task started with (see borrowed)."""
+        if self._pinned is not None:
+            return self._pinned
         return tuple(self.con.execute(
             "SELECT (SELECT value FROM _shoplens_meta WHERE key = 'warehouse_id'), coalesce(max(import_id), 0),"
             " count(*), (SELECT value FROM _shoplens_meta WHERE key = 'revision') FROM import_manifest").fetchone()
@@ -165,9 +175,34 @@ class Warehouse:
         view = object.__new__(Warehouse)
         view.path, view.read_only, view._ibis, view.settings = self.path, self.read_only, None, self.settings
         view.con = _configured(self.con.cursor(), self.settings, self.path, database_wide=False)
+        view._root, view._pinned = self._root, None
         return view
 
+    @contextmanager
+    def borrowed(self, version: tuple[Any, ...]) -> Iterator[Warehouse]:
+        """A cursor for one task of an analysis (:mod:`shoplens.analyses.workers`) that read ``version`` of the
+        data: an idle one given back by an earlier task, else a new one. A cursor and its Ibis backend cost about
+        10 ms to set up, and an alert check runs ~50 tasks; reading the version once per task instead of once
+        per engine query also keeps a task's answers from one version. A task that fails drops its cursor."""
+        root = self._root
+        with root._idle_lock:
+            view = root._idle.pop() if root._idle else None
+        view = view or root.cursor()
+        view._pinned = version
+        try:
+            yield view
+        except BaseException:
+            view.close()
+            raise
+        view._pinned = None
+        with root._idle_lock:
+            root._idle.append(view)
+
     def close(self) -> None:
+        with self._idle_lock if self._root is self else _NO_LOCK:
+            idle, self._idle = (self._idle, []) if self._root is self else ([], [])
+        for view in idle:
+            view.close()
         self.con.close()
 
     def __enter__(self) -> Warehouse:

@@ -62,7 +62,7 @@ def brief(wh: Any, *, day: date | str | None = None, store: str | list[str] | No
     sections.append(_alerts(wh, the_store, day))
     sections += _products(engine, the_store, day)
     sections += _channels(engine, the_store, day)
-    sections.append(_stock(engine, the_store, day, load_replenish_config(config)))
+    sections.append(_stock(engine, the_store, day, *_lead_time_config(config)))
     weekday = day.strftime("%a")
     subtitle = {"en": f"store {the_store} · {day.isoformat()} ({weekday}) · {info.currency}",
                 "zh": f"店铺 {the_store} · {day.isoformat()}（{'一二三四五六日'[day.weekday()]}）· {info.currency}"}
@@ -143,7 +143,18 @@ def _channels(engine: Any, store: str, day: date) -> list[Any]:
             Chart(label("brief.channel_gmv"), bars, "currency")]
 
 
-def _stock(engine: Any, store: str, day: date, config: Any) -> TableSection:
+def _lead_time_config(config: Any) -> tuple[Any, ShoplensError | None]:
+    """The config's ``replenish:`` lead times; a mistake in that section does not stop the brief (as the cover
+    alert skips): the built-in lead time is used and the stock section says why."""
+    from shoplens.analyses.replenish.config import load_config
+
+    try:
+        return load_config(config), None
+    except ShoplensError as exc:
+        return None, exc
+
+
+def _stock(engine: Any, store: str, day: date, config: Any, mistake: ShoplensError | None = None) -> TableSection:
     risks = D.stock_risks(engine, store, day, config)
     columns = [(label("brief.product"), None), (label("brief.cover"), "days"), (label("brief.lead_time"), "days"),
                (label("brief.risk"), None)]
@@ -151,7 +162,14 @@ def _stock(engine: Any, store: str, day: date, config: Any) -> TableSection:
              label("brief.out_of_stock") if r["out_of_stock"] else label("brief.below_lead")] for r in risks]
     note = {"en": f"top {D.TOP_SELLERS} sellers by GMV of the last {D.SELLER_DAYS} days; days of cover = average "
                   f"stock / average daily units of the last {D.COVER_DAYS} days; lead time: the SKU's from the "
-                  f"config's replenish: section ({D.LEAD_TIME_DAYS:g} days when it has none)",
+                  f"config's replenish: section (its own, its supplier's or its category's, then the defaults; "
+                  f"{D.LEAD_TIME_DAYS:g} days when none is set)",
             "zh": f"近 {D.SELLER_DAYS} 天成交额前 {D.TOP_SELLERS} 的商品；可售天数 = 近 {D.COVER_DAYS} 天平均库存 / "
-                  f"日均销量；补货周期取配置 replenish: 中该商品的设置（未设置时按 {D.LEAD_TIME_DAYS:g} 天）"}
+                  f"日均销量；补货周期取配置 replenish: 中该商品、其供应商或品类的设置，再取 defaults（都未设置时按 "
+                  f"{D.LEAD_TIME_DAYS:g} 天）"}
+    if mistake is not None:
+        note = {"en": f"{note['en']}. The replenish: section has a mistake ({mistake.render('en')}): every SKU got "
+                      f"{D.LEAD_TIME_DAYS:g} days",
+                "zh": f"{note['zh']}。配置 replenish: 部分有误（{mistake.render('zh')}）：所有商品按 "
+                      f"{D.LEAD_TIME_DAYS:g} 天计"}
     return TableSection(label("brief.stock"), columns, rows, empty=label("brief.no_stock_risk"), note=note)

@@ -28,7 +28,7 @@ register_labels({
     "brief.no_stock_risk": ("热销商品库存充足", "Top sellers are in stock"),
     "brief.product": ("商品", "Product"),
     "brief.cover": ("可售天数", "Days of cover"),
-    "brief.lead_time": ("补货周期（天）", "Lead time (days)"),
+    "brief.lead_time": ("补货周期", "Lead time"),
     "brief.risk": ("风险", "Risk"),
     "brief.out_of_stock": ("当天有 SKU 缺货", "a SKU out of stock that day"),
     "brief.below_lead": ("低于补货周期", "below lead time"),
