@@ -37,7 +37,6 @@ def brief(wh: Any, *, day: date | str | None = None, store: str | list[str] | No
     """The brief of ``store`` (the only store when None) for ``day`` (default: its last complete day as of ``now``,
     default the clock: a scheduled run passes its own time). Targets come from ``config`` (``--config``,
     $SHOPLENS_CONFIG, ./shoplens.yaml), the file the sending channels come from."""
-    from shoplens.analyses.replenish.config import load_config as load_replenish_config
     from shoplens.analyses.segments import SegmentMetricsEngine
     from shoplens.analyses.why.query import single_store
     from shoplens.metrics.targets import load_targets
