@@ -60,8 +60,9 @@ SESSION_PREFIX = "session-"
 def _module_folders_removed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     """Remove the folders a module's fixtures made (warehouses, servers' files) once its tests are done, unless one
     of them failed. A folder a later module still needs must be named with SESSION_PREFIX (a session fixture, or a
-    helper's build-once cache such as tests/metrics_fixture.py). Kept all, the suite leaves ~9 GB of DuckDB files behind: more than a CI machine may have free.
-    Per-test folders go when their test passes (``tmp_path_retention_policy = "failed"`` in pyproject.toml)."""
+    helper's build-once cache such as tests/metrics_fixture.py). Kept all, the suite leaves ~9 GB of DuckDB files
+    behind: more than a CI machine may have free. Per-test folders go when their test passes
+    (``tmp_path_retention_policy = "failed"`` in pyproject.toml)."""
     base = tmp_path_factory.getbasetemp()
     before = set(base.iterdir())
     failed_before = request.session.testsfailed
