@@ -61,45 +61,46 @@ def db_path() -> str | None:
     return str(state.db) if state.db else None
 
 
-def register() -> None:
-    from shoplens.cli import (
-        account_cmd,
-        action_cmd,
-        alerts_cmd,
-        anomalies_cmd,
-        brief_cmd,
-        collect_cmd,
-        demo_cmd,
-        forecast_cmd,
-        funnel_cmd,
-        import_cmd,
-        info_cmd,
-        metrics_cmd,
-        notify_cmd,
-        paths_cmd,
-        presets_cmd,
-        products_cmd,
-        quarantine_cmd,
-        recommend_cmd,
-        replenish_cmd,
-        retention_cmd,
-        review_cmd,
-        rfm_cmd,
-        schedule_cmd,
-        segment_cmd,
-        serve_cmd,
-        store_cmd,
-        user_cmd,
-        values_cmd,
-        why_cmd,
-    )
+# every command module, in the order `shoplens --help` lists their commands; a module registers the command named
+# like itself (alerts_cmd: `alerts`) and the ones in EXTRA_COMMANDS (tests/test_cli_lazy.py checks both)
+COMMAND_MODULES = ("import", "info", "quarantine", "demo", "metrics", "funnel", "retention", "paths", "segment",
+                   "rfm", "user", "account", "serve", "store", "values", "anomalies", "why", "alerts", "notify",
+                   "schedule", "brief", "recommend", "action", "review", "presets", "collect", "products",
+                   "replenish", "forecast")
+EXTRA_COMMANDS = {"migrate": "info", "schema": "info"}
+GLOBAL_WITH_VALUE = ("--db", "--lang")
+_REGISTERED: set[str] = set()
 
 
-    for module in (import_cmd, info_cmd, quarantine_cmd, demo_cmd, metrics_cmd, funnel_cmd, retention_cmd, paths_cmd,
-                   segment_cmd, rfm_cmd, user_cmd, account_cmd, serve_cmd, store_cmd, values_cmd, anomalies_cmd,
-                   why_cmd, alerts_cmd, notify_cmd, schedule_cmd, brief_cmd, recommend_cmd, action_cmd,
-                   review_cmd, presets_cmd, collect_cmd, products_cmd, replenish_cmd, forecast_cmd):
-        module.register(app)
+def asked_command(argv: list[str]) -> str | None:
+    """The command module ``argv`` (the arguments after ``shoplens``) runs, or None when the help, no command or an
+    unknown one is asked for (then every command is registered: the help lists them, a typo gets suggestions)."""
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg in ("-h", "--help", "--version"):
+            return None
+        if arg in GLOBAL_WITH_VALUE:
+            i += 2
+            continue
+        if arg.startswith("-"):
+            i += 1
+            continue
+        name = EXTRA_COMMANDS.get(arg, arg)
+        return name if name in COMMAND_MODULES else None
+    return None
+
+
+def register(argv: list[str] | None = None) -> None:
+    """Add the commands to the app: only the one ``argv`` asks for when given (importing every command module and
+    building Typer's parser for all ~60 commands costs ~0.1 s per run), else all of them."""
+    import importlib
+
+    only = asked_command(argv) if argv is not None else None
+    for name in (only,) if only else COMMAND_MODULES:
+        if name not in _REGISTERED:
+            importlib.import_module(f"shoplens.cli.{name}_cmd").register(app)
+            _REGISTERED.add(name)
 
 
 def main() -> None:
@@ -108,7 +109,7 @@ def main() -> None:
 
     signals.install()  # again for callers of this function; shoplens.cli.main did it before the imports
     try:
-        register()
+        register(sys.argv[1:])
         code = app(standalone_mode=False)  # Typer returns (not raises) the exit code of typer.Exit / Ctrl-C
     except BaseException as exc:  # reported below, one line each
         signals.exit_if_requested()  # after a signal, whatever unwound the stack is the interrupt
