@@ -33,7 +33,11 @@ def env(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dic
     db = two_store_db(demo_db, tmp)
     copy = tmp / "cli.duckdb"
     shutil.copy(db, copy)
-    srv = ApiServer(db)
+    # every route is asked once with a valid date: on a CI machine running two test files at once, the slowest (the
+    # new-product trial, ~7 s alone) came near the 30 s default budget; these tests check answers, not speed
+    config = tmp / "server.yaml"
+    config.write_text("server:\n  time_budget_seconds: 300\n", encoding="utf-8")
+    srv = ApiServer(db, env={"SHOPLENS_CONFIG": str(config)})
     try:
         yield {"server": srv, "root": srv.client("root"), "cli_db": copy}
     finally:

@@ -20,12 +20,14 @@ import calendar
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from shoplens.analyses.products.trial_rules import TrialSettings, decide, load_settings, quartiles
 from shoplens.analyses.products.trial_words import reason
 from shoplens.analyses.result import Result, clean
+from shoplens.analyses.workers import Workers
 from shoplens.errors import ShoplensError
 
 METRICS = ["uv", "add_to_cart_users", "add_to_cart_rate", "paying_buyers", "conversion_rate", "paid_units", "gmv",
@@ -92,19 +94,23 @@ def _ratings(wh: Any, store: str, tz: ZoneInfo, groups: dict[tuple[date, int], l
             v.group_by("product_id").aggregate(rating=v.rating.mean()).to_pyarrow().to_pylist()}
 
 
-def _first_days(wh: Any, engine: Any, store: str, tz: ZoneInfo, skus: list[dict[str, Any]],
+def _first_days(wh: Any, workers: Workers, store: str, tz: ZoneInfo, skus: list[dict[str, Any]],
                 days_of: dict[str, int], metrics: list[str] = METRICS) -> dict[str, dict[str, Any]]:
     """KPIs of each SKU over its first ``days_of[id]`` days: one engine query by product per (launch date, age),
-    the rows of the group's SKUs kept (a SKU with no row has zeros). No ``where`` on the products: checking each
-    group's ids against the data cost more than the query."""
+    two at a time on ``workers``, the rows of the group's SKUs kept (a SKU with no row has zeros). No ``where``
+    on the products: checking each group's ids against the data cost more than the query."""
     groups: dict[tuple[date, int], list[str]] = defaultdict(list)
     for s in skus:
         groups[(s["launched_on"], days_of[s["product_id"]])].append(s["product_id"])
+
+    def ask(engine: Any, launch: date, days: int) -> Any:
+        return engine.query(metrics, by=["product"], start=launch, end=launch + timedelta(days=days - 1),
+                            store=store, targets=False)
+
+    asked = {key: workers.submit(partial(ask, launch=key[0], days=key[1])) for key in sorted(groups)}
     out: dict[str, dict[str, Any]] = {}
-    for (launch, days), ids in sorted(groups.items()):
-        res = engine.query(metrics, by=["product"], start=launch, end=launch + timedelta(days=days - 1), store=store,
-                           targets=False)
-        rows = {r["product"]: r for r in res.rows}
+    for key, ids in sorted(groups.items()):
+        rows = {r["product"]: r for r in asked[key].result().rows}
         for pid in ids:
             row = rows.get(pid, {})
             kpis = {KEYS.get(m, m): row.get(m) for m in metrics}
@@ -132,7 +138,7 @@ def _ref_stats(refs: list[dict[str, Any]]) -> dict[str, Any]:
             "add_to_cart_median": cart and cart[1], "add_to_cart_q3": cart and cart[2]}
 
 
-def _one_store(wh: Any, engine: Any, ctx: Any, settings: TrialSettings, as_of: date | None,
+def _one_store(wh: Any, workers: Workers, ctx: Any, settings: TrialSettings, as_of: date | None,
                notes: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     info = ctx.scope.stores[0]
     store, tz, n = info.store_id, ZoneInfo(info.timezone), settings.days
@@ -152,10 +158,10 @@ def _one_store(wh: Any, engine: Any, ctx: Any, settings: TrialSettings, as_of: d
     store_row = {"store": store, "as_of": day, "window_start": window_start, "references_from": ref_from}
     if not trial:
         return store_row, []
-    kpis = _first_days(wh, engine, store, tz, trial, ages)
+    kpis = _first_days(wh, workers, store, tz, trial, ages)
     by_age: dict[int, dict[str, dict[str, Any]]] = {}
     for age in sorted(set(ages.values())):
-        ref_kpis = _first_days(wh, engine, store, tz, refs, {r["product_id"]: age for r in refs}, REFERENCE_METRICS)
+        ref_kpis = _first_days(wh, workers, store, tz, refs, {r["product_id"]: age for r in refs}, REFERENCE_METRICS)
         by_age[age] = {pid: k for pid, k in ref_kpis.items() if k["uv"] > 0}
     items = []
     for s in trial:
@@ -203,10 +209,11 @@ def products_trial(wh: Any, *, days: int | None = None, as_of: date | str | None
     ctx_all = open_context(wh, store=store)
     notes: dict[str, Any] = {}
     stores, items = [], []
-    for info in ctx_all.scope.stores:
-        row, found = _one_store(wh, engine, open_context(wh, store=info.store_id), settings, day, notes)
-        stores.append(row)
-        items.extend(found)
+    with Workers(wh, engine) as workers:  # the first days' queries, two at a time
+        for info in ctx_all.scope.stores:
+            row, found = _one_store(wh, workers, open_context(wh, store=info.store_id), settings, day, notes)
+            stores.append(row)
+            items.extend(found)
     order = {v: i for i, v in enumerate(("push", "keep_testing", "hold", "drop", "no_reference"))}
     items.sort(key=lambda i: (order[i["verdict"]], -(i["conversion_rate"] or 0), i["store"], i["product_id"]))
     if not items:
