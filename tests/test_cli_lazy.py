@@ -61,3 +61,10 @@ def test_help_and_typos_still_see_every_command() -> None:
     assert typo.returncode != 0 and "did you mean 'alerts'" in typo.stderr
     assert "forecast" in typo.stderr and "schema" in typo.stderr  # the list of commands is whole
     assert "check" in run("alerts", "--help").stdout
+
+
+def test_only_the_asked_commands_module_is_imported() -> None:
+    code = ("import sys; from shoplens.cli.app import register; register(['--db', 'x.duckdb', 'why', 'gmv']); "
+            "print(sorted(m for m in sys.modules if m.startswith('shoplens.cli.') and m.endswith('_cmd')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.strip() == "['shoplens.cli.why_cmd']"

@@ -1,6 +1,7 @@
 """Analysis tasks borrow cursors (src/shoplens/analyses/workers.py, Warehouse.borrowed): a cursor is set up once
 and lent task after task, each task reads the data version its Workers started with, a failed task's cursor is
-dropped, and closing the warehouse closes the idle cursors."""
+dropped, closing the warehouse closes the idle cursors, and in a server request a borrowed cursor belongs to the
+request's computation (no task starts once it is cancelled; a running statement is interrupted)."""
 
 from __future__ import annotations
 
@@ -64,3 +65,44 @@ def test_closing_the_warehouse_closes_its_idle_cursors(db_path) -> None:
     wh.close()
     with pytest.raises(duckdb.ConnectionException):
         idle.con.execute("SELECT 1")
+
+
+def test_a_cancelled_requests_tasks_start_nothing_and_stop(wh) -> None:
+    """As the server runs a request (server/cache.py): the request's cursor is guarded by its computation. Once
+    the computation is cancelled (time budget, client gone), a task's running statement is interrupted and no new
+    task starts; the interrupted task's cursor is dropped."""
+    import time
+
+    from shoplens.server.computation import Cancelled, Computation
+
+    comp = Computation()
+    request = wh.cursor()
+    request.con = comp.attach(request.con)
+    engine = shoplens.MetricsEngine(request)
+    with Workers(request, engine, threads=1) as workers:
+        assert workers.submit(lambda e: e.wh.con.execute("SELECT 7").fetchone()[0]).result() == 7
+        used = []
+
+        def endless(e):
+            used.append(e.wh.con)
+            return e.wh.con.execute("SELECT sum(i) FROM range(10000000000000) t(i)").fetchone()
+
+        long = workers.submit(endless)
+        time.sleep(0.3)
+        comp.cancel()
+        with pytest.raises(duckdb.InterruptException):
+            long.result(timeout=30)
+        with pytest.raises(Cancelled):
+            workers.submit(lambda e: e.wh.con.execute("SELECT 1").fetchone()).result()
+    comp.done.set()
+    with pytest.raises(duckdb.ConnectionException):  # the interrupted task's cursor was closed, not given back
+        used[0].execute("SELECT 1")
+    assert len(wh._idle) == 1 and wh._idle[0].con is not used[0]  # the refused task's unused cursor went back
+
+
+def test_a_cursor_given_back_after_close_is_closed(db_path) -> None:
+    wh = shoplens.connect(str(db_path))
+    view = wh.cursor()
+    wh.close()
+    wh._give_back(view)
+    assert wh._idle == []

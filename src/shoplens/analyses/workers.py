@@ -16,7 +16,7 @@ class Workers:
 
     def __init__(self, wh: Any, engine: Any, threads: int = 2, name: str = "shoplens") -> None:
         self.wh, self.engine = wh, engine
-        self.version = wh.data_version()  # every task reads this version of the data
+        self.version = wh.data_version()  # what every task's engine keys its caches on (Warehouse.borrowed)
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix=name)
 
     def __enter__(self) -> Workers:

@@ -131,6 +131,14 @@ class GuardedConnection:
             self._comp.check()
         return getattr(self._con, name)
 
+    def lend(self, con: Any) -> None:
+        """``con`` (a cursor an analysis task of this computation borrows: Warehouse.borrowed) belongs to the
+        computation until :meth:`give_back`: :class:`Cancelled` now if it was cancelled, interrupted when it is."""
+        self._comp.attach(con)
+
+    def give_back(self, con: Any) -> None:
+        self._comp.detach(con)
+
 
 _CURRENT = threading.local()
 

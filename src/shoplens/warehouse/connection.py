@@ -16,7 +16,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from shoplens.errors import DatabaseLockedError, NoWarehouseError, SchemaError, 
 from shoplens.interrupts import watch
 
 DEFAULT_DB = "shoplens.duckdb"
-_NO_LOCK = threading.Lock()  # a cursor's close takes no part in its database's idle cursors
+IDLE_CURSORS = 8  # cursors kept for analysis tasks (see Warehouse.borrowed): more than two pools' worth
 
 
 def default_db_path() -> Path:
@@ -130,9 +130,9 @@ class Warehouse:
         self.con = _connect(self.path, read_only, wait, self.settings)
         watch(self.con)  # Ctrl-C interrupts its running query (shoplens.interrupts)
         self._ibis: Any = None
-        self._root, self._pinned = self, None
+        self._root, self._pinned, self._lender = self, None, None
         self._idle: list[Warehouse] = []  # cursors given back by tasks (see borrowed)
-        self._idle_lock = threading.Lock()
+        self._idle_lock, self._closed = threading.Lock(), False
         try:
             if read_only or not migrate:
                 check_version(self.con, str(self.path))
@@ -175,34 +175,61 @@ class Warehouse:
         view = object.__new__(Warehouse)
         view.path, view.read_only, view._ibis, view.settings = self.path, self.read_only, None, self.settings
         view.con = _configured(self.con.cursor(), self.settings, self.path, database_wide=False)
-        view._root, view._pinned = self._root, None
+        watch(view.con)  # Ctrl-C interrupts its running query too
+        view._root, view._pinned, view._lender = self._root, None, None
         return view
 
     @contextmanager
     def borrowed(self, version: tuple[Any, ...]) -> Iterator[Warehouse]:
-        """A cursor for one task of an analysis (:mod:`shoplens.analyses.workers`) that read ``version`` of the
-        data: an idle one given back by an earlier task, else a new one. A cursor and its Ibis backend cost about
-        10 ms to set up, and an alert check runs ~50 tasks; reading the version once per task instead of once
-        per engine query also keeps a task's answers from one version. A task that fails drops its cursor."""
+        """A cursor for one task of an analysis (:mod:`shoplens.analyses.workers`): an idle one given back by an
+        earlier task, else a new one (a cursor and its Ibis backend cost ~10 ms to set up; an alert check runs ~50
+        tasks). Its ``data_version()`` answers ``version`` during the task, so the engine asks the database once per
+        analysis instead of before every query; the data each statement reads is still the latest. In a server
+        request the cursor belongs to the request's computation while lent (refused once it is cancelled, its
+        running statement interrupted: server/computation.py). A task that fails drops its cursor."""
         root = self._root
+        lender = self._lender or (self.con if hasattr(type(self.con), "lend") else None)
         with root._idle_lock:
             view = root._idle.pop() if root._idle else None
         view = view or root.cursor()
-        view._pinned = version
+        if lender is not None:
+            try:
+                lender.lend(view.con)
+            except BaseException:
+                root._give_back(view)  # unused: still clean
+                raise
+        view._pinned, view._lender = version, lender
+        failed = False
         try:
             yield view
         except BaseException:
-            view.close()
+            failed = True
             raise
-        view._pinned = None
-        with root._idle_lock:
-            root._idle.append(view)
+        finally:
+            view._pinned = view._lender = None
+            if lender is not None:
+                lender.give_back(view.con)  # before any close: an interrupt must never reach a closed cursor
+            if failed:
+                with suppress(Exception):  # the root may be closed already: the task's own error matters
+                    view.close()
+            else:
+                root._give_back(view)
+
+    def _give_back(self, view: Warehouse) -> None:
+        """Keep a lent cursor for the next task (at most IDLE_CURSORS; none once this warehouse is closed)."""
+        with self._idle_lock:
+            if not self._closed and len(self._idle) < IDLE_CURSORS:
+                self._idle.append(view)
+                return
+        with suppress(Exception):
+            view.close()
 
     def close(self) -> None:
-        with self._idle_lock if self._root is self else _NO_LOCK:
-            idle, self._idle = (self._idle, []) if self._root is self else ([], [])
-        for view in idle:
-            view.close()
+        if self._root is self:
+            with self._idle_lock:
+                idle, self._idle, self._closed = self._idle, [], True
+            for view in idle:
+                view.close()
         self.con.close()
 
     def __enter__(self) -> Warehouse:
