@@ -68,3 +68,55 @@ def test_only_the_asked_commands_module_is_imported() -> None:
             "print(sorted(m for m in sys.modules if m.startswith('shoplens.cli.') and m.endswith('_cmd')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert out.stdout.strip() == "['shoplens.cli.why_cmd']"
+
+
+TREE = """
+import json, sys
+import typer.main
+from shoplens.cli.app import app, register
+register(json.loads(sys.argv[1]))
+def tree(cmd):
+    subs = getattr(cmd, "commands", {}) or {}
+    return {name: tree(sub) for name, sub in sorted(subs.items())}
+print(json.dumps(tree(typer.main.get_command(app))))
+"""
+
+
+def command_tree(argv: list[str] | None) -> dict:
+    import json
+
+    out = subprocess.run([sys.executable, "-c", TREE, json.dumps(argv)], capture_output=True, text=True, timeout=120,
+                         check=True)
+    return json.loads(out.stdout)
+
+
+def test_every_command_has_the_same_subcommands_registered_alone() -> None:
+    """A module may add subcommands to another one's group (notify_cmd adds `alerts send`): registered alone, each
+    command has every subcommand it has when all are registered (app.NEEDS says which modules come along)."""
+    whole = command_tree([])
+    for name in [*COMMAND_MODULES, *EXTRA_COMMANDS]:
+        alone = command_tree([name])
+        assert alone[name] == whole[name], name
+
+
+def test_labels_a_command_uses_are_defined_without_other_commands() -> None:
+    """A literal t("key") of a command module is defined by shoplens.i18n, by that module, or by the helpers it
+    imports; not by another command module (registered alone, that label would be missing)."""
+    import re
+    from pathlib import Path
+
+    import shoplens.cli
+
+    folder = Path(shoplens.cli.__file__).parent
+    texts = {p.stem: p.read_text(encoding="utf-8") for p in folder.glob("*.py")}
+    owner: dict[str, set[str]] = {}
+    for module, text in texts.items():
+        for block in re.findall(r"register_labels\(\{(.*?)\}\)", text, re.S):
+            for key in re.findall(r'^\s*["\']([a-z0-9_]+)["\']:', block, re.M):
+                owner.setdefault(key, set()).add(module)
+    for module, text in texts.items():
+        if not module.endswith("_cmd"):
+            continue
+        for key in set(re.findall(r'\bt\(\s*["\']([a-z0-9_]+)["\']', text)):
+            others = {o for o in owner.get(key, set()) if o.endswith("_cmd")} - {module}
+            assert not others or module in owner.get(key, set()), (module, key, others)

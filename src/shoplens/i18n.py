@@ -27,6 +27,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "times_note": ("时间戳为 UTC；日期为店铺当地日期", "timestamps in UTC; dates are the store's local dates"),
     "shown_of": ("显示", "shown"),
     "store": ("店铺", "Store"),
+    "segment": ("人群", "Segment"),
     "platform": ("平台", "Platform"),
     "currency": ("报告币种", "Reporting currency"),
     "timezone": ("时区", "Time zone"),

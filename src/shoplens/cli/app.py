@@ -68,6 +68,7 @@ COMMAND_MODULES = ("import", "info", "quarantine", "demo", "metrics", "funnel", 
                    "schedule", "brief", "recommend", "action", "review", "presets", "collect", "products",
                    "replenish", "forecast")
 EXTRA_COMMANDS = {"migrate": "info", "schema": "info"}
+NEEDS = {"alerts": ("notify",)}  # notify_cmd adds `alerts send` to the alerts group
 GLOBAL_WITH_VALUE = ("--db", "--lang")
 _REGISTERED: set[str] = set()
 
@@ -97,7 +98,7 @@ def register(argv: list[str] | None = None) -> None:
     import importlib
 
     only = asked_command(argv) if argv is not None else None
-    for name in (only,) if only else COMMAND_MODULES:
+    for name in (only, *NEEDS.get(only, ())) if only else COMMAND_MODULES:
         if name not in _REGISTERED:
             importlib.import_module(f"shoplens.cli.{name}_cmd").register(app)
             _REGISTERED.add(name)

@@ -36,7 +36,6 @@ docs/behaviour.md#behavioural-segments.
 """
 
 register_labels({
-    "segment": ("人群", "Segment"),
     "segments_title": ("已保存的人群", "Saved segments"),
     "segment_name": ("名称", "Name"),
     "segment_rule": ("规则", "Rule"),
