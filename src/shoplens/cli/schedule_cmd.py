@@ -29,7 +29,7 @@ ShapeOpt = Annotated[Shape, typer.Option("--format", help="table|json / 输出�
 register_labels({
     "sc_title": ("定时任务", "Scheduled jobs"),
     "sc_job": ("任务", "Job"),
-    "sc_cron": ("cron", "Cron"),
+    "sc_cron": ("定时规则（cron）", "Cron"),
     "sc_zone": ("时区", "Time zone"),
     "sc_run": ("执行", "Runs"),
     "sc_next": ("下次运行", "Next due"),
