@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
@@ -13,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from shoplens.csv_out import write_csv
+from shoplens.json_text import json_text
 
 UNWRAPPED = 100_000  # "no width": lines and table cells stay whole
 
@@ -55,7 +55,7 @@ class Shape(StrEnum):
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    sys.stdout.write(json_text(data, indent=True) + "\n")
 
 
 def print_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:

@@ -61,18 +61,16 @@ def result_currency(scope: Scope) -> str | None:
     return currencies.pop() if len(currencies) == 1 else None
 
 
-def with_currency(rows: list[dict[str, Any]], scope: Scope, keys: list[str]) -> list[dict[str, Any]]:
-    """Each per-store row of a mixed-currency result with its store's ``currency`` right after ``keys``."""
-    if not mixed(scope) or "store" not in keys:
-        return rows
+def with_currency(columns: dict[str, list[Any]], scope: Scope, keys: list[str]) -> dict[str, list[Any]]:
+    """A mixed-currency answer's columns (cut by store) with each row's store ``currency`` right after ``keys``."""
+    if not mixed(scope) or "store" not in keys or "store" not in columns:
+        return columns
     of = {s.store_id: s.currency for s in scope.stores}
-    out = []
-    for row in rows:
-        new: dict[str, Any] = {}
-        for k, v in row.items():
-            if k not in keys and "currency" not in new:
-                new["currency"] = of.get(row.get("store"))
-            new[k] = v
-        new.setdefault("currency", of.get(row.get("store")))
-        out.append(new)
+    currency = [of.get(s) for s in columns["store"]]
+    out: dict[str, list[Any]] = {}
+    for key, values in columns.items():
+        if key not in keys and "currency" not in out:
+            out["currency"] = currency
+        out[key] = values
+    out.setdefault("currency", currency)
     return out

@@ -38,8 +38,8 @@ from shoplens.metrics.limits import check_query
 from shoplens.metrics.options import no_nul, normalise_where, parse_sort, top_rows
 from shoplens.metrics.periods import check_grain, periods, shift_for
 from shoplens.metrics.plan import Group, Planner, Request, needed_measures, plan_groups
-from shoplens.metrics.product_names import label_columns, query_stores, with_names
-from shoplens.metrics.result import MetricResult, answer_rows, with_null_columns
+from shoplens.metrics.product_names import catalog_names, label_columns, query_stores, with_names
+from shoplens.metrics.result import MetricResult, answer_columns, rows_of, with_null_columns
 from shoplens.metrics.segment_scope import MembersSQL, SegmentNote, refuse_all, segment_notes
 from shoplens.metrics.single_flight import one_at_a_time
 from shoplens.metrics.sources import PURCHASE_LINE_COLUMNS, SOURCES
@@ -276,9 +276,11 @@ class MetricsEngine:
         if targets:
             frame = self.targets.attach(frame, self.catalog, metric_ids, grain, periods(start, end, grain),
                                         scope.store_ids, by_t, scope.converts())
-        rows = answer_rows(frame, req, self.catalog)
-        rows = with_names(self.wh.con, rows, by_t, query_stores(scope.store_ids, where_t))
-        rows = with_currency(rows, scope, ["period", *label_columns(by_t)])
+        columns = answer_columns(frame, req, self.catalog)
+        if "product" in by_t:
+            names = self.fact("product_names", version, lambda: catalog_names(self.wh.con))
+            columns = with_names(names, columns, by_t, query_stores(scope.store_ids, where_t))
+        rows = rows_of(with_currency(columns, scope, ["period", *label_columns(by_t)]))
         return MetricResult(metric_ids, list(by_t), grain, start, end, compare, rows, result_currency(scope), sqls,
                             converted=scope.converts(), **facts)
 

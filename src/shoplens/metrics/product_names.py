@@ -1,8 +1,9 @@
 """Product names next to product ids in metric rows: ``product_name`` right after ``product``.
 
 Sellers read names, not SKU ids. A name is an attribute of the row, not a metric: it is not in the
-catalog and is looked up after aggregation, in one DuckDB query over only the product ids of the
-result (a handful of rows), never by reading the catalog into pandas.
+catalog and is looked up after aggregation. The names are read once per data version (one small query:
+ids, stores and names only), and looked up in Python for each row: results of 50 k SKUs are common, and a
+query per result cost more than the lookups.
 
 Which store's name: ``products`` holds one row per store and product id, and two stores may give the
 same id different names. A row cut by ``store`` takes its own store's name. Otherwise the row sums
@@ -20,10 +21,9 @@ import duckdb
 
 NAME = "product_name"
 PRODUCT = "product"
-# the names of some product ids in some stores; store order decides which name wins without --by store
-LOOKUP_SQL = ("SELECT store_id, product_id, name FROM products"
-              " WHERE name IS NOT NULL AND store_id IN (SELECT unnest($stores))"
-              " AND product_id IN (SELECT unnest($ids)) ORDER BY store_id, product_id")
+# every named product of the warehouse, read once per data version: product id -> [(store, name)], store order
+# decides which name wins without --by store
+CATALOG_SQL = "SELECT product_id, store_id, name FROM products WHERE name IS NOT NULL ORDER BY product_id, store_id"
 
 
 def label_columns(dims: Iterable[str]) -> list[str]:
@@ -40,36 +40,35 @@ def query_stores(store_ids: Sequence[str], where: dict[str, tuple[str, ...]]) ->
     return [s for s in store_ids if s in wanted]
 
 
-def lookup(con: duckdb.DuckDBPyConnection, stores: Sequence[str], ids: Sequence[str]) -> dict[tuple[str, str], str]:
-    """(store, product id) -> name, in store-id order (bound parameters: ids are data, never SQL text)."""
-    if not stores or not ids:
-        return {}
-    found = con.execute(LOOKUP_SQL, {"stores": list(stores), "ids": list(ids)}).fetchall()
-    return {(store, pid): name for store, pid, name in found}
+def catalog_names(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:
+    """Product id -> its (store, name) pairs in store-id order (the engine keeps it per data version)."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for pid, store, name in con.execute(CATALOG_SQL).fetchall():
+        out.setdefault(pid, []).append((store, name))
+    return out
 
 
-def with_names(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]], dims: Sequence[str],
-               stores: Sequence[str]) -> list[dict[str, Any]]:
-    """``rows`` with ``product_name`` after ``product`` (unchanged when ``product`` is not a dimension)."""
-    if PRODUCT not in dims:
-        return rows
-    ids = sorted({str(r[PRODUCT]) for r in rows if r.get(PRODUCT) is not None})
-    names = lookup(con, sorted(stores), ids)
-    first: dict[str, str] = {}
-    for (_, pid), name in names.items():  # store-id order: the first store's name wins
-        first.setdefault(pid, name)
+def with_names(names: dict[str, list[tuple[str, str]]], columns: dict[str, list[Any]], dims: Sequence[str],
+               stores: Sequence[str]) -> dict[str, list[Any]]:
+    """An answer's columns with ``product_name`` after ``product`` (unchanged when ``product`` is not a
+    dimension); ``names`` from :func:`catalog_names`."""
+    if PRODUCT not in dims or PRODUCT not in columns:
+        return columns
     by_store = "store" in dims
+    wanted = set(stores)
 
-    def name_of(row: dict[str, Any]) -> str | None:
-        pid = row.get(PRODUCT)
-        if pid is None:
-            return None
-        return names.get((row.get("store"), str(pid))) if by_store else first.get(str(pid))
+    def name_of(pid: Any, store: Any) -> str | None:
+        """The row's own store's name when cut by store, else the first of the query's stores that names it."""
+        for s, name in names.get(str(pid), ()) if pid is not None else ():
+            if (s == store) if by_store else (s in wanted):
+                return name
+        return None
 
-    if not rows:
-        return rows
-    keys = list(rows[0])  # every row of an answer has the same keys, in the same order
-    at = keys.index(PRODUCT) + 1
-    named = [*keys[:at], NAME, *keys[at:]]
-    return [dict(zip(named, (*values[:at], name_of(row), *values[at:]), strict=True))
-            for row in rows for values in [tuple(row.values())]]
+    row_stores = columns["store"] if by_store else [None] * len(columns[PRODUCT])
+    named = [name_of(p, s) for p, s in zip(columns[PRODUCT], row_stores, strict=True)]
+    out: dict[str, list[Any]] = {}
+    for key, values in columns.items():
+        out[key] = values
+        if key == PRODUCT:
+            out[NAME] = named
+    return out

@@ -74,17 +74,21 @@ def with_null_columns(frame: pd.DataFrame, metric_ids: list[str], nulls: list[st
     return frame[ordered + [c for c in frame.columns if c not in ordered]]
 
 
-def _rounded(value: Any, digits: int | None) -> Any:
-    """A cell of the answer: :func:`clean_value`, then whole (``digits`` 0) or to ``digits`` decimals."""
-    value = clean_value(value)
-    if value is None or digits is None:
-        return value
-    return round(value) if digits == 0 else round(value, digits)
+def _rounded_column(values: list[Any], digits: int | None) -> list[Any]:
+    """A column of the answer: :func:`clean_value` per cell, then whole (``digits`` 0) or to ``digits``
+    decimals; the same values as one call per cell, in one pass (50 k SKU rows are common)."""
+    if digits is None:
+        return [(None if v != v else round(v, 10)) if isinstance(v, float) else v for v in values]
+    if digits == 0:
+        return [(None if v != v else round(round(v, 10))) if isinstance(v, float) else
+                None if v is None else round(v) for v in values]
+    return [(None if v != v else round(round(v, 10), digits)) if isinstance(v, float) else
+            None if v is None else round(v, digits) for v in values]
 
 
-def answer_rows(frame: pd.DataFrame, req: Any, catalog: Any) -> list[dict[str, Any]]:
-    """The answer's rows: clean Python values (NaN -> None, floats to 10 decimals), counts as whole numbers and
-    summed money to 4 decimals. Decided once per column, not per cell: 50 k SKU rows are common."""
+def answer_columns(frame: pd.DataFrame, req: Any, catalog: Any) -> dict[str, list[Any]]:
+    """The answer's columns (name -> one value per row, rows sorted): clean Python values (NaN -> None, floats
+    to 10 decimals), counts as whole numbers and summed money to 4 decimals. :func:`rows_of` makes the rows."""
     if A.PERIOD in frame.columns:
         frame = frame.sort_values([A.PERIOD, *req.by], na_position="last")
     elif req.by:
@@ -102,6 +106,11 @@ def answer_rows(frame: pd.DataFrame, req: Any, catalog: Any) -> list[dict[str, A
         plain = not k.endswith(("_change", "__attainment"))
         base = k.split("__")[0]
         digits = 0 if plain and base in count_like else 4 if plain and base in money else None
-        columns[k] = [_rounded(v, digits) for v in frame[k].tolist()]
+        columns[k] = _rounded_column(frame[k].tolist(), digits)
+    return columns
+
+
+def rows_of(columns: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    """One dict per row, keys in column order."""
     keys = list(columns)
     return [dict(zip(keys, values, strict=True)) for values in zip(*columns.values(), strict=True)]

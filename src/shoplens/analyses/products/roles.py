@@ -9,6 +9,7 @@ stock and last sale through Ibis (:mod:`.roles_data`); the rules run over whole 
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from datetime import date
@@ -33,7 +34,9 @@ CSV_COLUMNS = ("store", "product_id", "name", "category", "role", "roles", "uv",
 
 @dataclass
 class RolesResult:
-    """``to_dict()`` is the JSON of the CLI, the Python API and ``GET /api/v1/products/roles``."""
+    """``to_dict()`` is the JSON of the CLI, the Python API and ``GET /api/v1/products/roles``. ``products`` are
+    JSON-ready already (floats rounded to 10 places, no NaN, ``launched`` as ISO text): ``to_dict`` copies each row
+    instead of walking 50 k of them again; its nested parts (medians, roles, reason) are the result's own."""
 
     start: date
     end: date
@@ -70,7 +73,7 @@ class RolesResult:
         return {**clean({"from": self.start, "to": self.end, "currencies": self.currencies,
                          "rules": self.rules.to_dict(), "precedence": list(PRECEDENCE), "traffic": self.traffic,
                          "summary": self.summary()}),
-                "products": clean_rows(self.products), "quadrant": {**clean(quadrant), "points": points},
+                "products": [dict(p) for p in self.products], "quadrant": {**clean(quadrant), "points": points},
                 "notes": clean(self.notes)}
 
     def table_rows(self) -> list[dict[str, Any]]:
@@ -97,6 +100,12 @@ def _floats(s: pd.Series) -> np.ndarray:
 
 def _plain_floats(a: np.ndarray) -> list[float | None]:
     return [None if v != v else v for v in a.tolist()]
+
+
+def _json_floats(values: list[float | None]) -> list[float | None]:
+    """Floats as the JSON shows them (:func:`shoplens.analyses.result.clean`): rounded to 10 places, None for a
+    gap or an infinity."""
+    return [None if v is None or v != v or v in (math.inf, -math.inf) else round(v, 10) for v in values]
 
 
 def _plain_ints(a: np.ndarray) -> list[int | None]:
@@ -209,30 +218,32 @@ def classify(frame: pd.DataFrame, end: date, rules: RoleRules) -> tuple[list[dic
     c["atc_index"] = _index(c["add_to_cart_rate"], medians["add_to_cart_rate"])
     has_traffic = f["store"].map(traffic).to_numpy(dtype=bool)
     roles = _match(c, rules, has_traffic, f["_hero"].to_numpy(dtype=bool))
-    launched = pd.to_datetime(f["launched"]).dt.date.astype(object)
+    launched = [None if v is pd.NaT or v is None or v != v else v.isoformat()
+                for v in pd.to_datetime(f["launched"]).dt.date.astype(object).tolist()]
+    ints = {k: _plain_ints(c[k]) for k in ("uv", "units", "days", "on_hand", "age")}
+    raw = {k: _plain_floats(c[k]) for k in ("conversion", "add_to_cart_rate", "margin", "gmv", "trend",
+                                             "traffic_index", "conversion_index", "atc_index")}
+    raw_medians = {k: _plain_floats(v) for k, v in medians.items()}
+    primary = [r[0] for r in roles]
+    reasons = [reason(role, {"traffic_index": raw["traffic_index"][i], "conversion_index": raw["conversion_index"][i],
+                             "atc_index": raw["atc_index"][i], "gmv": raw["gmv"][i], "uv": ints["uv"][i],
+                             "margin": raw["margin"][i], "medians": {"gmv_of_sold": raw_medians["gmv_of_sold"][i]},
+                             "on_hand": ints["on_hand"][i], "days_since_last_sale": ints["days"][i],
+                             "launched": launched[i], "_age": ints["age"][i]}, rules)
+               for i, role in enumerate(primary)]
+    out = {k: _json_floats(v) for k, v in raw.items()}  # as JSON writes them: rounded to 10 places, no NaN
+    medians_of = [dict(zip(MEDIANS, m, strict=True)) for m in zip(*(_json_floats(raw_medians[k]) for k in MEDIANS),
+                                                                  strict=True)]
     columns: dict[str, list[Any]] = {
-        "store": f["store"].tolist(), "product_id": f["product_id"].tolist(), "name": f["name"].tolist(),
+        "store": f["store"].tolist(), "product_id": f["product_id"].tolist(),
+        "name": [v if isinstance(v, str) else None for v in f["name"].tolist()],
         "category": [v if isinstance(v, str) else None for v in f["category"].tolist()],
-        "uv": _plain_ints(c["uv"]), "conversion": _plain_floats(c["conversion"]),
-        "add_to_cart_rate": _plain_floats(c["add_to_cart_rate"]), "margin": _plain_floats(c["margin"]),
-        "units": _plain_ints(c["units"]), "gmv": _plain_floats(c["gmv"]), "trend": _plain_floats(c["trend"]),
-        "days_since_last_sale": _plain_ints(c["days"]), "on_hand": _plain_ints(c["on_hand"]),
-        "launched": [None if v is pd.NaT or v is None or v != v else v for v in launched.tolist()]}
-    plain_medians = {k: _plain_floats(v) for k, v in medians.items()}
-    indices = {k: _plain_floats(c[k]) for k in ("traffic_index", "conversion_index", "atc_index")}
-    ages = _plain_ints(c["age"])
-    products = []
-    for i, row in enumerate(zip(*columns.values(), strict=True)):
-        p = dict(zip(columns, row, strict=True))
-        p["medians"] = {k: v[i] for k, v in plain_medians.items()}
-        p["traffic_index"], p["conversion_index"], p["atc_index"] = (indices["traffic_index"][i],
-                                                                     indices["conversion_index"][i],
-                                                                     indices["atc_index"][i])
-        p["_age"] = ages[i]
-        p["role"], p["roles"] = roles[i][0], roles[i]
-        p["reason"] = reason(roles[i][0], p, rules)
-        del p["_age"]
-        products.append(p)
+        "uv": ints["uv"], "conversion": out["conversion"], "add_to_cart_rate": out["add_to_cart_rate"],
+        "margin": out["margin"], "units": ints["units"], "gmv": out["gmv"], "trend": out["trend"],
+        "days_since_last_sale": ints["days"], "on_hand": ints["on_hand"], "launched": launched,
+        "medians": medians_of, "traffic_index": out["traffic_index"], "conversion_index": out["conversion_index"],
+        "atc_index": out["atc_index"], "role": primary, "roles": roles, "reason": reasons}
+    products = [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
     return products, traffic
 
 

@@ -1,0 +1,33 @@
+"""The JSON writer of the CLI and the API (shoplens/json_text.py): the same document as the standard library's
+``json.dumps(ensure_ascii=False, default=str)``, faster; the two documented differences are checked here too."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from shoplens.json_text import json_text
+
+
+@dataclass
+class Point:
+    x: int
+
+
+def test_same_document_as_the_standard_library() -> None:
+    data = {"store": "天猫国际", "day": date(2026, 11, 1), "at": datetime(2026, 11, 1, 8, 30),
+            "money": Decimal("12.30"), "rows": [{"a": 1, "b": 0.1, "c": None, "d": True}, []], "empty": {},
+            1: "int key", None: "null key", "point": Point(3), "share": 9.99942e-05, "big": 1e22}
+    expected = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    assert json_text(data, indent=True) == expected.replace("9.99942e-05", "0.0000999942")
+    assert json.loads(json_text(data)) == json.loads(expected)
+    assert "天猫国际" in json_text(data)  # UTF-8 kept, never \\u escapes
+    assert '"at": "2026-11-01 08:30:00"' in json_text(data, indent=True)  # str(datetime), as before
+
+
+def test_nan_is_null_and_huge_integers_still_written() -> None:
+    assert json.loads(json_text({"x": math.nan, "y": math.inf})) == {"x": None, "y": None}
+    assert json.loads(json_text({"n": 2**70})) == {"n": 2**70}  # beyond 64 bits: the standard library writes it
