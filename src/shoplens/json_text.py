@@ -18,9 +18,14 @@ import orjson
 _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
-def json_text(data: Any, *, indent: bool = False) -> str:
-    """``data`` as JSON text: two-space indented for people (``indent=True``), compact for programs."""
+def json_bytes(data: Any, *, indent: bool = False) -> bytes:
+    """``data`` as UTF-8 JSON: two-space indented for people (``indent=True``), compact for programs."""
     try:
-        return orjson.dumps(data, default=str, option=_OPTIONS | (orjson.OPT_INDENT_2 if indent else 0)).decode()
+        return orjson.dumps(data, default=str, option=_OPTIONS | (orjson.OPT_INDENT_2 if indent else 0))
     except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits
-        return json.dumps(data, ensure_ascii=False, default=str, indent=2 if indent else None)
+        return json.dumps(data, ensure_ascii=False, default=str, indent=2 if indent else None).encode()
+
+
+def json_text(data: Any, *, indent: bool = False) -> str:
+    """:func:`json_bytes` as text."""
+    return json_bytes(data, indent=indent).decode()

@@ -194,7 +194,7 @@ class MetricsEngine:
               where: dict[str, Any] | None = None, store: str | list[str] | None = None,
               currency: str | None = None, targets: bool = True, sort: str | None = None,
               limit: int | None = None, segment: str | dict[str, Any] | None = None,
-              days: tuple[date, ...] | None = None) -> MetricResult:
+              days: tuple[date, ...] | None = None, drop_null: tuple[str, ...] = ()) -> MetricResult:
         """Compute metrics for inclusive local dates ``start``..``end`` (default: the last 30 days with data).
 
         ``segment``: only the members of a saved segment (name) or of an unsaved rule (text or tree);
@@ -208,12 +208,18 @@ class MetricsEngine:
 
         ``days`` (daily grain only): read only these days of ``start``..``end``; the rows of the other days are
         empty. Root cause asks for a day and its reference a week earlier this way: one query instead of two.
+
+        ``drop_null``: dimensions of ``by`` whose null rows the caller does not want (the product analyses key their
+        rows by SKU: events without a product would be counted for a row they drop); those rows are not computed.
         """
         metric_ids, by_t, where_t = self._parse(metrics, by, where, grain)
         start, end = check_day(start, "--from"), check_day(end, "--to")
         days = tuple(sorted(set(days))) if days else ()
         if days and (grain != "day" or start is None or end is None or not start <= days[0] <= days[-1] <= end):
             raise ValueError("days needs grain='day' and days within start..end")
+        drop_null = tuple(sorted(set(drop_null)))
+        if not set(drop_null) <= set(by_t):
+            raise ValueError("drop_null names dimensions of by")
         order = parse_sort(sort, metric_ids)
         if limit is not None and limit < 1:
             raise ShoplensError("--limit must be at least 1", zh="--limit 至少为 1")
@@ -223,7 +229,7 @@ class MetricsEngine:
         members = self.members(segment, self.resolve_scope(store, currency, version)) if segment else None
         targets = targets and members is None
         key = ("query", str(self.wh.path), version, tuple(metric_ids), by_t, tuple(sorted(where_t.items())), grain,
-               start, end, compare, str(store), currency, targets, repr(self.targets), members, days)
+               start, end, compare, str(store), currency, targets, repr(self.targets), members, days, drop_null)
         with _LOCK:
             cached = _RESULTS.get(key)
         if cached is None:
@@ -233,7 +239,7 @@ class MetricsEngine:
                 if cached is None:  # ours to compute (or that thread's attempt failed: try again here)
                     check_where(self.wh, pick_stores(self.stores(version), store), where_t)  # unknown values
                     cached = self._query(metric_ids, by_t, where_t, grain, start, end, compare, store, currency,
-                                         targets, version, members, notes, days)
+                                         targets, version, members, notes, days, drop_null)
                     cached.notes.update(value_notes(self, store, where_t, cached.start, cached.end, version))
                     with _LOCK:
                         _RESULTS[key] = cached
@@ -249,7 +255,7 @@ class MetricsEngine:
                grain: str | None, start: date | None, end: date | None, compare: str | None,
                store: str | list[str] | None, currency: str | None, targets: bool, version: Any,
                members: str | None = None, notes: dict[str, SegmentNote] | None = None,
-               days: tuple[date, ...] = ()) -> MetricResult:
+               days: tuple[date, ...] = (), drop_null: tuple[str, ...] = ()) -> MetricResult:
         notes = notes or {}
         scope = replace(self.resolve_scope(store, currency, version), members=members)
         unknown = set(where_t.get("store", ())) - set(scope.store_ids)
@@ -263,7 +269,7 @@ class MetricsEngine:
         check_query(self, scope, by_t, where_t, grain, start, end, compare, version, len(days) or None)  # (server)
         # metrics a segment cannot restrict are not queried at all (their store-wide rows would add
         # dimension values the members never had); they come back as null columns with their notes
-        req = Request([m for m in metric_ids if m not in notes], by_t, where_t, grain, self.settings)
+        req = Request([m for m in metric_ids if m not in notes], by_t, where_t, grain, self.settings, drop_null)
         base, sqls = self._compute(req, replace(scope.with_range(start, end), days=days), version)
         facts = SR.describe(self, req, scope, grain not in ("day", "hour") and start < end, version, notes)
         frame = base
@@ -272,6 +278,8 @@ class MetricsEngine:
             sqls += comp_sql
             frame = self._attach_comparison(frame, comp, req, compare)
         frame = with_null_columns(frame, metric_ids, list(notes), by_t, compare)
+        if drop_null:  # builders and comparisons may still bring such rows: none is answered
+            frame = frame[frame[list(drop_null)].notna().all(axis=1)]
         req = replace(req, metric_ids=metric_ids)
         if targets:
             frame = self.targets.attach(frame, self.catalog, metric_ids, grain, periods(start, end, grain),
@@ -283,6 +291,13 @@ class MetricsEngine:
         rows = rows_of(with_currency(columns, scope, ["period", *label_columns(by_t)]))
         return MetricResult(metric_ids, list(by_t), grain, start, end, compare, rows, result_currency(scope), sqls,
                             converted=scope.converts(), **facts)
+
+    def range_of(self, store: str | list[str] | None, start: date | None = None,
+                 end: date | None = None) -> tuple[date, date]:
+        """The inclusive local dates a query of ``store`` with these bounds covers (default: the last 30 days with
+        data), without running it: for analyses that split the range before their queries."""
+        version = self.data_version()
+        return self._range(self.resolve_scope(store, None, version), start, end, version)
 
     def _range(self, scope: Scope, start: date | None, end: date | None, version: Any) -> tuple[date, date]:
         if end is None:
@@ -342,7 +357,7 @@ class MetricsEngine:
                 comp[A.PERIOD] = comp[A.PERIOD].map(mapping)
                 comp = comp[comp[A.PERIOD].notna()]
             return comp, sqls
-        whole = Request(req.metric_ids, req.by, req.where, None, req.settings)
+        whole = replace(req, grain=None)
         parts, sqls = [], []
         for p in base_periods:
             part, part_sql = self._compute(whole, scope.with_range(shift.back(p.first), shift.back(p.last)), version)

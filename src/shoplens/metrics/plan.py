@@ -51,6 +51,9 @@ class Request:
     where: dict[str, tuple[str, ...]]
     grain: str | None
     settings: dict[str, Any] = field(default_factory=dict)
+    # dimensions whose null rows the caller never reads (the product analyses key rows by SKU): groups cut by
+    # them skip the rows without a value (events without a product: half the cost of product-page visitors)
+    drop_null: tuple[str, ...] = ()
 
 
 def needed_measures(catalog: Catalog, req: Request) -> tuple[dict[str, str], dict[str, str]]:
@@ -135,6 +138,13 @@ class Planner:
             t = t.filter(t[dim] == values[0] if len(values) == 1 else t[dim].isin(values))
         return t
 
+    def _known(self, t: Any, group: Group) -> Any:
+        """``t`` without the rows whose group dimensions in ``drop_null`` are null."""
+        for dim in self.req.drop_null:
+            if dim in group.dims:
+                t = t.filter(t[dim].notnull())
+        return t
+
     def _keys(self, t: Any, group: Group) -> list[Any]:
         keys = []
         if group.timed and self.req.grain:
@@ -163,13 +173,13 @@ class Planner:
             needs |= {c.column for c in m.where}
         rollup = self.from_rollup(group)
         if rollup:
-            t = self.rollup_table(rollup, group.dims)
+            t = self._known(self.rollup_table(rollup, group.dims), group)
             # a row of the visitor-day rollup is one (store, day, visitor); of the dims rollup, not
             per_day = self.req.grain == "day" and rollup == USER_DAY
             aggs = {f"m{i}": rollup_source.reduction(t, m, per_day, len(self.scope.stores))
                     for i, m in enumerate(group.measures)}
         else:
-            t = self.source_table(group.source, needs)
+            t = self._known(self.source_table(group.source, needs), group)
             aggs = {f"m{i}": _reduction(t, m, len(self.scope.stores)) for i, m in enumerate(group.measures)}
         group.renames = {f"m{i}": m.id for i, m in enumerate(group.measures)}
         keys = self._keys(t, group)
@@ -181,7 +191,7 @@ class Planner:
         needs = frozenset(group.dims) | {m.column or ""} | {c.column for conds, _ in m.having for c in conds}
         rollup = self.from_rollup(group)
         t = self.rollup_table(rollup, group.dims) if rollup else self.source_table(group.source, needs)
-        t = t.filter(t[m.column].notnull())
+        t = self._known(t.filter(t[m.column].notnull()), group)
         keys = self._keys(t, group)
         if rollup:
             counts = {f"c{i}": rollup_source.event_count(t, conds).sum() for i, (conds, _) in enumerate(m.having)}

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import Response
 
 from shoplens.csv_out import csv_text
-from shoplens.json_text import json_text
+from shoplens.json_text import json_bytes
 from shoplens.server.api_words import api_notes
 
 NOTES_HEADER = "X-Shoplens-Notes"
@@ -20,7 +20,7 @@ def as_json(data: Any) -> Response:
     the API's words."""
     if isinstance(data, dict) and data.get("notes"):
         data = {**data, "notes": api_notes(data["notes"])}
-    return Response(json_text(data), media_type="application/json")
+    return Response(json_bytes(data), media_type="application/json")
 
 
 def as_csv(header: Sequence[str], rows: Sequence[Sequence[Any]], filename: str,

@@ -9,7 +9,6 @@ stock and last sale through Ibis (:mod:`.roles_data`); the rules run over whole 
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from shoplens.analyses.products.roles_data import gather
-from shoplens.analyses.products.roles_reasons import reason
+from shoplens.analyses.products.roles_reasons import NO_RULE, reason
 from shoplens.analyses.products.roles_rules import PRECEDENCE, RoleRules, load_rules
 from shoplens.analyses.result import clean, clean_rows
 from shoplens.params import check_day
@@ -102,10 +101,25 @@ def _plain_floats(a: np.ndarray) -> list[float | None]:
     return [None if v != v else v for v in a.tolist()]
 
 
-def _json_floats(values: list[float | None]) -> list[float | None]:
+def _json_floats(a: np.ndarray) -> list[float | None]:
     """Floats as the JSON shows them (:func:`shoplens.analyses.result.clean`): rounded to 10 places, None for a
     gap or an infinity."""
-    return [None if v is None or v != v or v in (math.inf, -math.inf) else round(v, 10) for v in values]
+    return [None if v != v else round(v, 10) for v in np.where(np.isfinite(a), a, np.nan).tolist()]
+
+
+def _reasons(primary: list[str], col: dict[str, list[Any]], rules: RoleRules) -> list[dict[str, str]]:
+    """Each SKU's reason for its primary role, from the unrounded numbers (``col``: one list per number)."""
+    out = []
+    for i, role in enumerate(primary):
+        if role == "normal":  # most SKUs: no numbers to show
+            out.append(NO_RULE.copy())
+            continue
+        p = {k: col[k][i] for k in ("traffic_index", "conversion_index", "atc_index", "gmv", "uv", "margin",
+                                    "on_hand", "launched")}
+        p.update(medians={"gmv_of_sold": col["gmv_of_sold"][i]}, days_since_last_sale=col["days"][i],
+                 _age=col["age"][i])
+        out.append(reason(role, p, rules))
+    return out
 
 
 def _plain_ints(a: np.ndarray) -> list[int | None]:
@@ -225,14 +239,10 @@ def classify(frame: pd.DataFrame, end: date, rules: RoleRules) -> tuple[list[dic
                                              "traffic_index", "conversion_index", "atc_index")}
     raw_medians = {k: _plain_floats(v) for k, v in medians.items()}
     primary = [r[0] for r in roles]
-    reasons = [reason(role, {"traffic_index": raw["traffic_index"][i], "conversion_index": raw["conversion_index"][i],
-                             "atc_index": raw["atc_index"][i], "gmv": raw["gmv"][i], "uv": ints["uv"][i],
-                             "margin": raw["margin"][i], "medians": {"gmv_of_sold": raw_medians["gmv_of_sold"][i]},
-                             "on_hand": ints["on_hand"][i], "days_since_last_sale": ints["days"][i],
-                             "launched": launched[i], "_age": ints["age"][i]}, rules)
-               for i, role in enumerate(primary)]
-    out = {k: _json_floats(v) for k, v in raw.items()}  # as JSON writes them: rounded to 10 places, no NaN
-    medians_of = [dict(zip(MEDIANS, m, strict=True)) for m in zip(*(_json_floats(raw_medians[k]) for k in MEDIANS),
+    reasons = _reasons(primary, {**raw, **ints, "gmv_of_sold": raw_medians["gmv_of_sold"], "launched": launched},
+                       rules)
+    out = {k: _json_floats(c[k]) for k in raw}  # as JSON writes them: rounded to 10 places, no NaN
+    medians_of = [dict(zip(MEDIANS, m, strict=True)) for m in zip(*(_json_floats(medians[k]) for k in MEDIANS),
                                                                   strict=True)]
     columns: dict[str, list[Any]] = {
         "store": f["store"].tolist(), "product_id": f["product_id"].tolist(),

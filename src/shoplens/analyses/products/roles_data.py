@@ -93,24 +93,38 @@ def _metric_frame(result: Any, columns: list[str]) -> pd.DataFrame:
 
 
 def gather(wh: Any, engine: Any, stores: list[StoreInfo], start: date | None, end: date | None) -> RoleData:
-    """Everything the rules need, per on-sale merchandise SKU of ``stores`` (range default: the engine's)."""
+    """Everything the rules need, per on-sale merchandise SKU of ``stores`` (range default: the engine's). The
+    queries run two at a time (:class:`Workers`): while DuckDB answers one, Python shapes another's rows."""
+    from shoplens.analyses.workers import Workers
+
     ids = [s.store_id for s in stores]
-    main = engine.query(list(METRICS), by=["store", "product"], start=start, end=end, store=ids, targets=False)
-    start, end = main.start, main.end
-    frame = _catalog(wh, ids).merge(_metric_frame(main, list(METRICS)), on=KEY, how="left")
+
+    def kpis(e: Any, a: date | None, b: date | None, metrics: list[str]) -> Any:
+        return e.query(metrics, by=["store", "product"], start=a, end=b, store=ids, targets=False,
+                       drop_null=("product",))
+
+    start, end = engine.range_of(ids, start, end)
     half = ((end - start).days + 1) // 2
-    if half:
-        for name, a, b in (("units_first", start, start + timedelta(days=half - 1)),
-                           ("units_second", end - timedelta(days=half - 1), end)):
-            part = engine.query(["paid_units"], by=["store", "product"], start=a, end=b, store=ids, targets=False)
-            frame = frame.merge(_metric_frame(part, ["paid_units"]).rename(columns={"paid_units": name}), on=KEY,
-                                how="left")
-    else:
-        frame["units_first"] = frame["units_second"] = None
+    with Workers(wh, engine) as workers:
+        main_f = workers.submit(lambda e: kpis(e, start, end, list(METRICS)))
+        parts_f = [workers.submit(lambda e, a=a, b=b: kpis(e, a, b, ["paid_units"])) for a, b in (
+            (start, start + timedelta(days=half - 1)), (end - timedelta(days=half - 1), end))] if half else []
+        last_f = workers.submit(lambda e: [_last_sales(e.wh, s, end).assign(store=s.store_id) for s in stores])
+        stock_f = workers.submit(lambda e: _stock(e.wh, ids, end))
+        catalog = _catalog(wh, ids)
+        main = main_f.result()
+        frame = catalog.merge(_metric_frame(main, list(METRICS)), on=KEY, how="left")
+        if parts_f:
+            for name, f in zip(("units_first", "units_second"), parts_f, strict=True):
+                frame = frame.merge(_metric_frame(f.result(), ["paid_units"]).rename(columns={"paid_units": name}),
+                                    on=KEY, how="left")
+        else:
+            frame["units_first"] = frame["units_second"] = None
+        last = last_f.result()
+        stock = stock_f.result()
     zones = {s.store_id: s.timezone for s in stores}
-    last = [_last_sales(wh, s, end).assign(store=s.store_id) for s in stores]
     frame = frame.merge(pd.concat(last) if last else pd.DataFrame(columns=[*KEY, "last_ts"]), on=KEY, how="left")
-    frame = frame.merge(_stock(wh, ids, end), on=KEY, how="left")
+    frame = frame.merge(stock, on=KEY, how="left")
     frame["last_sale"] = _local_days(frame["last_ts"], frame["store"], zones)
     frame["launched"] = _local_days(frame["launched_at"], frame["store"], zones)
     return RoleData(start, end, frame.drop(columns=["last_ts", "launched_at"]), dict(main.notes))

@@ -6,6 +6,8 @@ from typing import Any
 
 from shoplens.analyses.products.roles_rules import RoleRules
 
+NO_RULE = {"en": "no role rule matched", "zh": "未命中任何角色规则"}  # the reason of a normal SKU
+
 
 def _x(v: float | None) -> str:
     return "—" if v is None else f"{v:.1f}"
@@ -47,4 +49,4 @@ def reason(role: str, p: dict[str, Any], r: RoleRules) -> dict[str, str]:
     if role == "new":
         return {"en": f"launched {p['launched']}, {p['_age']} days before the range end (cut-off {r.new_days})",
                 "zh": f"{p['launched']} 上新，距统计期末 {p['_age']} 天（门槛 {r.new_days} 天）"}
-    return {"en": "no role rule matched", "zh": "未命中任何角色规则"}
+    return NO_RULE.copy()
