@@ -9,6 +9,7 @@ stock and last sale through Ibis (:mod:`.roles_data`); the rules run over whole 
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from datetime import date
@@ -107,19 +108,29 @@ def _json_floats(a: np.ndarray) -> list[float | None]:
     return [None if v != v else round(v, 10) for v in np.where(np.isfinite(a), a, np.nan).tolist()]
 
 
-def _reasons(primary: list[str], col: dict[str, list[Any]], rules: RoleRules) -> list[dict[str, str]]:
-    """Each SKU's reason for its primary role, from the unrounded numbers (``col``: one list per number)."""
+def _reasons(primary: list[str], c: dict[str, np.ndarray], launched: list[str | None],
+             rules: RoleRules) -> list[dict[str, str]]:
+    """Each SKU's reason for its primary role, from the unrounded numbers (``c``: one array per number)."""
+    def num(key: str, i: int, whole: bool = False) -> float | int | None:
+        v = float(c[key][i])
+        return None if v != v else int(v) if whole else v
+
     out = []
     for i, role in enumerate(primary):
         if role == "normal":  # most SKUs: no numbers to show
             out.append(NO_RULE.copy())
             continue
-        p = {k: col[k][i] for k in ("traffic_index", "conversion_index", "atc_index", "gmv", "uv", "margin",
-                                    "on_hand", "launched")}
-        p.update(medians={"gmv_of_sold": col["gmv_of_sold"][i]}, days_since_last_sale=col["days"][i],
-                 _age=col["age"][i])
+        p: dict[str, Any] = {k: num(k, i) for k in ("traffic_index", "conversion_index", "atc_index", "gmv",
+                                                     "margin")}
+        p.update(uv=num("uv", i, True), on_hand=num("on_hand", i, True), launched=launched[i],
+                 medians={"gmv_of_sold": num("m_gmv_of_sold", i)}, days_since_last_sale=num("days", i, True),
+                 _age=num("age", i, True))
         out.append(reason(role, p, rules))
     return out
+
+
+def _json_float(v: float | None) -> float | None:
+    return None if v is None or not math.isfinite(v) else round(v, 10)
 
 
 def _plain_ints(a: np.ndarray) -> list[int | None]:
@@ -216,7 +227,8 @@ def classify(frame: pd.DataFrame, end: date, rules: RoleRules) -> tuple[list[dic
     if frame.empty:
         return [], {}
     f, traffic = _prepare(frame, end)
-    f = f.merge(_medians(f), on=["store", "category_key"], how="left")
+    groups = _medians(f)
+    f = f.merge(groups, on=["store", "category_key"], how="left")
     f["_hero"] = _hero_candidates(f, rules.hero_gmv_share)
     f = f.sort_values(["store", "category_key", "product_id"])
     c = {k: _floats(f[col]) for k, col in (("uv", "uv"), ("conversion", "conversion"), ("units", "paid_units"),
@@ -234,16 +246,15 @@ def classify(frame: pd.DataFrame, end: date, rules: RoleRules) -> tuple[list[dic
     roles = _match(c, rules, has_traffic, f["_hero"].to_numpy(dtype=bool))
     launched = [None if v is pd.NaT or v is None or v != v else v.isoformat()
                 for v in pd.to_datetime(f["launched"]).dt.date.astype(object).tolist()]
-    ints = {k: _plain_ints(c[k]) for k in ("uv", "units", "days", "on_hand", "age")}
-    raw = {k: _plain_floats(c[k]) for k in ("conversion", "add_to_cart_rate", "margin", "gmv", "trend",
-                                             "traffic_index", "conversion_index", "atc_index")}
-    raw_medians = {k: _plain_floats(v) for k, v in medians.items()}
+    ints = {k: _plain_ints(c[k]) for k in ("uv", "units", "days", "on_hand")}
     primary = [r[0] for r in roles]
-    reasons = _reasons(primary, {**raw, **ints, "gmv_of_sold": raw_medians["gmv_of_sold"], "launched": launched},
-                       rules)
-    out = {k: _json_floats(c[k]) for k in raw}  # as JSON writes them: rounded to 10 places, no NaN
-    medians_of = [dict(zip(MEDIANS, m, strict=True)) for m in zip(*(_json_floats(medians[k]) for k in MEDIANS),
-                                                                  strict=True)]
+    reasons = _reasons(primary, c, launched, rules)
+    out = {k: _json_floats(c[k]) for k in ("conversion", "add_to_cart_rate", "margin", "gmv", "trend",
+                                           "traffic_index", "conversion_index", "atc_index")}
+    # the medians are per store and category: made JSON-ready once per group, copied for each of its SKUs
+    of_group = {(g["store"], g["category_key"]): {k: _json_float(g[f"m_{k}"]) for k in MEDIANS}
+                for g in groups.to_dict("records")}
+    medians_of = [dict(of_group[key]) for key in zip(f["store"].tolist(), f["category_key"].tolist(), strict=True)]
     columns: dict[str, list[Any]] = {
         "store": f["store"].tolist(), "product_id": f["product_id"].tolist(),
         "name": [v if isinstance(v, str) else None for v in f["name"].tolist()],
