@@ -21,9 +21,12 @@ inventory keep the demo's SKUs. The issue's target: ABC + roles ≤ 2 s at 50 k 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import resource
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -73,23 +76,41 @@ def cli_commands(db: Path) -> dict[str, list[str]]:
 
 
 ONE_PROCESS = """
-import sys
+import json, sys, time
+started = time.perf_counter()
 from datetime import date
 from shoplens.analyses.products.abc import products_abc
 from shoplens.analyses.products.roles import product_roles
 from shoplens.json_text import json_text
 from shoplens.warehouse.connection import Warehouse
-
+import shoplens.metrics.engine, ibis  # what the first query would import
+ibis.duckdb
+imported = time.perf_counter()
 start, end = date.fromisoformat(sys.argv[2]), date.fromisoformat(sys.argv[3])
 with Warehouse(sys.argv[1], read_only=True) as wh:
     sizes = [len(json_text(f(wh, start=start, end=end).to_dict(), indent=True)) for f in (products_abc, product_roles)]
-print(sizes)
+print(json.dumps({"imports_s": imported - started, "compute_s": time.perf_counter() - imported, "sizes": sizes}))
 """
 
 
 def one_process(db: Path, reps: int) -> dict[str, Any]:
+    """Wall and CPU seconds of fresh processes computing both, and the median split (imports / the rest)."""
     start, end = (END - timedelta(days=RANGE_DAYS - 1)).isoformat(), END.isoformat()
-    return time_cold([sys.executable, "-c", ONE_PROCESS, str(db), start, end], reps)
+    cmd = [sys.executable, "-c", ONE_PROCESS, str(db), start, end]
+    walls, cpus, splits = [], [], []
+    for _ in range(reps):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        walls.append(time.perf_counter() - t0)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+        if done.returncode != 0:
+            raise SystemExit(f"one process failed: {done.stderr.strip()[-400:]}")
+        splits.append(json.loads(done.stdout))
+    return {"median_s": statistics.median(walls), "min_s": min(walls), "max_s": max(walls),
+            "cpu_s": statistics.median(cpus), "imports_s": statistics.median(x["imports_s"] for x in splits),
+            "compute_s": statistics.median(x["compute_s"] for x in splits)}
 
 
 def products_page(db: Path, reps: int) -> dict[str, Any]:
@@ -161,7 +182,8 @@ def render(rows: list[dict[str, Any]], facts: dict[str, Any]) -> str:
                   f"({'met' if page['median_s'] <= TARGET_S else 'NOT met'}); abc alone {page['abc_s']:.2f} s, "
                   f"roles {page['roles_s']:.2f} s, answered side by side.",
                   f"- One Python process, start to finish: {one['median_s']:.2f} s "
-                  f"({'met' if one['median_s'] <= TARGET_S else 'NOT met'}).",
+                  f"({'met' if one['median_s'] <= TARGET_S else 'NOT met'}): {one['imports_s']:.2f} s importing "
+                  f"Python and the libraries, {one['compute_s']:.2f} s computing both and writing their JSON.",
                   f"- Two CLI processes: {cli:.2f} s together, each paying the interpreter and library start."]
     return "\n".join(lines) + "\n"
 
