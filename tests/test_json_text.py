@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+import numpy as np
+
 from shoplens.json_text import json_text
 
 
@@ -20,7 +22,8 @@ class Point:
 def test_same_document_as_the_standard_library() -> None:
     data = {"store": "天猫国际", "day": date(2026, 11, 1), "at": datetime(2026, 11, 1, 8, 30),
             "money": Decimal("12.30"), "rows": [{"a": 1, "b": 0.1, "c": None, "d": True}, []], "empty": {},
-            1: "int key", None: "null key", "point": Point(3), "share": 9.99942e-05, "big": 1e22}
+            1: "int key", None: "null key", "point": Point(3), "share": 9.99942e-05, "big": 1e22,
+            "numpy": [np.float64(469.1666657206), np.int64(3), np.float32(0.5)]}
     expected = json.dumps(data, ensure_ascii=False, indent=2, default=str)
     assert json_text(data, indent=True) == expected.replace("9.99942e-05", "0.0000999942")
     assert json.loads(json_text(data)) == json.loads(expected)

@@ -21,7 +21,8 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "shoplens"
 BASE = 0
 # the layer of each top-level module or package of shoplens; a module may import its own layer or lower ones
 LAYER = {
-    "errors": BASE, "i18n": BASE, "params": BASE, "csv_out": BASE, "value_labels": BASE, "interrupts": BASE,
+    "errors": BASE, "i18n": BASE, "params": BASE, "csv_out": BASE, "json_text": BASE, "value_labels": BASE,
+    "interrupts": BASE,
     "config": BASE, "disk": BASE, "model": BASE,
     "warehouse": 1,
     "ingest": 2, "presets": 2,  # presets are declarative plans the ingest pipeline runs (one layer)

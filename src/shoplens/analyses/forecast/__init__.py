@@ -111,7 +111,7 @@ def forecast(wh: Any, products: str | list[str] | None = None, *, klass: str | N
         periods = _periods(cleaned[pid].index[-1], grain, horizon)
         out.append({"product_id": pid, "name": names.get(pid), "method": f.method, "season_length": f.season_length,
                     "kind": f.kind, "adi": f.adi, "history_periods": len(cleaned[pid]),
-                    "promotion_uplift_units": uplift[pid],
+                    "promotion_uplift_units": float(uplift[pid]),
                     "forecast": [{"period": p, "value": v, "lo80": a, "hi80": b, "lo95": c, "hi95": d}
                                  for p, v, a, b, c, d in zip(periods, f.values, f.lo80, f.hi80, f.lo95, f.hi95,
                                                              strict=True)],
