@@ -14,7 +14,7 @@ Faults (``Shop`` fields), each planted in the last days up to ``DAY``:
 - ``spend`` / ``spend_days``: paid_search's daily spend over the last ``spend_days`` days;
 - ``dormant``: that many customers with 3 orders of 300 each in October 2025 (frequent, valuable, long gone);
 - ``p5_units``: product p5 on sale, never sold, with these units on hand (None: no p5);
-- ``stock``: units on hand on ``DAY`` per product (overrides 1,000);
+- ``stock``: units on hand on ``DAY`` per product (overrides 1,000); ``in_transit``: units on the way that day;
 - ``refunds_p2`` / ``refund_days``: full refunds of that many p2 orders over the last ``refund_days`` days.
 """
 
@@ -45,6 +45,7 @@ class Shop:
     dormant: int = 0
     p5_units: int | None = None
     stock: dict[str, int] = field(default_factory=dict)
+    in_transit: dict[str, int] = field(default_factory=dict)
     refunds_p2: int = 0
     refund_days: int = 7
 
@@ -94,9 +95,10 @@ def build(folder: Path, shop: Shop) -> Path:
     for i in range(DAYS):
         day = START + timedelta(days=i)
         for p in PRODUCTS:
-            stock.append((day, p, "w1", shop.stock.get(p, 1000) if day == DAY else 1000))
+            stock.append((day, p, "w1", shop.stock.get(p, 1000) if day == DAY else 1000,
+                          shop.in_transit.get(p, 0) if day == DAY else 0))
         if shop.p5_units is not None:
-            stock.append((day, "p5", "w1", shop.p5_units))
+            stock.append((day, "p5", "w1", shop.p5_units, 0))
     spend = [(START + timedelta(days=i), "paid_search", "c1",
               shop.spend if (DAY - START).days - i < shop.spend_days else 100.0, 1000, 100) for i in range(DAYS)]
     files = {
@@ -106,7 +108,7 @@ def build(folder: Path, shop: Shop) -> Path:
                             orders),
         "order_items": write_csv(folder / "items.csv", "order_id,line_no,product_id,quantity,unit_price", items),
         "ad_spend": write_csv(folder / "spend.csv", "date,channel,campaign,spend,impressions,clicks", spend),
-        "inventory_snapshots": write_csv(folder / "stock.csv", "date,product_id,warehouse,on_hand", stock),
+        "inventory_snapshots": write_csv(folder / "stock.csv", "date,product_id,warehouse,on_hand,in_transit", stock),
     }
     if refunds:
         files["refunds"] = write_csv(folder / "refunds.csv", "refund_id,order_id,user_id,ts,amount,product_id", refunds)

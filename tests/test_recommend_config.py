@@ -165,3 +165,48 @@ def test_links_quote_what_they_carry() -> None:
     links = alert_links("eu shop;x", date(2026, 3, 1))
     assert links["alerts_command"] == "shoplens alerts list --store 'eu shop;x' --from 2026-03-01 --to 2026-03-01"
     assert links["alerts"] == "/api/v1/alerts?store=eu%20shop%3Bx&from=2026-03-01&to=2026-03-01"
+
+
+@pytest.fixture(scope="module")
+def low_cover(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build(tmp_path_factory.mktemp("cover"), Shop(stock={"p1": 60}))  # p1 sells 6 a day: 10 days of cover
+
+
+def test_top_seller_reorder_takes_replenishments_lead_time_and_order(low_cover: Path, tmp_path: Path) -> None:
+    """The lead time of the top seller rule is replenishment's (per SKU, supplier, category or default), and the
+    quantity it suggests is what `shoplens replenish` orders for the SKU that day."""
+    import shoplens
+    from recommend_shop import DAY
+
+    def reorder(text: str | None) -> list[dict]:
+        return recommendations(low_cover, "top_seller_reorder", config=config(tmp_path, text) if text else None)
+
+    assert [r["links"]["reorder_units"] for r in reorder(None)] == [6 * (14 + 7) - 60]
+    assert reorder("replenish:\n  products: {p1: {lead_time_days: 9}}\n") == []  # 10 days of cover >= 9
+    found = reorder("replenish:\n  defaults: {lead_time_days: 20, review_period_days: 10}\n")
+    assert [(r["links"]["lead_time_days"], r["links"]["reorder_units"]) for r in found] == [(20, 6 * (20 + 10) - 60)]
+    assert found[0]["evidence"][0]["reference"] == 20  # days of cover against the SKU's own lead time
+    cfg = config(tmp_path, "replenish:\n  defaults: {lead_time_days: 20, review_period_days: 10}\n")
+    with shoplens.connect(str(low_cover), read_only=True) as wh:
+        plan = shoplens.replenish(wh, as_of=DAY, product="p1", config=cfg).to_dict()["items"][0]
+    assert plan["order_qty"] == found[0]["links"]["reorder_units"]
+    # the rule's own lead time is replenish's --lead-time: over the config's defaults, under a SKU's own entry
+    both = "recommend:\n  top_seller_reorder: {lead_time_days: 12}\nreplenish:\n  defaults: {lead_time_days: 20}\n"
+    assert [r["links"]["lead_time_days"] for r in reorder(both)] == [12]
+    sku = both + "  products: {p1: {lead_time_days: 9}}\n"
+    assert reorder(sku) == []
+
+
+def test_a_mistake_in_the_replenish_section_is_reported(low_cover: Path, tmp_path: Path) -> None:
+    with pytest.raises(ShoplensError, match="lead_time_days"):
+        recommendations(low_cover, "top_seller_reorder",
+                        config=config(tmp_path, "replenish:\n  defaults: {lead_time_days: -3}\n"))
+
+
+def test_stock_in_transit_that_covers_the_need_means_no_reorder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # 60 on hand + 66 on the way = 6 x (14 + 7): replenishment orders nothing, so nothing is recommended
+    path = build(tmp_path_factory.mktemp("transit"), Shop(stock={"p1": 60}, in_transit={"p1": 66}))
+    assert recommendations(path, "top_seller_reorder") == []
+    short = build(tmp_path_factory.mktemp("short"), Shop(stock={"p1": 60}, in_transit={"p1": 65}))
+    assert [(r["links"]["reorder_units"], r["links"]["in_transit"])
+            for r in recommendations(short, "top_seller_reorder")] == [(1, 65)]

@@ -1,7 +1,7 @@
 """Recommendations on the demo store, checked against plain SQL: the incident (paid_search payment conversion
-collapsing on 2026-10-25..27) yields the cart-to-payment recommendation on paid_search, and the stock-out of the
-best seller on 2026-10-08 a reorder; ids are stable; the REST answer equals the CLI's JSON, cut to the login's
-stores."""
+collapsing on 2026-10-25..27) yields the cart-to-payment recommendation on paid_search; the stock-out of the best
+seller on 2026-10-08, whose reorder is already in transit, no second reorder (unless its lead time is long enough
+for that stock to fall short); ids are stable; the REST answer equals the CLI's JSON, cut to the login's stores."""
 
 from __future__ import annotations
 
@@ -73,10 +73,7 @@ def test_the_incident_yields_the_paid_search_payment_recommendation(demo_db: Pat
     assert not [x for x in recommend(demo_db, date(2026, 10, 11))["recommendations"] if x["rule"] == "cart_payment_gap"]
 
 
-def test_a_stocked_out_top_seller_is_reordered(demo_db: Path) -> None:
-    out = recommend(demo_db, STOCKOUT)
-    found = [r for r in out["recommendations"] if r["rule"] == "top_seller_reorder"]
-    by_product = {r["scope"]["product"]: r for r in found}
+def test_a_stocked_out_top_seller_with_its_reorder_in_transit(demo_db: Path, tmp_path: Path) -> None:
     local = LOCAL.format(ts="coalesce(o.paid_ts, o.created_ts)")
     ranked = sql(demo_db, f"""
         SELECT i.product_id, sum(i.quantity) AS units, sum(i.quantity * i.unit_price * o.fx_rate) AS sales
@@ -85,18 +82,33 @@ def test_a_stocked_out_top_seller_is_reordered(demo_db: Path) -> None:
           AND {local} BETWEEN DATE '2026-09-11' AND DATE '2026-10-08'
         GROUP BY 1 ORDER BY sales DESC""")
     best, units, _ = ranked[0]
-    on_hand = sql(demo_db, "SELECT sum(on_hand) FROM inventory_snapshots WHERE store_id = 'demo' AND date = ? "
-                  "AND product_id = ?", STOCKOUT, best)[0][0]
-    assert best == "SKU100252" and on_hand == 0
-    r = by_product[best]
+    on_hand, in_transit = sql(demo_db, "SELECT sum(on_hand), sum(in_transit) FROM inventory_snapshots "
+                              "WHERE store_id = 'demo' AND date = ? AND product_id = ?", STOCKOUT, best)[0]
+    assert best == "SKU100252" and on_hand == 0 and in_transit > 0  # the demo's seller reordered already
+    with shoplens.connect(str(demo_db), read_only=True) as wh:
+        plan = shoplens.replenish(wh, as_of=STOCKOUT, product=best).to_dict()["items"][0]
+    assert plan["in_transit"] == in_transit and plan["order_qty"] == 0  # what is on the way covers 14 + 7 days
+    found = [r for r in recommend(demo_db, STOCKOUT)["recommendations"] if r["rule"] == "top_seller_reorder"]
+    assert best not in {r["scope"]["product"] for r in found}
+    # a 60-day lead time (sea freight): the stock on the way no longer covers the need, so it is reordered, by
+    # replenishment's quantity, and judged against that lead time
+    cfg = tmp_path / "shoplens.yaml"
+    cfg.write_text("replenish:\n  defaults: {lead_time_days: 60}\n", encoding="utf-8")
+    with shoplens.connect(str(demo_db), read_only=True) as wh:
+        longer = shoplens.replenish(wh, as_of=STOCKOUT, product=best, config=cfg).to_dict()["items"][0]
+        found = [r for r in shoplens.recommend(wh, day=STOCKOUT, config=cfg).to_dict()["recommendations"]
+                 if r["rule"] == "top_seller_reorder"]
+    r = {x["scope"]["product"]: x for x in found}[best]
+    assert longer["order_qty"] > 0 and r["links"]["reorder_units"] == longer["order_qty"]
     assert r["priority"] == "high"
     evidence = [(e["metric"], e["value"], e["reference"]) for e in r["evidence"]]
-    assert evidence[:3] == [("days_of_cover", 0.0, 14), ("stock_units", 0, pytest.approx(units / 28 * 14)),
+    assert evidence[:3] == [("days_of_cover", 0.0, 60), ("stock_units", 0, pytest.approx(units / 28 * 60)),
                             ("paid_units", units, None)]
     assert r["evidence"][3]["rank"] == 1
-    # every top seller it names is in the top 10 % by sales (rounded up) and covers fewer than 14 days
+    # every top seller it names is in the top 10 % by sales (rounded up) and covers fewer than 60 days
     top = {p for p, _, _ in ranked[:-(-len(ranked) // 10)]}
-    assert set(by_product) <= top
+    assert {x["scope"]["product"] for x in found} <= top
+    assert all(x["evidence"][0]["value"] < 60 and x["links"]["reorder_units"] > 0 for x in found)
 
 
 def test_the_default_day_is_the_last_complete_one(demo_db: Path) -> None:

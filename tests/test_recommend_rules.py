@@ -170,6 +170,11 @@ def test_top_seller_below_lead_time(shops: Shops, shop: str, units: int) -> None
     assert values(r)[:3] == [("days_of_cover", pytest.approx(units / 6), 14), ("stock_units", units, 84.0),
                              ("paid_units", 168, None)]
     assert r["expected_effect"]["value"] == pytest.approx((14 - units / 6) * 6 * 100, abs=0.01)
+    # replenishment's order (issue #16): 6 a day every day, so sd = 0 and no safety stock; 14 days' lead time and
+    # 7 days' review period by default: 6 x (14 + 7) - on hand - 0 in transit
+    assert r["links"]["reorder_units"] == 6 * (14 + 7) - units and r["links"]["in_transit"] == 0
+    assert r["links"]["lead_time_days"] == 14
+    assert r["links"]["replenish_command"] == f"shoplens replenish --product p1 --store s1 --as-of {DAY}"
     name = r["names"][0]  # the product's name (or its id when it has none), in both texts
     assert r["names"] == [name] and f"爆款 {name} 在库" in r["action"]["zh"] and f"Top seller {name} " in \
         r["action"]["en"]

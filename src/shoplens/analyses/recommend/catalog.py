@@ -59,6 +59,10 @@ def _param(name: str, kind_of: str, default: Any, raw: dict[str, Any], where: st
            metrics: tuple[str, ...]) -> Any:
     value = raw.get(name, default)
     at = f"{where}.{name}"
+    if kind_of == "days?":
+        if value is None:
+            return None
+        kind_of = "days"
     number = isinstance(value, int | float) and not isinstance(value, bool)
     if kind_of == "days" and not (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 366):
         raise bad(at, f"{value!r} is not a whole number of days from 1 to 366", f"{value!r} 不是 1 到 366 之间的天数",

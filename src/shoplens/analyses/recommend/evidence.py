@@ -29,6 +29,7 @@ class Ctx:
     wh: Any
     store: StoreInfo
     day: date
+    config: Any = None  # the config file (--config): rules that reuse another analysis's settings read it
 
     def window(self, days: int, end: date | None = None) -> tuple[date, date]:
         """The ``days`` local days up to ``end`` (default: the checked day), inclusive."""

@@ -2,8 +2,9 @@
 may use. A rule of the catalog (``rules.yaml``) or of the config names one kind; the evaluators live in
 :mod:`.traffic` and :mod:`.stock`.
 
-Parameter types: ``days`` (a whole number of days, 1..366), ``count`` (a whole number >= 0), ``number`` (> 0),
-``share`` (0 < x <= 1), ``bool``, ``dim`` (a dimension the kind's metrics can be cut by), ``text``.
+Parameter types: ``days`` (a whole number of days, 1..366), ``days?`` (the same, or absent: another setting
+decides), ``count`` (a whole number >= 0), ``number`` (> 0), ``share`` (0 < x <= 1), ``bool``, ``dim`` (a dimension
+the kind's metrics can be cut by), ``text``.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ KINDS: dict[str, Kind] = {
                       "min_members": ("count", 20), "min_value_ratio": ("number", 1.0),
                       "reactivation": ("share", 0.05)}, ("members", "segment")),
     "slow_stock": Kind({"days": ("days", 30), "min_units": ("count", 1)}, ("count", "units")),
-    "stock_cover": Kind({"sales_days": ("days", 28), "top_share": ("share", 0.1), "lead_time_days": ("days", 14)},
+    "stock_cover": Kind({"sales_days": ("days", 28), "top_share": ("share", 0.1), "lead_time_days": ("days?", None)},
                         ("product", "units", "cover", "daily")),
     "product_refunds": Kind({"window_days": ("days", 7), "reference_days": ("days", 28), "ratio": ("number", 2.0),
                              "min_rate": ("share", 0.1), "min_orders": ("count", 10)}, ("product",)),

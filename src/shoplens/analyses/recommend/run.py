@@ -119,7 +119,7 @@ def recommend(wh: Any, *, day: date | None = None, store: str | list[str] | None
     for s in stores:
         if s.store_id not in days:
             continue
-        ctx = Ctx(engine, wh, s, days[s.store_id])
+        ctx = Ctx(engine, wh, s, days[s.store_id], config)
         for rule in enabled:
             items += [_item(rule, ctx, f) for f in EVALUATORS[rule.kind](ctx, rule.params, rule)]
     items.sort(key=_order)

@@ -64,20 +64,47 @@ def slow_stock(ctx: Ctx, p: dict[str, Any], _: Any) -> list[Finding]:
                     None, {"products": slow[:100], "products_total": len(slow)})]
 
 
+def _reorder_plans(ctx: Ctx, ids: list[str], lead_time: int | None) -> dict[str, dict[str, Any]]:
+    """``shoplens replenish`` (history method) of the SKUs ``ids`` on the day: lead time, service level and review
+    period as replenishment resolves them (the rule's ``lead_time_days``, when set, as its ``--lead-time``). SKUs it
+    does not plan (not in the catalog, not on sale, no stock snapshot) are absent."""
+    from shoplens.analyses.replenish.config import load_config
+    from shoplens.analyses.replenish.data import all_ids
+    from shoplens.analyses.replenish.run import replenish
+    from shoplens.errors import ShoplensError
+
+    load_config(ctx.config)  # a mistake in the replenish: section is the seller's to fix: raised, never hidden
+    known = sorted(all_ids(ctx.wh, ctx.store.store_id, ids))
+    if not known:
+        return {}
+    try:
+        items = replenish(ctx.wh, as_of=ctx.day, store=ctx.store.store_id, product=known, lead_time=lead_time,
+                          config=ctx.config).items
+    except ShoplensError:  # no inventory snapshot in the store yet: nothing to plan
+        return {}
+    return {i["product_id"]: i for i in items}
+
+
 def stock_cover(ctx: Ctx, p: dict[str, Any], _: Any) -> list[Finding]:
     """Top sellers (the first ``top_share`` of the products with sales by sales over ``sales_days``) whose stock on
-    the day covers fewer days than ``lead_time_days`` at their average daily units (stocked out: 0 days)."""
-    span, lead = ctx.window(p["sales_days"]), p["lead_time_days"]
+    the day covers fewer days than their lead time at their average daily units (stocked out: 0 days), and for which
+    replenishment has something to order. Lead time and the quantity to order are replenishment's (issue #16:
+    ``shoplens replenish`` for the SKU on the day gives the same), so the recommendation and the reorder list agree:
+    stock already in transit that covers the need means no recommendation."""
+    span = ctx.window(p["sales_days"])
     sales = [r for r in ctx.rows(["gmv", "paid_units"], ["product"], span, sort="gmv") if (r["gmv"] or 0) > 0]
     top = sales[:math.ceil(len(sales) * p["top_share"])]
     stock = {r["product"]: r["stock_units"] for r in ctx.rows(["stock_units"], ["product"], (ctx.day, ctx.day))}
+    judged = [(rank, r) for rank, r in enumerate(top, 1)
+              if stock.get(r["product"]) is not None and (r["paid_units"] or 0) > 0]  # no snapshot: nothing to judge
+    plans = _reorder_plans(ctx, [str(r["product"]) for _, r in judged], p["lead_time_days"]) if judged else {}
     out = []
-    for rank, r in enumerate(top, 1):
-        units = stock.get(r["product"])
-        daily = (r["paid_units"] or 0) / p["sales_days"]
-        if units is None or daily <= 0:  # no snapshot of it on the day: nothing to judge
+    for rank, r in judged:
+        units, plan = stock[r["product"]], plans.get(str(r["product"]))
+        daily = r["paid_units"] / p["sales_days"]
+        if plan is None or plan["order_qty"] <= 0:  # not on sale, no snapshot to plan from, or nothing to order
             continue
-        cover = units / daily
+        cover, lead = units / daily, plan["lead_time_days"]
         if cover >= lead:
             continue
         price = float(r["gmv"]) / r["paid_units"]
@@ -90,8 +117,12 @@ def stock_cover(ctx: Ctx, p: dict[str, Any], _: Any) -> list[Finding]:
                             "cover": (cover, "days"), "daily": (daily, "number"), "value": (cover, "days"),
                             "reference": (lead, "count")},
                            (lead - cover) * daily * price,
-                           {"product": str(r["product"]),
-                            "reorder_units": math.ceil(max(0.0, daily * 2 * lead - units)),
+                           {"product": str(r["product"]), "reorder_units": plan["order_qty"],
+                            "in_transit": plan["in_transit"], "lead_time_days": lead,
+                            "replenish_command": f"shoplens replenish --product {shlex.quote(str(r['product']))} "
+                                                 f"--store {shlex.quote(ctx.store.store_id)} --as-of {ctx.day}"
+                                                 + (f" --lead-time {p['lead_time_days']}" if p["lead_time_days"]
+                                                    else ""),
                             "stock_command": f"shoplens metrics stock_units,stockout_sku_share --by product --where "
                                              f"{shlex.quote('product=' + str(r['product']))} --store "
                                              f"{shlex.quote(ctx.store.store_id)}"},

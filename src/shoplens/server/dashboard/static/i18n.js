@@ -521,6 +521,9 @@ const TEXT = {
   // ---- recommendations in zh (#14)
   "act.link.reorder_units": ["建议补货件数", "Units to reorder"],
   "act.link.stock_command": ["库存查询命令", "Stock command"],
+  "act.link.in_transit": ["在途件数", "Units in transit"],
+  "act.link.lead_time_days": ["补货周期（天）", "Lead time (days)"],
+  "act.link.replenish_command": ["补货计算命令", "Replenish command"],
   "act.dim.segment": ["人群", "Segment"],
   // ---- data page (#15)
   "page.data": ["数据", "Data"],
