@@ -75,12 +75,14 @@ def close(a: float | None, b: float | None) -> bool:
 
 
 def test_slow_movers_equal_the_catalog_metrics(tab: Tab, api: httpx.Client) -> None:  # noqa: F811
-    """#slow-card lists the on-sale SKUs whose slow_moving_sku_share is 1 on the range's last day, valued at units
-    on hand × (GMV / paid units over all the data the page asked for)."""
+    """#slow-card lists the on-sale SKUs whose slow_moving_sku_share is 1 on the range's last day, with the stock at
+    cost they tie up (the catalog's stock_cost that day) and valued at units on hand × (GMV / paid units over all the
+    data the page asked for)."""
     open_products(tab)
     p = page_params(tab)
     day = {**p, "from": p["to"]}
-    now = route(api, "/api/v1/metrics", {"metrics": "slow_moving_sku_share,stock_units", "by": "product", **day})
+    now = route(api, "/api/v1/metrics", {"metrics": "slow_moving_sku_share,stock_units,stock_cost", "by": "product",
+                                         **day})
     slow = {r["product"]: r for r in now["rows"] if r["slow_moving_sku_share"] == 1}
     card = tab.page.locator("#slow-card")
     assert int(card.get_attribute("data-skus")) == len(slow) and slow, (card.get_attribute("data-skus"), len(slow))
@@ -92,6 +94,8 @@ def test_slow_movers_equal_the_catalog_metrics(tab: Tab, api: httpx.Client) -> N
     price = {r["product"]: r["gmv"] / r["paid_units"] for r in everything["rows"] if r["paid_units"]}
     want = sum(r["stock_units"] * price[k] for k, r in slow.items() if k in price and r["stock_units"] is not None)
     assert close(float(card.get_attribute("data-value")), want)
+    cost = sum(r["stock_cost"] for r in slow.values() if r["stock_cost"] is not None)
+    assert cost > 0 and close(float(card.get_attribute("data-cost")), cost)
     shown = tab.page.eval_on_selector_all("#slow-table tbody tr[data-product]",
                                           "els => els.map(e => e.dataset.product)")
     assert sorted(shown) == sorted(slow)

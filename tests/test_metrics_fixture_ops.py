@@ -35,6 +35,8 @@ EXPECTED = {
     "inventory_turnover_days": (41 / 3) / (14 / 7),
     "stockout_sku_share": 2 / 6,  # p2 on 03-02 and 03-03 / 6 SKU-days
     "stock_units": 41 / 3,  # the same 41 units on hand over 3 snapshot days: the daily average
+    # at cost: p1 (cost 20) 15 + 12 + 8 units; p2 has no cost, so its 6 units are left out (unknown, not 0)
+    "stock_cost": 20 * (15 + 12 + 8) / 3,
     "stockout_days": 2,  # p2 had 0 on hand on 03-02 and 03-03 (SKU-days summed over the store)
     "dsr_description": (5 + 4) / 2,  # v1 5, v2 4; v4 has none; v3 was posted 03-09 00:30 local
     "dsr_service": (4 + 3) / 2,  # v1 4, v4 3; v2 has none

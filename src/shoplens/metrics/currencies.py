@@ -25,7 +25,7 @@ from shoplens.warehouse.scope import Scope
 
 # the source columns that hold money in the store's reporting currency (metrics/sources.py)
 MONEY_COLUMNS = frozenset({"gross_amount_rc", "discount_rc", "line_amount_rc", "line_cost_rc", "amount_rc",
-                           "spend_rc", "cost_rc"})
+                           "spend_rc", "cost_rc", "stock_cost_rc"})
 # builders that sum money themselves (metrics/builders.py); a test checks this list against their SQL
 MONEY_BUILDERS = frozenset({"buyer_gmv_to_date", "top_seller_sales"})
 

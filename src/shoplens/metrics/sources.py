@@ -312,14 +312,21 @@ def _shipments(scope: Scope, needs: frozenset[str]) -> str:
 
 
 def _inventory(scope: Scope, needs: frozenset[str]) -> str:
+    """One row per SKU and local day, warehouses summed; ``stock_cost_rc``: on hand x the catalog's unit cost in the
+    reporting currency (a cost in another currency at fx_rates of the day; unknown cost or rate: NULL)."""
+    cost = ("n.on_hand * p.unit_cost * CASE WHEN p.currency IS NULL OR p.currency = st.reporting_currency THEN 1"
+            " ELSE fx.rate_to END")
     cols = {"store_id": "n.store_id", "_ts": "CAST(n.date AS TIMESTAMP)", "store": "n.store_id",
             "date": "n.date", "product": "n.product_id", "category": "p.category", "brand": "p.brand",
-            "on_hand": "n.on_hand"}
+            "on_hand": "n.on_hand", "stock_cost_rc": scope.money("n", cost)}
     daily = ("SELECT store_id, date, product_id, sum(on_hand) AS on_hand FROM inventory_snapshots n"
              f" WHERE {scope.store_filter('n')} AND {scope.date_range('n.date')} GROUP BY ALL")
     sql = f"SELECT {_select(cols, needs, ('store_id', '_ts'))} FROM ({daily}) n"
-    if needs & {"category", "brand"}:
+    if needs & {"category", "brand", "stock_cost_rc"}:
         sql += PRODUCT_JOIN.format(a="n")
+    if "stock_cost_rc" in needs:
+        sql += (" JOIN stores st ON st.store_id = n.store_id LEFT JOIN fx_rates fx ON fx.store_id = n.store_id"
+                " AND fx.currency = p.currency AND fx.date = n.date" + scope.fx_join("n", "n.date"))
     return sql
 
 
@@ -355,7 +362,8 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
     Source("shipments", ("shipments",), LINK_DIMS | {"store", "carrier"},
            LINK_DIMS | {"store", "carrier", "status", "order_id", "cost_rc", "delivery_days", "on_time",
                         "within_48h"}, _shipments),
-    Source("inventory", ("inventory_snapshots",), PRODUCT_ONLY, PRODUCT_ONLY | {"date", "on_hand"}, _inventory,
+    Source("inventory", ("inventory_snapshots",), PRODUCT_ONLY, PRODUCT_ONLY | {"date", "on_hand", "stock_cost_rc"},
+           _inventory,
            users=False),
     Source("products", ("products",), PRODUCT_ONLY, PRODUCT_ONLY | {"status"}, _products, timed=False,
            users=False),

@@ -664,10 +664,11 @@ const TEXT = {
   "pf.period": ["周期", "Period"],
   "pf.none": ["该 SKU 没有预测", "No forecast for this SKU"],
   "ps.title": ["滞销商品与库存货值", "Slow movers and the stock they tie up"],
-  "ps.sub": ["{n} 个在售 SKU 近期无销量，库存货值 {value}（在库件数 × 历史平均售价）", "{n} SKUs on sale without a recent sale, stock worth {value} (units on hand × average selling price)"],
+  "ps.sub": ["{n} 个在售 SKU 近期无销量，占用库存成本 {cost}（在库件数 × 单位成本；按历史平均售价计货值 {value}）", "{n} SKUs on sale without a recent sale tie up {cost} at cost (units on hand × unit cost; worth {value} at their average selling price)"],
   "ps.onHand": ["期末在库", "On hand (last day)"],
   "ps.avgPrice": ["历史平均售价", "Average selling price"],
-  "ps.stockValue": ["库存货值", "Stock value"],
+  "ps.stockValue": ["按售价计货值", "Value at selling price"],
+  "ps.stockCost": ["库存成本", "Stock at cost"],
   "ps.none": ["没有滞销的在售商品", "No slow-moving SKU on sale"],
 };
 
