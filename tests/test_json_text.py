@@ -34,3 +34,22 @@ def test_same_document_as_the_standard_library() -> None:
 def test_nan_is_null_and_huge_integers_still_written() -> None:
     assert json.loads(json_text({"x": math.nan, "y": math.inf})) == {"x": None, "y": None}
     assert json.loads(json_text({"n": 2**70})) == {"n": 2**70}  # beyond 64 bits: the standard library writes it
+
+
+def test_a_stdout_in_another_encoding_gets_the_same_document_escaped() -> None:
+    """`--format json` to a GBK console: every non-ASCII character escaped (GBK has no U+2212 minus sign), the same
+    document as on a UTF-8 stdout."""
+    import os
+    import subprocess
+    import sys
+
+    def run(encoding: str) -> bytes:
+        env = {**os.environ, "PYTHONIOENCODING": encoding}
+        done = subprocess.run([sys.executable, "-m", "shoplens", "metrics", "list", "--format", "json"],
+                              capture_output=True, env=env, timeout=120)
+        assert done.returncode == 0, done.stderr.decode(errors="replace")
+        return done.stdout
+
+    gbk, utf8 = run("gbk"), run("utf-8")
+    assert gbk.isascii() and not utf8.isascii()
+    assert json.loads(gbk.decode("ascii")) == json.loads(utf8.decode("utf-8"))

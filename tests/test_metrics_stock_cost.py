@@ -1,13 +1,15 @@
 """``stock_cost`` (库存成本): units on hand x the catalog's unit cost, in the reporting currency, on a hand-made
 store (CNY, UTC) of two days; and on the demo store against plain SQL.
 
-    products  p1 cost 10 CNY · p2 cost 2 USD · p3 no cost · p4 cost 3 EUR (no EUR rate) · p5 cost 4, no currency
+    products  p1 cost 10 CNY · p2 cost 2 USD (category a) · p3 no cost · p4 cost 3 EUR (no EUR rate) · p5 cost 4,
+              no currency (category b)
     fx_rates  USD 7.0 on day 1, 7.2 on day 2
     stock     day 1: p1 5 (w1) + 3 (w2), p2 10, p3 7, p4 1, p5 2 · day 2: p1 4 (w1), p2 0, p3 7, p4 1, p5 2
 
     day 1: p1 8 x 10 = 80, p2 10 x 2 x 7.0 = 140, p5 2 x 4 = 8 (no currency: the reporting one) -> 228
     day 2: p1 40, p2 0, p5 8 -> 48;  both days: the daily average (228 + 48) / 2 = 138
-    p3 (no cost) and p4 (no EUR rate) are left out: their cost is unknown, never 0. (One order a day: a store
+    p3 (no cost) and p4 (no EUR rate) are left out: their cost is unknown, never 0. By category on day 1: a = 220,
+    b = 8. In USD (--currency USD; rate_to is CNY per USD): day 1 228 / 7.0, day 2 48 / 7.2. (One order a day: a store
     without events or orders has no numbers at all.)
 """
 
@@ -33,8 +35,9 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> MetricsEngine:
         "orders": write_csv(folder / "orders.csv", "order_id,user_id,created_ts,paid_ts,status,gross_amount", [
             ("o1", "u1", f"{DAY1}T10:00:00Z", f"{DAY1}T10:00:00Z", "paid", "10"),
             ("o2", "u2", f"{DAY2}T10:00:00Z", f"{DAY2}T10:00:00Z", "paid", "10")]),
-        "products": write_csv(folder / "products.csv", "product_id,unit_cost,currency", [
-            ("p1", "10", "CNY"), ("p2", "2", "USD"), ("p3", "", "CNY"), ("p4", "3", "EUR"), ("p5", "4", "")]),
+        "products": write_csv(folder / "products.csv", "product_id,unit_cost,currency,category", [
+            ("p1", "10", "CNY", "a"), ("p2", "2", "USD", "a"), ("p3", "", "CNY", "b"), ("p4", "3", "EUR", "b"),
+            ("p5", "4", "", "b")]),
         "fx_rates": write_csv(folder / "fx.csv", "date,currency,rate_to", [(DAY1, "USD", "7.0"),
                                                                            (DAY2, "USD", "7.2")]),
         "inventory_snapshots": write_csv(folder / "stock.csv", "date,product_id,warehouse,on_hand", [
@@ -63,6 +66,13 @@ def test_by_product_unknown_costs_are_null_not_zero(engine: MetricsEngine) -> No
     assert got["p1"] == (8, pytest.approx(80.0)) and got["p2"] == (10, pytest.approx(140.0))
     assert got["p5"] == (2, pytest.approx(8.0))
     assert got["p3"][1] is None and got["p4"][1] is None  # no cost / no rate: unknown
+
+
+def test_by_category_and_in_another_currency(engine: MetricsEngine) -> None:
+    rows = engine.query(["stock_cost"], by=["category"], start=DAY1, end=DAY1, targets=False).rows
+    assert {r["category"]: r["stock_cost"] for r in rows} == {"a": pytest.approx(220.0), "b": pytest.approx(8.0)}
+    usd = engine.query(["stock_cost"], start=DAY1, end=DAY2, currency="USD", targets=False)
+    assert usd.converted and usd.rows[0]["stock_cost"] == pytest.approx((228 / 7.0 + 48 / 7.2) / 2)
 
 
 def test_the_demo_equals_plain_sql(demo_db: Path) -> None:

@@ -192,7 +192,12 @@ def test_top_seller_reorder_takes_replenishments_lead_time_and_order(low_cover: 
     assert plan["order_qty"] == found[0]["links"]["reorder_units"]
     # the rule's own lead time is replenish's --lead-time: over the config's defaults, under a SKU's own entry
     both = "recommend:\n  top_seller_reorder: {lead_time_days: 12}\nreplenish:\n  defaults: {lead_time_days: 20}\n"
-    assert [r["links"]["lead_time_days"] for r in reorder(both)] == [12]
+    found = reorder(both)
+    assert [r["links"]["lead_time_days"] for r in found] == [12]
+    # the command to check it gives the same numbers: the rule's lead time as --lead-time, the same config
+    command = found[0]["links"]["replenish_command"]
+    assert command.startswith(f"shoplens replenish --product p1 --store s1 --as-of {DAY} --lead-time 12 --config ")
+    assert command.endswith("shoplens.yaml")
     sku = both + "  products: {p1: {lead_time_days: 9}}\n"
     assert reorder(sku) == []
 

@@ -3,10 +3,11 @@
 orjson writes the same JSON as the standard library's ``json.dumps(ensure_ascii=False, default=str)`` about
 ten times faster: the products roles of 50 k SKUs are ~36 MB of indented JSON, 0.9 s through ``json`` and 0.1 s
 here. Dates, datetimes, dataclasses and anything else orjson does not write natively go through ``str`` as before
-(a datetime stays ``2026-11-01 08:00:00``); numpy's float64, a float to ``json``, stays a number. Two differences,
-both still valid JSON with the same values: a small float is written ``0.0000999942`` (not ``9.99942e-05``), and
-NaN/infinity are ``null`` (``json`` wrote ``NaN``, which JSON parsers refuse). An integer beyond 64 bits falls back
-to ``json``.
+(a datetime stays ``2026-11-01 08:00:00``); numpy's float64, a float to ``json``, stays a number. What differs,
+always valid JSON with the same values: a small float is written without an exponent (``0.0000999942``, not
+``9.99942e-05``) and an exponent has no leading zero (``1e-7``); NaN/infinity are ``null`` (``json`` wrote ``NaN``,
+which JSON parsers refuse); the compact form has no space after ``:`` and ``,``; a plain ``Enum`` is written as its
+value (results hold none: their enums are text). An integer beyond 64 bits falls back to ``json``.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
@@ -55,15 +56,18 @@ class Shape(StrEnum):
 
 
 def print_json(data: Any) -> None:
-    """Indented JSON on stdout: written as bytes where stdout has a binary buffer (50 k SKUs are ~36 MB; decoding
-    them only to encode them again costs 0.05 s), as text where it has none (a test's or a tool's stand-in)."""
-    out = json_bytes(data, indent=True) + b"\n"
+    """Indented JSON on stdout, as UTF-8 bytes (50 k SKUs are ~36 MB; decoding them only to encode them again costs
+    0.05 s). A stdout in another encoding (a Windows console, ``PYTHONIOENCODING=gbk``) gets the same document with
+    every non-ASCII character escaped (``\\u4e2d``), which any encoding can carry and any JSON reader decodes."""
+    out = json_bytes(data, indent=True)
     buffer = getattr(sys.stdout, "buffer", None)
-    if buffer is None:
-        sys.stdout.write(out.decode())
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+    if buffer is None or encoding != "utf8":
+        text = out.decode() if encoding == "utf8" else json.dumps(json.loads(out), ensure_ascii=True, indent=2)
+        sys.stdout.write(text + "\n")
         return
     sys.stdout.flush()
-    buffer.write(out)
+    buffer.write(out + b"\n")
     buffer.flush()
 
 

@@ -67,22 +67,25 @@ def slow_stock(ctx: Ctx, p: dict[str, Any], _: Any) -> list[Finding]:
 def _reorder_plans(ctx: Ctx, ids: list[str], lead_time: int | None) -> dict[str, dict[str, Any]]:
     """``shoplens replenish`` (history method) of the SKUs ``ids`` on the day: lead time, service level and review
     period as replenishment resolves them (the rule's ``lead_time_days``, when set, as its ``--lead-time``). SKUs it
-    does not plan (not in the catalog, not on sale, no stock snapshot) are absent."""
-    from shoplens.analyses.replenish.config import load_config
+    does not plan (not in the catalog, not on sale, no stock snapshot) are absent, and so is an id that
+    ``--product`` would read as two (a comma in it, or spaces around it). Errors are raised: every SKU asked has a
+    snapshot on the day and sales before it, so a failure is a real one (a bad ``replenish:`` section, a query
+    limit), never "nothing to plan"."""
     from shoplens.analyses.replenish.data import all_ids
     from shoplens.analyses.replenish.run import replenish
-    from shoplens.errors import ShoplensError
+    from shoplens.params import split_values
 
-    load_config(ctx.config)  # a mistake in the replenish: section is the seller's to fix: raised, never hidden
-    known = sorted(all_ids(ctx.wh, ctx.store.store_id, ids))
+    known = sorted(i for i in all_ids(ctx.wh, ctx.store.store_id, ids) if split_values([i]) == [i])
     if not known:
         return {}
-    try:
-        items = replenish(ctx.wh, as_of=ctx.day, store=ctx.store.store_id, product=known, lead_time=lead_time,
-                          config=ctx.config).items
-    except ShoplensError:  # no inventory snapshot in the store yet: nothing to plan
-        return {}
+    items = replenish(ctx.wh, as_of=ctx.day, store=ctx.store.store_id, product=known, lead_time=lead_time,
+                      config=ctx.config).items
     return {i["product_id"]: i for i in items}
+
+
+def _whole(days: float) -> int | float:
+    """A lead time as it was written: 14, not 14.0 (replenishment keeps every value a float)."""
+    return int(days) if float(days).is_integer() else days
 
 
 def stock_cover(ctx: Ctx, p: dict[str, Any], _: Any) -> list[Finding]:
@@ -90,7 +93,9 @@ def stock_cover(ctx: Ctx, p: dict[str, Any], _: Any) -> list[Finding]:
     the day covers fewer days than their lead time at their average daily units (stocked out: 0 days), and for which
     replenishment has something to order. Lead time and the quantity to order are replenishment's (issue #16:
     ``shoplens replenish`` for the SKU on the day gives the same), so the recommendation and the reorder list agree:
-    stock already in transit that covers the need means no recommendation."""
+    stock already in transit that covers the need means no recommendation. The cover shown is the rule's own (the
+    day's units on hand / the average over ``sales_days``); replenishment sizes the order from its own 28 days and
+    each warehouse's latest snapshot, so with another ``sales_days`` the two can differ."""
     span = ctx.window(p["sales_days"])
     sales = [r for r in ctx.rows(["gmv", "paid_units"], ["product"], span, sort="gmv") if (r["gmv"] or 0) > 0]
     top = sales[:math.ceil(len(sales) * p["top_share"])]
@@ -104,7 +109,7 @@ def stock_cover(ctx: Ctx, p: dict[str, Any], _: Any) -> list[Finding]:
         daily = r["paid_units"] / p["sales_days"]
         if plan is None or plan["order_qty"] <= 0:  # not on sale, no snapshot to plan from, or nothing to order
             continue
-        cover, lead = units / daily, plan["lead_time_days"]
+        cover, lead = units / daily, _whole(plan["lead_time_days"])
         if cover >= lead:
             continue
         price = float(r["gmv"]) / r["paid_units"]
@@ -115,13 +120,15 @@ def stock_cover(ctx: Ctx, p: dict[str, Any], _: Any) -> list[Finding]:
                             ev("gmv", r["gmv"], None, days=p["sales_days"], rank=rank)],
                            {"product": (r.get("product_name") or r["product"], "name"), "units": (units, "count"),
                             "cover": (cover, "days"), "daily": (daily, "number"), "value": (cover, "days"),
-                            "reference": (lead, "count")},
+                            "reference": (lead, "count" if isinstance(lead, int) else "number")},
                            (lead - cover) * daily * price,
                            {"product": str(r["product"]), "reorder_units": plan["order_qty"],
                             "in_transit": plan["in_transit"], "lead_time_days": lead,
                             "replenish_command": f"shoplens replenish --product {shlex.quote(str(r['product']))} "
                                                  f"--store {shlex.quote(ctx.store.store_id)} --as-of {ctx.day}"
                                                  + (f" --lead-time {p['lead_time_days']}" if p["lead_time_days"]
+                                                    else "")
+                                                 + (f" --config {shlex.quote(str(ctx.config))}" if ctx.config
                                                     else ""),
                             "stock_command": f"shoplens metrics stock_units,stockout_sku_share --by product --where "
                                              f"{shlex.quote('product=' + str(r['product']))} --store "

@@ -665,6 +665,7 @@ const TEXT = {
   "pf.none": ["该 SKU 没有预测", "No forecast for this SKU"],
   "ps.title": ["滞销商品与库存货值", "Slow movers and the stock they tie up"],
   "ps.sub": ["{n} 个在售 SKU 近期无销量，占用库存成本 {cost}（在库件数 × 单位成本；按历史平均售价计货值 {value}）", "{n} SKUs on sale without a recent sale tie up {cost} at cost (units on hand × unit cost; worth {value} at their average selling price)"],
+  "ps.subPrice": ["{n} 个在售 SKU 近期无销量，按历史平均售价计货值 {value}（商品没有单位成本，无法按成本计）", "{n} SKUs on sale without a recent sale, worth {value} at their average selling price (no unit costs to value them at cost)"],
   "ps.onHand": ["期末在库", "On hand (last day)"],
   "ps.avgPrice": ["历史平均售价", "Average selling price"],
   "ps.stockValue": ["按售价计货值", "Value at selling price"],

@@ -44,7 +44,9 @@ export async function slowPanel() {
   ];
   const node = tableCard({ title: t("ps.title"), id: "slow-table", name: "slow_movers", columns, rows,
     noTotal: "a list of cases: their number and stock value are in the title",
-    sub: t("ps.sub", { n: rows.length, cost: fmtCurrency(cost, currency), value: fmtCurrency(total, currency) }),
+    sub: rows.some((r) => r.stock_cost !== null) // a store without unit costs: the value at selling price alone
+      ? t("ps.sub", { n: rows.length, cost: fmtCurrency(cost, currency), value: fmtCurrency(total, currency) })
+      : t("ps.subPrice", { n: rows.length, value: fmtCurrency(total, currency) }),
     rowAttrs: (r) => ({ "data-product": r.product, "data-cost": r.stock_cost ?? "", "data-value": r.stock_value ?? "" }),
     empty: emptyState(t("ps.none")) });
   node.id = "slow-card";
