@@ -72,9 +72,10 @@ def demo_source(events: int, days: int) -> str:
     return f"demo:seed={SEED},events={events},days={days},end_date={END.isoformat()}"
 
 
-def time_cold(cmd: list[str], reps: int) -> dict[str, Any]:
+def time_cold(cmd: list[str], reps: int, answers: list[Any] | None = None) -> dict[str, Any]:
     """Wall and CPU (user + system, the process and its threads) seconds of ``reps`` fresh processes of a CLI
-    command that prints JSON: on a shared machine the wall time waits for other work, the CPU time does not."""
+    command that prints JSON: on a shared machine the wall time waits for other work, the CPU time does not.
+    ``answers``, when given, receives each run's parsed JSON."""
     walls, cpus = [], []
     for _ in range(reps):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -85,6 +86,8 @@ def time_cold(cmd: list[str], reps: int) -> dict[str, Any]:
         cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
         if done.returncode != 0:
             raise SystemExit(f"{' '.join(cmd[3:])} failed: {done.stderr.strip()[:400]}")
+        if answers is not None:
+            answers.append(json.loads(done.stdout))
     json.loads(done.stdout)  # a real answer, not an error page
     return {"median_s": statistics.median(walls), "min_s": min(walls), "max_s": max(walls),
             "cpu_s": statistics.median(cpus)}

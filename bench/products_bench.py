@@ -21,12 +21,9 @@ inventory keep the demo's SKUs. The issue's target: ABC + roles ≤ 2 s at 50 k 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -96,20 +93,9 @@ print(json.dumps({"imports_s": imported - started, "compute_s": time.perf_counte
 def one_process(db: Path, reps: int) -> dict[str, Any]:
     """Wall and CPU seconds of fresh processes computing both, and the median split (imports / the rest)."""
     start, end = (END - timedelta(days=RANGE_DAYS - 1)).isoformat(), END.isoformat()
-    cmd = [sys.executable, "-c", ONE_PROCESS, str(db), start, end]
-    walls, cpus, splits = [], [], []
-    for _ in range(reps):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t0 = time.perf_counter()
-        done = subprocess.run(cmd, capture_output=True, text=True)
-        walls.append(time.perf_counter() - t0)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-        if done.returncode != 0:
-            raise SystemExit(f"one process failed: {done.stderr.strip()[-400:]}")
-        splits.append(json.loads(done.stdout))
-    return {"median_s": statistics.median(walls), "min_s": min(walls), "max_s": max(walls),
-            "cpu_s": statistics.median(cpus), "imports_s": statistics.median(x["imports_s"] for x in splits),
+    splits: list[dict[str, Any]] = []
+    timed = time_cold([sys.executable, "-c", ONE_PROCESS, str(db), start, end], reps, splits)
+    return {**timed, "imports_s": statistics.median(x["imports_s"] for x in splits),
             "compute_s": statistics.median(x["compute_s"] for x in splits)}
 
 
