@@ -119,7 +119,8 @@ MIXED = {"roi": "ad_spend", "cpa": "ad_spend", "cac": "ad_spend",  # orders vs a
          "inventory_turnover_days": "inventory"}  # stock vs units sold
 # ... and only store-wide rows
 STORE_WIDE = {"ad_spend": "ad_spend", "ctr": "ad_spend", "cpc": "ad_spend", "sku_count": "products",
-              "stockout_sku_share": "inventory", "stock_units": "inventory", "stockout_days": "inventory"}
+              "stockout_sku_share": "inventory", "stock_units": "inventory", "stock_cost": "inventory",
+              "stockout_days": "inventory"}
 
 
 def test_the_metrics_a_segment_cannot_restrict() -> None:
