@@ -8,6 +8,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import numpy as np
 
@@ -53,3 +54,48 @@ def test_a_stdout_in_another_encoding_gets_the_same_document_escaped() -> None:
     gbk, utf8 = run("gbk"), run("utf-8")
     assert gbk.isascii() and not utf8.isascii()
     assert json.loads(gbk.decode("ascii")) == json.loads(utf8.decode("utf-8"))
+
+
+def test_escaping_keeps_the_document() -> None:
+    """The ASCII form (a stdout in another encoding) is the UTF-8 document with its non-ASCII characters escaped:
+    a character beyond U+FFFF as a surrogate pair, numbers written as before."""
+    from shoplens.cli.output import _escaped
+
+    data = {"店铺": "天猫国际 − 旗舰店 🛍", "share": 9.99942e-05, "n": [1, 2.5]}
+    text = json_text(data, indent=True)
+    ascii_text = _escaped(text)
+    assert ascii_text.isascii() and "\\ud83d\\udecd" in ascii_text and "0.0000999942" in ascii_text
+    assert json.loads(ascii_text) == json.loads(text) == data
+
+
+def test_a_stdout_without_a_byte_buffer_gets_plain_text(capsys: object) -> None:
+    import contextlib
+    import io
+
+    from shoplens.cli.output import print_json
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        print_json({"名": "中文", "share": 9.99942e-05})
+    assert out.getvalue() == '{\n  "名": "中文",\n  "share": 0.0000999942\n}\n'
+
+
+def test_abc_one_sku_per_line_is_escaped_too(demo_db: Path) -> None:
+    """`products abc --format json` writes one SKU per line through the same writer: ASCII to a GBK stdout. The
+    demo's first week has no previous period, so its note (in Chinese too) carries non-ASCII text."""
+    import os
+    import subprocess
+    import sys
+
+    def run(encoding: str) -> bytes:
+        env = {**os.environ, "PYTHONIOENCODING": encoding}
+        done = subprocess.run([sys.executable, "-m", "shoplens", "--db", str(demo_db), "products", "abc", "--from",
+                               "2026-05-20", "--to", "2026-05-26", "--format", "json"], capture_output=True, env=env,
+                              timeout=300)
+        assert done.returncode == 0, done.stderr.decode(errors="replace")
+        return done.stdout
+
+    gbk, utf8 = run("gbk"), run("utf-8")
+    assert gbk.isascii() and not utf8.isascii()
+    assert json.loads(gbk.decode("ascii")) == json.loads(utf8.decode("utf-8"))
+    assert len(utf8.decode().splitlines()) == len(gbk.decode().splitlines())  # still one SKU per line

@@ -6,7 +6,7 @@ store (CNY, UTC) of two days; and on the demo store against plain SQL.
     fx_rates  USD 7.0 on day 1, 7.2 on day 2
     stock     day 1: p1 5 (w1) + 3 (w2), p2 10, p3 7, p4 1, p5 2 · day 2: p1 4 (w1), p2 0, p3 7, p4 1, p5 2
 
-    day 1: p1 8 x 10 = 80, p2 10 x 2 x 7.0 = 140, p5 2 x 4 = 8 (no currency: the reporting one) -> 228
+    day 1: p1 8 x 10 = 80, p2 10 x 2 x 7.0 = 140, p5 2 x 4 = 8 (no currency: import gives it the store's) -> 228
     day 2: p1 40, p2 0, p5 8 -> 48;  both days: the daily average (228 + 48) / 2 = 138
     p3 (no cost) and p4 (no EUR rate) are left out: their cost is unknown, never 0. By category on day 1: a = 220,
     b = 8. In USD (--currency USD; rate_to is CNY per USD): day 1 228 / 7.0, day 2 48 / 7.2. (One order a day: a store

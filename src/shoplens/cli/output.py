@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import json
+import codecs
+import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
@@ -55,20 +56,40 @@ class Shape(StrEnum):
     json = "json"
 
 
-def print_json(data: Any) -> None:
-    """Indented JSON on stdout, as UTF-8 bytes (50 k SKUs are ~36 MB; decoding them only to encode them again costs
-    0.05 s). A stdout in another encoding (a Windows console, ``PYTHONIOENCODING=gbk``) gets the same document with
-    every non-ASCII character escaped (``\\u4e2d``), which any encoding can carry and any JSON reader decodes."""
-    out = json_bytes(data, indent=True)
+def _escaped(text: str) -> str:
+    """JSON text with every non-ASCII character as a ``\\uXXXX`` escape (a surrogate pair above U+FFFF): outside
+    strings JSON is ASCII, so the document stays the same, and any encoding can carry it."""
+    def escape(m: re.Match[str]) -> str:
+        code = ord(m.group())
+        if code <= 0xFFFF:
+            return f"\\u{code:04x}"
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+    return re.sub(r"[^\x00-\x7f]", escape, text)
+
+
+def write_json(out: bytes) -> None:
+    """UTF-8 JSON (plus a newline) on stdout: as bytes where stdout is a UTF-8 stream (50 k SKUs are ~36 MB;
+    decoding them only to encode them again costs 0.05 s); as text where stdout has no byte buffer (a test's or a
+    tool's stand-in); escaped to ASCII where stdout is in another encoding (redirected output on a GBK Windows,
+    ``PYTHONIOENCODING=gbk``), which any encoding carries and any JSON reader decodes."""
     buffer = getattr(sys.stdout, "buffer", None)
-    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "").replace("_", "")
-    if buffer is None or encoding != "utf8":
-        text = out.decode() if encoding == "utf8" else json.dumps(json.loads(out), ensure_ascii=True, indent=2)
-        sys.stdout.write(text + "\n")
+    try:
+        utf8 = codecs.lookup(getattr(sys.stdout, "encoding", None) or "utf-8").name == "utf-8"
+    except LookupError:
+        utf8 = False
+    if buffer is None or not utf8:
+        sys.stdout.write((out.decode() if utf8 or buffer is None else _escaped(out.decode())) + "\n")
         return
     sys.stdout.flush()
     buffer.write(out + b"\n")
     buffer.flush()
+
+
+def print_json(data: Any) -> None:
+    """``data`` as indented JSON on stdout (:func:`write_json`)."""
+    write_json(json_bytes(data, indent=True))
 
 
 def print_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:

@@ -110,12 +110,14 @@ def register(products_app: typer.Typer) -> None:
 
 
 def print_rows_json(data: dict[str, Any]) -> None:
-    """The JSON with one SKU per line: the same document as ``print_json``'s, but json's C encoder (an indented
-    dump runs the pure-Python one: seconds for 50 k SKUs)."""
+    """The JSON with one SKU per line: the same document as ``print_json``'s, but json's C encoder per line (an
+    indented dump runs the pure-Python one: seconds for 50 k SKUs); written through ``write_json`` (UTF-8, or escaped
+    ASCII for a stdout in another encoding)."""
     import json
-    import sys
+
+    from shoplens.cli.output import write_json
 
     products = data.pop("products")
     head = json.dumps(data, ensure_ascii=False, indent=2, default=str)
     rows = ",\n".join("    " + json.dumps(p, ensure_ascii=False, default=str) for p in products)
-    sys.stdout.write(head[:-2] + ',\n  "products": [\n' + rows + ("\n  ]\n}\n" if rows else "]\n}\n"))
+    write_json((head[:-2] + ',\n  "products": [\n' + rows + ("\n  ]\n}" if rows else "]\n}")).encode())

@@ -314,8 +314,7 @@ def _shipments(scope: Scope, needs: frozenset[str]) -> str:
 def _inventory(scope: Scope, needs: frozenset[str]) -> str:
     """One row per SKU and local day, warehouses summed; ``stock_cost_rc``: on hand x the catalog's unit cost in the
     reporting currency (a cost in another currency at fx_rates of the day; unknown cost or rate: NULL)."""
-    cost = ("n.on_hand * p.unit_cost * CASE WHEN p.currency IS NULL OR p.currency = st.reporting_currency THEN 1"
-            " ELSE fx.rate_to END")
+    cost = "n.on_hand * p.unit_cost * CASE WHEN p.currency = st.reporting_currency THEN 1 ELSE fx.rate_to END"
     cols = {"store_id": "n.store_id", "_ts": "CAST(n.date AS TIMESTAMP)", "store": "n.store_id",
             "date": "n.date", "product": "n.product_id", "category": "p.category", "brand": "p.brand",
             "on_hand": "n.on_hand", "stock_cost_rc": scope.money("n", cost)}

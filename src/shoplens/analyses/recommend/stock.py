@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import shlex
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from shoplens.analyses.recommend.evidence import Ctx, Finding, ev
@@ -128,8 +129,8 @@ def stock_cover(ctx: Ctx, p: dict[str, Any], _: Any) -> list[Finding]:
                                                  f"--store {shlex.quote(ctx.store.store_id)} --as-of {ctx.day}"
                                                  + (f" --lead-time {p['lead_time_days']}" if p["lead_time_days"]
                                                     else "")
-                                                 + (f" --config {shlex.quote(str(ctx.config))}" if ctx.config
-                                                    else ""),
+                                                 + (f" --config {shlex.quote(str(Path(ctx.config).resolve()))}"
+                                                    if ctx.config else ""),
                             "stock_command": f"shoplens metrics stock_units,stockout_sku_share --by product --where "
                                              f"{shlex.quote('product=' + str(r['product']))} --store "
                                              f"{shlex.quote(ctx.store.store_id)}"},

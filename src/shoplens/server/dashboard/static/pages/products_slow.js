@@ -15,8 +15,9 @@ export async function slowPanel() {
   if (!["slow_moving_sku_share", "stock_units", "gmv", "paid_units"].every(hasMetric)) return null;
   const end = state.to;
   const { min } = dataRange(storeInfo());
+  const costed = hasMetric("stock_cost"); // a server without the metric: the value at selling price alone
   const [now, all] = await Promise.all([
-    queryMetrics(["slow_moving_sku_share", "stock_units", ...(hasMetric("stock_cost") ? ["stock_cost"] : [])],
+    queryMetrics(["slow_moving_sku_share", "stock_units", ...(costed ? ["stock_cost"] : [])],
       { by: ["product"], from: end, to: end }),
     queryMetrics(["gmv", "paid_units"], { by: ["product"], from: min || state.from, to: end }),
   ]);
@@ -35,8 +36,8 @@ export async function slowPanel() {
     { key: "product", label: t("pr.product"), node: (r) => productCell(r.product, r.product_name), raw: (r) => r.product,
       csv: [{ label: t("pr.productId"), raw: (r) => r.product }, { label: t("pr.productName"), raw: (r) => r.product_name }] },
     { key: "stock_units", label: t("ps.onHand"), num: true, text: (r) => fmtInt(r.stock_units), raw: (r) => r.stock_units },
-    { key: "stock_cost", label: t("ps.stockCost"), num: true, text: (r) => fmtCurrency(r.stock_cost, currency),
-      raw: (r) => r.stock_cost },
+    ...(costed ? [{ key: "stock_cost", label: t("ps.stockCost"), num: true,
+      text: (r) => fmtCurrency(r.stock_cost, currency), raw: (r) => r.stock_cost }] : []),
     { key: "avg_price", label: t("ps.avgPrice"), num: true, text: (r) => fmtCurrency(r.avg_price, currency),
       raw: (r) => r.avg_price },
     { key: "stock_value", label: t("ps.stockValue"), num: true, text: (r) => fmtCurrency(r.stock_value, currency),
@@ -44,7 +45,7 @@ export async function slowPanel() {
   ];
   const node = tableCard({ title: t("ps.title"), id: "slow-table", name: "slow_movers", columns, rows,
     noTotal: "a list of cases: their number and stock value are in the title",
-    sub: rows.some((r) => r.stock_cost !== null) // a store without unit costs: the value at selling price alone
+    sub: costed && rows.some((r) => r.stock_cost !== null) // no unit costs: the value at selling price alone
       ? t("ps.sub", { n: rows.length, cost: fmtCurrency(cost, currency), value: fmtCurrency(total, currency) })
       : t("ps.subPrice", { n: rows.length, value: fmtCurrency(total, currency) }),
     rowAttrs: (r) => ({ "data-product": r.product, "data-cost": r.stock_cost ?? "", "data-value": r.stock_value ?? "" }),
