@@ -98,10 +98,6 @@ def _floats(s: pd.Series) -> np.ndarray:
     return pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
 
-def _plain_floats(a: np.ndarray) -> list[float | None]:
-    return [None if v != v else v for v in a.tolist()]
-
-
 def _json_floats(a: np.ndarray) -> list[float | None]:
     """Floats as the JSON shows them (:func:`shoplens.analyses.result.clean`): rounded to 10 places, None for a
     gap or an infinity."""
