@@ -21,6 +21,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "total": ("合计", "Total"),
     "table": ("表", "Table"),
     "rows": ("行数", "Rows"),
+    "lake_title": ("数据湖导出 #{n}", "Lake export #{n}"),
+    "lake_written": ("写入分区", "Partitions written"),
+    "lake_kept": ("未变分区", "Unchanged"),
+    "lake_removed": ("删除分区", "Removed"),
+    "lake_rows_written": ("写入行数", "Rows written"),
+    "lake_done": ("已导出到 {path}：新文件 {files} 个，删除旧文件 {removed} 个，用时 {seconds} 秒。"
+                  "读取：shoplens --lake {path} metrics",
+                  "Exported to {path}: {files} new files, {removed} old ones removed, {seconds} s. "
+                  "Read it: shoplens --lake {path} metrics"),
     "rows_written": ("写入行数", "Rows written"),
     "from": ("最早", "From"),
     "to": ("最晚", "To"),
@@ -51,6 +60,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "incident": ("注入的异常", "Injected incident"),
     "demo_login": ("看板/API 登录", "Dashboard/API login"),
     "error": ("错误", "error"),
+    "note": ("注意", "note"),
     "metric": ("指标", "Metric"),
     "schema_version": ("结构版本", "Schema version"),
     "migrated": ("已迁移到结构版本", "migrated to schema version"),

@@ -69,10 +69,9 @@ def _password(given: str | None, from_stdin: bool = False) -> str:
 
 
 def _writable() -> Any:
-    from shoplens.cli.app import db_path
-    from shoplens.warehouse.connection import Warehouse
+    from shoplens.cli.app import open_warehouse
 
-    return Warehouse(db_path())
+    return open_warehouse()
 
 
 @account_app.command("add")
@@ -130,11 +129,10 @@ def remove_command(name: Annotated[str, typer.Argument(help="Login name / 账号
 def list_command(fmt: Annotated[Format, typer.Option("--format", "-f", help="table|json|csv / 输出格式")]
                  = Format.table) -> None:
     """List logins (never passwords). 列出账号。"""
-    from shoplens.cli.app import db_path
+    from shoplens.cli.app import open_warehouse
     from shoplens.server.accounts import list_accounts
-    from shoplens.warehouse.connection import Warehouse
 
-    with Warehouse(db_path(), read_only=True) as wh:
+    with open_warehouse(read_only=True) as wh:
         rows = [a.to_dict() for a in list_accounts(wh)]
     if fmt is Format.json:
         print_json({"accounts": rows})

@@ -62,10 +62,9 @@ def register(app: typer.Typer) -> None:
 
 
 def _open(read_only: bool) -> Any:
-    from shoplens.cli.app import db_path
-    from shoplens.warehouse.connection import Warehouse
+    from shoplens.cli.app import open_warehouse
 
-    return Warehouse(db_path(), read_only=read_only)
+    return open_warehouse(read_only=read_only)
 
 
 def _scope(a: dict[str, Any]) -> str:

@@ -102,10 +102,9 @@ def _print_root_causes(alerts: list[dict[str, Any]]) -> None:
 
 
 def _open(read_only: bool) -> Any:
-    from shoplens.cli.app import db_path
-    from shoplens.warehouse.connection import Warehouse
+    from shoplens.cli.app import open_warehouse
 
-    return Warehouse(db_path(), read_only=read_only)
+    return open_warehouse(read_only=read_only)
 
 
 @alerts_app.command("check")

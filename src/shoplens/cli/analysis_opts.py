@@ -35,9 +35,8 @@ def analysis_context(store: list[str] | None, start: str | None, end: str | None
                      segment: str | None = None) -> Iterator[Any]:
     """Open the warehouse read-only and yield the analysis context of these options."""
     from shoplens.analyses.context import open_context
-    from shoplens.cli.app import db_path
-    from shoplens.warehouse.connection import Warehouse
+    from shoplens.cli.app import open_warehouse
 
-    with Warehouse(db_path(), read_only=True) as wh:
+    with open_warehouse(read_only=True) as wh:
         yield open_context(wh, store=split_values(store) or None, start=parse_date(start, "--from"),
                            end=parse_date(end, "--to"), where=where, segment=segment)

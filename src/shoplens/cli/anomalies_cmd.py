@@ -126,10 +126,9 @@ def register(app: typer.Typer) -> None:
         fmt: FormatOpt = Format.table,
     ) -> None:
         from shoplens.analyses.anomalies import anomalies
-        from shoplens.cli.app import db_path
-        from shoplens.warehouse.connection import Warehouse
+        from shoplens.cli.app import open_warehouse
 
-        with Warehouse(db_path(), read_only=True) as wh:
+        with open_warehouse(read_only=True) as wh:
             result = anomalies(wh, metrics, by=by, start=parse_date(start, "--from"), end=parse_date(end, "--to"),
                                store=split_values(store) or None, sensitivity=sensitivity, config=config)
         print_result(result, fmt, _table)

@@ -9,12 +9,15 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from shoplens import __version__, i18n
 from shoplens.errors import ShoplensError
+
+if TYPE_CHECKING:
+    from shoplens.warehouse.connection import Warehouse
 
 app = typer.Typer(
     name="shoplens",
@@ -28,6 +31,7 @@ app = typer.Typer(
 
 class State:
     db: Path | None = None
+    lake: str | None = None
     debug: bool = False
 
 
@@ -45,6 +49,9 @@ def root(
     db: Annotated[Path | None, typer.Option(
         "--db", help="Warehouse file (default $SHOPLENS_DB or ./shoplens.duckdb) / 仓库文件",
         show_default=False)] = None,
+    lake: Annotated[str | None, typer.Option(
+        "--lake", help="Read a lake of Parquet files instead of the warehouse (default $SHOPLENS_LAKE) / "
+        "改为读取 Parquet 数据湖", show_default=False)] = None,
     lang: Annotated[str | None, typer.Option(
         "--lang", help="Output language zh|en (default $SHOPLENS_LANG, $LANG) / 输出语言")] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks / 显示调用栈")] = False,
@@ -52,6 +59,7 @@ def root(
                                           help="Show the version and exit")] = False,
 ) -> None:
     state.db = db
+    state.lake = lake or os.environ.get("SHOPLENS_LAKE") or None
     state.debug = debug or bool(os.environ.get("SHOPLENS_DEBUG"))
     if lang:
         i18n.set_lang(lang)
@@ -61,15 +69,47 @@ def db_path() -> str | None:
     return str(state.db) if state.db else None
 
 
+def open_warehouse(*, read_only: bool = False, existing: bool = False) -> Warehouse:
+    """The warehouse the global options name: ``--db`` (or its default), or the lake of ``--lake`` (read-only: a
+    command that writes is refused there with one line). ``existing``: a missing warehouse file is the usual "no
+    warehouse here yet" error instead of a new empty warehouse."""
+    from shoplens.warehouse.connection import Warehouse, default_db_path
+
+    if state.lake is None:
+        if existing and not read_only and not Path(db_path() or default_db_path()).exists():
+            Warehouse(db_path(), read_only=True)  # raises NoWarehouseError
+        return Warehouse(db_path(), read_only=read_only)
+    if state.db is not None:
+        raise ShoplensError("--db and --lake name two sources of data", where="--lake",
+                            hint="give one: the warehouse file (--db) or the lake (--lake)",
+                            zh="--db 与 --lake 指定了两个数据来源",
+                            zh_hint="只给其中一个：仓库文件（--db）或数据湖（--lake）")
+    if not read_only:
+        refuse_lake()
+    wh = Warehouse(read_only=True, lake=state.lake)
+    for en, zh in wh.lake_notes:
+        typer.echo(f"{i18n.t('note')}: {zh if i18n.lang() == 'zh' else en}", err=True)
+    return wh
+
+
+def refuse_lake(what: str = "this command writes to the warehouse", what_zh: str = "该命令需要写入仓库") -> None:
+    """One line instead of a command that cannot run over a lake (``--lake``)."""
+    if state.lake is not None:
+        raise ShoplensError(f"a lake is read-only: {what}", where=state.lake,
+                            hint="run it on the warehouse (--db) and export again (`shoplens lake export`)",
+                            zh=f"数据湖只读：{what_zh}",
+                            zh_hint="请在仓库（--db）上运行，再重新导出（`shoplens lake export`）")
+
+
 # every command module, in the order `shoplens --help` lists their commands; a module registers the command named
 # like itself (alerts_cmd: `alerts`) and the ones in EXTRA_COMMANDS (tests/test_cli_lazy.py checks both)
 COMMAND_MODULES = ("import", "info", "quarantine", "demo", "metrics", "funnel", "retention", "paths", "segment",
                    "rfm", "user", "account", "serve", "store", "values", "anomalies", "why", "alerts", "notify",
                    "schedule", "brief", "recommend", "action", "review", "presets", "collect", "products",
-                   "replenish", "forecast")
+                   "replenish", "forecast", "lake")
 EXTRA_COMMANDS = {"migrate": "info", "schema": "info"}
 NEEDS = {"alerts": ("notify",)}  # notify_cmd adds `alerts send` to the alerts group
-GLOBAL_WITH_VALUE = ("--db", "--lang")
+GLOBAL_WITH_VALUE = ("--db", "--lake", "--lang")
 _REGISTERED: set[str] = set()
 
 

@@ -47,12 +47,13 @@ def collect_command(
 ) -> None:
     if ctx.invoked_subcommand is not None:
         return
-    from shoplens.cli.app import db_path
+    from shoplens.cli.app import db_path, refuse_lake
     from shoplens.cli.serve_cmd import run
     from shoplens.server import settings as server_settings
     from shoplens.server.collect.app import create_collector_app
     from shoplens.warehouse.connection import Warehouse, default_db_path
 
+    refuse_lake()
     settings = server_settings.load()
     path = db_path() or default_db_path()
     Warehouse(path).close()  # a warehouse another process writes: one clear line here, not a traceback from uvicorn
@@ -72,11 +73,10 @@ def create_command(
     fmt: Annotated[Format, typer.Option("--format", "-f", help="table|json|csv / 输出格式")] = Format.table,
 ) -> None:
     """Create a write key; it is printed once. 创建写入密钥（只显示一次）。"""
-    from shoplens.cli.app import db_path
+    from shoplens.cli.app import open_warehouse
     from shoplens.server.collect.keys import create_key
-    from shoplens.warehouse.connection import Warehouse
 
-    with Warehouse(db_path()) as wh:
+    with open_warehouse() as wh:
         key, record = create_key(wh.con, store, origin, "cli")
     if fmt is Format.json:
         print_json({"key": key, **record.to_dict()})
@@ -90,11 +90,10 @@ def create_command(
 def list_command(fmt: Annotated[Format, typer.Option("--format", "-f", help="table|json|csv / 输出格式")]
                  = Format.table) -> None:
     """List write keys (never the keys themselves). 列出写入密钥。"""
-    from shoplens.cli.app import db_path
+    from shoplens.cli.app import open_warehouse
     from shoplens.server.collect.keys import list_keys
-    from shoplens.warehouse.connection import Warehouse
 
-    with Warehouse(db_path(), read_only=True) as wh:
+    with open_warehouse(read_only=True) as wh:
         rows = [k.to_dict() for k in list_keys(wh.con)]
     if fmt is Format.json:
         print_json({"keys": rows})
@@ -110,11 +109,10 @@ def list_command(fmt: Annotated[Format, typer.Option("--format", "-f", help="tab
 @keys_app.command("revoke")
 def revoke_command(key_id: Annotated[str, typer.Argument(help="KEY_ID from `keys list` / 密钥 ID")]) -> None:
     """Revoke a write key: its events are refused from now on. 吊销写入密钥。"""
-    from shoplens.cli.app import db_path
+    from shoplens.cli.app import open_warehouse
     from shoplens.server.collect.keys import revoke_key
-    from shoplens.warehouse.connection import Warehouse
 
-    with Warehouse(db_path()) as wh:
+    with open_warehouse() as wh:
         record = revoke_key(wh.con, key_id)
     console.print(f"{t('collect_key_revoked')}: {record.key_id} ({record.store_id})", highlight=False, markup=False)
 

@@ -50,14 +50,13 @@ def register(app: typer.Typer) -> None:
         it creates the admin login demo / shoplens-demo, which only `serve --demo` accepts. A login an
         operator changed or deleted is never restored.
         """
-        from shoplens.cli.app import db_path
+        from shoplens.cli.app import db_path, open_warehouse
         from shoplens.demo.build import build_demo
         from shoplens.metrics import load_catalog
         from shoplens.metrics.format import format_change, format_value
         from shoplens.server.accounts import DEMO_LOGIN, ensure_demo_login
-        from shoplens.warehouse.connection import Warehouse
 
-        with Warehouse(db_path()) as wh:
+        with open_warehouse() as wh:
             summary = build_demo(wh, events=events, days=days, seed=seed, stores=stores, force=force)
             demo_login = _demo_login(wh, ensure_demo_login)
             kpis = {store: headline(wh, store) for store in summary.store_ids}

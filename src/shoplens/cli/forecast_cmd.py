@@ -97,10 +97,9 @@ def register(app: typer.Typer) -> None:
         fmt: FormatOpt = Format.table,
     ) -> None:
         from shoplens.analyses.forecast import forecast
-        from shoplens.cli.app import db_path
-        from shoplens.warehouse.connection import Warehouse
+        from shoplens.cli.app import open_warehouse
 
-        with Warehouse(db_path(), read_only=True) as wh:
+        with open_warehouse(read_only=True) as wh:
             result = forecast(wh, split_values(product) or None, klass=klass, top=top, grain=grain, horizon=horizon,
                               as_of=parse_date(as_of, "--as-of"), backtest=backtest,
                               store=split_values(store) or None, config=config)

@@ -146,7 +146,7 @@ def register(app: typer.Typer) -> None:
             "the whole import (exit 5) / 隔离行上限")] = None,
         fmt: Annotated[Shape, typer.Option("--format", "-f", help="table|json")] = Shape.table,
     ) -> None:
-        from shoplens.cli.app import db_path
+        from shoplens.cli.app import db_path, refuse_lake
         from shoplens.ingest.pipeline import import_files
         from shoplens.warehouse.connection import Warehouse, default_db_path
 
@@ -183,6 +183,7 @@ def register(app: typer.Typer) -> None:
                                 hint=(f"did you mean {close[0]}? " if close else "") + "tables: " + tables,
                                 zh=f"{files[0]!r} 既不是文件，也不是表名",
                                 zh_hint=(f"是不是想写 {close[0]}？" if close else "") + "可用的表：" + tables)
+        refuse_lake()
         progress = _progress_factory() if fmt is Shape.table else None
         path = Path(db_path() or default_db_path())
         created = not path.exists()
@@ -234,17 +235,14 @@ def _show(summary, fmt: Shape) -> None:
 
 def _undo(args: list[str], fmt: Shape) -> None:
     """`shoplens import undo ID`."""
-    from shoplens.cli.app import db_path
+    from shoplens.cli.app import open_warehouse
     from shoplens.ingest.undo import undo_import
-    from shoplens.warehouse.connection import Warehouse, default_db_path
 
     if len(args) != 1 or not args[0].lstrip("#").isdigit():
         raise ShoplensError("import undo needs one import id (a number)", hint="shoplens import undo 3; the ids of a "
                             "store's imports: shoplens store show STORE", zh="import undo 需要一个导入编号（数字）",
                             zh_hint="如 shoplens import undo 3；店铺的导入编号见 shoplens store show STORE")
-    if not Path(db_path() or default_db_path()).exists():
-        Warehouse(db_path(), read_only=True)  # raises the usual "no warehouse here yet": none is created
-    with Warehouse(db_path()) as wh:
+    with open_warehouse(existing=True) as wh:
         result = undo_import(wh, int(args[0].lstrip("#")))
     if fmt is Shape.json:
         print_json(result.to_dict())
@@ -261,23 +259,20 @@ def _undo(args: list[str], fmt: Shape) -> None:
 
 def _profiles(delete: str | None, fmt: Shape) -> None:
     """`shoplens import profiles [--delete NAME]`."""
-    from shoplens.cli.app import db_path
+    from shoplens.cli.app import open_warehouse
     from shoplens.cli.output import rich_table
-    from shoplens.warehouse.connection import Warehouse, default_db_path
     from shoplens.warehouse.profiles_table import delete_profile, list_profiles
     from shoplens.warehouse.stores import transaction
 
-    if not Path(db_path() or default_db_path()).exists():
-        Warehouse(db_path(), read_only=True)  # raises the usual "no warehouse here yet": none is created
     if delete:
-        with Warehouse(db_path()) as wh, transaction(wh.con):
+        with open_warehouse(existing=True) as wh, transaction(wh.con):
             delete_profile(wh.con, delete)
         if fmt is Shape.json:
             print_json({"deleted": delete})
         else:
             console.print(f"{t('profile_deleted')} {delete}", highlight=False)
         return
-    with Warehouse(db_path(), read_only=True) as wh:
+    with open_warehouse(read_only=True) as wh:
         rows = list_profiles(wh.con)
     if fmt is Shape.json:
         print_json({"profiles": rows})

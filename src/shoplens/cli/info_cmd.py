@@ -18,11 +18,10 @@ def register(app: typer.Typer) -> None:
         fmt: Annotated[Shape, typer.Option("--format", "-f", help="table|json")] = Shape.table,
     ) -> None:
         """Each table's row count and time range (UTC). 查看仓库中各表的行数与时间范围。"""
-        from shoplens.cli.app import db_path
-        from shoplens.warehouse.connection import Warehouse
+        from shoplens.cli.app import open_warehouse
         from shoplens.warehouse.info import warehouse_info
 
-        with Warehouse(db_path(), read_only=True) as wh:
+        with open_warehouse(read_only=True) as wh:
             result = warehouse_info(wh, store)
         if store is not None and not result.stores:
             from shoplens.errors import ShoplensError
@@ -45,11 +44,10 @@ def register(app: typer.Typer) -> None:
     @app.command("migrate")
     def migrate_command() -> None:
         """Bring the warehouse schema up to date (write commands do this themselves). 升级仓库结构。"""
-        from shoplens.cli.app import db_path
-        from shoplens.warehouse.connection import Warehouse
+        from shoplens.cli.app import open_warehouse
         from shoplens.warehouse.migrations import current_version
 
-        with Warehouse(db_path()) as wh:
+        with open_warehouse() as wh:
             console.print(f"{t('migrated')} {current_version(wh.con)}")
 
     @app.command("schema")

@@ -221,14 +221,13 @@ def register(app: typer.Typer) -> None:
             _show_list(fmt)
             return
         from shoplens.analyses.segments import SegmentMetricsEngine
-        from shoplens.cli.app import db_path
+        from shoplens.cli.app import open_warehouse
         from shoplens.metrics.targets import load_targets
-        from shoplens.warehouse.connection import Warehouse
 
         opts: dict[str, Any] = {"by": split_values(by), "grain": grain, "start": _date(start, "--from"),
                                 "end": _date(end, "--to"), "where": where_pairs(where),
                                 "store": split_values(store) or None, "currency": currency, "segment": segment}
-        with Warehouse(db_path(), read_only=True) as wh:
+        with open_warehouse(read_only=True) as wh:
             engine = SegmentMetricsEngine(wh, targets=load_targets(config))
             if what == "explain":
                 if not metric:

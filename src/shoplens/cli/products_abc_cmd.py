@@ -97,10 +97,9 @@ def register(products_app: typer.Typer) -> None:
         fmt: FormatOpt = Format.table,
     ) -> None:
         from shoplens.analyses.products.abc import products_abc
-        from shoplens.cli.app import db_path
-        from shoplens.warehouse.connection import Warehouse
+        from shoplens.cli.app import open_warehouse
 
-        with Warehouse(db_path(), read_only=True) as wh:
+        with open_warehouse(read_only=True) as wh:
             result = products_abc(wh, by, start=parse_date(start, "--from"), end=parse_date(end, "--to"),
                                   thresholds=thresholds, within=within, store=split_values(store) or None)
         if fmt is Format.json:

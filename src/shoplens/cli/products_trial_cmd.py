@@ -100,10 +100,9 @@ def register(products_app: typer.Typer) -> None:
         fmt: FormatOpt = Format.table,
     ) -> None:
         from shoplens.analyses.products.trial import products_trial
-        from shoplens.cli.app import db_path
-        from shoplens.warehouse.connection import Warehouse
+        from shoplens.cli.app import open_warehouse
 
         stores = split_values(store) or None
-        with Warehouse(db_path(), read_only=True) as wh:
+        with open_warehouse(read_only=True) as wh:
             result = products_trial(wh, days=days, as_of=parse_date(as_of, "--as-of"), store=stores, config=config)
         print_result(result, fmt, _table)

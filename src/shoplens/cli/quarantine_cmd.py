@@ -18,11 +18,10 @@ quarantine_app = typer.Typer(help="Rows refused by imports, with file:line:colum
 
 def _query(store: str | None, file: str | None, reason: str | None, limit: int | None) -> tuple[list[tuple], int]:
     """Matching quarantine rows (at most ``limit``) and how many match in all."""
-    from shoplens.cli.app import db_path
-    from shoplens.warehouse.connection import Warehouse
+    from shoplens.cli.app import open_warehouse
     from shoplens.warehouse.quarantine_list import find
 
-    with Warehouse(db_path(), read_only=True) as wh:
+    with open_warehouse(read_only=True) as wh:
         return find(wh.con, stores=[store] if store else None, file=file, reason=reason, limit=limit)
 
 

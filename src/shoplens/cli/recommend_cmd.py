@@ -77,8 +77,7 @@ def recommend_command(
     Rules: the shipped catalog, changed or extended by recommend: in shoplens.yaml (README "Recommendations").
     """
     from shoplens.analyses.recommend import recommend, recommend_rules
-    from shoplens.cli.app import db_path
-    from shoplens.warehouse.connection import Warehouse
+    from shoplens.cli.app import open_warehouse
 
     if language:
         set_lang(language)
@@ -92,7 +91,7 @@ def recommend_command(
                                   for r in data["rules"]]))
         return
     day = parse_date(date, "--date")
-    with Warehouse(db_path(), read_only=True) as wh:
+    with open_warehouse(read_only=True) as wh:
         result = recommend(wh, day=day, store=split_values(store) or None, config=config)
     show(result.to_dict(), fmt)
 

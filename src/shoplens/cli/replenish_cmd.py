@@ -91,10 +91,9 @@ def register(app: typer.Typer) -> None:
         fmt: FormatOpt = Format.table,
     ) -> None:
         from shoplens.analyses.replenish import replenish
-        from shoplens.cli.app import db_path
-        from shoplens.warehouse.connection import Warehouse
+        from shoplens.cli.app import open_warehouse
 
-        with Warehouse(db_path(), read_only=True) as wh:
+        with open_warehouse(read_only=True) as wh:
             result = replenish(wh, service_level=service_level, lead_time=lead_time, review_period=review_period,
                                method=method, as_of=parse_date(as_of, "--as-of"),
                                store=split_values(store) or None, product=split_values(product) or None,

@@ -114,18 +114,17 @@ def run_report(build: Callable[[Any], Any], *, lang: str | None, fmt: str, out: 
     warehouse writable: the send is logged)."""
     from shoplens import i18n
     from shoplens.analyses.reports.render import render
-    from shoplens.cli.app import db_path
-    from shoplens.warehouse.connection import Warehouse
+    from shoplens.cli.app import open_warehouse
 
     if send is not None:
         notify, channels = notify_for(send, config)  # a wrong channel fails before any work
-        with Warehouse(db_path()) as wh:
+        with open_warehouse() as wh:
             report = build(wh)
             if out is not None:
                 _write(out, render(report, fmt, i18n.lang()))
             send_and_report(wh, report, notify, channels, lang=lang, force=force)
         return
-    with Warehouse(db_path(), read_only=True) as wh:
+    with open_warehouse(read_only=True) as wh:
         report = build(wh)
     body = render(report, fmt, i18n.lang())
     if out is None:

@@ -80,10 +80,9 @@ def register(app: typer.Typer) -> None:
 
 @contextmanager
 def _warehouse(write: bool = False) -> Iterator[Any]:
-    from shoplens.cli.app import db_path
-    from shoplens.warehouse.connection import Warehouse
+    from shoplens.cli.app import open_warehouse
 
-    with Warehouse(db_path(), read_only=not write) as wh:
+    with open_warehouse(read_only=not write) as wh:
         yield wh
 
 

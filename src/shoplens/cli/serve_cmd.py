@@ -41,12 +41,14 @@ def register(app: typer.Typer) -> None:
                                                   "/ 不运行配置中的定时任务")] = False,
     ) -> None:
         from shoplens.analyses.schedule import load_schedule
-        from shoplens.cli.app import db_path
+        from shoplens.cli.app import db_path, refuse_lake
         from shoplens.cli.output import console
         from shoplens.server import settings as server_settings
         from shoplens.server.app import create_app
         from shoplens.warehouse.connection import default_db_path
 
+        refuse_lake("the server keeps logins and the action log in the warehouse; serving a lake comes later",
+                    "服务端的登录与行动记录保存在仓库中，暂不支持直接服务数据湖")
         settings = server_settings.load()
         jobs = load_schedule()  # a mistake in schedule: stops here, before the port opens
         application = create_app(db_path() or default_db_path(), demo=demo, settings=settings, jobs=jobs,

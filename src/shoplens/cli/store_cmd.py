@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -45,12 +44,9 @@ StoreArg = Annotated[str, typer.Argument(help="Store id / 店铺 ID", show_defau
 
 def _open(read_only: bool) -> Any:
     """The warehouse; a missing one is the usual "no warehouse here yet" error, never created empty."""
-    from shoplens.cli.app import db_path
-    from shoplens.warehouse.connection import Warehouse, default_db_path
+    from shoplens.cli.app import open_warehouse
 
-    if not read_only and not Path(db_path() or default_db_path()).exists():
-        return Warehouse(db_path(), read_only=True)  # raises NoWarehouseError
-    return Warehouse(db_path(), read_only=read_only)
+    return open_warehouse(read_only=read_only, existing=True)
 
 
 @store_app.command("list")

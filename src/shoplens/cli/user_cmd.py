@@ -127,12 +127,11 @@ def register(app: typer.Typer) -> None:
         fmt: FormatOpt = Format.table,
     ) -> None:
         from shoplens.analyses.timeline import user_timeline
-        from shoplens.cli.app import db_path
+        from shoplens.cli.app import open_warehouse
         from shoplens.metrics.targets import load_targets
-        from shoplens.warehouse.connection import Warehouse
 
         churn_days = int(load_targets(config).settings.get("dormant_customers", {}).get("days", 180))
-        with Warehouse(db_path(), read_only=True) as wh:
+        with open_warehouse(read_only=True) as wh:
             try:
                 result = user_timeline(wh, user_id, store=split_values(store) or None,
                                        start=parse_date(start, "--from"), end=parse_date(end, "--to"),

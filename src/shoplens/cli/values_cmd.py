@@ -93,11 +93,10 @@ def register(app: typer.Typer) -> None:
                                                   help="At most N values (default 100) / 最多显示的取值数")] = None,
         fmt: FormatOpt = Format.table,
     ) -> None:
-        from shoplens.cli.app import db_path
+        from shoplens.cli.app import open_warehouse
         from shoplens.metrics.values import list_values
-        from shoplens.warehouse.connection import Warehouse
 
-        with Warehouse(db_path(), read_only=True) as wh:
+        with open_warehouse(read_only=True) as wh:
             data = list_values(wh, store=split_values(store) or None, dim=dim, start=parse_date(start, "--from"),
                                end=parse_date(end, "--to"), limit=limit).to_dict()
         if fmt is Format.json:

@@ -137,12 +137,11 @@ def register(app: typer.Typer) -> None:
         fmt: FormatOpt = Format.table,
     ) -> None:
         from shoplens.analyses.why import why
-        from shoplens.cli.app import db_path
+        from shoplens.cli.app import open_warehouse
         from shoplens.params import where_pairs
-        from shoplens.warehouse.connection import Warehouse
 
         stores = split_values(store) or None
-        with Warehouse(db_path(), read_only=True) as wh:
+        with open_warehouse(read_only=True) as wh:
             result = why(wh, metric, day=parse_date(day, "--date"), start=parse_date(start, "--from"),
                          end=parse_date(end, "--to"), compare=compare, by=split_values(by) or None,
                          store=stores[0] if stores and len(stores) == 1 else stores,

@@ -47,7 +47,7 @@ def _is_lock_error(exc: Exception) -> bool:
     return "lock" in text.lower() and ("Conflicting lock" in text or "Could not set lock" in text)
 
 
-def _configured(con: duckdb.DuckDBPyConnection, settings: WarehouseSettings, db: Path,
+def configured(con: duckdb.DuckDBPyConnection, settings: WarehouseSettings, db: Path,
                 database_wide: bool = True) -> duckdb.DuckDBPyConnection:
     con.execute("SET TimeZone = 'UTC'")  # TIMESTAMPTZ values are read and cast in UTC
     con.execute("SET enable_progress_bar = false")  # shoplens draws its own
@@ -75,7 +75,7 @@ def _connect(path: Path, read_only: bool, lock_wait: float, settings: WarehouseS
     deadline = time.monotonic() + lock_wait
     while True:
         try:
-            return _configured(duckdb.connect(str(path), read_only=read_only), settings, path)
+            return configured(duckdb.connect(str(path), read_only=read_only), settings, path)
         except duckdb.Error as exc:
             if not _is_lock_error(exc):
                 detail = str(exc).splitlines()[0]
@@ -108,9 +108,15 @@ class Warehouse:
     """
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *, read_only: bool = False,
-                 lock_wait: float | None = None, migrate: bool = True) -> None:
+                 lock_wait: float | None = None, migrate: bool = True,
+                 lake: str | os.PathLike[str] | None = None) -> None:
         from shoplens.warehouse.migrations import check_version, migrate_to_latest
 
+        self.lake_notes: list[tuple[str, str]] = []  # (en, zh) notes of opening a lake (ignored columns)
+        self.lake: str | None = None  # the lake read instead of a warehouse file (--lake)
+        if lake is not None:
+            self._open_lake(lake, read_only)
+            return
         self.path = Path(path) if path is not None else default_db_path()
         self.read_only = read_only
         if read_only and not self.path.exists():
@@ -141,6 +147,23 @@ class Warehouse:
         except SchemaError:
             self.con.close()
             raise
+
+    def _open_lake(self, lake: str | os.PathLike[str], read_only: bool) -> None:
+        """The lake at ``lake`` instead of a warehouse file (shoplens.warehouse.lake_open); read-only."""
+        from shoplens.warehouse.lake_open import open_lake
+
+        if not read_only:
+            raise ShoplensError("a lake is read-only: this command writes", where=str(lake),
+                                hint="run it on the warehouse (--db) and export again (`shoplens lake export`)",
+                                zh="数据湖只读：该命令需要写入",
+                                zh_hint="请在仓库（--db）上运行，再重新导出（`shoplens lake export`）")
+        self.path, self.read_only, self.lake = Path(lake), True, str(lake)
+        self.settings = warehouse_settings()
+        self.con, self.lake_notes = open_lake(lake, self.settings)
+        watch(self.con)
+        self._ibis = None
+        self._root, self._pinned, self._lender = self, None, None
+        self._idle, self._idle_lock, self._closed = [], threading.Lock(), False
 
     @property
     def ibis(self) -> Any:
@@ -174,7 +197,8 @@ class Warehouse:
         """
         view = object.__new__(Warehouse)
         view.path, view.read_only, view._ibis, view.settings = self.path, self.read_only, None, self.settings
-        view.con = _configured(self.con.cursor(), self.settings, self.path, database_wide=False)
+        view.lake, view.lake_notes = self.lake, []
+        view.con = configured(self.con.cursor(), self.settings, self.path, database_wide=False)
         watch(view.con)  # Ctrl-C interrupts its running query too
         view._root, view._pinned, view._lender = self._root, None, None
         return view
