@@ -59,7 +59,7 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict]:
 
 
 HELP = {
-    (): ["--db", "--lang", "--debug", "--version", "import", "info", "quarantine", "schema", "migrate",
+    (): ["--db", "--lake", "--lang", "--debug", "--version", "import", "info", "quarantine", "schema", "migrate",
          "presets", "demo"],
     ("import",): ["--preset", "--store", "--map", "--timezone", "--currency", "--encoding", "--format",
                   "SRC=DST", "orders", "online-retail", "--strict", "--max-bad-rows", "Exit codes", "undo"],

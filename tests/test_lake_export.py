@@ -18,7 +18,6 @@ from csv_files import write_csv
 from shoplens.errors import ShoplensError
 from shoplens.warehouse import lake_export
 from shoplens.warehouse.connection import Warehouse
-from shoplens.warehouse.lake_export import export_lake
 from shoplens.warehouse.lake_layout import partition_dir
 
 STORE = "tmall.global-1"
@@ -39,11 +38,11 @@ def _import(db: Path, folder: Path, name: str, rows: list[tuple[str, ...]]) -> N
 
 def _export(db: Path, lake: Path | str) -> lake_export.ExportSummary:
     with shoplens.connect(str(db), read_only=True) as wh:
-        return export_lake(wh, lake)
+        return shoplens.export_lake(wh, lake)
 
 
 def _uv(lake: Path, start: str, end: str) -> int:
-    with Warehouse(lake=lake, read_only=True) as wh:
+    with shoplens.connect(lake=str(lake)) as wh:
         frame = shoplens.metrics(wh, "uv", start=start, end=end)
     return int(frame["uv"].iloc[0])
 
@@ -81,6 +80,7 @@ def test_an_unchanged_warehouse_rewrites_no_partition(store: tuple[Path, Path]) 
     before = {p: p.stat().st_mtime_ns for p in (lake / "events").rglob("*.parquet")}
     again = _export(db, lake)
     assert all(t.written == 0 and t.removed == 0 for t in again.tables.values())
+    assert (again.files_written, again.files_removed) == (0, 0)
     assert {p: p.stat().st_mtime_ns for p in (lake / "events").rglob("*.parquet")} == before
 
 

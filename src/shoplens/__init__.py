@@ -21,11 +21,21 @@ from typing import Any
 __version__ = "0.1.0"
 
 
-def connect(path: str | None = None, *, read_only: bool = False) -> Any:
-    """Open (or create) the warehouse at ``path`` (default ``$SHOPLENS_DB`` or ./shoplens.duckdb)."""
+def connect(path: str | None = None, *, read_only: bool = False, lake: str | None = None) -> Any:
+    """Open (or create) the warehouse at ``path`` (default ``$SHOPLENS_DB`` or ./shoplens.duckdb); or, with
+    ``lake``, read the lake of Parquet files in that folder (always read-only: :mod:`shoplens.warehouse.lake_open`)."""
     from shoplens.warehouse.connection import Warehouse
 
+    if lake is not None:
+        return Warehouse(read_only=True, lake=lake)
     return Warehouse(path, read_only=read_only)
+
+
+def export_lake(wh: Any, to: Any) -> Any:
+    """Write what changed since the last export into the lake at ``to`` (:func:`shoplens.warehouse.lake_export`)."""
+    from shoplens.warehouse.lake_export import export_lake as run
+
+    return run(wh, to)
 
 
 def import_files(*args: Any, **kwargs: Any) -> Any:

@@ -19,7 +19,8 @@ def register(app: typer.Typer) -> None:
 
 @lake_app.command("export")
 def export_command(
-    to: Annotated[str, typer.Option("--to", help="Lake folder (created if missing) / 数据湖文件夹", show_default=False)],
+    to: Annotated[str, typer.Option("--to", help="Lake folder (created if missing) / 数据湖文件夹",
+                                    show_default=False)],
     fmt: Annotated[Shape, typer.Option("--format", "-f", help="table|json")] = Shape.table,
 ) -> None:
     """Write what changed since the last export, partitioned by store and month. 增量导出到数据湖（按店铺与月份分区）。

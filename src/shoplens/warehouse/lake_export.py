@@ -124,11 +124,16 @@ def _export(con: Any, root: Path) -> ExportSummary:
             new.tables[table.name], summary.tables[table.name] = _export_table(
                 con, root, staging, table, before, number, written)
         for name in SYSTEM_TABLES:
-            rel = f"{SYSTEM_DIR}/{name}-{number:05d}.parquet"
-            (root / SYSTEM_DIR).mkdir(exist_ok=True)
-            con.execute(f"COPY (SELECT * FROM {quote(name)}) TO '{_sql_path(root / rel)}' (FORMAT parquet)")
-            written.append(root / rel)
-            new.system[name] = rel
+            fingerprint = str(con.execute(f"SELECT count(*) || ':' || coalesce(bit_xor(hash(x)), 0)"
+                                          f" FROM {quote(name)} x").fetchone()[0])  # type: ignore[index]
+            rel = old.system.get(name, "") if old and same_schema else ""
+            if not rel or old is None or old.system_fingerprints.get(name) != fingerprint \
+                    or not (root / rel).is_file():
+                rel = f"{SYSTEM_DIR}/{name}-{number:05d}.parquet"
+                (root / SYSTEM_DIR).mkdir(exist_ok=True)
+                con.execute(f"COPY (SELECT * FROM {quote(name)}) TO '{_sql_path(root / rel)}' (FORMAT parquet)")
+                written.append(root / rel)
+            new.system[name], new.system_fingerprints[name] = rel, fingerprint
         write_manifest(root, new)
     except BaseException:
         for path in written:

@@ -100,7 +100,8 @@ class Manifest:
     revision: str = ""
     exported_at: str = ""
     tables: dict[str, list[Partition]] = field(default_factory=dict)
-    system: dict[str, str] = field(default_factory=dict)
+    system: dict[str, str] = field(default_factory=dict)  # table → its one file
+    system_fingerprints: dict[str, str] = field(default_factory=dict)
 
     def files(self) -> set[str]:
         """Every file the lake is made of, relative to it."""
@@ -112,7 +113,7 @@ class Manifest:
                 "exports": self.exports, "last_import_id": self.last_import_id, "revision": self.revision,
                 "exported_at": self.exported_at,
                 "tables": {name: [p.to_dict() for p in parts] for name, parts in self.tables.items()},
-                "system": self.system}
+                "system": self.system, "system_fingerprints": self.system_fingerprints}
 
 
 def lake_root(location: str | os.PathLike[str]) -> Path:
@@ -142,7 +143,8 @@ def read_manifest(root: Path) -> Manifest | None:
                          for p in parts] for name, parts in data["tables"].items()}
         return Manifest(str(data["warehouse_id"]), int(data["schema_version"]), int(data["exports"]),
                         int(data["last_import_id"]), str(data.get("revision") or ""), str(data.get("exported_at", "")),
-                        tables, {str(k): str(v) for k, v in data.get("system", {}).items()})
+                        tables, {str(k): str(v) for k, v in data.get("system", {}).items()},
+                        {str(k): str(v) for k, v in data.get("system_fingerprints", {}).items()})
     except (ValueError, KeyError, TypeError) as exc:
         raise ShoplensError(f"the lake's manifest cannot be read: {exc}", where=str(path),
                             hint="export the warehouse again into a new folder (`shoplens lake export --to NEW`)",

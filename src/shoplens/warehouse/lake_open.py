@@ -82,6 +82,17 @@ def _types(con: Any, scan: str) -> dict[str, str]:
     return {name: kind for name, kind, *_ in con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()}
 
 
+def _columns_per_file(con: Any, root: Path, files: list[str]) -> dict[str, set[str]]:
+    """Each file's top-level column names, from the Parquet footers (one query for all files)."""
+    absolute = {str(root / f): f for f in files}
+    listed = ", ".join("'" + path.replace("'", "''") + "'" for path in absolute)
+    columns: dict[str, set[str]] = {f: set() for f in files}
+    for file, name in con.execute(f"SELECT file_name, name FROM parquet_schema([{listed}])"
+                                  " WHERE num_children IS NULL").fetchall():
+        columns[absolute.get(file, file)].add(name)
+    return columns
+
+
 def _may_be_missing(table: str, column: str) -> bool:
     model = canonical(table)
     if model is None:  # a rollup: all of it
@@ -95,24 +106,28 @@ def _may_be_missing(table: str, column: str) -> bool:
 def _check_table(con: Any, root: Path, table: str, files: list[str], notes: list[tuple[str, str]]) -> str:
     """The view's SELECT over the files, once their columns are checked against the warehouse table's."""
     expected = [(name, kind) for name, kind, *_ in con.execute(f"DESCRIBE {quote(table)}").fetchall()]
-    found = _types(con, _scan(root, files))
+    found = _types(con, _scan(root, files))  # across the files (a column missing from one file still shows)
+    per_file = _columns_per_file(con, root, files)
     selects = []
     for name, kind in expected:
         have = found.get(name)
+        if not _may_be_missing(table, name):
+            culprit = next((f for f in files if name not in per_file[f]), None)
+            if culprit is not None:
+                raise _column_error(root, table, culprit, (f"has no column {name}", f"缺少列 {name}"),
+                                    (f"the canonical model requires it ({kind}); see docs/data-model.md",
+                                     f"标准数据模型要求该列（{kind}），见 docs/data-model.md"))
         if have is None:
-            if not _may_be_missing(table, name):
-                culprit = next((f for f in files if name not in _types(con, _scan(root, [f]))), files[0])
-                raise _column_error(root, table, name, culprit, f"has no column {name}", f"缺少列 {name}",
-                                    f"the canonical model requires it ({kind}); see docs/data-model.md")
             selects.append(f"CAST(NULL AS {kind}) AS {quote(name)}")
             continue
         if not readable_as(kind, have):
             culprit = next((f for f in files if not readable_as(kind, _types(con, _scan(root, [f])).get(name, kind))),
                            files[0])
             one = _types(con, _scan(root, [culprit])).get(name, have)
-            raise _column_error(root, table, name, culprit, f"column {name} is {one}, expected {kind}",
-                                f"列 {name} 的类型为 {one}，应为 {kind}",
-                                f"write {name} as {kind} (docs/data-model.md lists every column's type)")
+            raise _column_error(root, table, culprit, (f"column {name} is {one}, expected {kind}",
+                                                       f"列 {name} 的类型为 {one}，应为 {kind}"),
+                                (f"write {name} as {kind} (docs/data-model.md lists every column's type)",
+                                 f"请把 {name} 写成 {kind}（docs/data-model.md 列出了每一列的类型）"))
         selects.append(quote(name) if have == kind else f"CAST({quote(name)} AS {kind}) AS {quote(name)}")
     extra = sorted(set(found) - {name for name, _ in expected})
     if extra:
@@ -121,11 +136,10 @@ def _check_table(con: Any, root: Path, table: str, files: list[str], notes: list
     return f"SELECT {', '.join(selects)} FROM {_scan(root, files)}"
 
 
-def _column_error(root: Path, table: str, column: str, file: str, what: str, what_zh: str,
-                  hint: str) -> ShoplensError:
-    return ShoplensError(f"lake table {table}: {what}", where=_where(root, file), hint=hint,
-                         zh=f"数据湖表 {table}：{what_zh}",
-                         zh_hint=f"请按 {column} 的规定类型写入（docs/data-model.md 列出了每一列的类型）")
+def _column_error(root: Path, table: str, file: str, what: tuple[str, str], hint: tuple[str, str]) -> ShoplensError:
+    """One line naming the table, the file and what is wrong; ``what`` and ``hint`` are (en, zh)."""
+    return ShoplensError(f"lake table {table}: {what[0]}", where=_where(root, file), hint=hint[0],
+                         zh=f"数据湖表 {table}：{what[1]}", zh_hint=hint[1])
 
 
 def _listing_digest(root: Path, files: list[str]) -> str:
