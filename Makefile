@@ -9,7 +9,7 @@ PORT ?= 8000
 # pytest-xdist workers for make test (each runs one test file at a time); 0 runs the suite in one process
 TEST_WORKERS ?= 2
 
-.PHONY: demo serve test install lint docs bench bench-import bench-metrics bench-behaviour bench-api bench-memory bench-monitor bench-collect bench-deps browser-deps clean bench-forecast bench-products
+.PHONY: demo serve test test-spark java-deps install lint docs bench bench-import bench-metrics bench-behaviour bench-api bench-memory bench-monitor bench-collect bench-deps browser-deps clean bench-forecast bench-products
 
 # statsforecast 2.1.1 (demand forecast) declares pandas<3 but runs on our pandas 3.1 (the models and calls we use
 # are tested in tests/test_forecast.py): pip would refuse it as a dependency, so it is installed alone with --no-deps
@@ -46,10 +46,24 @@ browser-deps:
 	    echo "note: no chromium: the browser tests skip (in CI they fail); install it: apt-get install chromium"; \
 	  fi; }
 
-## Lint and run the whole test suite (real DuckDB files, real data sets in ../shared/datasets).
-test: install browser-deps
+## Java 17 for the Spark engine's tests (pyspark in local mode): Debian's headless JRE, installed when missing, as root.
+java-deps:
+	@command -v java >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's openjdk-17-jre-headless for the Spark tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	  else \
+	    echo "note: no java: the Spark tests fail; install it: apt-get install openjdk-17-jre-headless"; \
+	  fi; }
+
+## Lint and run the whole test suite (real DuckDB files, real data sets in ../shared/datasets, Spark in local mode).
+test: install browser-deps java-deps
 	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
+
+## Only the tests that run on Spark (local mode): the lake-equality suite with Spark reading the lake.
+test-spark: install java-deps
+	$(BIN)/python -m pytest -q -m spark
 
 ## Schemathesis over every route of a real server on a demo store, logged in as an admin: 0 server errors
 ## and 0 mismatches with the OpenAPI schema (tests/fuzz_api.py; FUZZ_EXAMPLES cases per route and phase).

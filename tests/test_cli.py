@@ -59,8 +59,8 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict]:
 
 
 HELP = {
-    (): ["--db", "--lake", "--lang", "--debug", "--version", "import", "info", "quarantine", "schema", "migrate",
-         "presets", "demo"],
+    (): ["--db", "--lake", "--engine", "--lang", "--debug", "--version", "import", "info", "quarantine", "schema",
+         "migrate", "presets", "demo"],
     ("import",): ["--preset", "--store", "--map", "--timezone", "--currency", "--encoding", "--format",
                   "SRC=DST", "orders", "online-retail", "--strict", "--max-bad-rows", "Exit codes", "undo"],
     ("store",): ["list", "show", "rename", "delete"],

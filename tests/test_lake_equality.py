@@ -1,5 +1,8 @@
 """The same answers from a lake as from the warehouse it was exported from.
 
+The warehouse file, read by DuckDB, is the reference; here DuckDB reads the lake. tests/test_spark_equality.py runs
+these same tests with Spark (local mode) reading it.
+
 Three kinds of evidence:
 - the hand-computed values of the metrics fixture (tests/test_metrics_fixture_*.py) hold over its lake;
 - on the demo store, every metric of the catalog (by each of several dimensions, with each comparison), funnels in
@@ -28,18 +31,28 @@ from shoplens.warehouse.lake_export import export_lake
 HAND = {k: v for module in FILE_GROUPS for k, v in importlib.import_module(module[:-3]).EXPECTED.items()}
 
 
-def _pair(db: Path, folder: Path) -> Iterator[tuple[Any, Any]]:
-    """(warehouse, lake) over the same data: ``db`` exported into ``folder``."""
-    with shoplens.connect(str(db), read_only=True) as wh:
-        export_lake(wh, folder)
-    with shoplens.connect(str(db), read_only=True) as wh, Warehouse(lake=folder, read_only=True) as lake:
+@pytest.fixture(scope="module")
+def engine() -> str:
+    """What reads the lake (tests/test_spark_equality.py: spark)."""
+    return "duckdb"
+
+
+def _pair(db: Path, folder: Path, engine: str) -> Iterator[tuple[Any, Any]]:
+    """(warehouse, lake) over the same data: ``db`` exported into ``folder``, read by ``engine``."""
+    if not (folder / "_shoplens_lake.json").exists():
+        with shoplens.connect(str(db), read_only=True) as wh:
+            export_lake(wh, folder)
+    with shoplens.connect(str(db), read_only=True) as wh, \
+            Warehouse(lake=folder, read_only=True, engine=engine) as lake:
         yield wh, lake
+        if engine == "spark":  # the data was read by Spark, not by the DuckDB side of the connection
+            assert lake.con.statements["spark"] > 0
 
 
 @pytest.fixture(scope="module")
-def lake_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MetricsEngine]:
+def lake_engine(tmp_path_factory: pytest.TempPathFactory, engine: str) -> Iterator[MetricsEngine]:
     db = fixture_db(tmp_path_factory)
-    for _wh, lake in _pair(db, tmp_path_factory.mktemp("fixture_lake") / "lake"):
+    for _wh, lake in _pair(db, tmp_path_factory.getbasetemp() / "session-fixture_lake", engine):
         yield MetricsEngine(lake, targets=load_targets(_BUILT["config"]))
 
 
@@ -53,8 +66,8 @@ def test_every_hand_computed_value_in_one_query(lake_engine: MetricsEngine) -> N
 
 
 @pytest.fixture(scope="module")
-def demo(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any]]:
-    yield from _pair(demo_db, tmp_path_factory.mktemp("demo_lake") / "lake")
+def demo(demo_db: Path, tmp_path_factory: pytest.TempPathFactory, engine: str) -> Iterator[tuple[Any, Any]]:
+    yield from _pair(demo_db, tmp_path_factory.getbasetemp() / "session-demo_lake", engine)
 
 
 DIMS = (None, "channel", "device", "country", "category", "new_vs_returning", "member_tier", "store")
@@ -103,6 +116,7 @@ def test_behaviour_analyses(demo: tuple[Any, Any]) -> None:
     _same(lambda w: shoplens.retention(w, cohort_event="page_view", return_event="purchase", by="channel").to_dict(),
           demo)
     _same(lambda w: shoplens.paths(w, start_event="product_view", depth=4).to_dict(), demo)
+    _same(lambda w: shoplens.paths(w, end_event="purchase", depth=3, collapse_repeats=True).to_dict(), demo)
     _same(lambda w: shoplens.rfm(w).to_dict(), demo)
     members = _same(lambda w: shoplens.segment_members(w, "orders>=2 and not did(purchase, last_days=30)")
                     .to_dict("records"), demo)
@@ -111,8 +125,8 @@ def test_behaviour_analyses(demo: tuple[Any, Any]) -> None:
     _same(lambda w: shoplens.user_timeline(w, user).to_dict(), demo)
 
 
-def test_retail_orders(retail_db: Path, tmp_path: Path) -> None:
-    for pair in _pair(retail_db, tmp_path / "lake"):
+def test_retail_orders(retail_db: Path, tmp_path: Path, engine: str) -> None:
+    for pair in _pair(retail_db, tmp_path / "lake", engine):
         _same(lambda w: MetricsEngine(w).query(["gmv", "orders", "aov", "paying_buyers", "repeat_purchase_rate"],
                                               by=["country"], compare="previous").to_dict(), pair)
         _same(lambda w: shoplens.rfm(w).to_dict(), pair)
@@ -122,8 +136,8 @@ def test_retail_orders(retail_db: Path, tmp_path: Path) -> None:
 BEHAVIOUR = ["uv", "pv", "add_to_cart_rate", "favorites", "conversion_rate"]
 
 
-def test_taobao_events(taobao_db: Path, tmp_path: Path) -> None:
-    for pair in _pair(taobao_db, tmp_path / "lake"):
+def test_taobao_events(taobao_db: Path, tmp_path: Path, engine: str) -> None:
+    for pair in _pair(taobao_db, tmp_path / "lake", engine):
         _same(lambda w: MetricsEngine(w).query(BEHAVIOUR, grain="day").to_dict(), pair)
         _same(lambda w: shoplens.funnel(w, "product_view,add_to_cart,purchase", window="1d").to_dict(), pair)
         _same(lambda w: shoplens.paths(w, start_event="product_view").to_dict(), pair)

@@ -222,7 +222,8 @@ def _sequences_sql(ctx: Context, anchor: str, backward: bool, depth: int, collap
                                          AND g.gap_start = a.gap_start
         WHERE {in_path}),
     seqs AS MATERIALIZED (
-        SELECT store_id, user_id, CASE WHEN len(evs) < {depth} THEN list_append(evs, {lit(edge)}) ELSE evs END AS seq
+        SELECT store_id, user_id,
+               CASE WHEN array_length(evs) < {depth} THEN list_append(evs, {lit(edge)}) ELSE evs END AS seq
         FROM (SELECT store_id, user_id, coalesce(gap_start, min(ts)) AS visit_start,
                      {pick}(event, (ts, event_id), {depth}) FILTER (WHERE {take}) AS evs
               FROM {rows} GROUP BY {_SESSION}) v
@@ -240,11 +241,12 @@ def _query(sequences: str, backward: bool, top: int) -> str:
     # links follow time: forward step k -> k+1, backward step k+1 -> k
     src, dst = ("next_label", "label") if backward else ("label", "next_label")
     src_step, dst_step = ("step + 1", "step") if backward else ("step", "step + 1")
+    path = "list_reverse(seq)" if backward else "seq"  # ordered by the expression: not every engine sees the alias
     return f"""WITH {sequences},
     user_seqs AS MATERIALIZED (SELECT {user}, seq, count(*) AS n FROM seqs GROUP BY ALL),
     steps AS NOT MATERIALIZED (
         SELECT {user}, n, step, seq[step] AS event, seq[step + 1] AS next_event
-        FROM (SELECT *, unnest(range(1, len(seq) + 1)) AS step FROM user_seqs)),
+        FROM (SELECT *, unnest(range(1, array_length(seq) + 1)) AS step FROM user_seqs)),
     user_nodes AS MATERIALIZED (SELECT step, event, {user}, sum(n) AS n FROM steps GROUP BY ALL),
     counted AS MATERIALIZED (SELECT step, event, count(*) AS users, sum(n) AS sessions FROM user_nodes GROUP BY ALL),
     ranked AS (
@@ -273,9 +275,8 @@ def _query(sequences: str, backward: bool, top: int) -> str:
     FROM (SELECT step, label, next_label, {user}, sum(n) AS n FROM labelled GROUP BY ALL) GROUP BY ALL
     UNION ALL
     SELECT * FROM (
-        SELECT 'path', NULL, NULL, NULL, {"list_reverse(seq)" if backward else "seq"} AS path, count(*) AS users,
-               sum(n) AS sessions
-        FROM user_seqs GROUP BY seq ORDER BY users DESC, sessions DESC, array_to_string(path, ' > ') LIMIT {top})"""
+        SELECT 'path', NULL, NULL, NULL, {path} AS path, count(*) AS users, sum(n) AS sessions
+        FROM user_seqs GROUP BY seq ORDER BY users DESC, sessions DESC, array_to_string({path}, ' > ') LIMIT {top})"""
 
 
 def paths(wh: Any, *, start_event: str | None = None, end_event: str | None = None, depth: int = 4,

@@ -32,6 +32,7 @@ app = typer.Typer(
 class State:
     db: Path | None = None
     lake: str | None = None
+    engine: str = "duckdb"
     debug: bool = False
 
 
@@ -52,6 +53,9 @@ def root(
     lake: Annotated[str | None, typer.Option(
         "--lake", help="Read a lake of Parquet files instead of the warehouse (default $SHOPLENS_LAKE) / "
         "改为读取 Parquet 数据湖", show_default=False)] = None,
+    engine: Annotated[str | None, typer.Option(
+        "--engine", help="duckdb|spark: what runs the queries over --lake (default $SHOPLENS_ENGINE or duckdb) / "
+        "查询引擎", show_default=False)] = None,
     lang: Annotated[str | None, typer.Option(
         "--lang", help="Output language zh|en (default $SHOPLENS_LANG, $LANG) / 输出语言")] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks / 显示调用栈")] = False,
@@ -60,6 +64,7 @@ def root(
 ) -> None:
     state.db = db
     state.lake = lake or os.environ.get("SHOPLENS_LAKE") or None
+    state.engine = engine or os.environ.get("SHOPLENS_ENGINE") or "duckdb"
     state.debug = debug or bool(os.environ.get("SHOPLENS_DEBUG"))
     if lang:
         i18n.set_lang(lang)
@@ -78,7 +83,7 @@ def open_warehouse(*, read_only: bool = False, existing: bool = False) -> Wareho
     if state.lake is None:
         if existing and not read_only and not Path(db_path() or default_db_path()).exists():
             Warehouse(db_path(), read_only=True)  # raises NoWarehouseError
-        return Warehouse(db_path(), read_only=read_only)
+        return Warehouse(db_path(), read_only=read_only, engine=state.engine)
     if state.db is not None:
         raise ShoplensError("--db and --lake name two sources of data", where="--lake",
                             hint="give one: the warehouse file (--db) or the lake (--lake)",
@@ -86,7 +91,7 @@ def open_warehouse(*, read_only: bool = False, existing: bool = False) -> Wareho
                             zh_hint="只给其中一个：仓库文件（--db）或数据湖（--lake）")
     if not read_only:
         refuse_lake()
-    wh = Warehouse(read_only=True, lake=state.lake)
+    wh = Warehouse(read_only=True, lake=state.lake, engine=state.engine)
     for en, zh in wh.lake_notes:
         typer.echo(f"{i18n.t('note')}: {zh if i18n.lang() == 'zh' else en}", err=True)
     return wh
@@ -109,7 +114,7 @@ COMMAND_MODULES = ("import", "info", "quarantine", "demo", "metrics", "funnel", 
                    "replenish", "forecast", "lake")
 EXTRA_COMMANDS = {"migrate": "info", "schema": "info"}
 NEEDS = {"alerts": ("notify",)}  # notify_cmd adds `alerts send` to the alerts group
-GLOBAL_WITH_VALUE = ("--db", "--lake", "--lang")
+GLOBAL_WITH_VALUE = ("--db", "--lake", "--engine", "--lang")
 _REGISTERED: set[str] = set()
 
 

@@ -27,6 +27,7 @@ from shoplens.errors import DatabaseLockedError, NoWarehouseError, SchemaError, 
 from shoplens.interrupts import watch
 
 DEFAULT_DB = "shoplens.duckdb"
+ENGINES = ("duckdb", "spark")  # what runs the queries; Spark reads a lake (shoplens.warehouse.spark_engine)
 IDLE_CURSORS = 8  # cursors kept for analysis tasks (see Warehouse.borrowed): more than two pools' worth
 
 
@@ -109,11 +110,20 @@ class Warehouse:
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *, read_only: bool = False,
                  lock_wait: float | None = None, migrate: bool = True,
-                 lake: str | os.PathLike[str] | None = None) -> None:
+                 lake: str | os.PathLike[str] | None = None, engine: str = "duckdb") -> None:
         from shoplens.warehouse.migrations import check_version, migrate_to_latest
 
         self.lake_notes: list[tuple[str, str]] = []  # (en, zh) notes of opening a lake (ignored columns)
         self.lake: str | None = None  # the lake read instead of a warehouse file (--lake)
+        if engine not in ENGINES:
+            raise ShoplensError(f"unknown engine {engine!r}", where="--engine", hint="one of: " + ", ".join(ENGINES),
+                                zh=f"未知引擎 {engine!r}", zh_hint="可选：" + "、".join(ENGINES))
+        self.engine = engine
+        if engine == "spark" and lake is None:
+            raise ShoplensError("the Spark engine reads a lake", where="--engine spark",
+                                hint="add --lake PATH (write one with `shoplens lake export --to PATH`)",
+                                zh="Spark 引擎读取的是数据湖",
+                                zh_hint="加上 --lake PATH（用 `shoplens lake export --to PATH` 导出）")
         if lake is not None:
             self._open_lake(lake, read_only)
             return
@@ -160,6 +170,15 @@ class Warehouse:
         self.path, self.read_only, self.lake = Path(lake), True, str(lake)
         self.settings = warehouse_settings()
         self.con, self.lake_notes = open_lake(lake, self.settings)
+        if self.engine == "spark":
+            from shoplens.warehouse.spark_engine import SparkConnection, register_lake, spark_session
+
+            try:
+                spark = spark_session()
+                self.con = SparkConnection(self.con, spark, register_lake(spark, self.con, lake))
+            except BaseException:
+                self.con.close()
+                raise
         watch(self.con)
         self._ibis = None
         self._root, self._pinned, self._lender = self, None, None
@@ -180,11 +199,13 @@ class Warehouse:
 
     def data_version(self) -> tuple[Any, ...]:
         """Which data this is: the warehouse's id, its latest import, the number of imports and the revision
-        (raised by store rename/delete and import undo, which change data without a new import); caches key on it.
+        (raised by store rename/delete and import undo, which change data without a new import), and the engine when
+        it is not DuckDB; caches key on it.
         A cursor lent to a task answers the version its task started with (see borrowed)."""
         if self._pinned is not None:
             return self._pinned
-        return tuple(self.con.execute(
+        engine = () if self.engine == "duckdb" else (self.engine,)  # caches keep each engine's answers apart
+        return engine + tuple(self.con.execute(
             "SELECT (SELECT value FROM _shoplens_meta WHERE key = 'warehouse_id'), coalesce(max(import_id), 0),"
             " count(*), (SELECT value FROM _shoplens_meta WHERE key = 'revision') FROM import_manifest").fetchone()
             or ())
@@ -197,7 +218,7 @@ class Warehouse:
         """
         view = object.__new__(Warehouse)
         view.path, view.read_only, view._ibis, view.settings = self.path, self.read_only, None, self.settings
-        view.lake, view.lake_notes = self.lake, []
+        view.lake, view.lake_notes, view.engine = self.lake, [], self.engine
         view.con = configured(self.con.cursor(), self.settings, self.path, database_wide=False)
         watch(view.con)  # Ctrl-C interrupts its running query too
         view._root, view._pinned, view._lender = self._root, None, None
