@@ -94,3 +94,24 @@ def test_a_bad_file_is_one_line_in_either_language(tmp_path: Path) -> None:
     line = one_line_error(cli("--lang", "zh", "--lake", str(lake), "metrics", "gmv"))
     assert line == f"错误: {lake / 'stores' / 's.parquet'}: 数据湖表 stores：列 reporting_currency 的类型为 BIGINT，" \
                    "应为 VARCHAR（提示：请把 reporting_currency 写成 VARCHAR（docs/data-model.md 列出了每一列的类型））"
+
+
+def test_engine_mistakes_are_one_line(exported: tuple[Path, Path]) -> None:
+    db, lake = exported
+    line = one_line_error(cli("--engine", "spark", "--db", str(db), "metrics", "gmv"))
+    assert "the Spark engine reads a lake (hint: add --lake PATH" in line
+    line = one_line_error(cli("--engine", "presto", "--lake", str(lake), "metrics", "gmv"))
+    assert "unknown engine 'presto' (hint: one of: duckdb, spark)" in line
+    no_java = {"PATH": "/nonexistent", "JAVA_HOME": ""}
+    line = one_line_error(cli("--engine", "spark", "--lake", str(lake), "metrics", "gmv", env=no_java))
+    assert line.startswith("error: --engine spark: Spark needs Java, and none was found (hint: install Java 17")
+
+
+@pytest.mark.spark
+def test_spark_answers_the_cli_like_duckdb(exported: tuple[Path, Path]) -> None:
+    db, lake = exported
+    query = ("metrics", "gmv,orders,paying_buyers", "--by", "channel", "-f", "json")
+    on_spark = cli("--engine", "spark", "--lake", str(lake), *query)
+    assert on_spark.returncode == 0, on_spark.stderr
+    assert json.loads(on_spark.stdout) == json.loads(cli("--db", str(db), *query).stdout)
+    assert on_spark.stderr == ""  # no Spark log lines on the user's terminal

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from shoplens.warehouse.lake_open import lake_files, lake_root, read_manifest
 
 SPARK_TYPES = {"VARCHAR": "string", "BIGINT": "bigint", "INTEGER": "int", "DOUBLE": "double", "BOOLEAN": "boolean",
                "DATE": "date", "TIMESTAMP": "timestamp_ntz", "JSON": "string", "FLOAT": "float"}
+LOG_CONFIG = Path(__file__).with_name("spark_log4j2.properties")  # errors only: no WARN lines at start
 _SESSION: dict[str, Any] = {}
 _SESSION_LOCK = threading.Lock()
 
@@ -65,13 +67,16 @@ def spark_session(master: str | None = None) -> Any:
         master = master or os.environ.get("SHOPLENS_SPARK_MASTER") or "local[*]"
         builder = (SparkSession.builder.master(master).appName("shoplens")
                    .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+                   # shoplens makes no Spark tables: keep Spark's empty catalog folder out of the user's folder
+                   .config("spark.sql.warehouse.dir", str(Path(tempfile.gettempdir()) / "shoplens-spark-warehouse"))
                    .config("spark.sql.session.timeZone", "UTC")  # naive UTC timestamps: NTZ <-> TIMESTAMP is identity
                    .config("spark.sql.parquet.inferTimestampNTZ.enabled", "true")
                    .config("spark.sql.shuffle.partitions", os.environ.get("SHOPLENS_SPARK_PARTITIONS", "8"))
                    .config("spark.sql.ansi.enabled", "false")
                    # decimals keep their scale as in DuckDB (money: exact sums, same digits on both engines)
                    .config("spark.sql.decimalOperations.allowPrecisionLoss", "false")
-                   .config("spark.driver.memory", os.environ.get("SHOPLENS_SPARK_DRIVER_MEMORY", "2g")))
+                   .config("spark.driver.memory", os.environ.get("SHOPLENS_SPARK_DRIVER_MEMORY", "2g"))
+                   .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{LOG_CONFIG}"))
         try:
             spark = builder.getOrCreate()
         except Exception as exc:
