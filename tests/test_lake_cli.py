@@ -115,3 +115,16 @@ def test_spark_answers_the_cli_like_duckdb(exported: tuple[Path, Path]) -> None:
     assert on_spark.returncode == 0, on_spark.stderr
     assert json.loads(on_spark.stdout) == json.loads(cli("--db", str(db), *query).stdout)
     assert on_spark.stderr == ""  # no Spark log lines on the user's terminal
+
+
+def test_a_flag_beats_the_environment(exported: tuple[Path, Path]) -> None:
+    """$SHOPLENS_LAKE does not stop `--db X` commands, and $SHOPLENS_ENGINE only applies to lakes."""
+    db, lake = exported
+    query = ("metrics", "orders", "--from", "2024-03-01", "--to", "2024-03-31", "-f", "json")
+    beside_a_lake = cli("--db", str(db), *query, env={"SHOPLENS_LAKE": str(lake)})
+    assert beside_a_lake.returncode == 0, beside_a_lake.stderr
+    assert json.loads(beside_a_lake.stdout)["rows"][0]["orders"] == 2
+    on_the_file = cli("--db", str(db), *query, env={"SHOPLENS_ENGINE": "spark"})
+    assert on_the_file.returncode == 0, on_the_file.stderr
+    line = one_line_error(cli("--lake", str(lake), "account", "list"))
+    assert "logins stay in the warehouse, they are not exported" in line

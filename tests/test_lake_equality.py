@@ -125,6 +125,17 @@ def test_behaviour_analyses(demo: tuple[Any, Any]) -> None:
     _same(lambda w: shoplens.user_timeline(w, user).to_dict(), demo)
 
 
+def test_monitoring_and_products(demo: tuple[Any, Any]) -> None:
+    """Root cause and anomalies (parallel tasks on cursors), ABC and roles (Ibis expressions), info and stores (the
+    lake's tables joined with shoplens's own)."""
+    _same(lambda w: shoplens.why(w, "gmv").to_dict(), demo)
+    _same(lambda w: shoplens.anomalies(w).to_dict(), demo)
+    _same(lambda w: shoplens.products_abc(w).to_dict(), demo)
+    _same(lambda w: shoplens.products_roles(w).to_dict(), demo)
+    _same(lambda w: {k: v for k, v in shoplens.info(w).to_dict().items() if k != "path"}, demo)
+    _same(lambda w: [s.to_dict() if hasattr(s, "to_dict") else s for s in shoplens.stores(w)], demo)
+
+
 def test_retail_orders(retail_db: Path, tmp_path: Path, engine: str) -> None:
     for pair in _pair(retail_db, tmp_path / "lake", engine):
         _same(lambda w: MetricsEngine(w).query(["gmv", "orders", "aov", "paying_buyers", "repeat_purchase_rate"],

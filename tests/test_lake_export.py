@@ -8,6 +8,7 @@ files are read back with pyarrow, not with shoplens.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -62,13 +63,14 @@ def test_partitions_by_store_and_month_with_a_manifest(store: tuple[Path, Path])
     db, lake = store
     summary = _export(db, lake)
     assert (_rows_in(lake / JAN), _rows_in(lake / FEB)) == (3, 2)
-    assert [p.name for p in (lake / JAN).iterdir()] == ["part-00001-0.parquet"]
-    assert pq.read_table(lake / JAN / "part-00001-0.parquet").column("store_id").to_pylist() == [STORE] * 3
+    (january,) = (lake / JAN).iterdir()
+    assert re.fullmatch(r"part-00001-[0-9a-f]{8}-0\.parquet", january.name)  # export number, partition, file
+    assert pq.read_table(january).column("store_id").to_pylist() == [STORE] * 3
     manifest = json.loads((lake / "_shoplens_lake.json").read_text(encoding="utf-8"))
     parts = {(p["store"], p["month"]): p["rows"] for p in manifest["tables"]["events"]}
     assert parts == {(STORE, "2026-01"): 3, (STORE, "2026-02"): 2}
     # dimensions by store only; the store row itself is exported
-    assert pq.read_table(lake / "stores/store=tmall.global-1/part-00001-0.parquet").num_rows == 1
+    assert _rows_in(lake / "stores/store=tmall.global-1") == 1
     assert summary.tables["events"].to_dict() == {"partitions_written": 2, "partitions_kept": 0,
                                                   "partitions_removed": 0, "rows_written": 5, "rows": 5}
     assert (_uv(lake, "2026-01-01", "2026-01-31"), _uv(lake, "2026-02-01", "2026-02-28")) == (2, 1)
@@ -94,7 +96,7 @@ def test_an_import_rewrites_only_the_months_it_touched_and_undo_is_exported(stor
     assert summary.tables["events"].to_dict() == {"partitions_written": 1, "partitions_kept": 1,
                                                   "partitions_removed": 0, "rows_written": 3, "rows": 6}
     assert sorted((lake / JAN).iterdir()) == january  # untouched
-    assert [p.name for p in (lake / FEB).iterdir()] == ["part-00002-0.parquet"]  # the old file is gone
+    assert [p.name[:11] for p in (lake / FEB).iterdir()] == ["part-00002-"]  # the old file is gone
     assert _uv(lake, "2026-02-01", "2026-02-28") == 2  # u3, u4
     with shoplens.connect(str(db)) as wh:
         shoplens.undo_import(wh, 2)
@@ -127,7 +129,7 @@ def test_a_stopped_export_leaves_the_previous_lake(store: tuple[Path, Path], tmp
 def test_a_missing_file_is_reported_then_rewritten_by_the_next_export(store: tuple[Path, Path]) -> None:
     db, lake = store
     _export(db, lake)
-    gone = lake / FEB / "part-00001-0.parquet"
+    (gone,) = (lake / FEB).iterdir()
     gone.unlink()
     with pytest.raises(ShoplensError, match="a partition of the lake is missing: table events") as err:
         Warehouse(lake=lake, read_only=True)
@@ -167,3 +169,46 @@ def test_path_keys_are_percent_encoded() -> None:
     """Store ids of the warehouse are plain ASCII; a lake's other writers may use any text."""
     assert partition_dir("events", "my shop/1", "2026-01") == "events/store=my%20shop%2F1/month=2026-01"
     assert partition_dir("products", "天猫", "") == "products/store=%E5%A4%A9%E7%8C%AB"
+
+
+def test_a_first_export_stopped_halfway_leaves_a_folder_to_export_into(store: tuple[Path, Path],
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    db, lake = store
+    real, calls = lake_export._export_table, []
+
+    def stop_at_the_third_table(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(lake_export, "_export_table", stop_at_the_third_table)
+    with pytest.raises(KeyboardInterrupt):
+        _export(db, lake)
+    monkeypatch.undo()
+    assert not [p for p in lake.rglob("*") if p.is_file() and p.name != ".export.lock"]
+    _export(db, lake)
+    assert _uv(lake, "2026-01-01", "2026-01-31") == 2
+
+
+def test_no_login_leaves_the_warehouse(store: tuple[Path, Path]) -> None:
+    """shoplens's meta table also holds the demo's login record: only the schema and data versions are exported."""
+    db, lake = store
+    with shoplens.connect(str(db)) as wh:
+        wh.con.execute("INSERT OR REPLACE INTO _shoplens_meta VALUES ('demo_login', ?)", ['{"password_hash": "x"}'])
+    _export(db, lake)
+    (meta,) = (lake / "_system").glob("_shoplens_meta-*.parquet")
+    keys = set(pq.read_table(meta).column("key").to_pylist())
+    assert keys <= {"schema_version", "skipped_migrations", "warehouse_id", "revision", "last_import_id"}
+    assert "warehouse_id" in keys
+
+
+def test_two_exports_at_once_are_refused(store: tuple[Path, Path]) -> None:
+    import fcntl
+
+    db, lake = store
+    _export(db, lake)
+    with open(lake / ".export.lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(ShoplensError, match="another export into this lake is running"):
+            _export(db, lake)

@@ -124,3 +124,15 @@ def _arrow(kind: str) -> pa.DataType:
         return pa.decimal128(int(precision), int(scale))
     return {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "TIMESTAMP": pa.timestamp("us"), "DATE": pa.date32(),
             "BOOLEAN": pa.bool_(), "JSON": pa.string()}[kind]
+
+
+def test_a_column_only_nested_in_a_struct_is_missing(lake: Path) -> None:
+    """A struct field named like a required column is not that column."""
+    bad = lake / "events" / "store=s1" / "month=2026-02" / "data.parquet"
+    table = _events(EVENTS[3:]).drop_columns(["ts"])
+    table = table.append_column("meta", pa.array([{"ts": datetime(2026, 2, 2)}, {"ts": datetime(2026, 2, 3)}]))
+    pq.write_table(table, bad)
+    with pytest.raises(ShoplensError) as err:
+        Warehouse(lake=lake, read_only=True)
+    assert err.value.message.startswith("lake table events: has no column ts")
+    assert err.value.where == str(bad)

@@ -129,9 +129,10 @@ def remove_command(name: Annotated[str, typer.Argument(help="Login name / 账号
 def list_command(fmt: Annotated[Format, typer.Option("--format", "-f", help="table|json|csv / 输出格式")]
                  = Format.table) -> None:
     """List logins (never passwords). 列出账号。"""
-    from shoplens.cli.app import open_warehouse
+    from shoplens.cli.app import open_warehouse, refuse_lake
     from shoplens.server.accounts import list_accounts
 
+    refuse_lake("logins stay in the warehouse, they are not exported", "登录信息只在仓库中，不会导出")
     with open_warehouse(read_only=True) as wh:
         rows = [a.to_dict() for a in list_accounts(wh)]
     if fmt is Format.json:

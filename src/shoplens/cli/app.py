@@ -63,8 +63,10 @@ def root(
                                           help="Show the version and exit")] = False,
 ) -> None:
     state.db = db
-    state.lake = lake or os.environ.get("SHOPLENS_LAKE") or None
-    state.engine = engine or os.environ.get("SHOPLENS_ENGINE") or "duckdb"
+    # a flag beats the environment: --db picks the warehouse even when $SHOPLENS_LAKE is set, and $SHOPLENS_ENGINE
+    # only applies to lakes (an explicit --engine spark without a lake is a mistake, said as one)
+    state.lake = lake or (os.environ.get("SHOPLENS_LAKE") if db is None else None) or None
+    state.engine = engine or (os.environ.get("SHOPLENS_ENGINE") if state.lake else None) or "duckdb"
     state.debug = debug or bool(os.environ.get("SHOPLENS_DEBUG"))
     if lang:
         i18n.set_lang(lang)

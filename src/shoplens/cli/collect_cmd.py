@@ -90,9 +90,10 @@ def create_command(
 def list_command(fmt: Annotated[Format, typer.Option("--format", "-f", help="table|json|csv / 输出格式")]
                  = Format.table) -> None:
     """List write keys (never the keys themselves). 列出写入密钥。"""
-    from shoplens.cli.app import open_warehouse
+    from shoplens.cli.app import open_warehouse, refuse_lake
     from shoplens.server.collect.keys import list_keys
 
+    refuse_lake("write keys stay in the warehouse, they are not exported", "写入密钥只在仓库中，不会导出")
     with open_warehouse(read_only=True) as wh:
         rows = [k.to_dict() for k in list_keys(wh.con)]
     if fmt is Format.json:

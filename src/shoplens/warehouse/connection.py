@@ -174,7 +174,7 @@ class Warehouse:
             from shoplens.warehouse.spark_engine import SparkConnection, register_lake, spark_session
 
             try:
-                spark = spark_session()
+                spark = spark_session().newSession()  # this lake's views only
                 self.con = SparkConnection(self.con, spark, register_lake(spark, self.con, lake))
             except BaseException:
                 self.con.close()

@@ -13,8 +13,13 @@ early leaves the previous lake as it was, plus unlisted files that the next expo
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import os
+import re
 import shutil
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +43,13 @@ from shoplens.warehouse.lake_layout import (
 from shoplens.warehouse.migrations import LATEST
 
 STAGING_PREFIX = "_staging-"
+LOCK = ".export.lock"  # flock'ed while an export runs: two at once would take the same file names
+OWN_FILE = re.compile(r"part-\d{5}-[0-9a-f]{8}-\d+\.parquet")  # what cleanup may delete in a table's folders
+SYSTEM_FILE = re.compile(r"_?[a-z_]+-\d{5}\.parquet")
+# shoplens's meta table holds more than the schema version and the warehouse id (the demo's login record): only these
+META_KEYS = ("schema_version", "skipped_migrations", "warehouse_id", "revision", "last_import_id")
+SYSTEM_ROWS = {"_shoplens_meta": "SELECT * FROM _shoplens_meta WHERE key IN ("
+               + ", ".join(f"'{k}'" for k in META_KEYS) + ")"}
 
 
 @dataclass
@@ -87,7 +99,8 @@ def _check_target(root: Path, old: Manifest | None, warehouse_id: str) -> None:
         raise ShoplensError("this lake was exported from another warehouse", where=str(root / MANIFEST),
                             hint="export into a new folder, or delete this one first",
                             zh="该数据湖导出自另一个仓库", zh_hint="请导出到新的文件夹，或先删除该文件夹")
-    if old is None and root.exists() and any(p for p in root.iterdir() if not p.name.startswith(STAGING_PREFIX)):
+    if old is None and root.exists() and any(p.is_file() and p.name != LOCK for p in root.rglob("*")
+                                             if STAGING_PREFIX not in p.as_posix()):
         raise ShoplensError("the folder is not empty and holds no shoplens lake", where=str(root),
                             hint="export into a new or empty folder (nothing of yours is overwritten)",
                             zh="该文件夹非空，且不是 shoplens 数据湖",
@@ -97,9 +110,18 @@ def _check_target(root: Path, old: Manifest | None, warehouse_id: str) -> None:
 def export_lake(wh: Any, location: str | Path) -> ExportSummary:
     """Write what changed in the warehouse since the last export into the lake at ``location``."""
     root = lake_root(location)
+    _check_target(root, read_manifest(root), _meta(wh.con, "warehouse_id"))  # before anything is created
+    root.mkdir(parents=True, exist_ok=True)
     view = wh.cursor()  # temp tables of its own
     try:
-        return _export(view.con, root)
+        with open(root / LOCK, "a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                raise ShoplensError("another export into this lake is running", where=str(root),
+                                    hint="wait for it to finish, then run this again",
+                                    zh="另一个导出正在写入该数据湖", zh_hint="等它完成后再运行") from exc
+            return _export(view.con, root)
     finally:
         view.close()
 
@@ -107,38 +129,44 @@ def export_lake(wh: Any, location: str | Path) -> ExportSummary:
 def _export(con: Any, root: Path) -> ExportSummary:
     started = time.monotonic()
     warehouse_id = _meta(con, "warehouse_id")
-    old = read_manifest(root)
+    old = read_manifest(root)  # again, under the lock
     _check_target(root, old, warehouse_id)
-    root.mkdir(parents=True, exist_ok=True)
     number = (old.exports if old else 0) + 1
     summary = ExportSummary(str(root), number)
     last_import = con.execute("SELECT coalesce(max(import_id), 0) FROM import_manifest").fetchone()
     new = Manifest(warehouse_id, LATEST, number, int(last_import[0]) if last_import else 0,
                    _meta(con, "revision"), datetime.now(UTC).isoformat(timespec="seconds"))
     same_schema = old is not None and old.schema_version == LATEST
-    staging = root / f"{STAGING_PREFIX}{number:05d}"
+    staging = root / f"{STAGING_PREFIX}{number:05d}-{uuid.uuid4().hex[:8]}"
     written: list[Path] = []
+    committed = False
     try:
         for table in lake_tables():
             before = {(p.store, p.month): p for p in old.tables.get(table.name, [])} if old and same_schema else {}
             new.tables[table.name], summary.tables[table.name] = _export_table(
                 con, root, staging, table, before, number, written)
         for name in SYSTEM_TABLES:
+            rows = SYSTEM_ROWS.get(name, "SELECT * FROM " + quote(name))
             fingerprint = str(con.execute(f"SELECT count(*) || ':' || coalesce(bit_xor(hash(x)), 0)"
-                                          f" FROM {quote(name)} x").fetchone()[0])  # type: ignore[index]
+                                          f" FROM ({rows}) x").fetchone()[0])  # type: ignore[index]
             rel = old.system.get(name, "") if old and same_schema else ""
             if not rel or old is None or old.system_fingerprints.get(name) != fingerprint \
                     or not (root / rel).is_file():
                 rel = f"{SYSTEM_DIR}/{name}-{number:05d}.parquet"
                 (root / SYSTEM_DIR).mkdir(exist_ok=True)
-                con.execute(f"COPY (SELECT * FROM {quote(name)}) TO '{_sql_path(root / rel)}' (FORMAT parquet)")
+                con.execute(f"COPY ({rows}) TO '{_sql_path(root / rel)}' (FORMAT parquet)")
                 written.append(root / rel)
             new.system[name], new.system_fingerprints[name] = rel, fingerprint
+        _flush(written)
         write_manifest(root, new)
+        committed = True
     except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
         shutil.rmtree(staging, ignore_errors=True)
+        now = _read_quietly(root)
+        if not committed and (now is None or now.exports != number):  # the previous lake stays as it was
+            for path in written:
+                path.unlink(missing_ok=True)
+            _remove_empty_folders(root)
         raise
     summary.files_written = len(written)
     summary.files_removed = _remove_unlisted(root, new)
@@ -175,8 +203,9 @@ def _export_table(con: Any, root: Path, staging: Path, table: LakeTable, before:
             target = partition_dir(table.name, store, month)
             (root / target).mkdir(parents=True, exist_ok=True)
             files = []
+            tag = hashlib.sha1(f"{store}\0{month}".encode()).hexdigest()[:8]  # two stores one folder apart by case
             for j, staged in enumerate(sorted((out / f"part_no={i}").glob("*.parquet"))):
-                rel = f"{target}/part-{number:05d}-{j}.parquet"
+                rel = f"{target}/part-{number:05d}-{tag}-{j}.parquet"
                 staged.replace(root / rel)
                 written.append(root / rel)
                 files.append(rel)
@@ -201,16 +230,38 @@ def _remove_unlisted(root: Path, manifest: Manifest) -> int:
             continue
         for path in folder.rglob("*.parquet"):
             rel = path.relative_to(root).as_posix()
-            own = path.name.startswith("part-") or folder.name == SYSTEM_DIR
+            own = OWN_FILE.fullmatch(path.name) or (folder.name == SYSTEM_DIR and SYSTEM_FILE.fullmatch(path.name))
             if own and rel not in listed:
                 path.unlink()
                 removed += 1
-        for sub in sorted((p for p in folder.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
-            if not any(sub.iterdir()):
-                sub.rmdir()
+    _remove_empty_folders(root)
     for stale in root.glob(STAGING_PREFIX + "*"):
         shutil.rmtree(stale, ignore_errors=True)
     return removed
+
+
+def _remove_empty_folders(root: Path) -> None:
+    """Partition folders left empty (by a removed partition, or a stopped first export)."""
+    for folder in [root / t.name for t in lake_tables()] + [root / SYSTEM_DIR]:
+        if not folder.is_dir():
+            continue
+        for sub in [*sorted((p for p in folder.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)), folder]:
+            if not any(sub.iterdir()):
+                sub.rmdir()
+
+
+def _flush(paths: list[Path]) -> None:
+    """The new files on disk before the manifest names them (a power cut must not leave it listing torn files)."""
+    for path in paths:
+        with open(path, "rb") as handle:
+            os.fsync(handle.fileno())
+
+
+def _read_quietly(root: Path) -> Manifest | None:
+    try:
+        return read_manifest(root)
+    except ShoplensError:
+        return None
 
 
 def _sql_path(path: Path) -> str:

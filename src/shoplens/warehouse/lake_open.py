@@ -21,6 +21,7 @@ by other tools fails with one line naming the table, the column and the file:
 from __future__ import annotations
 
 import hashlib
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -87,9 +88,21 @@ def _columns_per_file(con: Any, root: Path, files: list[str]) -> dict[str, set[s
     absolute = {str(root / f): f for f in files}
     listed = ", ".join("'" + path.replace("'", "''") + "'" for path in absolute)
     columns: dict[str, set[str]] = {f: set() for f in files}
-    for file, name in con.execute(f"SELECT file_name, name FROM parquet_schema([{listed}])"
-                                  " WHERE num_children IS NULL").fetchall():
-        columns[absolute.get(file, file)].add(name)
+    # the schema is a tree in depth-first order (the root first): a column is top-level when the root is its parent
+    pending: dict[str, list[int]] = {}  # per file: children still to come at each open level
+    for file, name, children in con.execute(f"SELECT file_name, name, num_children FROM parquet_schema([{listed}])"
+                                            ).fetchall():
+        stack = pending.setdefault(file, [])
+        if not stack and not columns[absolute.get(file, file)]:  # the root
+            stack.append(int(children or 0))
+            continue
+        if len(stack) == 1:
+            columns[absolute.get(file, file)].add(name)
+        stack[-1] -= 1
+        if children:
+            stack.append(int(children))
+        while len(stack) > 1 and stack[-1] == 0:
+            stack.pop()
     return columns
 
 
@@ -169,7 +182,9 @@ def open_lake(location: str | Path, settings: Any) -> tuple[duckdb.DuckDBPyConne
                           hint="upgrade shoplens" if newer else "export the warehouse again with this shoplens",
                           zh=f"数据湖结构版本为 v{manifest.schema_version}，当前 shoplens 为 v{LATEST}",
                           zh_hint="请升级 shoplens" if newer else "请用当前版本的 shoplens 重新导出仓库")
-    con = configured(duckdb.connect(":memory:"), settings, Path(tempfile.gettempdir()) / "shoplens-lake")
+    # a spill folder per process: DuckDB clears files in its temp folder that it did not write
+    spill = Path(tempfile.gettempdir()) / f"shoplens-lake-{os.getpid()}"
+    con = configured(duckdb.connect(":memory:"), settings, spill)
     try:
         notes = _build(con, root, manifest)
     except BaseException:

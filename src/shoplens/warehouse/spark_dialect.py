@@ -12,11 +12,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from decimal import Decimal
 from typing import Any
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.tokens import TokenType
+
+_DUCKDB = Dialect.get_or_raise("duckdb")
 
 
 def _call(name: str, *args: exp.Expression) -> exp.Expression:
@@ -51,7 +56,8 @@ def _epoch(node: exp.Expression) -> exp.Expression | None:
     """DuckDB ``epoch(ts)`` is seconds with their fraction; Spark's ``unix_timestamp`` drops the fraction."""
     if isinstance(node, exp.TimeToUnix):
         micros = _call("UNIX_MICROS", exp.Cast(this=node.this, to=exp.DataType.build("TIMESTAMP", dialect="spark")))
-        return exp.Div(this=micros, expression=exp.Literal.number("1000000.0"))
+        seconds = exp.Cast(this=micros, to=exp.DataType.build("DOUBLE"))
+        return exp.Div(this=seconds, expression=exp.Literal.number("1e6"))
     return None
 
 
@@ -77,11 +83,15 @@ def _cte_materialized(node: exp.Expression) -> exp.Expression | None:
     return None
 
 
+_UNSIGNED: ContextVar[bool] = ContextVar("unsigned", default=False)  # the statement declares UBIGINT masks
+
+
 def _unsigned(node: exp.Expression) -> exp.Expression | None:
-    """UBIGINT bit masks (retention's periods) → BIGINT: the same 64 bits; ``>>`` must then shift in zeros."""
+    """UBIGINT bit masks (retention's periods) → BIGINT: the same 64 bits; ``>>`` must then shift in zeros, in a
+    statement that declares UBIGINT (a signed ``>>`` elsewhere stays arithmetic)."""
     if isinstance(node, exp.DataType) and node.this == exp.DataType.Type.UBIGINT:
         return exp.DataType.build("BIGINT")
-    if isinstance(node, exp.BitwiseRightShift):
+    if isinstance(node, exp.BitwiseRightShift) and _UNSIGNED.get():
         return _call("SHIFTRIGHTUNSIGNED", node.this, node.expression)
     return None
 
@@ -96,6 +106,11 @@ def _average(node: exp.Expression) -> exp.Expression | None:
         where, value = node.expression, node.this.this
         return ratio(exp.Filter(this=exp.Sum(this=value.copy()), expression=where.copy()),
                      exp.Filter(this=exp.Count(this=value.copy()), expression=where.copy()))
+    if isinstance(node, exp.Window) and isinstance(node.this, exp.Avg):
+        total, count = node.copy(), node.copy()
+        total.set("this", exp.Sum(this=node.this.this.copy()))
+        count.set("this", exp.Count(this=node.this.this.copy()))
+        return ratio(total, count)
     if isinstance(node, exp.Avg) and not isinstance(node.parent, exp.Window | exp.Filter):
         return ratio(exp.Sum(this=node.this.copy()), exp.Count(this=node.this.copy()))
     return None
@@ -113,8 +128,16 @@ def _series_table(node: exp.Expression) -> exp.Expression | None:
     column = alias.columns[0].name if alias is not None and alias.columns else "range"
     name = alias.name if alias is not None and alias.name else "series"
     step = series.args.get("step")
-    args = [series.args["start"].copy(), end] + ([step.copy()] if step is not None else [])
-    select = exp.select(exp.alias_(exp.Explode(this=_call("SEQUENCE", *args)), column))
+    start = series.args["start"]
+    args = [start.copy(), end] + ([step.copy()] if step is not None else [])
+    # DuckDB gives no rows for an empty range; Spark's sequence counts down (or fails) when end < start
+    zero = exp.Literal.number(0)
+    up = exp.and_(exp.GT(this=step.copy(), expression=zero.copy()), exp.LT(this=end.copy(), expression=start.copy())) \
+        if step is not None else exp.LT(this=end.copy(), expression=start.copy())
+    empty = up if step is None else exp.or_(up, exp.and_(exp.LT(this=step.copy(), expression=zero.copy()),
+                                                          exp.GT(this=end.copy(), expression=start.copy())))
+    values = exp.If(this=empty, true=exp.Array(expressions=[]), false=_call("SEQUENCE", *args))
+    select = exp.select(exp.alias_(exp.Explode(this=values), column))
     return exp.Subquery(this=select, alias=exp.TableAlias(this=exp.to_identifier(name)))
 
 
@@ -125,7 +148,7 @@ def _is_date(node: exp.Expression) -> bool:
 def _date_difference(node: exp.Expression) -> exp.Expression | None:
     """DuckDB ``date - date`` is a number of days; Spark's is an interval. A difference with a date literal (how
     shoplens writes one: ``day - DATE '1900-01-01'``) → ``datediff(day, …)``."""
-    if isinstance(node, exp.Sub) and (_is_date(node.expression) or _is_date(node.this)):
+    if isinstance(node, exp.Sub) and _is_date(node.expression):
         return _call("DATEDIFF", node.this, node.expression)
     return None
 
@@ -219,15 +242,16 @@ def _sorted_values(value: exp.Expression, order: list[exp.Ordered], condition: e
     for i, key in enumerate(order):
         left, right = exp.column(f"k{i}", table="l"), exp.column(f"k{i}", table="r")
         first, second = (1, -1) if key.args.get("desc") else (-1, 1)
+        null_left = -1 if key.args.get("nulls_first") else 1  # DuckDB's default: NULLs last
         cases += [exp.If(this=exp.and_(left.is_(exp.Null()), exp.not_(right.is_(exp.Null()))),
-                         true=exp.Literal.number(1)),
+                         true=exp.Literal.number(null_left)),
                   exp.If(this=exp.and_(right.is_(exp.Null()), exp.not_(left.is_(exp.Null()))),
-                         true=exp.Literal.number(-1)),
+                         true=exp.Literal.number(-null_left)),
                   exp.If(this=exp.LT(this=left.copy(), expression=right.copy()), true=exp.Literal.number(first)),
                   exp.If(this=exp.GT(this=left.copy(), expression=right.copy()), true=exp.Literal.number(second))]
     compare = exp.Lambda(this=exp.Case(ifs=cases, default=exp.Literal.number(0)),
                          expressions=[exp.to_identifier("l"), exp.to_identifier("r")])
-    ordered = _call("ARRAY_SORT", collected, compare)
+    ordered = _call("ARRAY_SORT", collected, compare) if cases else collected
     return exp.Transform(this=ordered, expression=exp.Lambda(this=exp.column("v", table="s"),
                                                              expressions=[exp.to_identifier("s")]))
 
@@ -236,7 +260,8 @@ def _list_aggregate(node: exp.Expression) -> exp.Expression | None:
     """DuckDB ``list(x ORDER BY …)`` / ``string_agg(x, sep ORDER BY …)`` (a FILTER kept) → collect, sort, pick."""
     filtered = isinstance(node, exp.Filter) and isinstance(node.this, exp.List | exp.GroupConcat)
     agg = node.this if filtered else node
-    if not isinstance(agg, exp.List | exp.GroupConcat) or (not filtered and isinstance(node.parent, exp.Filter)):
+    if not isinstance(agg, exp.List | exp.GroupConcat) or (not filtered and isinstance(node.parent, exp.Filter)) \
+            or isinstance(node.parent, exp.Window):
         return None
     inner = agg.this if isinstance(agg, exp.GroupConcat) else (agg.expressions[0] if agg.expressions else None)
     if inner is None:
@@ -247,16 +272,18 @@ def _list_aggregate(node: exp.Expression) -> exp.Expression | None:
     if distinct:
         value = value.expressions[0]
     condition = node.expression.this if filtered else None
-    if order:
+    if order or (isinstance(agg, exp.List) and not distinct):  # in a struct, so NULL values stay in the list
         values = _sorted_values(value, order, condition, distinct)
     else:
         values = _call("COLLECT_SET" if distinct else "COLLECT_LIST", value.copy())
         if condition is not None:
             values = exp.Filter(this=values, expression=exp.Where(this=condition.copy()))
-    if isinstance(agg, exp.GroupConcat):
+    counted: exp.Expression = exp.Star()
+    if isinstance(agg, exp.GroupConcat):  # NULL values are skipped: only NULLs give NULL, as no rows do
         separator = agg.args.get("separator") or exp.Literal.string(",")
         values = _call("ARRAY_JOIN", values, separator.copy())
-    rows: exp.Expression = exp.Count(this=exp.Star())  # no rows: NULL in DuckDB, an empty list in Spark
+        counted = value.copy()
+    rows: exp.Expression = exp.Count(this=counted)  # no rows: NULL in DuckDB, an empty list in Spark
     if condition is not None:
         rows = exp.Filter(this=rows, expression=exp.Where(this=condition.copy()))
     return exp.If(this=exp.EQ(this=rows, expression=exp.Literal.number(0)), true=exp.Null(), false=values)
@@ -283,10 +310,26 @@ def _empty_grouping(node: exp.Expression) -> exp.Expression | None:
     return None
 
 
+def _time_bucket(node: exp.Expression) -> exp.Expression | None:
+    """DuckDB ``time_bucket(INTERVAL n MINUTE|HOUR|SECOND, ts)`` (buckets aligned to midnight, which the epoch is too)
+    → ``timestamp_seconds(floor(unix_seconds(ts) / s) * s)`` as TIMESTAMP_NTZ."""
+    if not (isinstance(node, exp.DateBin) and isinstance(node.this, exp.Interval)):
+        return None
+    unit = str(node.this.args.get("unit") or "").upper().rstrip("S")
+    seconds = {"SECOND": 1, "MINUTE": 60, "HOUR": 3600}.get(unit)
+    count = str(node.this.this.this) if isinstance(node.this.this, exp.Literal) else ""
+    if seconds is None or not count.isdigit():
+        return None
+    width = exp.Literal.number(int(count) * seconds)
+    epoch = _call("UNIX_SECONDS", exp.Cast(this=node.expression.copy(), to=exp.DataType.build("TIMESTAMP")))
+    start = exp.Mul(this=exp.Floor(this=exp.Div(this=epoch, expression=width)), expression=width.copy())
+    return exp.Cast(this=_call("TIMESTAMP_SECONDS", start), to=exp.DataType.build("TIMESTAMP_NTZ", dialect="spark"))
+
+
 RULES: tuple[Callable[[exp.Expression], exp.Expression | None], ...] = (
     _series_table, _utc_to_local, _to_seconds, _epoch, _epoch_us, _hash, _cte_materialized, _unsigned, _average,
     _date_difference, _first_n, _tuple, _element, _arg_extreme, _window_filter,
-    _list_aggregate, _json_object, _empty_grouping)
+    _list_aggregate, _json_object, _empty_grouping, _time_bucket)
 
 
 def _apply_rules(node: exp.Expression) -> exp.Expression:
@@ -303,7 +346,9 @@ def literal(value: Any) -> exp.Expression:
         return exp.Null()
     if isinstance(value, bool):
         return exp.Boolean(this=value)
-    if isinstance(value, int | float | Decimal):
+    if isinstance(value, float):  # a bare 1.5 is a DECIMAL in Spark SQL; NaN and infinities have no literal
+        return exp.Cast(this=exp.Literal.string(repr(value)), to=exp.DataType.build("DOUBLE"))
+    if isinstance(value, int | Decimal):
         return exp.Literal.number(value)
     if isinstance(value, dt.datetime):
         return exp.Cast(this=exp.Literal.string(value.isoformat(sep=" ")), to=exp.DataType.build("TIMESTAMP"))
@@ -330,6 +375,11 @@ def _bind(tree: exp.Expression, params: Sequence[Any] | Mapping[str, Any]) -> ex
 
 
 def parse(sql: str) -> exp.Expression:
+    """A DuckDB statement as a sqlglot tree; ``?`` placeholders become ``$1``, ``$2``, … in the order they are written
+    (the tree's own order is not the text's: a CTE's ``?`` may come after the main query's)."""
+    marks = [t for t in _DUCKDB.tokenize(sql) if t.token_type == TokenType.PLACEHOLDER and t.text == "?"]
+    for number, token in reversed(list(enumerate(marks, start=1))):
+        sql = sql[:token.start] + f"${number}" + sql[token.end + 1:]
     return sqlglot.parse_one(sql, read="duckdb")
 
 
@@ -338,6 +388,7 @@ def to_spark(tree: exp.Expression, params: Sequence[Any] | Mapping[str, Any] | N
     if params:
         tree = _bind(tree, params)
     # a rule's new node is not searched again in the same pass (sqlglot prunes it): pass until nothing changes
+    _UNSIGNED.set(any(t.this == exp.DataType.Type.UBIGINT for t in tree.find_all(exp.DataType)))
     text, spark = "", ""
     for _ in range(8):
         tree = tree.transform(_apply_rules)
