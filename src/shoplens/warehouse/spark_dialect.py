@@ -326,10 +326,19 @@ def _time_bucket(node: exp.Expression) -> exp.Expression | None:
     return exp.Cast(this=_call("TIMESTAMP_SECONDS", start), to=exp.DataType.build("TIMESTAMP_NTZ", dialect="spark"))
 
 
+RENAMED = {"list_reverse": "REVERSE"}  # DuckDB functions whose Spark twin only has another name
+
+
+def _renamed(node: exp.Expression) -> exp.Expression | None:
+    if isinstance(node, exp.Anonymous) and node.name.lower() in RENAMED:
+        return _call(RENAMED[node.name.lower()], *node.expressions)
+    return None
+
+
 RULES: tuple[Callable[[exp.Expression], exp.Expression | None], ...] = (
     _series_table, _utc_to_local, _to_seconds, _epoch, _epoch_us, _hash, _cte_materialized, _unsigned, _average,
     _date_difference, _first_n, _tuple, _element, _arg_extreme, _window_filter,
-    _list_aggregate, _json_object, _empty_grouping, _time_bucket)
+    _list_aggregate, _json_object, _empty_grouping, _time_bucket, _renamed)
 
 
 def _apply_rules(node: exp.Expression) -> exp.Expression:
