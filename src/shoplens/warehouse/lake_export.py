@@ -41,6 +41,7 @@ from shoplens.warehouse.lake_layout import (
     write_manifest,
 )
 from shoplens.warehouse.migrations import LATEST
+from shoplens.warehouse.scope import lit
 
 STAGING_PREFIX = "_staging-"
 LOCK = ".export.lock"  # flock'ed while an export runs: two at once would take the same file names
@@ -154,7 +155,7 @@ def _export(con: Any, root: Path) -> ExportSummary:
                     or not (root / rel).is_file():
                 rel = f"{SYSTEM_DIR}/{name}-{number:05d}.parquet"
                 (root / SYSTEM_DIR).mkdir(exist_ok=True)
-                con.execute(f"COPY ({rows}) TO '{_sql_path(root / rel)}' (FORMAT parquet)")
+                con.execute(f"COPY ({rows}) TO {lit(str(root / rel))} (FORMAT parquet)")
                 written.append(root / rel)
             new.system[name], new.system_fingerprints[name] = rel, fingerprint
         _flush(written)
@@ -197,7 +198,7 @@ def _export_table(con: Any, root: Path, staging: Path, table: LakeTable, before:
         out.mkdir(parents=True, exist_ok=True)
         con.execute(f"COPY (SELECT x.*, p.part_no FROM {quote(table.name)} x JOIN _lake_parts p"
                     f" ON p.store_id = x.store_id AND p.month = {table.month_sql('x.')})"
-                    f" TO '{_sql_path(out)}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (part_no),"
+                    f" TO {lit(str(out))} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (part_no),"
                     " OVERWRITE_OR_IGNORE)")
         for i, (store, month) in enumerate(changed):
             target = partition_dir(table.name, store, month)
@@ -262,7 +263,3 @@ def _read_quietly(root: Path) -> Manifest | None:
         return read_manifest(root)
     except ShoplensError:
         return None
-
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")

@@ -33,6 +33,7 @@ from shoplens.warehouse.ddl import quote
 from shoplens.warehouse.lake_layout import MANIFEST, Manifest, canonical, lake_root, lake_tables, read_manifest
 from shoplens.warehouse.migrations import LATEST, migrate_to_latest
 from shoplens.warehouse.rollups import ROLLUPS, refresh_user_day
+from shoplens.warehouse.scope import lit
 
 INTEGERS = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"}
 TIMESTAMPS = {"TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS", "TIMESTAMP WITH TIME ZONE"}
@@ -75,7 +76,7 @@ def lake_files(root: Path, manifest: Manifest | None, table: str) -> list[tuple[
 
 
 def _scan(root: Path, files: list[str]) -> str:
-    listed = ", ".join("'" + str(root / f).replace("'", "''") + "'" for f in files)
+    listed = ", ".join(lit(str(root / f)) for f in files)
     return f"read_parquet([{listed}], union_by_name = true, hive_partitioning = false)"
 
 
@@ -86,7 +87,7 @@ def _types(con: Any, scan: str) -> dict[str, str]:
 def _columns_per_file(con: Any, root: Path, files: list[str]) -> dict[str, set[str]]:
     """Each file's top-level column names, from the Parquet footers (one query for all files)."""
     absolute = {str(root / f): f for f in files}
-    listed = ", ".join("'" + path.replace("'", "''") + "'" for path in absolute)
+    listed = ", ".join(lit(path) for path in absolute)
     columns: dict[str, set[str]] = {f: set() for f in files}
     # the schema is a tree in depth-first order (the root first): a column is top-level when the root is its parent
     pending: dict[str, list[int]] = {}  # per file: children still to come at each open level
@@ -213,7 +214,7 @@ def _build(con: duckdb.DuckDBPyConnection, root: Path, manifest: Manifest | None
                                     zh=f"数据湖缺少一个文件：表 {name}",
                                     zh_hint="请重新导出仓库（`shoplens lake export --to PATH`）")
             con.execute(f"DELETE FROM {quote(name)}")
-            con.execute(f"INSERT INTO {quote(name)} BY NAME SELECT * FROM read_parquet('{_sql(root / rel)}')")
+            con.execute(f"INSERT INTO {quote(name)} BY NAME SELECT * FROM read_parquet({lit(str(root / rel))})")
     else:  # written by other tools: name the data by its files
         digest = _listing_digest(root, every)
         con.execute("INSERT OR REPLACE INTO _shoplens_meta VALUES ('warehouse_id', ?), ('revision', ?)",
@@ -233,8 +234,3 @@ def _rollups_if_missing(con: duckdb.DuckDBPyConnection, root: Path) -> None:
             con.execute(f"DROP VIEW {quote(name)}")
     stores = [s for (s,) in con.execute("SELECT DISTINCT store_id FROM events").fetchall()]
     refresh_user_day(con, stores)
-
-
-def _sql(path: Path) -> str:
-    return str(path).replace("'", "''")
-

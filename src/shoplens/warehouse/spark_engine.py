@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from sqlglot import exp
 
 from shoplens.errors import ShoplensError
 from shoplens.warehouse import spark_dialect
@@ -158,7 +159,7 @@ class SparkConnection:
         """Spark runs what reads the lake's data (and knows every table it reads); shoplens's small tables alone,
         schema questions and writes stay on the DuckDB side."""
         read = spark_dialect.tables_of(tree)
-        if isinstance(tree, exp_describe()) or _writes(tree) or not read & self.data_tables:
+        if isinstance(tree, exp.Describe) or _writes(tree) or not read & self.data_tables:
             return False
         return read <= self.spark_tables
 
@@ -175,8 +176,6 @@ class SparkConnection:
 
     def _drop_temp_view(self, tree: Any) -> None:
         """``DROP TABLE x`` of a temporary table made on Spark: drop (and uncache) the view too."""
-        from sqlglot import exp
-
         if isinstance(tree, exp.Drop) and isinstance(tree.this, exp.Table):
             name = tree.this.name.lower()
             if name in self.temp_views:
@@ -264,22 +263,12 @@ class SparkConnection:
         return getattr(self.duck, name)
 
 
-def exp_describe() -> type:
-    from sqlglot import exp
-
-    return exp.Describe
-
-
 def _writes(tree: Any) -> bool:
-    from sqlglot import exp
-
     return isinstance(tree, exp.Insert | exp.Delete | exp.Update | exp.Drop | exp.Set | exp.Command) or (
         isinstance(tree, exp.Create) and not _creates_temp(tree))
 
 
 def _creates_temp(tree: Any) -> bool:
-    from sqlglot import exp
-
     if not isinstance(tree, exp.Create) or tree.args.get("kind", "").upper() != "TABLE":
         return False
     props = tree.args.get("properties")
